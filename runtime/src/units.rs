@@ -1,0 +1,151 @@
+//! Sizes and rates as trainees write them, following libvirt's unit conventions.
+//!
+//! Sizes: an integer is bytes; `K`, `M`, `G`, `T` (and `KiB`…`TiB`) are binary; `KB`, `MB`,
+//! `GB`, `TB` are decimal, as in libvirt's domain XML. Rates: `"64M/s"` (MiB/s), `"64MB/s"`,
+//! `"100Mbit/s"`, `"1Gbit/s"` (also `Mbps`, `Gbps`) or a number of bytes per second.
+
+use crate::error::{Error, Result};
+
+const KIB: f64 = 1024.0;
+
+/// Parses a size such as `"512M"`, `"20G"`, `"1.5TiB"` or `"100GB"` into bytes.
+pub fn parse_size(text: &str) -> Result<u64> {
+    let bad = || Error::BadSize { text: text.into() };
+    let (number, unit) = split_number(text.trim()).ok_or_else(bad)?;
+    let scale = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kib" => KIB,
+        "m" | "mib" => KIB.powi(2),
+        "g" | "gib" => KIB.powi(3),
+        "t" | "tib" => KIB.powi(4),
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        _ => return Err(bad()),
+    };
+    let bytes = number * scale;
+    if !bytes.is_finite() || bytes < 0.0 || bytes > u64::MAX as f64 {
+        return Err(bad());
+    }
+    Ok(bytes.round() as u64)
+}
+
+/// Parses a rate such as `"64M/s"` or `"100Mbit/s"` into bytes per second.
+pub fn parse_rate(text: &str) -> Result<f64> {
+    let bad = || Error::BadRate { text: text.into() };
+    let trimmed = text.trim();
+    let (number, unit) = split_number(trimmed).ok_or_else(bad)?;
+    let unit = unit.to_ascii_lowercase();
+    let bits = |prefix: &str| match prefix {
+        "" => Some(1.0),
+        "k" => Some(1e3),
+        "m" => Some(1e6),
+        "g" => Some(1e9),
+        _ => None,
+    };
+    let bytes_per_second = if let Some(prefix) = unit
+        .strip_suffix("bit/s")
+        .or_else(|| unit.strip_suffix("bps"))
+    {
+        number * bits(prefix).ok_or_else(bad)? / 8.0
+    } else if let Some(size_unit) = unit.strip_suffix("/s") {
+        let per_unit = parse_size(&format!("1{size_unit}")).map_err(|_| bad())?;
+        number * per_unit as f64
+    } else if unit.is_empty() {
+        number
+    } else {
+        return Err(bad());
+    };
+    if !bytes_per_second.is_finite() || bytes_per_second < 0.0 {
+        return Err(bad());
+    }
+    Ok(bytes_per_second)
+}
+
+fn split_number(text: &str) -> Option<(f64, &str)> {
+    let end = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let number: f64 = text[..end].parse().ok()?;
+    Some((number, text[end..].trim()))
+}
+
+/// A size the way `df -h` and `ls -lh` print it: binary units, one decimal below 10.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["", "K", "M", "G", "T", "P"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        return format!("{bytes}");
+    }
+    // coreutils rounds up, and keeps one decimal only below 10.
+    if value < 10.0 {
+        let tenths = (value * 10.0).ceil() / 10.0;
+        if tenths < 10.0 {
+            return format!("{tenths:.1}{}", UNITS[unit]);
+        }
+    }
+    format!("{}{}", value.ceil() as u64, UNITS[unit])
+}
+
+/// A byte count in MiB with one decimal, for tables.
+pub fn mib(bytes: f64) -> String {
+    format!("{:.1} MiB", bytes / KIB.powi(2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_follow_libvirt_units() {
+        assert_eq!(parse_size("512M").unwrap(), 512 << 20);
+        assert_eq!(parse_size("512MiB").unwrap(), 512 << 20);
+        assert_eq!(parse_size("20G").unwrap(), 20 << 30);
+        assert_eq!(parse_size("1.5TiB").unwrap(), 3 << 39);
+        assert_eq!(parse_size("100GB").unwrap(), 100_000_000_000);
+        assert_eq!(parse_size(" 4096 ").unwrap(), 4096);
+        assert_eq!(parse_size("4k").unwrap(), 4096);
+    }
+
+    #[test]
+    fn bad_sizes_name_the_text() {
+        for bad in ["", "M", "12Q", "-3G", "1..2G", "G12"] {
+            let err = parse_size(bad).unwrap_err();
+            assert_eq!(err, Error::BadSize { text: bad.into() }, "{bad}");
+        }
+    }
+
+    #[test]
+    fn rates_in_bytes_per_second() {
+        assert_eq!(parse_rate("64M/s").unwrap(), 64.0 * 1048576.0);
+        assert_eq!(parse_rate("100Mbit/s").unwrap(), 12_500_000.0);
+        assert_eq!(parse_rate("1Gbit/s").unwrap(), 125_000_000.0);
+        assert_eq!(parse_rate("10Gbps").unwrap(), 1_250_000_000.0);
+        assert_eq!(parse_rate("11MB/s").unwrap(), 11e6);
+        assert_eq!(parse_rate("1000").unwrap(), 1000.0);
+        for bad in ["fast", "64M", "10Tbit/s", "/s"] {
+            assert_eq!(
+                parse_rate(bad).unwrap_err().code_str(),
+                "kvmlab::units::rate",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn human_sizes_match_df() {
+        assert_eq!(human_size(0), "0");
+        assert_eq!(human_size(1023), "1023");
+        assert_eq!(human_size(1024), "1.0K");
+        assert_eq!(human_size(184 << 20), "184M");
+        assert_eq!(human_size((88 << 30) - 1), "88G");
+        assert_eq!(human_size(9 * (1 << 30) + 1), "9.1G");
+        assert_eq!(human_size(10 * (1 << 30) - 1), "10G");
+    }
+}
