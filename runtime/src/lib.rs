@@ -8,5 +8,6 @@ pub mod backend;
 pub mod error;
 pub mod sim;
 pub mod units;
+pub mod world;
 
 pub use error::{Error, Result, Severity};
