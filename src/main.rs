@@ -1,1 +1,8 @@
-fn main() {}
+//! `kvmlab`: run KVM training labs on the simulator. See `kvmlab --help`.
+
+mod cli;
+mod console;
+
+fn main() {
+    std::process::exit(cli::main());
+}

@@ -3,9 +3,17 @@
 //! - [`error`]: the one error enum, with stable codes and help lines.
 //! - [`backend`]: the boundary every world operation crosses; [`sim`] is the simulator behind it.
 //! - [`units`]: sizes and rates as trainees write them.
+//! - [`script`]: the sandboxed Rhai engine and the bindings; [`run`] runs a lab through it into
+//!   a [`report::RunReport`], the one record the console, JSON output and graders read.
+//! - [`diagnostic`]: errors pinned to a file and line, rendered with miette.
 
 pub mod backend;
+pub mod diagnostic;
 pub mod error;
+pub mod recorder;
+pub mod report;
+pub mod run;
+pub mod script;
 pub mod sim;
 pub mod units;
 pub mod world;

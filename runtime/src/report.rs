@@ -1,0 +1,105 @@
+//! The run report: the one record of what a lab did.
+//!
+//! The console view, `--report json` and automated grading all read a [`RunReport`]; nothing
+//! about a run is printed that is not in it. Its JSON shape is part of kvmlab's interface.
+
+use crate::diagnostic::Diagnostic;
+use crate::error::Severity;
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub lab: String,
+    pub backend: String,
+    pub seed: u64,
+    pub passed: usize,
+    pub failed: usize,
+    /// Simulated seconds the lab took.
+    pub clock: f64,
+    pub steps: Vec<Step>,
+    pub values: BTreeMap<String, serde_json::Value>,
+    pub artifacts: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl RunReport {
+    /// The process exit status: 0 all checks passed, 1 a check failed, 2 the script stopped on
+    /// an error.
+    pub fn exit_code(&self) -> i32 {
+        if self.has_errors() {
+            2
+        } else if self.failed > 0 {
+            1
+        } else {
+            0
+        }
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    }
+
+    pub fn checks(&self) -> impl Iterator<Item = &Check> {
+        self.steps.iter().flat_map(|s| s.checks())
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a run report always serializes")
+    }
+}
+
+/// One `step(title)` of a lab and what happened in it, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub title: String,
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    Check(Check),
+    /// A line the script printed.
+    Output(String),
+    /// A warning or error raised during the step (index into the report's diagnostics).
+    Diagnostic(usize),
+}
+
+impl Step {
+    pub fn checks(&self) -> impl Iterator<Item = &Check> {
+        self.entries.iter().filter_map(|e| match e {
+            Entry::Check(c) => Some(c),
+            _ => None,
+        })
+    }
+
+    pub fn output(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().filter_map(|e| match e {
+            Entry::Output(line) => Some(line.as_str()),
+            _ => None,
+        })
+    }
+}
+
+impl Serialize for Step {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Step", 3)?;
+        s.serialize_field("title", &self.title)?;
+        s.serialize_field("checks", &self.checks().collect::<Vec<_>>())?;
+        s.serialize_field("output", &self.output().collect::<Vec<_>>())?;
+        s.end()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub passed: bool,
+    pub message: String,
+    /// Where the check is in the lab's file.
+    pub file: String,
+    pub line: usize,
+}

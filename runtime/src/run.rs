@@ -1,0 +1,194 @@
+//! Running a lab end to end: read the file, build the engine, run, and produce the one
+//! [`RunReport`] that the console, `--report json` and a grader all read.
+
+use crate::diagnostic::Diagnostic;
+use crate::error::{Error, Severity};
+use crate::report::RunReport;
+use crate::script::engine::{self, Limits};
+use crate::script::modules::{LabModules, Sources};
+use crate::script::{diagnose, Session, SharedSession};
+use crate::sim::Simulator;
+use std::path::{Path, PathBuf};
+
+/// How to run a lab.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub seed: u64,
+    pub out_dir: PathBuf,
+    pub limits: Limits,
+    /// Parse only (`kvmlab check`).
+    pub parse_only: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            seed: 0,
+            out_dir: PathBuf::from("out"),
+            limits: Limits::default(),
+            parse_only: false,
+        }
+    }
+}
+
+/// A finished run: the report plus the text of every file it loaded, so diagnostics can be
+/// rendered with their source lines.
+#[derive(Debug, Clone)]
+pub struct LabRun {
+    pub report: RunReport,
+    pub sources: std::collections::BTreeMap<String, String>,
+}
+
+impl LabRun {
+    pub fn source_of(&self, diagnostic: &Diagnostic) -> Option<&str> {
+        self.sources.get(&diagnostic.file).map(String::as_str)
+    }
+}
+
+/// Deeply recursive scripts need stack: the interpreter runs on a thread of its own with
+/// room for every call level the sandbox allows.
+const INTERPRETER_STACK: usize = 512 << 20;
+
+/// Runs the lab in `path` (as the user named it; diagnostics show it that way).
+pub fn run_file(path: &Path, options: &RunOptions) -> LabRun {
+    let shown = path.to_string_lossy().into_owned();
+    let lab = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| shown.clone());
+    let lab_dir = path.parent().map(|p| {
+        if p.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            p.to_path_buf()
+        }
+    });
+    match std::fs::read(path) {
+        Ok(bytes) => run_bytes(&lab, &shown, bytes, lab_dir, options),
+        Err(e) => failed_before_start(
+            &lab,
+            &shown,
+            options,
+            Error::Unreadable {
+                path: shown.clone(),
+                reason: e.to_string(),
+            },
+            0,
+            0,
+        ),
+    }
+}
+
+/// Runs a script that comes from no file (tests, the book, the REPL); imports reach only the
+/// stdlib.
+pub fn run_source(name: &str, source: &str, options: &RunOptions) -> LabRun {
+    run_bytes(name, name, source.as_bytes().to_vec(), None, options)
+}
+
+fn run_bytes(
+    lab: &str,
+    shown: &str,
+    bytes: Vec<u8>,
+    lab_dir: Option<PathBuf>,
+    options: &RunOptions,
+) -> LabRun {
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let before = String::from_utf8_lossy(valid);
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let byte = e.as_bytes()[valid.len()];
+            return failed_before_start(lab, shown, options, Error::NotText { byte }, line, column);
+        }
+    };
+    let thread = {
+        let (lab, shown, options) = (lab.to_string(), shown.to_string(), options.clone());
+        std::thread::Builder::new()
+            .name("kvmlab-interpreter".into())
+            .stack_size(INTERPRETER_STACK)
+            .spawn(move || interpret(&lab, &shown, text, lab_dir, &options))
+    };
+    let joined = thread.map_err(|e| e.to_string()).and_then(|handle| {
+        handle
+            .join()
+            .map_err(|_| "the interpreter thread panicked".to_string())
+    });
+    joined.unwrap_or_else(|reason| {
+        let error = Error::Runtime {
+            message: format!("internal error: {reason}"),
+            help: "this is a bug in kvmlab; please report it with the lab that caused it".into(),
+        };
+        failed_before_start(lab, shown, options, error, 0, 0)
+    })
+}
+
+fn interpret(
+    lab: &str,
+    shown: &str,
+    text: String,
+    lab_dir: Option<PathBuf>,
+    options: &RunOptions,
+) -> LabRun {
+    let session: SharedSession = Session::new(
+        Box::new(Simulator::new(options.seed)),
+        shown,
+        options.out_dir.clone(),
+    );
+    let sources = Sources::default();
+    sources.borrow_mut().insert(shown.to_string(), text.clone());
+    let shown_dir = Path::new(shown)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let modules = LabModules::new(lab_dir, shown_dir, sources.clone());
+    let engine = engine::build(&session, &options.limits, modules);
+
+    let lookup = |file: &str| sources.borrow().get(file).cloned();
+    let outcome = engine
+        .compile(&text)
+        .map_err(|e| Box::new(e.into()))
+        .and_then(|mut ast| {
+            ast.set_source(shown);
+            if options.parse_only {
+                Ok(())
+            } else {
+                engine.run_ast(&ast)
+            }
+        });
+    if let Err(err) = outcome {
+        let diagnostic = diagnose::diagnose(&err, &engine, shown, &lookup);
+        session.borrow_mut().recorder.diagnostic(diagnostic);
+    }
+    drop(engine);
+    // Script values may outlive the engine (a closure can capture itself), so take the
+    // recorder out rather than unwrapping the session.
+    let mut session = session.borrow_mut();
+    let recorder = std::mem::take(&mut session.recorder);
+    let backend = &session.backend;
+    let report = recorder.finish(
+        lab,
+        backend.name(),
+        backend.seed(),
+        backend.now().as_secs_f64(),
+    );
+    let sources = sources.borrow().clone();
+    LabRun { report, sources }
+}
+
+fn failed_before_start(
+    lab: &str,
+    shown: &str,
+    options: &RunOptions,
+    error: Error,
+    line: usize,
+    column: usize,
+) -> LabRun {
+    let mut recorder = crate::recorder::Recorder::default();
+    recorder.diagnostic(Diagnostic::new(&error, Severity::Error, shown, line, column));
+    LabRun {
+        report: recorder.finish(lab, "sim", options.seed, 0.0),
+        sources: Default::default(),
+    }
+}

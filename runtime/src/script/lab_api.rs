@@ -1,0 +1,236 @@
+//! The lab primitives every script can call: `step`, `check` and friends, `record`,
+//! `expect_error`, `clock`, `sleep`, and unit helpers `size` and `rate`.
+
+use super::diagnose::{self, Classified};
+use super::{finish, raise, SharedSession};
+use crate::error::Error;
+use crate::report::Check;
+use crate::units;
+use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, FuncRegistration, NativeCallContext, INT};
+
+type Outcome<T> = Result<T, Box<EvalAltResult>>;
+
+pub fn register(engine: &mut Engine, session: &SharedSession) {
+    let s = session.clone();
+    FuncRegistration::new("step")
+        .with_params_info(["title: String", "()"])
+        .with_comments(["/// Starts a new step of the lab; checks and output that follow belong to it."])
+        .register_into_engine(engine, move |title: &str| {
+            s.borrow_mut().recorder.step(title);
+        });
+
+    let s = session.clone();
+    FuncRegistration::new("check")
+        .with_params_info(["condition: bool", "name: String", "()"])
+        .with_comments(["/// Records a check that passes when `condition` is true."])
+        .register_into_engine(engine, move |ctx: NativeCallContext, ok: bool, name: &str| {
+            let message = if ok { "ok" } else { "condition was false" };
+            record_check(&s, &ctx, name, ok, message.to_string());
+        });
+
+    let s = session.clone();
+    FuncRegistration::new("check")
+        .with_params_info(["condition: bool", "name: String", "message: String", "()"])
+        .with_comments(["/// Records a check with a message that explains the result."])
+        .register_into_engine(
+            engine,
+            move |ctx: NativeCallContext, ok: bool, name: &str, message: &str| {
+                record_check(&s, &ctx, name, ok, message.to_string());
+            },
+        );
+
+    let s = session.clone();
+    FuncRegistration::new("check_eq")
+        .with_params_info(["actual: ?", "expected: ?", "name: String", "()"])
+        .with_comments(["/// Passes when `actual` equals `expected` (integers and floats compare by value)."])
+        .register_into_engine(
+            engine,
+            move |ctx: NativeCallContext, actual: Dynamic, expected: Dynamic, name: &str| {
+                let ok = values_equal(&actual, &expected);
+                let message = if ok {
+                    format!("{actual}")
+                } else {
+                    format!("expected {expected}, got {actual}")
+                };
+                record_check(&s, &ctx, name, ok, message);
+            },
+        );
+
+    let s = session.clone();
+    FuncRegistration::new("check_within")
+        .with_params_info([
+            "actual: ?",
+            "expected: ?",
+            "percent: ?",
+            "name: String",
+            "()",
+        ])
+        .with_comments(["/// Passes when `actual` is within `percent` % of `expected`."])
+        .register_into_engine(
+            engine,
+            move |ctx: NativeCallContext,
+                  actual: Dynamic,
+                  expected: Dynamic,
+                  percent: Dynamic,
+                  name: &str|
+                  -> Outcome<()> {
+                let actual_f = number(&actual, "actual")?;
+                let expected_f = number(&expected, "expected")?;
+                let percent_f = number(&percent, "percent")?;
+                let off = if expected_f == 0.0 {
+                    if actual_f == 0.0 { 0.0 } else { f64::INFINITY }
+                } else {
+                    (actual_f - expected_f).abs() / expected_f.abs() * 100.0
+                };
+                let ok = off <= percent_f;
+                let message =
+                    format!("{actual} vs {expected}: {off:.1} % off (allowed {percent} %)");
+                record_check(&s, &ctx, name, ok, message);
+                Ok(())
+            },
+        );
+
+    let s = session.clone();
+    FuncRegistration::new("record")
+        .with_params_info(["key: String", "value: ?", "()"])
+        .with_comments(["/// Records a named value in the run report's `values`."])
+        .register_into_engine(
+            engine,
+            move |ctx: NativeCallContext, key: &str, value: Dynamic| -> Outcome<()> {
+                let result = to_json(key, &value).map(|json| {
+                    s.borrow_mut().recorder.record(key, json);
+                });
+                finish(&s, &ctx, result)
+            },
+        );
+
+    let s = session.clone();
+    FuncRegistration::new("expect_error")
+        .with_params_info(["action: FnPtr", "code_or_text: String", "()"])
+        .with_comments([
+            "/// Runs `action` and passes when it fails with the given diagnostic code or a message containing the text.",
+        ])
+        .register_into_engine(
+            engine,
+            move |ctx: NativeCallContext, action: FnPtr, expected: &str| -> Outcome<()> {
+                let outcome = action.call_within_context::<Dynamic>(&ctx, ());
+                let (ok, message) = match outcome {
+                    Ok(_) => (
+                        false,
+                        format!("expected an error `{expected}`, but the call succeeded"),
+                    ),
+                    Err(err) => {
+                        let error = match diagnose::classify(&err, ctx.engine()) {
+                            Classified::Sandbox(_) => return Err(err),
+                            Classified::Catchable(error) => error,
+                        };
+                        let code = error.code_str();
+                        if code == expected || error.to_string().contains(expected) {
+                            (true, format!("failed as expected: {code}: {error}"))
+                        } else {
+                            (false, format!("expected `{expected}`, got {code}: {error}"))
+                        }
+                    }
+                };
+                let name = format!("fails with {expected}");
+                record_check(&s, &ctx, &name, ok, message);
+                Ok(())
+            },
+        );
+
+    let s = session.clone();
+    FuncRegistration::new("clock")
+        .with_params_info(["f64"])
+        .with_comments(["/// Seconds of lab time since the lab began (simulated on the simulator)."])
+        .register_into_engine(engine, move || s.borrow().backend.now().as_secs_f64());
+
+    for seconds_type in ["seconds: f64", "seconds: i64"] {
+        let s = session.clone();
+        let sleep = move |ctx: NativeCallContext, seconds: f64| -> Outcome<()> {
+            let result = s.borrow_mut().backend.sleep(seconds);
+            finish(&s, &ctx, result)
+        };
+        let registration = FuncRegistration::new("sleep")
+            .with_params_info([seconds_type, "()"])
+            .with_comments(["/// Lets `seconds` of lab time pass; background work (downloads, migrations) goes on."]);
+        if seconds_type.ends_with("f64") {
+            registration.register_into_engine(engine, sleep);
+        } else {
+            registration.register_into_engine(
+                engine,
+                move |ctx: NativeCallContext, seconds: INT| sleep(ctx, seconds as f64),
+            );
+        }
+    }
+
+    FuncRegistration::new("size")
+        .with_params_info(["text: String", "i64"])
+        .with_comments(["/// Bytes in a size such as \"512M\" (binary) or \"100GB\" (decimal)."])
+        .register_into_engine(engine, |text: &str| -> Outcome<INT> {
+            let bytes = units::parse_size(text).map_err(raise)?;
+            INT::try_from(bytes).map_err(|_| raise(Error::BadSize { text: text.into() }))
+        });
+
+    FuncRegistration::new("rate")
+        .with_params_info(["text: String", "f64"])
+        .with_comments(["/// Bytes per second in a rate such as \"64M/s\" or \"100Mbit/s\"."])
+        .register_into_engine(engine, |text: &str| -> Outcome<f64> {
+            units::parse_rate(text).map_err(raise)
+        });
+}
+
+fn record_check(s: &SharedSession, ctx: &NativeCallContext, name: &str, passed: bool, message: String) {
+    let mut session = s.borrow_mut();
+    let pos = ctx.call_position();
+    let file = ctx
+        .call_source()
+        .map(str::to_string)
+        .unwrap_or_else(|| session.main_file.clone());
+    session.recorder.check(Check {
+        name: name.to_string(),
+        passed,
+        message,
+        file,
+        line: pos.line().unwrap_or(0),
+    });
+}
+
+fn values_equal(a: &Dynamic, b: &Dynamic) -> bool {
+    match (a.as_float().ok().or(a.as_int().ok().map(|i| i as f64)), b.as_float().ok().or(b.as_int().ok().map(|i| i as f64))) {
+        (Some(x), Some(y)) => x == y,
+        _ => a.type_name() == b.type_name() && a.to_string() == b.to_string(),
+    }
+}
+
+fn number(value: &Dynamic, what: &str) -> Outcome<f64> {
+    value
+        .as_float()
+        .ok()
+        .or_else(|| value.as_int().ok().map(|i| i as f64))
+        .ok_or_else(|| {
+            raise(Error::WrongType {
+                key: what.to_string(),
+                what: "check_within".to_string(),
+                expected: "a number".to_string(),
+                found: value.type_name().to_string(),
+                help: "pass integers or floats, e.g. `check_within(t, 36.0, 10, \"about 36 s\")`"
+                    .to_string(),
+            })
+        })
+}
+
+fn to_json(key: &str, value: &Dynamic) -> crate::Result<serde_json::Value> {
+    if key.trim().is_empty() {
+        return Err(Error::BadRecord {
+            key: key.to_string(),
+            reason: "the key is empty".to_string(),
+            help: "name the value, e.g. `record(\"idle_migration_s\", t)`".to_string(),
+        });
+    }
+    serde_json::to_value(value).map_err(|e| Error::BadRecord {
+        key: key.to_string(),
+        reason: format!("a {} has no JSON form ({e})", value.type_name()),
+        help: "record numbers, strings, booleans, arrays or maps; for an object use `x.to_string()`"
+            .to_string(),
+    })
+}

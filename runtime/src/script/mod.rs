@@ -1,0 +1,81 @@
+//! The Rhai binding layer: a thin skin over the world model and the lab recorder.
+//!
+//! - [`engine`] builds the sandboxed engine for one run, with its limits.
+//! - [`modules`] resolves `import`: stdlib modules by name, lab files inside the lab's folder.
+//! - [`lab_api`] registers the lab primitives (`step`, `check`, `record`, …).
+//! - [`diagnose`] turns Rhai's errors into kvmlab diagnostics with codes and help.
+//!
+//! Script-visible objects hold a [`SharedSession`] and an id; every operation borrows the
+//! session for the length of one native call, never across a call back into the script.
+
+pub mod diagnose;
+pub mod engine;
+pub mod lab_api;
+pub mod modules;
+pub mod stdlib;
+
+use crate::backend::Backend;
+use crate::diagnostic::Diagnostic;
+use crate::error::{Error, Severity};
+use crate::recorder::Recorder;
+use rhai::{Dynamic, EvalAltResult, NativeCallContext, Position};
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+/// Everything one run of a lab (or one REPL session) acts on.
+pub struct Session {
+    pub backend: Box<dyn Backend>,
+    pub recorder: Recorder,
+    /// Where the run writes its files (plots, exported configs).
+    pub out_dir: PathBuf,
+    /// The lab's file name as shown in diagnostics.
+    pub main_file: String,
+}
+
+pub type SharedSession = Rc<RefCell<Session>>;
+
+impl Session {
+    pub fn new(backend: Box<dyn Backend>, main_file: &str, out_dir: PathBuf) -> SharedSession {
+        Rc::new(RefCell::new(Session {
+            backend,
+            recorder: Recorder::default(),
+            out_dir,
+            main_file: main_file.to_string(),
+        }))
+    }
+
+    /// Moves the backend's pending warnings into the report, pinned to the calling line.
+    pub fn flush_warnings(&mut self, ctx: &NativeCallContext) {
+        for warning in self.backend.take_warnings() {
+            let pos = ctx.call_position();
+            let file = ctx
+                .call_source()
+                .map(str::to_string)
+                .unwrap_or_else(|| self.main_file.clone());
+            let diagnostic = Diagnostic::new(
+                &warning,
+                Severity::Warning,
+                &file,
+                pos.line().unwrap_or(0),
+                pos.position().unwrap_or(0),
+            );
+            self.recorder.diagnostic(diagnostic);
+        }
+    }
+}
+
+/// Wraps a world error for the trip through Rhai; [`diagnose`] unwraps it again.
+pub fn raise(error: Error) -> Box<EvalAltResult> {
+    EvalAltResult::ErrorRuntime(Dynamic::from(error), Position::NONE).into()
+}
+
+/// Finishes a native call: records its warnings and hands its error to Rhai.
+pub fn finish<T>(
+    session: &SharedSession,
+    ctx: &NativeCallContext,
+    result: crate::Result<T>,
+) -> Result<T, Box<EvalAltResult>> {
+    session.borrow_mut().flush_warnings(ctx);
+    result.map_err(raise)
+}
