@@ -80,7 +80,10 @@ pub fn main() -> i32 {
                 Format::Console => print!("{}", console::render_run(&lab.report, color)),
                 Format::Json => println!("{}", lab.report.to_json()),
             }
-            eprint!("{}", console::render_diagnostics(&lab, color && std::io::stderr().is_terminal()));
+            eprint!(
+                "{}",
+                console::render_diagnostics(&lab, color && std::io::stderr().is_terminal())
+            );
             lab.report.exit_code()
         }
         Command::Check { file } => {
@@ -89,7 +92,10 @@ pub fn main() -> i32 {
                 ..RunOptions::default()
             };
             let lab = run::run_file(&file, &options);
-            eprint!("{}", console::render_diagnostics(&lab, color && std::io::stderr().is_terminal()));
+            eprint!(
+                "{}",
+                console::render_diagnostics(&lab, color && std::io::stderr().is_terminal())
+            );
             if lab.report.has_errors() {
                 2
             } else {

@@ -41,7 +41,11 @@ pub fn render_run(report: &RunReport, color: bool) -> String {
         report.seed
     );
     for (number, step) in report.steps.iter().enumerate() {
-        let _ = writeln!(out, "\n{}", style.bold(&format!("{}. {}", number + 1, step.title)));
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style.bold(&format!("{}. {}", number + 1, step.title))
+        );
         for entry in &step.entries {
             match entry {
                 Entry::Check(c) => {
@@ -74,7 +78,12 @@ pub fn render_run(report: &RunReport, color: bool) -> String {
     let verdict = if report.has_errors() {
         style.fail() + ": the lab stopped on an error (details on stderr)"
     } else if report.failed > 0 {
-        format!("{}: {} of {} checks failed", style.fail(), report.failed, report.passed + report.failed)
+        format!(
+            "{}: {} of {} checks failed",
+            style.fail(),
+            report.failed,
+            report.passed + report.failed
+        )
     } else {
         format!("{}: all {} checks passed", style.pass(), report.passed)
     };
@@ -84,12 +93,18 @@ pub fn render_run(report: &RunReport, color: bool) -> String {
 
 fn summary_table(report: &RunReport, color: bool) -> Table {
     let mut table = Table::new();
-    table.load_preset(if color { presets::UTF8_FULL_CONDENSED } else { presets::ASCII_FULL_CONDENSED });
+    table.load_preset(if color {
+        presets::UTF8_FULL_CONDENSED
+    } else {
+        presets::ASCII_FULL_CONDENSED
+    });
     table.set_header(["step", "checks", "passed", "failed"]);
     for (number, step) in report.steps.iter().enumerate() {
-        let (passed, failed) = step
-            .checks()
-            .fold((0, 0), |(p, f), c| if c.passed { (p + 1, f) } else { (p, f + 1) });
+        let (passed, failed) =
+            step.checks().fold(
+                (0, 0),
+                |(p, f), c| if c.passed { (p + 1, f) } else { (p, f + 1) },
+            );
         table.add_row(vec![
             Cell::new(format!("{}. {}", number + 1, step.title)),
             Cell::new(passed + failed).set_alignment(CellAlignment::Right),

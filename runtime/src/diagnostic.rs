@@ -57,14 +57,19 @@ impl Diagnostic {
         };
         let handler = GraphicalReportHandler::new_themed(theme)
             .with_width(100)
-            .with_links(false);
+            .with_links(false)
+            // miette counts columns in bytes; the header names our character column instead.
+            .without_primary_span_start();
         let shown = Shown {
             diagnostic: self,
-            source: source.map(|text| NamedSource::new(&self.file, text.to_string())),
+            source: source.map(|text| NamedSource::new(self.position(), text.to_string())),
         };
         let mut out = String::new();
         if handler.render_report(&mut out, &shown).is_err() {
-            out = format!("{}: {} ({}:{})", self.code, self.message, self.file, self.line);
+            out = format!(
+                "{}: {} ({}:{})",
+                self.code, self.message, self.file, self.line
+            );
         }
         if source.is_none() || self.line == 0 {
             out.push_str(&format!("  at {}\n", self.position()));
@@ -129,12 +134,10 @@ impl miette::Diagnostic for Shown<'_> {
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         let d = self.diagnostic;
-        let inside = d.inside.as_ref().map(|at| {
-            format!(
-                "(raised inside {}:{}:{})",
-                at.file, at.line, at.column
-            )
-        });
+        let inside = d
+            .inside
+            .as_ref()
+            .map(|at| format!("(raised inside {}:{}:{})", at.file, at.line, at.column));
         match (&d.help, inside) {
             (Some(help), Some(inside)) => Some(Box::new(format!("{help}\n{inside}"))),
             (Some(help), None) => Some(Box::new(help)),

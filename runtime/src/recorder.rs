@@ -65,11 +65,14 @@ impl Recorder {
     }
 
     pub fn finish(self, lab: &str, backend: &str, seed: u64, clock: f64) -> RunReport {
-        let (passed, failed) = self
-            .steps
-            .iter()
-            .flat_map(|s| s.checks())
-            .fold((0, 0), |(p, f), c| if c.passed { (p + 1, f) } else { (p, f + 1) });
+        let (passed, failed) =
+            self.steps
+                .iter()
+                .flat_map(|s| s.checks())
+                .fold(
+                    (0, 0),
+                    |(p, f), c| if c.passed { (p + 1, f) } else { (p, f + 1) },
+                );
         RunReport {
             lab: lab.to_string(),
             backend: backend.to_string(),

@@ -186,7 +186,13 @@ fn failed_before_start(
     column: usize,
 ) -> LabRun {
     let mut recorder = crate::recorder::Recorder::default();
-    recorder.diagnostic(Diagnostic::new(&error, Severity::Error, shown, line, column));
+    recorder.diagnostic(Diagnostic::new(
+        &error,
+        Severity::Error,
+        shown,
+        line,
+        column,
+    ));
     LabRun {
         report: recorder.finish(lab, "sim", options.seed, 0.0),
         sources: Default::default(),

@@ -24,7 +24,12 @@ impl Classified {
 
 /// Pins a Rhai error to the innermost line of the trainee's own files; a position inside a
 /// stdlib module is kept as `inside`.
-pub fn diagnose(err: &EvalAltResult, engine: &Engine, main_file: &str, sources: &dyn Fn(&str) -> Option<String>) -> Diagnostic {
+pub fn diagnose(
+    err: &EvalAltResult,
+    engine: &Engine,
+    main_file: &str,
+    sources: &dyn Fn(&str) -> Option<String>,
+) -> Diagnostic {
     let mut source = main_file.to_string();
     let mut in_user_file: Option<(String, Position)> = None;
     let mut innermost: Option<(String, Position)> = None;
@@ -52,7 +57,10 @@ pub fn diagnose(err: &EvalAltResult, engine: &Engine, main_file: &str, sources: 
         }
     }
     let error = classify(current, engine).into_error();
-    let error = with_suggestions(error, innermost.as_ref().and_then(|(f, _)| sources(f)).as_deref());
+    let error = with_suggestions(
+        error,
+        innermost.as_ref().and_then(|(f, _)| sources(f)).as_deref(),
+    );
     let (file, pos) = in_user_file
         .clone()
         .or_else(|| innermost.clone())
@@ -127,7 +135,10 @@ pub fn classify(err: &EvalAltResult, engine: &Engine) -> Classified {
             })
         }
         E::ErrorTerminated(token, _) => {
-            let seconds = token.clone().try_cast::<WallTimeExceeded>().map_or(0, |w| w.0);
+            let seconds = token
+                .clone()
+                .try_cast::<WallTimeExceeded>()
+                .map_or(0, |w| w.0);
             return limits(Error::WallTime { seconds });
         }
         E::ErrorRuntime(value, _) => match value.clone().try_cast::<Error>() {
@@ -160,7 +171,9 @@ pub fn classify(err: &EvalAltResult, engine: &Engine) -> Classified {
             help: "indices run from 0 to len() - 1; negative indices count from the end".into(),
         },
         E::ErrorStringBounds(len, index, _) => Error::Index {
-            message: format!("string index {index} is out of bounds: the string has {len} characters"),
+            message: format!(
+                "string index {index} is out of bounds: the string has {len} characters"
+            ),
             help: "indices run from 0 to len() - 1".into(),
         },
         E::ErrorIndexNotFound(..) | E::ErrorIndexingType(..) | E::ErrorBitFieldBounds(..) => {
@@ -230,11 +243,20 @@ fn parse_error(parse: &ParseErrorType, engine: &Engine) -> Classified {
 /// the nearest known name.
 fn unknown_function(signature: &str, engine: &Engine) -> Error {
     let name = signature.split(" (").next().unwrap_or(signature).trim();
-    if let Some(property) = name.strip_prefix("get$").or_else(|| name.strip_prefix("set$")) {
+    if let Some(property) = name
+        .strip_prefix("get$")
+        .or_else(|| name.strip_prefix("set$"))
+    {
         let type_name = signature
             .split(" (")
             .nth(1)
-            .map(|rest| rest.trim_end_matches(')').split(',').next().unwrap_or("").trim())
+            .map(|rest| {
+                rest.trim_end_matches(')')
+                    .split(',')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+            })
             .map(|t| engine.map_type_name(t).to_string())
             .unwrap_or_else(|| "this value".into());
         let properties = engine
@@ -243,7 +265,8 @@ fn unknown_function(signature: &str, engine: &Engine) -> Error {
             .filter_map(|sig| {
                 let prop = sig.strip_prefix("get$")?;
                 let (prop, args) = prop.split_once('(')?;
-                args.starts_with(&format!("_: {type_name}")).then(|| prop.to_string())
+                args.starts_with(&format!("_: {type_name}"))
+                    .then(|| prop.to_string())
             })
             .collect::<Vec<_>>();
         return Error::UnknownProperty {
@@ -299,9 +322,7 @@ fn with_suggestions(error: Error, source: Option<&str>) -> Error {
             let declared = source.map(declared_names).unwrap_or_default();
             let help = suggest(&name, declared.iter().map(String::as_str))
                 .map(|near| format!("did you mean `{near}`?"))
-                .unwrap_or_else(|| {
-                    format!("declare it first: `let {name} = ...;`")
-                });
+                .unwrap_or_else(|| format!("declare it first: `let {name} = ...;`"));
             Error::UnknownVariable { name, help }
         }
         other => other,
@@ -343,7 +364,10 @@ mod tests {
     fn suggestions_pick_the_nearest_name() {
         let names = ["check", "check_eq", "step", "record"];
         assert_eq!(suggest("chek", names.into_iter()).as_deref(), Some("check"));
-        assert_eq!(suggest("recrod", names.into_iter()).as_deref(), Some("record"));
+        assert_eq!(
+            suggest("recrod", names.into_iter()).as_deref(),
+            Some("record")
+        );
         assert_eq!(suggest("zzzzzz", names.into_iter()), None);
     }
 

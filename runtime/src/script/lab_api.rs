@@ -14,7 +14,9 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     let s = session.clone();
     FuncRegistration::new("step")
         .with_params_info(["title: String", "()"])
-        .with_comments(["/// Starts a new step of the lab; checks and output that follow belong to it."])
+        .with_comments([
+            "/// Starts a new step of the lab; checks and output that follow belong to it.",
+        ])
         .register_into_engine(engine, move |title: &str| {
             s.borrow_mut().recorder.step(title);
         });
@@ -23,10 +25,13 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     FuncRegistration::new("check")
         .with_params_info(["condition: bool", "name: String", "()"])
         .with_comments(["/// Records a check that passes when `condition` is true."])
-        .register_into_engine(engine, move |ctx: NativeCallContext, ok: bool, name: &str| {
-            let message = if ok { "ok" } else { "condition was false" };
-            record_check(&s, &ctx, name, ok, message.to_string());
-        });
+        .register_into_engine(
+            engine,
+            move |ctx: NativeCallContext, ok: bool, name: &str| {
+                let message = if ok { "ok" } else { "condition was false" };
+                record_check(&s, &ctx, name, ok, message.to_string());
+            },
+        );
 
     let s = session.clone();
     FuncRegistration::new("check")
@@ -42,7 +47,9 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     let s = session.clone();
     FuncRegistration::new("check_eq")
         .with_params_info(["actual: ?", "expected: ?", "name: String", "()"])
-        .with_comments(["/// Passes when `actual` equals `expected` (integers and floats compare by value)."])
+        .with_comments([
+            "/// Passes when `actual` equals `expected` (integers and floats compare by value).",
+        ])
         .register_into_engine(
             engine,
             move |ctx: NativeCallContext, actual: Dynamic, expected: Dynamic, name: &str| {
@@ -78,7 +85,11 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
                 let expected_f = number(&expected, "expected")?;
                 let percent_f = number(&percent, "percent")?;
                 let off = if expected_f == 0.0 {
-                    if actual_f == 0.0 { 0.0 } else { f64::INFINITY }
+                    if actual_f == 0.0 {
+                        0.0
+                    } else {
+                        f64::INFINITY
+                    }
                 } else {
                     (actual_f - expected_f).abs() / expected_f.abs() * 100.0
                 };
@@ -141,7 +152,9 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     let s = session.clone();
     FuncRegistration::new("clock")
         .with_params_info(["f64"])
-        .with_comments(["/// Seconds of lab time since the lab began (simulated on the simulator)."])
+        .with_comments([
+            "/// Seconds of lab time since the lab began (simulated on the simulator).",
+        ])
         .register_into_engine(engine, move || s.borrow().backend.now().as_secs_f64());
 
     for seconds_type in ["seconds: f64", "seconds: i64"] {
@@ -156,12 +169,24 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         if seconds_type.ends_with("f64") {
             registration.register_into_engine(engine, sleep);
         } else {
-            registration.register_into_engine(
-                engine,
-                move |ctx: NativeCallContext, seconds: INT| sleep(ctx, seconds as f64),
-            );
+            registration
+                .register_into_engine(engine, move |ctx: NativeCallContext, seconds: INT| {
+                    sleep(ctx, seconds as f64)
+                });
         }
     }
+
+    FuncRegistration::new("fixed")
+        .with_params_info(["value: f64", "decimals: i64", "String"])
+        .with_comments(["/// `value` printed with a fixed number of decimals: `fixed(11.1111, 2)` is \"11.11\"."])
+        .register_into_engine(engine, |value: f64, decimals: INT| {
+            format!("{value:.*}", decimals.clamp(0, 12) as usize)
+        });
+    FuncRegistration::new("fixed")
+        .with_params_info(["value: i64", "decimals: i64", "String"])
+        .register_into_engine(engine, |value: INT, decimals: INT| {
+            format!("{:.*}", decimals.clamp(0, 12) as usize, value as f64)
+        });
 
     FuncRegistration::new("size")
         .with_params_info(["text: String", "i64"])
@@ -179,7 +204,13 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         });
 }
 
-fn record_check(s: &SharedSession, ctx: &NativeCallContext, name: &str, passed: bool, message: String) {
+fn record_check(
+    s: &SharedSession,
+    ctx: &NativeCallContext,
+    name: &str,
+    passed: bool,
+    message: String,
+) {
     let mut session = s.borrow_mut();
     let pos = ctx.call_position();
     let file = ctx
@@ -196,7 +227,10 @@ fn record_check(s: &SharedSession, ctx: &NativeCallContext, name: &str, passed: 
 }
 
 fn values_equal(a: &Dynamic, b: &Dynamic) -> bool {
-    match (a.as_float().ok().or(a.as_int().ok().map(|i| i as f64)), b.as_float().ok().or(b.as_int().ok().map(|i| i as f64))) {
+    match (
+        a.as_float().ok().or(a.as_int().ok().map(|i| i as f64)),
+        b.as_float().ok().or(b.as_int().ok().map(|i| i as f64)),
+    ) {
         (Some(x), Some(y)) => x == y,
         _ => a.type_name() == b.type_name() && a.to_string() == b.to_string(),
     }
@@ -227,10 +261,34 @@ fn to_json(key: &str, value: &Dynamic) -> crate::Result<serde_json::Value> {
             help: "name the value, e.g. `record(\"idle_migration_s\", t)`".to_string(),
         });
     }
-    serde_json::to_value(value).map_err(|e| Error::BadRecord {
+    let refuse = |type_name: &str| Error::BadRecord {
         key: key.to_string(),
-        reason: format!("a {} has no JSON form ({e})", value.type_name()),
-        help: "record numbers, strings, booleans, arrays or maps; for an object use `x.to_string()`"
-            .to_string(),
-    })
+        reason: format!("a {type_name} has no JSON form"),
+        help:
+            "record numbers, strings, booleans, arrays or maps; for an object use `x.to_string()`"
+                .to_string(),
+    };
+    if let Some(type_name) = first_non_data(value) {
+        return Err(refuse(&type_name));
+    }
+    serde_json::to_value(value).map_err(|_| refuse(value.type_name()))
+}
+
+/// The type name of the first value inside `value` that is not plain data, if any.
+fn first_non_data(value: &Dynamic) -> Option<String> {
+    if value.is_unit()
+        || value.is_bool()
+        || value.is_int()
+        || value.is_float()
+        || value.is_string()
+        || value.is_char()
+    {
+        None
+    } else if let Some(array) = value.read_lock::<rhai::Array>() {
+        array.iter().find_map(first_non_data)
+    } else if let Some(map) = value.read_lock::<rhai::Map>() {
+        map.values().find_map(first_non_data)
+    } else {
+        Some(value.type_name().to_string())
+    }
 }

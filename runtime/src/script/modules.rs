@@ -78,13 +78,18 @@ impl LabModules {
             relative.with_extension("rhai")
         };
         let shown = self.shown_dir.join(&file).to_string_lossy().into_owned();
-        let not_found = || Error::ModuleNotFound {
+        let not_found = || {
+            Error::ModuleNotFound {
             path: path.to_string(),
             help: format!(
                 "looked for `{shown}`: put the module beside the lab, or import a stdlib module as \"{STDLIB_PREFIX}NAME\""
             ),
+        }
         };
-        let on_disk = lab_dir.join(&file).canonicalize().map_err(|_| not_found())?;
+        let on_disk = lab_dir
+            .join(&file)
+            .canonicalize()
+            .map_err(|_| not_found())?;
         let root = lab_dir.canonicalize().map_err(|_| not_found())?;
         if !on_disk.starts_with(&root) {
             return Err(forbidden("it links to a file outside the lab's folder"));
@@ -119,8 +124,9 @@ impl rhai::ModuleResolver for LabModules {
         self.sources
             .borrow_mut()
             .insert(shown.clone(), text.clone());
-        let in_module =
-            |err: Box<EvalAltResult>| Box::new(EvalAltResult::ErrorInModule(shown.clone(), err, pos));
+        let in_module = |err: Box<EvalAltResult>| {
+            Box::new(EvalAltResult::ErrorInModule(shown.clone(), err, pos))
+        };
         let mut ast = engine.compile(&text).map_err(|e| in_module(e.into()))?;
         ast.set_source(shown.as_str());
         let module = Module::eval_ast_as_new(Scope::new(), &ast, engine).map_err(in_module)?;

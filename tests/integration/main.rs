@@ -1,0 +1,12 @@
+//! kvmlab's integration tests: one binary, a module per feature, all driving the real
+//! `kvmlab` executable (or the runtime, for the book's examples).
+
+mod harness;
+
+mod book;
+mod cli;
+mod diagnostics;
+mod labs;
+mod primitives;
+mod report;
+mod sandbox;

@@ -1,0 +1,197 @@
+//! The lab primitives as a script sees them: steps, checks, records, expected errors, time.
+
+use crate::harness::Test;
+use serde_json::json;
+
+#[test]
+fn checks_land_in_their_steps_with_file_and_line() {
+    let out = Test::new()
+        .script(
+            "check(true, \"early\");\n\
+             step(\"One\");\n\
+             check(1 + 1 == 2, \"sums\");\n\
+             check(false, \"broken\", \"the bridge has no port\");\n\
+             step(\"Two\");\n\
+             check_eq(2 * 3, 6.0, \"ints and floats compare by value\");\n\
+             check_eq(\"a\", \"b\", \"strings\");\n",
+        )
+        .json()
+        .status(1)
+        .run();
+    let steps = &out.report["steps"];
+    assert_eq!(steps[0]["title"], "(before the first step)");
+    assert_eq!(steps[1]["title"], "One");
+    assert_eq!(
+        steps[1]["checks"][1],
+        json!({"name": "broken", "passed": false, "message": "the bridge has no port",
+               "file": "lab.rhai", "line": 4})
+    );
+    assert_eq!(steps[2]["checks"][0]["passed"], true);
+    assert_eq!(steps[2]["checks"][1]["message"], "expected b, got a");
+    assert_eq!(steps[2]["checks"][1]["line"], 7);
+    assert_eq!(out.report["passed"], 3);
+    assert_eq!(out.report["failed"], 2);
+}
+
+#[test]
+fn check_within_reports_how_far_off() {
+    let out = Test::new()
+        .script(
+            "check_within(37.5, 36, 5, \"close\");\n\
+             check_within(50, 36, 10, \"far\");\n\
+             check_within(0, 0, 1, \"zero\");\n",
+        )
+        .json()
+        .status(1)
+        .run();
+    let checks = &out.report["steps"][0]["checks"];
+    assert_eq!(checks[0]["message"], "37.5 vs 36: 4.2 % off (allowed 5 %)");
+    assert_eq!(checks[0]["passed"], true);
+    assert_eq!(checks[1]["message"], "50 vs 36: 38.9 % off (allowed 10 %)");
+    assert_eq!(checks[1]["passed"], false);
+    assert_eq!(checks[2]["passed"], true);
+}
+
+#[test]
+fn record_puts_values_in_the_report() {
+    let out = Test::new()
+        .script(
+            "record(\"idle_migration_s\", 36.5);\n\
+             record(\"hosts\", [\"sv1\", \"sv2\"]);\n\
+             record(\"nested\", #{ok: true, n: 3});\n\
+             record(\"idle_migration_s\", 36.0);\n",
+        )
+        .json()
+        .status(0)
+        .run();
+    assert_eq!(
+        out.report["values"],
+        json!({"hosts": ["sv1", "sv2"], "idle_migration_s": 36.0, "nested": {"n": 3, "ok": true}})
+    );
+}
+
+#[test]
+fn record_refuses_values_without_a_json_form() {
+    Test::new()
+        .script("record(\"ok\", 1);\nrecord(\"f\", || 1);\n")
+        .status(2)
+        .diagnostic("kvmlab::lab::bad_record", 2)
+        .stderr("help: record numbers, strings")
+        .run();
+    Test::new()
+        .script("record(\"\", 1);")
+        .status(2)
+        .diagnostic("kvmlab::lab::bad_record", 1)
+        .run();
+}
+
+#[test]
+fn expect_error_matches_codes_and_text() {
+    let out = Test::new()
+        .script(
+            "expect_error(|| sleep(-1), \"kvmlab::lab::bad_duration\");\n\
+             expect_error(|| size(\"9Q\"), \"is not a size\");\n\
+             expect_error(|| sleep(1), \"kvmlab::lab::bad_duration\");\n\
+             expect_error(|| throw \"boom\", \"kvmlab::units::rate\");\n\
+             expect_error(|| nosuch(), \"kvmlab::script::unknown_function\");\n",
+        )
+        .json()
+        .status(1)
+        .run();
+    let checks = &out.report["steps"][0]["checks"];
+    let passed: Vec<_> = checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["passed"].clone())
+        .collect();
+    assert_eq!(passed, [true, true, false, false, true]);
+    assert_eq!(
+        checks[2]["message"],
+        "expected an error `kvmlab::lab::bad_duration`, but the call succeeded"
+    );
+    assert_eq!(
+        checks[3]["message"],
+        "expected `kvmlab::units::rate`, got kvmlab::script::thrown: boom"
+    );
+}
+
+#[test]
+fn expect_error_cannot_swallow_sandbox_limits() {
+    Test::new()
+        .script("expect_error(|| { loop {} }, \"anything\");\ncheck(true, \"unreached\");")
+        .status(2)
+        .diagnostic("kvmlab::sandbox::operations", 1)
+        .run();
+}
+
+#[test]
+fn simulated_time_moves_only_on_sleep() {
+    let out = Test::new()
+        .script(
+            "let t0 = clock();\nsleep(1.5);\nsleep(2);\nrecord(\"t0\", t0);\nrecord(\"t1\", clock());\n",
+        )
+        .json()
+        .status(0)
+        .run();
+    assert_eq!(out.report["values"], json!({"t0": 0.0, "t1": 3.5}));
+    assert_eq!(out.report["clock"], 3.5);
+}
+
+#[test]
+fn units_helpers_follow_libvirt() {
+    let out = Test::new()
+        .script(
+            "record(\"m\", size(\"512M\"));\nrecord(\"g\", size(\"20GB\"));\n\
+             record(\"r\", rate(\"100Mbit/s\"));\nrecord(\"f\", fixed(11.1111, 2));\n\
+             record(\"i\", fixed(3, 1));\n",
+        )
+        .json()
+        .status(0)
+        .run();
+    assert_eq!(
+        out.report["values"],
+        json!({"m": 536870912, "g": 20000000000i64, "r": 12500000.0, "f": "11.11", "i": "3.0"})
+    );
+    Test::new()
+        .script("let r = rate(\"fast\");")
+        .status(2)
+        .diagnostic("kvmlab::units::rate", 1)
+        .stderr("help: write a rate as \"64M/s\"")
+        .run();
+}
+
+#[test]
+fn printed_lines_belong_to_their_step() {
+    let out = Test::new()
+        .script("step(\"A\");\nprint(\"one\\ntwo\");\nstep(\"B\");\ndebug(\"three\");\n")
+        .json()
+        .status(0)
+        .run();
+    assert_eq!(out.report["steps"][0]["output"], json!(["one", "two"]));
+    assert_eq!(out.report["steps"][1]["output"], json!(["\"three\""]));
+}
+
+#[test]
+fn stdlib_modules_import_by_name() {
+    let out = Test::new()
+        .script(
+            "import \"kvmlab/checks\" as c;\n\
+             check(c::within(37.0, 36.0, 5), \"within\");\n\
+             check(c::between(5, 1, 10), \"between\");\n\
+             record(\"pct\", c::percent(1, 3));\n",
+        )
+        .json()
+        .status(0)
+        .run();
+    assert_eq!(out.report["values"]["pct"], 33.3);
+}
+
+#[test]
+fn lab_files_import_from_the_lab_folder() {
+    Test::new()
+        .file("helpers/net.rhai", b"fn double(x) { x * 2 }\n")
+        .script("import \"helpers/net\" as net;\ncheck_eq(net::double(21), 42, \"imported\");\n")
+        .status(0)
+        .run();
+}
