@@ -1,1 +1,55 @@
-fn main() {}
+//! Speed goals, measured (figures go into the book's "Performance" chapter):
+//! - `engine_ready`: a run of an empty script (interpreter thread, sandboxed engine, report);
+//!   goal under 5 ms.
+//! - `first_lab_in_process`: `labs/00-first-lab.rhai` through the runtime.
+//! - `first_lab_process`: the whole `kvmlab run labs/00-first-lab.rhai` process, as a user
+//!   runs it; goal under 10 ms wall in release.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use kvmlab_runtime::run::{run_file, run_source, RunOptions};
+use std::path::Path;
+use std::process::Command;
+
+fn lab(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("labs")
+        .join(name)
+}
+
+fn engine_ready(c: &mut Criterion) {
+    let options = RunOptions::default();
+    c.bench_function("engine_ready", |b| {
+        b.iter(|| run_source("empty", "", &options))
+    });
+}
+
+fn first_lab(c: &mut Criterion) {
+    let out = tempfile::tempdir().unwrap();
+    let options = RunOptions {
+        out_dir: out.path().to_path_buf(),
+        ..RunOptions::default()
+    };
+    let path = lab("00-first-lab.rhai");
+    c.bench_function("first_lab_in_process", |b| {
+        b.iter(|| {
+            let run = run_file(&path, &options);
+            assert_eq!(run.report.exit_code(), 0);
+        })
+    });
+    c.bench_function("first_lab_process", |b| {
+        b.iter(|| {
+            let status = Command::new(env!("CARGO_BIN_EXE_kvmlab"))
+                .arg("run")
+                .arg(&path)
+                .arg("--out")
+                .arg(out.path())
+                .stdout(std::process::Stdio::null())
+                .status()
+                .unwrap();
+            assert!(status.success());
+        })
+    });
+}
+
+criterion_group!(benches, engine_ready, first_lab);
+criterion_main!(benches);

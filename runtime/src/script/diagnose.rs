@@ -310,7 +310,7 @@ fn unknown_function(signature: &str, engine: &Engine) -> Error {
         }
     };
     Error::UnknownFunction {
-        signature: signature.to_string(),
+        signature: signature.replace("&str | ImmutableString | String", "String"),
         help,
     }
 }
