@@ -198,3 +198,71 @@ fn failed_before_start(
         sources: Default::default(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn codes(run: &LabRun) -> Vec<String> {
+        run.report
+            .diagnostics
+            .iter()
+            .map(|d| d.code.clone())
+            .collect()
+    }
+
+    #[test]
+    fn the_wall_clock_limit_stops_a_busy_script() {
+        let options = RunOptions {
+            limits: Limits {
+                max_operations: u64::MAX,
+                wall_time: Duration::ZERO,
+                ..Limits::default()
+            },
+            ..RunOptions::default()
+        };
+        let run = run_source(
+            "busy.rhai",
+            "let i = 0;\nwhile true { i += 1; }\n",
+            &options,
+        );
+        assert_eq!(codes(&run), ["kvmlab::sandbox::wall_time"]);
+        assert_eq!(run.report.diagnostics[0].line, 2);
+        assert_eq!(run.report.exit_code(), 2);
+    }
+
+    #[test]
+    fn parse_only_runs_nothing() {
+        let options = RunOptions {
+            parse_only: true,
+            ..RunOptions::default()
+        };
+        let run = run_source("ok.rhai", "check(false, \"never\");\nsleep(5);\n", &options);
+        assert!(run.report.diagnostics.is_empty());
+        assert_eq!(run.report.failed, 0);
+        assert_eq!(run.report.clock, 0.0);
+    }
+
+    #[test]
+    fn scripts_without_a_folder_import_only_the_stdlib() {
+        let run = run_source(
+            "x.rhai",
+            "import \"helpers\" as h;\n",
+            &RunOptions::default(),
+        );
+        assert_eq!(codes(&run), ["kvmlab::import::forbidden"]);
+        assert!(run.report.diagnostics[0].message.contains("no lab folder"));
+    }
+
+    #[test]
+    fn the_seed_reaches_the_report() {
+        let options = RunOptions {
+            seed: 99,
+            ..RunOptions::default()
+        };
+        let run = run_source("s.rhai", "", &options);
+        assert_eq!(run.report.seed, 99);
+        assert_eq!(run.report.backend, "sim");
+    }
+}

@@ -12,6 +12,7 @@ pub mod diagnose;
 pub mod engine;
 pub mod lab_api;
 pub mod modules;
+pub mod spec;
 pub mod stdlib;
 
 use crate::backend::Backend;

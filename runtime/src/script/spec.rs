@@ -1,0 +1,308 @@
+//! Keyword-style arguments: `host("sv1", #{cores: 4, memory: "16G"})`.
+//!
+//! A [`Spec`] reads a Rhai map key by key, so every mistake names the key, what was expected
+//! and what was found, and an unknown key gets a "did you mean" from the keys that exist.
+
+use crate::error::{Error, Result};
+use crate::units;
+use rhai::{Dynamic, Map};
+use std::collections::BTreeSet;
+
+pub struct Spec {
+    what: String,
+    map: Map,
+    known: &'static [&'static str],
+}
+
+impl Spec {
+    /// Checks `map` against the keys `what` accepts (e.g. "host spec").
+    pub fn new(what: &str, map: Map, known: &'static [&'static str]) -> Result<Spec> {
+        let spec = Spec {
+            what: what.to_string(),
+            map,
+            known,
+        };
+        let unknown: BTreeSet<&str> = spec
+            .map
+            .keys()
+            .map(|k| k.as_str())
+            .filter(|k| !known.contains(k))
+            .collect();
+        if let Some(key) = unknown.into_iter().next() {
+            let help = match nearest(key, known) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => format!("{} takes: {}", spec.what, known.join(", ")),
+            };
+            return Err(Error::UnknownKey {
+                key: key.to_string(),
+                what: spec.what.clone(),
+                help,
+            });
+        }
+        Ok(spec)
+    }
+
+    fn get(&self, key: &str) -> Option<&Dynamic> {
+        debug_assert!(self.known.contains(&key), "{key} is not a known key");
+        self.map.get(key).filter(|v| !v.is_unit())
+    }
+
+    fn missing(&self, key: &str, example: &str) -> Error {
+        Error::MissingKey {
+            key: key.to_string(),
+            what: self.what.clone(),
+            help: format!("add it, e.g. `#{{{key}: {example}}}`"),
+        }
+    }
+
+    fn wrong(&self, key: &str, expected: &str, found: &Dynamic, example: &str) -> Error {
+        Error::WrongType {
+            key: key.to_string(),
+            what: self.what.clone(),
+            expected: expected.to_string(),
+            found: describe(found),
+            help: format!("write it like `{key}: {example}`"),
+        }
+    }
+
+    /// A value that breaks a rule other than its type.
+    pub fn bad(&self, key: &str, reason: impl Into<String>, help: impl Into<String>) -> Error {
+        Error::BadValue {
+            key: key.to_string(),
+            what: self.what.clone(),
+            reason: reason.into(),
+            help: help.into(),
+        }
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub fn opt_string(&self, key: &str, example: &str) -> Result<Option<String>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) if v.is_string() => Ok(Some(v.to_string())),
+            Some(v) => Err(self.wrong(key, "a string", v, example)),
+        }
+    }
+
+    pub fn string(&self, key: &str, example: &str) -> Result<String> {
+        self.opt_string(key, example)?
+            .ok_or_else(|| self.missing(key, example))
+    }
+
+    pub fn opt_int(&self, key: &str, example: &str) -> Result<Option<i64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_int()
+                .map(Some)
+                .map_err(|_| self.wrong(key, "an integer", v, example)),
+        }
+    }
+
+    pub fn int(&self, key: &str, example: &str) -> Result<i64> {
+        self.opt_int(key, example)?
+            .ok_or_else(|| self.missing(key, example))
+    }
+
+    pub fn opt_float(&self, key: &str, example: &str) -> Result<Option<f64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_float()
+                .or_else(|_| v.as_int().map(|i| i as f64))
+                .map(Some)
+                .map_err(|_| self.wrong(key, "a number", v, example)),
+        }
+    }
+
+    pub fn float(&self, key: &str, example: &str) -> Result<f64> {
+        self.opt_float(key, example)?
+            .ok_or_else(|| self.missing(key, example))
+    }
+
+    pub fn opt_bool(&self, key: &str, example: &str) -> Result<Option<bool>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_bool()
+                .map(Some)
+                .map_err(|_| self.wrong(key, "true or false", v, example)),
+        }
+    }
+
+    /// A size: integer bytes or a string such as "16G".
+    pub fn opt_size(&self, key: &str, example: &str) -> Result<Option<u64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) if v.is_string() => units::parse_size(&v.to_string()).map(Some),
+            Some(v) => match v.as_int() {
+                Ok(n) if n >= 0 => Ok(Some(n as u64)),
+                Ok(n) => Err(self.bad(
+                    key,
+                    format!("{n} is negative"),
+                    "sizes are zero or more bytes",
+                )),
+                Err(_) => Err(self.wrong(key, "a size", v, example)),
+            },
+        }
+    }
+
+    pub fn size(&self, key: &str, example: &str) -> Result<u64> {
+        self.opt_size(key, example)?
+            .ok_or_else(|| self.missing(key, example))
+    }
+
+    /// A rate: bytes per second as a number, or a string such as "100Mbit/s".
+    pub fn opt_rate(&self, key: &str, example: &str) -> Result<Option<f64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) if v.is_string() => units::parse_rate(&v.to_string()).map(Some),
+            Some(v) => match v.as_float().or_else(|_| v.as_int().map(|i| i as f64)) {
+                Ok(r) if r > 0.0 && r.is_finite() => Ok(Some(r)),
+                Ok(r) => Err(self.bad(
+                    key,
+                    format!("{r} is not a positive rate"),
+                    "rates are positive",
+                )),
+                Err(_) => Err(self.wrong(key, "a rate", v, example)),
+            },
+        }
+    }
+
+    /// A list of strings (a single string counts as a list of one).
+    pub fn opt_strings(&self, key: &str, example: &str) -> Result<Option<Vec<String>>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) if v.is_string() => Ok(Some(vec![v.to_string()])),
+            Some(v) => {
+                let items = v
+                    .read_lock::<rhai::Array>()
+                    .ok_or_else(|| self.wrong(key, "a list of strings", v, example))?;
+                items
+                    .iter()
+                    .map(|item| {
+                        if item.is_string() {
+                            Ok(item.to_string())
+                        } else {
+                            Err(self.wrong(key, "a list of strings", item, example))
+                        }
+                    })
+                    .collect::<Result<Vec<_>>>()
+                    .map(Some)
+            }
+        }
+    }
+
+    /// A nested map, for keys such as `network: #{bridge: "br0"}`.
+    pub fn opt_map(&self, key: &str, example: &str) -> Result<Option<Map>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .read_lock::<Map>()
+                .map(|m| Some(m.clone()))
+                .ok_or_else(|| self.wrong(key, "a map", v, example)),
+        }
+    }
+
+    /// The raw value, for keys that take objects (a volume, a switch).
+    pub fn opt_value(&self, key: &str) -> Option<Dynamic> {
+        self.get(key).cloned()
+    }
+}
+
+/// A value as a trainee would recognize it: its type and, for short values, the value.
+pub fn describe(value: &Dynamic) -> String {
+    let text = value.to_string();
+    let type_name = match value.type_name() {
+        "i64" => "integer",
+        "f64" => "number",
+        "ImmutableString" | "string" => "string",
+        other => other,
+    };
+    if text.chars().count() <= 24 && (value.is_int() || value.is_float() || value.is_bool()) {
+        format!("{type_name} {text}")
+    } else if value.is_string() && text.chars().count() <= 24 {
+        format!("string \"{text}\"")
+    } else {
+        type_name.to_string()
+    }
+}
+
+/// The known word nearest to `word`, if it is a likely typo of it.
+pub fn nearest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    known
+        .iter()
+        .map(|k| (strsim::osa_distance(word, k), *k))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, k)| k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEYS: &[&str] = &["cores", "memory", "cpu", "nics"];
+
+    fn spec(pairs: &[(&str, Dynamic)]) -> Result<Spec> {
+        let map: Map = pairs
+            .iter()
+            .map(|(k, v)| ((*k).into(), v.clone()))
+            .collect();
+        Spec::new("host spec", map, KEYS)
+    }
+
+    #[test]
+    fn unknown_keys_suggest_the_near_one() {
+        let err = spec(&[("coers", Dynamic::from(4_i64))]).err().unwrap();
+        assert_eq!(err.code_str(), "kvmlab::spec::unknown_key");
+        assert_eq!(err.to_string(), "unknown key `coers` in host spec");
+        assert_eq!(err.help_str().unwrap(), "did you mean `cores`?");
+        let err = spec(&[("zzz", Dynamic::UNIT)]).err().unwrap();
+        assert_eq!(
+            err.help_str().unwrap(),
+            "host spec takes: cores, memory, cpu, nics"
+        );
+    }
+
+    #[test]
+    fn values_are_read_with_their_types() {
+        let s = spec(&[
+            ("cores", Dynamic::from(4_i64)),
+            ("memory", Dynamic::from("16G")),
+            (
+                "nics",
+                Dynamic::from(vec![Dynamic::from("eth0"), Dynamic::from("eth1")]),
+            ),
+        ])
+        .unwrap();
+        assert_eq!(s.int("cores", "4").unwrap(), 4);
+        assert_eq!(s.size("memory", "\"16G\"").unwrap(), 16 << 30);
+        assert_eq!(
+            s.opt_strings("nics", "[]").unwrap().unwrap(),
+            ["eth0", "eth1"]
+        );
+        assert_eq!(s.opt_string("cpu", "\"x\"").unwrap(), None);
+    }
+
+    #[test]
+    fn wrong_and_missing_values_name_the_key() {
+        let s = spec(&[("cores", Dynamic::from("four"))]).unwrap();
+        let err = s.int("cores", "4").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`cores` in host spec must be an integer, found string \"four\""
+        );
+        assert_eq!(err.help_str().unwrap(), "write it like `cores: 4`");
+        let err = s.string("cpu", "\"AMD Phenom II\"").unwrap_err();
+        assert_eq!(err.code_str(), "kvmlab::spec::missing_key");
+        assert_eq!(
+            err.help_str().unwrap(),
+            "add it, e.g. `#{cpu: \"AMD Phenom II\"}`"
+        );
+    }
+}
