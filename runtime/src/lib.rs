@@ -10,6 +10,8 @@
 pub mod backend;
 pub mod diagnostic;
 pub mod error;
+#[doc(hidden)]
+pub mod oracle;
 pub mod recorder;
 pub mod report;
 pub mod run;
