@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod error;
 #[doc(hidden)]
 pub mod oracle;
+pub mod plot;
 pub mod recorder;
 pub mod report;
 pub mod run;

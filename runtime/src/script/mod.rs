@@ -46,6 +46,31 @@ impl Session {
         }))
     }
 
+    /// Writes a file of the run under the output directory and lists it in the report.
+    /// `name` is relative (`plots/time.svg`); it cannot leave the output directory.
+    pub fn write_artifact(&mut self, name: &str, contents: &[u8]) -> crate::Result<String> {
+        let fail = |reason: String| Error::Artifact {
+            path: name.to_string(),
+            reason,
+        };
+        let relative = std::path::Path::new(name);
+        let inside = !name.is_empty()
+            && relative
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !inside {
+            return Err(fail("artifact names are relative paths inside the output directory".into()));
+        }
+        let path = self.out_dir.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| fail(e.to_string()))?;
+        }
+        std::fs::write(&path, contents).map_err(|e| fail(e.to_string()))?;
+        let shown = path.to_string_lossy().into_owned();
+        self.recorder.artifact(shown.clone());
+        Ok(shown)
+    }
+
     /// Moves the backend's pending warnings into the report, pinned to the calling line.
     pub fn flush_warnings(&mut self, ctx: &NativeCallContext) {
         for warning in self.backend.take_warnings() {
