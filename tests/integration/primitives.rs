@@ -195,3 +195,44 @@ fn lab_files_import_from_the_lab_folder() {
         .status(0)
         .run();
 }
+
+#[test]
+fn artifacts_are_written_under_out_and_listed() {
+    let out = Test::new()
+        .script(
+            "let p = save_plot(\"plots/time.svg\", #{title: \"Time\", x_label: \"MiB\", y_label: \"s\",\n\
+               series: [#{name: \"idle\", points: [[64, 6.1], [128, 11.8]]}]});\n\
+             let t = save_text(\"notes.txt\", \"hello\");\n\
+             record(\"plot\", p);\n",
+        )
+        .args(&["run", "lab.rhai", "--out", "results"])
+        .json()
+        .status(0)
+        .run();
+    assert_eq!(
+        out.report["artifacts"],
+        json!(["results/plots/time.svg", "results/notes.txt"])
+    );
+    assert_eq!(out.report["values"]["plot"], "results/plots/time.svg");
+}
+
+#[test]
+fn artifacts_stay_inside_the_output_directory() {
+    Test::new()
+        .script("save_text(\"../escape.txt\", \"x\");")
+        .status(2)
+        .diagnostic("kvmlab::lab::artifact", 1)
+        .run();
+    Test::new()
+        .script("save_plot(\"p.svg\", #{title: \"T\", series: [#{name: \"a\", points: [[1]]}]});")
+        .status(2)
+        .diagnostic("kvmlab::spec::bad_value", 1)
+        .stderr("each point is a pair of numbers [x, y]")
+        .run();
+    Test::new()
+        .script("save_plot(\"p.svg\", #{titel: \"T\", series: []});")
+        .status(2)
+        .diagnostic("kvmlab::spec::unknown_key", 1)
+        .stderr("did you mean `title`?")
+        .run();
+}

@@ -4,7 +4,9 @@
 use super::diagnose::{self, Classified};
 use super::{finish, raise, SharedSession};
 use crate::error::Error;
+use crate::plot::{LineChart, Series};
 use crate::report::Check;
+use crate::script::spec::Spec;
 use crate::units;
 use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, FuncRegistration, NativeCallContext, INT};
 
@@ -176,12 +178,80 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         }
     }
 
+    let s = session.clone();
+    FuncRegistration::new("save_text")
+        .with_params_info(["file: String", "text: String", "String"])
+        .with_comments(["/// Writes `text` to `file` under the run's output directory (`--out`); returns its path."])
+        .register_into_engine(
+            engine,
+            move |ctx: NativeCallContext, file: &str, text: &str| -> Outcome<String> {
+                let result = s.borrow_mut().write_artifact(file, text.as_bytes());
+                finish(&s, &ctx, result)
+            },
+        );
+
+    let s = session.clone();
+    FuncRegistration::new("save_plot")
+        .with_params_info(["file: String", "chart: Map", "String"])
+        .with_comments([
+            "/// Draws a line chart as SVG under the output directory; returns its path.",
+            "/// `chart`: #{title, x_label, y_label, series: [#{name, points: [[x, y], ...]}]}",
+        ])
+        .register_into_engine(
+            engine,
+            move |ctx: NativeCallContext, file: &str, chart: rhai::Map| -> Outcome<String> {
+                let result = line_chart(chart)
+                    .and_then(|chart| {
+                        chart.to_svg().map_err(|reason| Error::Artifact {
+                            path: file.to_string(),
+                            reason,
+                        })
+                    })
+                    .and_then(|svg| s.borrow_mut().write_artifact(file, svg.as_bytes()));
+                finish(&s, &ctx, result)
+            },
+        );
+
     FuncRegistration::new("fixed")
         .with_params_info(["value: f64", "decimals: i64", "String"])
         .with_comments(["/// `value` printed with a fixed number of decimals: `fixed(11.1111, 2)` is \"11.11\"."])
         .register_into_engine(engine, |value: f64, decimals: INT| {
             format!("{value:.*}", decimals.clamp(0, 12) as usize)
         });
+    let s = session.clone();
+    FuncRegistration::new("save_text")
+        .with_params_info(["file: String", "text: String", "String"])
+        .with_comments(["/// Writes `text` to `file` under the run's output directory (`--out`); returns its path."])
+        .register_into_engine(
+            engine,
+            move |ctx: NativeCallContext, file: &str, text: &str| -> Outcome<String> {
+                let result = s.borrow_mut().write_artifact(file, text.as_bytes());
+                finish(&s, &ctx, result)
+            },
+        );
+
+    let s = session.clone();
+    FuncRegistration::new("save_plot")
+        .with_params_info(["file: String", "chart: Map", "String"])
+        .with_comments([
+            "/// Draws a line chart as SVG under the output directory; returns its path.",
+            "/// `chart`: #{title, x_label, y_label, series: [#{name, points: [[x, y], ...]}]}",
+        ])
+        .register_into_engine(
+            engine,
+            move |ctx: NativeCallContext, file: &str, chart: rhai::Map| -> Outcome<String> {
+                let result = line_chart(chart)
+                    .and_then(|chart| {
+                        chart.to_svg().map_err(|reason| Error::Artifact {
+                            path: file.to_string(),
+                            reason,
+                        })
+                    })
+                    .and_then(|svg| s.borrow_mut().write_artifact(file, svg.as_bytes()));
+                finish(&s, &ctx, result)
+            },
+        );
+
     FuncRegistration::new("fixed")
         .with_params_info(["value: i64", "decimals: i64", "String"])
         .register_into_engine(engine, |value: INT, decimals: INT| {
@@ -202,6 +272,60 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         .register_into_engine(engine, |text: &str| -> Outcome<f64> {
             units::parse_rate(text).map_err(raise)
         });
+}
+
+fn line_chart(chart: rhai::Map) -> crate::Result<LineChart> {
+    const EXAMPLE: &str = "[#{name: \"idle\", points: [[64, 6.1], [128, 11.8]]}]";
+    let spec = Spec::new("chart", chart, &["title", "x_label", "y_label", "series"])?;
+    let bad_series = |reason: &str| {
+        spec.bad(
+            "series",
+            reason,
+            format!("give a list of lines: `series: {EXAMPLE}`"),
+        )
+    };
+    let series = spec
+        .opt_value("series")
+        .and_then(|v| v.try_cast::<rhai::Array>())
+        .ok_or_else(|| bad_series("it must be a list of maps"))?;
+    let series = series
+        .into_iter()
+        .map(|line| {
+            let line = line
+                .try_cast::<rhai::Map>()
+                .ok_or_else(|| bad_series("each line is a map"))?;
+            let line = Spec::new("chart series", line, &["name", "points"])?;
+            let points = line
+                .opt_value("points")
+                .and_then(|v| v.try_cast::<rhai::Array>())
+                .ok_or_else(|| bad_series("each line has `points`, a list of [x, y]"))?;
+            let points = points
+                .into_iter()
+                .map(|p| {
+                    let pair = p.try_cast::<rhai::Array>().filter(|a| a.len() == 2);
+                    let xy = pair.and_then(|a| Some((as_number(&a[0])?, as_number(&a[1])?)));
+                    xy.ok_or_else(|| bad_series("each point is a pair of numbers [x, y]"))
+                })
+                .collect::<crate::Result<Vec<_>>>()?;
+            Ok(Series {
+                name: line.string("name", "\"idle\"")?,
+                points,
+            })
+        })
+        .collect::<crate::Result<Vec<_>>>()?;
+    Ok(LineChart {
+        title: spec.string("title", "\"Migration time\"")?,
+        x_label: spec.opt_string("x_label", "\"MiB\"")?.unwrap_or_default(),
+        y_label: spec.opt_string("y_label", "\"s\"")?.unwrap_or_default(),
+        series,
+    })
+}
+
+fn as_number(value: &Dynamic) -> Option<f64> {
+    value
+        .as_float()
+        .ok()
+        .or_else(|| value.as_int().ok().map(|i| i as f64))
 }
 
 fn record_check(
@@ -237,20 +361,16 @@ fn values_equal(a: &Dynamic, b: &Dynamic) -> bool {
 }
 
 fn number(value: &Dynamic, what: &str) -> Outcome<f64> {
-    value
-        .as_float()
-        .ok()
-        .or_else(|| value.as_int().ok().map(|i| i as f64))
-        .ok_or_else(|| {
-            raise(Error::WrongType {
-                key: what.to_string(),
-                what: "check_within".to_string(),
-                expected: "a number".to_string(),
-                found: value.type_name().to_string(),
-                help: "pass integers or floats, e.g. `check_within(t, 36.0, 10, \"about 36 s\")`"
-                    .to_string(),
-            })
+    as_number(value).ok_or_else(|| {
+        raise(Error::WrongType {
+            key: what.to_string(),
+            what: "check_within".to_string(),
+            expected: "a number".to_string(),
+            found: value.type_name().to_string(),
+            help: "pass integers or floats, e.g. `check_within(t, 36.0, 10, \"about 36 s\")`"
+                .to_string(),
         })
+    })
 }
 
 fn to_json(key: &str, value: &Dynamic) -> crate::Result<serde_json::Value> {

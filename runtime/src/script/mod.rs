@@ -59,7 +59,9 @@ impl Session {
                 .components()
                 .all(|c| matches!(c, std::path::Component::Normal(_)));
         if !inside {
-            return Err(fail("artifact names are relative paths inside the output directory".into()));
+            return Err(fail(
+                "artifact names are relative paths inside the output directory".into(),
+            ));
         }
         let path = self.out_dir.join(relative);
         if let Some(parent) = path.parent() {
