@@ -218,40 +218,6 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         .register_into_engine(engine, |value: f64, decimals: INT| {
             format!("{value:.*}", decimals.clamp(0, 12) as usize)
         });
-    let s = session.clone();
-    FuncRegistration::new("save_text")
-        .with_params_info(["file: String", "text: String", "String"])
-        .with_comments(["/// Writes `text` to `file` under the run's output directory (`--out`); returns its path."])
-        .register_into_engine(
-            engine,
-            move |ctx: NativeCallContext, file: &str, text: &str| -> Outcome<String> {
-                let result = s.borrow_mut().write_artifact(file, text.as_bytes());
-                finish(&s, &ctx, result)
-            },
-        );
-
-    let s = session.clone();
-    FuncRegistration::new("save_plot")
-        .with_params_info(["file: String", "chart: Map", "String"])
-        .with_comments([
-            "/// Draws a line chart as SVG under the output directory; returns its path.",
-            "/// `chart`: #{title, x_label, y_label, series: [#{name, points: [[x, y], ...]}]}",
-        ])
-        .register_into_engine(
-            engine,
-            move |ctx: NativeCallContext, file: &str, chart: rhai::Map| -> Outcome<String> {
-                let result = line_chart(chart)
-                    .and_then(|chart| {
-                        chart.to_svg().map_err(|reason| Error::Artifact {
-                            path: file.to_string(),
-                            reason,
-                        })
-                    })
-                    .and_then(|svg| s.borrow_mut().write_artifact(file, svg.as_bytes()));
-                finish(&s, &ctx, result)
-            },
-        );
-
     FuncRegistration::new("fixed")
         .with_params_info(["value: i64", "decimals: i64", "String"])
         .register_into_engine(engine, |value: INT, decimals: INT| {
