@@ -685,7 +685,6 @@ impl Disk {
                 LabelKind::Gpt => (fs, p.name.clone()),
                 LabelKind::Msdos => ("primary".to_string(), fs),
             };
-            let flags = if label == LabelKind::Msdos { "lba" } else { "" };
             rows.push(vec![
                 format!("{:2}", p.number),
                 unit(p.start * SECTOR),
@@ -693,7 +692,6 @@ impl Disk {
                 unit(p.sectors() * SECTOR),
                 fifth,
                 sixth,
-                flags.to_string(),
             ]);
         }
         out.push('\n');
@@ -712,9 +710,8 @@ impl Disk {
             self.model
         );
         for p in &self.partitions {
-            let flags = if self.label == Some(LabelKind::Msdos) { "lba" } else { "" };
             out.push_str(&format!(
-                "{}:{}s:{}s:{}s:{}:{}:{flags};\n",
+                "{}:{}s:{}s:{}s:{}:{}:;\n",
                 p.number,
                 p.start,
                 p.end,
@@ -767,11 +764,11 @@ impl Disk {
         let (headers, minimum): (Vec<&str>, Vec<usize>) = match label {
             LabelKind::Gpt => (
                 vec!["Device", "Start", "End", "Sectors", "Size", "Type"],
-                vec![10, 5, 5, 5, 5, 0],
+                vec![10, 0, 0, 0, 0, 0],
             ),
             LabelKind::Msdos => (
                 vec!["Device", "Boot", "Start", "End", "Sectors", "Size", "Id", "Type"],
-                vec![10, 1, 5, 5, 5, 5, 2, 0],
+                vec![10, 0, 0, 0, 0, 0, 0, 0],
             ),
         };
         let mut rows = vec![headers.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
@@ -793,8 +790,20 @@ impl Disk {
             rows.push(row);
         }
         let columns = rows[0].len();
+        let size_column = headers.iter().position(|h| *h == "Size").expect("a Size column");
+        // libsmartcols as util-linux 2.38 drives it: a column is as wide as its header and
+        // values, Device at least 10; Size widens to its hint of 5 once a value fills its
+        // 4-character header (measured: "99M" → 4, "923M" → 5, "19.9G" → 5, "1023.5G" → 7)
         let widths: Vec<usize> = (0..columns)
-            .map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0).max(minimum[c]))
+            .map(|c| {
+                let data = rows[1..].iter().map(|r| r[c].len()).max().unwrap_or(0);
+                let width = data.max(rows[0][c].len()).max(minimum[c]);
+                if c == size_column && data >= 4 {
+                    width.max(5)
+                } else {
+                    width
+                }
+            })
             .collect();
         let left_aligned =
             |c: usize| c == 0 || c == columns - 1 || (label == LabelKind::Msdos && (c == 1 || c == 6));
