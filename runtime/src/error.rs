@@ -265,7 +265,9 @@ pub enum Error {
     )]
     NasDataPercent { percent: i64 },
 
-    #[error("iSCSI target `{iqn}` needs {requested} bytes, only {free} bytes of iSCSI space are free")]
+    #[error(
+        "iSCSI target `{iqn}` needs {requested} bytes, only {free} bytes of iSCSI space are free"
+    )]
     #[diagnostic(code(kvmlab::storage::target_too_large), help("{help}"))]
     TargetTooLarge {
         iqn: String,
@@ -332,7 +334,9 @@ pub enum Error {
         help: String,
     },
 
-    #[error("login to `{target}` failed: iSCSI login failed due to authorization failure ({reason})")]
+    #[error(
+        "login to `{target}` failed: iSCSI login failed due to authorization failure ({reason})"
+    )]
     #[diagnostic(code(kvmlab::storage::chap_failed), help("{help}"))]
     ChapFailed {
         target: String,
@@ -423,7 +427,9 @@ pub enum Error {
     )]
     MsdosPrimaryLimit,
 
-    #[error("`{part_type}` partitions are not modelled: kvmlab's msdos labels hold primary partitions")]
+    #[error(
+        "`{part_type}` partitions are not modelled: kvmlab's msdos labels hold primary partitions"
+    )]
     #[diagnostic(
         code(kvmlab::storage::msdos_part_type),
         help("write `mkpart(\"primary\", fstype, start, end)`; for more than 4 partitions use a GPT label")

@@ -174,7 +174,12 @@ fn profile(size: u64, tools: E2fsprogs) -> Profile {
 /// mke2fs's default journal size, in blocks, for a file system of `blocks` blocks.
 pub fn default_journal_blocks(blocks: u64, tools: E2fsprogs) -> Option<u64> {
     let table: &[(u64, u64)] = match tools {
-        E2fsprogs::V1_41Rhel6 => &[(32_768, 1024), (256 << 10, 4096), (512 << 10, 8192), (1 << 20, 16_384)],
+        E2fsprogs::V1_41Rhel6 => &[
+            (32_768, 1024),
+            (256 << 10, 4096),
+            (512 << 10, 8192),
+            (1 << 20, 16_384),
+        ],
         E2fsprogs::V1_47 => &[
             (32_768, 1024),
             (256 << 10, 4096),
@@ -372,7 +377,11 @@ impl ExtLayout {
             };
             let metadata = backup_groups * (1 + descriptor_blocks + reserved_gdt_blocks)
                 + groups * (2 + inode_table_blocks);
-            let born_used = 1 + lost_found_blocks(bs) + u64::from(resize_inode) + journal_blocks + journal_map_blocks;
+            let born_used = 1
+                + lost_found_blocks(bs)
+                + u64::from(resize_inode)
+                + journal_blocks
+                + journal_map_blocks;
             let used = first_data_block + metadata + born_used;
             if used >= blocks {
                 return Err(too_small((used + 50) * bs));
@@ -425,7 +434,9 @@ impl ExtLayout {
 
     /// statfs(2) after `bytes` of files were written (rounded up to whole blocks).
     pub fn statfs_with_used(&self, kernel: Kernel, bytes: u64) -> Statfs {
-        let free = self.free_blocks.saturating_sub(bytes.div_ceil(self.block_size));
+        let free = self
+            .free_blocks
+            .saturating_sub(bytes.div_ceil(self.block_size));
         let delalloc_reserve = if kernel == Kernel::Modern && self.fstype == FsType::Ext4 {
             (self.blocks / 50).min(4096)
         } else {
@@ -511,7 +522,11 @@ pub fn df_h(rows: &[DfRow]) -> String {
     };
     let all: Vec<&DfRow> = std::iter::once(&header).chain(rows).collect();
     let width = |f: fn(&DfRow) -> &String, minimum: usize| {
-        all.iter().map(|r| f(r).len()).max().unwrap_or(0).max(minimum)
+        all.iter()
+            .map(|r| f(r).len())
+            .max()
+            .unwrap_or(0)
+            .max(minimum)
     };
     let w_fs = width(|r| &r.filesystem, 14);
     let w_size = width(|r| &r.size, 5);
@@ -542,7 +557,10 @@ mod tests {
         // (1024-fold growth: 8192 groups / 128 per block − 1); journal 8192 blocks + 9 indirect.
         let fs = ExtLayout::mkfs(FsType::Ext3, GIB, E2fsprogs::V1_47).unwrap();
         assert_eq!((fs.blocks, fs.groups, fs.backup_groups), (262_144, 8, 5));
-        assert_eq!((fs.inodes, fs.inodes_per_group, fs.inode_table_blocks), (65_536, 8192, 512));
+        assert_eq!(
+            (fs.inodes, fs.inodes_per_group, fs.inode_table_blocks),
+            (65_536, 8192, 512)
+        );
         assert_eq!((fs.descriptor_blocks, fs.reserved_gdt_blocks), (1, 63));
         assert_eq!((fs.journal_blocks, fs.journal_map_blocks), (8192, 9));
         assert_eq!(fs.reserved_blocks, 13_107);
@@ -555,10 +573,19 @@ mod tests {
     #[test]
     fn small_file_systems_use_1k_blocks() {
         let fs = ExtLayout::mkfs(FsType::Ext3, 100 * MIB, E2fsprogs::V1_47).unwrap();
-        assert_eq!((fs.block_size, fs.first_data_block, fs.groups), (1024, 1, 13));
-        assert_eq!((fs.inodes, fs.inode_table_blocks, fs.reserved_gdt_blocks), (25_584, 492, 256));
+        assert_eq!(
+            (fs.block_size, fs.first_data_block, fs.groups),
+            (1024, 1, 13)
+        );
+        assert_eq!(
+            (fs.inodes, fs.inode_table_blocks, fs.reserved_gdt_blocks),
+            (25_584, 492, 256)
+        );
         assert_eq!((fs.journal_blocks, fs.journal_map_blocks), (4096, 17));
-        assert_eq!((fs.overhead(Kernel::Modern), fs.free_blocks), (12_067, 90_302));
+        assert_eq!(
+            (fs.overhead(Kernel::Modern), fs.free_blocks),
+            (12_067, 90_302)
+        );
         // RHEL 6's mke2fs used 128-byte inodes there: half the inode table
         let old = ExtLayout::mkfs(FsType::Ext3, 100 * MIB, E2fsprogs::V1_41Rhel6).unwrap();
         assert_eq!((old.inode_size, old.inode_table_blocks), (128, 247));
@@ -576,10 +603,19 @@ mod tests {
     #[test]
     fn journal_sizes_by_release() {
         let blocks_88g = 88 * GIB / 4096;
-        assert_eq!(default_journal_blocks(blocks_88g, E2fsprogs::V1_47), Some(131_072));
-        assert_eq!(default_journal_blocks(blocks_88g, E2fsprogs::V1_41Rhel6), Some(32_768));
+        assert_eq!(
+            default_journal_blocks(blocks_88g, E2fsprogs::V1_47),
+            Some(131_072)
+        );
+        assert_eq!(
+            default_journal_blocks(blocks_88g, E2fsprogs::V1_41Rhel6),
+            Some(32_768)
+        );
         assert_eq!(default_journal_blocks(2047, E2fsprogs::V1_47), None);
-        assert_eq!(default_journal_blocks(1 << 30, E2fsprogs::V1_47), Some(262_144));
+        assert_eq!(
+            default_journal_blocks(1 << 30, E2fsprogs::V1_47),
+            Some(262_144)
+        );
     }
 
     #[test]
@@ -605,10 +641,79 @@ mod tests {
         assert_eq!(err.code_str(), "kvmlab::storage::fs_too_large");
         assert!(ExtLayout::mkfs(FsType::Ext4, 17 << 40, E2fsprogs::V1_47).is_ok());
         assert_eq!(
-            ExtLayout::mkfs(FsType::Ext3, 4096, E2fsprogs::V1_47).unwrap_err().code_str(),
+            ExtLayout::mkfs(FsType::Ext3, 4096, E2fsprogs::V1_47)
+                .unwrap_err()
+                .code_str(),
             "kvmlab::storage::fs_too_small"
         );
-        assert_eq!(FsType::parse("xfs").unwrap_err().code_str(), "kvmlab::storage::fs_type");
+        assert_eq!(
+            FsType::parse("xfs").unwrap_err().code_str(),
+            "kvmlab::storage::fs_type"
+        );
+    }
+
+    /// The report's LUN: 50 % of its RAID 6, 4995964170240 bytes (see `nas.rs`).
+    const REPORT_LUN: u64 = 4_995_964_170_240;
+
+    fn report_df(partition_end: &str, kernel: Kernel) -> DfRow {
+        use crate::world::storage::partition::Disk;
+        let mut lun = Disk::new("/dev/sda", "", REPORT_LUN);
+        lun.mklabel("gpt").unwrap();
+        let part = lun
+            .mkpart("primary", "ext3", "0%", partition_end)
+            .unwrap()
+            .partition;
+        let fs = ExtLayout::mkfs(FsType::Ext3, part.size_bytes(), E2fsprogs::V1_41Rhel6).unwrap();
+        fs.statfs(kernel).df_h_row("/dev/sda1", "/iscsi1")
+    }
+
+    #[test]
+    fn the_reports_df_line_is_a_95_gb_partition_on_rhel6() {
+        // `df -h /dev/sda1` printed "88G 184M 83G 1%". RHEL 6's mke2fs and 2.6.32 ext3
+        // statfs give exactly that for a partition ending at 95 GB: Used is the 128 MiB
+        // journal plus 14 copies of 1018 reserved GDT blocks, which that kernel counted as
+        // used. Today's kernel counts both as overhead and shows 156K used.
+        let row = report_df("95GB", Kernel::Linux2_6_32);
+        assert_eq!(
+            (
+                row.size.as_str(),
+                row.used.as_str(),
+                row.avail.as_str(),
+                row.use_percent.as_str()
+            ),
+            ("88G", "184M", "83G", "1%")
+        );
+        let modern = report_df("95GB", Kernel::Modern);
+        assert_eq!(
+            (modern.size.as_str(), modern.used.as_str()),
+            ("87G", "156K")
+        );
+    }
+
+    #[test]
+    fn the_whole_5_tb_lun_would_show_4_5t() {
+        // Erratum: the report's df shows 88G for what it calls a 5 TB target. A partition
+        // spanning the whole LUN (4652.9 GiB = 5.0 TB) shows 4.5T, so the 88G file system sat
+        // on a ~95 GB partition, not on the whole target.
+        let row = report_df("100%", Kernel::Linux2_6_32);
+        assert_eq!(
+            (row.size.as_str(), row.used.as_str(), row.avail.as_str()),
+            ("4.5T", "192M", "4.3T")
+        );
+    }
+
+    #[test]
+    fn mkfs_takes_longer_on_larger_devices() {
+        // ext3 zeroes every inode table: 1/64 of the device with 256-byte inodes per 16 KiB.
+        let lun =
+            ExtLayout::mkfs(FsType::Ext3, REPORT_LUN - (2 << 20), E2fsprogs::V1_41Rhel6).unwrap();
+        assert_eq!(lun.mkfs_bytes_written(), 78_593_802_240);
+        assert_eq!(lun.mkfs_duration(100e6), SimTime(785_938_022_400));
+        let small = ExtLayout::mkfs(FsType::Ext3, 95_000_000_000, E2fsprogs::V1_41Rhel6).unwrap();
+        assert!(small.mkfs_duration(100e6) < SimTime::from_secs_f64(20.0));
+        // ext4 leaves the inode tables to the kernel's lazy init: seconds, not minutes
+        let ext4 = ExtLayout::mkfs(FsType::Ext4, REPORT_LUN, E2fsprogs::V1_47).unwrap();
+        assert!(ext4.mkfs_duration(100e6) < SimTime::from_secs_f64(30.0));
     }
 
     #[test]
@@ -629,7 +734,14 @@ mod tests {
 
     #[test]
     fn use_percent_rounds_up() {
-        let s = Statfs { block_size: 4096, blocks: 1000, free: 990, available: 940, files: 0, files_free: 0 };
+        let s = Statfs {
+            block_size: 4096,
+            blocks: 1000,
+            free: 990,
+            available: 940,
+            files: 0,
+            files_free: 0,
+        };
         // used 10 of 10 + 940 → 1.05 % → 2 %
         assert_eq!(s.use_percent(), 2);
     }

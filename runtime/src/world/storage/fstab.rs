@@ -90,7 +90,10 @@ fn parse_line(line: usize, raw: &str) -> Result<Option<FstabEntry>> {
     if trimmed.is_empty() || trimmed.starts_with('#') {
         return Ok(None);
     }
-    let fields: Vec<&str> = trimmed.split([' ', '\t']).filter(|f| !f.is_empty()).collect();
+    let fields: Vec<&str> = trimmed
+        .split([' ', '\t'])
+        .filter(|f| !f.is_empty())
+        .collect();
     if fields.len() < 3 {
         return Err(Error::FstabSyntax {
             line,
@@ -188,7 +191,9 @@ impl FstabEntry {
     /// Whether option `name` is present, bare or as `name=value`.
     pub fn has_option(&self, name: &str) -> bool {
         self.option_list().iter().any(|o| {
-            *o == name || o.strip_prefix(name).is_some_and(|rest| rest.starts_with('='))
+            *o == name
+                || o.strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with('='))
         })
     }
 
@@ -285,7 +290,10 @@ mod tests {
             err.to_string(),
             "/etc/fstab line 1: /dev/sda1 on /iscsi1 is network storage but the entry lacks `_netdev`"
         );
-        assert!(err.help_str().unwrap().contains("`/dev/sda1 /iscsi1 ext3 _netdev 0 0`"));
+        assert!(err
+            .help_str()
+            .unwrap()
+            .contains("`/dev/sda1 /iscsi1 ext3 _netdev 0 0`"));
         assert_eq!(entry.check_netdev(false), None);
         let nfs = &Fstab::parse("nas:/export /mnt nfs defaults 0 0").entries[0];
         assert_eq!(nfs.check_netdev(true), None);
@@ -306,9 +314,15 @@ mod tests {
         assert_eq!(e[1].source_kind(), Source::Label("root".into()));
         assert_eq!((e[1].freq, e[1].passno), (0, 0));
         assert_eq!((e[2].options.clone(), e[2].line), (None, 3));
-        assert_eq!((e[3].source.as_str(), e[3].target.as_str()), ("/dev/h\\x", "/h\tt"));
+        assert_eq!(
+            (e[3].source.as_str(), e[3].target.as_str()),
+            ("/dev/h\\x", "/h\tt")
+        );
         assert_eq!(e[3].options.as_deref(), Some("a b"));
-        assert_eq!((e[4].target.as_str(), e[4].freq, e[4].passno), ("/j\\x", 1, 8));
+        assert_eq!(
+            (e[4].target.as_str(), e[4].freq, e[4].passno),
+            ("/j\\x", 1, 8)
+        );
         assert_eq!(escape("/data dir"), "/data\\040dir");
     }
 

@@ -43,7 +43,10 @@ impl Iqn {
         if text.len() > MAX_NAME_BYTES {
             return Err(bad(
                 "name",
-                format!("is {} bytes long, the limit is {MAX_NAME_BYTES}", text.len()),
+                format!(
+                    "is {} bytes long, the limit is {MAX_NAME_BYTES}",
+                    text.len()
+                ),
                 "shorten the part after the `:`",
             ));
         }
@@ -109,10 +112,9 @@ impl Iqn {
                     "write a name after the `:` (e.g. `:storage.disk1`), or drop the `:`",
                 ));
             }
-            if let Some(c) = suffix
-                .chars()
-                .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':')) && c.is_ascii())
-            {
+            if let Some(c) = suffix.chars().find(|c| {
+                !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':')) && c.is_ascii()
+            }) {
                 return Err(bad(
                     "suffix",
                     format!("contains `{c}`"),
@@ -194,8 +196,12 @@ fn parse_date(date: &str) -> std::result::Result<(u16, u8), String> {
     if !shape_ok {
         return Err(format!("`{date}` is not YYYY-MM"));
     }
-    let year: u16 = date[..4].parse().map_err(|_| format!("`{date}` is not YYYY-MM"))?;
-    let month: u8 = date[5..].parse().map_err(|_| format!("`{date}` is not YYYY-MM"))?;
+    let year: u16 = date[..4]
+        .parse()
+        .map_err(|_| format!("`{date}` is not YYYY-MM"))?;
+    let month: u8 = date[5..]
+        .parse()
+        .map_err(|_| format!("`{date}` is not YYYY-MM"))?;
     if !(1..=12).contains(&month) {
         return Err(format!("month {month:02} in `{date}` is not 01..12"));
     }
@@ -218,7 +224,9 @@ fn check_authority(authority: &str) -> std::result::Result<(), String> {
     }
     for label in &labels {
         if label.is_empty() {
-            return Err(format!("`{authority}` has an empty label (`..` or a trailing `.`)"));
+            return Err(format!(
+                "`{authority}` has an empty label (`..` or a trailing `.`)"
+            ));
         }
         if let Some(c) = label
             .chars()
@@ -245,8 +253,14 @@ fn known_authority_owner(authority: &str) -> Option<&'static str> {
         ("com.openfiler", "Openfiler"),
         ("com.thecus", "Thecus"),
         ("org.linux-iscsi", "Linux LIO (targetcli)"),
-        ("com.redhat", "Red Hat (open-iscsi's default initiator names)"),
-        ("org.debian", "Debian (open-iscsi's default initiator names)"),
+        (
+            "com.redhat",
+            "Red Hat (open-iscsi's default initiator names)",
+        ),
+        (
+            "org.debian",
+            "Debian (open-iscsi's default initiator names)",
+        ),
         ("com.synology", "Synology"),
         ("com.qnap", "QNAP"),
         ("com.netapp", "NetApp"),
@@ -315,22 +329,44 @@ mod tests {
             part_of("iqn.2006-01.openfiler:x"),
             (
                 "naming authority".into(),
-                "`openfiler` is a single label, not a reversed domain such as `com.openfiler`".into()
+                "`openfiler` is a single label, not a reversed domain such as `com.openfiler`"
+                    .into()
             )
         );
         assert_eq!(
             part_of("iqn.2006-01.com..openfiler"),
-            ("naming authority".into(), "`com..openfiler` has an empty label (`..` or a trailing `.`)".into())
+            (
+                "naming authority".into(),
+                "`com..openfiler` has an empty label (`..` or a trailing `.`)".into()
+            )
         );
         assert_eq!(
             part_of("iqn.2006-01.com.open_filer:x"),
-            ("naming authority".into(), "label `open_filer` contains `_`".into())
+            (
+                "naming authority".into(),
+                "label `open_filer` contains `_`".into()
+            )
         );
-        assert_eq!(part_of("iqn.2006-01.com.openfiler:"), ("suffix".into(), "after `:` is empty".into()));
-        assert_eq!(part_of("iqn.2006-01.com.openfiler:a/b"), ("suffix".into(), "contains `/`".into()));
-        assert_eq!(part_of("iqn.2006-01"), ("naming authority".into(), "is missing".into()));
-        assert_eq!(part_of("eui.1234"), ("EUI-64".into(), "`1234` is not 16 hex digits".into()));
-        assert_eq!(part_of("iqn.2006-01.com.x:a b"), ("name".into(), "contains whitespace (' ')".into()));
+        assert_eq!(
+            part_of("iqn.2006-01.com.openfiler:"),
+            ("suffix".into(), "after `:` is empty".into())
+        );
+        assert_eq!(
+            part_of("iqn.2006-01.com.openfiler:a/b"),
+            ("suffix".into(), "contains `/`".into())
+        );
+        assert_eq!(
+            part_of("iqn.2006-01"),
+            ("naming authority".into(), "is missing".into())
+        );
+        assert_eq!(
+            part_of("eui.1234"),
+            ("EUI-64".into(), "`1234` is not 16 hex digits".into())
+        );
+        assert_eq!(
+            part_of("iqn.2006-01.com.x:a b"),
+            ("name".into(), "contains whitespace (' ')".into())
+        );
     }
 
     #[test]
@@ -347,16 +383,24 @@ mod tests {
     #[test]
     fn an_openfiler_name_on_a_thecus_is_a_vendor_mismatch() {
         let iqn = Iqn::parse(REPORT_IQN).unwrap();
-        let warning = iqn.vendor_mismatch("Thecus N7700PRO", "com.thecus").unwrap();
+        let warning = iqn
+            .vendor_mismatch("Thecus N7700PRO", "com.thecus")
+            .unwrap();
         assert_eq!(warning.code_str(), "kvmlab::storage::iqn_vendor_mismatch");
         assert_eq!(
             warning.to_string(),
             "iSCSI name `iqn.2006-01.com.openfiler:tsn.b5ffc134d692` belongs to Openfiler (`com.openfiler`), but the target is served by a Thecus N7700PRO"
         );
-        assert!(iqn.vendor_mismatch("Openfiler 2.3", "com.openfiler").is_none());
+        assert!(iqn
+            .vendor_mismatch("Openfiler 2.3", "com.openfiler")
+            .is_none());
         let own = Iqn::parse("iqn.2006-01.com.thecus.n7700:iscsi1").unwrap();
-        assert!(own.vendor_mismatch("Thecus N7700PRO", "com.thecus").is_none());
+        assert!(own
+            .vendor_mismatch("Thecus N7700PRO", "com.thecus")
+            .is_none());
         let lookalike = Iqn::parse("iqn.2006-01.com.thecusfake:iscsi1").unwrap();
-        assert!(lookalike.vendor_mismatch("Thecus N7700PRO", "com.thecus").is_some());
+        assert!(lookalike
+            .vendor_mismatch("Thecus N7700PRO", "com.thecus")
+            .is_some());
     }
 }

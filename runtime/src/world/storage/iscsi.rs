@@ -44,7 +44,10 @@ impl Portal {
             return Err(bad());
         }
         let ip: Ipv4Addr = ip.parse().map_err(|_| bad())?;
-        Ok(Portal { port, ..Portal::new(ip) })
+        Ok(Portal {
+            port,
+            ..Portal::new(ip)
+        })
     }
 
     /// The form login messages use: `10.10.1.10,3260`.
@@ -168,7 +171,10 @@ pub struct Session {
 impl Session {
     /// What `iscsiadm -m session` prints: `tcp: [1] 10.10.1.10:3260,1 iqn… (non-flash)`.
     pub fn line(&self) -> String {
-        format!("tcp: [{}] {} {} (non-flash)", self.sid, self.portal, self.target)
+        format!(
+            "tcp: [{}] {} {} (non-flash)",
+            self.sid, self.portal, self.target
+        )
     }
 
     pub fn login_messages(&self) -> [String; 2] {
@@ -402,7 +408,10 @@ mod tests {
         let target = report_target();
         let mut initiator = sv1();
         let lines = initiator.discover(Portal::parse("10.10.1.10").unwrap(), [&target]);
-        assert_eq!(lines, ["10.10.1.10:3260,1 iqn.2006-01.com.openfiler:tsn.b5ffc134d692"]);
+        assert_eq!(
+            lines,
+            ["10.10.1.10:3260,1 iqn.2006-01.com.openfiler:tsn.b5ffc134d692"]
+        );
         assert_eq!(
             initiator.node_lines(),
             ["10.10.1.10:3260,1 iqn.2006-01.com.openfiler:tsn.b5ffc134d692"]
@@ -423,7 +432,13 @@ mod tests {
         initiator.discover(target.portal, [&target]);
         let session = initiator.login(&target).unwrap().clone();
         assert_eq!(session.sid, 1);
-        assert_eq!(session.luns, [Lun { id: 0, size: 5_000_000_000_000 }]);
+        assert_eq!(
+            session.luns,
+            [Lun {
+                id: 0,
+                size: 5_000_000_000_000
+            }]
+        );
         assert_eq!(
             session.login_messages()[1],
             "Login to [iface: default, target: iqn.2006-01.com.openfiler:tsn.b5ffc134d692, portal: 10.10.1.10,3260] successful."
@@ -451,7 +466,10 @@ mod tests {
         let target = report_target();
         let err = sv1().login(&target).unwrap_err();
         assert_eq!(err.code_str(), "kvmlab::storage::not_discovered");
-        assert!(err.help_str().unwrap().ends_with("no node records exist yet"));
+        assert!(err
+            .help_str()
+            .unwrap()
+            .ends_with("no node records exist yet"));
     }
 
     #[test]
@@ -517,7 +535,7 @@ mod tests {
         let mut initiator = sv1();
         initiator.discover(target.portal, [&target]);
         initiator.login(&target).unwrap();
-        assert_eq!(initiator.reboot(), [target.iqn.clone()]);
+        assert_eq!(initiator.reboot(), std::slice::from_ref(&target.iqn));
         assert!(initiator.sessions().is_empty());
         initiator.set_automatic(&target.iqn, false).unwrap();
         assert!(initiator.reboot().is_empty());
@@ -525,9 +543,15 @@ mod tests {
 
     #[test]
     fn portals_parse_like_iscsiadm_takes_them() {
-        assert_eq!(Portal::parse("10.10.1.10:3261").unwrap().to_string(), "10.10.1.10:3261,1");
+        assert_eq!(
+            Portal::parse("10.10.1.10:3261").unwrap().to_string(),
+            "10.10.1.10:3261,1"
+        );
         for bad in ["10.10.1", "nas:3260", "10.10.1.10:0", "10.10.1.10:x"] {
-            assert_eq!(Portal::parse(bad).unwrap_err().code_str(), "kvmlab::storage::bad_portal");
+            assert_eq!(
+                Portal::parse(bad).unwrap_err().code_str(),
+                "kvmlab::storage::bad_portal"
+            );
         }
     }
 }

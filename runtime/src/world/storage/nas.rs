@@ -144,12 +144,10 @@ impl NasVolume {
     /// Adds a LUN of `size` bytes to an existing target; returns the LUN number.
     pub fn add_lun(&mut self, iqn: &Iqn, size: u64) -> Result<u32> {
         self.check_fits(iqn, size)?;
-        let target = self
-            .target_mut(iqn)
-            .ok_or_else(|| Error::NotDiscovered {
-                target: iqn.to_string(),
-                help: "create the target on the NAS first (`iscsi_target(iqn, size)`)".into(),
-            })?;
+        let target = self.target_mut(iqn).ok_or_else(|| Error::NotDiscovered {
+            target: iqn.to_string(),
+            help: "create the target on the NAS first (`iscsi_target(iqn, size)`)".into(),
+        })?;
         Ok(target.add_lun(size))
     }
 
@@ -274,7 +272,10 @@ mod tests {
         let iqn = Iqn::parse("iqn.2006-01.com.openfiler:tsn.b5ffc134d692").unwrap();
         let warnings = nas.create_target(iqn.clone(), 5_000_000_000).unwrap();
         assert_eq!(warnings.len(), 1);
-        assert_eq!(warnings[0].code_str(), "kvmlab::storage::iqn_vendor_mismatch");
+        assert_eq!(
+            warnings[0].code_str(),
+            "kvmlab::storage::iqn_vendor_mismatch"
+        );
         assert_eq!(nas.add_lun(&iqn, 1_000_000_000).unwrap(), 1);
         assert_eq!(nas.target(&iqn).unwrap().size(), 6_000_000_000);
     }
@@ -289,8 +290,15 @@ mod tests {
         assert_eq!(err.code_str(), "kvmlab::storage::raid_too_few_disks");
         let err = NasVolume::new(model(), RaidLevel::Raid5, 3, DRIVE_2TB, 101, portal).unwrap_err();
         assert_eq!(err.code_str(), "kvmlab::storage::nas_data_percent");
-        let all_data = NasVolume::new(model(), RaidLevel::Raid1, 2, DRIVE_2TB, 100, portal).unwrap();
-        let err = all_data.clone().create_target(Iqn::parse("iqn.2006-01.com.thecus:x").unwrap(), 1).unwrap_err();
-        assert!(err.help_str().unwrap().starts_with("the data percentage is 100 %"));
+        let all_data =
+            NasVolume::new(model(), RaidLevel::Raid1, 2, DRIVE_2TB, 100, portal).unwrap();
+        let err = all_data
+            .clone()
+            .create_target(Iqn::parse("iqn.2006-01.com.thecus:x").unwrap(), 1)
+            .unwrap_err();
+        assert!(err
+            .help_str()
+            .unwrap()
+            .starts_with("the data percentage is 100 %"));
     }
 }

@@ -181,7 +181,11 @@ fn nearest_aligned(lo: u64, hi: u64, target: u64, grain: u64, offset: u64) -> Op
     let last = hi - (hi + grain - offset % grain) % grain;
     let clamped = target.clamp(first, last);
     let below = clamped - (clamped + grain - offset % grain) % grain;
-    let above = if below == clamped { clamped } else { below + grain };
+    let above = if below == clamped {
+        clamped
+    } else {
+        below + grain
+    };
     let below = below.max(first);
     let above = above.min(last);
     Some(if above.abs_diff(target) < below.abs_diff(target) {
@@ -389,9 +393,7 @@ impl Disk {
             .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | ',' | '-')))
             .unwrap_or(compact.len());
         let (number_text, suffix) = compact.split_at(split);
-        let number: f64 = number_text
-            .parse()
-            .map_err(|_| bad("invalid number"))?;
+        let number: f64 = number_text.parse().map_err(|_| bad("invalid number"))?;
         if number > 0.0 && number < 1.0 {
             return Err(bad("use a smaller unit instead of a value < 1"));
         }
@@ -486,39 +488,40 @@ impl Disk {
         }
         let inside = |range: (u64, u64), s: i64| s >= range.0 as i64 && s <= range.1 as i64;
         // what = 0 for a start, -1 for an end, as in parted.
-        let prefer = |s: u64, what: i64, range, up: &mut bool, down: &mut bool, part: (u64, u64)| {
-            let s = s as i64;
-            let mut up_dist = -1;
-            let mut down_dist = -1;
-            if *up {
-                let candidate = part.1 as i64 + 1 + what;
-                if inside(range, candidate) {
-                    up_dist = candidate - s;
-                } else {
-                    *up = false;
-                }
-            }
-            if *down {
-                let candidate = part.0 as i64 + what;
-                if inside(range, candidate) {
-                    down_dist = s - candidate;
-                } else {
-                    *down = false;
-                }
-            }
-            match (*up, *down) {
-                (true, true) => {
-                    if down_dist < up_dist || (down_dist == up_dist && what == 0) {
-                        (Move::Down, down_dist)
+        let prefer =
+            |s: u64, what: i64, range, up: &mut bool, down: &mut bool, part: (u64, u64)| {
+                let s = s as i64;
+                let mut up_dist = -1;
+                let mut down_dist = -1;
+                if *up {
+                    let candidate = part.1 as i64 + 1 + what;
+                    if inside(range, candidate) {
+                        up_dist = candidate - s;
                     } else {
-                        (Move::Up, up_dist)
+                        *up = false;
                     }
                 }
-                (true, false) => (Move::Up, up_dist),
-                (false, true) => (Move::Down, down_dist),
-                (false, false) => (Move::Still, 0),
-            }
-        };
+                if *down {
+                    let candidate = part.0 as i64 + what;
+                    if inside(range, candidate) {
+                        down_dist = s - candidate;
+                    } else {
+                        *down = false;
+                    }
+                }
+                match (*up, *down) {
+                    (true, true) => {
+                        if down_dist < up_dist || (down_dist == up_dist && what == 0) {
+                            (Move::Down, down_dist)
+                        } else {
+                            (Move::Up, up_dist)
+                        }
+                    }
+                    (true, false) => (Move::Up, up_dist),
+                    (false, true) => (Move::Down, down_dist),
+                    (false, false) => (Move::Still, 0),
+                }
+            };
         let (mut start_want, start_dist) = prefer(
             start.sector,
             0,
@@ -527,8 +530,14 @@ impl Disk {
             &mut start_down,
             start_part,
         );
-        let (mut end_want, end_dist) =
-            prefer(end.sector, -1, end.range, &mut end_up, &mut end_down, end_part);
+        let (mut end_want, end_dist) = prefer(
+            end.sector,
+            -1,
+            end.range,
+            &mut end_up,
+            &mut end_down,
+            end_part,
+        );
         if adjacent && start_want == Move::Up && end_want == Move::Down {
             if end_dist < start_dist {
                 start_up = false;
@@ -543,7 +552,15 @@ impl Disk {
                 .0;
             } else {
                 end_down = false;
-                end_want = prefer(end.sector, -1, end.range, &mut end_up, &mut end_down, end_part).0;
+                end_want = prefer(
+                    end.sector,
+                    -1,
+                    end.range,
+                    &mut end_up,
+                    &mut end_down,
+                    end_part,
+                )
+                .0;
             }
         }
         let snapped_start = match start_want {
@@ -592,18 +609,32 @@ impl Disk {
                 parted_compact(e * SECTOR)
             )
         };
-        let free = self.free_around(snapped_start).ok_or_else(|| Error::NoFreeSpace {
-            device: self.path.clone(),
-            requested: describe(start.sector, end.sector),
-        })?;
+        let free = self
+            .free_around(snapped_start)
+            .ok_or_else(|| Error::NoFreeSpace {
+                device: self.path.clone(),
+                requested: describe(start.sector, end.sector),
+            })?;
         let usable = self.usable().expect("a label");
         let area = (free.0.max(usable.0), free.1.min(usable.1));
         let intersect = |a: (u64, u64), b: (u64, u64)| (a.0.max(b.0), a.1.min(b.1));
         let solve = |start_range: (u64, u64), end_range: (u64, u64), grain: u64| {
             let end_offset = grain - 1;
             // the latest end solution bounds the start (minimum size 1 sector)
-            let last_end = nearest_aligned(end_range.0, end_range.1, end_range.1, grain, end_offset % grain)?;
-            let first_end = nearest_aligned(end_range.0, end_range.1, end_range.0, grain, end_offset % grain)?;
+            let last_end = nearest_aligned(
+                end_range.0,
+                end_range.1,
+                end_range.1,
+                grain,
+                end_offset % grain,
+            )?;
+            let first_end = nearest_aligned(
+                end_range.0,
+                end_range.1,
+                end_range.0,
+                grain,
+                end_offset % grain,
+            )?;
             let max_size = area.1 - area.0 + 1;
             let min_start = (first_end + 1).saturating_sub(max_size);
             let start_lo = start_range.0.max(min_start);
@@ -658,7 +689,10 @@ impl Disk {
 
     /// `parted -s DEVICE unit s print`.
     pub fn parted_print_sectors(&self) -> String {
-        self.parted_print_with(|bytes| format!("{}s", bytes / SECTOR), &format!("{}s", self.sectors))
+        self.parted_print_with(
+            |bytes| format!("{}s", bytes / SECTOR),
+            &format!("{}s", self.sectors),
+        )
     }
 
     fn parted_print_with(&self, unit: impl Fn(u64) -> String, disk_size: &str) -> String {
@@ -672,12 +706,28 @@ impl Disk {
             return out;
         };
         let mut rows: Vec<Vec<String>> = vec![match label {
-            LabelKind::Gpt => ["Number", "Start", "End", "Size", "File system", "Name", "Flags"]
-                .map(String::from)
-                .to_vec(),
-            LabelKind::Msdos => ["Number", "Start", "End", "Size", "Type", "File system", "Flags"]
-                .map(String::from)
-                .to_vec(),
+            LabelKind::Gpt => [
+                "Number",
+                "Start",
+                "End",
+                "Size",
+                "File system",
+                "Name",
+                "Flags",
+            ]
+            .map(String::from)
+            .to_vec(),
+            LabelKind::Msdos => [
+                "Number",
+                "Start",
+                "End",
+                "Size",
+                "Type",
+                "File system",
+                "Flags",
+            ]
+            .map(String::from)
+            .to_vec(),
         }];
         for p in &self.partitions {
             let fs = p.filesystem.clone().unwrap_or_default();
@@ -733,7 +783,10 @@ impl Disk {
             self.sectors
         );
         if !self.model.is_empty() {
-            out.push_str(&format!("Disk model: {}\n", self.model.trim_end_matches(" (scsi)")));
+            out.push_str(&format!(
+                "Disk model: {}\n",
+                self.model.trim_end_matches(" (scsi)")
+            ));
         }
         out.push_str(
             "Units: sectors of 1 * 512 = 512 bytes\n\
@@ -747,7 +800,14 @@ impl Disk {
         let identifier = match label {
             LabelKind::Gpt => {
                 let h: String = digest.iter().take(16).map(|b| format!("{b:02X}")).collect();
-                format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+                format!(
+                    "{}-{}-{}-{}-{}",
+                    &h[..8],
+                    &h[8..12],
+                    &h[12..16],
+                    &h[16..20],
+                    &h[20..32]
+                )
             }
             LabelKind::Msdos => format!(
                 "0x{:02x}{:02x}{:02x}{:02x}",
@@ -756,7 +816,11 @@ impl Disk {
         };
         out.push_str(&format!(
             "Disklabel type: {}\nDisk identifier: {identifier}\n",
-            if label == LabelKind::Gpt { "gpt" } else { "dos" }
+            if label == LabelKind::Gpt {
+                "gpt"
+            } else {
+                "dos"
+            }
         ));
         if self.partitions.is_empty() {
             return out;
@@ -767,7 +831,9 @@ impl Disk {
                 vec![10, 0, 0, 0, 0, 0],
             ),
             LabelKind::Msdos => (
-                vec!["Device", "Boot", "Start", "End", "Sectors", "Size", "Id", "Type"],
+                vec![
+                    "Device", "Boot", "Start", "End", "Sectors", "Size", "Id", "Type",
+                ],
                 vec![10, 0, 0, 0, 0, 0, 0, 0],
             ),
         };
@@ -790,7 +856,10 @@ impl Disk {
             rows.push(row);
         }
         let columns = rows[0].len();
-        let size_column = headers.iter().position(|h| *h == "Size").expect("a Size column");
+        let size_column = headers
+            .iter()
+            .position(|h| *h == "Size")
+            .expect("a Size column");
         // libsmartcols as util-linux 2.38 drives it: a column is as wide as its header and
         // values, Device at least 10; Size widens to its hint of 5 once a value fills its
         // 4-character header (measured: "99M" → 4, "923M" → 5, "19.9G" → 5, "1023.5G" → 7)
@@ -805,8 +874,9 @@ impl Disk {
                 }
             })
             .collect();
-        let left_aligned =
-            |c: usize| c == 0 || c == columns - 1 || (label == LabelKind::Msdos && (c == 1 || c == 6));
+        let left_aligned = |c: usize| {
+            c == 0 || c == columns - 1 || (label == LabelKind::Msdos && (c == 1 || c == 6))
+        };
         out.push('\n');
         for row in &rows {
             let cells: Vec<String> = row
@@ -882,10 +952,14 @@ pub fn util_linux_size(bytes: u64, three_letter: bool) -> String {
         (false, l) => l.to_string(),
     };
     let mut whole = bytes >> exponent;
-    let remainder = if exponent == 0 { 0 } else { bytes & ((1u64 << exponent) - 1) };
+    let remainder = if exponent == 0 {
+        0
+    } else {
+        bytes & ((1u64 << exponent) - 1)
+    };
     let mut tenths = 0;
     if remainder > 0 {
-        let thousandths = (remainder as u128 * 1000 >> exponent) as u64;
+        let thousandths = ((remainder as u128 * 1000) >> exponent) as u64;
         tenths = (thousandths + 50) / 100;
         if tenths == 10 {
             whole += 1;
@@ -924,7 +998,12 @@ fn partition_type(label: LabelKind, fs_hint: Option<&str>) -> (&'static str, &'s
 fn render_columns(rows: &[Vec<String>]) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
-        .map(|c| rows.iter().map(|r| r.get(c).map_or(0, String::len)).max().unwrap_or(0))
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, String::len))
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     rows.iter()
         .map(|row| {
@@ -953,7 +1032,11 @@ mod tests {
     }
 
     fn span(d: &mut Disk, start: &str, end: &str) -> (u64, u64) {
-        let name = if d.label() == Some(LabelKind::Msdos) { "primary" } else { "p" };
+        let name = if d.label() == Some(LabelKind::Msdos) {
+            "primary"
+        } else {
+            "p"
+        };
         let made = d.mkpart(name, "ext3", start, end).unwrap();
         (made.partition.start, made.partition.end)
     }
@@ -987,7 +1070,11 @@ mod tests {
         assert_eq!((made.partition.start, made.partition.end), (34, 204_766));
         assert_eq!(
             made.warnings,
-            [Error::PartitionMisaligned { number: 1, start: 34, grain: 2048 }]
+            [Error::PartitionMisaligned {
+                number: 1,
+                start: 34,
+                grain: 2048
+            }]
         );
         let mut d = disk(100 * MIB, "msdos");
         assert_eq!(span(&mut d, "0%", "100%"), (1, 204_799));
@@ -1023,21 +1110,35 @@ mod tests {
     #[test]
     fn location_errors() {
         let mut d = disk(GIB, "gpt");
-        let code = |d: &mut Disk, s: &str, e: &str| d.mkpart("p", "ext3", s, e).unwrap_err().code_str();
+        let code =
+            |d: &mut Disk, s: &str, e: &str| d.mkpart("p", "ext3", s, e).unwrap_err().code_str();
         assert_eq!(code(&mut d, "1GB", "2GB"), "kvmlab::storage::outside_disk");
-        assert_eq!(code(&mut d, "0.5GB", "1GB"), "kvmlab::storage::bad_location");
-        assert_eq!(code(&mut d, "abc", "1GB"), "kvmlab::storage::bad_location");
-        assert_eq!(code(&mut d, "100MB", "50MB"), "kvmlab::storage::end_before_start");
         assert_eq!(
-            d.mkpart("p", "ext9", "1MiB", "2MiB").unwrap_err().code_str(),
+            code(&mut d, "0.5GB", "1GB"),
+            "kvmlab::storage::bad_location"
+        );
+        assert_eq!(code(&mut d, "abc", "1GB"), "kvmlab::storage::bad_location");
+        assert_eq!(
+            code(&mut d, "100MB", "50MB"),
+            "kvmlab::storage::end_before_start"
+        );
+        assert_eq!(
+            d.mkpart("p", "ext9", "1MiB", "2MiB")
+                .unwrap_err()
+                .code_str(),
             "kvmlab::storage::fs_type"
         );
         let mut bare = Disk::new("/dev/sdb", "", GIB);
         assert_eq!(
             bare.mkpart("p", "ext3", "0%", "100%").unwrap_err(),
-            Error::NoLabel { device: "/dev/sdb".into() }
+            Error::NoLabel {
+                device: "/dev/sdb".into()
+            }
         );
-        assert_eq!(bare.mklabel("bsd").unwrap_err().code_str(), "kvmlab::storage::label_type");
+        assert_eq!(
+            bare.mklabel("bsd").unwrap_err().code_str(),
+            "kvmlab::storage::label_type"
+        );
     }
 
     #[test]
@@ -1051,9 +1152,14 @@ mod tests {
         );
         assert!(err.help_str().unwrap().contains("make a GPT label instead"));
         let err = d.mkpart("primary", "ext3", "2.5TiB", "100%").unwrap_err();
-        assert!(err.to_string().contains("the starting sector (5368709120 sectors)"));
+        assert!(err
+            .to_string()
+            .contains("the starting sector (5368709120 sectors)"));
         // a partition may end past 2 TiB when it starts late enough
-        assert_eq!(span(&mut d, "1.5TiB", "2.5TiB"), (3_221_225_472, 5_368_709_119));
+        assert_eq!(
+            span(&mut d, "1.5TiB", "2.5TiB"),
+            (3_221_225_472, 5_368_709_119)
+        );
         let mut d = disk(3 * TIB, "msdos");
         assert_eq!(span(&mut d, "0%", "2TiB"), (2048, 4_294_967_295));
         let mut g = disk(3 * TIB, "gpt");
@@ -1064,14 +1170,20 @@ mod tests {
     fn msdos_holds_four_primaries() {
         let mut d = disk(GIB, "msdos");
         for i in 0..4 {
-            span(&mut d, &format!("{}MiB", 1 + i * 100), &format!("{}MiB", 100 + i * 100));
+            span(
+                &mut d,
+                &format!("{}MiB", 1 + i * 100),
+                &format!("{}MiB", 100 + i * 100),
+            );
         }
         assert_eq!(
             d.mkpart("primary", "", "500MiB", "600MiB").unwrap_err(),
             Error::MsdosPrimaryLimit
         );
         assert_eq!(
-            d.mkpart("logical", "", "500MiB", "600MiB").unwrap_err().code_str(),
+            d.mkpart("logical", "", "500MiB", "600MiB")
+                .unwrap_err()
+                .code_str(),
             "kvmlab::storage::msdos_part_type"
         );
     }
@@ -1103,11 +1215,23 @@ mod tests {
         d.mkpart("primary", "", "100MiB", "100%").unwrap();
         let listing = d.fdisk_list();
         let lines: Vec<&str> = listing.lines().collect();
-        assert_eq!(lines[0], "Disk b.img: 1 GiB, 1073741824 bytes, 2097152 sectors");
+        assert_eq!(
+            lines[0],
+            "Disk b.img: 1 GiB, 1073741824 bytes, 2097152 sectors"
+        );
         assert_eq!(lines[4], "Disklabel type: dos");
-        assert_eq!(lines[7], "Device     Boot  Start     End Sectors  Size Id Type");
-        assert_eq!(lines[8], "b.img1            2048  204799  202752   99M 83 Linux");
-        assert_eq!(lines[9], "b.img2          204800 2097151 1892352  924M 83 Linux");
+        assert_eq!(
+            lines[7],
+            "Device     Boot  Start     End Sectors  Size Id Type"
+        );
+        assert_eq!(
+            lines[8],
+            "b.img1            2048  204799  202752   99M 83 Linux"
+        );
+        assert_eq!(
+            lines[9],
+            "b.img2          204800 2097151 1892352  924M 83 Linux"
+        );
     }
 
     #[test]
@@ -1128,7 +1252,10 @@ mod tests {
         assert_eq!(scsi_disk_name(27), "sdab");
         let d = Disk::new("/dev/sda", "", GIB);
         assert_eq!(d.partition_path(1), "/dev/sda1");
-        assert_eq!(Disk::new("/dev/nvme0n1", "", GIB).partition_path(2), "/dev/nvme0n1p2");
+        assert_eq!(
+            Disk::new("/dev/nvme0n1", "", GIB).partition_path(2),
+            "/dev/nvme0n1p2"
+        );
     }
 
     #[test]

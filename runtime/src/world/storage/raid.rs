@@ -131,7 +131,11 @@ impl RaidLevel {
             .map(|level| format!("RAID {}", level.number()))
             .collect();
         if fits.is_empty() {
-            format!("RAID {} needs {} disks: {why}; add disks", self.number(), self.minimum_disks())
+            format!(
+                "RAID {} needs {} disks: {why}; add disks",
+                self.number(),
+                self.minimum_disks()
+            )
         } else {
             format!(
                 "RAID {} needs {} disks: {why}; add disks, or with {disks} use {}",
@@ -216,7 +220,11 @@ mod tests {
 
     #[test]
     fn minimum_disk_counts() {
-        let expected = [(RaidLevel::Raid0, 2), (RaidLevel::Raid1, 2), (RaidLevel::Raid5, 3)];
+        let expected = [
+            (RaidLevel::Raid0, 2),
+            (RaidLevel::Raid1, 2),
+            (RaidLevel::Raid5, 3),
+        ];
         for (level, minimum) in expected {
             assert!(level.check_disks(minimum).is_ok(), "{level}");
             let err = level.check_disks(minimum - 1).unwrap_err();
