@@ -61,11 +61,6 @@ impl FsType {
     pub fn has_journal(self) -> bool {
         self != FsType::Ext2
     }
-
-    /// Whether several hosts may mount it read-write at once: none of these may.
-    pub fn is_cluster_fs(self) -> bool {
-        false
-    }
 }
 
 /// Which e2fsprogs made the file system: defaults differ between releases.
