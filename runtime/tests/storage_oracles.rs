@@ -156,6 +156,7 @@ fn scenarios() -> Vec<Vec<Request>> {
         vec![("p1", "0%", "2199GB")],
         vec![("p1", "1.5TiB", "100%")],
         vec![("p1", "1GB", "100%"), ("p2", "1MB", "900MB")],
+        vec![("p1", "0%", "100%"), ("p2", "50%", "60%")],
     ]
 }
 
@@ -187,7 +188,9 @@ fn expected_code(stderr: &str) -> &'static str {
         "kvmlab::storage::outside_disk"
     } else if stderr.contains("msdos-partition-table-imposed") {
         "kvmlab::storage::msdos_2tib_limit"
-    } else if stderr.contains("overlapping partitions") {
+    } else if stderr.contains("overlapping partitions")
+        || stderr.contains("Unable to satisfy all constraints")
+    {
         "kvmlab::storage::no_free_space"
     } else if stderr.contains("end before the start") {
         "kvmlab::storage::end_before_start"

@@ -1245,6 +1245,36 @@ mod tests {
     }
 
     #[test]
+    fn a_full_disk_has_no_room_and_mkfs_shows_in_print() {
+        // GPT keeps 33 sectors behind the last partition: parted offers them and refuses
+        let mut d = disk(GIB, "gpt");
+        span(&mut d, "0%", "100%");
+        let err = d.mkpart("p2", "ext3", "50%", "60%").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "you requested a partition from 537MB to 644MB (sectors 1048575..1258291); the closest location parted can manage is 1073MB to 1073MB (sectors 2095104..2095104)"
+        );
+        // msdos has nothing behind it: "Can't have overlapping partitions."
+        let mut full = disk(GIB, "msdos");
+        span(&mut full, "0%", "100%");
+        let err = full.mkpart("primary", "ext3", "50%", "60%").unwrap_err();
+        assert_eq!(err.code_str(), "kvmlab::storage::no_free_space");
+        d.set_filesystem(1, Some("ext3")).unwrap();
+        assert!(d
+            .parted_print()
+            .contains(" 1      1049kB  1073MB  1072MB  ext3         p\n"));
+        assert_eq!(
+            d.rm(2).unwrap_err(),
+            Error::NoPartition {
+                device: "/dev/sda".into(),
+                number: 2
+            }
+        );
+        assert_eq!(d.rm(1).unwrap().number, 1);
+        assert_eq!(span(&mut d, "1MiB", "2MiB"), (2048, 4095));
+    }
+
+    #[test]
     fn scsi_disk_names() {
         assert_eq!(scsi_disk_name(0), "sda");
         assert_eq!(scsi_disk_name(25), "sdz");
