@@ -274,7 +274,7 @@ impl Disk {
     /// The sectors partitions may use: `(first, last)`.
     pub fn usable(&self) -> Option<(u64, u64)> {
         match self.label? {
-            LabelKind::Gpt => Some((GPT_RESERVED_START, self.sectors - GPT_RESERVED_START)),
+            LabelKind::Gpt => Some((GPT_RESERVED_START, self.sectors - GPT_RESERVED_END - 1)),
             LabelKind::Msdos => Some((1, self.sectors - 1)),
         }
     }
@@ -1200,6 +1200,10 @@ mod tests {
              Number  Start   End     Size   File system  Name  Flags\n \
              1      1049kB  105MB   104MB               p1\n \
              2      105MB   1073MB  968MB               data\n\n"
+        );
+        assert_eq!(
+            d.parted_machine_sectors(),
+            "BYT;\n/tmp/pt/a.img:2097152s:scsi:512:512:gpt: (file):;\n1:2048s:204799s:202752s::p1:;\n2:204800s:2095103s:1890304s::data:;\n"
         );
         assert_eq!(
             d.parted_print_sectors().lines().nth(7).unwrap(),
