@@ -222,6 +222,295 @@ pub enum Error {
         help("write a rate as \"64M/s\" (MiB/s), \"100Mbit/s\" or \"1Gbit/s\", or bytes per second as a number")
     )]
     BadRate { text: String },
+
+    // ── storage: RAID, the NAS, iSCSI, partitions, file systems, fstab ─────────────────────
+    #[error("RAID {level} needs at least {minimum} disks, the volume has {disks}")]
+    #[diagnostic(code(kvmlab::storage::raid_too_few_disks), help("{help}"))]
+    RaidTooFewDisks {
+        level: String,
+        disks: usize,
+        minimum: usize,
+        help: String,
+    },
+
+    #[error("RAID 10 needs an even number of disks, the volume has {disks}")]
+    #[diagnostic(
+        code(kvmlab::storage::raid10_odd_disks),
+        help("RAID 10 stripes over mirrored pairs: use {lower} or {upper} disks, or RAID 6 to use all {disks}")
+    )]
+    Raid10OddDisks {
+        disks: usize,
+        lower: usize,
+        upper: usize,
+    },
+
+    #[error("`{text}` is not a RAID level")]
+    #[diagnostic(
+        code(kvmlab::storage::raid_level),
+        help("the NAS offers RAID 0, 1, 5, 6 and 10; the report's NAS uses RAID 6 (two disks' worth of parity)")
+    )]
+    RaidLevel { text: String },
+
+    #[error("the NAS has {bays} bays, the volume asks for {disks} disks")]
+    #[diagnostic(
+        code(kvmlab::storage::nas_bays),
+        help("a volume can use at most one disk per bay: lower `disks` or pick a NAS model with more bays")
+    )]
+    NasBays { bays: usize, disks: usize },
+
+    #[error("data percentage {percent} % is outside 0..=100")]
+    #[diagnostic(
+        code(kvmlab::storage::nas_data_percent),
+        help("the data percentage is the share of the RAID kept for file shares; the rest is for iSCSI targets (the report used 50)")
+    )]
+    NasDataPercent { percent: i64 },
+
+    #[error(
+        "iSCSI target `{iqn}` needs {requested} bytes, only {free} bytes of iSCSI space are free"
+    )]
+    #[diagnostic(code(kvmlab::storage::target_too_large), help("{help}"))]
+    TargetTooLarge {
+        iqn: String,
+        requested: u64,
+        free: u64,
+        help: String,
+    },
+
+    #[error("an iSCSI target named `{iqn}` already exists on this NAS")]
+    #[diagnostic(
+        code(kvmlab::storage::duplicate_target),
+        help("target names are unique on a portal: add a LUN to the existing target, or give the new target another name")
+    )]
+    DuplicateTarget { iqn: String },
+
+    #[error("`{iqn}` is not a valid iSCSI name: the {part} {reason}")]
+    #[diagnostic(code(kvmlab::storage::bad_iqn), help("{help}"))]
+    BadIqn {
+        iqn: String,
+        part: String,
+        reason: String,
+        help: String,
+    },
+
+    #[error("iSCSI name `{iqn}` belongs to {authority_owner}, but the target is served by a {nas_model}")]
+    #[diagnostic(code(kvmlab::storage::iqn_vendor_mismatch), help("{help}"))]
+    IqnVendorMismatch {
+        iqn: String,
+        authority_owner: String,
+        nas_model: String,
+        help: String,
+    },
+
+    #[error("the CHAP secret has {length} characters; it must have 12 to 16")]
+    #[diagnostic(
+        code(kvmlab::storage::chap_secret_length),
+        help("pick a secret of 12 to 16 characters: the range every common initiator and target accepts (Microsoft's initiator enforces it, many NAS UIs too)")
+    )]
+    ChapSecretLength { length: usize },
+
+    #[error("CHAP user name is empty")]
+    #[diagnostic(
+        code(kvmlab::storage::chap_user),
+        help("give CHAP a user name, e.g. the initiator's IQN or a short account name")
+    )]
+    ChapUser,
+
+    #[error("`{text}` is not an iSCSI portal")]
+    #[diagnostic(
+        code(kvmlab::storage::bad_portal),
+        help("a portal is an IPv4 address with an optional port, e.g. \"10.10.1.10\" or \"10.10.1.10:3260\" (3260 is iSCSI's port)")
+    )]
+    BadPortal { text: String },
+
+    #[error("iscsiadm: no record for target `{target}`: it was never discovered")]
+    #[diagnostic(code(kvmlab::storage::not_discovered), help("{help}"))]
+    NotDiscovered { target: String, help: String },
+
+    #[error("login to `{target}` refused: initiator `{initiator}` is not in the target's ACL")]
+    #[diagnostic(code(kvmlab::storage::acl_denied), help("{help}"))]
+    AclDenied {
+        target: String,
+        initiator: String,
+        help: String,
+    },
+
+    #[error(
+        "login to `{target}` failed: iSCSI login failed due to authorization failure ({reason})"
+    )]
+    #[diagnostic(code(kvmlab::storage::chap_failed), help("{help}"))]
+    ChapFailed {
+        target: String,
+        reason: String,
+        help: String,
+    },
+
+    #[error("already logged in to `{target}` at {portal}")]
+    #[diagnostic(
+        code(kvmlab::storage::already_logged_in),
+        help("the session exists and its disk is attached; `iscsiadm -m session` lists sessions. Log out first to log in again")
+    )]
+    AlreadyLoggedIn { target: String, portal: String },
+
+    #[error("no session to `{target}` to log out of")]
+    #[diagnostic(
+        code(kvmlab::storage::not_logged_in),
+        help("log in first; logging out of a target with no session is what `iscsiadm` reports as \"No matching sessions found\"")
+    )]
+    NotLoggedIn { target: String },
+
+    #[error("`{label}` is not a disk label type kvmlab knows")]
+    #[diagnostic(
+        code(kvmlab::storage::label_type),
+        help("use `gpt` (any size, up to 128 partitions) or `msdos` (MBR, disks up to 2 TiB)")
+    )]
+    LabelType { label: String },
+
+    #[error("{device} has no partition table")]
+    #[diagnostic(
+        code(kvmlab::storage::no_label),
+        help("make one first: `mklabel(\"gpt\")` (parted: `mklabel gpt`)")
+    )]
+    NoLabel { device: String },
+
+    #[error("`{text}` is not a disk location: {reason}")]
+    #[diagnostic(
+        code(kvmlab::storage::bad_location),
+        help("a location is a number with a unit: \"1MiB\", \"100GB\", \"50%\", \"2048s\"; negative values count from the end (\"-1s\" is the last sector); a bare number is in MB")
+    )]
+    BadLocation { text: String, reason: String },
+
+    #[error("the location {text} is outside of the device {device} ({size})")]
+    #[diagnostic(
+        code(kvmlab::storage::outside_disk),
+        help("the device is smaller than the location: check the unit (GB is 10^9 bytes, GiB 2^30), or use \"100%\" for the end of the disk")
+    )]
+    OutsideDisk {
+        text: String,
+        device: String,
+        size: String,
+    },
+
+    #[error("the end {end} is before the start {start}")]
+    #[diagnostic(
+        code(kvmlab::storage::end_before_start),
+        help("mkpart takes START then END: swap them")
+    )]
+    EndBeforeStart { start: String, end: String },
+
+    #[error("you requested a partition from {requested}; the closest location parted can manage is {closest}")]
+    #[diagnostic(code(kvmlab::storage::partition_overlap), help("{help}"))]
+    PartitionPlacement {
+        requested: String,
+        closest: String,
+        help: String,
+    },
+
+    #[error("no free space on {device} around {requested}: partitions cannot overlap")]
+    #[diagnostic(
+        code(kvmlab::storage::no_free_space),
+        help("`print free` shows the free regions; remove a partition (`rm N`) or place the new one in free space")
+    )]
+    NoFreeSpace { device: String, requested: String },
+
+    #[error("msdos partition tables address at most 2 TiB: {what} ({value} sectors) exceeds the maximum 4294967295")]
+    #[diagnostic(code(kvmlab::storage::msdos_2tib_limit), help("{help}"))]
+    Msdos2TibLimit {
+        what: String,
+        value: u64,
+        help: String,
+    },
+
+    #[error("an msdos partition table holds at most 4 primary partitions")]
+    #[diagnostic(
+        code(kvmlab::storage::msdos_primary_limit),
+        help("use a GPT label (`mklabel gpt`), which holds 128 partitions, or remove a partition")
+    )]
+    MsdosPrimaryLimit,
+
+    #[error(
+        "`{part_type}` partitions are not modelled: kvmlab's msdos labels hold primary partitions"
+    )]
+    #[diagnostic(
+        code(kvmlab::storage::msdos_part_type),
+        help("write `mkpart(\"primary\", fstype, start, end)`; for more than 4 partitions use a GPT label")
+    )]
+    MsdosPartType { part_type: String },
+
+    #[error("partition {number} ({start}s) is not aligned for best performance: {start}s % {grain}s != 0s")]
+    #[diagnostic(
+        code(kvmlab::storage::partition_misaligned),
+        help("start partitions on a 1 MiB boundary (\"1MiB\", \"0%\", or a multiple of 2048s): a misaligned partition splits the storage's blocks and slows every write")
+    )]
+    PartitionMisaligned { number: u32, start: u64, grain: u64 },
+
+    #[error("no partition {number} on {device}")]
+    #[diagnostic(
+        code(kvmlab::storage::no_partition),
+        help("`print` lists the partitions and their numbers")
+    )]
+    NoPartition { device: String, number: u32 },
+
+    #[error("`mkpartfs` was removed from parted (2.4 and later)")]
+    #[diagnostic(
+        code(kvmlab::storage::mkpartfs_removed),
+        help("make the partition with `mkpart`, then the file system with `mkfs.ext3 /dev/sda1` (the report's `mkpartfs ... ext3` worked only with parted before 2.4)")
+    )]
+    MkpartfsRemoved,
+
+    #[error("`{fstype}` is not a file system type kvmlab can make")]
+    #[diagnostic(code(kvmlab::storage::fs_type), help("{help}"))]
+    FsType { fstype: String, help: String },
+
+    #[error("{size} bytes is too small for {fstype}: it needs at least {minimum} bytes")]
+    #[diagnostic(
+        code(kvmlab::storage::fs_too_small),
+        help("make a larger partition; ext2/3/4 need room for a superblock, a group descriptor, bitmaps, an inode table and the journal")
+    )]
+    FsTooSmall {
+        fstype: String,
+        size: u64,
+        minimum: u64,
+    },
+
+    #[error("{size} bytes is too large for {fstype}: it addresses at most {maximum} bytes")]
+    #[diagnostic(code(kvmlab::storage::fs_too_large), help("{help}"))]
+    FsTooLarge {
+        fstype: String,
+        size: u64,
+        maximum: u64,
+        help: String,
+    },
+
+    #[error("/etc/fstab line {line}: {reason}")]
+    #[diagnostic(code(kvmlab::storage::fstab_syntax), help("{help}"))]
+    FstabSyntax {
+        line: usize,
+        reason: String,
+        help: String,
+    },
+
+    #[error("/etc/fstab line {line}: {source_spec} on {target} is network storage but the entry lacks `_netdev`")]
+    #[diagnostic(
+        code(kvmlab::storage::netdev_missing),
+        help("at boot, local file systems are mounted before the network and the iSCSI login, so this device does not exist yet and the mount fails; add `_netdev` to the options (e.g. `{source_spec} {target} {fstype} _netdev 0 0`) so it is mounted after the network is up")
+    )]
+    NetdevMissing {
+        line: usize,
+        source_spec: String,
+        target: String,
+        fstype: String,
+    },
+
+    #[error("{fstype} on {device} is mounted read-write on {hosts} at once, but {fstype} is not a cluster file system")]
+    #[diagnostic(
+        code(kvmlab::storage::shared_non_cluster_fs),
+        help("each host caches the file system's metadata and writes it back without telling the others, so two writers corrupt it (the report got away with it because each guest image was open on one host at a time); safe ways: an iSCSI storage pool with one LUN per guest, a cluster file system (GFS2, OCFS2), or NFS")
+    )]
+    SharedNonClusterFs {
+        fstype: String,
+        device: String,
+        hosts: String,
+    },
 }
 
 impl Error {

@@ -71,26 +71,34 @@ fn split_number(text: &str) -> Option<(f64, &str)> {
     Some((number, text[end..].trim()))
 }
 
-/// A size the way `df -h` and `ls -lh` print it: binary units, one decimal below 10.
+/// A size the way `df -h` and `ls -lh` print it (coreutils' `human_readable` with
+/// `human_autoscale | human_SI | human_base_1024` and its default ceiling rounding): powers of
+/// 1024, one decimal below 10, always rounded up, and a value that rounds up to 1024 moves to
+/// the next unit ("1.0M", not "1024K"). Exact integer arithmetic, like coreutils.
 pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["", "K", "M", "G", "T", "P"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
+    const UNITS: [&str; 7] = ["", "K", "M", "G", "T", "P", "E"];
+    let mut exponent = 0;
+    while exponent + 1 < UNITS.len() && bytes >> (10 * (exponent + 1)) > 0 {
+        exponent += 1;
     }
-    if unit == 0 {
-        return format!("{bytes}");
+    if exponent == 0 {
+        return bytes.to_string();
     }
-    // coreutils rounds up, and keeps one decimal only below 10.
-    if value < 10.0 {
-        let tenths = (value * 10.0).ceil() / 10.0;
-        if tenths < 10.0 {
-            return format!("{tenths:.1}{}", UNITS[unit]);
+    let scale = 1u128 << (10 * exponent);
+    let exact = bytes as u128;
+    let whole = exact / scale;
+    if whole < 10 {
+        let tenths = (exact * 10).div_ceil(scale);
+        if tenths < 100 {
+            return format!("{}.{}{}", tenths / 10, tenths % 10, UNITS[exponent]);
         }
+        return format!("10{}", UNITS[exponent]);
     }
-    format!("{}{}", value.ceil() as u64, UNITS[unit])
+    let rounded = exact.div_ceil(scale);
+    if rounded == 1024 && exponent + 1 < UNITS.len() {
+        return format!("1.0{}", UNITS[exponent + 1]);
+    }
+    format!("{rounded}{}", UNITS[exponent])
 }
 
 /// A byte count in MiB with one decimal, for tables.
@@ -147,5 +155,20 @@ mod tests {
         assert_eq!(human_size((88 << 30) - 1), "88G");
         assert_eq!(human_size(9 * (1 << 30) + 1), "9.1G");
         assert_eq!(human_size(10 * (1 << 30) - 1), "10G");
+    }
+
+    #[test]
+    fn human_sizes_carry_into_the_next_unit_like_coreutils() {
+        // coreutils prints 1023.5 KiB as "1.0M": the ceiling reaches 1024 and the unit moves up.
+        assert_eq!(human_size(1023 * 1024 + 512), "1.0M");
+        assert_eq!(human_size(1024 * 1024 - 1), "1.0M");
+        assert_eq!(human_size(1024 * 1024), "1.0M");
+        assert_eq!(human_size(1024 * 1024 + 1), "1.1M");
+        // exactly 9.1 GiB stays 9.1G: no floating-point drift pushes it to 9.2G.
+        assert_eq!(human_size(9 * (1 << 30) + (1 << 30) / 10 + 1), "9.2G");
+        assert_eq!(human_size(9771050598), "9.1G");
+        assert_eq!(human_size(1023), "1023");
+        assert_eq!(human_size(10 * 1024), "10K");
+        assert_eq!(human_size(u64::MAX), "16E");
     }
 }

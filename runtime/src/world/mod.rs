@@ -2,3 +2,4 @@
 //! shares. Nothing here knows about Rhai; the script layer binds to it.
 
 pub mod domain_xml;
+pub mod storage;
