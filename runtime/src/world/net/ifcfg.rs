@@ -1,0 +1,566 @@
+//! initscripts' network configuration: `/etc/sysconfig/network` and
+//! `/etc/sysconfig/network-scripts/ifcfg-*` as RHEL 6 reads them.
+//!
+//! [`lint`] checks a file when it is written (syntax, unknown keys, values initscripts do not
+//! recognise). [`InterfaceConfig::read`] turns an ifcfg file into what `ifup` acts on, with
+//! the rules of RHEL 6's initscripts: the device is DEVICE or the file's suffix; an interface
+//! comes up at boot unless ONBOOT starts with "no"; BOOTPROTO dhcp or bootp means DHCP,
+//! anything else a static address; TYPE must be exactly `Bridge` for a bridge; addresses come
+//! from IPADDR, IPADDR0, IPADDR1, … (stopping at the first gap from index 2 on), each with
+//! PREFIXn (which wins) or NETMASKn, or the classful mask when neither is given; GATEWAY
+//! defaults to the one in /etc/sysconfig/network, which the ifcfg file overrides.
+
+use std::net::Ipv4Addr;
+
+use super::ip::{self, Ipv4Cidr};
+use super::shell::ShellVars;
+use super::Finding;
+use crate::error::Error;
+use crate::world::suggest;
+
+/// The global network settings.
+pub const NETWORK_PATH: &str = "/etc/sysconfig/network";
+/// Where the ifcfg files live.
+pub const SCRIPTS_DIR: &str = "/etc/sysconfig/network-scripts";
+
+/// Suffixes of backup files the `network` service skips.
+const IGNORED_SUFFIXES: [&str; 6] = ["~", ".bak", ".orig", ".rpmnew", ".rpmorig", ".rpmsave"];
+
+/// Which kind of shell-variable config a path holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum ConfigKind {
+    /// `/etc/sysconfig/network-scripts/ifcfg-NAME`
+    Interface,
+    /// `/etc/sysconfig/network`
+    Network,
+}
+
+impl ConfigKind {
+    /// The kind of config at `path`, if it is one the network service reads.
+    pub fn of_path(path: &str) -> Option<ConfigKind> {
+        if path == NETWORK_PATH {
+            return Some(ConfigKind::Network);
+        }
+        interface_suffix(path).map(|_| ConfigKind::Interface)
+    }
+}
+
+/// `eth0` for `/etc/sysconfig/network-scripts/ifcfg-eth0`; `None` for paths the network
+/// service does not treat as an interface config (backups, aliases `eth0:1`, ranges).
+pub fn interface_suffix(path: &str) -> Option<&str> {
+    let name = path.strip_prefix(SCRIPTS_DIR)?.strip_prefix("/ifcfg-")?;
+    let usable = !name.is_empty()
+        && !name.contains('/')
+        && !name.contains(':')
+        && !name.ends_with("-range")
+        && !IGNORED_SUFFIXES.iter().any(|s| name.ends_with(s));
+    usable.then_some(name)
+}
+
+/// What a key's value may be.
+#[derive(Clone, Copy)]
+enum Values {
+    Any,
+    YesNo,
+    OneOf(&'static [&'static str]),
+    Mac,
+}
+
+const INTERFACE_KEYS: &[(&str, Values)] = &[
+    ("DEVICE", Values::Any),
+    (
+        "TYPE",
+        Values::OneOf(&[
+            "Ethernet",
+            "Bridge",
+            "Bond",
+            "Vlan",
+            "Wireless",
+            "InfiniBand",
+            "xDSL",
+        ]),
+    ),
+    ("ONBOOT", Values::OneOf(&["yes", "no"])),
+    (
+        "BOOTPROTO",
+        Values::OneOf(&["none", "static", "dhcp", "bootp"]),
+    ),
+    ("IPADDR", Values::Any),
+    ("NETMASK", Values::Any),
+    ("PREFIX", Values::Any),
+    ("GATEWAY", Values::Any),
+    ("BROADCAST", Values::Any),
+    ("NETWORK", Values::Any),
+    ("HWADDR", Values::Mac),
+    ("MACADDR", Values::Mac),
+    ("NM_CONTROLLED", Values::YesNo),
+    ("UUID", Values::Any),
+    ("NAME", Values::Any),
+    ("DNS1", Values::Any),
+    ("DNS2", Values::Any),
+    ("DNS3", Values::Any),
+    ("DOMAIN", Values::Any),
+    ("DEFROUTE", Values::YesNo),
+    ("PEERDNS", Values::YesNo),
+    ("PEERROUTES", Values::YesNo),
+    ("IPV4_FAILURE_FATAL", Values::YesNo),
+    ("IPV6INIT", Values::YesNo),
+    ("IPV6_AUTOCONF", Values::YesNo),
+    ("IPV6ADDR", Values::Any),
+    ("IPV6ADDR_SECONDARIES", Values::Any),
+    ("IPV6_DEFAULTGW", Values::Any),
+    ("IPV6_PEERDNS", Values::YesNo),
+    ("IPV6_PEERROUTES", Values::YesNo),
+    ("IPV6_FAILURE_FATAL", Values::YesNo),
+    ("IPV6_MTU", Values::Any),
+    ("USERCTL", Values::YesNo),
+    ("MTU", Values::Any),
+    ("BRIDGE", Values::Any),
+    ("STP", Values::OneOf(&["on", "off", "yes", "no"])),
+    ("DELAY", Values::Any),
+    ("BRIDGING_OPTS", Values::Any),
+    ("SLAVE", Values::YesNo),
+    ("MASTER", Values::Any),
+    ("BONDING_OPTS", Values::Any),
+    ("ETHTOOL_OPTS", Values::Any),
+    ("LINKDELAY", Values::Any),
+    ("DHCP_HOSTNAME", Values::Any),
+    ("PERSISTENT_DHCLIENT", Values::Any),
+    ("METRIC", Values::Any),
+    ("ARPCHECK", Values::YesNo),
+    ("ZONE", Values::Any),
+    ("VLAN", Values::YesNo),
+    ("PHYSDEV", Values::Any),
+    ("LAST_CONNECT", Values::Any),
+    ("SRCADDR", Values::Any),
+    ("GATEWAYDEV", Values::Any),
+    ("NOZEROCONF", Values::Any),
+    ("HOTPLUG", Values::YesNo),
+];
+
+/// Keys that may carry an index: IPADDR1, PREFIX1, …
+const NUMBERED_KEYS: [&str; 4] = ["IPADDR", "PREFIX", "NETMASK", "BROADCAST"];
+
+const NETWORK_KEYS: &[(&str, Values)] = &[
+    ("NETWORKING", Values::YesNo),
+    ("HOSTNAME", Values::Any),
+    ("GATEWAY", Values::Any),
+    ("GATEWAYDEV", Values::Any),
+    ("NETWORKING_IPV6", Values::YesNo),
+    ("IPV6_DEFAULTGW", Values::Any),
+    ("IPV6_DEFAULTDEV", Values::Any),
+    ("IPV6FORWARDING", Values::YesNo),
+    ("IPV6_AUTOCONF", Values::YesNo),
+    ("IPV6_ROUTER", Values::YesNo),
+    ("NOZEROCONF", Values::Any),
+    ("NISDOMAIN", Values::Any),
+    ("NETWORKWAIT", Values::Any),
+    ("NETWORKDELAY", Values::Any),
+    ("VLAN", Values::YesNo),
+];
+
+fn keys(kind: ConfigKind) -> &'static [(&'static str, Values)] {
+    match kind {
+        ConfigKind::Interface => INTERFACE_KEYS,
+        ConfigKind::Network => NETWORK_KEYS,
+    }
+}
+
+fn known(kind: ConfigKind, key: &str) -> Option<Values> {
+    if let Some((_, values)) = keys(kind).iter().find(|(k, _)| *k == key) {
+        return Some(*values);
+    }
+    let numbered = kind == ConfigKind::Interface
+        && NUMBERED_KEYS.iter().any(|base| {
+            key.strip_prefix(base).is_some_and(|n| {
+                !n.is_empty() && n.len() <= 3 && n.bytes().all(|b| b.is_ascii_digit())
+            })
+        });
+    numbered.then_some(Values::Any)
+}
+
+/// Checks a config file's text as written: the shell syntax, unknown keys (warnings, with
+/// "did you mean"), and values initscripts do not recognise.
+pub fn lint(kind: ConfigKind, file: &str, text: &str) -> Vec<Finding> {
+    let vars = ShellVars::parse(file, text);
+    let mut findings = vars.findings.clone();
+    for a in &vars.assignments {
+        match known(kind, &a.key) {
+            None => findings.push(Finding::warning(
+                file,
+                Some(a.line),
+                Error::UnknownIfcfgKey {
+                    file: file.into(),
+                    line: a.line,
+                    key: a.key.clone(),
+                    help: unknown_key_help(kind, &a.key),
+                },
+            )),
+            Some(values) => findings.extend(check_value(file, &a.key, &a.value, a.line, values)),
+        }
+    }
+    findings
+}
+
+fn unknown_key_help(kind: ConfigKind, key: &str) -> String {
+    let upper = key.to_ascii_uppercase();
+    if upper != key && known(kind, &upper).is_some() {
+        return format!("keys are upper case: write `{upper}`");
+    }
+    let other = match kind {
+        ConfigKind::Interface => ConfigKind::Network,
+        ConfigKind::Network => ConfigKind::Interface,
+    };
+    if known(other, &upper).is_some() {
+        let place = match other {
+            ConfigKind::Network => NETWORK_PATH.to_string(),
+            ConfigKind::Interface => format!("{SCRIPTS_DIR}/ifcfg-DEVICE"),
+        };
+        return format!("`{upper}` belongs in {place}");
+    }
+    let names: Vec<&str> = keys(kind).iter().map(|(k, _)| *k).collect();
+    match suggest::closest(key, names.iter().copied()) {
+        Some(near) => format!("did you mean `{near}`? initscripts ignore keys they do not know"),
+        None => {
+            let common = match kind {
+                ConfigKind::Interface => "DEVICE, TYPE, ONBOOT, BOOTPROTO, IPADDR, NETMASK, PREFIX, GATEWAY, BRIDGE, HWADDR",
+                ConfigKind::Network => "NETWORKING, HOSTNAME, GATEWAY, GATEWAYDEV",
+            };
+            format!("initscripts ignore keys they do not know; the usual keys are {common}")
+        }
+    }
+}
+
+fn check_value(file: &str, key: &str, value: &str, line: usize, values: Values) -> Option<Finding> {
+    let bad = |reason: String, help: String| Error::BadIfcfgValue {
+        file: file.into(),
+        line,
+        key: key.into(),
+        value: value.into(),
+        reason,
+        help,
+    };
+    let value = value.trim_end_matches('\r');
+    match values {
+        Values::Any => None,
+        Values::YesNo => {
+            let ok = ["yes", "no"].iter().any(|v| v.eq_ignore_ascii_case(value));
+            (!ok).then(|| {
+                Finding::warning(
+                    file,
+                    Some(line),
+                    bad(
+                        "expected yes or no".into(),
+                        format!("write {key}=yes or {key}=no"),
+                    ),
+                )
+            })
+        }
+        Values::OneOf(choices) => {
+            let exact = choices.contains(&value);
+            let loose = choices.iter().find(|c| c.eq_ignore_ascii_case(value));
+            let reason = match (key, loose) {
+                ("ONBOOT", _) => "initscripts treat only values starting with `no` as no, so this interface comes up at boot".to_string(),
+                ("BOOTPROTO", _) => "initscripts treat it as a static address (like none)".to_string(),
+                ("TYPE", Some(c)) => format!("initscripts compare TYPE case-sensitively with `{c}`"),
+                _ => format!("expected one of {}", choices.join(", ")),
+            };
+            let help = match loose
+                .copied()
+                .or_else(|| suggest::closest(value, choices.iter().copied()))
+            {
+                Some(c) => format!("write {key}={c}"),
+                None => format!("write {key}= one of {}", choices.join(", ")),
+            };
+            let case_only = key != "TYPE" && loose.is_some();
+            (!exact && !case_only).then(|| Finding::warning(file, Some(line), bad(reason, help)))
+        }
+        Values::Mac => parse_mac(value).is_none().then(|| {
+            Finding::error(
+                file,
+                Some(line),
+                bad(
+                    "a MAC address is six two-digit hex numbers separated by colons".into(),
+                    format!(
+                        "copy the card's address from `ip link show`, e.g. {key}=00:1B:21:0A:0B:0C"
+                    ),
+                ),
+            )
+        }),
+    }
+}
+
+/// Parses `00:1B:21:0A:0B:0C` (either case).
+pub fn parse_mac(text: &str) -> Option<[u8; 6]> {
+    let parts: Vec<&str> = text.split(':').collect();
+    if parts.len() != 6 {
+        return None;
+    }
+    let mut mac = [0u8; 6];
+    for (byte, part) in mac.iter_mut().zip(parts) {
+        if part.len() != 2 {
+            return None;
+        }
+        *byte = u8::from_str_radix(part, 16).ok()?;
+    }
+    Some(mac)
+}
+
+/// An address an ifcfg file configures.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ConfiguredAddress {
+    pub cidr: Ipv4Cidr,
+    /// Line of the IPADDR key.
+    pub line: usize,
+}
+
+/// A default gateway and where it was written.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ConfiguredGateway {
+    pub address: Ipv4Addr,
+    pub file: String,
+    pub line: usize,
+    /// True when it comes from /etc/sysconfig/network rather than the ifcfg file.
+    pub global: bool,
+}
+
+/// What `ifup` acts on for one ifcfg file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct InterfaceConfig {
+    pub file: String,
+    pub device: String,
+    /// TYPE=Bridge exactly.
+    pub is_bridge: bool,
+    /// The TYPE value as written, when it is not exactly `Bridge` but reads as one.
+    pub bridge_type_miscased: bool,
+    pub onboot: bool,
+    /// Line of BOOTPROTO when it asks for DHCP.
+    pub dhcp_line: Option<usize>,
+    /// BRIDGE=NAME: this device is a port of that bridge.
+    pub bridge: Option<(String, usize)>,
+    pub hwaddr: Option<([u8; 6], String, usize)>,
+    pub addresses: Vec<ConfiguredAddress>,
+    /// Line of the first IPADDR key, valid or not.
+    pub ipaddr_line: Option<usize>,
+    pub gateway: Option<ConfiguredGateway>,
+    pub defroute: bool,
+    pub gatewaydev: Option<String>,
+    /// ARPCHECK=no turns off duplicate address detection.
+    pub arpcheck: bool,
+}
+
+impl InterfaceConfig {
+    /// Reads the config at `file` (whose suffix names the device when DEVICE is absent) on
+    /// top of the global `network` settings. Findings are the problems that decide what
+    /// `ifup` does: malformed addresses (the address is skipped), a classful fallback mask,
+    /// a network or broadcast address used as a host address.
+    pub fn read(
+        file: &str,
+        vars: &ShellVars,
+        network: &ShellVars,
+    ) -> (InterfaceConfig, Vec<Finding>) {
+        let mut findings = Vec::new();
+        let value = |key: &str| vars.value(key).map(|v| v.to_string());
+        let suffix = file.rsplit("ifcfg-").next().unwrap_or(file);
+        let device = value("DEVICE")
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| suffix.to_string());
+        let type_value = value("TYPE").unwrap_or_default();
+        let onboot = !value("ONBOOT").is_some_and(|v| v.to_ascii_lowercase().starts_with("no"));
+        let dhcp_line = vars
+            .get("BOOTPROTO")
+            .filter(|a| a.value == "dhcp" || a.value == "bootp")
+            .map(|a| a.line);
+        let bridge = vars
+            .get("BRIDGE")
+            .filter(|a| !a.value.is_empty())
+            .map(|a| (a.value.clone(), a.line));
+        let hwaddr = vars.get("HWADDR").and_then(|a| {
+            parse_mac(a.value.trim_end_matches('\r')).map(|m| (m, a.value.clone(), a.line))
+        });
+        let (addresses, ipaddr_line) = read_addresses(file, vars, &mut findings);
+        let gateway = match vars.get("GATEWAY") {
+            Some(a) => parse_gateway(file, a.line, &a.value, false, &mut findings),
+            None => network
+                .get("GATEWAY")
+                .and_then(|a| parse_gateway(NETWORK_PATH, a.line, &a.value, true, &mut findings)),
+        };
+        let gatewaydev = value("GATEWAYDEV")
+            .or_else(|| network.value("GATEWAYDEV").map(str::to_string))
+            .filter(|d| !d.is_empty());
+        let config = InterfaceConfig {
+            file: file.into(),
+            device,
+            is_bridge: type_value == "Bridge",
+            bridge_type_miscased: type_value != "Bridge"
+                && type_value.eq_ignore_ascii_case("bridge"),
+            onboot,
+            dhcp_line,
+            bridge,
+            hwaddr,
+            addresses,
+            ipaddr_line,
+            gateway,
+            defroute: value("DEFROUTE").as_deref() != Some("no"),
+            gatewaydev,
+            arpcheck: value("ARPCHECK").as_deref() != Some("no"),
+        };
+        (config, findings)
+    }
+}
+
+fn read_addresses(
+    file: &str,
+    vars: &ShellVars,
+    findings: &mut Vec<Finding>,
+) -> (Vec<ConfiguredAddress>, Option<usize>) {
+    let mut addresses = Vec::new();
+    let mut first_line = None;
+    let indexes = std::iter::once(String::new()).chain((0..=255).map(|i| i.to_string()));
+    for (n, index) in indexes.enumerate() {
+        let Some(ipaddr) = vars
+            .get(&format!("IPADDR{index}"))
+            .filter(|a| !a.value.is_empty())
+        else {
+            // initscripts tolerate gaps at IPADDR, IPADDR0 and IPADDR1 only.
+            if n >= 3 {
+                break;
+            }
+            continue;
+        };
+        first_line.get_or_insert(ipaddr.line);
+        let bad = |key: String, value: &str, line: usize, reason: &str, help: String| {
+            Finding::error(
+                file,
+                Some(line),
+                Error::BadIfcfgValue {
+                    file: file.into(),
+                    line,
+                    key,
+                    value: value.into(),
+                    reason: reason.into(),
+                    help,
+                },
+            )
+        };
+        let Ok(address) = ip::parse_addr(&ipaddr.value) else {
+            findings.push(bad(
+                format!("IPADDR{index}"),
+                &ipaddr.value,
+                ipaddr.line,
+                "not an IPv4 address, so the interface gets no address from it",
+                "write a dotted quad such as 192.168.1.11".into(),
+            ));
+            continue;
+        };
+        let prefix = vars
+            .get(&format!("PREFIX{index}"))
+            .filter(|a| !a.value.is_empty());
+        let netmask = vars
+            .get(&format!("NETMASK{index}"))
+            .filter(|a| !a.value.is_empty());
+        let prefix = match (prefix, netmask) {
+            (Some(p), _) => match ip::parse_prefix(&p.value) {
+                Ok(len) => len,
+                Err(_) => {
+                    findings.push(bad(
+                        format!("PREFIX{index}"),
+                        &p.value,
+                        p.line,
+                        "not a prefix length, so the address is not configured",
+                        "write a whole number from 0 to 32, e.g. PREFIX=24".into(),
+                    ));
+                    continue;
+                }
+            },
+            (None, Some(m)) => match ip::parse_netmask(&m.value) {
+                Ok(len) => len,
+                Err(e) => {
+                    let help = match &e {
+                        Error::NoncontiguousNetmask { help, .. } => help.clone(),
+                        _ => "write a netmask such as 255.255.255.0".into(),
+                    };
+                    findings.push(bad(
+                        format!("NETMASK{index}"),
+                        &m.value,
+                        m.line,
+                        "not a valid netmask, so the address is not configured",
+                        help,
+                    ));
+                    continue;
+                }
+            },
+            (None, None) => {
+                let prefix = ip::classful_prefix(address);
+                findings.push(Finding::warning(
+                    file,
+                    Some(ipaddr.line),
+                    Error::ClassfulNetmask {
+                        file: file.into(),
+                        line: ipaddr.line,
+                        address: address.to_string(),
+                        prefix,
+                    },
+                ));
+                prefix
+            }
+        };
+        let cidr = Ipv4Cidr::from_parsed(address, prefix);
+        if let Some(role) = cidr.reserved_role() {
+            let (first, last) = cidr.host_range();
+            findings.push(Finding::warning(
+                file,
+                Some(ipaddr.line),
+                Error::ReservedHostAddress {
+                    file: file.into(),
+                    line: ipaddr.line,
+                    address: address.to_string(),
+                    role: role.into(),
+                    network: cidr.network_cidr().to_string(),
+                    first: first.to_string(),
+                    last: last.to_string(),
+                },
+            ));
+        }
+        addresses.push(ConfiguredAddress {
+            cidr,
+            line: ipaddr.line,
+        });
+    }
+    (addresses, first_line)
+}
+
+fn parse_gateway(
+    file: &str,
+    line: usize,
+    value: &str,
+    global: bool,
+    findings: &mut Vec<Finding>,
+) -> Option<ConfiguredGateway> {
+    if value.is_empty() {
+        return None;
+    }
+    match ip::parse_addr(value) {
+        Ok(address) => Some(ConfiguredGateway {
+            address,
+            file: file.into(),
+            line,
+            global,
+        }),
+        Err(_) => {
+            findings.push(Finding::error(
+                file,
+                Some(line),
+                Error::BadIfcfgValue {
+                    file: file.into(),
+                    line,
+                    key: "GATEWAY".into(),
+                    value: value.into(),
+                    reason: "not an IPv4 address, so no default route is added".into(),
+                    help: "write the router's address, e.g. GATEWAY=192.168.1.1".into(),
+                },
+            ));
+            None
+        }
+    }
+}
