@@ -331,6 +331,8 @@ pub struct InterfaceConfig {
     pub device: String,
     /// TYPE=Bridge exactly.
     pub is_bridge: bool,
+    /// Line of the TYPE key.
+    pub type_line: Option<usize>,
     /// The TYPE value as written, when it is not exactly `Bridge` but reads as one.
     pub bridge_type_miscased: bool,
     pub onboot: bool,
@@ -392,6 +394,7 @@ impl InterfaceConfig {
             file: file.into(),
             device,
             is_bridge: type_value == "Bridge",
+            type_line: vars.get("TYPE").map(|a| a.line),
             bridge_type_miscased: type_value != "Bridge"
                 && type_value.eq_ignore_ascii_case("bridge"),
             onboot,

@@ -225,3 +225,111 @@ pub fn classful_prefix(addr: Ipv4Addr) -> u8 {
         _ => 24,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cidr(text: &str) -> Ipv4Cidr {
+        Ipv4Cidr::parse(text).unwrap()
+    }
+
+    #[test]
+    fn the_reports_networks() {
+        let net1 = cidr("192.168.1.11/24");
+        assert_eq!(net1.network(), Ipv4Addr::new(192, 168, 1, 0));
+        assert_eq!(net1.broadcast(), Ipv4Addr::new(192, 168, 1, 255));
+        assert_eq!(net1.netmask(), Ipv4Addr::new(255, 255, 255, 0));
+        assert!(net1.on_link(Ipv4Addr::new(192, 168, 1, 1)));
+        let eth1 = cidr("10.10.1.11/255.255.255.0");
+        assert_eq!(eth1.prefix(), 24);
+        assert!(
+            !eth1.on_link(Ipv4Addr::new(192, 168, 1, 1)),
+            "the report's eth1 GATEWAY is off-link"
+        );
+        let net2 = cidr("10.10.0.0/16");
+        assert!(net2.contains(Ipv4Addr::new(10, 10, 1, 10)));
+        assert_eq!(
+            net2.host_range(),
+            (Ipv4Addr::new(10, 10, 0, 1), Ipv4Addr::new(10, 10, 255, 254))
+        );
+        assert_eq!(net2.size(), 65536);
+        assert!(net2.overlaps(&eth1));
+        assert_eq!(eth1.network_cidr().to_string(), "10.10.1.0/24");
+    }
+
+    #[test]
+    fn edges_of_the_prefix_range() {
+        let all = cidr("10.1.2.3/0");
+        assert_eq!(all.network(), Ipv4Addr::UNSPECIFIED);
+        assert_eq!(all.broadcast(), Ipv4Addr::BROADCAST);
+        assert_eq!(all.size(), 1 << 32);
+        assert!(all.contains(Ipv4Addr::new(255, 0, 0, 1)));
+        let one = cidr("10.1.2.3/32");
+        assert_eq!(one.host_range(), (one.addr(), one.addr()));
+        assert_eq!(one.reserved_role(), None);
+        let pair = cidr("10.1.2.2/31");
+        assert_eq!(
+            pair.host_range(),
+            (Ipv4Addr::new(10, 1, 2, 2), Ipv4Addr::new(10, 1, 2, 3))
+        );
+        assert_eq!(cidr("10.1.2.0/24").reserved_role(), Some("network"));
+        assert_eq!(cidr("10.1.2.255/24").reserved_role(), Some("broadcast"));
+        assert_eq!(
+            cidr("1.2.3.4/024").prefix(),
+            24,
+            "leading zeros in a prefix are fine"
+        );
+    }
+
+    #[test]
+    fn netmasks_and_prefixes() {
+        for p in 0..=32u8 {
+            assert_eq!(prefix_of_netmask(netmask(p)).unwrap(), p);
+        }
+        assert_eq!(parse_netmask("255.255.240.0").unwrap(), 20);
+        let e = parse_netmask("255.0.255.0").unwrap_err();
+        assert_eq!(e.code_str(), "kvmlab::net::noncontiguous_netmask");
+        assert_eq!(
+            e.help_str().unwrap(),
+            "the one bits must come first; the nearest valid netmask is 255.0.0.0 (/8)"
+        );
+        assert_eq!(classful_prefix(Ipv4Addr::new(10, 10, 1, 11)), 8);
+        assert_eq!(classful_prefix(Ipv4Addr::new(172, 16, 0, 1)), 16);
+        assert_eq!(classful_prefix(Ipv4Addr::new(192, 168, 1, 11)), 24);
+        assert_eq!(classful_prefix(Ipv4Addr::new(224, 0, 0, 1)), 24);
+    }
+
+    #[test]
+    fn bad_text_gets_its_code() {
+        let cases = [
+            ("192.168.1.0", "kvmlab::net::bad_cidr"),
+            ("192.168.1.300/24", "kvmlab::net::bad_address"),
+            ("01.2.3.4/8", "kvmlab::net::bad_address"),
+            ("1.2.3.4/33", "kvmlab::net::bad_prefix"),
+            ("1.2.3.4/+8", "kvmlab::net::bad_prefix"),
+            ("1.2.3.4/", "kvmlab::net::bad_prefix"),
+            ("1.2.3.4/99999999999999999999", "kvmlab::net::bad_prefix"),
+            (
+                "1.2.3.4/255.255.0.255",
+                "kvmlab::net::noncontiguous_netmask",
+            ),
+        ];
+        for (text, code) in cases {
+            assert_eq!(
+                Ipv4Cidr::parse(text).unwrap_err().code_str(),
+                code,
+                "{text}"
+            );
+        }
+        let e = Ipv4Cidr::parse_network("192.168.1.11/24").unwrap_err();
+        assert_eq!(e.code_str(), "kvmlab::net::host_bits_set");
+        assert_eq!(e.help_str().unwrap(), "write 192.168.1.0/24");
+        assert_eq!(
+            Ipv4Cidr::new(Ipv4Addr::LOCALHOST, 33)
+                .unwrap_err()
+                .code_str(),
+            "kvmlab::net::bad_prefix"
+        );
+    }
+}
