@@ -329,13 +329,13 @@ pub enum Error {
         help: String,
     },
 
-    #[error("{file} line {line}: {key}={value} is not valid: {reason}")]
+    #[error("{file} line {line}: {setting} is not valid: {reason}")]
     #[diagnostic(code(kvmlab::net::bad_ifcfg_value), help("{help}"))]
     BadIfcfgValue {
         file: String,
         line: usize,
-        key: String,
-        value: String,
+        /// `KEY=value` as written.
+        setting: String,
         reason: String,
         help: String,
     },
@@ -360,7 +360,7 @@ pub enum Error {
         network: String,
     },
 
-    #[error("{file} line {line}: GATEWAY={gateway} on {device} replaces the default route via {previous_gateway} on {previous_device}")]
+    #[error("{file} line {line}: GATEWAY={gateway} on {device} replaces the default route via {previous}")]
     #[diagnostic(
         code(kvmlab::net::default_route_replaced),
         help("initscripts keep the default route of the interface brought up last; keep GATEWAY in one ifcfg file, or set DEFROUTE=no in the other")
@@ -370,8 +370,8 @@ pub enum Error {
         line: usize,
         device: String,
         gateway: String,
-        previous_device: String,
-        previous_gateway: String,
+        /// The replaced gateway, its device and file.
+        previous: String,
     },
 
     #[error("{file}: device {device} does not seem to be present")]
@@ -430,19 +430,19 @@ pub enum Error {
         prefix: u8,
     },
 
-    #[error("{file} line {line}: IPADDR={address} is the {role} address of {network}")]
+    #[error("{file} line {line}: IPADDR={address} is the {role}")]
     #[diagnostic(
         code(kvmlab::net::reserved_host_address),
-        help("pick a host address from {first} to {last}")
+        help("pick a host address from {range}")
     )]
     ReservedHostAddress {
         file: String,
         line: usize,
         address: String,
+        /// e.g. "broadcast address of 10.10.1.0/24"
         role: String,
-        network: String,
-        first: String,
-        last: String,
+        /// e.g. "10.10.1.1 to 10.10.1.254"
+        range: String,
     },
 
     #[error("{file} line {line}: NETWORKING=no, so the network service brings up no interface")]

@@ -282,3 +282,6 @@ impl World {
         None
     }
 }
+
+#[cfg(test)]
+mod tests;

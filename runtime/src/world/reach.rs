@@ -166,27 +166,24 @@ pub(crate) fn ping(world: &World, host: HostId, target: &str) -> PingReport {
     }
     let source_address = stack.lookup(address).and_then(|r| stack.source_for(r));
     report.source_address = source_address;
-    let (path, end) = match walk(world, start, address) {
-        Ok(done) => done,
+    let (path, arrived) = walk(world, start, address);
+    report.path = path;
+    let end = match arrived {
+        Ok(end) => end,
         Err(stop) => {
             report.failure = Some(forward_failure(world, &source, address, stop));
             return report;
         }
     };
-    report.path = path;
     let Some(source_address) = source_address else {
         return report;
     };
-    match walk(world, end, source_address) {
-        Ok((reply_path, _)) => {
-            let total: u64 = report
-                .path
-                .iter()
-                .chain(&reply_path)
-                .map(|h| h.time_ns)
-                .sum();
-            report.reply_path = reply_path;
-            report.rtt_ns = Some(total);
+    let (reply_path, returned) = walk(world, end, source_address);
+    report.reply_path = reply_path;
+    match returned {
+        Ok(_) => {
+            let hops = report.path.iter().chain(&report.reply_path);
+            report.rtt_ns = Some(hops.map(|h| h.time_ns).sum());
             report.reachable = true;
         }
         Err(stop) => {
@@ -206,14 +203,25 @@ pub(crate) fn ping(world: &World, host: HostId, target: &str) -> PingReport {
     report
 }
 
-/// Walks a packet from `start` to whichever node owns `destination`.
-fn walk(world: &World, start: NodeId, destination: Ipv4Addr) -> Result<(Vec<Hop>, NodeId), Stop> {
+/// Walks a packet from `start` towards whichever node owns `destination`: the hops made,
+/// and the node it arrived at or why it stopped.
+fn walk(world: &World, start: NodeId, destination: Ipv4Addr) -> (Vec<Hop>, Result<NodeId, Stop>) {
     let mut hops = Vec::new();
+    let arrived = walk_into(world, start, destination, &mut hops);
+    (hops, arrived)
+}
+
+fn walk_into(
+    world: &World,
+    start: NodeId,
+    destination: Ipv4Addr,
+    hops: &mut Vec<Hop>,
+) -> Result<NodeId, Stop> {
     let mut at = start;
     for _ in 0..HOP_LIMIT {
         let stack = world.stack(at);
         if stack.owns(destination) {
-            return Ok((hops, at));
+            return Ok(at);
         }
         if at != start && !stack.forwarding {
             return Err(Stop::NotForwarding { at });

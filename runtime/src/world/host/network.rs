@@ -151,8 +151,7 @@ impl Restart<'_> {
                     Error::BadIfcfgValue {
                         file: config.file.clone(),
                         line: config.type_line.unwrap_or(0),
-                        key: "TYPE".into(),
-                        value: "Bridge".into(),
+                        setting: "TYPE=Bridge".into(),
                         reason: format!("{device} is a network card, so no bridge of that name can be created"),
                         help: "give the bridge its own name, e.g. DEVICE=br0, and make the card its port with BRIDGE=br0".into(),
                     },
@@ -254,8 +253,7 @@ impl Restart<'_> {
                                 line: gw.line,
                                 device: device.into(),
                                 gateway: gw.address.to_string(),
-                                previous_device: format!("{previous_device} (from {file})"),
-                                previous_gateway: previous.to_string(),
+                                previous: format!("{previous} on {previous_device} (from {file})"),
                             },
                         ));
                     }
@@ -329,8 +327,7 @@ impl Restart<'_> {
                     Error::BadIfcfgValue {
                         file: config.file.clone(),
                         line,
-                        key: "BRIDGE".into(),
-                        value: bridge.into(),
+                        setting: format!("BRIDGE={bridge}"),
                         reason: format!("{bridge} is not a bridge"),
                         help: "name the bridge, e.g. BRIDGE=br0, and describe it in ifcfg-br0 with TYPE=Bridge".into(),
                     },

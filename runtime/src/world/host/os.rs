@@ -253,7 +253,7 @@ fn layout(host: &str, disks: &[Disk], wanted: &[PartitionSpec]) -> Result<Vec<Pa
             .checked_sub(fixed)
             .filter(|r| *r > 0 || rest.is_empty());
         let Some(remaining) = remaining else {
-            let needed = fixed + u64::from(!rest.is_empty());
+            let needed = fixed;
             let help = match rest.first() {
                 Some(r) if fixed <= usable => format!(
                     "nothing is left for {}: shrink the other partitions",

@@ -235,8 +235,7 @@ fn check_value(file: &str, key: &str, value: &str, line: usize, values: Values) 
     let bad = |reason: String, help: String| Error::BadIfcfgValue {
         file: file.into(),
         line,
-        key: key.into(),
-        value: value.into(),
+        setting: format!("{key}={value}"),
         reason,
         help,
     };
@@ -439,8 +438,7 @@ fn read_addresses(
                 Error::BadIfcfgValue {
                     file: file.into(),
                     line,
-                    key,
-                    value: value.into(),
+                    setting: format!("{key}={value}"),
                     reason: reason.into(),
                     help,
                 },
@@ -518,10 +516,8 @@ fn read_addresses(
                     file: file.into(),
                     line: ipaddr.line,
                     address: address.to_string(),
-                    role: role.into(),
-                    network: cidr.network_cidr().to_string(),
-                    first: first.to_string(),
-                    last: last.to_string(),
+                    role: format!("{role} address of {}", cidr.network_cidr()),
+                    range: format!("{first} to {last}"),
                 },
             ));
         }
@@ -557,8 +553,7 @@ fn parse_gateway(
                 Error::BadIfcfgValue {
                     file: file.into(),
                     line,
-                    key: "GATEWAY".into(),
-                    value: value.into(),
+                    setting: format!("GATEWAY={value}"),
                     reason: "not an IPv4 address, so no default route is added".into(),
                     help: "write the router's address, e.g. GATEWAY=192.168.1.1".into(),
                 },
