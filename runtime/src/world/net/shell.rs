@@ -6,7 +6,7 @@
 //! line continuations, `$NAME`/`${NAME}` expansion of earlier keys, and `#` starting a comment
 //! only at the start of a word (`IPADDR=1.2.3.4 # note` is fine, `A=b#c` keeps `b#c`). What
 //! bash treats as a syntax error (an unmatched quote, a stray `(`) stops the reading there, as
-//! it stops `.`: later lines are not applied. A line that is a command (`IPADDR = 1.2.3.4`
+//! it stops `.`: that line and later ones are not applied. A line that is a command (`IPADDR = 1.2.3.4`
 //! runs the command `IPADDR`) sets nothing. Constructs that would run code (`$(...)`,
 //! backquotes, pipes, redirections) are refused for that command.
 
@@ -71,6 +71,8 @@ impl ShellVars {
 /// A word of a command, after quote removal and expansion.
 struct Word {
     text: String,
+    /// Some of it was quoted or escaped, so it stays a word even when empty.
+    quoted: bool,
     /// `Some(key)` when the word is `KEY=...` with an unquoted valid name before `=`.
     assignment: Option<(String, String)>,
     line: usize,
@@ -141,16 +143,21 @@ impl Parser<'_> {
     }
 
     fn run(&mut self) {
+        // bash parses a whole line (commands up to an unquoted newline) before running it:
+        // a syntax error anywhere on the line undoes the line's earlier commands too.
+        let mut line_start = (0, 0);
         loop {
             self.skip_blanks();
             let Some(c) = self.peek() else { break };
             match c {
                 '\n' => {
                     self.bump();
+                    line_start = (self.vars.assignments.len(), self.vars.findings.len());
                 }
                 '#' => self.skip_to_line_end(),
                 ';' => {
                     let line = self.line;
+                    self.abandon_line(line_start);
                     self.stop(Problem::Syntax {
                         line,
                         message: "syntax error near unexpected token `;`".into(),
@@ -161,6 +168,7 @@ impl Parser<'_> {
                 _ => match self.command() {
                     Ok(()) => {}
                     Err(problem @ Problem::Syntax { .. }) => {
+                        self.abandon_line(line_start);
                         self.stop(problem);
                         return;
                     }
@@ -171,6 +179,11 @@ impl Parser<'_> {
                 },
             }
         }
+    }
+
+    fn abandon_line(&mut self, (assignments, findings): (usize, usize)) {
+        self.vars.assignments.truncate(assignments);
+        self.vars.findings.truncate(findings);
     }
 
     fn stop(&mut self, problem: Problem) {
@@ -205,6 +218,7 @@ impl Parser<'_> {
     /// Reads one simple command up to a newline, `;` or comment, and applies it.
     fn command(&mut self) -> Result<(), Problem> {
         let start_line = self.line;
+        let start_assignments = self.vars.assignments.len();
         let mut words: Vec<Word> = Vec::new();
         loop {
             self.skip_blanks();
@@ -233,14 +247,36 @@ impl Parser<'_> {
                         construct: format!("`{c}` (pipes, background jobs and redirections)"),
                     })
                 }
-                Some(_) => words.push(self.word()?),
+                Some(_) => {
+                    let mut word = self.word()?;
+                    // Only a leading run of KEY=value words (or export's arguments) assigns;
+                    // bash performs them left to right, so later words already see them.
+                    let leading = words
+                        .iter()
+                        .all(|w| w.assignment.is_some() || (w.text == "export" && !w.quoted));
+                    match (&word.assignment, leading) {
+                        (Some((key, value)), true) => self.vars.assignments.push(Assignment {
+                            key: key.clone(),
+                            value: value.clone(),
+                            line: word.line,
+                        }),
+                        (Some(_), false) => word.assignment = None,
+                        (None, _) => {}
+                    }
+                    words.push(word);
+                }
             }
         }
-        self.apply(start_line, words);
+        self.apply(start_line, start_assignments, words);
         Ok(())
     }
 
-    fn apply(&mut self, line: usize, words: Vec<Word>) {
+    /// Keeps the command's assignments if it was assignments only (or `export`), and takes
+    /// them back if it turned out to run a command (they were only its environment).
+    fn apply(&mut self, line: usize, start_assignments: usize, mut words: Vec<Word>) {
+        // An unquoted expansion that comes out empty is no word at all (`IPADDR= $UNSET`
+        // just sets IPADDR to the empty string).
+        words.retain(|w| w.quoted || w.text.split_whitespace().next().is_some());
         let mut rest = words.as_slice();
         let exported =
             matches!(rest.first(), Some(w) if w.assignment.is_none() && w.text == "export");
@@ -249,11 +285,12 @@ impl Parser<'_> {
         }
         let command_at = rest.iter().position(|w| w.assignment.is_none());
         if let (Some(at), false) = (command_at, exported) {
+            self.vars.assignments.truncate(start_assignments);
             self.command_finding(line, rest, at);
             return;
         }
         for word in rest {
-            if let Some((key, value)) = &word.assignment {
+            if let Some((_, value)) = &word.assignment {
                 if value.ends_with('\r') {
                     self.vars.findings.push(Finding::warning(
                         self.file,
@@ -264,11 +301,6 @@ impl Parser<'_> {
                         },
                     ));
                 }
-                self.vars.assignments.push(Assignment {
-                    key: key.clone(),
-                    value: value.clone(),
-                    line: word.line,
-                });
             }
         }
     }
@@ -346,7 +378,11 @@ impl Parser<'_> {
             }
         }
         let mut text = String::new();
+        let mut quoted = false;
         while let Some(c) = self.peek() {
+            if matches!(c, '\'' | '"' | '\\') {
+                quoted = true;
+            }
             match c {
                 ' ' | '\t' | '\n' | ';' | '(' | ')' | '|' | '&' | '<' | '>' => break,
                 '\'' => {
@@ -383,7 +419,7 @@ impl Parser<'_> {
                                     _ => text.push('\\'),
                                 }
                             }
-                            Some('$') => self.expand(&mut text)?,
+                            Some('$') => self.expand(&mut text, true)?,
                             Some('`') => return Err(command_substitution(self.line)),
                             Some(c) => {
                                 self.bump();
@@ -400,7 +436,17 @@ impl Parser<'_> {
                         None => text.push('\\'),
                     }
                 }
-                '$' => self.expand(&mut text)?,
+                '$' => match self.peek_at(1) {
+                    // $"..." is a translatable string: the plain string in the C locale.
+                    Some('"') => {
+                        self.bump();
+                    }
+                    Some('\'') => {
+                        quoted = true;
+                        self.ansi_c_string(&mut text)?;
+                    }
+                    _ => self.expand(&mut text, false)?,
+                },
                 '`' => return Err(command_substitution(self.line)),
                 _ => {
                     self.bump();
@@ -412,12 +458,14 @@ impl Parser<'_> {
             let key = prefix[..prefix.len() - 1].to_string();
             Ok(Word {
                 text: format!("{prefix}{text}"),
+                quoted: true,
                 assignment: Some((key, text)),
                 line,
             })
         } else {
             Ok(Word {
                 text,
+                quoted,
                 assignment: None,
                 line,
             })
@@ -425,8 +473,9 @@ impl Parser<'_> {
     }
 
     /// Expands `$NAME` or `${NAME}` at the cursor from the keys assigned so far (unset is
-    /// empty, as in the `env -i` world a config file is read in).
-    fn expand(&mut self, out: &mut String) -> Result<(), Problem> {
+    /// empty, as in the `env -i` world a config file is read in). Inside double quotes a `$`
+    /// before a quote is a plain `$`.
+    fn expand(&mut self, out: &mut String, in_double_quotes: bool) -> Result<(), Problem> {
         let line = self.line;
         self.bump();
         match self.peek() {
@@ -460,7 +509,8 @@ impl Parser<'_> {
                 out.push_str(self.vars.value(&name).unwrap_or(""));
             }
             Some('(') => return Err(command_substitution(line)),
-            Some(c) if c.is_ascii_digit() || "?$#@*!-'\"".contains(c) => {
+            Some('"' | '\'') if in_double_quotes => out.push('$'),
+            Some(c) if c.is_ascii_digit() || "?$#@*!-".contains(c) => {
                 return Err(Problem::Unsupported {
                     line,
                     construct: format!("`${c}`"),
@@ -469,6 +519,71 @@ impl Parser<'_> {
             _ => out.push('$'),
         }
         Ok(())
+    }
+}
+
+impl Parser<'_> {
+    /// Reads `$'...'` at the cursor: bash's ANSI-C quoting with its backslash escapes.
+    fn ansi_c_string(&mut self, out: &mut String) -> Result<(), Problem> {
+        let start = self.line;
+        self.bump();
+        self.bump();
+        loop {
+            match self.bump() {
+                None => return Err(unterminated('\'', start)),
+                Some('\'') => return Ok(()),
+                Some('\\') => {
+                    let Some(c) = self.bump() else {
+                        return Err(unterminated('\'', start));
+                    };
+                    match c {
+                        'a' => out.push('\x07'),
+                        'b' => out.push('\x08'),
+                        'e' | 'E' => out.push('\x1b'),
+                        'f' => out.push('\x0c'),
+                        'n' => out.push('\n'),
+                        'r' => out.push('\r'),
+                        't' => out.push('\t'),
+                        'v' => out.push('\x0b'),
+                        '\\' | '\'' | '"' | '?' => out.push(c),
+                        'x' => {
+                            let digits = self.take_digits(16, 2);
+                            match u32::from_str_radix(&digits, 16)
+                                .ok()
+                                .and_then(char::from_u32)
+                            {
+                                Some(ch) => out.push(ch),
+                                None => out.push_str("\\x"),
+                            }
+                        }
+                        '0'..='7' => {
+                            let digits = format!("{c}{}", self.take_digits(8, 2));
+                            let value = u32::from_str_radix(&digits, 8).unwrap_or(0) & 0xff;
+                            out.extend(char::from_u32(value));
+                        }
+                        other => {
+                            out.push('\\');
+                            out.push(other);
+                        }
+                    }
+                }
+                Some(c) => out.push(c),
+            }
+        }
+    }
+
+    fn take_digits(&mut self, radix: u32, max: usize) -> String {
+        let mut digits = String::new();
+        while digits.len() < max {
+            match self.peek().filter(|c| c.is_digit(radix)) {
+                Some(c) => {
+                    self.bump();
+                    digits.push(c);
+                }
+                None => break,
+            }
+        }
+        digits
     }
 }
 
@@ -560,6 +675,24 @@ mod tests {
             .error
             .to_string()
             .contains("matching `\"`"));
+    }
+
+    #[test]
+    fn bash_details_the_oracle_taught_us() {
+        // A syntax error undoes its whole line, and assignments see the ones before them.
+        let vars = ShellVars::parse("f", "A=1; B=2 (x)\n");
+        assert!(vars.assignments.is_empty());
+        let vars = ShellVars::parse("f", "K=a\nK=b K=$K.c\n");
+        assert_eq!(vars.value("K"), Some("b.c"));
+        // An empty unquoted expansion is no command; a quoted empty string is one.
+        let vars = ShellVars::parse("f", "IPADDR= $UNSET\nNETMASK= \"\"\n");
+        assert_eq!(vars.value("IPADDR"), Some(""));
+        assert_eq!(vars.value("NETMASK"), None);
+        // ANSI-C and locale strings; `$` before a closing quote is literal.
+        let vars = ShellVars::parse("f", "A=$'a\\tb\\x41\\101\\'q'\nB=$\"loc\"\nC=\"x$\"\n");
+        assert_eq!(vars.value("A"), Some("a\tbAA'q"));
+        assert_eq!(vars.value("B"), Some("loc"));
+        assert_eq!(vars.value("C"), Some("x$"));
     }
 
     #[test]
