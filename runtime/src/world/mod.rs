@@ -186,9 +186,8 @@ impl World {
     /// Plugs a card's cable into a switch (moving it if it was plugged elsewhere).
     pub fn connect(&mut self, node: impl Into<NodeId>, nic: &str, switch: SwitchId) -> Result<()> {
         let node = node.into();
-        let link_for = |speed: f64| self.switches[switch.0].link(switch, speed);
         let speed = self.nic_speed(node, nic)?;
-        let link = link_for(speed);
+        let link = self.switches[switch.0].link(switch, speed);
         if let Some(card) = self.stack_mut(node).nic_mut(nic) {
             card.link = Some(link);
         }

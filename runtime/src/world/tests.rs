@@ -567,6 +567,54 @@ fn fresh_install_files_are_the_installers() {
 }
 
 #[test]
+fn a_missing_network_file_stops_the_service() {
+    let mut lab = report_lab();
+    restart_both(&mut lab);
+    let h = lab.world.host_mut(lab.sv2);
+    h.remove_file("/etc/sysconfig/network").unwrap();
+    assert_eq!(
+        h.remove_file("/etc/sysconfig/network")
+            .unwrap_err()
+            .code_str(),
+        "kvmlab::host::no_such_file"
+    );
+    let findings = lab.world.restart_network(lab.sv2).unwrap();
+    assert_eq!(
+        codes(&findings),
+        [(
+            "/etc/sysconfig/network".to_string(),
+            None,
+            "kvmlab::net::no_network_config".to_string()
+        )]
+    );
+    assert!(lab
+        .world
+        .host(lab.sv2)
+        .interfaces()
+        .iter()
+        .all(|r| r.state == "DOWN"));
+
+    let h = lab.world.host_mut(lab.sv2);
+    h.install_os(&OsSpec::report()).unwrap();
+    assert!(
+        h.interfaces().iter().all(|r| r.state == "DOWN"),
+        "a reinstall leaves the network down"
+    );
+    let mut os = OsSpec::report();
+    os.distro = "Debian 12".into();
+    assert_eq!(
+        h.install_os(&os).unwrap_err().code_str(),
+        "kvmlab::host::unsupported_distro"
+    );
+    let mut os = OsSpec::report();
+    os.arch = "ppc64".into();
+    assert_eq!(
+        h.install_os(&os).unwrap_err().to_string(),
+        "`ppc64` is not an architecture of Scientific Linux 6.1"
+    );
+}
+
+#[test]
 fn kvm_needs_extension_bios_and_group() {
     let mut world = World::new();
     let mut spec = HostSpec::report_server();

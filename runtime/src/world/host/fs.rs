@@ -118,6 +118,13 @@ impl FileSystem {
         Ok(())
     }
 
+    /// `rm`: removes a file.
+    pub fn remove(&mut self, host: &str, path: &str) -> Result<()> {
+        self.read(host, path)?;
+        self.files.remove(path);
+        Ok(())
+    }
+
     /// `mkdir` (or `mkdir -p` with `parents`).
     pub fn create_dir(&mut self, host: &str, path: &str, parents: bool) -> Result<()> {
         check_path(path)?;

@@ -10,7 +10,7 @@ pub mod network;
 pub mod os;
 
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use comfy_table::{presets, Table};
 
@@ -18,7 +18,7 @@ use self::fs::FileSystem;
 use self::hardware::HostSpec;
 use self::network::SegmentView;
 use self::os::{InstalledOs, OsSpec};
-use super::net::hosts_file::{HostsFile, HOSTS_PATH};
+use super::net::hosts_file::{Family, HostsFile, HOSTS_PATH};
 use super::net::ifcfg::{self, ConfigKind};
 use super::net::shell::is_name;
 use super::net::Finding;
@@ -232,6 +232,12 @@ impl Host {
             .collect())
     }
 
+    /// `rm PATH`.
+    pub fn remove_file(&mut self, path: &str) -> Result<()> {
+        self.installed()?;
+        self.fs.remove(&self.name, path)
+    }
+
     /// `mkdir` (`mkdir -p` with `parents`).
     pub fn create_dir(&mut self, path: &str, parents: bool) -> Result<()> {
         self.installed()?;
@@ -269,13 +275,14 @@ impl Host {
             ));
         };
         if let Some((address, line)) = hosts.resolve_v4(name) {
-            let addresses = match hosts.lookup(name, super::net::hosts_file::Family::V4) {
+            // An IPv4 lookup only ever answers IPv4 addresses.
+            let addresses = match hosts.lookup(name, Family::V4) {
                 Some(found) => found
                     .addresses
                     .iter()
                     .filter_map(|a| match a {
-                        std::net::IpAddr::V4(v4) => Some(*v4),
-                        std::net::IpAddr::V6(_) => None,
+                        IpAddr::V4(v4) => Some(*v4),
+                        IpAddr::V6(_) => None,
                     })
                     .collect(),
                 None => vec![address],

@@ -145,17 +145,19 @@ impl Restart<'_> {
             (None, true) => self.create_bridge(device),
             (Some(InterfaceKind::Bridge), _) | (Some(_), false) => {}
             (Some(_), true) => {
+                // TYPE=Bridge was read from the file, so it has a line.
+                let line = config.type_line.unwrap_or_default();
                 return self.findings.push(Finding::error(
                     &config.file,
-                    config.type_line,
+                    Some(line),
                     Error::BadIfcfgValue {
                         file: config.file.clone(),
-                        line: config.type_line.unwrap_or(0),
+                        line,
                         setting: "TYPE=Bridge".into(),
                         reason: format!("{device} is a network card, so no bridge of that name can be created"),
                         help: "give the bridge its own name, e.g. DEVICE=br0, and make the card its port with BRIDGE=br0".into(),
                     },
-                ))
+                ));
             }
         }
         if let (Some((mac, written, line)), Some(nic)) = (&config.hwaddr, self.net.nic(device)) {

@@ -159,6 +159,13 @@ const NETWORK_KEYS: &[(&str, Values)] = &[
     ("VLAN", Values::YesNo),
 ];
 
+/// `Some(12)` for `IPADDR12` and base `IPADDR`.
+fn numbered_index(key: &str, base: &str) -> Option<u64> {
+    let digits = key.strip_prefix(base)?;
+    let all_digits = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    all_digits.then(|| digits.parse().unwrap_or(u64::MAX))
+}
+
 fn keys(kind: ConfigKind) -> &'static [(&'static str, Values)] {
     match kind {
         ConfigKind::Interface => INTERFACE_KEYS,
@@ -203,6 +210,12 @@ pub fn lint(kind: ConfigKind, file: &str, text: &str) -> Vec<Finding> {
 }
 
 fn unknown_key_help(kind: ConfigKind, key: &str) -> String {
+    let numbered = NUMBERED_KEYS
+        .iter()
+        .find(|b| numbered_index(key, b).is_some());
+    if let (Some(base), ConfigKind::Interface) = (numbered, kind) {
+        return format!("initscripts read {base}0 to {base}255 only");
+    }
     let upper = key.to_ascii_uppercase();
     if upper != key && known(kind, &upper).is_some() {
         return format!("keys are upper case: write `{upper}`");
@@ -559,6 +572,171 @@ fn parse_gateway(
                 },
             ));
             None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ETH1: &str = "/etc/sysconfig/network-scripts/ifcfg-eth1";
+
+    fn lint_codes(kind: ConfigKind, text: &str) -> Vec<(Option<usize>, String, String)> {
+        lint(kind, ETH1, text)
+            .into_iter()
+            .map(|f| (f.line, f.code(), f.error.help_str().unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn unknown_keys_warn_with_a_suggestion() {
+        let text = "DEVICE=eth1\nIPADR=10.10.1.11\nnetmask=255.255.255.0\nHOSTNAME=sv1\nFOO=1\nIPADDR1=10.10.1.21\nPREFIX1=24\nIPADDR1000=1\n";
+        let got = lint_codes(ConfigKind::Interface, text);
+        let code = "kvmlab::net::unknown_ifcfg_key".to_string();
+        assert_eq!(
+            got,
+            [
+                (Some(2), code.clone(), "did you mean `IPADDR`? initscripts ignore keys they do not know".into()),
+                (Some(3), code.clone(), "keys are upper case: write `NETMASK`".into()),
+                (Some(4), code.clone(), "`HOSTNAME` belongs in /etc/sysconfig/network".into()),
+                (Some(5), code.clone(), "initscripts ignore keys they do not know; the usual keys are DEVICE, TYPE, ONBOOT, BOOTPROTO, IPADDR, NETMASK, PREFIX, GATEWAY, BRIDGE, HWADDR".into()),
+                (Some(8), code, "initscripts read IPADDR0 to IPADDR255 only".into()),
+            ]
+        );
+        let network = lint_codes(ConfigKind::Network, "NETWORKING=yes\nIPADDR=1.2.3.4\n");
+        assert_eq!(
+            network[0].2,
+            "`IPADDR` belongs in /etc/sysconfig/network-scripts/ifcfg-DEVICE"
+        );
+    }
+
+    #[test]
+    fn values_initscripts_would_misread() {
+        let text = "ONBOOT=false\nBOOTPROTO=manual\nTYPE=bridge\nHWADDR=00:1B:21:0A:0B\nNM_CONTROLLED=maybe\nONBOOT=YES\nTYPE=Ethernet\n";
+        let got: Vec<(Option<usize>, String)> = lint(ConfigKind::Interface, ETH1, text)
+            .into_iter()
+            .map(|f| (f.line, f.error.to_string()))
+            .collect();
+        let want = [
+            (1, "ONBOOT=false is not valid: initscripts treat only values starting with `no` as no, so this interface comes up at boot"),
+            (2, "BOOTPROTO=manual is not valid: initscripts treat it as a static address (like none)"),
+            (3, "TYPE=bridge is not valid: initscripts compare TYPE case-sensitively with `Bridge`"),
+            (4, "HWADDR=00:1B:21:0A:0B is not valid: a MAC address is six two-digit hex numbers separated by colons"),
+            (5, "NM_CONTROLLED=maybe is not valid: expected yes or no"),
+        ];
+        assert_eq!(got.len(), want.len(), "{got:?}");
+        for ((line, message), (want_line, want_message)) in got.iter().zip(want) {
+            assert_eq!(*line, Some(want_line));
+            assert_eq!(message, &format!("{ETH1} line {want_line}: {want_message}"));
+        }
+    }
+
+    fn read(text: &str, network: &str) -> (InterfaceConfig, Vec<(Option<usize>, String)>) {
+        let vars = ShellVars::parse(ETH1, text);
+        let network = ShellVars::parse(NETWORK_PATH, network);
+        let (config, findings) = InterfaceConfig::read(ETH1, &vars, &network);
+        (
+            config,
+            findings.iter().map(|f| (f.line, f.code())).collect(),
+        )
+    }
+
+    #[test]
+    fn addresses_follow_expand_config() {
+        let (config, findings) = read(
+            "IPADDR=10.10.1.11\nNETMASK=255.255.0.0\nPREFIX=24\nIPADDR2=10.10.1.12\nIPADDR3=10.10.1.255\nNETMASK3=255.255.255.0\nIPADDR5=10.10.1.15\n",
+            "NETWORKING=yes\nGATEWAY=10.10.1.1\n",
+        );
+        assert_eq!(config.device, "eth1", "the file name names the device");
+        let cidrs: Vec<String> = config
+            .addresses
+            .iter()
+            .map(|a| a.cidr.to_string())
+            .collect();
+        assert_eq!(
+            cidrs,
+            ["10.10.1.11/24", "10.10.1.12/8", "10.10.1.255/24"],
+            "PREFIX wins; IPADDR5 is past the gap"
+        );
+        assert_eq!(
+            findings,
+            [
+                (Some(4), "kvmlab::net::classful_netmask".to_string()),
+                (Some(5), "kvmlab::net::reserved_host_address".to_string()),
+            ]
+        );
+        let gateway = config.gateway.unwrap();
+        assert!(gateway.global, "GATEWAY comes from /etc/sysconfig/network");
+        assert_eq!(
+            (gateway.address, gateway.line),
+            (Ipv4Addr::new(10, 10, 1, 1), 2)
+        );
+        assert!(config.onboot && config.defroute && config.arpcheck);
+    }
+
+    #[test]
+    fn broken_values_skip_the_address() {
+        let (config, findings) = read(
+            "DEVICE=eth1\nONBOOT=No\nBOOTPROTO=dhcp\nIPADDR=10.10.1.311\nIPADDR1=10.10.1.12\nNETMASK1=255.0.255.0\nIPADDR2=10.10.1.13\nPREFIX2=40\nGATEWAY=10.10.1.x\nDEFROUTE=no\n",
+            "",
+        );
+        assert!(config.addresses.is_empty());
+        assert!(!config.onboot && !config.defroute);
+        assert_eq!(config.dhcp_line, Some(3));
+        assert_eq!(config.gateway, None);
+        let lines: Vec<Option<usize>> = findings.iter().map(|f| f.0).collect();
+        assert_eq!(lines, [Some(4), Some(6), Some(8), Some(9)]);
+        assert!(findings
+            .iter()
+            .all(|f| f.1 == "kvmlab::net::bad_ifcfg_value"));
+    }
+
+    #[test]
+    fn which_files_the_network_service_reads() {
+        assert_eq!(
+            interface_suffix("/etc/sysconfig/network-scripts/ifcfg-br0"),
+            Some("br0")
+        );
+        for skipped in [
+            "ifcfg-eth0.bak",
+            "ifcfg-eth0~",
+            "ifcfg-eth0:1",
+            "ifcfg-eth0-range",
+            "ifcfg-",
+            "route-eth0",
+        ] {
+            assert_eq!(
+                interface_suffix(&format!("{SCRIPTS_DIR}/{skipped}")),
+                None,
+                "{skipped}"
+            );
+        }
+        assert_eq!(ConfigKind::of_path(NETWORK_PATH), Some(ConfigKind::Network));
+        assert_eq!(ConfigKind::of_path("/etc/hosts"), None);
+        assert_eq!(
+            parse_mac("00:1b:21:0A:0b:0C"),
+            Some([0, 0x1b, 0x21, 0x0a, 0x0b, 0x0c])
+        );
+        assert_eq!(parse_mac("00:1b:21:0A:0b:0C:00"), None);
+        assert_eq!(parse_mac("0:1b:21:0A:0b:0C"), None);
+    }
+
+    #[test]
+    fn no_panic_on_junk() {
+        let mut seed = 0x1234_5678_9abc_def0u64;
+        let alphabet: Vec<char> = "AZ=_\"'\\$#;() \t\n\r{}x09.:/-éI".chars().collect();
+        for _ in 0..2000 {
+            let text: String = (0..40)
+                .map(|_| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    alphabet[(seed >> 33) as usize % alphabet.len()]
+                })
+                .collect();
+            let _ = lint(ConfigKind::Interface, ETH1, &text);
+            let _ = read(&text, &text);
         }
     }
 }
