@@ -754,3 +754,43 @@ fn names_are_unique_and_specs_checked() {
     assert_eq!(world.switch_id("net1"), Some(SwitchId(0)));
     assert_eq!(world.nodes(), []);
 }
+
+#[test]
+fn cards_are_not_bridges_and_gatewaydev_routes_without_a_gateway() {
+    let mut lab = report_lab();
+    let eth1 = format!("{SCRIPTS}/ifcfg-eth1");
+    let h = lab.world.host_mut(lab.sv1);
+    h.write_file(&eth1, "DEVICE=eth1\nTYPE=Bridge\n").unwrap();
+    h.set_vars(&format!("{SCRIPTS}/ifcfg-eth0"), &[("BRIDGE", "eth1")])
+        .unwrap();
+    let findings = lab.world.restart_network(lab.sv1).unwrap();
+    let got: Vec<(String, Option<usize>, String)> = findings
+        .iter()
+        .map(|f| (f.file.clone(), f.line, f.error.to_string()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (format!("{SCRIPTS}/ifcfg-eth0"), Some(6), format!("{SCRIPTS}/ifcfg-eth0 line 6: BRIDGE=eth1 is not valid: eth1 is not a bridge")),
+            (eth1.clone(), Some(2), format!("{eth1} line 2: TYPE=Bridge is not valid: eth1 is a network card, so no bridge of that name can be created")),
+        ]
+    );
+
+    let h = lab.world.host_mut(lab.sv1);
+    h.write_file(&eth1, "DEVICE=eth1\nIPADDR=10.10.1.11\nPREFIX=24\n")
+        .unwrap();
+    h.write_file(
+        &format!("{SCRIPTS}/ifcfg-br0"),
+        &ifcfg_br0(1).replace("GATEWAY=192.168.1.1\n", ""),
+    )
+    .unwrap();
+    h.set_vars(&format!("{SCRIPTS}/ifcfg-eth0"), &[("BRIDGE", "br0")])
+        .unwrap();
+    h.set_vars("/etc/sysconfig/network", &[("GATEWAYDEV", "eth1")])
+        .unwrap();
+    assert_eq!(lab.world.restart_network(lab.sv1).unwrap(), []);
+    assert_eq!(
+        lab.world.host(lab.sv1).routes()[0].to_string(),
+        "default dev eth1 scope link"
+    );
+}
