@@ -1,8 +1,6 @@
 //! Network segments: switches with the network they carry and their port speed, and the
 //! routers that join segments (the report's 192.168.1.1).
 
-use std::net::Ipv4Addr;
-
 use super::net::ip::Ipv4Cidr;
 use super::node::{Link, NetStack, NicSpec};
 use super::SwitchId;
@@ -100,15 +98,6 @@ impl Router {
             name: name.into(),
             net,
         })
-    }
-
-    /// The router's addresses.
-    pub fn addresses(&self) -> Vec<Ipv4Addr> {
-        self.net
-            .interfaces
-            .iter()
-            .flat_map(|i| i.addresses.iter().map(|a| a.addr()))
-            .collect()
     }
 }
 

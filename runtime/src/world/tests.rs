@@ -142,15 +142,9 @@ fn bridge_holds_eth0_and_the_default_route_goes_through_br0() {
     let mut lab = report_lab();
     restart_both(&mut lab);
     let h = lab.world.host(lab.sv1);
-    let rows: Vec<String> = h.interfaces().iter().map(|r| r.to_string()).collect();
     assert_eq!(
-        rows,
-        [
-            "lo               UNKNOWN        127.0.0.1/8",
-            "eth0             UP",
-            "eth1             UP             10.10.1.11/24",
-            "br0              UP             192.168.1.11/24",
-        ]
+        node::format_ip_br_addr(&h.interfaces()),
+        "lo               UNKNOWN        127.0.0.1/8\neth0             UP\neth1             UP             10.10.1.11/24\nbr0              UP             192.168.1.11/24\n"
     );
     let eth0 = &h.interfaces()[1];
     assert_eq!(eth0.master.as_deref(), Some("br0"));

@@ -55,17 +55,6 @@ impl ShellVars {
     pub fn value(&self, key: &str) -> Option<&str> {
         self.get(key).map(|a| a.value.as_str())
     }
-
-    /// Each key once, at its last assignment, in order of first appearance.
-    pub fn final_assignments(&self) -> Vec<&Assignment> {
-        let mut keys: Vec<&str> = Vec::new();
-        for a in &self.assignments {
-            if !keys.contains(&a.key.as_str()) {
-                keys.push(&a.key);
-            }
-        }
-        keys.iter().filter_map(|k| self.get(k)).collect()
-    }
 }
 
 /// A word of a command, after quote removal and expansion.
@@ -763,7 +752,7 @@ mod tests {
             "é=1",
         ] {
             let vars = ShellVars::parse("f", text);
-            let _ = vars.final_assignments();
+            let _ = vars.value("A");
         }
         assert_eq!(codes(&ShellVars::parse("f", "A=1;;")).len(), 1);
     }
