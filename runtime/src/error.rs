@@ -511,6 +511,435 @@ pub enum Error {
         device: String,
         hosts: String,
     },
+
+    // ── net: addresses, network config files, name resolution and reachability ─────────────
+    #[error("`{text}` is not an IPv4 address")]
+    #[diagnostic(
+        code(kvmlab::net::bad_address),
+        help("write four numbers from 0 to 255 separated by dots, without leading zeros, e.g. 192.168.1.11")
+    )]
+    BadAddress { text: String },
+
+    #[error("`{text}` is not a prefix length")]
+    #[diagnostic(
+        code(kvmlab::net::bad_prefix),
+        help("a prefix length is a whole number from 0 to 32, e.g. 24 for netmask 255.255.255.0")
+    )]
+    BadPrefix { text: String },
+
+    #[error("`{text}` is not an address with a prefix")]
+    #[diagnostic(
+        code(kvmlab::net::bad_cidr),
+        help("write ADDRESS/PREFIX or ADDRESS/NETMASK, e.g. 192.168.1.0/24 or 192.168.1.0/255.255.255.0")
+    )]
+    BadCidr { text: String },
+
+    #[error("netmask {mask} is not contiguous")]
+    #[diagnostic(code(kvmlab::net::noncontiguous_netmask), help("{help}"))]
+    NoncontiguousNetmask { mask: String, help: String },
+
+    #[error("`{text}` has host bits set: a network is written with its network address")]
+    #[diagnostic(code(kvmlab::net::host_bits_set), help("write {network}"))]
+    HostBitsSet { text: String, network: String },
+
+    #[error("/etc/hosts line {line}: `{text}` has its fields reversed, so glibc ignores the line")]
+    #[diagnostic(
+        code(kvmlab::net::hosts_reversed),
+        help("the address comes first, then the names: `{corrected}`")
+    )]
+    HostsReversed {
+        line: usize,
+        text: String,
+        corrected: String,
+    },
+
+    #[error("/etc/hosts line {line}: `{field}` is not an IP address, so glibc ignores the line")]
+    #[diagnostic(
+        code(kvmlab::net::hosts_bad_address),
+        help("each line is `ADDRESS NAME [ALIAS...]`, e.g. `192.168.1.11 sv1`")
+    )]
+    HostsBadAddress { line: usize, field: String },
+
+    #[error("/etc/hosts line {line}: address {address} has no name")]
+    #[diagnostic(
+        code(kvmlab::net::hosts_missing_name),
+        help("write the name after the address: `{address} NAME`")
+    )]
+    HostsMissingName { line: usize, address: String },
+
+    #[error("/etc/hosts line {line}: `{name}` → {address} never wins: line {first_line} maps `{name}` to {first_address} first")]
+    #[diagnostic(
+        code(kvmlab::net::hosts_shadowed),
+        help("glibc answers with the first matching line: delete one of the two, or give the hosts different names")
+    )]
+    HostsShadowed {
+        line: usize,
+        name: String,
+        address: String,
+        first_line: usize,
+        first_address: String,
+    },
+
+    #[error("{file} line {line}: {message}")]
+    #[diagnostic(code(kvmlab::net::ifcfg_syntax), help("{help}"))]
+    IfcfgSyntax {
+        file: String,
+        line: usize,
+        message: String,
+        help: String,
+    },
+
+    #[error("{file} line {line}: `{command}` runs a command instead of setting a variable")]
+    #[diagnostic(code(kvmlab::net::ifcfg_command), help("{help}"))]
+    IfcfgCommand {
+        file: String,
+        line: usize,
+        command: String,
+        help: String,
+    },
+
+    #[error("{file} line {line}: {construct} is not supported in network config files")]
+    #[diagnostic(
+        code(kvmlab::net::ifcfg_unsupported),
+        help("write plain KEY=value lines; quote a value that has spaces: KEY=\"a b\"")
+    )]
+    IfcfgUnsupported {
+        file: String,
+        line: usize,
+        construct: String,
+    },
+
+    #[error("{file} line {line}: unknown key `{key}`")]
+    #[diagnostic(code(kvmlab::net::unknown_ifcfg_key), help("{help}"))]
+    UnknownIfcfgKey {
+        file: String,
+        line: usize,
+        key: String,
+        help: String,
+    },
+
+    #[error("{file} line {line}: {setting} is not valid: {reason}")]
+    #[diagnostic(code(kvmlab::net::bad_ifcfg_value), help("{help}"))]
+    BadIfcfgValue {
+        file: String,
+        line: usize,
+        /// `KEY=value` as written.
+        setting: String,
+        reason: String,
+        help: String,
+    },
+
+    #[error("{file} line {line}: the line ends in a carriage return (Windows line endings), which becomes part of the value")]
+    #[diagnostic(
+        code(kvmlab::net::windows_line_endings),
+        help("save the file with Unix line endings, e.g. `sed -i 's/\\r$//' {file}`")
+    )]
+    WindowsLineEndings { file: String, line: usize },
+
+    #[error("{file} line {line}: GATEWAY={gateway} is not on {device}'s network {network}, so initscripts add no default route through {device}")]
+    #[diagnostic(
+        code(kvmlab::net::gateway_off_link),
+        help("delete the GATEWAY line from {file}: the default gateway belongs in the config of the interface whose network contains it")
+    )]
+    GatewayOffLink {
+        file: String,
+        line: usize,
+        device: String,
+        gateway: String,
+        network: String,
+    },
+
+    #[error("{file} line {line}: GATEWAY={gateway} on {device} replaces the default route via {previous}")]
+    #[diagnostic(
+        code(kvmlab::net::default_route_replaced),
+        help("initscripts keep the default route of the interface brought up last; keep GATEWAY in one ifcfg file, or set DEFROUTE=no in the other")
+    )]
+    DefaultRouteReplaced {
+        file: String,
+        line: usize,
+        device: String,
+        gateway: String,
+        /// The replaced gateway, its device and file.
+        previous: String,
+    },
+
+    #[error("{file}: device {device} does not seem to be present")]
+    #[diagnostic(code(kvmlab::net::no_such_device), help("{help}"))]
+    NoSuchDevice {
+        file: String,
+        device: String,
+        help: String,
+    },
+
+    #[error("{file} line {line}: HWADDR={configured} but {device} has MAC address {actual}, so initscripts ignore the file")]
+    #[diagnostic(
+        code(kvmlab::net::hwaddr_mismatch),
+        help("write HWADDR={actual}, or delete the HWADDR line")
+    )]
+    HwaddrMismatch {
+        file: String,
+        line: usize,
+        device: String,
+        configured: String,
+        actual: String,
+    },
+
+    #[error("{file} line {line}: {device} asks for DHCP but no DHCP server answers in the lab, so {device} gets no address")]
+    #[diagnostic(
+        code(kvmlab::net::no_dhcp_server),
+        help("configure a static address: BOOTPROTO=none, IPADDR=..., NETMASK=...")
+    )]
+    NoDhcpServer {
+        file: String,
+        line: usize,
+        device: String,
+    },
+
+    #[error("{file} line {line}: {device} is a port of bridge {bridge}, so its IPADDR is ignored")]
+    #[diagnostic(
+        code(kvmlab::net::address_on_bridge_port),
+        help("move IPADDR, NETMASK and GATEWAY to ifcfg-{bridge}: the address of a bridged network lives on the bridge")
+    )]
+    AddressOnBridgePort {
+        file: String,
+        line: usize,
+        device: String,
+        bridge: String,
+    },
+
+    #[error("{file} line {line}: IPADDR={address} has neither NETMASK nor PREFIX, so initscripts use the classful /{prefix}")]
+    #[diagnostic(
+        code(kvmlab::net::classful_netmask),
+        help("state the network size: add NETMASK=255.255.255.0 or PREFIX=24 (or whatever the network uses)")
+    )]
+    ClassfulNetmask {
+        file: String,
+        line: usize,
+        address: String,
+        prefix: u8,
+    },
+
+    #[error("{file} line {line}: IPADDR={address} is the {role}")]
+    #[diagnostic(
+        code(kvmlab::net::reserved_host_address),
+        help("pick a host address from {range}")
+    )]
+    ReservedHostAddress {
+        file: String,
+        line: usize,
+        address: String,
+        /// e.g. "broadcast address of 10.10.1.0/24"
+        role: String,
+        /// e.g. "10.10.1.1 to 10.10.1.254"
+        range: String,
+    },
+
+    #[error("{file} line {line}: NETWORKING=no, so the network service brings up no interface")]
+    #[diagnostic(
+        code(kvmlab::net::networking_disabled),
+        help("set NETWORKING=yes in {file}")
+    )]
+    NetworkingDisabled { file: String, line: usize },
+
+    #[error("{file} is missing, so the network service does not start")]
+    #[diagnostic(
+        code(kvmlab::net::no_network_config),
+        help("create {file} with the lines NETWORKING=yes and HOSTNAME=...")
+    )]
+    NoNetworkConfig { file: String },
+
+    #[error("{address} on {host} {device} is already used by {other}, so initscripts refuse to configure it")]
+    #[diagnostic(
+        code(kvmlab::net::duplicate_address),
+        help(
+            "give each machine on a network its own address (ifup checks with `arping -D` first)"
+        )
+    )]
+    DuplicateAddress {
+        host: String,
+        device: String,
+        address: String,
+        other: String,
+    },
+
+    #[error("{host} {device} has address {address} but is cabled to switch {switch}, whose network is {network}")]
+    #[diagnostic(
+        code(kvmlab::net::address_outside_segment),
+        help("use an address inside {network}, or cable {device} to the switch of the address's network")
+    )]
+    AddressOutsideSegment {
+        host: String,
+        device: String,
+        address: String,
+        switch: String,
+        network: String,
+    },
+
+    #[error("{host} cannot resolve `{name}`: {reason}")]
+    #[diagnostic(code(kvmlab::net::unresolved), help("{help}"))]
+    Unresolved {
+        host: String,
+        name: String,
+        reason: String,
+        help: String,
+    },
+
+    #[error("{host} has no route to {address}: Network is unreachable")]
+    #[diagnostic(code(kvmlab::net::network_unreachable), help("{help}"))]
+    NetworkUnreachable {
+        host: String,
+        address: String,
+        help: String,
+    },
+
+    #[error("{host} cannot reach {address}: {reason}")]
+    #[diagnostic(code(kvmlab::net::host_unreachable), help("{help}"))]
+    HostUnreachable {
+        host: String,
+        address: String,
+        reason: String,
+        help: String,
+    },
+
+    #[error("{host} gets no reply from {address}: {reason}")]
+    #[diagnostic(code(kvmlab::net::no_reply), help("{help}"))]
+    NoReply {
+        host: String,
+        address: String,
+        reason: String,
+        help: String,
+    },
+
+    #[error("{host} has no network card `{nic}`")]
+    #[diagnostic(code(kvmlab::net::unknown_nic), help("{help}"))]
+    UnknownNic {
+        host: String,
+        nic: String,
+        help: String,
+    },
+
+    #[error("there is already a {kind} named `{name}`")]
+    #[diagnostic(
+        code(kvmlab::net::duplicate_name),
+        help("names identify hosts, switches and routers in reports: give each its own")
+    )]
+    DuplicateName { kind: String, name: String },
+
+    // ── host: hardware, operating system, KVM and the host's files ─────────────────────────
+    #[error("{host} has no operating system yet")]
+    #[diagnostic(
+        code(kvmlab::host::no_os),
+        help("install one first with `install_os`, e.g. Scientific Linux 6.1 x86_64")
+    )]
+    NoOs { host: String },
+
+    #[error("`{distro}` is not a distribution kvmlab can install")]
+    #[diagnostic(
+        code(kvmlab::host::unsupported_distro),
+        help("kvmlab models the RHEL 6 family: \"Scientific Linux 6.1\", \"CentOS 6.x\" or \"Red Hat Enterprise Linux 6.x\"")
+    )]
+    UnsupportedDistro { distro: String },
+
+    #[error("`{arch}` is not an architecture of {distro}")]
+    #[diagnostic(
+        code(kvmlab::host::unsupported_arch),
+        help("install x86_64 (the report's choice) or i686")
+    )]
+    UnsupportedArch { arch: String, distro: String },
+
+    #[error("the Virtualization group needs an x86_64 install, not {arch}")]
+    #[diagnostic(
+        code(kvmlab::host::virt_needs_x86_64),
+        help("RHEL 6 ships KVM for x86_64 only: install the x86_64 edition")
+    )]
+    VirtNeedsX86_64 { arch: String },
+
+    #[error("unknown package group `{group}`")]
+    #[diagnostic(code(kvmlab::host::unknown_package_group), help("{help}"))]
+    UnknownPackageGroup { group: String, help: String },
+
+    #[error("partition `{mount}`: {reason}")]
+    #[diagnostic(code(kvmlab::host::bad_partition), help("{help}"))]
+    BadPartition {
+        mount: String,
+        reason: String,
+        help: String,
+    },
+
+    #[error("the partitions do not fit on {host}'s disk {disk}: they need {needed}, the disk holds {available}")]
+    #[diagnostic(code(kvmlab::host::partitions_do_not_fit), help("{help}"))]
+    PartitionsDoNotFit {
+        host: String,
+        disk: String,
+        needed: String,
+        available: String,
+        help: String,
+    },
+
+    #[error("{host}'s CPU ({cpu}) has neither AMD-V nor Intel VT-x, so KVM cannot run")]
+    #[diagnostic(
+        code(kvmlab::host::no_virt_extension),
+        help("KVM needs hardware virtualization: use a CPU whose /proc/cpuinfo flags include svm (AMD-V) or vmx (VT-x)")
+    )]
+    NoVirtExtension { host: String, cpu: String },
+
+    #[error("{host}: {extension} is disabled in the BIOS, so the kvm module refuses to load (\"kvm: disabled by bios\")")]
+    #[diagnostic(
+        code(kvmlab::host::virt_disabled_in_bios),
+        help("enter the BIOS setup, enable {extension} ({setting}), save and boot again")
+    )]
+    VirtDisabledInBios {
+        host: String,
+        extension: String,
+        setting: String,
+    },
+
+    #[error("{host} does not have the Virtualization package group, so qemu-kvm is missing")]
+    #[diagnostic(
+        code(kvmlab::host::virtualization_not_installed),
+        help("install it: `yum groupinstall Virtualization`, or list \"Virtualization\" in install_os's package groups")
+    )]
+    VirtualizationNotInstalled { host: String },
+
+    #[error("{host}: {path}: No such file or directory")]
+    #[diagnostic(code(kvmlab::host::no_such_file), help("{help}"))]
+    NoSuchFile {
+        host: String,
+        path: String,
+        help: String,
+    },
+
+    #[error("{host}: cannot write {path}: directory {dir} does not exist")]
+    #[diagnostic(
+        code(kvmlab::host::no_such_directory),
+        help("create the directory first (mkdir {dir}), or check the path for typos")
+    )]
+    NoSuchDirectory {
+        host: String,
+        path: String,
+        dir: String,
+    },
+
+    #[error("{host}: {path} is a directory")]
+    #[diagnostic(
+        code(kvmlab::host::is_a_directory),
+        help("give the path of a file inside it, e.g. {path}/NAME")
+    )]
+    IsADirectory { host: String, path: String },
+
+    #[error("{host}: {path} already exists")]
+    #[diagnostic(
+        code(kvmlab::host::file_exists),
+        help("pick another name, or use the existing one")
+    )]
+    FileExists { host: String, path: String },
+
+    #[error("`{path}` is not a usable path: {reason}")]
+    #[diagnostic(
+        code(kvmlab::host::bad_path),
+        help("write an absolute path without `.`, `..` or repeated slashes, e.g. /etc/hosts")
+    )]
+    BadPath { path: String, reason: String },
 }
 
 impl Error {

@@ -1,5 +1,288 @@
 //! The lab's world model: hosts, switches, storage, guests, in the vocabulary every backend
 //! shares. Nothing here knows about Rhai; the script layer binds to it.
+//!
+//! [`World`] owns every entity in `Vec`s, addressed by typed ids ([`HostId`], [`SwitchId`],
+//! [`RouterId`]) in creation order, so iteration and reports are deterministic. Anything with
+//! network cards is a node ([`NodeId`]) carrying a [`node::NetStack`]; cabling, address
+//! checks and reachability ([`reach`]) work on nodes.
 
 pub mod domain_xml;
+pub mod host;
+pub mod net;
+pub mod node;
+pub mod reach;
 pub mod storage;
+pub mod suggest;
+pub mod switch;
+
+use std::net::Ipv4Addr;
+
+use self::host::hardware::HostSpec;
+use self::host::network::SegmentView;
+use self::host::{Host, Resolution};
+use self::net::Finding;
+use self::node::NetStack;
+use self::reach::PingReport;
+use self::switch::{Router, RouterPort, Switch, SwitchSpec};
+use crate::error::{Error, Result};
+
+/// A host of this world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct HostId(usize);
+
+/// A switch of this world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct SwitchId(usize);
+
+/// A router of this world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct RouterId(usize);
+
+/// Anything with network cards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum NodeId {
+    Host(HostId),
+    Router(RouterId),
+}
+
+impl From<HostId> for NodeId {
+    fn from(id: HostId) -> NodeId {
+        NodeId::Host(id)
+    }
+}
+
+impl From<RouterId> for NodeId {
+    fn from(id: RouterId) -> NodeId {
+        NodeId::Router(id)
+    }
+}
+
+/// Everything in the lab. Ids index into it; an id from another world is a programming error
+/// and panics.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct World {
+    hosts: Vec<Host>,
+    switches: Vec<Switch>,
+    routers: Vec<Router>,
+}
+
+impl World {
+    pub fn new() -> World {
+        World::default()
+    }
+
+    fn check_unique(&self, kind: &str, name: &str) -> Result<()> {
+        let taken = self.hosts.iter().any(|h| h.name() == name)
+            || self.switches.iter().any(|s| s.name == name)
+            || self.routers.iter().any(|r| r.name == name);
+        if taken {
+            return Err(Error::DuplicateName {
+                kind: kind.into(),
+                name: name.into(),
+            });
+        }
+        Ok(())
+    }
+
+    pub fn add_host(&mut self, name: &str, spec: HostSpec) -> Result<HostId> {
+        self.check_unique("host", name)?;
+        self.hosts.push(Host::new(name, spec)?);
+        Ok(HostId(self.hosts.len() - 1))
+    }
+
+    pub fn add_switch(&mut self, spec: SwitchSpec) -> Result<SwitchId> {
+        self.check_unique("switch", &spec.name)?;
+        self.switches.push(Switch::new(spec)?);
+        Ok(SwitchId(self.switches.len() - 1))
+    }
+
+    /// A router with one port per entry, cabled and addressed, forwarding between them.
+    pub fn add_router(&mut self, name: &str, ports: &[RouterPort]) -> Result<RouterId> {
+        self.check_unique("router", name)?;
+        let switches: Vec<&Switch> = ports.iter().map(|p| &self.switches[p.switch.0]).collect();
+        let router = Router::new(name, ports, &switches)?;
+        self.routers.push(router);
+        Ok(RouterId(self.routers.len() - 1))
+    }
+
+    pub fn host(&self, id: HostId) -> &Host {
+        &self.hosts[id.0]
+    }
+
+    pub fn host_mut(&mut self, id: HostId) -> &mut Host {
+        &mut self.hosts[id.0]
+    }
+
+    pub fn switch(&self, id: SwitchId) -> &Switch {
+        &self.switches[id.0]
+    }
+
+    pub fn router(&self, id: RouterId) -> &Router {
+        &self.routers[id.0]
+    }
+
+    pub fn host_id(&self, name: &str) -> Option<HostId> {
+        self.hosts.iter().position(|h| h.name() == name).map(HostId)
+    }
+
+    pub fn switch_id(&self, name: &str) -> Option<SwitchId> {
+        self.switches
+            .iter()
+            .position(|s| s.name == name)
+            .map(SwitchId)
+    }
+
+    pub fn router_id(&self, name: &str) -> Option<RouterId> {
+        self.routers
+            .iter()
+            .position(|r| r.name == name)
+            .map(RouterId)
+    }
+
+    pub fn hosts(&self) -> impl Iterator<Item = (HostId, &Host)> {
+        self.hosts.iter().enumerate().map(|(i, h)| (HostId(i), h))
+    }
+
+    pub fn switches(&self) -> impl Iterator<Item = (SwitchId, &Switch)> {
+        self.switches
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (SwitchId(i), s))
+    }
+
+    pub fn routers(&self) -> impl Iterator<Item = (RouterId, &Router)> {
+        self.routers
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (RouterId(i), r))
+    }
+
+    /// Every node, hosts first, each kind in creation order.
+    pub fn nodes(&self) -> Vec<NodeId> {
+        let hosts = (0..self.hosts.len()).map(|i| NodeId::Host(HostId(i)));
+        let routers = (0..self.routers.len()).map(|i| NodeId::Router(RouterId(i)));
+        hosts.chain(routers).collect()
+    }
+
+    pub fn node_name(&self, node: NodeId) -> &str {
+        match node {
+            NodeId::Host(id) => self.host(id).name(),
+            NodeId::Router(id) => &self.router(id).name,
+        }
+    }
+
+    pub fn stack(&self, node: NodeId) -> &NetStack {
+        match node {
+            NodeId::Host(id) => self.host(id).net(),
+            NodeId::Router(id) => &self.router(id).net,
+        }
+    }
+
+    fn stack_mut(&mut self, node: NodeId) -> &mut NetStack {
+        match node {
+            NodeId::Host(id) => self.hosts[id.0].net_mut(),
+            NodeId::Router(id) => &mut self.routers[id.0].net,
+        }
+    }
+
+    /// Plugs a card's cable into a switch (moving it if it was plugged elsewhere).
+    pub fn connect(&mut self, node: impl Into<NodeId>, nic: &str, switch: SwitchId) -> Result<()> {
+        let node = node.into();
+        let speed = self.nic_speed(node, nic)?;
+        let link = self.switches[switch.0].link(switch, speed);
+        if let Some(card) = self.stack_mut(node).nic_mut(nic) {
+            card.link = Some(link);
+        }
+        Ok(())
+    }
+
+    /// Unplugs a card's cable.
+    pub fn disconnect(&mut self, node: impl Into<NodeId>, nic: &str) -> Result<()> {
+        let node = node.into();
+        self.nic_speed(node, nic)?;
+        if let Some(card) = self.stack_mut(node).nic_mut(nic) {
+            card.link = None;
+        }
+        Ok(())
+    }
+
+    fn nic_speed(&self, node: NodeId, nic: &str) -> Result<f64> {
+        let stack = self.stack(node);
+        stack.nic(nic).map(|n| n.speed).ok_or_else(|| {
+            let names: Vec<&str> = stack.nics.iter().map(|n| n.name.as_str()).collect();
+            Error::UnknownNic {
+                host: self.node_name(node).into(),
+                nic: nic.into(),
+                help: suggest::help_for(nic, "its cards", &names),
+            }
+        })
+    }
+
+    /// `service network restart` on a host, with the checks `ifup` makes on the wire
+    /// (duplicate addresses, addresses outside the switch's network).
+    pub fn restart_network(&mut self, host: HostId) -> Result<Vec<Finding>> {
+        let view = self.segment_view(NodeId::Host(host));
+        self.hosts[host.0].restart_network(&view)
+    }
+
+    /// The switches, and the addresses every node but `except` answers for on them.
+    fn segment_view(&self, except: NodeId) -> SegmentView {
+        let switches = self
+            .switches()
+            .map(|(id, s)| (id, s.name.clone(), s.cidr))
+            .collect();
+        let mut claims = Vec::new();
+        for node in self.nodes().into_iter().filter(|n| *n != except) {
+            let stack = self.stack(node);
+            for iface in &stack.interfaces {
+                for nic in stack.attachments(iface) {
+                    let Some(link) = &nic.link else { continue };
+                    for address in &iface.addresses {
+                        let owner = format!("{} {}", self.node_name(node), iface.name);
+                        claims.push((link.switch, address.addr(), owner));
+                    }
+                }
+            }
+        }
+        SegmentView { switches, claims }
+    }
+
+    /// Resolves a name on a host (see [`Host::resolve`]).
+    pub fn resolve(&self, host: HostId, name: &str) -> Result<Resolution> {
+        self.host(host).resolve(name)
+    }
+
+    /// `ping TARGET` from a host, by name or address (see [`reach`]).
+    pub fn ping(&self, host: HostId, target: &str) -> PingReport {
+        reach::ping(self, host, target)
+    }
+
+    /// The node that answers for `address` on `switch`, and its interface.
+    pub(crate) fn neighbor(
+        &self,
+        switch: SwitchId,
+        address: Ipv4Addr,
+    ) -> Option<(NodeId, String, f64)> {
+        for node in self.nodes() {
+            let stack = self.stack(node);
+            for iface in &stack.interfaces {
+                if !iface.addresses.iter().any(|a| a.addr() == address) {
+                    continue;
+                }
+                let on_switch = stack.attachments(iface).into_iter().find_map(|n| {
+                    n.link
+                        .as_ref()
+                        .filter(|l| l.switch == switch)
+                        .map(|l| l.rate)
+                });
+                if let Some(rate) = on_switch {
+                    return Some((node, iface.name.clone(), rate));
+                }
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,385 @@
+//! `service network restart` on a RHEL 6 host: initscripts applied to the kernel's
+//! interfaces and routes.
+//!
+//! The order is the `network` service's: everything is taken down; nothing comes up if
+//! /etc/sysconfig/network is missing or says NETWORKING=no; the loopback comes up; then every
+//! ifcfg file (backups and aliases skipped) in the service's order, `br0` < `eth0` < `eth1`
+//! < `eth10` (name, then number), except bridges; then the bridges. Each `ifup` reads its
+//! file on top of /etc/sysconfig/network and:
+//! - refuses a device the kernel does not have ("does not seem to be present"), a HWADDR
+//!   that is not the card's, or an address another machine on the segment already answers
+//!   for (`arping -D`, unless ARPCHECK=no);
+//! - for BRIDGE=NAME, creates the bridge if needed, makes the card its port and stops: a port
+//!   carries no address and sets no route;
+//! - for DHCP, gets no lease (the lab runs no DHCP server);
+//! - otherwise adds the addresses, then the default route `ip route replace default via
+//!   GATEWAY` if DEFROUTE is not `no`, GATEWAYDEV is unset or this device, and GATEWAY is on
+//!   the network of the first address. An off-link GATEWAY is skipped (a warning when the
+//!   ifcfg file itself set it; a GATEWAY inherited from /etc/sysconfig/network is meant for
+//!   whichever interface it fits). Because each `ifup` replaces the default route, the
+//!   interface brought up last wins; a different gateway replacing an earlier one is a
+//!   warning.
+//!
+//! Not modelled: static routes (route-DEV files), IPv6, the 169.254.0.0/16 zeroconf route,
+//! bonding and VLANs, and NetworkManager (NM_CONTROLLED is accepted and ignored).
+
+use std::net::Ipv4Addr;
+
+use super::fs::FileSystem;
+use crate::error::Error;
+use crate::world::net::ifcfg::{self, InterfaceConfig, NETWORK_PATH, SCRIPTS_DIR};
+use crate::world::net::ip::Ipv4Cidr;
+use crate::world::net::shell::ShellVars;
+use crate::world::net::Finding;
+use crate::world::node::{Interface, InterfaceKind, NetStack, Route};
+use crate::world::SwitchId;
+
+/// What the rest of the lab looks like from a host's cables, for the checks `ifup` makes on
+/// the wire. Empty for a host on its own.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SegmentView {
+    /// Every switch: id, name and network.
+    pub switches: Vec<(SwitchId, String, Ipv4Cidr)>,
+    /// Addresses other machines answer for, by switch: (switch, address, "host device").
+    pub claims: Vec<(SwitchId, Ipv4Addr, String)>,
+}
+
+/// The `network` service's order: name without digits, then the number, then the name.
+fn service_order(device: &str) -> (String, u64, String) {
+    let split = device
+        .find(|c: char| c.is_ascii_digit())
+        .unwrap_or(device.len());
+    let (word, rest) = device.split_at(split);
+    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    (
+        word.to_string(),
+        digits.parse().unwrap_or(0),
+        device.to_string(),
+    )
+}
+
+struct Restart<'a> {
+    host: &'a str,
+    net: &'a mut NetStack,
+    view: &'a SegmentView,
+    findings: Vec<Finding>,
+    /// The current default route and where it came from.
+    default_from: Option<(String, Ipv4Addr, String)>,
+    /// Bridges named by some BRIDGE= key, for help texts.
+    bridge_names: Vec<String>,
+}
+
+/// Restarts the network of `host` from the config files in `fs`.
+pub fn restart(
+    host: &str,
+    fs: &FileSystem,
+    net: &mut NetStack,
+    view: &SegmentView,
+) -> Vec<Finding> {
+    net.reset();
+    let Ok(network_text) = fs.read(host, NETWORK_PATH) else {
+        return vec![Finding::error(
+            NETWORK_PATH,
+            None,
+            Error::NoNetworkConfig {
+                file: NETWORK_PATH.into(),
+            },
+        )];
+    };
+    let network = ShellVars::parse(NETWORK_PATH, network_text);
+    if let Some(a) = network.get("NETWORKING").filter(|a| a.value == "no") {
+        return vec![Finding::warning(
+            NETWORK_PATH,
+            Some(a.line),
+            Error::NetworkingDisabled {
+                file: NETWORK_PATH.into(),
+                line: a.line,
+            },
+        )];
+    }
+    if let Some(lo) = net.interface_mut("lo") {
+        lo.admin_up = true;
+        lo.addresses = vec![Ipv4Cidr::from_parsed(Ipv4Addr::LOCALHOST, 8)];
+    }
+    let mut configs: Vec<(InterfaceConfig, Vec<Finding>)> = fs
+        .files_in(SCRIPTS_DIR)
+        .into_iter()
+        .filter(|path| ifcfg::interface_suffix(path).is_some_and(|s| s != "lo"))
+        .filter_map(|path| {
+            let text = fs.read(host, path).ok()?;
+            let vars = ShellVars::parse(path, text);
+            Some(InterfaceConfig::read(path, &vars, &network))
+        })
+        .collect();
+    configs
+        .sort_by_key(|(c, _)| service_order(ifcfg::interface_suffix(&c.file).unwrap_or(&c.device)));
+    let mut restart = Restart {
+        host,
+        net,
+        view,
+        findings: Vec::new(),
+        default_from: None,
+        bridge_names: configs
+            .iter()
+            .filter_map(|(c, _)| c.bridge.as_ref().map(|b| b.0.clone()))
+            .collect(),
+    };
+    for bridges in [false, true] {
+        for (config, read_findings) in &configs {
+            if config.is_bridge == bridges && config.onboot {
+                restart.ifup(config, read_findings);
+            }
+        }
+    }
+    let findings = restart.findings;
+    net.add_connected_routes();
+    findings
+}
+
+impl Restart<'_> {
+    fn ifup(&mut self, config: &InterfaceConfig, read_findings: &[Finding]) {
+        let device = config.device.as_str();
+        let kind = self.net.interface(device).map(|i| i.kind);
+        match (kind, config.is_bridge) {
+            (None, false) => return self.missing_device(config),
+            (None, true) => self.create_bridge(device),
+            (Some(InterfaceKind::Bridge), _) | (Some(_), false) => {}
+            (Some(_), true) => {
+                // TYPE=Bridge was read from the file, so it has a line.
+                let line = config.type_line.unwrap_or_default();
+                return self.findings.push(Finding::error(
+                    &config.file,
+                    Some(line),
+                    Error::BadIfcfgValue {
+                        file: config.file.clone(),
+                        line,
+                        setting: "TYPE=Bridge".into(),
+                        reason: format!("{device} is a network card, so no bridge of that name can be created"),
+                        help: "give the bridge its own name, e.g. DEVICE=br0, and make the card its port with BRIDGE=br0".into(),
+                    },
+                ));
+            }
+        }
+        if let (Some((mac, written, line)), Some(nic)) = (&config.hwaddr, self.net.nic(device)) {
+            if nic.mac.0 != *mac {
+                let actual = nic.mac.to_upper();
+                return self.findings.push(Finding::error(
+                    &config.file,
+                    Some(*line),
+                    Error::HwaddrMismatch {
+                        file: config.file.clone(),
+                        line: *line,
+                        device: device.into(),
+                        configured: written.clone(),
+                        actual,
+                    },
+                ));
+            }
+        }
+        if let Some((bridge, line)) = &config.bridge {
+            return self.enslave(config, bridge, *line);
+        }
+        if let Some(line) = config.dhcp_line {
+            self.set_up(device);
+            return self.findings.push(Finding::warning(
+                &config.file,
+                Some(line),
+                Error::NoDhcpServer {
+                    file: config.file.clone(),
+                    line,
+                    device: device.into(),
+                },
+            ));
+        }
+        self.findings.extend(read_findings.iter().cloned());
+        self.set_up(device);
+        let switches = self.switches_of(device);
+        for address in &config.addresses {
+            if config.arpcheck {
+                let taken = self
+                    .view
+                    .claims
+                    .iter()
+                    .find(|(sw, a, _)| switches.contains(sw) && *a == address.cidr.addr());
+                if let Some((_, _, other)) = taken {
+                    return self.findings.push(Finding::error(
+                        &config.file,
+                        Some(address.line),
+                        Error::DuplicateAddress {
+                            host: self.host.into(),
+                            device: device.into(),
+                            address: address.cidr.addr().to_string(),
+                            other: other.clone(),
+                        },
+                    ));
+                }
+            }
+            for (id, name, network) in &self.view.switches {
+                if switches.contains(id) && !network.contains(address.cidr.addr()) {
+                    self.findings.push(Finding::warning(
+                        &config.file,
+                        Some(address.line),
+                        Error::AddressOutsideSegment {
+                            host: self.host.into(),
+                            device: device.into(),
+                            address: address.cidr.to_string(),
+                            switch: name.clone(),
+                            network: network.to_string(),
+                        },
+                    ));
+                }
+            }
+            if let Some(iface) = self.net.interface_mut(device) {
+                iface.addresses.push(address.cidr);
+            }
+        }
+        self.default_route(config);
+    }
+
+    fn default_route(&mut self, config: &InterfaceConfig) {
+        let device = config.device.as_str();
+        let for_this_device = config.gatewaydev.as_deref().map_or(true, |g| g == device);
+        if !config.defroute || !for_this_device {
+            return;
+        }
+        let first = config.addresses.first().map(|a| a.cidr);
+        match &config.gateway {
+            Some(gw) if first.is_some_and(|f| f.on_link(gw.address)) => {
+                if let Some((file, previous, previous_device)) = &self.default_from {
+                    if *previous != gw.address {
+                        self.findings.push(Finding::warning(
+                            &gw.file,
+                            Some(gw.line),
+                            Error::DefaultRouteReplaced {
+                                file: gw.file.clone(),
+                                line: gw.line,
+                                device: device.into(),
+                                gateway: gw.address.to_string(),
+                                previous: format!("{previous} on {previous_device} (from {file})"),
+                            },
+                        ));
+                    }
+                }
+                self.replace_default(Route {
+                    destination: Ipv4Cidr::from_parsed(Ipv4Addr::UNSPECIFIED, 0),
+                    via: Some(gw.address),
+                    dev: device.into(),
+                    src: None,
+                });
+                self.default_from = Some((gw.file.clone(), gw.address, device.into()));
+            }
+            Some(gw) if !gw.global => self.findings.push(Finding::warning(
+                &gw.file,
+                Some(gw.line),
+                Error::GatewayOffLink {
+                    file: gw.file.clone(),
+                    line: gw.line,
+                    device: device.into(),
+                    gateway: gw.address.to_string(),
+                    network: first
+                        .map_or("(no address)".to_string(), |f| f.network_cidr().to_string()),
+                },
+            )),
+            Some(_) => {}
+            None if config.gatewaydev.as_deref() == Some(device) => self.replace_default(Route {
+                destination: Ipv4Cidr::from_parsed(Ipv4Addr::UNSPECIFIED, 0),
+                via: None,
+                dev: device.into(),
+                src: None,
+            }),
+            None => {}
+        }
+    }
+
+    fn replace_default(&mut self, route: Route) {
+        self.net.routes.retain(|r| !r.is_default());
+        self.net.routes.push(route);
+    }
+
+    fn missing_device(&mut self, config: &InterfaceConfig) {
+        let device = &config.device;
+        let cards: Vec<&str> = self.net.nics.iter().map(|n| n.name.as_str()).collect();
+        let help = if config.bridge_type_miscased {
+            "write TYPE=Bridge: initscripts compare TYPE case-sensitively, so this file describes a network card".to_string()
+        } else if self.bridge_names.contains(device) {
+            format!("add TYPE=Bridge to {}: without it, {device} is brought up as a network card, before any port has created the bridge", config.file)
+        } else {
+            crate::world::suggest::help_for(device, "this host's network cards", &cards)
+        };
+        self.findings.push(Finding::error(
+            &config.file,
+            None,
+            Error::NoSuchDevice {
+                file: config.file.clone(),
+                device: device.clone(),
+                help,
+            },
+        ));
+    }
+
+    fn enslave(&mut self, config: &InterfaceConfig, bridge: &str, line: usize) {
+        let device = config.device.as_str();
+        match self.net.interface(bridge).map(|i| i.kind) {
+            Some(InterfaceKind::Bridge) => {}
+            None => self.create_bridge(bridge),
+            Some(_) => {
+                return self.findings.push(Finding::error(
+                    &config.file,
+                    Some(line),
+                    Error::BadIfcfgValue {
+                        file: config.file.clone(),
+                        line,
+                        setting: format!("BRIDGE={bridge}"),
+                        reason: format!("{bridge} is not a bridge"),
+                        help: "name the bridge, e.g. BRIDGE=br0, and describe it in ifcfg-br0 with TYPE=Bridge".into(),
+                    },
+                ))
+            }
+        }
+        if let Some(iface) = self.net.interface_mut(device) {
+            iface.master = Some(bridge.into());
+            iface.admin_up = true;
+        }
+        if let Some(line) = config.ipaddr_line {
+            self.findings.push(Finding::warning(
+                &config.file,
+                Some(line),
+                Error::AddressOnBridgePort {
+                    file: config.file.clone(),
+                    line,
+                    device: device.into(),
+                    bridge: bridge.into(),
+                },
+            ));
+        }
+    }
+
+    fn create_bridge(&mut self, name: &str) {
+        self.net.interfaces.push(Interface {
+            name: name.into(),
+            kind: InterfaceKind::Bridge,
+            admin_up: false,
+            addresses: Vec::new(),
+            master: None,
+        });
+    }
+
+    fn set_up(&mut self, device: &str) {
+        if let Some(iface) = self.net.interface_mut(device) {
+            iface.admin_up = true;
+        }
+    }
+
+    fn switches_of(&self, device: &str) -> Vec<SwitchId> {
+        self.net
+            .interface(device)
+            .map(|i| {
+                self.net
+                    .attachments(i)
+                    .iter()
+                    .filter_map(|n| n.link.as_ref().map(|l| l.switch))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,371 @@
+//! `ping`: name resolution, then the packet's walk through routing tables and switches, and
+//! the reply's walk back.
+//!
+//! At each node the kernel's route lookup picks the outgoing interface and the next hop (the
+//! destination itself on a connected route, else the gateway). The interface must have
+//! carrier; the next hop must be an address some node has on an interface cabled to the same
+//! switch (ARP). A node that does not own the destination forwards only if it is a router
+//! (hosts keep ip_forward=0). The reply makes the same walk from the target back to the
+//! request's source address.
+//!
+//! The round-trip time is deterministic: for each hop, the frame's serialization on the
+//! sender's and the receiver's link plus a switch and a receiving-host latency, summed over
+//! request and reply.
+
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::str::FromStr;
+
+use super::net::serialize_optional_diagnostic;
+use super::node::{InterfaceKind, NetStack};
+use super::{HostId, NodeId, World};
+use crate::error::Error;
+
+/// A default `ping` frame on the wire: 56 data + 8 ICMP + 20 IP + 14 Ethernet + 4 FCS bytes,
+/// plus 8 preamble and 12 inter-frame gap.
+const FRAME_BYTES: f64 = 122.0;
+/// Store-and-forward switching latency.
+const SWITCH_NS: u64 = 5_000;
+/// Interrupt, stack and ICMP handling in the receiving machine.
+const RECEIVE_NS: u64 = 50_000;
+/// A ping to one of the host's own addresses.
+const LOCAL_RTT_NS: u64 = 20_000;
+/// The IP TTL of a ping.
+const HOP_LIMIT: usize = 64;
+
+/// One frame's trip across a switch.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Hop {
+    pub from: String,
+    pub from_interface: String,
+    pub switch: String,
+    pub to: String,
+    pub to_interface: String,
+    /// The address the frame was sent to (ARP target): the destination or a gateway.
+    pub next_hop: Ipv4Addr,
+    pub time_ns: u64,
+}
+
+impl fmt::Display for Hop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} → {} → {} {}",
+            self.from, self.from_interface, self.switch, self.to, self.to_interface
+        )
+    }
+}
+
+/// What `ping` found.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PingReport {
+    /// The pinging host.
+    pub source: String,
+    /// The target as given.
+    pub target: String,
+    /// The target's address, once resolved.
+    pub address: Option<Ipv4Addr>,
+    /// The request's source address.
+    pub source_address: Option<Ipv4Addr>,
+    pub reachable: bool,
+    pub path: Vec<Hop>,
+    pub reply_path: Vec<Hop>,
+    pub rtt_ns: Option<u64>,
+    /// Why the target is not reachable.
+    #[serde(serialize_with = "serialize_optional_diagnostic")]
+    pub failure: Option<Error>,
+}
+
+impl PingReport {
+    pub fn rtt_ms(&self) -> Option<f64> {
+        self.rtt_ns.map(|ns| ns as f64 / 1e6)
+    }
+}
+
+impl fmt::Display for PingReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let address = self.address.map(|a| format!(" ({a})")).unwrap_or_default();
+        match (&self.failure, self.rtt_ns) {
+            (None, Some(ns)) => {
+                write!(
+                    f,
+                    "{} → {}{address}: reply in {:.3} ms",
+                    self.source,
+                    self.target,
+                    ns as f64 / 1e6
+                )?;
+                let hops: Vec<String> = self.path.iter().map(|h| h.to_string()).collect();
+                if !hops.is_empty() {
+                    write!(f, " via {}", hops.join(", "))?;
+                }
+                Ok(())
+            }
+            (Some(e), _) => write!(
+                f,
+                "{} → {}{address}: unreachable: {e}",
+                self.source, self.target
+            ),
+            (None, None) => write!(f, "{} → {}{address}: unreachable", self.source, self.target),
+        }
+    }
+}
+
+/// Why a walk stopped.
+enum Stop {
+    NoRoute {
+        at: NodeId,
+    },
+    NoCarrier {
+        at: NodeId,
+        dev: String,
+    },
+    NoNeighbor {
+        at: NodeId,
+        dev: String,
+        next_hop: Ipv4Addr,
+        gateway: bool,
+        switches: Vec<String>,
+    },
+    NotForwarding {
+        at: NodeId,
+    },
+    HopLimit,
+}
+
+pub(crate) fn ping(world: &World, host: HostId, target: &str) -> PingReport {
+    let source = world.host(host).name().to_string();
+    let mut report = PingReport {
+        source: source.clone(),
+        target: target.into(),
+        address: None,
+        source_address: None,
+        reachable: false,
+        path: Vec::new(),
+        reply_path: Vec::new(),
+        rtt_ns: None,
+        failure: None,
+    };
+    let address = match Ipv4Addr::from_str(target) {
+        Ok(a) => a,
+        Err(_) => match world.resolve(host, target) {
+            Ok(r) => r.address,
+            Err(e) => {
+                report.failure = Some(e);
+                return report;
+            }
+        },
+    };
+    report.address = Some(address);
+    let start = NodeId::Host(host);
+    let stack = world.stack(start);
+    if stack.owns(address) {
+        report.source_address = Some(address);
+        report.reachable = true;
+        report.rtt_ns = Some(LOCAL_RTT_NS);
+        return report;
+    }
+    let source_address = stack.lookup(address).and_then(|r| stack.source_for(r));
+    report.source_address = source_address;
+    let (path, arrived) = walk(world, start, address);
+    report.path = path;
+    let end = match arrived {
+        Ok(end) => end,
+        Err(stop) => {
+            report.failure = Some(forward_failure(world, &source, address, stop));
+            return report;
+        }
+    };
+    let Some(source_address) = source_address else {
+        return report;
+    };
+    let (reply_path, returned) = walk(world, end, source_address);
+    report.reply_path = reply_path;
+    match returned {
+        Ok(_) => {
+            let hops = report.path.iter().chain(&report.reply_path);
+            report.rtt_ns = Some(hops.map(|h| h.time_ns).sum());
+            report.reachable = true;
+        }
+        Err(stop) => {
+            let target_name = world.node_name(end).to_string();
+            let reason = format!(
+                "{target_name} cannot send the reply back to {source_address}: {}",
+                describe(world, &stop, source_address)
+            );
+            report.failure = Some(Error::NoReply {
+                host: source,
+                address: address.to_string(),
+                reason,
+                help: format!("check {target_name}'s addresses and routes (`interfaces()`, `routes()`): it needs a route back to {source_address}"),
+            });
+        }
+    }
+    report
+}
+
+/// Walks a packet from `start` towards whichever node owns `destination`: the hops made,
+/// and the node it arrived at or why it stopped.
+fn walk(world: &World, start: NodeId, destination: Ipv4Addr) -> (Vec<Hop>, Result<NodeId, Stop>) {
+    let mut hops = Vec::new();
+    let arrived = walk_into(world, start, destination, &mut hops);
+    (hops, arrived)
+}
+
+fn walk_into(
+    world: &World,
+    start: NodeId,
+    destination: Ipv4Addr,
+    hops: &mut Vec<Hop>,
+) -> Result<NodeId, Stop> {
+    let mut at = start;
+    for _ in 0..HOP_LIMIT {
+        let stack = world.stack(at);
+        if stack.owns(destination) {
+            return Ok(at);
+        }
+        if at != start && !stack.forwarding {
+            return Err(Stop::NotForwarding { at });
+        }
+        let route = stack.lookup(destination).ok_or(Stop::NoRoute { at })?;
+        let next_hop = route.via.unwrap_or(destination);
+        let Some(iface) = stack.interface(&route.dev) else {
+            return Err(Stop::NoRoute { at });
+        };
+        let cards = stack.attachments(iface);
+        if cards.is_empty() {
+            return Err(Stop::NoCarrier {
+                at,
+                dev: route.dev.clone(),
+            });
+        }
+        let found = cards.iter().find_map(|card| {
+            let link = card.link.as_ref()?;
+            let (node, to_interface, rate) = world.neighbor(link.switch, next_hop)?;
+            Some((link, node, to_interface, rate))
+        });
+        let Some((link, next, to_interface, rate)) = found else {
+            return Err(Stop::NoNeighbor {
+                at,
+                dev: route.dev.clone(),
+                next_hop,
+                gateway: route.via.is_some(),
+                switches: cards
+                    .iter()
+                    .filter_map(|c| c.link.as_ref().map(|l| l.switch_name.clone()))
+                    .collect(),
+            });
+        };
+        hops.push(Hop {
+            from: world.node_name(at).into(),
+            from_interface: route.dev.clone(),
+            switch: link.switch_name.clone(),
+            to: world.node_name(next).into(),
+            to_interface,
+            next_hop,
+            time_ns: serialization_ns(link.rate) + SWITCH_NS + serialization_ns(rate) + RECEIVE_NS,
+        });
+        at = next;
+    }
+    Err(Stop::HopLimit)
+}
+
+fn serialization_ns(rate: f64) -> u64 {
+    (FRAME_BYTES * 1e9 / rate).round() as u64
+}
+
+fn carrier_reason(stack: &NetStack, dev: &str) -> String {
+    match stack.interface(dev) {
+        Some(i) if i.kind == InterfaceKind::Bridge => {
+            let ports: Vec<&str> = stack
+                .interfaces
+                .iter()
+                .filter(|p| p.master.as_deref() == Some(dev))
+                .map(|p| p.name.as_str())
+                .collect();
+            if ports.is_empty() {
+                format!("bridge {dev} has no port (no up interface has BRIDGE={dev})")
+            } else {
+                format!(
+                    "bridge {dev} has no cabled port ({} not connected to a switch)",
+                    ports.join(", ")
+                )
+            }
+        }
+        _ => format!("{dev} has no carrier: its card is not connected to a switch"),
+    }
+}
+
+fn describe(world: &World, stop: &Stop, destination: Ipv4Addr) -> String {
+    match stop {
+        Stop::NoRoute { at } => format!("{} has no route to {destination}", world.node_name(*at)),
+        Stop::NoCarrier { at, dev } => format!(
+            "on {}, {}",
+            world.node_name(*at),
+            carrier_reason(world.stack(*at), dev)
+        ),
+        Stop::NoNeighbor {
+            at,
+            dev,
+            next_hop,
+            gateway,
+            switches,
+        } => {
+            let what = if *gateway { "the gateway " } else { "" };
+            format!(
+                "{} sends to {what}{next_hop} out of {dev}, but nothing on {} answers for it",
+                world.node_name(*at),
+                switches.join(", ")
+            )
+        }
+        Stop::NotForwarding { at } => format!(
+            "{} received the packet but does not forward (ip_forward=0)",
+            world.node_name(*at)
+        ),
+        Stop::HopLimit => format!("the packet looped for {HOP_LIMIT} hops"),
+    }
+}
+
+fn forward_failure(world: &World, source: &str, address: Ipv4Addr, stop: Stop) -> Error {
+    let host = source.to_string();
+    let target = address.to_string();
+    match &stop {
+        Stop::NoRoute { at } if world.node_name(*at) == source => {
+            let stack = world.stack(*at);
+            let known: Vec<String> = stack.routes.iter().map(|r| format!("{} ({})", if r.is_default() { "default".to_string() } else { r.destination.to_string() }, r.dev)).collect();
+            let help = if known.is_empty() {
+                format!("{source} has no address: configure IPADDR and NETMASK in an ifcfg file and restart the network")
+            } else {
+                format!("{source} has routes to {} only: give it an address on {target}'s network, or a GATEWAY on one of its networks", known.join(", "))
+            };
+            Error::NetworkUnreachable { host, address: target, help }
+        }
+        Stop::NoCarrier { at, dev } => Error::HostUnreachable {
+            host,
+            address: target,
+            reason: describe(world, &stop, address),
+            help: if world.stack(*at).interface(dev).is_some_and(|i| i.kind == InterfaceKind::Bridge) {
+                format!("make a cabled card a port of {dev} (BRIDGE={dev} in its ifcfg file), then restart the network")
+            } else {
+                format!("connect {dev}'s card to the switch of its network")
+            },
+        },
+        Stop::NoNeighbor { gateway: true, next_hop, .. } => Error::HostUnreachable {
+            host,
+            address: target,
+            reason: describe(world, &stop, address),
+            help: format!("no router in the lab has {next_hop}: add one, or fix GATEWAY"),
+        },
+        Stop::NoNeighbor { .. } => Error::HostUnreachable {
+            host,
+            address: target,
+            reason: describe(world, &stop, address),
+            help: "check the address, and that the target's interface is up and cabled to the same switch (its `interfaces()`)".into(),
+        },
+        Stop::NoRoute { .. } | Stop::NotForwarding { .. } | Stop::HopLimit => Error::NoReply {
+            host,
+            address: target,
+            reason: describe(world, &stop, address),
+            help: "the packet left the host but got lost on the way: check the routers' networks".into(),
+        },
+    }
+}

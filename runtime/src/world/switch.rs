@@ -1,0 +1,135 @@
+//! Network segments: switches with the network they carry and their port speed, and the
+//! routers that join segments (the report's 192.168.1.1).
+
+use super::net::ip::Ipv4Cidr;
+use super::node::{Link, NetStack, NicSpec};
+use super::SwitchId;
+use crate::error::{Error, Result};
+
+/// A switch as a lab declares it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SwitchSpec {
+    pub name: String,
+    /// The network the segment carries, e.g. 192.168.1.0/24 (host bits zero).
+    pub cidr: Ipv4Cidr,
+    /// Port speed in bytes per second.
+    pub speed: f64,
+}
+
+/// A network segment: every card cabled to it shares one broadcast domain.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Switch {
+    pub name: String,
+    pub cidr: Ipv4Cidr,
+    pub speed: f64,
+}
+
+impl Switch {
+    pub fn new(spec: SwitchSpec) -> Result<Switch> {
+        check_name(&spec.name, "switch spec")?;
+        if spec.cidr.addr() != spec.cidr.network() {
+            return Err(Error::HostBitsSet {
+                text: spec.cidr.to_string(),
+                network: spec.cidr.network_cidr().to_string(),
+            });
+        }
+        check_speed(spec.speed, "switch spec")?;
+        Ok(Switch {
+            name: spec.name,
+            cidr: spec.cidr,
+            speed: spec.speed,
+        })
+    }
+
+    /// The link a card of `nic_speed` gets on this switch.
+    pub fn link(&self, id: SwitchId, nic_speed: f64) -> Link {
+        Link {
+            switch: id,
+            switch_name: self.name.clone(),
+            rate: nic_speed.min(self.speed),
+        }
+    }
+}
+
+/// A router port: the switch it is cabled to and its address there.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RouterPort {
+    #[serde(skip)]
+    pub switch: SwitchId,
+    pub address: Ipv4Cidr,
+}
+
+/// A router: one port per segment, each with an address, forwarding between them. Its
+/// interfaces are `port0`, `port1`, … in the order given.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Router {
+    pub name: String,
+    pub net: NetStack,
+}
+
+impl Router {
+    /// A router whose ports are already cabled (`switches[i]` is port i's switch).
+    pub fn new(name: &str, ports: &[RouterPort], switches: &[&Switch]) -> Result<Router> {
+        check_name(name, "router spec")?;
+        let specs: Vec<NicSpec> = switches
+            .iter()
+            .enumerate()
+            .map(|(i, sw)| NicSpec {
+                name: format!("port{i}"),
+                model: "router port".into(),
+                speed: sw.speed,
+            })
+            .collect();
+        let mut net = NetStack::new(name, &specs, true);
+        for ((port, switch), (nic, iface)) in ports
+            .iter()
+            .zip(switches)
+            .zip(net.nics.iter_mut().zip(net.interfaces.iter_mut().skip(1)))
+        {
+            nic.link = Some(switch.link(port.switch, nic.speed));
+            iface.admin_up = true;
+            iface.addresses = vec![port.address];
+        }
+        if let Some(lo) = net.interface_mut("lo") {
+            lo.admin_up = true;
+        }
+        net.add_connected_routes();
+        Ok(Router {
+            name: name.into(),
+            net,
+        })
+    }
+}
+
+/// Names show in reports and tables: letters, digits, `-`, `_` and `.`.
+pub(crate) fn check_name(name: &str, what: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::BadValue {
+            key: "name".into(),
+            what: what.into(),
+            reason: format!("`{name}` is not a usable name"),
+            help: "use 1 to 63 letters, digits, `-`, `_` or `.`, e.g. \"sv1\" or \"net1\"".into(),
+        })
+    }
+}
+
+/// Speeds are positive bytes per second.
+pub(crate) fn check_speed(speed: f64, what: &str) -> Result<()> {
+    if speed.is_finite() && speed > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::BadValue {
+            key: "speed".into(),
+            what: what.into(),
+            reason: format!("{speed} bytes/s is not a link speed"),
+            help: "give a positive rate, e.g. \"1Gbit/s\" or \"100Mbit/s\"".into(),
+        })
+    }
+}
