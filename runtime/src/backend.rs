@@ -3,9 +3,14 @@
 //! Scripts never touch the simulator or libvirt directly: every operation goes through
 //! [`Backend`], and every answer comes back in the world model's vocabulary, so a lab reads
 //! the same on the simulator ([`crate::sim::Simulator`]) and on real hosts.
+//!
+//! The [`World`] is that vocabulary: on the simulator it is the lab itself; a real backend
+//! keeps its world in step with the machines it drives. Operations that take time or act
+//! outside the model (waiting, long-running commands) are methods of the backend itself.
 
 use crate::error::{Error, Result};
 use crate::sim::clock::SimTime;
+use crate::world::World;
 
 pub trait Backend {
     /// Short name shown in reports: `sim` or `libvirt`.
@@ -20,6 +25,17 @@ pub trait Backend {
     /// Lets `seconds` pass, with everything running in the background progressing.
     fn sleep(&mut self, seconds: f64) -> Result<()>;
 
+    /// Lets an operation of known length (a `mkfs`, an install) take its time.
+    fn spend(&mut self, duration: SimTime);
+
+    /// Records a warning: valid but dangerous; the lab goes on.
+    fn warn(&mut self, warning: Error);
+
     /// Warnings raised since the last call, oldest first.
     fn take_warnings(&mut self) -> Vec<Error>;
+
+    /// The lab as this backend knows it.
+    fn world(&self) -> &World;
+
+    fn world_mut(&mut self) -> &mut World;
 }

@@ -934,6 +934,14 @@ pub enum Error {
     )]
     FileExists { host: String, path: String },
 
+    #[error("{host} has no service `{service}`")]
+    #[diagnostic(code(kvmlab::host::unknown_service), help("{help}"))]
+    UnknownService {
+        host: String,
+        service: String,
+        help: String,
+    },
+
     #[error("`{path}` is not a usable path: {reason}")]
     #[diagnostic(
         code(kvmlab::host::bad_path),

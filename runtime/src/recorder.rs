@@ -51,6 +51,11 @@ impl Recorder {
         self.current_step().entries.push(Entry::Diagnostic(index));
     }
 
+    /// Every diagnostic so far, oldest first.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
     pub fn has_errors(&self) -> bool {
         self.diagnostics
             .iter()

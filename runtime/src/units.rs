@@ -101,6 +101,21 @@ pub fn human_size(bytes: u64) -> String {
     format!("{rounded}{}", UNITS[exponent])
 }
 
+/// A link speed the way network gear states it: "100 Mbit/s", "1 Gbit/s", "10 Gbit/s".
+pub fn human_rate(bytes_per_second: f64) -> String {
+    let bits = bytes_per_second * 8.0;
+    let (value, unit) = if bits >= 1e9 {
+        (bits / 1e9, "Gbit/s")
+    } else if bits >= 1e6 {
+        (bits / 1e6, "Mbit/s")
+    } else {
+        (bits / 1e3, "kbit/s")
+    };
+    let text = format!("{value:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text} {unit}")
+}
+
 /// A byte count in MiB with one decimal, for tables.
 pub fn mib(bytes: f64) -> String {
     format!("{:.1} MiB", bytes / KIB.powi(2))
@@ -144,6 +159,14 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn link_speeds_in_bits() {
+        assert_eq!(human_rate(12_500_000.0), "100 Mbit/s");
+        assert_eq!(human_rate(125_000_000.0), "1 Gbit/s");
+        assert_eq!(human_rate(1_250_000_000.0), "10 Gbit/s");
+        assert_eq!(human_rate(1_000.0), "8 kbit/s");
     }
 
     #[test]

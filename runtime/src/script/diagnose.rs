@@ -152,6 +152,13 @@ pub fn classify(err: &EvalAltResult, engine: &Engine) -> Classified {
             help: String::new(),
         },
         E::ErrorFunctionNotFound(signature, _) => unknown_function(signature, engine),
+        E::ErrorDotExpr(message, _) if message.starts_with("Unknown property '") => {
+            // "Unknown property 'p' - a getter is not registered for type 'T'"
+            let mut quoted = message.split('\'').skip(1).step_by(2);
+            let property = quoted.next().unwrap_or_default();
+            let type_name = quoted.next().unwrap_or_default();
+            unknown_function(&format!("get${property} ({type_name})"), engine)
+        }
         E::ErrorPropertyNotFound(property, _) => Error::UnknownProperty {
             property: property.clone(),
             type_name: "this object".into(),
@@ -265,14 +272,15 @@ fn unknown_function(signature: &str, engine: &Engine) -> Error {
             .filter_map(|sig| {
                 let prop = sig.strip_prefix("get$")?;
                 let (prop, args) = prop.split_once('(')?;
-                args.starts_with(&format!("_: {type_name}"))
+                let args = args.replace("&mut ", "");
+                args.starts_with(&format!("_: {type_name})"))
                     .then(|| prop.to_string())
             })
             .collect::<Vec<_>>();
-        return Error::UnknownProperty {
-            property: property.to_string(),
-            type_name: type_name.clone(),
-            help: suggest(property, properties.iter().map(String::as_str))
+        let help = if type_name == "()" {
+            "the value is `()`, nothing: the map or object it came from has no such key".to_string()
+        } else {
+            suggest(property, properties.iter().map(String::as_str))
                 .map(|s| format!("did you mean `{s}`?"))
                 .unwrap_or_else(|| {
                     if properties.is_empty() {
@@ -280,10 +288,19 @@ fn unknown_function(signature: &str, engine: &Engine) -> Error {
                     } else {
                         format!("{type_name} has: {}", properties.join(", "))
                     }
-                }),
+                })
+        };
+        return Error::UnknownProperty {
+            property: property.to_string(),
+            type_name: type_name.clone(),
+            help,
         };
     }
-    let signatures = engine.gen_fn_signatures(false);
+    let signatures: Vec<String> = engine
+        .gen_fn_signatures(false)
+        .iter()
+        .map(|s| readable_signature(s))
+        .collect();
     let same_name: Vec<&String> = signatures
         .iter()
         .filter(|s| s.split('(').next() == Some(name))
@@ -310,9 +327,31 @@ fn unknown_function(signature: &str, engine: &Engine) -> Error {
         }
     };
     Error::UnknownFunction {
-        signature: signature.replace("&str | ImmutableString | String", "String"),
+        signature: readable_signature(signature),
         help,
     }
+}
+
+/// A signature as a trainee reads it: script type names, no Rust paths.
+fn readable_signature(signature: &str) -> String {
+    let mut text = signature
+        .replace("&mut ", "")
+        .replace("&str | ImmutableString | String", "String")
+        .replace("rhai::types::dynamic::Dynamic", "?")
+        .replace("types::dynamic::Dynamic", "?");
+    // `core::result::Result<T,alloc::boxed::Box<…EvalAltResult>>` is just T to a script.
+    while let Some(start) = text.find("core::result::Result<") {
+        let inner = start + "core::result::Result<".len();
+        let Some(comma) = text[inner..].find(',').map(|c| inner + c) else {
+            break;
+        };
+        let Some(end) = text[comma..].find(">>").map(|e| comma + e + 2) else {
+            break;
+        };
+        let ok_type = text[inner..comma].to_string();
+        text.replace_range(start..end, &ok_type);
+    }
+    text.replace("-> ()", "").trim_end().to_string()
 }
 
 /// Fills in "did you mean" for unknown variables, from the names the source declares.
@@ -369,6 +408,18 @@ mod tests {
             Some("record")
         );
         assert_eq!(suggest("zzzzzz", names.into_iter()), None);
+    }
+
+    #[test]
+    fn signatures_read_as_script_types() {
+        assert_eq!(
+            readable_signature("index$get$(_: &mut Rows, _: i64) -> core::result::Result<rhai::types::dynamic::Dynamic,alloc::boxed::Box<rhai::types::error::EvalAltResult>>"),
+            "index$get$(_: Rows, _: i64) -> ?"
+        );
+        assert_eq!(
+            readable_signature("check(condition: bool, name: String) -> ()"),
+            "check(condition: bool, name: String)"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! the file system only through [`super::modules`] and the world model.
 
 use super::modules::LabModules;
-use super::{lab_api, SharedSession};
+use super::{lab_api, network, rows, SharedSession};
 use rhai::{Dynamic, Engine};
 use std::time::{Duration, Instant};
 
@@ -64,6 +64,8 @@ pub fn build(session: &SharedSession, limits: &Limits, modules: LabModules) -> E
     engine.on_debug(move |text, _, _| debugger.borrow_mut().recorder.output(text));
 
     lab_api::register(&mut engine, session);
+    rows::register(&mut engine);
+    network::register(&mut engine, session);
     engine
 }
 

@@ -151,6 +151,84 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
             },
         );
 
+    for (name, expect) in [("expect_warning", true), ("expect_no_warning", false)] {
+        let s = session.clone();
+        let (params, doc): (&[&str], _) = if expect {
+            (
+                &["action: FnPtr", "code_or_text: String", "()"],
+                "/// Runs `action` and passes when it raises a warning with that code (or text); the lab goes on.",
+            )
+        } else {
+            (
+                &["action: FnPtr", "()"],
+                "/// Runs `action` and passes when it raises no warning.",
+            )
+        };
+        let registration = FuncRegistration::new(name)
+            .with_params_info(params)
+            .with_comments([doc]);
+        let run = move |ctx: &NativeCallContext,
+                        action: FnPtr,
+                        expected: Option<&str>|
+              -> Outcome<()> {
+            let before = s.borrow().recorder.diagnostics().len();
+            let _ = action.call_within_context::<Dynamic>(ctx, ())?;
+            let raised: Vec<(String, String)> = s.borrow().recorder.diagnostics()[before..]
+                .iter()
+                .filter(|d| d.severity == crate::Severity::Warning)
+                .map(|d| (d.code.clone(), d.message.clone()))
+                .collect();
+            let codes = raised
+                .iter()
+                .map(|(c, _)| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let (name, ok, message) = match expected {
+                Some(expected) => {
+                    let hits = raised
+                        .iter()
+                        .filter(|(code, message)| code == expected || message.contains(expected))
+                        .count();
+                    (
+                        format!("warns {expected}"),
+                        hits > 0,
+                        if hits > 0 {
+                            format!("{hits} warning(s) {expected} as expected")
+                        } else if raised.is_empty() {
+                            "no warning was raised".to_string()
+                        } else {
+                            format!("other warnings were raised: {codes}")
+                        },
+                    )
+                }
+                None => (
+                    "raises no warning".to_string(),
+                    raised.is_empty(),
+                    if raised.is_empty() {
+                        "no warnings".to_string()
+                    } else {
+                        format!("warnings: {codes}")
+                    },
+                ),
+            };
+            record_check(&s, ctx, &name, ok, message);
+            Ok(())
+        };
+        if expect {
+            registration.register_into_engine(
+                engine,
+                move |ctx: NativeCallContext, action: FnPtr, expected: &str| {
+                    run(&ctx, action, Some(expected))
+                },
+            );
+        } else {
+            registration
+                .register_into_engine(engine, move |ctx: NativeCallContext, action: FnPtr| {
+                    run(&ctx, action, None)
+                });
+        }
+    }
+
     let s = session.clone();
     FuncRegistration::new("clock")
         .with_params_info(["f64"])

@@ -12,6 +12,8 @@ pub mod diagnose;
 pub mod engine;
 pub mod lab_api;
 pub mod modules;
+pub mod network;
+pub mod rows;
 pub mod spec;
 pub mod stdlib;
 

@@ -2,7 +2,11 @@
 //!
 //! Their text lives in the top-level `stdlib/` folder, so labs and the book can show it.
 
-const MODULES: &[(&str, &str)] = &[("checks", include_str!("../../../stdlib/checks.rhai"))];
+const MODULES: &[(&str, &str)] = &[
+    ("checks", include_str!("../../../stdlib/checks.rhai")),
+    ("hosts", include_str!("../../../stdlib/hosts.rhai")),
+    ("report", include_str!("../../../stdlib/report.rhai")),
+];
 
 /// The source of stdlib module `name`, if it exists.
 pub fn source(name: &str) -> Option<&'static str> {

@@ -9,6 +9,7 @@ pub mod fairshare;
 
 use crate::backend::Backend;
 use crate::error::{Error, Result};
+use crate::world::World;
 use clock::{Clock, SimTime};
 
 /// The simulated lab: the world model plus the clock that drives it.
@@ -17,6 +18,7 @@ pub struct Simulator {
     clock: Clock,
     seed: u64,
     warnings: Vec<Error>,
+    world: World,
 }
 
 impl Simulator {
@@ -25,12 +27,8 @@ impl Simulator {
             clock: Clock::default(),
             seed,
             warnings: Vec::new(),
+            world: World::new(),
         }
-    }
-
-    /// Records a warning: valid but dangerous; the lab goes on.
-    pub fn warn(&mut self, warning: Error) {
-        self.warnings.push(warning);
     }
 }
 
@@ -59,8 +57,25 @@ impl Backend for Simulator {
         Ok(())
     }
 
+    fn spend(&mut self, duration: SimTime) {
+        let until = self.clock.now().saturating_add(duration.0);
+        self.clock.advance_to(until);
+    }
+
+    fn warn(&mut self, warning: Error) {
+        self.warnings.push(warning);
+    }
+
     fn take_warnings(&mut self) -> Vec<Error> {
         std::mem::take(&mut self.warnings)
+    }
+
+    fn world(&self) -> &World {
+        &self.world
+    }
+
+    fn world_mut(&mut self) -> &mut World {
+        &mut self.world
     }
 }
 

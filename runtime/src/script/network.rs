@@ -1,0 +1,669 @@
+//! Script objects for the report's first stages (§2.1–2.2): hosts, their NICs, files and
+//! services, switches and routers. Each is a handle (session + id); every method is one call
+//! into the backend's world.
+
+use super::rows::Rows;
+use super::spec::Spec;
+use super::{finish, SharedSession};
+use crate::backend::Backend;
+use crate::error::{Error, Result};
+use crate::world::host::hardware::{Cpu, Disk, HostSpec, VirtExtension};
+use crate::world::host::os::{OsSpec, PartitionSpec};
+use crate::world::net::ip::Ipv4Cidr;
+use crate::world::net::Finding;
+use crate::world::node::{format_ip_br_addr, format_ip_route, NicSpec};
+use crate::world::reach::PingReport;
+use crate::world::switch::{RouterPort, SwitchSpec};
+use crate::world::{HostId, NodeId, RouterId, SwitchId};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, FuncRegistration, Map, NativeCallContext};
+
+type Outcome<T> = std::result::Result<T, Box<EvalAltResult>>;
+
+#[derive(Clone)]
+pub struct HostRef {
+    pub session: SharedSession,
+    pub id: HostId,
+}
+
+#[derive(Clone)]
+pub struct SwitchRef {
+    pub session: SharedSession,
+    pub id: SwitchId,
+}
+
+#[derive(Clone)]
+pub struct RouterRef {
+    pub session: SharedSession,
+    pub id: RouterId,
+}
+
+#[derive(Clone)]
+pub struct NicRef {
+    pub session: SharedSession,
+    pub node: NodeId,
+    pub name: String,
+}
+
+#[derive(Clone)]
+pub struct ServiceRef {
+    pub session: SharedSession,
+    pub host: HostId,
+    pub name: String,
+}
+
+#[derive(Clone)]
+pub struct PingResult(pub PingReport);
+
+/// Runs one backend operation for a native call: its warnings are recorded at the call's
+/// line and its error goes back to Rhai.
+pub fn call<T>(
+    session: &SharedSession,
+    ctx: &NativeCallContext,
+    op: impl FnOnce(&mut dyn Backend) -> Result<T>,
+) -> Outcome<T> {
+    let result = {
+        let mut s = session.borrow_mut();
+        op(s.backend.as_mut())
+    };
+    finish(session, ctx, result)
+}
+
+/// A config file's findings become warnings: the file is written as on the real machine,
+/// and what is wrong in it shows where the trainee wrote it.
+pub fn warn_findings(backend: &mut dyn Backend, findings: Vec<Finding>) {
+    for finding in findings {
+        backend.warn(finding.error);
+    }
+}
+
+fn reg(name: &str, params: &[&str], doc: &str) -> FuncRegistration {
+    FuncRegistration::new(name)
+        .with_params_info(params)
+        .with_comments([format!("/// {doc}")])
+}
+
+pub fn register(engine: &mut Engine, session: &SharedSession) {
+    engine
+        .register_type_with_name::<HostRef>("Host")
+        .register_type_with_name::<SwitchRef>("Switch")
+        .register_type_with_name::<RouterRef>("Router")
+        .register_type_with_name::<NicRef>("Nic")
+        .register_type_with_name::<ServiceRef>("Service")
+        .register_type_with_name::<PingResult>("PingResult");
+    register_constructors(engine, session);
+    register_switch_syntax(engine);
+    register_host(engine);
+    register_nic_and_service(engine);
+    register_switch_and_ping(engine);
+}
+
+const HOST_KEYS: &[&str] = &[
+    "cpu",
+    "cores",
+    "ghz",
+    "virt",
+    "bios_virt",
+    "memory",
+    "disks",
+    "nics",
+];
+
+fn host_spec(map: Map) -> Result<HostSpec> {
+    let spec = Spec::new("host spec", map, HOST_KEYS)?;
+    let virt = match spec.opt_string("virt", "\"AMD-V\"")?.as_deref() {
+        None | Some("none") => None,
+        Some("AMD-V") | Some("amd-v") | Some("svm") => Some(VirtExtension::AmdV),
+        Some("VT-x") | Some("vt-x") | Some("vmx") => Some(VirtExtension::VtX),
+        Some(other) => {
+            return Err(spec.bad(
+                "virt",
+                format!("`{other}` is not a virtualization extension"),
+                "write \"AMD-V\", \"VT-x\" or \"none\"",
+            ))
+        }
+    };
+    let list = |key: &str, example: &str| -> Result<Vec<Map>> {
+        match spec.opt_value(key) {
+            None => Err(Error::MissingKey {
+                key: key.into(),
+                what: "host spec".into(),
+                help: format!("add it, e.g. `{key}: {example}`"),
+            }),
+            Some(v) => v
+                .try_cast::<Array>()
+                .and_then(|items| {
+                    items
+                        .into_iter()
+                        .map(|i| i.try_cast::<Map>())
+                        .collect::<Option<Vec<_>>>()
+                })
+                .ok_or_else(|| {
+                    spec.bad(
+                        key,
+                        "it must be a list of maps",
+                        format!("write it like `{key}: {example}`"),
+                    )
+                }),
+        }
+    };
+    let disks = list("disks", "[#{name: \"sda\", size: \"1TB\"}]")?
+        .into_iter()
+        .map(|d| {
+            let d = Spec::new("disk", d, &["name", "size", "model", "rpm"])?;
+            Ok(Disk {
+                name: d.string("name", "\"sda\"")?,
+                size: d.size("size", "\"1TB\"")?,
+                model: d
+                    .opt_string("model", "\"Seagate 1 TB\"")?
+                    .unwrap_or_default(),
+                rpm: d
+                    .opt_int("rpm", "7200")?
+                    .map(|r| r.clamp(0, u32::MAX as i64) as u32),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let nics = list("nics", "[#{name: \"eth0\", speed: \"1Gbit/s\"}]")?
+        .into_iter()
+        .map(|n| {
+            let n = Spec::new("nic", n, &["name", "speed", "model"])?;
+            Ok(NicSpec {
+                name: n.string("name", "\"eth0\"")?,
+                speed: n.opt_rate("speed", "\"1Gbit/s\"")?.unwrap_or(125e6),
+                model: n
+                    .opt_string("model", "\"Intel PCI-E\"")?
+                    .unwrap_or_default(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let cores = spec.int("cores", "4")?;
+    Ok(HostSpec {
+        cpu: Cpu {
+            model: spec.string("cpu", "\"AMD Phenom II\"")?,
+            cores: u32::try_from(cores).map_err(|_| {
+                spec.bad(
+                    "cores",
+                    format!("{cores} is not a core count"),
+                    "a CPU has 1 or more cores",
+                )
+            })?,
+            ghz: spec.float("ghz", "2.5")?,
+            virt,
+        },
+        memory: spec.size("memory", "\"16G\"")?,
+        disks,
+        nics,
+        bios_virt_enabled: spec.opt_bool("bios_virt", "true")?.unwrap_or(true),
+    })
+}
+
+fn os_spec(map: Map) -> Result<OsSpec> {
+    let spec = Spec::new(
+        "OS spec",
+        map,
+        &["distro", "arch", "partitions", "groups", "hostname"],
+    )?;
+    let partitions = match spec.opt_value("partitions") {
+        None => Vec::new(),
+        Some(v) => v
+            .try_cast::<Array>()
+            .ok_or_else(|| spec.bad("partitions", "it must be a list of maps", "write it like `partitions: [#{mount: \"/\", size: \"100G\"}, #{mount: \"/guest\"}]`"))?
+            .into_iter()
+            .map(|p| {
+                let map = p.try_cast::<Map>().ok_or_else(|| {
+                    spec.bad("partitions", "each partition is a map", "write `#{mount: \"/\", size: \"100G\"}`")
+                })?;
+                let p = Spec::new("partition", map, &["mount", "size", "disk"])?;
+                Ok(PartitionSpec {
+                    mount: p.string("mount", "\"/\"")?,
+                    size: p.opt_size("size", "\"100G\"")?,
+                    disk: p.opt_string("disk", "\"sda\"")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?,
+    };
+    Ok(OsSpec {
+        distro: spec.string("distro", "\"Scientific Linux 6.1\"")?,
+        arch: spec
+            .opt_string("arch", "\"x86_64\"")?
+            .unwrap_or_else(|| "x86_64".into()),
+        partitions,
+        package_groups: spec
+            .opt_strings("groups", "[\"Desktop\", \"Virtualization\"]")?
+            .unwrap_or_default(),
+        hostname: spec.opt_string("hostname", "\"sv1\"")?,
+    })
+}
+
+fn register_constructors(engine: &mut Engine, session: &SharedSession) {
+    let s = session.clone();
+    reg(
+        "host",
+        &["name: String", "spec: Map", "Host"],
+        "A physical server: its hardware as in the report's Table 1.",
+    )
+    .register_into_engine(
+        engine,
+        move |ctx: NativeCallContext, name: &str, spec: Map| -> Outcome<HostRef> {
+            let id = call(&s, &ctx, |b| b.world_mut().add_host(name, host_spec(spec)?))?;
+            Ok(HostRef {
+                session: s.clone(),
+                id,
+            })
+        },
+    );
+
+    let s = session.clone();
+    reg("segment", &["name: String", "cidr: String", "spec: Map", "Switch"], "A network switch carrying `cidr`, with a port speed: #{speed: \"100Mbit/s\"}. Also written `switch(name, cidr, spec)`.")
+        .register_into_engine(engine, move |ctx: NativeCallContext, name: &str, cidr: &str, spec: Map| -> Outcome<SwitchRef> {
+            let id = call(&s, &ctx, |b| {
+                let spec = Spec::new("switch spec", spec, &["speed"])?;
+                let speed = spec.opt_rate("speed", "\"1Gbit/s\"")?.unwrap_or(125e6);
+                b.world_mut().add_switch(SwitchSpec {
+                    name: name.into(),
+                    cidr: Ipv4Cidr::parse_network(cidr)?,
+                    speed,
+                })
+            })?;
+            Ok(SwitchRef { session: s.clone(), id })
+        });
+
+    let s = session.clone();
+    reg("router", &["name: String", "ports: Array", "Router"], "A router (e.g. the default gateway): ports [#{net: net1, address: \"192.168.1.1/24\"}].")
+        .register_into_engine(engine, move |ctx: NativeCallContext, name: &str, ports: Array| -> Outcome<RouterRef> {
+            let id = call(&s, &ctx, |b| {
+                let ports = ports
+                    .into_iter()
+                    .map(|p| {
+                        let bad = || Error::BadValue {
+                            key: "ports".into(),
+                            what: "router".into(),
+                            reason: "each port is a map #{net, address}".into(),
+                            help: "write `router(\"gw\", [#{net: net1, address: \"192.168.1.1/24\"}])`".into(),
+                        };
+                        let map = p.try_cast::<Map>().ok_or_else(bad)?;
+                        let port = Spec::new("router port", map, &["net", "address"])?;
+                        let switch = port
+                            .opt_value("net")
+                            .and_then(|v| v.try_cast::<SwitchRef>())
+                            .ok_or_else(bad)?;
+                        Ok(RouterPort {
+                            switch: switch.id,
+                            address: Ipv4Cidr::parse(&port.string("address", "\"192.168.1.1/24\"")?)?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                b.world_mut().add_router(name, &ports)
+            })?;
+            Ok(RouterRef { session: s.clone(), id })
+        });
+}
+
+/// `switch` is a Rhai keyword (the switch expression); labs use the word for the network
+/// device, so the keyword is disabled and `switch(name, cidr, spec)` calls `segment`.
+fn register_switch_syntax(engine: &mut Engine) {
+    engine.disable_symbol("switch");
+    let syntax = ["switch", "(", "$expr$", ",", "$expr$", ",", "$expr$", ")"];
+    engine
+        .register_custom_syntax(syntax, false, |ctx, inputs| {
+            let name = ctx.eval_expression_tree(&inputs[0])?;
+            let cidr = ctx.eval_expression_tree(&inputs[1])?;
+            let spec = ctx.eval_expression_tree(&inputs[2])?;
+            ctx.call_fn::<Dynamic>("segment", (name, cidr, spec))
+        })
+        .expect("the switch syntax is well-formed");
+}
+
+fn register_host(engine: &mut Engine) {
+    engine
+        .register_get("name", |h: &mut HostRef| {
+            h.session
+                .borrow()
+                .backend
+                .world()
+                .host(h.id)
+                .name()
+                .to_string()
+        })
+        .register_fn("to_string", |h: &mut HostRef| {
+            h.session.borrow().backend.world().host(h.id).to_string()
+        })
+        .register_fn("to_debug", |h: &mut HostRef| {
+            format!(
+                "Host({})",
+                h.session.borrow().backend.world().host(h.id).name()
+            )
+        })
+        .register_get("kvm_usable", |h: &mut HostRef| {
+            h.session.borrow().backend.world().host(h.id).kvm_usable()
+        })
+        .register_get("memory", |h: &mut HostRef| {
+            h.session.borrow().backend.world().host(h.id).spec().memory as i64
+        })
+        .register_get("cores", |h: &mut HostRef| {
+            h.session
+                .borrow()
+                .backend
+                .world()
+                .host(h.id)
+                .spec()
+                .cpu
+                .cores as i64
+        });
+
+    reg(
+        "install_os",
+        &["host: Host", "spec: Map", "()"],
+        "Installs the OS: #{distro, arch, partitions, groups, hostname}.",
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, h: &mut HostRef, spec: Map| {
+            call(&h.session, &ctx, |b| {
+                let spec = os_spec(spec)?;
+                b.world_mut().host_mut(h.id).install_os(&spec)
+            })
+        },
+    );
+    reg(
+        "install_group",
+        &["host: Host", "group: String", "()"],
+        "Installs a package group, e.g. \"Virtualization\".",
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, h: &mut HostRef, group: &str| {
+            call(&h.session, &ctx, |b| {
+                b.world_mut().host_mut(h.id).install_group(group)
+            })
+        },
+    );
+    reg(
+        "set_bios_virt",
+        &["host: Host", "enabled: bool", "()"],
+        "Turns AMD-V/VT-x on or off in the BIOS setup.",
+    )
+    .register_into_engine(engine, |h: &mut HostRef, enabled: bool| {
+        let mut s = h.session.borrow_mut();
+        s.backend.world_mut().host_mut(h.id).set_bios_virt(enabled);
+    });
+    reg(
+        "check_kvm",
+        &["host: Host", "()"],
+        "Fails with the reason when KVM is not usable on this host.",
+    )
+    .register_into_engine(engine, |ctx: NativeCallContext, h: &mut HostRef| {
+        call(&h.session, &ctx, |b| b.world().host(h.id).kvm_check())
+    });
+    reg(
+        "nic",
+        &["host: Host", "name: String", "Nic"],
+        "One of the host's network cards, e.g. \"eth0\".",
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, h: &mut HostRef, name: &str| -> Outcome<NicRef> {
+            call(&h.session, &ctx, |b| {
+                let host = b.world().host(h.id);
+                match host.net().nic(name) {
+                    Some(_) => Ok(()),
+                    None => Err(unknown_nic(
+                        host.name(),
+                        name,
+                        host.spec().nics.iter().map(|n| n.name.as_str()),
+                    )),
+                }
+            })?;
+            Ok(NicRef {
+                session: h.session.clone(),
+                node: h.id.into(),
+                name: name.into(),
+            })
+        },
+    );
+    reg(
+        "write_file",
+        &["host: Host", "path: String", "text: String", "()"],
+        "Replaces a file's text, as an editor would.",
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, h: &mut HostRef, path: &str, text: &str| {
+            call(&h.session, &ctx, |b| {
+                let findings = b.world_mut().host_mut(h.id).write_file(path, text)?;
+                warn_findings(b, findings);
+                Ok(())
+            })
+        },
+    );
+    reg(
+        "append_file",
+        &["host: Host", "path: String", "text: String", "()"],
+        "Appends text to a file, like `cat >> path`.",
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, h: &mut HostRef, path: &str, text: &str| {
+            call(&h.session, &ctx, |b| {
+                let findings = b.world_mut().host_mut(h.id).append_file(path, text)?;
+                warn_findings(b, findings);
+                Ok(())
+            })
+        },
+    );
+    reg(
+        "set_vars",
+        &["host: Host", "path: String", "vars: Map", "()"],
+        "Sets KEY=value lines in a config file, replacing same-named keys.",
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, h: &mut HostRef, path: &str, vars: Map| {
+            call(&h.session, &ctx, |b| {
+                let pairs: Vec<(String, String)> = vars
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
+                let borrowed: Vec<(&str, &str)> = pairs
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                let findings = b.world_mut().host_mut(h.id).set_vars(path, &borrowed)?;
+                warn_findings(b, findings);
+                Ok(())
+            })
+        },
+    );
+    reg(
+        "read_file",
+        &["host: Host", "path: String", "String"],
+        "A file's text.",
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, h: &mut HostRef, path: &str| -> Outcome<String> {
+            call(&h.session, &ctx, |b| {
+                b.world().host(h.id).read_file(path).map(str::to_string)
+            })
+        },
+    );
+    reg(
+        "service",
+        &["host: Host", "name: String", "Service"],
+        "A system service, e.g. \"network\".",
+    )
+    .register_into_engine(engine, |h: &mut HostRef, name: &str| ServiceRef {
+        session: h.session.clone(),
+        host: h.id,
+        name: name.into(),
+    });
+    reg(
+        "resolve",
+        &["host: Host", "name: String", "String"],
+        "The address the host resolves `name` to, through /etc/hosts.",
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, h: &mut HostRef, name: &str| -> Outcome<String> {
+            call(&h.session, &ctx, |b| {
+                b.world().resolve(h.id, name).map(|r| r.address.to_string())
+            })
+        },
+    );
+    reg(
+        "ping",
+        &["host: Host", "target: String", "PingResult"],
+        "Pings a name or address; the result tells whether it answered, and why not.",
+    )
+    .register_into_engine(engine, |h: &mut HostRef, target: &str| {
+        PingResult(h.session.borrow().backend.world().ping(h.id, target))
+    });
+    reg(
+        "interfaces",
+        &["host: Host", "Rows"],
+        "The host's interfaces, like `ip -br addr`.",
+    )
+    .register_into_engine(engine, |h: &mut HostRef| {
+        let rows = h.session.borrow().backend.world().host(h.id).interfaces();
+        Rows::new(format_ip_br_addr(&rows), &rows)
+    });
+    reg(
+        "routes",
+        &["host: Host", "Rows"],
+        "The host's routing table, like `ip route`.",
+    )
+    .register_into_engine(engine, |h: &mut HostRef| {
+        let rows = h.session.borrow().backend.world().host(h.id).routes();
+        Rows::new(format_ip_route(&rows), &rows)
+    });
+}
+
+fn unknown_nic<'a>(host: &str, nic: &str, known: impl Iterator<Item = &'a str>) -> Error {
+    let known: Vec<&str> = known.collect();
+    Error::UnknownNic {
+        host: host.into(),
+        nic: nic.into(),
+        help: match super::spec::nearest(nic, &known) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => format!("{host} has: {}", known.join(", ")),
+        },
+    }
+}
+
+fn register_nic_and_service(engine: &mut Engine) {
+    engine
+        .register_get("name", |n: &mut NicRef| n.name.clone())
+        .register_fn("to_string", |n: &mut NicRef| {
+            let s = n.session.borrow();
+            format!("{} {}", s.backend.world().node_name(n.node), n.name)
+        });
+    reg(
+        "connect",
+        &["nic: Nic", "switch: Switch", "()"],
+        "Cables the card to a switch.",
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, n: &mut NicRef, sw: SwitchRef| {
+            call(&n.session, &ctx, |b| {
+                b.world_mut().connect(n.node, &n.name, sw.id)
+            })
+        },
+    );
+    reg("disconnect", &["nic: Nic", "()"], "Pulls the card's cable.").register_into_engine(
+        engine,
+        |ctx: NativeCallContext, n: &mut NicRef| {
+            call(&n.session, &ctx, |b| {
+                b.world_mut().disconnect(n.node, &n.name)
+            })
+        },
+    );
+
+    engine.register_get("name", |s: &mut ServiceRef| s.name.clone());
+    reg(
+        "restart",
+        &["service: Service", "()"],
+        "Restarts the service; `network` applies the ifcfg files.",
+    )
+    .register_into_engine(engine, |ctx: NativeCallContext, svc: &mut ServiceRef| {
+        call(&svc.session, &ctx, |b| match svc.name.as_str() {
+            "network" => {
+                let findings = b.world_mut().restart_network(svc.host)?;
+                warn_findings(b, findings);
+                Ok(())
+            }
+            other => Err(Error::UnknownService {
+                host: b.world().host(svc.host).name().into(),
+                service: other.into(),
+                help: "the services of this lab: network".into(),
+            }),
+        })
+    });
+}
+
+fn register_switch_and_ping(engine: &mut Engine) {
+    engine
+        .register_get("name", |s: &mut SwitchRef| {
+            s.session.borrow().backend.world().switch(s.id).name.clone()
+        })
+        .register_get("cidr", |s: &mut SwitchRef| {
+            s.session
+                .borrow()
+                .backend
+                .world()
+                .switch(s.id)
+                .cidr
+                .to_string()
+        })
+        .register_get("speed", |s: &mut SwitchRef| {
+            s.session.borrow().backend.world().switch(s.id).speed
+        })
+        .register_fn("to_string", |s: &mut SwitchRef| {
+            let session = s.session.borrow();
+            let sw = session.backend.world().switch(s.id);
+            format!(
+                "switch {} {} at {}",
+                sw.name,
+                sw.cidr,
+                crate::units::human_rate(sw.speed)
+            )
+        })
+        .register_get("name", |r: &mut RouterRef| {
+            r.session.borrow().backend.world().router(r.id).name.clone()
+        })
+        .register_fn("to_string", |r: &mut RouterRef| {
+            format!(
+                "router {}",
+                r.session.borrow().backend.world().router(r.id).name
+            )
+        });
+
+    engine
+        .register_get("reachable", |p: &mut PingResult| p.0.reachable)
+        .register_get("address", |p: &mut PingResult| {
+            p.0.address
+                .map(|a| Dynamic::from(a.to_string()))
+                .unwrap_or(Dynamic::UNIT)
+        })
+        .register_get("rtt_ms", |p: &mut PingResult| {
+            p.0.rtt_ms().map(Dynamic::from).unwrap_or(Dynamic::UNIT)
+        })
+        .register_get("reason", |p: &mut PingResult| {
+            p.0.failure
+                .as_ref()
+                .map(|e| Dynamic::from(e.to_string()))
+                .unwrap_or(Dynamic::UNIT)
+        })
+        .register_get("code", |p: &mut PingResult| {
+            p.0.failure
+                .as_ref()
+                .map(|e| Dynamic::from(e.code_str()))
+                .unwrap_or(Dynamic::UNIT)
+        })
+        .register_get("path", |p: &mut PingResult| {
+            p.0.path
+                .iter()
+                .map(|h| Dynamic::from(h.to_string()))
+                .collect::<Array>()
+        })
+        .register_fn("to_string", |p: &mut PingResult| p.0.to_string());
+}
