@@ -37,19 +37,30 @@ fn first_lab(c: &mut Criterion) {
         })
     });
     c.bench_function("first_lab_process", |b| {
-        b.iter(|| {
-            let status = Command::new(env!("CARGO_BIN_EXE_kvmlab"))
-                .arg("run")
-                .arg(&path)
-                .arg("--out")
-                .arg(out.path())
-                .stdout(std::process::Stdio::null())
-                .status()
-                .unwrap();
-            assert!(status.success());
-        })
+        b.iter(|| run_process(&path, out.path()))
     });
 }
 
-criterion_group!(benches, engine_ready, first_lab);
+fn hosts_lab(c: &mut Criterion) {
+    let out = tempfile::tempdir().unwrap();
+    let path = lab("01-hosts-and-network.rhai");
+    c.bench_function("hosts_lab_process", |b| {
+        b.iter(|| run_process(&path, out.path()))
+    });
+}
+
+fn run_process(lab: &Path, out: &Path) {
+    let status = Command::new(env!("CARGO_BIN_EXE_kvmlab"))
+        .arg("run")
+        .arg(lab)
+        .arg("--out")
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+criterion_group!(benches, engine_ready, first_lab, hosts_lab);
 criterion_main!(benches);
