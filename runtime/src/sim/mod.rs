@@ -4,6 +4,7 @@
 //! script and seed give byte-identical results on any machine, with no root and no KVM.
 
 pub mod clock;
+pub mod migration;
 
 use crate::backend::Backend;
 use crate::error::{Error, Result};
