@@ -3,8 +3,11 @@
 //! [`PageLayout`] says, one `u64` word per 64 pages, which pages hold data (sent as 4104 B on
 //! the wire) and which are zero (9 B): the working set first, then the rest of the used
 //! memory with the free (zero) pages spread evenly through it, then the firmware blocks.
+//! It also maps the guest's write order onto physical pages: the working set's 2 MiB
+//! pieces in a seeded shuffle.
 //! [`GuestWriter`] is the guest itself: it writes one word per page, round-robin over its
-//! working set, so the pages it dirtied between two bitmap syncs are one or two ranges.
+//! working set (in its own order), so the pages it dirtied between two bitmap syncs are one
+//! or two ranges of that order, which the layout turns into whole 2 MiB pieces of bitmap.
 
 use super::{GuestMemory, FIRMWARE_PAGES, PAGE_SIZE};
 
@@ -126,13 +129,14 @@ fn range_mask(first: u64, start: u64, end: u64) -> u64 {
     upto & (!0u64 << low)
 }
 
-/// The pages the guest wrote since the last bitmap sync: up to two ranges of its working set.
+/// The pages the guest wrote since the last bitmap sync: up to two ranges of its write order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DirtyLog {
     pub ranges: [(u64, u64); 2],
 }
 
-/// The guest's writing loop: one word per page, round-robin over `[0, wss_pages)`.
+/// The guest's writing loop: one word per page, round-robin over pages `[0, wss_pages)` of
+/// its write order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GuestWriter {
     wss_pages: u64,

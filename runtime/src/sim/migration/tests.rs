@@ -700,3 +700,63 @@ fn a_64_gib_guest_with_auto_converge_completes() {
     assert!(outcome.total_time > (48u64 << 30) as f64 / LINK_10G);
     assert_eq!(outcome.zero_pages, (16u64 << 30) / PAGE_SIZE);
 }
+
+#[test]
+fn migrate_errors_carry_their_codes_values_and_help() {
+    let cases = [
+        (
+            Error::MigrateBadParameter {
+                parameter: "downtime_limit".into(),
+                value: "0".into(),
+                reason: "must be a positive number of milliseconds".into(),
+            },
+            "kvmlab::migrate::bad_parameter",
+            "migration parameter `downtime_limit` = 0: must be a positive number of milliseconds",
+        ),
+        (
+            Error::MigrateBadMemory {
+                size: 1024,
+                used: 2048,
+                wss: 0,
+            },
+            "kvmlab::migrate::bad_memory",
+            "guest memory does not add up: size 1024 B, used 2048 B, working set 0 B",
+        ),
+        (
+            Error::MigratePostcopyNeedsLive,
+            "kvmlab::migrate::postcopy_needs_live",
+            "post-copy needs a live migration",
+        ),
+        (
+            Error::MigrateUnsupported {
+                feature: "post-copy".into(),
+                profile: "qemu-kvm-0.12".into(),
+            },
+            "kvmlab::migrate::unsupported",
+            "post-copy is not available in qemu-kvm-0.12",
+        ),
+        (
+            Error::MigrateAbortInPostcopy,
+            "kvmlab::migrate::abort_in_postcopy",
+            "cannot abort a migration in post-copy mode",
+        ),
+        (
+            Error::MigrateNotActive,
+            "kvmlab::migrate::not_active",
+            "no migration is in progress",
+        ),
+        (
+            Error::MigrateNoConvergence {
+                seconds: 3600.0,
+                remaining: 4096,
+            },
+            "kvmlab::migrate::no_convergence",
+            "the migration did not converge in 3600 s (4096 bytes still dirty)",
+        ),
+    ];
+    for (error, code, message) in cases {
+        assert_eq!(error.code_str(), code);
+        assert_eq!(error.to_string(), message);
+        assert!(error.help_str().is_some(), "{code} has no help");
+    }
+}
