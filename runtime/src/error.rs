@@ -208,6 +208,60 @@ pub enum Error {
         help: String,
     },
 
+    // ── migrate: live migration (the engine's own rules; host and storage checks live elsewhere) ──
+    #[error("migration parameter `{parameter}` = {value}: {reason}")]
+    #[diagnostic(
+        code(kvmlab::migrate::bad_parameter),
+        help("e.g. bandwidth \"64M/s\" (or unlimited), downtime limit 300 ms, timeout 60 s; rates and times are positive numbers")
+    )]
+    MigrateBadParameter {
+        parameter: String,
+        value: String,
+        reason: String,
+    },
+
+    #[error("guest memory does not add up: size {size} B, used {used} B, working set {wss} B")]
+    #[diagnostic(
+        code(kvmlab::migrate::bad_memory),
+        help("the working set is part of the used memory, which is part of the guest's RAM: size > 0 and size >= used >= wss")
+    )]
+    MigrateBadMemory { size: u64, used: u64, wss: u64 },
+
+    #[error("post-copy needs a live migration")]
+    #[diagnostic(
+        code(kvmlab::migrate::postcopy_needs_live),
+        help("add `--live` (live: true), or drop the post-copy request; a paused guest has nothing to gain from post-copy")
+    )]
+    MigratePostcopyNeedsLive,
+
+    #[error("{feature} is not available in {profile}")]
+    #[diagnostic(
+        code(kvmlab::migrate::unsupported),
+        help("post-copy arrived in QEMU 2.5 and auto-converge in QEMU 1.6; use the modern profile to try them")
+    )]
+    MigrateUnsupported { feature: String, profile: String },
+
+    #[error("cannot abort a migration in post-copy mode")]
+    #[diagnostic(
+        code(kvmlab::migrate::abort_in_postcopy),
+        help("after the switch the guest runs on the destination and its memory is split between the hosts: let the migration finish")
+    )]
+    MigrateAbortInPostcopy,
+
+    #[error("no migration is in progress")]
+    #[diagnostic(
+        code(kvmlab::migrate::not_active),
+        help("the migration has already finished; check its outcome instead")
+    )]
+    MigrateNotActive,
+
+    #[error("the migration did not converge in {seconds} s ({remaining} bytes still dirty)")]
+    #[diagnostic(
+        code(kvmlab::migrate::no_convergence),
+        help("the guest dirties memory as fast as it is sent: raise the bandwidth or the downtime limit, enable auto-converge, or set a timeout with --timeout-suspend / --timeout-postcopy")
+    )]
+    MigrateNoConvergence { seconds: f64, remaining: u64 },
+
     // ── units: sizes and rates ─────────────────────────────────────────────────────────────
     #[error("`{text}` is not a size")]
     #[diagnostic(

@@ -6,6 +6,7 @@
 pub mod clock;
 pub mod content;
 pub mod fairshare;
+pub mod migration;
 
 use crate::backend::Backend;
 use crate::error::{Error, Result};
