@@ -208,6 +208,14 @@ pub enum Error {
         help: String,
     },
 
+    // ── guest: guests, their files and the clients that use them ───────────────────────
+    #[error("{host} has no card under `{interface}` to carry the guest's traffic")]
+    #[diagnostic(
+        code(kvmlab::guest::no_uplink),
+        help("cable the bridge's port to a switch and restart the network, e.g. `h.nic(\"eth0\").connect(net1)`")
+    )]
+    NoUplink { host: String, interface: String },
+
     // ── migrate: live migration (the engine's own rules; host and storage checks live elsewhere) ──
     #[error("migration parameter `{parameter}` = {value}: {reason}")]
     #[diagnostic(

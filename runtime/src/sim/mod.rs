@@ -7,6 +7,7 @@ pub mod clock;
 pub mod content;
 pub mod fairshare;
 pub mod migration;
+pub mod traffic;
 
 use crate::backend::Backend;
 use crate::error::{Error, Result};

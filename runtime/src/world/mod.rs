@@ -7,6 +7,7 @@
 //! checks and reachability ([`reach`]) work on nodes.
 
 pub mod domain_xml;
+pub mod guest;
 pub mod host;
 pub mod net;
 pub mod node;
@@ -64,6 +65,10 @@ pub struct World {
     hosts: Vec<Host>,
     switches: Vec<Switch>,
     routers: Vec<Router>,
+    guests: Vec<guest::Guest>,
+    clients: Vec<guest::Client>,
+    #[serde(skip)]
+    blobs: std::collections::BTreeMap<(HostId, String), crate::sim::content::Contents>,
 }
 
 impl World {

@@ -1,0 +1,314 @@
+//! Background traffic on simulated time: downloads from guests to clients and live
+//! migrations between hosts, sharing the cards they cross with max-min fairness.
+//!
+//! Each flow crosses directed links: a card's sending or receiving side (the slower of the
+//! card and its switch port, at TCP's payload rate) and, for a guest, its virtual card. A
+//! migration advances in QEMU's 100 ms windows with the share it wins; the other flows move
+//! by their shares over the same window. While a qemu-kvm 0.12 migration runs, the guest's
+//! device emulation is starved (its virtual card gets [`STARVED_IO_SHARE`] of its uplink),
+//! and while the guest is paused it sends nothing. A guest serving a file larger than its
+//! page cache rewrites the cache as fast as it serves, which adds to its dirty rate.
+
+use super::clock::SimTime;
+use super::content::Contents;
+use super::fairshare::{max_min_shares, FlowDemand};
+use super::migration::{Migration, MigrationOutcome};
+use crate::error::{Error, Result};
+use crate::world::guest::{ClientId, GuestId};
+use crate::world::{HostId, World};
+
+/// TCP payload per Ethernet frame on the wire: 1448 of 1538 bytes (1500 MTU, timestamps).
+pub const TCP_GOODPUT: f64 = 1448.0 / 1538.0;
+
+/// The share of its uplink a guest's I/O keeps while qemu-kvm 0.12 migrates it. The report
+/// saw the FTP rate fall "to a few percent"; the main loop ran the migration under the global
+/// lock and serviced device emulation only between its iterations.
+pub const STARVED_IO_SHARE: f64 = 0.03;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct TransferId(pub usize);
+
+/// A download from a guest's file to a client.
+#[derive(Debug, Clone)]
+pub struct Transfer {
+    pub client: ClientId,
+    pub guest: GuestId,
+    pub path: String,
+    pub size: u64,
+    source: Contents,
+    pub received: Contents,
+    done: f64,
+    pub started: SimTime,
+    pub finished: Option<SimTime>,
+    /// (seconds since the lab began, bytes/s) whenever the rate changes.
+    pub timeline: Vec<(f64, f64)>,
+}
+
+impl Transfer {
+    pub fn bytes(&self) -> u64 {
+        self.received.len()
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.finished.is_some()
+    }
+
+    /// Mean rate over `[from, to)` seconds, from the timeline.
+    pub fn mean_rate(&self, from: f64, to: f64) -> f64 {
+        if to <= from {
+            return 0.0;
+        }
+        let end = self.finished.map_or(f64::INFINITY, SimTime::as_secs_f64);
+        let mut bytes = 0.0;
+        for (i, &(t, rate)) in self.timeline.iter().enumerate() {
+            let next = self.timeline.get(i + 1).map_or(end, |p| p.0);
+            let (a, b) = (t.max(from), next.min(to));
+            if b > a {
+                bytes += rate * (b - a);
+            }
+        }
+        bytes / (to - from)
+    }
+}
+
+/// A migration on the wire.
+pub struct ActiveMigration {
+    pub guest: GuestId,
+    pub from: HostId,
+    pub to: HostId,
+    /// The source card and the destination card it crosses.
+    pub from_nic: String,
+    pub to_nic: String,
+    pub engine: Migration,
+    /// The guest's own dirty rate, before page-cache churn from serving files.
+    pub base_dirty_rate: f64,
+    pub started: SimTime,
+}
+
+#[derive(Default)]
+pub struct Traffic {
+    pub transfers: Vec<Transfer>,
+    pub migration: Option<ActiveMigration>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Link {
+    /// A card's sending side.
+    Out(HostId, String),
+    /// A card's receiving side.
+    In(HostId, String),
+    ClientIn(ClientId),
+    GuestCard(GuestId),
+}
+
+impl Traffic {
+    pub fn start_transfer(
+        &mut self,
+        client: ClientId,
+        guest: GuestId,
+        path: &str,
+        source: Contents,
+        now: SimTime,
+    ) -> TransferId {
+        self.transfers.push(Transfer {
+            client,
+            guest,
+            path: path.to_string(),
+            size: source.len(),
+            source,
+            received: Contents::default(),
+            done: 0.0,
+            started: now,
+            finished: None,
+            timeline: Vec::new(),
+        });
+        TransferId(self.transfers.len() - 1)
+    }
+
+    pub fn is_idle(&self) -> bool {
+        self.migration.is_none() && self.transfers.iter().all(Transfer::is_done)
+    }
+
+    /// Moves every flow forward from `now` by one step that ends no later than `limit`;
+    /// returns the new time and, when the migration ended in this step, its outcome.
+    pub fn step(
+        &mut self,
+        world: &World,
+        now: SimTime,
+        limit: SimTime,
+    ) -> Result<(SimTime, Option<(ActiveMigration, MigrationOutcome)>)> {
+        let active: Vec<usize> = (0..self.transfers.len())
+            .filter(|&i| !self.transfers[i].is_done())
+            .collect();
+        let mut links: Vec<Link> = Vec::new();
+        let mut index = |link: Link| -> usize {
+            match links.iter().position(|l| *l == link) {
+                Some(i) => i,
+                None => {
+                    links.push(link);
+                    links.len() - 1
+                }
+            }
+        };
+        let mut demands = Vec::new();
+        for &i in &active {
+            let t = &self.transfers[i];
+            let guest = world.guest(t.guest);
+            let uplink = uplink_card(world, guest.host, &guest.spec.bridge)?;
+            demands.push(FlowDemand {
+                path: vec![
+                    index(Link::GuestCard(t.guest)),
+                    index(Link::Out(guest.host, uplink)),
+                    index(Link::ClientIn(t.client)),
+                ],
+                cap: f64::INFINITY,
+            });
+        }
+        if let Some(m) = &self.migration {
+            demands.push(FlowDemand {
+                path: vec![
+                    index(Link::Out(m.from, m.from_nic.clone())),
+                    index(Link::In(m.to, m.to_nic.clone())),
+                ],
+                cap: m.engine.demand(),
+            });
+        }
+        let capacities: Vec<f64> = links.iter().map(|l| self.capacity(world, l)).collect();
+        let shares = max_min_shares(&capacities, &demands);
+
+        // The migration sets the pace; otherwise the next completion or the limit does.
+        let mut ended = None;
+        let duration_ns = if let Some(m) = self.migration.as_mut() {
+            let share = *shares.last().expect("the migration has a share");
+            let serving: f64 = active
+                .iter()
+                .zip(&shares)
+                .filter(|(&i, _)| self.transfers[i].guest == m.guest)
+                .map(|(_, rate)| rate)
+                .sum();
+            m.engine.set_dirty_rate(m.base_dirty_rate + serving)?;
+            let window = m.engine.advance(share);
+            if window.finished {
+                let m = self.migration.take().expect("checked above");
+                let outcome = m.engine.outcome().cloned().ok_or_else(|| Error::Runtime {
+                    message: "internal error: a finished migration has no outcome".into(),
+                    help: "this is a bug in kvmlab; please report it".into(),
+                })?;
+                ended = Some((m, outcome));
+            }
+            window.duration_ns.max(1)
+        } else {
+            let to_limit = limit.0.saturating_sub(now.0);
+            active
+                .iter()
+                .zip(&shares)
+                .filter(|(_, rate)| **rate > 0.0)
+                .map(|(&i, rate)| {
+                    let t = &self.transfers[i];
+                    ((t.size as f64 - t.done) / rate * 1e9).ceil() as u64
+                })
+                .chain([to_limit])
+                .min()
+                .unwrap_or(to_limit)
+                .max(1)
+        };
+        let seconds = duration_ns as f64 / 1e9;
+        for (&i, &rate) in active.iter().zip(&shares) {
+            let t = &mut self.transfers[i];
+            let at = now.as_secs_f64();
+            if t.timeline
+                .last()
+                .is_none_or(|&(_, last)| (last - rate).abs() > 1e-6 * last.max(1.0))
+            {
+                t.timeline.push((at, rate));
+            }
+            let before = t.done as u64;
+            t.done = (t.done + rate * seconds).min(t.size as f64);
+            let after = t.done as u64;
+            for extent in t.source.slice(before, after - before) {
+                t.received.append(extent);
+            }
+            if after >= t.size {
+                let took = ((t.size - before) as f64 / rate.max(1e-9) * 1e9).ceil() as u64;
+                t.finished = Some(now.saturating_add(took.min(duration_ns)));
+            }
+        }
+        Ok((now.saturating_add(duration_ns), ended))
+    }
+
+    fn capacity(&self, world: &World, link: &Link) -> f64 {
+        match link {
+            Link::Out(host, card) | Link::In(host, card) => card_rate(world, *host, card),
+            Link::ClientIn(client) => {
+                let c = world.client(*client);
+                c.nic_speed.min(world.switch(c.switch).speed) * TCP_GOODPUT
+            }
+            Link::GuestCard(guest) => match &self.migration {
+                Some(m) if m.guest == *guest && m.engine.guest_paused() => 0.0,
+                Some(m) if m.guest == *guest && m.engine.starves_guest_io() => {
+                    let g = world.guest(*guest);
+                    uplink_card(world, g.host, &g.spec.bridge)
+                        .map(|card| card_rate(world, g.host, &card) * STARVED_IO_SHARE)
+                        .unwrap_or(0.0)
+                }
+                _ => f64::INFINITY,
+            },
+        }
+    }
+}
+
+/// A cabled card's TCP payload rate: the slower of card and switch port, less framing.
+pub fn card_rate(world: &World, host: HostId, card: &str) -> f64 {
+    world
+        .host(host)
+        .net()
+        .nic(card)
+        .and_then(|n| n.link.as_ref())
+        .map_or(0.0, |link| link.rate * TCP_GOODPUT)
+}
+
+/// The physical card under a host interface (a bridge's cabled port, or the card itself).
+pub fn uplink_card(world: &World, host: HostId, interface: &str) -> Result<String> {
+    let net = world.host(host).net();
+    net.interface(interface)
+        .and_then(|iface| net.attachments(iface).first().map(|nic| nic.name.clone()))
+        .ok_or_else(|| Error::NoUplink {
+            host: world.host(host).name().to_string(),
+            interface: interface.to_string(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_ethernet_carries_11_77_mb_of_payload_a_second() {
+        let rate = 12_500_000.0 * TCP_GOODPUT;
+        assert!((rate - 11.768e6).abs() < 1e3, "{rate}");
+        // The report's 4 GB ISO (4 GiB) at that rate: about 6 minutes.
+        let seconds = 4294967296.0 / rate;
+        assert!((seconds / 60.0 - 6.08).abs() < 0.01, "{seconds}");
+    }
+
+    #[test]
+    fn mean_rate_integrates_the_timeline() {
+        let mut t = Transfer {
+            client: ClientId(0),
+            guest: GuestId(0),
+            path: "/x".into(),
+            size: 300,
+            source: Contents::default(),
+            received: Contents::default(),
+            done: 0.0,
+            started: SimTime::ZERO,
+            finished: Some(SimTime::from_secs_f64(30.0)),
+            timeline: vec![(0.0, 10.0), (10.0, 1.0), (20.0, 10.0)],
+        };
+        assert_eq!(t.mean_rate(0.0, 10.0), 10.0);
+        assert_eq!(t.mean_rate(10.0, 20.0), 1.0);
+        assert_eq!(t.mean_rate(5.0, 15.0), 5.5);
+        t.finished = Some(SimTime::from_secs_f64(25.0));
+        assert_eq!(t.mean_rate(20.0, 30.0), 5.0);
+    }
+}

@@ -1,0 +1,215 @@
+//! Guests, their workloads and files, and the client PCs that use them (report §2.5, §3).
+//!
+//! A guest is defined on a host with its disk on a storage volume and its card on a host
+//! bridge; it runs on exactly one host at a time (live migration moves it). What it holds
+//! in memory is its [`Workload`]; files it serves have content by identity
+//! ([`crate::sim::content`]), so a 4 GB ISO costs nothing to hold or to check.
+
+use super::net::ip::Ipv4Cidr;
+use super::{HostId, SwitchId, World};
+use crate::error::{Error, Result};
+use crate::sim::content::{ContentId, Contents};
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct GuestId(pub(crate) usize);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct ClientId(pub(crate) usize);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GuestState {
+    /// Defined, never installed: its disk is empty.
+    Defined,
+    Running,
+    Paused,
+    #[serde(rename = "shut off")]
+    ShutOff,
+}
+
+impl GuestState {
+    pub fn name(self) -> &'static str {
+        match self {
+            GuestState::Defined => "defined",
+            GuestState::Running => "running",
+            GuestState::Paused => "paused",
+            GuestState::ShutOff => "shut off",
+        }
+    }
+}
+
+/// Where the guest's disk is: a file on a host path (a volume of a storage pool).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct GuestDisk {
+    /// The volume's path as the defining host sees it, e.g. /iscsi1/centos-nz2.img.
+    pub path: String,
+    /// raw or qcow2.
+    pub format: String,
+    pub capacity: u64,
+    /// Bytes the volume takes on its storage (sparse volumes grow as the guest writes).
+    pub allocation: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct GuestSpec {
+    pub name: String,
+    pub memory: u64,
+    pub vcpus: u32,
+    pub os_variant: String,
+    /// i686 or x86_64.
+    pub arch: String,
+    /// kvm or qemu.
+    pub virt_type: String,
+    pub iso: Option<String>,
+    pub disk: GuestDisk,
+    pub bridge: String,
+    /// The guest's address on the bridge's network (its own ifcfg-eth0), if configured.
+    pub address: Option<Ipv4Cidr>,
+    /// none, directsync, writethrough, writeback, unsafe or default.
+    pub cache: String,
+}
+
+/// What the guest keeps in memory and how fast it rewrites it.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Workload {
+    /// Bytes holding data (not zero pages).
+    pub used: u64,
+    /// The working set the guest keeps writing.
+    pub wss: u64,
+    /// Unique pages dirtied per second, as bytes per second.
+    pub dirty_rate: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Guest {
+    pub spec: GuestSpec,
+    pub host: HostId,
+    pub state: GuestState,
+    pub mac: String,
+    pub uuid: String,
+    pub workload: Workload,
+    #[serde(skip)]
+    pub files: BTreeMap<String, Contents>,
+}
+
+impl Guest {
+    pub fn name(&self) -> &str {
+        &self.spec.name
+    }
+}
+
+/// A PC on a switch, such as the report's Windows FTP client.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Client {
+    pub name: String,
+    pub switch: SwitchId,
+    pub address: Ipv4Cidr,
+    /// The card's speed in bytes/s.
+    pub nic_speed: f64,
+}
+
+/// Memory a freshly booted CentOS 5 guest holds: kernel, daemons, a little page cache.
+const BOOTED_GUEST_USED: u64 = 96 << 20;
+
+impl World {
+    pub fn add_guest(&mut self, host: HostId, spec: GuestSpec, seed: u64) -> Result<GuestId> {
+        self.check_guest_name(&spec.name)?;
+        let (mac, uuid) = super::domain_xml::identity(seed, &spec.name);
+        let workload = Workload {
+            used: BOOTED_GUEST_USED.min(spec.memory),
+            wss: 0,
+            dirty_rate: 0.0,
+        };
+        self.guests.push(Guest {
+            spec,
+            host,
+            state: GuestState::Defined,
+            mac,
+            uuid,
+            workload,
+            files: BTreeMap::new(),
+        });
+        Ok(GuestId(self.guests.len() - 1))
+    }
+
+    fn check_guest_name(&self, name: &str) -> Result<()> {
+        if self.guests.iter().any(|g| g.name() == name) {
+            return Err(Error::DuplicateName {
+                kind: "guest".into(),
+                name: name.into(),
+            });
+        }
+        Ok(())
+    }
+
+    pub fn guest(&self, id: GuestId) -> &Guest {
+        &self.guests[id.0]
+    }
+
+    pub fn guest_mut(&mut self, id: GuestId) -> &mut Guest {
+        &mut self.guests[id.0]
+    }
+
+    pub fn guests(&self) -> impl Iterator<Item = (GuestId, &Guest)> {
+        self.guests.iter().enumerate().map(|(i, g)| (GuestId(i), g))
+    }
+
+    /// Memory taken by the running or paused guests of a host.
+    pub fn guest_memory_on(&self, host: HostId) -> u64 {
+        self.guests
+            .iter()
+            .filter(|g| {
+                g.host == host && matches!(g.state, GuestState::Running | GuestState::Paused)
+            })
+            .map(|g| g.spec.memory)
+            .sum()
+    }
+
+    pub fn add_client(&mut self, client: Client) -> Result<ClientId> {
+        if self.clients.iter().any(|c| c.name == client.name) {
+            return Err(Error::DuplicateName {
+                kind: "client".into(),
+                name: client.name,
+            });
+        }
+        self.clients.push(client);
+        Ok(ClientId(self.clients.len() - 1))
+    }
+
+    pub fn client(&self, id: ClientId) -> &Client {
+        &self.clients[id.0]
+    }
+
+    /// A file of `size` bytes of fresh content on a host, e.g. an ISO image.
+    pub fn put_host_blob(&mut self, host: HostId, path: &str, size: u64) -> Contents {
+        let id = ContentId(self.blobs.len() as u64 + 1 + ((host.0 as u64) << 32));
+        let contents = Contents::original(id, size);
+        self.blobs
+            .insert((host, path.to_string()), contents.clone());
+        contents
+    }
+
+    pub fn host_blob(&self, host: HostId, path: &str) -> Option<&Contents> {
+        self.blobs.get(&(host, path.to_string()))
+    }
+
+    /// Puts a file of fresh content on a guest; returns its digest.
+    pub fn put_guest_file(&mut self, guest: GuestId, path: &str, size: u64) -> String {
+        let id = ContentId(
+            (1 << 48) + (guest.0 as u64) * 4096 + self.guests[guest.0].files.len() as u64,
+        );
+        let contents = Contents::original(id, size);
+        let digest = contents.sha256();
+        self.guests[guest.0]
+            .files
+            .insert(path.to_string(), contents);
+        digest
+    }
+
+    /// The guest's address on its bridge's network.
+    pub fn guest_address(&self, guest: GuestId) -> Option<Ipv4Addr> {
+        self.guests[guest.0].spec.address.map(|c| c.addr())
+    }
+}
