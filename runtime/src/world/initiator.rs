@@ -40,8 +40,8 @@ pub(crate) struct Refusal {
 }
 
 impl World {
-    /// Opens a TCP connection from `host` to `address`: the NAS that accepts it, or why
-    /// none does. `port` must be one the NAS serves (`serves_port`).
+    /// Opens a TCP connection from `host` to `address:port`: the NAS that accepts it, or
+    /// why none does (the NAS listens on `served_ports`).
     pub(crate) fn tcp_connect(
         &self,
         host: HostId,

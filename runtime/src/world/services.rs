@@ -14,6 +14,10 @@
 //! yet when rc.sysinit mounts, the mount fails and nothing retries it: the `netdev_missing`
 //! finding explains why. The log holds the console lines, as `/etc/init.d/functions`
 //! prints them.
+//!
+//! Simplified: iscsid starts at boot whenever it is chkconfig'd on (RHEL 6's script skips
+//! it while no node record is automatic; iscsiadm starts it on demand anyway), and every
+//! start succeeds but for the network, the logins and the mounts.
 
 use sha2::{Digest, Sha256};
 

@@ -438,6 +438,14 @@ fn a_host_without_the_initiator_installs_it() {
         .help_str()
         .unwrap()
         .starts_with("did you mean `iscsi-initiator-utils`?"));
+    let e = world
+        .mount(id, "10.10.1.10:/raid0/data/vm", "/mnt", "nfs")
+        .unwrap_err();
+    assert_eq!(e.code_str(), "kvmlab::storage::wrong_fs_type");
+    assert_eq!(
+        e.help_str().unwrap(),
+        "NFS mounts need nfs-utils: `yum install nfs-utils`"
+    );
     let yum = world
         .host_mut(id)
         .yum_install("iscsi-initiator-utils")
@@ -1058,4 +1066,60 @@ fn pools_of_every_kind_and_their_errors() {
     assert_eq!(code(world.pool(sv1, dir)), "kvmlab::storage::unknown_pool");
     assert_eq!(world.iscsi_sessions(sv1).unwrap(), Vec::<String>::new());
     assert_eq!(world.disks(sv1).unwrap().len(), 1);
+}
+
+#[test]
+fn stopping_services_undoes_what_they_started() {
+    let mut s = sv1_with_iscsi1();
+    let sv1 = s.lab.sv1;
+    let world = &mut s.lab.world;
+    assert_eq!(
+        code(world.service(sv1, "iscsi", ServiceAction::Stop)),
+        "kvmlab::storage::session_in_use"
+    );
+    let netfs = world.service(sv1, "netfs", ServiceAction::Stop).unwrap();
+    assert_eq!(
+        netfs.lines,
+        ["Unmounting network block filesystems:                      [  OK  ]"]
+    );
+    assert_eq!(
+        world.df(sv1, "/iscsi1").unwrap().row.filesystem,
+        "/dev/sda1"
+    );
+    let iscsi = world.service(sv1, "iscsi", ServiceAction::Stop).unwrap();
+    assert_eq!(iscsi.lines.len(), 3);
+    assert!(iscsi.lines[1].starts_with("Logout of [sid: 1"));
+    assert_eq!(world.disks(sv1).unwrap().len(), 1);
+    let restarted = world.service(sv1, "iscsi", ServiceAction::Restart).unwrap();
+    assert_eq!(
+        restarted.lines.last().unwrap(),
+        "Starting iscsi:                                            [  OK  ]"
+    );
+    assert_eq!(world.disks(sv1).unwrap().len(), 2);
+    world.service(sv1, "netfs", ServiceAction::Start).unwrap();
+    assert_eq!(
+        world.df(sv1, "/iscsi1").unwrap().row.filesystem,
+        "/dev/sdb1"
+    );
+    let network = world.service(sv1, "network", ServiceAction::Stop).unwrap();
+    assert_eq!(
+        network.lines.last().unwrap(),
+        "Shutting down loopback interface:                          [  OK  ]"
+    );
+    assert!(!world.ping(sv1, "10.10.1.10").reachable);
+    let up = world.service(sv1, "network", ServiceAction::Start).unwrap();
+    assert_eq!(codes(&up.findings), ["kvmlab::net::gateway_off_link"]);
+    assert!(world.ping(sv1, "10.10.1.10").reachable);
+    let sshd = world.service(sv1, "sshd", ServiceAction::Restart).unwrap();
+    assert_eq!(
+        sshd.lines,
+        [
+            "Stopping sshd:                                             [  OK  ]",
+            "Starting sshd:                                             [  OK  ]"
+        ]
+    );
+    assert_eq!(
+        world.host(sv1).chkconfig_list()[..3],
+        [("iscsid", true), ("network", true), ("iscsi", true)]
+    );
 }

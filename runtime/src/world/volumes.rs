@@ -770,9 +770,7 @@ impl World {
             }
             self.locate(host, path)
                 .map(|(m, _)| m)
-                .ok_or_else(|| Error::NoOs {
-                    host: h.name().into(),
-                })?
+                .expect("the root file system holds every path")
         };
         let statfs = self
             .fs_at(host, &mount.location)

@@ -417,13 +417,7 @@ fn lint(path: &str, text: &str) -> Vec<Finding> {
         let errors = Fstab::parse(text).errors;
         return errors
             .into_iter()
-            .map(|e| {
-                let line = match &e {
-                    Error::FstabSyntax { line, .. } => Some(*line),
-                    _ => None,
-                };
-                Finding::error(FSTAB_PATH, line, e)
-            })
+            .map(|e| super::volumes::fstab_finding(e, None))
             .collect();
     }
     match ConfigKind::of_path(path) {
