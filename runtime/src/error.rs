@@ -574,6 +574,222 @@ pub enum Error {
         hosts: String,
     },
 
+    #[error("the NAS {nas} has no iSCSI target `{iqn}`")]
+    #[diagnostic(code(kvmlab::storage::unknown_target), help("{help}"))]
+    UnknownTarget {
+        nas: String,
+        iqn: String,
+        help: String,
+    },
+
+    #[error("{host}: iscsiadm: cannot make connection to {address}: {errno} ({operation} failed)")]
+    #[diagnostic(code(kvmlab::storage::portal_unreachable), help("{help}"))]
+    PortalUnreachable {
+        host: String,
+        address: String,
+        /// The socket error as iscsiadm prints it, e.g. `No route to host`.
+        errno: String,
+        /// `SendTargets discovery` or `login to IQN`.
+        operation: String,
+        help: String,
+    },
+
+    #[error("{host}: Error: Could not stat device {device} - No such file or directory.")]
+    #[diagnostic(code(kvmlab::storage::no_such_block_device), help("{help}"))]
+    NoSuchBlockDevice {
+        host: String,
+        device: String,
+        help: String,
+    },
+
+    #[error("{host}: mount: special device {device} does not exist")]
+    #[diagnostic(code(kvmlab::storage::special_device_missing), help("{help}"))]
+    SpecialDeviceMissing {
+        host: String,
+        device: String,
+        help: String,
+    },
+
+    #[error("{host}: mount: mount point {dir} does not exist")]
+    #[diagnostic(
+        code(kvmlab::storage::mount_point_missing),
+        help("create the directory first: `mkdir {dir}`")
+    )]
+    MountPointMissing { host: String, dir: String },
+
+    #[error("{host}: mount: wrong fs type, bad option, bad superblock on {device}, missing codepage or helper program, or other error ({reason})")]
+    #[diagnostic(code(kvmlab::storage::wrong_fs_type), help("{help}"))]
+    WrongFsType {
+        host: String,
+        device: String,
+        reason: String,
+        help: String,
+    },
+
+    #[error("{host}: mount: {device} already mounted or {dir} busy")]
+    #[diagnostic(
+        code(kvmlab::storage::already_mounted),
+        help("{device} is already mounted on {dir}: `df {dir}` shows it; unmount it first to mount it again")
+    )]
+    AlreadyMounted {
+        host: String,
+        device: String,
+        dir: String,
+    },
+
+    #[error("{host}: {path}: not mounted")]
+    #[diagnostic(
+        code(kvmlab::storage::not_mounted),
+        help("`mounts()` lists what is mounted where; give the mount point or the device of one of them")
+    )]
+    NotMounted { host: String, path: String },
+
+    #[error("{host}: umount: {dir}: device is busy.")]
+    #[diagnostic(
+        code(kvmlab::storage::target_busy),
+        help("{inner} is mounted inside {dir}: unmount it first")
+    )]
+    TargetBusy {
+        host: String,
+        dir: String,
+        inner: String,
+    },
+
+    #[error("mke2fs: {device} is entire device, not just one partition!")]
+    #[diagnostic(
+        code(kvmlab::storage::entire_device),
+        help("{device} has a {label} partition table, which a file system on the whole disk would overwrite (mke2fs asks before it does): make the file system on a partition instead, e.g. `mkfs.ext3 {first}`")
+    )]
+    EntireDevice {
+        device: String,
+        label: String,
+        first: String,
+    },
+
+    #[error("{host}: {device} is mounted; will not make a filesystem here!")]
+    #[diagnostic(
+        code(kvmlab::storage::device_mounted),
+        help("mkfs would destroy the mounted file system on {dir}: unmount it first (`umount {dir}`), and make sure no other host has it mounted either")
+    )]
+    DeviceMounted {
+        host: String,
+        device: String,
+        dir: String,
+    },
+
+    #[error("{host}: Error: Partition(s) on {device} are being used ({mounted}).")]
+    #[diagnostic(
+        code(kvmlab::storage::partitions_in_use),
+        help("changing the partition table under a mounted file system destroys it: unmount {mounted} first")
+    )]
+    PartitionsInUse {
+        host: String,
+        device: String,
+        mounted: String,
+    },
+
+    #[error("{host}: logging out of `{target}` would remove {device}, which is mounted on {dir}")]
+    #[diagnostic(
+        code(kvmlab::storage::session_in_use),
+        help("the kernel would drop the disk from under the file system and every write to {dir} would fail: `umount {dir}` first, then log out")
+    )]
+    SessionInUse {
+        host: String,
+        target: String,
+        device: String,
+        dir: String,
+    },
+
+    #[error("{host}: mount.nfs: {reason} while mounting {source_spec}")]
+    #[diagnostic(code(kvmlab::storage::nfs_mount_failed), help("{help}"))]
+    NfsMountFailed {
+        host: String,
+        source_spec: String,
+        reason: String,
+        help: String,
+    },
+
+    #[error("the NAS {nas} already has a share named `{name}`")]
+    #[diagnostic(
+        code(kvmlab::storage::duplicate_share),
+        help("share names are unique on a NAS: use the existing share or pick another name")
+    )]
+    DuplicateShare { nas: String, name: String },
+
+    #[error("the NAS {nas} keeps no data space for file shares (data percentage {percent} %)")]
+    #[diagnostic(
+        code(kvmlab::storage::no_data_space),
+        help("NFS shares live in the RAID's data space: create the NAS with a data percentage above 0 (the report used 50)")
+    )]
+    NoDataSpace { nas: String, percent: u8 },
+
+    #[error("{host}: operation failed: pool '{name}' already exists")]
+    #[diagnostic(
+        code(kvmlab::storage::duplicate_pool),
+        help("pool names are unique on a host: use the existing pool, or give the new one another name")
+    )]
+    DuplicatePool { host: String, name: String },
+
+    #[error("{host}: Storage pool not found: no pool with matching name '{name}'")]
+    #[diagnostic(code(kvmlab::storage::unknown_pool), help("{help}"))]
+    UnknownPool {
+        host: String,
+        name: String,
+        help: String,
+    },
+
+    #[error("{host}: cannot open path '{path}' for pool '{name}': No such file or directory")]
+    #[diagnostic(
+        code(kvmlab::storage::pool_target_missing),
+        help("a directory pool uses an existing directory: create it first (`mkdir {path}`), and mount the file system on it before defining the pool")
+    )]
+    PoolTargetMissing {
+        host: String,
+        name: String,
+        path: String,
+    },
+
+    #[error("{host}: storage pool '{name}' is not active")]
+    #[diagnostic(
+        code(kvmlab::storage::pool_inactive),
+        help("start the pool first; after a reboot pools start with libvirtd only when they are marked autostart and libvirtd is chkconfig'd on")
+    )]
+    PoolInactive { host: String, name: String },
+
+    #[error("storage volume '{name}' already exists in pool '{pool}'")]
+    #[diagnostic(
+        code(kvmlab::storage::duplicate_volume),
+        help(
+            "`volumes()` lists the pool's volumes: pick another name, or use the existing volume"
+        )
+    )]
+    DuplicateVolume { pool: String, name: String },
+
+    #[error("cannot fill file '{path}': No space left on device (needs {needed}, {available} available)")]
+    #[diagnostic(
+        code(kvmlab::storage::no_space),
+        help("allocate less (allocation 0 makes a sparse image that grows as the guest writes), or free space in the pool")
+    )]
+    NoSpace {
+        path: String,
+        needed: String,
+        available: String,
+    },
+
+    #[error("storage pool '{pool}' ({kind}) does not support volume creation")]
+    #[diagnostic(
+        code(kvmlab::storage::pool_cannot_create_volumes),
+        help("an iSCSI pool's volumes are the target's LUNs: create a LUN on the NAS instead (one LUN per guest is the safe way to share storage between hosts)")
+    )]
+    PoolCannotCreateVolumes { pool: String, kind: String },
+
+    #[error("`{format}` is not a volume format kvmlab models")]
+    #[diagnostic(
+        code(kvmlab::storage::volume_format),
+        help("use \"raw\" (the report's choice, fastest, sparse when allocation is 0) or \"qcow2\" (grows on demand, snapshots)")
+    )]
+    VolumeFormat { format: String },
+
     // ── net: addresses, network config files, name resolution and reachability ─────────────
     #[error("`{text}` is not an IPv4 address")]
     #[diagnostic(
@@ -996,11 +1212,32 @@ pub enum Error {
     )]
     FileExists { host: String, path: String },
 
-    #[error("{host} has no service `{service}`")]
+    #[error("No package {package} available.")]
+    #[diagnostic(code(kvmlab::host::unknown_package), help("{help}"))]
+    UnknownPackage { package: String, help: String },
+
+    #[error("{host}: bash: {command}: command not found")]
+    #[diagnostic(code(kvmlab::host::command_not_found), help("{help}"))]
+    CommandNotFound {
+        host: String,
+        command: String,
+        help: String,
+    },
+
+    #[error("{host}: {service}: unrecognized service")]
     #[diagnostic(code(kvmlab::host::unknown_service), help("{help}"))]
     UnknownService {
         host: String,
         service: String,
+        help: String,
+    },
+
+    #[error("{host}: {what}: the {service} service is not running")]
+    #[diagnostic(code(kvmlab::host::service_not_running), help("{help}"))]
+    ServiceNotRunning {
+        host: String,
+        service: String,
+        what: String,
         help: String,
     },
 

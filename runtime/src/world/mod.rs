@@ -5,22 +5,32 @@
 //! [`RouterId`]) in creation order, so iteration and reports are deterministic. Anything with
 //! network cards is a node ([`NodeId`]) carrying a [`node::NetStack`]; cabling, address
 //! checks and reachability ([`reach`]) work on nodes.
+//!
+//! Storage: the NAS ([`nas`]) serves iSCSI targets whose LUN contents it keeps; hosts log in
+//! ([`initiator`]), partition, format and mount what they see ([`volumes`]), run services
+//! and reboot ([`services`]), and give libvirt storage pools ([`pool`]).
 
 pub mod domain_xml;
 pub mod guest;
 pub mod host;
+pub mod initiator;
+pub mod nas;
 pub mod net;
 pub mod node;
+pub mod pool;
 pub mod reach;
+pub mod services;
 pub mod storage;
 pub mod suggest;
 pub mod switch;
+pub mod volumes;
 
 use std::net::Ipv4Addr;
 
 use self::host::hardware::HostSpec;
 use self::host::network::SegmentView;
 use self::host::{Host, Resolution};
+use self::nas::{Nas, NasId};
 use self::net::Finding;
 use self::node::NetStack;
 use self::reach::PingReport;
@@ -44,6 +54,7 @@ pub struct RouterId(usize);
 pub enum NodeId {
     Host(HostId),
     Router(RouterId),
+    Nas(NasId),
 }
 
 impl From<HostId> for NodeId {
@@ -65,6 +76,7 @@ pub struct World {
     hosts: Vec<Host>,
     switches: Vec<Switch>,
     routers: Vec<Router>,
+    nases: Vec<Nas>,
     guests: Vec<guest::Guest>,
     clients: Vec<guest::Client>,
     #[serde(skip)]
@@ -79,7 +91,8 @@ impl World {
     fn check_unique(&self, kind: &str, name: &str) -> Result<()> {
         let taken = self.hosts.iter().any(|h| h.name() == name)
             || self.switches.iter().any(|s| s.name == name)
-            || self.routers.iter().any(|r| r.name == name);
+            || self.routers.iter().any(|r| r.name == name)
+            || self.nases.iter().any(|n| n.name() == name);
         if taken {
             return Err(Error::DuplicateName {
                 kind: kind.into(),
@@ -162,17 +175,19 @@ impl World {
             .map(|(i, r)| (RouterId(i), r))
     }
 
-    /// Every node, hosts first, each kind in creation order.
+    /// Every node, hosts first, then routers, then NAS boxes, each kind in creation order.
     pub fn nodes(&self) -> Vec<NodeId> {
         let hosts = (0..self.hosts.len()).map(|i| NodeId::Host(HostId(i)));
         let routers = (0..self.routers.len()).map(|i| NodeId::Router(RouterId(i)));
-        hosts.chain(routers).collect()
+        let nases = (0..self.nases.len()).map(|i| NodeId::Nas(NasId(i)));
+        hosts.chain(routers).chain(nases).collect()
     }
 
     pub fn node_name(&self, node: NodeId) -> &str {
         match node {
             NodeId::Host(id) => self.host(id).name(),
             NodeId::Router(id) => &self.router(id).name,
+            NodeId::Nas(id) => self.nas(id).name(),
         }
     }
 
@@ -180,6 +195,7 @@ impl World {
         match node {
             NodeId::Host(id) => self.host(id).net(),
             NodeId::Router(id) => &self.router(id).net,
+            NodeId::Nas(id) => self.nas(id).net(),
         }
     }
 
@@ -187,6 +203,7 @@ impl World {
         match node {
             NodeId::Host(id) => self.hosts[id.0].net_mut(),
             NodeId::Router(id) => &mut self.routers[id.0].net,
+            NodeId::Nas(id) => self.nases[id.0].net_mut(),
         }
     }
 
@@ -259,7 +276,13 @@ impl World {
 
     /// `ping TARGET` from a host, by name or address (see [`reach`]).
     pub fn ping(&self, host: HostId, target: &str) -> PingReport {
-        reach::ping(self, host, target)
+        reach::ping(self, NodeId::Host(host), target)
+    }
+
+    /// `ping TARGET` from any node; only hosts resolve names (the others have no
+    /// /etc/hosts in the lab).
+    pub fn ping_from(&self, node: impl Into<NodeId>, target: &str) -> PingReport {
+        reach::ping(self, node.into(), target)
     }
 
     /// The node that answers for `address` on `switch`, and its interface.
@@ -289,5 +312,7 @@ impl World {
     }
 }
 
+#[cfg(test)]
+mod storage_tests;
 #[cfg(test)]
 mod tests;

@@ -18,7 +18,7 @@ use std::str::FromStr;
 
 use super::net::serialize_optional_diagnostic;
 use super::node::{InterfaceKind, NetStack};
-use super::{HostId, NodeId, World};
+use super::{NodeId, World};
 use crate::error::Error;
 
 /// A default `ping` frame on the wire: 56 data + 8 ICMP + 20 IP + 14 Ethernet + 4 FCS bytes,
@@ -132,8 +132,8 @@ enum Stop {
     HopLimit,
 }
 
-pub(crate) fn ping(world: &World, host: HostId, target: &str) -> PingReport {
-    let source = world.host(host).name().to_string();
+pub(crate) fn ping(world: &World, start: NodeId, target: &str) -> PingReport {
+    let source = world.node_name(start).to_string();
     let mut report = PingReport {
         source: source.clone(),
         target: target.into(),
@@ -145,18 +145,24 @@ pub(crate) fn ping(world: &World, host: HostId, target: &str) -> PingReport {
         rtt_ns: None,
         failure: None,
     };
-    let address = match Ipv4Addr::from_str(target) {
+    let resolved = match (Ipv4Addr::from_str(target), start) {
+        (Ok(a), _) => Ok(a),
+        (Err(_), NodeId::Host(host)) => world.resolve(host, target).map(|r| r.address),
+        (Err(_), _) => Err(Error::Unresolved {
+            host: source.clone(),
+            name: target.into(),
+            reason: "only hosts resolve names in the lab".into(),
+            help: "give the address itself".into(),
+        }),
+    };
+    let address = match resolved {
         Ok(a) => a,
-        Err(_) => match world.resolve(host, target) {
-            Ok(r) => r.address,
-            Err(e) => {
-                report.failure = Some(e);
-                return report;
-            }
-        },
+        Err(e) => {
+            report.failure = Some(e);
+            return report;
+        }
     };
     report.address = Some(address);
-    let start = NodeId::Host(host);
     let stack = world.stack(start);
     if stack.owns(address) {
         report.source_address = Some(address);

@@ -13,13 +13,13 @@ use crate::Severity;
 const GBIT: f64 = 125_000_000.0;
 const SCRIPTS: &str = "/etc/sysconfig/network-scripts";
 
-struct Lab {
-    world: World,
-    sv1: HostId,
-    sv2: HostId,
+pub(super) struct Lab {
+    pub(super) world: World,
+    pub(super) sv1: HostId,
+    pub(super) sv2: HostId,
 }
 
-fn switch(name: &str, cidr: &str) -> SwitchSpec {
+pub(super) fn switch(name: &str, cidr: &str) -> SwitchSpec {
     SwitchSpec {
         name: name.into(),
         cidr: Ipv4Cidr::parse_network(cidr).unwrap(),
@@ -34,7 +34,7 @@ fn ifcfg_br0(n: u8) -> String {
 }
 
 /// Both servers installed, cabled and configured exactly as the report prints it.
-fn report_lab() -> Lab {
+pub(super) fn report_lab() -> Lab {
     let mut world = World::new();
     let net1 = world.add_switch(switch("net1", "192.168.1.0/24")).unwrap();
     let net2 = world.add_switch(switch("net2", "10.10.0.0/16")).unwrap();
@@ -93,7 +93,7 @@ fn codes(findings: &[Finding]) -> Vec<(String, Option<usize>, String)> {
         .collect()
 }
 
-fn restart_both(lab: &mut Lab) -> (Vec<Finding>, Vec<Finding>) {
+pub(super) fn restart_both(lab: &mut Lab) -> (Vec<Finding>, Vec<Finding>) {
     let a = lab.world.restart_network(lab.sv1).unwrap();
     let b = lab.world.restart_network(lab.sv2).unwrap();
     (a, b)

@@ -1,5 +1,6 @@
-//! A KVM host: hardware ([`hardware`]), its installed OS ([`os`]), its files ([`fs`]), and
-//! its network as initscripts configure it ([`network`]).
+//! A KVM host: hardware ([`hardware`]), its installed OS ([`os`]) with its packages and
+//! services ([`packages`]), its files ([`fs`]), its network as initscripts configure it
+//! ([`network`]), and its disks, mounts and iSCSI initiator ([`storage`]).
 //!
 //! KVM is usable only when the CPU has AMD-V or VT-x, the BIOS enables it, and the
 //! Virtualization group is installed; [`Host::kvm_check`] names the first missing piece.
@@ -8,6 +9,8 @@ pub mod fs;
 pub mod hardware;
 pub mod network;
 pub mod os;
+pub mod packages;
+pub mod storage;
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
@@ -18,11 +21,14 @@ use self::fs::FileSystem;
 use self::hardware::HostSpec;
 use self::network::SegmentView;
 use self::os::{InstalledOs, OsSpec};
+use self::packages::Packages;
+use self::storage::HostStorage;
 use super::net::hosts_file::{Family, HostsFile, HOSTS_PATH};
 use super::net::ifcfg::{self, ConfigKind};
 use super::net::shell::is_name;
 use super::net::Finding;
 use super::node::{InterfaceRow, NetStack, RouteRow};
+use super::storage::fstab::{Fstab, FSTAB_PATH};
 use super::suggest;
 use super::switch::check_name;
 use crate::error::{Error, Result};
@@ -50,6 +56,8 @@ pub struct Host {
     os: Option<InstalledOs>,
     fs: FileSystem,
     net: NetStack,
+    packages: Packages,
+    storage: HostStorage,
 }
 
 impl Host {
@@ -61,9 +69,11 @@ impl Host {
             name: name.into(),
             bios_virt_enabled: spec.bios_virt_enabled,
             net: NetStack::new(name, &spec.nics, false),
+            storage: HostStorage::new(&spec.disks),
             spec,
             os: None,
             fs: FileSystem::new(),
+            packages: Packages::default(),
         })
     }
 
@@ -100,8 +110,14 @@ impl Host {
     /// Installs the OS: checks distribution, architecture, package groups and that the
     /// partitions fit, then lays down a fresh file system. Cables stay; every interface is
     /// down until the network is (re)started. Reinstalling wipes the previous system.
+    ///
+    /// The install leaves the system as its first boot does, but for the network: local
+    /// file systems mounted, services chkconfig'd on running (the lab configures the
+    /// network next, then starts it).
     pub fn install_os(&mut self, spec: &OsSpec) -> Result<()> {
         let installed = os::plan(&self.name, &self.spec, spec)?;
+        let (storage, fstab) =
+            HostStorage::installed(&self.name, &self.spec.disks, &installed.partitions)?;
         let mut fs = FileSystem::new();
         for dir in os::fresh_directories(&installed.partitions) {
             fs.create_dir(&self.name, &dir, true)?;
@@ -116,9 +132,23 @@ impl Host {
         for (path, text) in os::fresh_network_files(&installed.hostname, &nics) {
             fs.write(&self.name, &path, &text)?;
         }
+        fs.write(&self.name, FSTAB_PATH, &fstab)?;
+        let packages = Packages::for_groups(&installed.groups);
         self.fs = fs;
         self.os = Some(installed);
         self.net.reset();
+        self.storage = storage;
+        self.packages = packages;
+        let installed_packages: Vec<&str> = packages::PACKAGES
+            .iter()
+            .map(|p| p.name)
+            .filter(|p| self.packages.is_installed(p))
+            .collect();
+        self.after_install(&installed_packages)?;
+        for service in self.packages.services() {
+            let on = self.packages.is_enabled(service.name) && service.name != "network";
+            self.packages.set_running(service.name, on);
+        }
         Ok(())
     }
 
@@ -138,7 +168,11 @@ impl Host {
         if !installed.groups.iter().any(|g| g == name) {
             installed.groups.push(name.into());
         }
-        Ok(())
+        let mut added = Vec::new();
+        for package in packages::group_packages(name) {
+            added.extend(self.packages.install(package));
+        }
+        self.after_install(&added)
     }
 
     /// Why KVM cannot run here, checked in the order a trainee meets them: the CPU, the
@@ -338,7 +372,30 @@ impl Host {
     /// [`crate::world::World::restart_network`] adds the checks made on the wire.
     pub fn restart_network(&mut self, view: &SegmentView) -> Result<Vec<Finding>> {
         self.installed()?;
+        self.packages.set_running("network", true);
         Ok(network::restart(&self.name, &self.fs, &mut self.net, view))
+    }
+
+    pub fn storage(&self) -> &HostStorage {
+        &self.storage
+    }
+
+    pub(crate) fn storage_mut(&mut self) -> &mut HostStorage {
+        &mut self.storage
+    }
+
+    /// /etc/fstab as `mount -a` reads it (a missing file reads as empty).
+    pub fn fstab(&self) -> Result<Fstab> {
+        match self.read_file(FSTAB_PATH) {
+            Ok(text) => Ok(Fstab::parse(text)),
+            Err(Error::NoSuchFile { .. }) => Ok(Fstab::parse("")),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether `path` is a directory of the host's files.
+    pub fn is_dir(&self, path: &str) -> bool {
+        self.fs.is_dir(path)
     }
 
     /// `ip -br addr`.
@@ -355,6 +412,13 @@ impl Host {
 fn lint(path: &str, text: &str) -> Vec<Finding> {
     if path == HOSTS_PATH {
         return HostsFile::parse(text).findings;
+    }
+    if path == FSTAB_PATH {
+        let errors = Fstab::parse(text).errors;
+        return errors
+            .into_iter()
+            .map(|e| super::volumes::fstab_finding(e, None))
+            .collect();
     }
     match ConfigKind::of_path(path) {
         Some(kind) => ifcfg::lint(kind, path, text),

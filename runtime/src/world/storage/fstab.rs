@@ -12,6 +12,9 @@
 
 use crate::error::{Error, Result};
 
+/// Where the file lives.
+pub const FSTAB_PATH: &str = "/etc/fstab";
+
 /// File system types that are network file systems by themselves (mount and the boot
 /// scripts defer them without `_netdev`).
 const NETWORK_FSTYPES: [&str; 14] = [

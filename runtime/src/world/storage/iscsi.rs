@@ -355,7 +355,7 @@ impl Initiator {
     }
 }
 
-fn not_discovered(target: &Iqn, discovered: &[String]) -> Error {
+pub(crate) fn not_discovered(target: &Iqn, discovered: &[String]) -> Error {
     let known = if discovered.is_empty() {
         "no node records exist yet".to_string()
     } else {

@@ -4,6 +4,7 @@
 //! trainee sees here is the one the real tool prints, checked against the tools themselves
 //! in `tests/storage_oracles.rs`.
 
+pub mod blockdev;
 pub mod fs;
 pub mod fstab;
 pub mod iqn;

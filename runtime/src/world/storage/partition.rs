@@ -125,6 +125,9 @@ pub struct Disk {
     label: Option<LabelKind>,
     partitions: Vec<Partition>,
     labels_made: u32,
+    /// What the disk identifier derives from: the path it was created under, so a shared
+    /// LUN keeps its identifier whichever host's name for it `path` holds.
+    identity: String,
 }
 
 /// The SCSI disk name of the `index`-th disk (0 → `sda`, 25 → `sdz`, 26 → `sdaa`).
@@ -204,6 +207,7 @@ impl Disk {
             label: None,
             partitions: Vec::new(),
             labels_made: 0,
+            identity: path.into(),
         }
     }
 
@@ -796,7 +800,7 @@ impl Disk {
         let Some(label) = self.label else {
             return out;
         };
-        let digest = Sha256::digest(format!("{}#{}", self.path, self.labels_made));
+        let digest = Sha256::digest(format!("{}#{}", self.identity, self.labels_made));
         let identifier = match label {
             LabelKind::Gpt => {
                 let h: String = digest.iter().take(16).map(|b| format!("{b:02X}")).collect();

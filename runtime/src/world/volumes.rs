@@ -1,0 +1,875 @@
+//! Block devices and file systems on a host: `fdisk -l`, `parted`, `mkfs`, `mkdir`,
+//! `mount` (block devices and NFS), `umount`, `df`, and `mount -a` over /etc/fstab.
+//!
+//! A device is named the host's way: `/dev/sdb`, `/dev/sdb1`, or by a stable name
+//! (`UUID=…`, `/dev/disk/by-uuid/…`, `/dev/disk/by-path/ip-…-lun-0-part1`). Operations act
+//! on the contents where they live (the host's disk, or the LUN on the NAS), so what one
+//! host does to a shared LUN, another host logged in to it sees at once (kvmlab skips the
+//! `partprobe` or re-login a real second host would need).
+//!
+//! mkfs takes simulated time: mke2fs's writes ([`ExtLayout::mkfs_bytes_written`]) at the
+//! rate the storage absorbs them, which for a LUN is the slower of the NAS's RAID write rate
+//! and the TCP payload rate of the host's link to the portal. Mounting an ext file system
+//! read-write while another host has it mounted read-write succeeds, with the
+//! `shared_non_cluster_fs` warning naming the hosts.
+//!
+//! [`ExtLayout::mkfs_bytes_written`]: crate::world::storage::fs::ExtLayout::mkfs_bytes_written
+
+use std::net::Ipv4Addr;
+
+use super::host::storage::{DiskRef, FsLocation, Mount, HOST_E2FSPROGS};
+use super::nas::{NasId, DATA_ROOT};
+use super::net::Finding;
+use super::storage::blockdev::{mountable_as, BlockContents, ExtFs, WHOLE_DEVICE};
+use super::storage::fs::{df_h, DfRow, FsType, Kernel, Statfs};
+use super::storage::fstab::{FstabEntry, FSTAB_PATH};
+use super::storage::partition::Mkpart;
+use super::{suggest, HostId, World};
+use crate::error::{Error, Result};
+use crate::sim::clock::SimTime;
+
+/// The kernel of the hosts kvmlab models (RHEL 6): its statfs decides what `df` shows.
+pub const HOST_KERNEL: Kernel = Kernel::Linux2_6_32;
+
+/// Sequential write rate assumed for a host's own disk: a 2010 7200 rpm SATA disk
+/// (an assumption; the report measured none).
+pub const LOCAL_DISK_WRITE_RATE: f64 = 120e6;
+
+/// TCP payload per byte on the wire: 1448 bytes (the MSS with timestamps at MTU 1500) per
+/// 1538 (frame, preamble and inter-frame gap). iSCSI's 48-byte PDU headers are negligible.
+pub const TCP_PAYLOAD_EFFICIENCY: f64 = 1448.0 / 1538.0;
+
+/// The NFS server's port.
+pub const NFS_PORT: u16 = 2049;
+
+/// File system types fstab lists that are not on a device kvmlab models.
+const PSEUDO_FSTYPES: [&str; 5] = ["swap", "tmpfs", "devpts", "sysfs", "proc"];
+
+/// One disk of `fdisk -l`, with what `blkid` would add.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BlockDeviceInfo {
+    /// `sdb`.
+    pub name: String,
+    /// `/dev/sdb`.
+    pub path: String,
+    pub size: u64,
+    pub model: String,
+    /// The stable udev name of an iSCSI disk.
+    pub by_path: Option<String>,
+    pub partitions: Vec<PartitionInfo>,
+    /// `fdisk -l` for this disk.
+    pub fdisk: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PartitionInfo {
+    pub path: String,
+    pub size: u64,
+    pub fstype: Option<String>,
+    pub uuid: Option<String>,
+}
+
+/// What mkfs did.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MkfsReport {
+    pub device: String,
+    pub fstype: String,
+    /// mke2fs's "Filesystem UUID:" line, for `UUID=` in fstab.
+    pub uuid: String,
+    pub block_size: u64,
+    pub blocks: u64,
+    pub inodes: u64,
+    /// Bytes per second the device absorbed mke2fs's writes at.
+    pub write_rate: f64,
+    #[serde(serialize_with = "serialize_seconds")]
+    pub duration: SimTime,
+}
+
+/// `df -h PATH`: the row, the statfs figures behind it, and the text.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DfReport {
+    pub row: DfRow,
+    pub statfs: Statfs,
+    pub text: String,
+}
+
+pub(crate) fn serialize_seconds<S: serde::Serializer>(
+    time: &SimTime,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serializer.serialize_f64(time.as_secs_f64())
+}
+
+/// A device path resolved on a host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Resolved {
+    /// The kernel's name for it, `/dev/sdb1`.
+    pub device: String,
+    /// The whole disk's name, `/dev/sdb`.
+    pub disk_path: String,
+    pub disk: DiskRef,
+    pub partition: u32,
+    /// The iSCSI portal's address, for a LUN.
+    pub portal: Option<Ipv4Addr>,
+}
+
+impl Resolved {
+    pub fn location(&self) -> FsLocation {
+        FsLocation::Block {
+            disk: self.disk.clone(),
+            partition: self.partition,
+        }
+    }
+}
+
+/// What `mount -a` (or a boot stage) did with the fstab entries it chose.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct FstabMounts {
+    pub failures: Vec<(FstabEntry, Error)>,
+    pub warnings: Vec<(FstabEntry, Error)>,
+    pub attempted: usize,
+}
+
+/// "sv1 and sv2", "sv1, sv2 and sv3".
+fn and_list(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+impl World {
+    pub fn contents(&self, host: HostId, disk: &DiskRef) -> &BlockContents {
+        match disk {
+            DiskRef::Local { disk } => self.host(host).storage().local(*disk),
+            DiskRef::Lun { nas, target, lun } => self
+                .nas(*nas)
+                .lun(target, *lun)
+                .expect("a LUN a host is logged in to exists"),
+        }
+    }
+
+    pub(crate) fn contents_mut(&mut self, host: HostId, disk: &DiskRef) -> &mut BlockContents {
+        match disk {
+            DiskRef::Local { disk } => self.hosts[host.0].storage_mut().local_mut(*disk),
+            DiskRef::Lun { nas, target, lun } => self
+                .nas_mut(*nas)
+                .lun_mut(target, *lun)
+                .expect("a LUN a host is logged in to exists"),
+        }
+    }
+
+    /// The file system at a location, if one was made there.
+    pub fn fs_at(&self, host: HostId, location: &FsLocation) -> Option<&ExtFs> {
+        match location {
+            FsLocation::Block { disk, partition } => self.contents(host, disk).fs(*partition),
+            FsLocation::NasData { nas } => self.nas(*nas).data_fs(),
+        }
+    }
+
+    pub(crate) fn fs_at_mut(&mut self, host: HostId, location: &FsLocation) -> Option<&mut ExtFs> {
+        match location {
+            FsLocation::Block { disk, partition } => {
+                self.contents_mut(host, disk).fs_mut(*partition)
+            }
+            FsLocation::NasData { nas } => self.nas_mut(*nas).data_fs_mut(),
+        }
+    }
+
+    /// Resolves a device as mount and mkfs do; `None` when it does not exist on the host.
+    pub(crate) fn resolve_device(&self, host: HostId, source: &str) -> Option<Resolved> {
+        let storage = self.host(host).storage();
+        let devices = storage.devices();
+        let make = |disk: &super::host::storage::BlockDevice, partition: u32| {
+            let contents = self.contents(host, &disk.disk);
+            if !contents.has_region(partition) {
+                return None;
+            }
+            let device = if partition == WHOLE_DEVICE {
+                disk.path()
+            } else {
+                let mut view = contents.disk.clone();
+                view.path = disk.path();
+                view.partition_path(partition)
+            };
+            Some(Resolved {
+                device,
+                disk_path: disk.path(),
+                disk: disk.disk.clone(),
+                partition,
+                portal: disk.iscsi.as_ref().map(|p| p.portal.ip),
+            })
+        };
+        let uuid = source
+            .strip_prefix("UUID=")
+            .or_else(|| source.strip_prefix("/dev/disk/by-uuid/"));
+        if let Some(uuid) = uuid {
+            let uuid = uuid.trim_matches('"');
+            return devices.iter().find_map(|d| {
+                let partition = self.contents(host, &d.disk).find_uuid(uuid)?;
+                make(d, partition)
+            });
+        }
+        if source.starts_with("/dev/disk/by-path/") {
+            return devices.iter().find_map(|d| {
+                let by_path = d.iscsi.as_ref()?.by_path();
+                let rest = source.strip_prefix(by_path.as_str())?;
+                let partition = match rest.strip_prefix("-part") {
+                    Some(n) => n.parse().ok().filter(|n| *n > 0)?,
+                    None if rest.is_empty() => WHOLE_DEVICE,
+                    None => return None,
+                };
+                make(d, partition)
+            });
+        }
+        let name = source.strip_prefix("/dev/")?;
+        let disk_name = name.trim_end_matches(|c: char| c.is_ascii_digit());
+        let digits = &name[disk_name.len()..];
+        let partition = if digits.is_empty() {
+            WHOLE_DEVICE
+        } else {
+            digits.parse().ok().filter(|n| *n > 0)?
+        };
+        make(storage.device(disk_name)?, partition)
+    }
+
+    fn device_help(&self, host: HostId, asked: &str) -> String {
+        let h = self.host(host);
+        let paths: Vec<String> = h.storage().devices().iter().map(|d| d.path()).collect();
+        let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+        let list = suggest::help_for(asked, "this host's disks", &refs);
+        let no_lun = h.storage().devices().iter().all(|d| d.iscsi.is_none());
+        if no_lun {
+            format!("{list}; an iSCSI LUN appears as a new disk after `iscsiadm --login`")
+        } else {
+            format!("{list}; disk names are this host's own: the same LUN may be sdb here and sdc elsewhere, which is why fstab should name it by UUID= or /dev/disk/by-path")
+        }
+    }
+
+    /// The whole disk `dev` (`/dev/sdb`) for parted.
+    fn parted_disk(&self, host: HostId, dev: &str) -> Result<(DiskRef, String)> {
+        self.host(host).require_command("parted")?;
+        match self.resolve_device(host, dev) {
+            Some(r) if r.partition == WHOLE_DEVICE => Ok((r.disk, r.device)),
+            other => {
+                let mut help = self.device_help(host, dev);
+                if let Some(r) = other {
+                    help = format!(
+                        "{} is a partition: parted works on the whole disk; {help}",
+                        r.device
+                    );
+                }
+                Err(Error::NoSuchBlockDevice {
+                    host: self.host(host).name().into(),
+                    device: dev.into(),
+                    help,
+                })
+            }
+        }
+    }
+
+    /// Runs `f` on a disk's contents with the disk carrying this host's name for it.
+    fn with_disk<T>(
+        &mut self,
+        host: HostId,
+        disk: &DiskRef,
+        path: &str,
+        f: impl FnOnce(&mut BlockContents) -> Result<T>,
+    ) -> Result<T> {
+        let contents = self.contents_mut(host, disk);
+        let stored = std::mem::replace(&mut contents.disk.path, path.into());
+        let result = f(contents);
+        contents.disk.path = stored;
+        result
+    }
+
+    /// Mounts on this host of file systems on `disk` (any partition, or only `partition`).
+    fn mounted_on_disk(&self, host: HostId, disk: &DiskRef, partition: Option<u32>) -> Vec<&Mount> {
+        self.host(host)
+            .storage()
+            .mounts()
+            .iter()
+            .filter(|m| match &m.location {
+                FsLocation::Block {
+                    disk: d,
+                    partition: p,
+                } => d == disk && partition.map_or(true, |want| want == *p),
+                FsLocation::NasData { .. } => false,
+            })
+            .collect()
+    }
+
+    fn refuse_in_use(
+        &self,
+        host: HostId,
+        disk: &DiskRef,
+        partition: Option<u32>,
+        device: &str,
+    ) -> Result<()> {
+        let mounted = self.mounted_on_disk(host, disk, partition);
+        if mounted.is_empty() {
+            return Ok(());
+        }
+        let dirs: Vec<String> = mounted.iter().map(|m| m.dir.clone()).collect();
+        Err(Error::PartitionsInUse {
+            host: self.host(host).name().into(),
+            device: device.into(),
+            mounted: dirs.join(", "),
+        })
+    }
+
+    /// `fdisk -l`: every disk of the host, by name.
+    pub fn disks(&self, host: HostId) -> Result<Vec<BlockDeviceInfo>> {
+        self.host(host).require_command("fdisk")?;
+        Ok(self
+            .host(host)
+            .storage()
+            .devices()
+            .iter()
+            .map(|d| {
+                let contents = self.contents(host, &d.disk);
+                let mut view = contents.disk.clone();
+                view.path = d.path();
+                let partitions = view
+                    .partitions()
+                    .iter()
+                    .map(|p| {
+                        let fs = contents.fs(p.number);
+                        PartitionInfo {
+                            path: view.partition_path(p.number),
+                            size: p.size_bytes(),
+                            fstype: fs.map(|f| f.fstype().name().to_string()),
+                            uuid: fs.map(|f| f.uuid.clone()),
+                        }
+                    })
+                    .collect();
+                BlockDeviceInfo {
+                    name: d.name.clone(),
+                    path: d.path(),
+                    size: view.size_bytes(),
+                    model: view.model.clone(),
+                    by_path: d.iscsi.as_ref().map(|p| p.by_path()),
+                    partitions,
+                    fdisk: view.fdisk_list(),
+                }
+            })
+            .collect())
+    }
+
+    /// `fdisk -l` as text: the disks' listings, a blank line apart.
+    pub fn fdisk_l(&self, host: HostId) -> Result<String> {
+        let listings: Vec<String> = self.disks(host)?.into_iter().map(|d| d.fdisk).collect();
+        Ok(listings.join("\n"))
+    }
+
+    /// `parted DEV print`.
+    pub fn parted_print(&self, host: HostId, dev: &str) -> Result<String> {
+        let (disk, path) = self.parted_disk(host, dev)?;
+        let mut view = self.contents(host, &disk).disk.clone();
+        view.path = path;
+        Ok(view.parted_print())
+    }
+
+    /// `parted DEV mklabel gpt|msdos`. Refused while a partition of the disk is mounted here.
+    pub fn parted_mklabel(&mut self, host: HostId, dev: &str, label: &str) -> Result<()> {
+        let (disk, path) = self.parted_disk(host, dev)?;
+        self.refuse_in_use(host, &disk, None, &path)?;
+        self.with_disk(host, &disk, &path, |c| c.mklabel(label))
+    }
+
+    /// `parted DEV mkpart NAME FSTYPE START END` (see [`crate::world::storage::partition`]).
+    pub fn parted_mkpart(
+        &mut self,
+        host: HostId,
+        dev: &str,
+        name: &str,
+        fstype: &str,
+        start: &str,
+        end: &str,
+    ) -> Result<Mkpart> {
+        let (disk, path) = self.parted_disk(host, dev)?;
+        self.with_disk(host, &disk, &path, |c| c.mkpart(name, fstype, start, end))
+    }
+
+    /// `parted DEV rm NUMBER`. Refused while that partition is mounted here.
+    pub fn parted_rm(&mut self, host: HostId, dev: &str, number: u32) -> Result<()> {
+        let (disk, path) = self.parted_disk(host, dev)?;
+        self.refuse_in_use(host, &disk, Some(number), &path)?;
+        self.with_disk(host, &disk, &path, |c| c.rm(number))
+    }
+
+    /// `mkdir PATH`.
+    pub fn mkdir(&mut self, host: HostId, path: &str) -> Result<()> {
+        self.hosts[host.0].create_dir(path, false)
+    }
+
+    /// `mkfs.FSTYPE DEV`: a new file system, and how long mke2fs runs.
+    pub fn mkfs(&mut self, host: HostId, fstype: &str, dev: &str) -> Result<MkfsReport> {
+        let kind = FsType::parse(fstype)?;
+        self.host(host)
+            .require_command(&format!("mkfs.{}", kind.name()))?;
+        let Some(resolved) = self.resolve_device(host, dev) else {
+            return Err(Error::NoSuchBlockDevice {
+                host: self.host(host).name().into(),
+                device: dev.into(),
+                help: self.device_help(host, dev),
+            });
+        };
+        if let Some(m) = self
+            .mounted_on_disk(host, &resolved.disk, Some(resolved.partition))
+            .first()
+        {
+            return Err(Error::DeviceMounted {
+                host: self.host(host).name().into(),
+                device: resolved.device.clone(),
+                dir: m.dir.clone(),
+            });
+        }
+        let seed = match &resolved.disk {
+            DiskRef::Local { disk } => format!("{}:{disk}", self.host(host).name()),
+            DiskRef::Lun { nas, target, lun } => {
+                format!("{}:{target}:{lun}", self.nas(*nas).name())
+            }
+        };
+        let location = resolved.location();
+        let rate = self.write_rate(host, &location, resolved.portal);
+        let device = resolved.device.clone();
+        let fs = self.with_disk(host, &resolved.disk, &resolved.disk_path, |c| {
+            c.mkfs(resolved.partition, kind, HOST_E2FSPROGS, &seed)
+                .cloned()
+        })?;
+        Ok(MkfsReport {
+            device,
+            fstype: kind.name().into(),
+            uuid: fs.uuid.clone(),
+            block_size: fs.layout.block_size,
+            blocks: fs.layout.blocks,
+            inodes: fs.layout.inodes,
+            write_rate: rate,
+            duration: fs.layout.mkfs_duration(rate),
+        })
+    }
+
+    /// Bytes per second a file system's storage absorbs writes from `host`: a local disk's
+    /// rate, or for NAS storage the slower of the RAID and the link's TCP payload.
+    pub(crate) fn write_rate(
+        &self,
+        host: HostId,
+        location: &FsLocation,
+        address: Option<Ipv4Addr>,
+    ) -> f64 {
+        let nas = match location {
+            FsLocation::Block {
+                disk: DiskRef::Local { .. },
+                ..
+            } => return LOCAL_DISK_WRITE_RATE,
+            FsLocation::Block {
+                disk: DiskRef::Lun { nas, .. },
+                ..
+            }
+            | FsLocation::NasData { nas } => *nas,
+        };
+        let raid = self.nas(nas).write_rate();
+        let Some(address) = address else { return raid };
+        raid.min(self.link_rate(host, nas, address) * TCP_PAYLOAD_EFFICIENCY)
+    }
+
+    /// The slower of the host's link toward `address` and the NAS port that has it.
+    fn link_rate(&self, host: HostId, nas: NasId, address: Ipv4Addr) -> f64 {
+        let best = |stack: &super::node::NetStack, iface: Option<&super::node::Interface>| {
+            iface
+                .map(|i| {
+                    stack
+                        .attachments(i)
+                        .iter()
+                        .filter_map(|n| n.link.as_ref().map(|l| l.rate))
+                        .fold(0.0, f64::max)
+                })
+                .filter(|r| *r > 0.0)
+                .unwrap_or(f64::INFINITY)
+        };
+        let stack = self.host(host).net();
+        let host_side = best(
+            stack,
+            stack.lookup(address).and_then(|r| stack.interface(&r.dev)),
+        );
+        let nas_stack = self.nas(nas).net();
+        let nas_side = best(
+            nas_stack,
+            nas_stack
+                .interfaces
+                .iter()
+                .find(|i| i.addresses.iter().any(|a| a.addr() == address)),
+        );
+        host_side.min(nas_side)
+    }
+
+    /// `mount -t FSTYPE SOURCE DIR`. Returns the warnings it raises.
+    pub fn mount(
+        &mut self,
+        host: HostId,
+        source: &str,
+        dir: &str,
+        fstype: &str,
+    ) -> Result<Vec<Error>> {
+        self.mount_with_options(host, source, dir, fstype, "defaults")
+    }
+
+    /// `mount -t FSTYPE -o OPTIONS SOURCE DIR`; `auto` (or empty) detects the type.
+    pub fn mount_with_options(
+        &mut self,
+        host: HostId,
+        source: &str,
+        dir: &str,
+        fstype: &str,
+        options: &str,
+    ) -> Result<Vec<Error>> {
+        let h = self.host(host);
+        h.require_command("mount")?;
+        let host_name = h.name().to_string();
+        super::host::fs::check_path(dir)?;
+        if !h.is_dir(dir) {
+            return Err(Error::MountPointMissing {
+                host: host_name,
+                dir: dir.into(),
+            });
+        }
+        let read_only = options.split(',').any(|o| o == "ro");
+        if matches!(fstype, "nfs" | "nfs4") || (!source.starts_with('/') && source.contains(':')) {
+            return self.mount_nfs(host, source, dir, fstype, options, read_only);
+        }
+        let Some(resolved) = self.resolve_device(host, source) else {
+            return Err(Error::SpecialDeviceMissing {
+                host: host_name,
+                device: source.into(),
+                help: self.device_help(host, source),
+            });
+        };
+        let location = resolved.location();
+        let Some(fs) = self.fs_at(host, &location) else {
+            return Err(Error::WrongFsType {
+                host: host_name,
+                device: resolved.device,
+                reason: "it holds no file system".into(),
+                help: "make one first (`mkfs.ext3 DEVICE`), or check the device name".into(),
+            });
+        };
+        let made = fs.fstype();
+        let driver = match fstype {
+            "" | "auto" => made,
+            other => FsType::parse(other)?,
+        };
+        if !mountable_as(made, driver) {
+            return Err(Error::WrongFsType {
+                host: host_name,
+                device: resolved.device,
+                reason: format!(
+                    "it holds {}, which the {} driver cannot mount",
+                    made.name(),
+                    driver.name()
+                ),
+                help: format!(
+                    "mount it as {} (`-t {}`), or as auto",
+                    made.name(),
+                    made.name()
+                ),
+            });
+        }
+        let mounts = self.host(host).storage().mounts();
+        if mounts
+            .iter()
+            .any(|m| m.dir == dir && m.location == location)
+        {
+            return Err(Error::AlreadyMounted {
+                host: host_name,
+                device: resolved.device,
+                dir: dir.into(),
+            });
+        }
+        let mut warnings = Vec::new();
+        if !read_only {
+            let others: Vec<String> = self
+                .hosts()
+                .filter(|(id, _)| *id != host)
+                .filter(|(_, other)| {
+                    other
+                        .storage()
+                        .mounts()
+                        .iter()
+                        .any(|m| !m.read_only && m.location.same_storage(&location))
+                })
+                .map(|(_, other)| other.name().to_string())
+                .collect();
+            if !others.is_empty() {
+                let mut names: Vec<(HostId, String)> = self
+                    .hosts()
+                    .filter(|(id, h)| *id == host || others.iter().any(|o| o == h.name()))
+                    .map(|(id, h)| (id, h.name().to_string()))
+                    .collect();
+                names.sort();
+                let names: Vec<String> = names.into_iter().map(|(_, n)| n).collect();
+                warnings.push(Error::SharedNonClusterFs {
+                    fstype: made.name().into(),
+                    device: resolved.device.clone(),
+                    hosts: and_list(&names),
+                });
+            }
+        }
+        self.hosts[host.0].storage_mut().add_mount(Mount {
+            source: resolved.device,
+            location,
+            root: "/".into(),
+            dir: dir.into(),
+            fstype: driver.name().into(),
+            options: options.into(),
+            read_only,
+        });
+        Ok(warnings)
+    }
+
+    fn mount_nfs(
+        &mut self,
+        host: HostId,
+        source: &str,
+        dir: &str,
+        fstype: &str,
+        options: &str,
+        read_only: bool,
+    ) -> Result<Vec<Error>> {
+        let h = self.host(host);
+        let host_name = h.name().to_string();
+        if !h.packages().has_command("mount.nfs") {
+            return Err(Error::WrongFsType {
+                host: host_name,
+                device: source.into(),
+                reason: "there is no /sbin/mount.nfs helper".into(),
+                help: "NFS mounts need nfs-utils: `yum install nfs-utils`".into(),
+            });
+        }
+        let failed = |reason: &str, help: String| Error::NfsMountFailed {
+            host: host_name.clone(),
+            source_spec: source.into(),
+            reason: reason.into(),
+            help,
+        };
+        let Some((server, export)) = source.split_once(':') else {
+            return Err(failed(
+                "remote share not in 'host:dir' format",
+                "write SERVER:/EXPORT, e.g. 10.10.1.10:/raid0/data/vm".into(),
+            ));
+        };
+        let address = match server.parse::<Ipv4Addr>() {
+            Ok(a) => a,
+            Err(_) => h.resolve(server)?.address,
+        };
+        let nas = self
+            .tcp_connect(host, address, NFS_PORT, &[NFS_PORT])
+            .map_err(|refusal| failed(&refusal.errno, refusal.help))?;
+        let n = self.nas(nas);
+        let Some(share) = n.share_for_export(export) else {
+            let exports: Vec<String> = n
+                .shares()
+                .iter()
+                .map(|s| format!("{DATA_ROOT}/{s}"))
+                .collect();
+            let help = if exports.is_empty() {
+                format!("{} exports nothing: create a share on it first", n.name())
+            } else {
+                format!("{} exports {}", n.name(), exports.join(", "))
+            };
+            return Err(failed("access denied by server", help));
+        };
+        let root = format!("/{share}");
+        let canonical = format!("{address}:{export}");
+        let location = FsLocation::NasData { nas };
+        let mounts = self.host(host).storage().mounts();
+        if mounts.iter().any(|m| m.dir == dir && m.source == canonical) {
+            return Err(Error::AlreadyMounted {
+                host: host_name,
+                device: canonical,
+                dir: dir.into(),
+            });
+        }
+        self.hosts[host.0].storage_mut().add_mount(Mount {
+            source: canonical,
+            location,
+            root,
+            dir: dir.into(),
+            fstype: if fstype.is_empty() { "nfs" } else { fstype }.into(),
+            options: options.into(),
+            read_only,
+        });
+        Ok(Vec::new())
+    }
+
+    /// `umount DIR` or `umount DEVICE`: the latest mount of it goes.
+    pub fn umount(&mut self, host: HostId, target: &str) -> Result<()> {
+        let h = self.host(host);
+        h.require_command("umount")?;
+        let device = self.resolve_device(host, target).map(|r| r.device);
+        let mounts = h.storage().mounts();
+        let Some(index) = mounts.iter().rposition(|m| {
+            m.dir == target || m.source == target || Some(&m.source) == device.as_ref()
+        }) else {
+            return Err(Error::NotMounted {
+                host: h.name().into(),
+                path: target.into(),
+            });
+        };
+        let dir = &mounts[index].dir;
+        if let Some(inner) = mounts
+            .iter()
+            .find(|m| m.dir != *dir && (dir == "/" || m.dir.starts_with(&format!("{dir}/"))))
+        {
+            return Err(Error::TargetBusy {
+                host: h.name().into(),
+                dir: dir.clone(),
+                inner: inner.dir.clone(),
+            });
+        }
+        self.hosts[host.0].storage_mut().remove_mount(index);
+        Ok(())
+    }
+
+    /// The mount holding `path` and the path inside its file system.
+    pub(crate) fn locate(&self, host: HostId, path: &str) -> Option<(&Mount, String)> {
+        let (_, mount) = self.host(host).storage().mount_for(path)?;
+        Some((mount, mount.inner_path(path)))
+    }
+
+    /// `df -h PATH`: the file system holding a path, or a mounted device.
+    pub fn df(&self, host: HostId, path: &str) -> Result<DfReport> {
+        let h = self.host(host);
+        h.require_command("mount")?;
+        let mount = if path.starts_with("/dev/") {
+            let device = self.resolve_device(host, path).map(|r| r.device);
+            h.storage()
+                .mounts()
+                .iter()
+                .rev()
+                .find(|m| Some(&m.source) == device.as_ref())
+                .ok_or_else(|| Error::NotMounted {
+                    host: h.name().into(),
+                    path: path.into(),
+                })?
+        } else {
+            let exists = h.is_dir(path)
+                || h.read_file(path).is_ok()
+                || self.locate(host, path).is_some_and(|(m, inner)| {
+                    self.fs_at(host, &m.location)
+                        .is_some_and(|fs| fs.file(&inner).is_some())
+                });
+            if !exists {
+                return Err(Error::NoSuchFile {
+                    host: h.name().into(),
+                    path: path.into(),
+                    help: "df reports the file system holding an existing path: check the path"
+                        .into(),
+                });
+            }
+            self.locate(host, path)
+                .map(|(m, _)| m)
+                .expect("the root file system holds every path")
+        };
+        let statfs = self
+            .fs_at(host, &mount.location)
+            .expect("a mounted file system exists")
+            .statfs(HOST_KERNEL);
+        let row = statfs.df_h_row(&mount.source, &mount.dir);
+        let text = df_h(std::slice::from_ref(&row));
+        Ok(DfReport { row, statfs, text })
+    }
+
+    /// Mounts the fstab entries `select` picks that are not mounted yet, in file order.
+    pub(crate) fn mount_fstab(
+        &mut self,
+        host: HostId,
+        select: impl Fn(&FstabEntry) -> bool,
+    ) -> Result<FstabMounts> {
+        let fstab = self.host(host).fstab()?;
+        let mut done = FstabMounts::default();
+        for entry in fstab.entries {
+            let pseudo = PSEUDO_FSTYPES.contains(&entry.fstype.as_str()) || entry.target == "swap";
+            let mounted = self
+                .host(host)
+                .storage()
+                .mounts()
+                .iter()
+                .any(|m| m.dir == entry.target);
+            if pseudo
+                || mounted
+                || entry.target == "/"
+                || entry.has_option("noauto")
+                || !select(&entry)
+            {
+                continue;
+            }
+            done.attempted += 1;
+            let options = entry.options.clone().unwrap_or_else(|| "defaults".into());
+            match self.mount_with_options(
+                host,
+                &entry.source,
+                &entry.target,
+                &entry.fstype,
+                &options,
+            ) {
+                Ok(warnings) => done
+                    .warnings
+                    .extend(warnings.into_iter().map(|w| (entry.clone(), w))),
+                Err(e) => done.failures.push((entry, e)),
+            }
+        }
+        Ok(done)
+    }
+
+    /// `mount -a`: every fstab entry not mounted yet (`noauto` aside). Returns the findings:
+    /// malformed lines, failed mounts, warnings.
+    pub fn mount_all(&mut self, host: HostId) -> Result<Vec<Finding>> {
+        self.host(host).require_command("mount")?;
+        let mut findings: Vec<Finding> = self
+            .host(host)
+            .fstab()?
+            .errors
+            .into_iter()
+            .map(|e| fstab_finding(e, None))
+            .collect();
+        let done = self.mount_fstab(host, |_| true)?;
+        findings.extend(
+            done.failures
+                .into_iter()
+                .map(|(entry, e)| fstab_finding(e, Some(entry.line))),
+        );
+        findings.extend(
+            done.warnings
+                .into_iter()
+                .map(|(entry, w)| Finding::warning(FSTAB_PATH, Some(entry.line), w)),
+        );
+        Ok(findings)
+    }
+}
+
+/// An fstab problem as a finding on its line.
+pub(crate) fn fstab_finding(error: Error, line: Option<usize>) -> Finding {
+    let line = line.or(match &error {
+        Error::FstabSyntax { line, .. } => Some(*line),
+        _ => None,
+    });
+    Finding::error(FSTAB_PATH, line, error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_lists_read_like_english() {
+        assert_eq!(and_list(&["sv1".into()]), "sv1");
+        assert_eq!(and_list(&["sv1".into(), "sv2".into()]), "sv1 and sv2");
+        assert_eq!(
+            and_list(&["a".into(), "b".into(), "c".into()]),
+            "a, b and c"
+        );
+        assert!((TCP_PAYLOAD_EFFICIENCY * 125e6 - 117.685e6).abs() < 1e3);
+    }
+}
