@@ -10,7 +10,10 @@
 
 use crate::error::{Error, Result};
 use crate::sim::clock::SimTime;
-use crate::world::World;
+use crate::sim::traffic::{Transfer, TransferId};
+use crate::sim::{MigrationReport, MigrationRequest};
+use crate::world::guest::{ClientId, GuestId};
+use crate::world::{HostId, World};
 
 pub trait Backend {
     /// Short name shown in reports: `sim` or `libvirt`.
@@ -25,8 +28,9 @@ pub trait Backend {
     /// Lets `seconds` pass, with everything running in the background progressing.
     fn sleep(&mut self, seconds: f64) -> Result<()>;
 
-    /// Lets an operation of known length (a `mkfs`, an install) take its time.
-    fn spend(&mut self, duration: SimTime);
+    /// Lets an operation of known length (a `mkfs`, an install) take its time; background
+    /// work goes on meanwhile.
+    fn spend(&mut self, duration: SimTime) -> Result<()>;
 
     /// Records a warning: valid but dangerous; the lab goes on.
     fn warn(&mut self, warning: Error);
@@ -38,4 +42,27 @@ pub trait Backend {
     fn world(&self) -> &World;
 
     fn world_mut(&mut self) -> &mut World;
+
+    /// Starts a download of a guest's file by a client; it runs in the background.
+    fn start_transfer(
+        &mut self,
+        client: ClientId,
+        guest: GuestId,
+        path: &str,
+    ) -> Result<TransferId>;
+
+    fn transfer(&self, id: TransferId) -> &Transfer;
+
+    /// Lets time pass until the transfer is done.
+    fn wait_transfer(&mut self, id: TransferId) -> Result<()>;
+
+    /// Live-migrates a guest, refusing first what libvirt refuses; background work goes on
+    /// while it runs. `disk_shared` says whether `dest` sees the guest's disk.
+    fn migrate(
+        &mut self,
+        guest: GuestId,
+        dest: HostId,
+        request: MigrationRequest,
+        disk_shared: bool,
+    ) -> Result<MigrationReport>;
 }

@@ -270,6 +270,111 @@ pub enum Error {
     )]
     MigrateNoConvergence { seconds: f64, remaining: u64 },
 
+    #[error("{guest} is {state}, not running: only a running guest migrates live")]
+    #[diagnostic(
+        code(kvmlab::migrate::not_running),
+        help("start it first with `g.start()`, or migrate it offline")
+    )]
+    MigrateNotRunning { guest: String, state: String },
+
+    #[error("Attempt to migrate guest to the same host {uuid}")]
+    #[diagnostic(
+        code(kvmlab::migrate::same_host),
+        help("{guest} already runs on {host}: name the other host as the destination")
+    )]
+    MigrateSameHost {
+        guest: String,
+        host: String,
+        uuid: String,
+    },
+
+    #[error("{source_host} cannot reach the destination `{destination}`: {reason}")]
+    #[diagnostic(
+        code(kvmlab::migrate::unreachable),
+        help("the migration connects to the name the source resolves: fix /etc/hosts or the network so that `{source_host}.ping(\"{destination}\")` answers")
+    )]
+    MigrateUnreachable {
+        source_host: String,
+        destination: String,
+        reason: String,
+    },
+
+    #[error("the destination {host} cannot run the guest: {reason}")]
+    #[diagnostic(code(kvmlab::migrate::destination_not_ready), help("{help}"))]
+    MigrateDestinationNotReady {
+        host: String,
+        reason: String,
+        help: String,
+    },
+
+    #[error("Cannot get interface MTU on '{bridge}': No such device (the destination {host} has no bridge {bridge})")]
+    #[diagnostic(
+        code(kvmlab::migrate::no_bridge),
+        help("create the same bridge on {host} (ifcfg-{bridge} with TYPE=Bridge and the card's BRIDGE={bridge}) and restart its network")
+    )]
+    MigrateNoBridge { host: String, bridge: String },
+
+    #[error("the destination {host} has {free} free for guests, but {guest} needs {needed}")]
+    #[diagnostic(
+        code(kvmlab::migrate::no_memory),
+        help("shut a guest down on {host}, or give {guest} less memory")
+    )]
+    MigrateNoMemory {
+        host: String,
+        guest: String,
+        free: String,
+        needed: String,
+    },
+
+    #[error("the guest CPU from {source_host} ({source_cpu}) is incompatible with {host} ({cpu})")]
+    #[diagnostic(
+        code(kvmlab::migrate::cpu_incompatible),
+        help("live migration needs the same CPU vendor on both hosts; for mixed models give the guest a common CPU model both hosts support")
+    )]
+    MigrateCpuIncompatible {
+        source_host: String,
+        source_cpu: String,
+        host: String,
+        cpu: String,
+    },
+
+    #[error("Unsafe migration: Migration without shared storage is unsafe ({path} is not visible from {host})")]
+    #[diagnostic(
+        code(kvmlab::migrate::unsafe_storage),
+        help("put the disk on storage both hosts see (the NAS's iSCSI pool), or copy it with `copy_storage: true`; `unsafe: true` skips the check and risks the guest's data")
+    )]
+    MigrateUnsafeStorage { path: String, host: String },
+
+    #[error("Unsafe migration: Migration may lead to data corruption if disks use cache other than none or directsync (cache='{cache}')")]
+    #[diagnostic(
+        code(kvmlab::migrate::unsafe_cache),
+        help("define the guest with `cache: \"none\"`: the source's page cache would hold writes the destination cannot see")
+    )]
+    MigrateUnsafeCache { cache: String },
+
+    #[error("{guest} is {state}: it cannot {action}")]
+    #[diagnostic(code(kvmlab::guest::state), help("{help}"))]
+    GuestState {
+        guest: String,
+        state: String,
+        action: String,
+        help: String,
+    },
+
+    #[error("{client} cannot reach {guest}: they are not on the same network")]
+    #[diagnostic(
+        code(kvmlab::guest::unreachable),
+        help("give the guest an address on the client's network (`network: #{{bridge: \"br0\", address: \"192.168.1.20/24\"}}`) and cable the client to the switch of the host's bridge")
+    )]
+    ClientCannotReach { client: String, guest: String },
+
+    #[error("the transfer of {path} stalled: nothing carries its data")]
+    #[diagnostic(
+        code(kvmlab::guest::transfer_stalled),
+        help("check that the guest is running and that the client and the guest's bridge are cabled to the same switch")
+    )]
+    TransferStalled { path: String },
+
     // ── units: sizes and rates ─────────────────────────────────────────────────────────────
     #[error("`{text}` is not a size")]
     #[diagnostic(

@@ -10,9 +10,11 @@
 
 pub mod diagnose;
 pub mod engine;
+pub mod guests;
 pub mod lab_api;
 pub mod modules;
 pub mod network;
+pub mod pools;
 pub mod rows;
 pub mod spec;
 pub mod stdlib;

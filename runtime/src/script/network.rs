@@ -76,6 +76,13 @@ pub fn warn_findings(backend: &mut dyn Backend, findings: Vec<Finding>) {
     }
 }
 
+/// Warnings a world operation returned (a vendor mismatch, a shared non-cluster mount).
+pub fn warn_all(backend: &mut dyn Backend, warnings: Vec<Error>) {
+    for warning in warnings {
+        backend.warn(warning);
+    }
+}
+
 fn reg(name: &str, params: &[&str], doc: &str) -> FuncRegistration {
     FuncRegistration::new(name)
         .with_params_info(params)

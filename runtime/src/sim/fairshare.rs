@@ -58,7 +58,7 @@ pub fn max_min_shares(capacities: &[f64], flows: &[FlowDemand]) -> Vec<f64> {
         let saturated: Vec<bool> = spare
             .iter()
             .zip(capacities)
-            .map(|(s, c)| *s <= c * 1e-12)
+            .map(|(s, c)| c.is_finite() && *s <= c * 1e-12)
             .collect();
         for (i, flow) in flows.iter().enumerate() {
             if !frozen[i]

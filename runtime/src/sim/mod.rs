@@ -7,20 +7,54 @@ pub mod clock;
 pub mod content;
 pub mod fairshare;
 pub mod migration;
+pub mod preflight;
 pub mod traffic;
 
 use crate::backend::Backend;
 use crate::error::{Error, Result};
-use crate::world::World;
+use crate::world::guest::{ClientId, GuestId, GuestState};
+use crate::world::{HostId, World};
 use clock::{Clock, SimTime};
+use migration::{GuestMemory, Migration, MigrationConfig, MigrationOutcome, Status};
+use preflight::Safety;
+use traffic::{ActiveMigration, Traffic, Transfer, TransferId};
+
+/// How long a migration without a timeout may run before kvmlab gives up on it (QEMU never
+/// does; a lab must end).
+const MIGRATION_HORIZON_S: f64 = 3600.0;
+/// How long `wait` waits for a transfer before calling it stalled.
+const TRANSFER_HORIZON_S: f64 = 7.0 * 86400.0;
+
+/// A live migration as a lab asks for it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MigrationRequest {
+    pub config: MigrationConfig,
+    pub safety: Safety,
+}
+
+/// What a migration did, in the vocabulary every backend shares.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MigrationReport {
+    pub guest: String,
+    pub from: String,
+    pub to: String,
+    /// The address the destination's name resolved to on the source.
+    pub address: String,
+    pub profile: &'static str,
+    /// Lab time at which it started, in seconds.
+    pub started: f64,
+    pub outcome: MigrationOutcome,
+}
 
 /// The simulated lab: the world model plus the clock that drives it.
-#[derive(Debug)]
 pub struct Simulator {
     clock: Clock,
     seed: u64,
     warnings: Vec<Error>,
     world: World,
+    traffic: Traffic,
+    /// The outcome of the migration that ended last.
+    finished_migration: Option<MigrationOutcome>,
 }
 
 impl Simulator {
@@ -30,7 +64,39 @@ impl Simulator {
             seed,
             warnings: Vec::new(),
             world: World::new(),
+            traffic: Traffic::default(),
+            finished_migration: None,
         }
+    }
+
+    /// Runs the background traffic until `done` holds or the clock reaches `deadline`.
+    fn run(&mut self, deadline: SimTime, done: impl Fn(&Traffic) -> bool) -> Result<()> {
+        while !done(&self.traffic) && self.clock.now() < deadline {
+            if self.traffic.is_idle() {
+                self.clock.advance_to(deadline);
+                break;
+            }
+            let (t, ended) = self.traffic.step(&self.world, self.clock.now(), deadline)?;
+            self.clock.advance_to(t);
+            if let Some((migration, outcome)) = ended {
+                self.settle(&migration, outcome);
+            }
+        }
+        Ok(())
+    }
+
+    /// Where the guest runs after its migration: on the destination only when it completed.
+    fn settle(&mut self, migration: &ActiveMigration, outcome: MigrationOutcome) {
+        let guest = self.world.guest_mut(migration.guest);
+        if outcome.guest_on_destination {
+            guest.host = migration.to;
+        }
+        guest.state = if outcome.guest_paused {
+            GuestState::Paused
+        } else {
+            GuestState::Running
+        };
+        self.finished_migration = Some(outcome);
     }
 }
 
@@ -51,17 +117,16 @@ impl Backend for Simulator {
         if !seconds.is_finite() || seconds < 0.0 {
             return Err(Error::BadDuration { seconds });
         }
-        let until = self
+        let deadline = self
             .clock
             .now()
             .saturating_add(SimTime::from_secs_f64(seconds).0);
-        self.clock.advance_to(until);
-        Ok(())
+        self.run(deadline, |_| false)
     }
 
-    fn spend(&mut self, duration: SimTime) {
-        let until = self.clock.now().saturating_add(duration.0);
-        self.clock.advance_to(until);
+    fn spend(&mut self, duration: SimTime) -> Result<()> {
+        let deadline = self.clock.now().saturating_add(duration.0);
+        self.run(deadline, |_| false)
     }
 
     fn warn(&mut self, warning: Error) {
@@ -78,6 +143,106 @@ impl Backend for Simulator {
 
     fn world_mut(&mut self) -> &mut World {
         &mut self.world
+    }
+
+    fn start_transfer(
+        &mut self,
+        client: ClientId,
+        guest: GuestId,
+        path: &str,
+    ) -> Result<TransferId> {
+        let g = self.world.guest(guest);
+        let source = g
+            .files
+            .get(path)
+            .cloned()
+            .ok_or_else(|| Error::NoSuchFile {
+                host: g.name().to_string(),
+                path: path.to_string(),
+                help: format!("put the file on the guest first: `g.serve_file(\"{path}\", size)`"),
+            })?;
+        Ok(self
+            .traffic
+            .start_transfer(client, guest, path, source, self.clock.now()))
+    }
+
+    fn transfer(&self, id: TransferId) -> &Transfer {
+        &self.traffic.transfers[id.0]
+    }
+
+    fn wait_transfer(&mut self, id: TransferId) -> Result<()> {
+        let deadline = self
+            .clock
+            .now()
+            .saturating_add(SimTime::from_secs_f64(TRANSFER_HORIZON_S).0);
+        self.run(deadline, |t| t.transfers[id.0].is_done())?;
+        let transfer = &self.traffic.transfers[id.0];
+        if transfer.is_done() {
+            Ok(())
+        } else {
+            Err(Error::TransferStalled {
+                path: transfer.path.clone(),
+            })
+        }
+    }
+
+    fn migrate(
+        &mut self,
+        guest: GuestId,
+        dest: HostId,
+        request: MigrationRequest,
+        disk_shared: bool,
+    ) -> Result<MigrationReport> {
+        let route = preflight::check(&self.world, guest, dest, request.safety, disk_shared)?;
+        let g = self.world.guest(guest);
+        let memory = GuestMemory {
+            size: g.spec.memory,
+            used: g.workload.used,
+            wss: g.workload.wss,
+            dirty_rate: g.workload.dirty_rate,
+            layout_seed: self.seed,
+        };
+        let mut config = request.config;
+        if config.timeout.is_none() && config.postcopy_after.is_none() {
+            config.timeout = Some(MIGRATION_HORIZON_S);
+            config.timeout_action = migration::TimeoutAction::Abort;
+        }
+        let started = self.clock.now();
+        let from = g.host;
+        self.traffic.migration = Some(ActiveMigration {
+            guest,
+            from,
+            to: dest,
+            from_nic: route.from_nic,
+            to_nic: route.to_nic,
+            engine: Migration::new(memory, config)?,
+            base_dirty_rate: memory.dirty_rate,
+            started,
+        });
+        self.world.guest_mut(guest).state = GuestState::Running;
+        self.run(SimTime(u64::MAX), |t| t.migration.is_none())?;
+        let outcome = self
+            .finished_migration
+            .take()
+            .expect("the run ended with the migration");
+        if request.config.timeout.is_none()
+            && request.config.postcopy_after.is_none()
+            && outcome.status == Status::Cancelled
+        {
+            return Err(Error::MigrateNoConvergence {
+                seconds: MIGRATION_HORIZON_S,
+                remaining: outcome.transferred,
+            });
+        }
+        Ok(MigrationReport {
+            guest: self.world.guest(guest).name().to_string(),
+            from: self.world.host(from).name().to_string(),
+            to: self.world.host(dest).name().to_string(),
+            address: route.address,
+            profile: config.profile.name(),
+            started: started.as_secs_f64(),
+            outcome,
+        })
     }
 }
 

@@ -40,9 +40,12 @@ impl GuestState {
     }
 }
 
-/// Where the guest's disk is: a file on a host path (a volume of a storage pool).
+/// Where the guest's disk is: a volume of a storage pool.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GuestDisk {
+    /// The host and pool the volume was created in.
+    pub host: HostId,
+    pub pool: String,
     /// The volume's path as the defining host sees it, e.g. /iscsi1/centos-nz2.img.
     pub path: String,
     /// raw or qcow2.
@@ -206,6 +209,13 @@ impl World {
             .files
             .insert(path.to_string(), contents);
         digest
+    }
+
+    /// Whether `host` sees the guest's disk: the same bytes at the same path.
+    pub fn disk_visible_from(&self, guest: GuestId, host: HostId) -> bool {
+        let disk = &self.guests[guest.0].spec.disk;
+        self.pool_shared_with(disk.host, &disk.pool, host)
+            .unwrap_or(false)
     }
 
     /// The guest's address on its bridge's network.

@@ -1,0 +1,913 @@
+//! Script objects for guests, clients, downloads and live migration (report §2.5, §3).
+
+use super::network::{call, HostRef, SwitchRef};
+use super::pools::VolumeRef;
+use super::rows::Rows;
+use super::spec::Spec;
+use super::SharedSession;
+use crate::error::{Error, Result};
+use crate::sim::clock::SimTime;
+use crate::sim::migration::{MigrationConfig, Profile, Status, TimeoutAction};
+use crate::sim::preflight::{Safety, HOST_RESERVED_MEMORY};
+use crate::sim::traffic::TransferId;
+use crate::sim::{MigrationReport, MigrationRequest};
+use crate::units::human_size;
+use crate::world::domain_xml::{DiskSource, DomainSpec};
+use crate::world::guest::{Client, ClientId, GuestDisk, GuestId, GuestSpec, GuestState, Workload};
+use crate::world::net::ip::Ipv4Cidr;
+use crate::world::{HostId, World};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, FuncRegistration, Map, NativeCallContext};
+
+type Outcome<T> = std::result::Result<T, Box<EvalAltResult>>;
+
+#[derive(Clone)]
+pub struct GuestRef {
+    pub session: SharedSession,
+    pub id: GuestId,
+}
+
+#[derive(Clone)]
+pub struct ClientRef {
+    pub session: SharedSession,
+    pub id: ClientId,
+}
+
+#[derive(Clone)]
+pub struct DownloadRef {
+    pub session: SharedSession,
+    pub id: TransferId,
+}
+
+#[derive(Clone)]
+pub struct MigrationResult(pub MigrationReport);
+
+fn reg(name: &str, params: &[&str], doc: &str) -> FuncRegistration {
+    FuncRegistration::new(name)
+        .with_params_info(params)
+        .with_comments([format!("/// {doc}")])
+}
+
+pub fn register(engine: &mut Engine, session: &SharedSession) {
+    engine
+        .register_type_with_name::<GuestRef>("Guest")
+        .register_type_with_name::<ClientRef>("Client")
+        .register_type_with_name::<DownloadRef>("Download")
+        .register_type_with_name::<MigrationResult>("MigrationResult");
+    register_define(engine);
+    register_guest(engine);
+    register_client(engine, session);
+    register_download(engine);
+    register_migration(engine);
+}
+
+const GUEST_KEYS: &[&str] = &[
+    "name",
+    "memory",
+    "vcpus",
+    "os_variant",
+    "arch",
+    "virt_type",
+    "iso",
+    "disk",
+    "network",
+    "cache",
+];
+
+/// Reads a guest spec and checks it against the host, as virt-install would.
+fn guest_spec(world: &World, host: HostId, map: Map) -> Result<GuestSpec> {
+    let spec = Spec::new("guest spec", map, GUEST_KEYS)?;
+    let h = world.host(host);
+    let name = spec.string("name", "\"centos-nz2\"")?;
+    let memory = spec.size("memory", "\"512M\"")?;
+    let vcpus = spec.opt_int("vcpus", "1")?.unwrap_or(1);
+    let virt_type = spec
+        .opt_string("virt_type", "\"kvm\"")?
+        .unwrap_or_else(|| "kvm".into());
+    if virt_type == "kvm" {
+        h.kvm_check()?;
+    } else if virt_type != "qemu" {
+        return Err(spec.bad(
+            "virt_type",
+            format!("`{virt_type}` is not a domain type"),
+            "write \"kvm\" (hardware) or \"qemu\" (software emulation)",
+        ));
+    }
+    let free = h
+        .spec()
+        .memory
+        .saturating_sub(HOST_RESERVED_MEMORY)
+        .saturating_sub(world.guest_memory_on(host));
+    if memory == 0 || memory > free {
+        return Err(spec.bad(
+            "memory",
+            format!(
+                "{} does not fit: {} has {} free for guests",
+                human_size(memory),
+                h.name(),
+                human_size(free)
+            ),
+            "give the guest less memory, e.g. \"512M\"",
+        ));
+    }
+    let cpus = i64::from(h.spec().cpu.cores);
+    if vcpus < 1 || vcpus > cpus {
+        return Err(spec.bad(
+            "vcpus",
+            format!("{vcpus} vCPUs on a host with {cpus} cores"),
+            "give 1 up to the host's core count",
+        ));
+    }
+    let iso = spec.opt_string("iso", "\"/guest/iso/CentOS-5.6-i386-bin-DVD.iso\"")?;
+    if let Some(iso) = &iso {
+        if world.host_blob(host, iso).is_none() && h.read_file(iso).is_err() {
+            return Err(spec.bad(
+                "iso",
+                format!("{} has no file {iso}", h.name()),
+                "copy the image to the host first: `h.store_file(path, size)`",
+            ));
+        }
+    }
+    let network = spec
+        .opt_map("network", "#{bridge: \"br0\"}")?
+        .ok_or_else(|| {
+            spec.bad(
+                "network",
+                "the guest needs a network",
+                "write `network: #{bridge: \"br0\", address: \"192.168.1.20/24\"}`",
+            )
+        })?;
+    let network = Spec::new("guest network", network, &["bridge", "address"])?;
+    let bridge = network.string("bridge", "\"br0\"")?;
+    let is_bridge = h
+        .net()
+        .interface(&bridge)
+        .is_some_and(|i| i.kind == crate::world::node::InterfaceKind::Bridge);
+    if !is_bridge {
+        return Err(network.bad(
+            "bridge",
+            format!("{} has no bridge {bridge}", h.name()),
+            "create it first (ifcfg-br0 with TYPE=Bridge, BRIDGE=br0 on the card) and restart the network",
+        ));
+    }
+    let address = network
+        .opt_string("address", "\"192.168.1.20/24\"")?
+        .map(|a| Ipv4Cidr::parse(&a))
+        .transpose()?;
+    let volume = spec
+        .opt_value("disk")
+        .and_then(|v| v.try_cast::<VolumeRef>())
+        .ok_or_else(|| spec.bad("disk", "the guest needs a volume of a storage pool", "create one: `disk: pool.create_volume(#{name: \"centos-nz2.img\", capacity: \"20G\", allocation: 0})`"))?;
+    let cache = spec
+        .opt_string("cache", "\"none\"")?
+        .unwrap_or_else(|| "none".into());
+    if ![
+        "none",
+        "directsync",
+        "writethrough",
+        "writeback",
+        "unsafe",
+        "default",
+    ]
+    .contains(&cache.as_str())
+    {
+        return Err(spec.bad(
+            "cache",
+            format!("`{cache}` is not a cache mode"),
+            "write one of none, directsync, writethrough, writeback, unsafe, default",
+        ));
+    }
+    Ok(GuestSpec {
+        name,
+        memory,
+        vcpus: vcpus as u32,
+        os_variant: spec
+            .opt_string("os_variant", "\"rhel5.4\"")?
+            .unwrap_or_else(|| "rhel5.4".into()),
+        arch: spec
+            .opt_string("arch", "\"i686\"")?
+            .unwrap_or_else(|| "x86_64".into()),
+        virt_type,
+        iso,
+        disk: GuestDisk {
+            host: volume.host,
+            pool: volume.pool,
+            path: volume.volume.path,
+            format: volume.volume.format.name().to_string(),
+            capacity: volume.volume.capacity,
+            allocation: volume.volume.allocation,
+        },
+        bridge,
+        address,
+        cache,
+    })
+}
+
+fn register_define(engine: &mut Engine) {
+    reg("define_guest", &["host: Host", "spec: Map", "Guest"], "Defines a guest on the host: #{name, memory, vcpus, os_variant, arch, virt_type, iso, disk, network, cache}.")
+        .register_into_engine(engine, |ctx: NativeCallContext, h: &mut HostRef, spec: Map| -> Outcome<GuestRef> {
+            let id = call(&h.session, &ctx, |b| {
+                let spec = guest_spec(b.world(), h.id, spec)?;
+                let seed = b.seed();
+                b.world_mut().add_guest(h.id, spec, seed)
+            })?;
+            Ok(GuestRef { session: h.session.clone(), id })
+        });
+    reg(
+        "guests",
+        &["host: Host", "Array"],
+        "The guests that run (or are defined) on this host.",
+    )
+    .register_into_engine(engine, |h: &mut HostRef| -> Array {
+        let s = h.session.borrow();
+        s.backend
+            .world()
+            .guests()
+            .filter(|(_, g)| g.host == h.id)
+            .map(|(id, _)| {
+                Dynamic::from(GuestRef {
+                    session: h.session.clone(),
+                    id,
+                })
+            })
+            .collect()
+    });
+    reg(
+        "store_file",
+        &["host: Host", "path: String", "size: ?", "String"],
+        "Puts a file of `size` bytes on the host (an ISO image); returns its SHA-256.",
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, h: &mut HostRef, path: &str, size: Dynamic| -> Outcome<String> {
+            call(&h.session, &ctx, |b| {
+                let size = size_of(&size, "size")?;
+                Ok(b.world_mut().put_host_blob(h.id, path, size).sha256())
+            })
+        },
+    );
+}
+
+/// A size argument: integer bytes or a string such as "4G".
+fn size_of(value: &Dynamic, what: &str) -> Result<u64> {
+    if value.is_string() {
+        crate::units::parse_size(&value.to_string())
+    } else {
+        value
+            .as_int()
+            .ok()
+            .and_then(|n| u64::try_from(n).ok())
+            .ok_or_else(|| Error::BadSize {
+                text: format!("{what} {value}"),
+            })
+    }
+}
+
+/// How long installing from the DVD takes: the packages written to the new disk at the
+/// disk's pace, plus the installer's own work.
+const INSTALL_BYTES: u64 = 2_300_000_000;
+const INSTALL_WRITE_RATE: f64 = 25e6;
+const INSTALL_FIXED_S: f64 = 240.0;
+
+fn register_guest(engine: &mut Engine) {
+    engine
+        .register_get("name", |g: &mut GuestRef| {
+            g.session
+                .borrow()
+                .backend
+                .world()
+                .guest(g.id)
+                .name()
+                .to_string()
+        })
+        .register_get("state", |g: &mut GuestRef| {
+            g.session
+                .borrow()
+                .backend
+                .world()
+                .guest(g.id)
+                .state
+                .name()
+                .to_string()
+        })
+        .register_get("memory", |g: &mut GuestRef| {
+            g.session.borrow().backend.world().guest(g.id).spec.memory as i64
+        })
+        .register_get("host", |g: &mut GuestRef| {
+            let host = g.session.borrow().backend.world().guest(g.id).host;
+            HostRef {
+                session: g.session.clone(),
+                id: host,
+            }
+        })
+        .register_fn("to_string", |g: &mut GuestRef| {
+            let s = g.session.borrow();
+            let world = s.backend.world();
+            let guest = world.guest(g.id);
+            format!(
+                "guest {}: {} memory, {} vCPU, {} on {}, disk {} ({}), bridge {}{}",
+                guest.name(),
+                human_size(guest.spec.memory),
+                guest.spec.vcpus,
+                guest.state.name(),
+                world.host(guest.host).name(),
+                guest.spec.disk.path,
+                human_size(guest.spec.disk.capacity),
+                guest.spec.bridge,
+                guest
+                    .spec
+                    .address
+                    .map(|a| format!(" ({a})"))
+                    .unwrap_or_default()
+            )
+        });
+
+    reg(
+        "install",
+        &["guest: Guest", "()"],
+        "Installs the OS from the ISO; takes lab time, then the guest runs.",
+    )
+    .register_into_engine(engine, |ctx: NativeCallContext, g: &mut GuestRef| {
+        call(&g.session, &ctx, |b| {
+            let guest = b.world().guest(g.id);
+            if guest.spec.iso.is_none() {
+                return Err(Error::GuestState {
+                    guest: guest.name().into(),
+                    state: guest.state.name().into(),
+                    action: "install".into(),
+                    help: "define the guest with `iso: \"/guest/iso/...iso\"` to install from it"
+                        .into(),
+                });
+            }
+            let seconds = INSTALL_BYTES as f64 / INSTALL_WRITE_RATE + INSTALL_FIXED_S;
+            b.spend(SimTime::from_secs_f64(seconds))?;
+            let guest = b.world_mut().guest_mut(g.id);
+            guest.spec.disk.allocation = guest
+                .spec
+                .disk
+                .allocation
+                .max(INSTALL_BYTES.min(guest.spec.disk.capacity));
+            guest.state = GuestState::Running;
+            Ok(())
+        })
+    });
+    for (name, from, to, doc) in [
+        (
+            "start",
+            &[GuestState::ShutOff][..],
+            GuestState::Running,
+            "Starts the guest (virsh start).",
+        ),
+        (
+            "shutdown",
+            &[GuestState::Running][..],
+            GuestState::ShutOff,
+            "Shuts the guest down cleanly (virsh shutdown).",
+        ),
+        (
+            "destroy",
+            &[GuestState::Running, GuestState::Paused][..],
+            GuestState::ShutOff,
+            "Pulls the guest's plug (virsh destroy).",
+        ),
+        (
+            "suspend",
+            &[GuestState::Running][..],
+            GuestState::Paused,
+            "Pauses the guest (virsh suspend).",
+        ),
+        (
+            "resume",
+            &[GuestState::Paused][..],
+            GuestState::Running,
+            "Resumes a paused guest (virsh resume).",
+        ),
+    ] {
+        reg(name, &["guest: Guest", "()"], doc).register_into_engine(
+            engine,
+            move |ctx: NativeCallContext, g: &mut GuestRef| {
+                call(&g.session, &ctx, |b| {
+                    let guest = b.world_mut().guest_mut(g.id);
+                    if !from.contains(&guest.state) {
+                        return Err(Error::GuestState {
+                            guest: guest.name().into(),
+                            state: guest.state.name().into(),
+                            action: name.into(),
+                            help: match guest.state {
+                                GuestState::Defined => "install it first: `g.install()`".into(),
+                                _ => format!("it is {} already", guest.state.name()),
+                            },
+                        });
+                    }
+                    guest.state = to;
+                    Ok(())
+                })
+            },
+        );
+    }
+    reg(
+        "workload",
+        &["guest: Guest", "spec: Map", "()"],
+        "What the guest holds in memory: #{used, wss, dirty_rate}.",
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, g: &mut GuestRef, spec: Map| {
+            call(&g.session, &ctx, |b| {
+                let memory = b.world().guest(g.id).spec.memory;
+                let spec = Spec::new("workload", spec, &["used", "wss", "dirty_rate"])?;
+                let used = spec.size("used", "\"430M\"")?;
+                let wss = spec.opt_size("wss", "\"64M\"")?.unwrap_or(0);
+                let dirty_rate = match spec.opt_value("dirty_rate") {
+                    None => 0.0,
+                    Some(v) if v.as_int() == Ok(0) => 0.0,
+                    Some(_) => spec.opt_rate("dirty_rate", "\"2M/s\"")?.unwrap_or(0.0),
+                };
+                if used > memory {
+                    return Err(spec.bad(
+                        "used",
+                        format!(
+                            "{} is more than the guest's {}",
+                            human_size(used),
+                            human_size(memory)
+                        ),
+                        "a guest cannot use more memory than it has",
+                    ));
+                }
+                if wss > used {
+                    return Err(spec.bad(
+                        "wss",
+                        format!(
+                            "the working set {} is more than the {} in use",
+                            human_size(wss),
+                            human_size(used)
+                        ),
+                        "the working set is part of the memory in use",
+                    ));
+                }
+                if dirty_rate > 0.0 && wss == 0 {
+                    return Err(spec.bad(
+                        "wss",
+                        "a guest that dirties memory needs a working set",
+                        "give `wss`, e.g. \"64M\"",
+                    ));
+                }
+                b.world_mut().guest_mut(g.id).workload = Workload {
+                    used,
+                    wss,
+                    dirty_rate,
+                };
+                Ok(())
+            })
+        },
+    );
+    reg("serve_file", &["guest: Guest", "path: String", "size: ?", "String"], "Puts a file of `size` bytes on the guest (e.g. an ISO its FTP server offers); returns its SHA-256.")
+        .register_into_engine(engine, |ctx: NativeCallContext, g: &mut GuestRef, path: &str, size: Dynamic| -> Outcome<String> {
+            call(&g.session, &ctx, |b| {
+                let size = size_of(&size, "size")?;
+                Ok(b.world_mut().put_guest_file(g.id, path, size))
+            })
+        });
+    reg(
+        "file_sha256",
+        &["guest: Guest", "path: String", "String"],
+        "The SHA-256 of a file on the guest.",
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, g: &mut GuestRef, path: &str| -> Outcome<String> {
+            call(&g.session, &ctx, |b| {
+                let guest = b.world().guest(g.id);
+                guest
+                    .files
+                    .get(path)
+                    .map(|c| c.sha256())
+                    .ok_or_else(|| Error::NoSuchFile {
+                        host: guest.name().into(),
+                        path: path.into(),
+                        help: "put it there first with `g.serve_file(path, size)`".into(),
+                    })
+            })
+        },
+    );
+    reg(
+        "to_xml",
+        &["guest: Guest", "String"],
+        "The guest's libvirt domain XML (virsh dumpxml).",
+    )
+    .register_into_engine(engine, |g: &mut GuestRef| {
+        let s = g.session.borrow();
+        let guest = s.backend.world().guest(g.id);
+        DomainSpec {
+            name: guest.name().into(),
+            memory: guest.spec.memory,
+            vcpus: guest.spec.vcpus,
+            virt_type: guest.spec.virt_type.clone(),
+            arch: guest.spec.arch.clone(),
+            disk: DiskSource::File(guest.spec.disk.path.clone()),
+            disk_format: guest.spec.disk.format.clone(),
+            cache: guest.spec.cache.clone(),
+            cdrom: guest.spec.iso.clone(),
+            bridge: guest.spec.bridge.clone(),
+            mac: guest.mac.clone(),
+            uuid: guest.uuid.clone(),
+            emulator: "/usr/libexec/qemu-kvm".into(),
+            machine: "rhel6.0.0".into(),
+        }
+        .to_xml()
+    });
+}
+
+fn register_client(engine: &mut Engine, session: &SharedSession) {
+    let s = session.clone();
+    reg(
+        "client",
+        &["name: String", "spec: Map", "Client"],
+        "A PC on a switch, e.g. the report's FTP client: #{net, address, speed}.",
+    )
+    .register_into_engine(
+        engine,
+        move |ctx: NativeCallContext, name: &str, spec: Map| -> Outcome<ClientRef> {
+            let id = call(&s, &ctx, |b| {
+                let spec = Spec::new("client spec", spec, &["net", "address", "speed"])?;
+                let switch = spec
+                    .opt_value("net")
+                    .and_then(|v| v.try_cast::<SwitchRef>())
+                    .ok_or_else(|| {
+                        spec.bad("net", "the client needs a switch", "write `net: net1`")
+                    })?;
+                let address = Ipv4Cidr::parse(&spec.string("address", "\"192.168.1.100/24\"")?)?;
+                let cidr = b.world().switch(switch.id).cidr;
+                if !cidr.contains(address.addr()) {
+                    return Err(spec.bad(
+                        "address",
+                        format!("{address} is not on {cidr}"),
+                        format!("give an address in {cidr}"),
+                    ));
+                }
+                b.world_mut().add_client(Client {
+                    name: name.into(),
+                    switch: switch.id,
+                    address,
+                    nic_speed: spec.opt_rate("speed", "\"100Mbit/s\"")?.unwrap_or(12.5e6),
+                })
+            })?;
+            Ok(ClientRef {
+                session: s.clone(),
+                id,
+            })
+        },
+    );
+    engine.register_get("name", |c: &mut ClientRef| {
+        c.session.borrow().backend.world().client(c.id).name.clone()
+    });
+    reg(
+        "download",
+        &["client: Client", "guest: Guest", "path: String", "Download"],
+        "Starts fetching a file from the guest (FTP); it runs in the background of lab time.",
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext,
+         c: &mut ClientRef,
+         g: GuestRef,
+         path: &str|
+         -> Outcome<DownloadRef> {
+            let id = call(&c.session, &ctx, |b| {
+                let world = b.world();
+                let client = world.client(c.id);
+                let guest = world.guest(g.id);
+                if guest.state != GuestState::Running {
+                    return Err(Error::GuestState {
+                        guest: guest.name().into(),
+                        state: guest.state.name().into(),
+                        action: "serve a download".into(),
+                        help: "start the guest first".into(),
+                    });
+                }
+                let reachable = guest
+                    .spec
+                    .address
+                    .is_some_and(|a| client.address.on_link(a.addr()))
+                    && world
+                        .host(guest.host)
+                        .net()
+                        .interface(&guest.spec.bridge)
+                        .map(|i| world.host(guest.host).net().attachments(i))
+                        .is_some_and(|cards| {
+                            cards
+                                .iter()
+                                .any(|n| n.link.as_ref().is_some_and(|l| l.switch == client.switch))
+                        });
+                if !reachable {
+                    return Err(Error::ClientCannotReach {
+                        client: client.name.clone(),
+                        guest: guest.name().into(),
+                    });
+                }
+                b.start_transfer(c.id, g.id, path)
+            })?;
+            Ok(DownloadRef {
+                session: c.session.clone(),
+                id,
+            })
+        },
+    );
+}
+
+fn register_download(engine: &mut Engine) {
+    reg(
+        "wait",
+        &["download: Download", "()"],
+        "Lets lab time pass until the download is done.",
+    )
+    .register_into_engine(engine, |ctx: NativeCallContext, d: &mut DownloadRef| {
+        call(&d.session, &ctx, |b| b.wait_transfer(d.id))
+    });
+    engine
+        .register_get("done", |d: &mut DownloadRef| {
+            d.session.borrow().backend.transfer(d.id).is_done()
+        })
+        .register_get("bytes", |d: &mut DownloadRef| {
+            d.session.borrow().backend.transfer(d.id).bytes() as i64
+        })
+        .register_get("size", |d: &mut DownloadRef| {
+            d.session.borrow().backend.transfer(d.id).size as i64
+        })
+        .register_get("sha256", |d: &mut DownloadRef| {
+            d.session.borrow().backend.transfer(d.id).received.sha256()
+        })
+        .register_get("started", |d: &mut DownloadRef| {
+            d.session
+                .borrow()
+                .backend
+                .transfer(d.id)
+                .started
+                .as_secs_f64()
+        })
+        .register_get("finished", |d: &mut DownloadRef| {
+            d.session
+                .borrow()
+                .backend
+                .transfer(d.id)
+                .finished
+                .map_or(Dynamic::UNIT, |t| Dynamic::from(t.as_secs_f64()))
+        })
+        .register_get("duration", |d: &mut DownloadRef| {
+            let s = d.session.borrow();
+            let t = s.backend.transfer(d.id);
+            t.finished.map_or(Dynamic::UNIT, |f| {
+                Dynamic::from(f.as_secs_f64() - t.started.as_secs_f64())
+            })
+        })
+        .register_fn("to_string", |d: &mut DownloadRef| {
+            let s = d.session.borrow();
+            let t = s.backend.transfer(d.id);
+            format!(
+                "download of {}: {} of {}{}",
+                t.path,
+                human_size(t.bytes()),
+                human_size(t.size),
+                if t.is_done() { ", done" } else { "" }
+            )
+        });
+    reg(
+        "rate_timeline",
+        &["download: Download", "Array"],
+        "The download's rate over time: [[seconds, bytes/s], ...] at each change.",
+    )
+    .register_into_engine(engine, |d: &mut DownloadRef| -> Array {
+        d.session
+            .borrow()
+            .backend
+            .transfer(d.id)
+            .timeline
+            .iter()
+            .map(|&(t, r)| Dynamic::from(vec![Dynamic::from(t), Dynamic::from(r)]))
+            .collect()
+    });
+    reg(
+        "mean_rate",
+        &["download: Download", "from: f64", "to: f64", "f64"],
+        "The mean rate in bytes/s between two lab times (seconds).",
+    )
+    .register_into_engine(engine, |d: &mut DownloadRef, from: f64, to: f64| {
+        d.session
+            .borrow()
+            .backend
+            .transfer(d.id)
+            .mean_rate(from, to)
+    });
+}
+
+const MIGRATE_KEYS: &[&str] = &[
+    "live",
+    "bandwidth",
+    "downtime_limit",
+    "profile",
+    "auto_converge",
+    "postcopy_after",
+    "timeout",
+    "timeout_action",
+    "unsafe",
+    "copy_storage",
+];
+
+fn migration_request(map: Map) -> Result<MigrationRequest> {
+    let spec = Spec::new("migration options", map, MIGRATE_KEYS)?;
+    let profile =
+        match spec.opt_string("profile", "\"modern\"")?.as_deref() {
+            None | Some("modern") => Profile::Modern,
+            Some("qemu-kvm-0.12") => Profile::QemuKvm012,
+            Some(other) => return Err(spec.bad(
+                "profile",
+                format!("`{other}` is not a profile"),
+                "write \"modern\" (QEMU 5.x-9.x) or \"qemu-kvm-0.12\" (the report's RHEL 6 era)",
+            )),
+        };
+    let mut config = MigrationConfig::new(profile);
+    config.live = spec.opt_bool("live", "true")?.unwrap_or(true);
+    config.bandwidth_cap = match spec.opt_value("bandwidth") {
+        Some(v) if v.is_string() && v.to_string() == "unlimited" => Some(f64::INFINITY),
+        Some(_) => spec.opt_rate("bandwidth", "\"64M/s\"")?,
+        None => None,
+    };
+    config.downtime_limit_ms = spec.opt_float("downtime_limit", "300")?;
+    config.auto_converge = spec.opt_bool("auto_converge", "true")?.unwrap_or(false);
+    config.postcopy_after = spec.opt_float("postcopy_after", "10")?;
+    config.timeout = spec.opt_float("timeout", "60")?;
+    config.timeout_action = match spec.opt_string("timeout_action", "\"abort\"")?.as_deref() {
+        None | Some("abort") => TimeoutAction::Abort,
+        Some("suspend") => TimeoutAction::Suspend,
+        Some("postcopy") => TimeoutAction::Postcopy,
+        Some(other) => {
+            return Err(spec.bad(
+                "timeout_action",
+                format!("`{other}` is not a timeout action"),
+                "write \"abort\", \"suspend\" or \"postcopy\"",
+            ))
+        }
+    };
+    Ok(MigrationRequest {
+        config,
+        safety: Safety {
+            unsafe_: spec.opt_bool("unsafe", "true")?.unwrap_or(false),
+            copy_storage: spec.opt_bool("copy_storage", "true")?.unwrap_or(false),
+        },
+    })
+}
+
+fn register_migration(engine: &mut Engine) {
+    for with_options in [false, true] {
+        let params: &[&str] = if with_options {
+            &[
+                "guest: Guest",
+                "destination: Host",
+                "options: Map",
+                "MigrationResult",
+            ]
+        } else {
+            &["guest: Guest", "destination: Host", "MigrationResult"]
+        };
+        let migrate = |ctx: NativeCallContext,
+                       g: &mut GuestRef,
+                       dest: HostRef,
+                       options: Map|
+         -> Outcome<MigrationResult> {
+            call(&g.session, &ctx, |b| {
+                let request = migration_request(options)?;
+                let shared = b.world().disk_visible_from(g.id, dest.id);
+                b.migrate(g.id, dest.id, request, shared)
+                    .map(MigrationResult)
+            })
+        };
+        let registration = reg("migrate", params, "Live-migrates the guest to another host (virt-manager's Migrate, virsh migrate --live).");
+        if with_options {
+            registration.register_into_engine(engine, migrate);
+        } else {
+            registration.register_into_engine(
+                engine,
+                move |ctx: NativeCallContext, g: &mut GuestRef, dest: HostRef| {
+                    migrate(ctx, g, dest, Map::new())
+                },
+            );
+        }
+    }
+
+    engine
+        .register_get("status", |m: &mut MigrationResult| {
+            match m.0.outcome.status {
+                Status::Completed => "completed".to_string(),
+                Status::Failed => "failed".to_string(),
+                Status::Cancelled => "cancelled".to_string(),
+            }
+        })
+        .register_get("total_time", |m: &mut MigrationResult| {
+            m.0.outcome.total_time
+        })
+        .register_get("downtime", |m: &mut MigrationResult| {
+            m.0.outcome.downtime_ms
+        })
+        .register_get("setup_time", |m: &mut MigrationResult| {
+            m.0.outcome.setup_time_ms
+        })
+        .register_get("transferred", |m: &mut MigrationResult| {
+            m.0.outcome.transferred as i64
+        })
+        .register_get("iterations", |m: &mut MigrationResult| {
+            m.0.outcome.iterations as i64
+        })
+        .register_get("zero_pages", |m: &mut MigrationResult| {
+            m.0.outcome.zero_pages as i64
+        })
+        .register_get("normal_pages", |m: &mut MigrationResult| {
+            m.0.outcome.normal_pages as i64
+        })
+        .register_get("throttle", |m: &mut MigrationResult| {
+            m.0.outcome.throttle_pct as i64
+        })
+        .register_get("postcopy", |m: &mut MigrationResult| m.0.outcome.postcopy)
+        .register_get("postcopy_faults", |m: &mut MigrationResult| {
+            m.0.outcome.postcopy_faults as i64
+        })
+        .register_get("memory_intact", |m: &mut MigrationResult| {
+            m.0.outcome.memory_intact
+        })
+        .register_get("started", |m: &mut MigrationResult| m.0.started)
+        .register_get("from", |m: &mut MigrationResult| m.0.from.clone())
+        .register_get("to", |m: &mut MigrationResult| m.0.to.clone())
+        .register_get("address", |m: &mut MigrationResult| m.0.address.clone())
+        .register_get("profile", |m: &mut MigrationResult| m.0.profile.to_string())
+        .register_get("rounds", |m: &mut MigrationResult| round_rows(&m.0))
+        .register_fn("table", |m: &mut MigrationResult| rounds_table(&m.0))
+        .register_fn("to_string", |m: &mut MigrationResult| summary(&m.0));
+}
+
+fn summary(r: &MigrationReport) -> String {
+    let o = &r.outcome;
+    let status = match o.status {
+        Status::Completed => "completed",
+        Status::Failed => "failed",
+        Status::Cancelled => "cancelled",
+    };
+    format!(
+        "migration of {} {} → {} ({}, via {}): {status} in {:.2} s, downtime {:.0} ms, {:.1} MB sent, {} syncs, {} zero + {} normal pages{}{}",
+        r.guest,
+        r.from,
+        r.to,
+        r.profile,
+        r.address,
+        o.total_time,
+        o.downtime_ms,
+        o.transferred as f64 / 1e6,
+        o.iterations,
+        o.zero_pages,
+        o.normal_pages,
+        if o.throttle_pct > 0 { format!(", throttle {} %", o.throttle_pct) } else { String::new() },
+        if o.postcopy { format!(", post-copy with {} page faults", o.postcopy_faults) } else { String::new() },
+    )
+}
+
+fn rounds_table(r: &MigrationReport) -> Rows {
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::ASCII_MARKDOWN);
+    table.set_header([
+        "sync",
+        "at (s)",
+        "dirty pages after sync",
+        "MB sent since last",
+        "throttle %",
+    ]);
+    for round in &r.outcome.rounds {
+        table.add_row(vec![
+            round.index.to_string(),
+            format!("{:.2}", round.start),
+            round.dirty_pages.to_string(),
+            format!("{:.1}", round.bytes_sent as f64 / 1e6),
+            round.throttle_pct.to_string(),
+        ]);
+    }
+    Rows {
+        text: format!("{}\n{table}", summary(r)),
+        rows: round_rows(r),
+    }
+}
+
+/// One map per dirty-bitmap sync: `sync`, `start` (s), `dirty_pages`, `bytes_sent`, `throttle`.
+fn round_rows(r: &MigrationReport) -> Array {
+    r.outcome
+        .rounds
+        .iter()
+        .map(|round| {
+            let mut row = Map::new();
+            row.insert("sync".into(), Dynamic::from(round.index as i64));
+            row.insert("start".into(), Dynamic::from(round.start));
+            row.insert(
+                "dirty_pages".into(),
+                Dynamic::from(round.dirty_pages as i64),
+            );
+            row.insert("bytes_sent".into(), Dynamic::from(round.bytes_sent as i64));
+            row.insert("throttle".into(), Dynamic::from(round.throttle_pct as i64));
+            Dynamic::from(row)
+        })
+        .collect()
+}

@@ -1,0 +1,139 @@
+//! libvirt's checks before a live migration (`qemuMigrationSrcIsSafe` and friends): a
+//! migration that would fail or corrupt the guest is refused before any page moves, with
+//! libvirt's own reasons.
+
+use super::traffic::uplink_card;
+use crate::error::{Error, Result};
+use crate::units::human_size;
+use crate::world::guest::{GuestId, GuestState};
+use crate::world::{HostId, World};
+
+/// Memory a host keeps for itself and its qemu processes.
+pub const HOST_RESERVED_MEMORY: u64 = 1 << 30;
+
+/// What the caller asked for, beyond the migration engine's own settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Safety {
+    /// `--unsafe`: skip the storage and cache checks.
+    pub unsafe_: bool,
+    /// `--copy-storage-all`: the disk goes along with the memory.
+    pub copy_storage: bool,
+}
+
+/// The cards a migration crosses: the source's and the destination's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationRoute {
+    pub from_nic: String,
+    pub to_nic: String,
+    pub address: String,
+}
+
+/// Checks a live migration of `guest` to `dest`; answers the route it will take.
+/// `disk_shared` says whether `dest` sees the guest's disk (the storage model decides).
+pub fn check(
+    world: &World,
+    guest: GuestId,
+    dest: HostId,
+    safety: Safety,
+    disk_shared: bool,
+) -> Result<MigrationRoute> {
+    let g = world.guest(guest);
+    let name = g.name().to_string();
+    if g.state != GuestState::Running {
+        return Err(Error::MigrateNotRunning {
+            guest: name,
+            state: g.state.name().into(),
+        });
+    }
+    let source = world.host(g.host);
+    let target = world.host(dest);
+    if g.host == dest {
+        return Err(Error::MigrateSameHost {
+            guest: name,
+            host: target.name().into(),
+            uuid: host_uuid(target.name()),
+        });
+    }
+    if let Err(e) = target.kvm_check() {
+        return Err(Error::MigrateDestinationNotReady {
+            host: target.name().into(),
+            reason: e.to_string(),
+            help: e.help_str().unwrap_or_default(),
+        });
+    }
+    let ping = world.ping(g.host, target.name());
+    if !ping.reachable {
+        return Err(Error::MigrateUnreachable {
+            source_host: source.name().into(),
+            destination: target.name().into(),
+            reason: ping
+                .failure
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| "no reply".into()),
+        });
+    }
+    let bridge_ok = target
+        .net()
+        .interface(&g.spec.bridge)
+        .is_some_and(|i| i.kind == crate::world::node::InterfaceKind::Bridge);
+    if !bridge_ok {
+        return Err(Error::MigrateNoBridge {
+            host: target.name().into(),
+            bridge: g.spec.bridge.clone(),
+        });
+    }
+    let free = target
+        .spec()
+        .memory
+        .saturating_sub(HOST_RESERVED_MEMORY)
+        .saturating_sub(world.guest_memory_on(dest));
+    if free < g.spec.memory {
+        return Err(Error::MigrateNoMemory {
+            host: target.name().into(),
+            guest: name,
+            free: human_size(free),
+            needed: human_size(g.spec.memory),
+        });
+    }
+    let (source_cpu, target_cpu) = (&source.spec().cpu, &target.spec().cpu);
+    if source_cpu.virt != target_cpu.virt {
+        let describe = |cpu: &crate::world::host::hardware::Cpu| {
+            format!(
+                "{}, {}",
+                cpu.model,
+                cpu.virt.map_or("no virtualization extension", |v| v.name())
+            )
+        };
+        return Err(Error::MigrateCpuIncompatible {
+            source_host: source.name().into(),
+            source_cpu: describe(source_cpu),
+            host: target.name().into(),
+            cpu: describe(target_cpu),
+        });
+    }
+    if !safety.unsafe_ {
+        if !disk_shared && !safety.copy_storage {
+            return Err(Error::MigrateUnsafeStorage {
+                path: g.spec.disk.path.clone(),
+                host: target.name().into(),
+            });
+        }
+        if disk_shared && !matches!(g.spec.cache.as_str(), "none" | "directsync") {
+            return Err(Error::MigrateUnsafeCache {
+                cache: g.spec.cache.clone(),
+            });
+        }
+    }
+    let first = ping.path.first().expect("a reachable host has a path");
+    let last = ping.path.last().expect("a reachable host has a path");
+    Ok(MigrationRoute {
+        from_nic: uplink_card(world, g.host, &first.from_interface)?,
+        to_nic: uplink_card(world, dest, &last.to_interface)?,
+        address: ping.address.map(|a| a.to_string()).unwrap_or_default(),
+    })
+}
+
+/// A host's UUID as libvirt reports it (derived from its name: stable across runs).
+fn host_uuid(name: &str) -> String {
+    super::super::world::domain_xml::identity(0, &format!("host:{name}")).1
+}
