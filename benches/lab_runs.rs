@@ -4,6 +4,8 @@
 //! - `first_lab_in_process`: `labs/00-first-lab.rhai` through the runtime.
 //! - `first_lab_process`: the whole `kvmlab run labs/00-first-lab.rhai` process, as a user
 //!   runs it; goal under 10 ms wall in release.
+//! - `hosts_lab_process`, `storage_lab_process`: the whole process for
+//!   `labs/01-hosts-and-network.rhai` and `labs/02-nas-and-iscsi.rhai`; goal under 20 ms.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use kvmlab_runtime::run::{run_file, run_source, RunOptions};
@@ -49,6 +51,14 @@ fn hosts_lab(c: &mut Criterion) {
     });
 }
 
+fn storage_lab(c: &mut Criterion) {
+    let out = tempfile::tempdir().unwrap();
+    let path = lab("02-nas-and-iscsi.rhai");
+    c.bench_function("storage_lab_process", |b| {
+        b.iter(|| run_process(&path, out.path()))
+    });
+}
+
 fn run_process(lab: &Path, out: &Path) {
     let status = Command::new(env!("CARGO_BIN_EXE_kvmlab"))
         .arg("run")
@@ -62,5 +72,5 @@ fn run_process(lab: &Path, out: &Path) {
     assert!(status.success());
 }
 
-criterion_group!(benches, engine_ready, first_lab, hosts_lab);
+criterion_group!(benches, engine_ready, first_lab, hosts_lab, storage_lab);
 criterion_main!(benches);

@@ -11,3 +11,4 @@ mod network;
 mod primitives;
 mod report;
 mod sandbox;
+mod storage;

@@ -5,7 +5,7 @@
 //! the file system only through [`super::modules`] and the world model.
 
 use super::modules::LabModules;
-use super::{guests, lab_api, network, pools, rows, SharedSession};
+use super::{guests, lab_api, network, pools, rows, storage, SharedSession};
 use rhai::{Dynamic, Engine};
 use std::time::{Duration, Instant};
 
@@ -66,6 +66,7 @@ pub fn build(session: &SharedSession, limits: &Limits, modules: LabModules) -> E
     lab_api::register(&mut engine, session);
     rows::register(&mut engine);
     network::register(&mut engine, session);
+    storage::register(&mut engine, session);
     pools::register(&mut engine);
     guests::register(&mut engine, session);
     engine

@@ -18,6 +18,7 @@ pub mod pools;
 pub mod rows;
 pub mod spec;
 pub mod stdlib;
+pub mod storage;
 
 use crate::backend::Backend;
 use crate::diagnostic::Diagnostic;

@@ -13,6 +13,7 @@ use crate::world::net::ip::Ipv4Cidr;
 use crate::world::net::Finding;
 use crate::world::node::{format_ip_br_addr, format_ip_route, NicSpec};
 use crate::world::reach::PingReport;
+use crate::world::services::ServiceAction;
 use crate::world::switch::{RouterPort, SwitchSpec};
 use crate::world::{HostId, NodeId, RouterId, SwitchId};
 use rhai::{Array, Dynamic, Engine, EvalAltResult, FuncRegistration, Map, NativeCallContext};
@@ -83,7 +84,8 @@ pub fn warn_all(backend: &mut dyn Backend, warnings: Vec<Error>) {
     }
 }
 
-fn reg(name: &str, params: &[&str], doc: &str) -> FuncRegistration {
+/// A function registration with its parameters and one doc line, as `kvmlab doc` shows it.
+pub fn reg(name: &str, params: &[&str], doc: &str) -> FuncRegistration {
     FuncRegistration::new(name)
         .with_params_info(params)
         .with_comments([format!("/// {doc}")])
@@ -171,16 +173,7 @@ fn host_spec(map: Map) -> Result<HostSpec> {
         .collect::<Result<Vec<_>>>()?;
     let nics = list("nics", "[#{name: \"eth0\", speed: \"1Gbit/s\"}]")?
         .into_iter()
-        .map(|n| {
-            let n = Spec::new("nic", n, &["name", "speed", "model"])?;
-            Ok(NicSpec {
-                name: n.string("name", "\"eth0\"")?,
-                speed: n.opt_rate("speed", "\"1Gbit/s\"")?.unwrap_or(125e6),
-                model: n
-                    .opt_string("model", "\"Intel PCI-E\"")?
-                    .unwrap_or_default(),
-            })
-        })
+        .map(nic_spec)
         .collect::<Result<Vec<_>>>()?;
     let cores = spec.int("cores", "4")?;
     Ok(HostSpec {
@@ -200,6 +193,18 @@ fn host_spec(map: Map) -> Result<HostSpec> {
         disks,
         nics,
         bios_virt_enabled: spec.opt_bool("bios_virt", "true")?.unwrap_or(true),
+    })
+}
+
+/// One network card of a spec's `nics` list: #{name, speed, model}.
+pub fn nic_spec(map: Map) -> Result<NicSpec> {
+    let n = Spec::new("nic", map, &["name", "speed", "model"])?;
+    Ok(NicSpec {
+        name: n.string("name", "\"eth0\"")?,
+        speed: n.opt_rate("speed", "\"1Gbit/s\"")?.unwrap_or(125e6),
+        model: n
+            .opt_string("model", "\"Intel PCI-E\"")?
+            .unwrap_or_default(),
     })
 }
 
@@ -496,7 +501,7 @@ fn register_host(engine: &mut Engine) {
     reg(
         "service",
         &["host: Host", "name: String", "Service"],
-        "A system service, e.g. \"network\".",
+        "A system service, e.g. \"network\" or \"iscsi\".",
     )
     .register_into_engine(engine, |h: &mut HostRef, name: &str| ServiceRef {
         session: h.session.clone(),
@@ -544,7 +549,8 @@ fn register_host(engine: &mut Engine) {
     });
 }
 
-fn unknown_nic<'a>(host: &str, nic: &str, known: impl Iterator<Item = &'a str>) -> Error {
+/// The error for a card a node does not have, with a "did you mean" among its cards.
+pub fn unknown_nic<'a>(host: &str, nic: &str, known: impl Iterator<Item = &'a str>) -> Error {
     let known: Vec<&str> = known.collect();
     Error::UnknownNic {
         host: host.into(),
@@ -586,25 +592,41 @@ fn register_nic_and_service(engine: &mut Engine) {
     );
 
     engine.register_get("name", |s: &mut ServiceRef| s.name.clone());
-    reg(
-        "restart",
-        &["service: Service", "()"],
-        "Restarts the service; `network` applies the ifcfg files.",
-    )
-    .register_into_engine(engine, |ctx: NativeCallContext, svc: &mut ServiceRef| {
-        call(&svc.session, &ctx, |b| match svc.name.as_str() {
-            "network" => {
-                let findings = b.world_mut().restart_network(svc.host)?;
-                warn_findings(b, findings);
-                Ok(())
-            }
-            other => Err(Error::UnknownService {
-                host: b.world().host(svc.host).name().into(),
-                service: other.into(),
-                help: "the services of this lab: network".into(),
-            }),
-        })
-    });
+    let actions = [
+        (
+            "start",
+            ServiceAction::Start,
+            "Starts the service (`service NAME start`); returns what the init script prints.",
+        ),
+        (
+            "stop",
+            ServiceAction::Stop,
+            "Stops the service; returns what the init script prints.",
+        ),
+        (
+            "restart",
+            ServiceAction::Restart,
+            "Stops and starts the service; `network` applies the ifcfg files.",
+        ),
+        (
+            "status",
+            ServiceAction::Status,
+            "What `service NAME status` prints: running (with its pid) or stopped.",
+        ),
+    ];
+    for (name, action, doc) in actions {
+        reg(name, &["service: Service", "String"], doc).register_into_engine(
+            engine,
+            move |ctx: NativeCallContext, svc: &mut ServiceRef| -> Outcome<String> {
+                call(&svc.session, &ctx, |b| {
+                    let report = b.world_mut().service(svc.host, &svc.name, action)?;
+                    warn_findings(b, report.findings);
+                    b.spend(report.duration)?;
+                    Ok(report.lines.join("\n"))
+                })
+            },
+        );
+    }
 }
 
 fn register_switch_and_ping(engine: &mut Engine) {

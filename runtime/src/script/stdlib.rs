@@ -6,6 +6,7 @@ const MODULES: &[(&str, &str)] = &[
     ("checks", include_str!("../../../stdlib/checks.rhai")),
     ("hosts", include_str!("../../../stdlib/hosts.rhai")),
     ("report", include_str!("../../../stdlib/report.rhai")),
+    ("storage", include_str!("../../../stdlib/storage.rhai")),
 ];
 
 /// The source of stdlib module `name`, if it exists.
