@@ -368,6 +368,13 @@ pub enum Error {
     )]
     ClientCannotReach { client: String, guest: String },
 
+    #[error("{host} has no pool `{pool}` to copy the guest's disk into")]
+    #[diagnostic(
+        code(kvmlab::migrate::no_target_pool),
+        help("`copy_storage` writes the disk into the pool of the same name on the destination: define it there first")
+    )]
+    MigrateNoTargetPool { host: String, pool: String },
+
     #[error("the transfer of {path} stalled: nothing carries its data")]
     #[diagnostic(
         code(kvmlab::guest::transfer_stalled),

@@ -7,6 +7,7 @@ mod book;
 mod cli;
 mod diagnostics;
 mod labs;
+mod migration;
 mod network;
 mod primitives;
 mod report;

@@ -17,7 +17,7 @@ use crate::world::{HostId, World};
 use clock::{Clock, SimTime};
 use migration::{GuestMemory, Migration, MigrationConfig, MigrationOutcome, Status};
 use preflight::Safety;
-use traffic::{ActiveMigration, Traffic, Transfer, TransferId};
+use traffic::{ActiveMigration, DiskCopy, Traffic, Transfer, TransferId};
 
 /// How long a migration without a timeout may run before kvmlab gives up on it (QEMU never
 /// does; a lab must end).
@@ -209,6 +209,24 @@ impl Backend for Simulator {
         }
         let started = self.clock.now();
         let from = g.host;
+        let copy_disk = request.safety.copy_storage && !disk_shared;
+        if copy_disk {
+            let pool = g.spec.disk.pool.clone();
+            self.world
+                .pool(dest, &pool)
+                .map_err(|_| Error::MigrateNoTargetPool {
+                    host: self.world.host(dest).name().to_string(),
+                    pool: pool.clone(),
+                })?;
+            self.traffic.disk_copy = Some(DiskCopy {
+                from,
+                to: dest,
+                from_nic: route.from_nic.clone(),
+                to_nic: route.to_nic.clone(),
+                remaining: g.spec.disk.allocation as f64,
+            });
+            self.run(SimTime(u64::MAX), |t| t.disk_copy.is_none())?;
+        }
         self.traffic.migration = Some(ActiveMigration {
             guest,
             from,
@@ -219,12 +237,14 @@ impl Backend for Simulator {
             base_dirty_rate: memory.dirty_rate,
             started,
         });
-        self.world.guest_mut(guest).state = GuestState::Running;
         self.run(SimTime(u64::MAX), |t| t.migration.is_none())?;
         let outcome = self
             .finished_migration
             .take()
             .expect("the run ended with the migration");
+        if copy_disk && outcome.guest_on_destination {
+            self.world.guest_mut(guest).spec.disk.host = dest;
+        }
         if request.config.timeout.is_none()
             && request.config.postcopy_after.is_none()
             && outcome.status == Status::Cancelled

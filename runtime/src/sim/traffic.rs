@@ -8,6 +8,10 @@
 //! device emulation is starved (its virtual card gets [`STARVED_IO_SHARE`] of its uplink),
 //! and while the guest is paused it sends nothing. A guest serving a file larger than its
 //! page cache rewrites the cache as fast as it serves, which adds to its dirty rate.
+//!
+//! A disk copied along with a migration (`copy_storage`) crosses the same cards first, as
+//! one bulk flow of the volume's allocated bytes; the guest's disk writes during the copy
+//! are not modelled.
 
 use super::clock::SimTime;
 use super::content::Contents;
@@ -85,10 +89,21 @@ pub struct ActiveMigration {
     pub started: SimTime,
 }
 
+/// A guest's disk copied to the destination before its memory (`--copy-storage-all`: QEMU
+/// mirrors the disk over NBD until it is in sync, then migrates the memory).
+pub struct DiskCopy {
+    pub from: HostId,
+    pub to: HostId,
+    pub from_nic: String,
+    pub to_nic: String,
+    pub remaining: f64,
+}
+
 #[derive(Default)]
 pub struct Traffic {
     pub transfers: Vec<Transfer>,
     pub migration: Option<ActiveMigration>,
+    pub disk_copy: Option<DiskCopy>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -126,7 +141,9 @@ impl Traffic {
     }
 
     pub fn is_idle(&self) -> bool {
-        self.migration.is_none() && self.transfers.iter().all(Transfer::is_done)
+        self.migration.is_none()
+            && self.disk_copy.is_none()
+            && self.transfers.iter().all(Transfer::is_done)
     }
 
     /// Moves every flow forward from `now` by one step that ends no later than `limit`;
@@ -173,13 +190,26 @@ impl Traffic {
                 cap: m.engine.demand(),
             });
         }
+        if let Some(c) = &self.disk_copy {
+            demands.push(FlowDemand {
+                path: vec![
+                    index(Link::Out(c.from, c.from_nic.clone())),
+                    index(Link::In(c.to, c.to_nic.clone())),
+                ],
+                cap: f64::INFINITY,
+            });
+        }
         let capacities: Vec<f64> = links.iter().map(|l| self.capacity(world, l)).collect();
         let shares = max_min_shares(&capacities, &demands);
 
         // The migration sets the pace; otherwise the next completion or the limit does.
         let mut ended = None;
+        let copy_share = self
+            .disk_copy
+            .as_ref()
+            .map(|_| *shares.last().expect("the disk copy has a share"));
         let duration_ns = if let Some(m) = self.migration.as_mut() {
-            let share = *shares.last().expect("the migration has a share");
+            let share = shares[active.len()];
             let serving: f64 = active
                 .iter()
                 .zip(&shares)
@@ -207,12 +237,25 @@ impl Traffic {
                     let t = &self.transfers[i];
                     ((t.size as f64 - t.done) / rate * 1e9).ceil() as u64
                 })
+                .chain(
+                    self.disk_copy
+                        .as_ref()
+                        .zip(copy_share)
+                        .filter(|(_, r)| *r > 0.0)
+                        .map(|(c, rate)| (c.remaining / rate * 1e9).ceil() as u64),
+                )
                 .chain([to_limit])
                 .min()
                 .unwrap_or(to_limit)
                 .max(1)
         };
         let seconds = duration_ns as f64 / 1e9;
+        if let (Some(copy), Some(rate)) = (self.disk_copy.as_mut(), copy_share) {
+            copy.remaining -= rate * seconds;
+            if copy.remaining <= 0.5 {
+                self.disk_copy = None;
+            }
+        }
         for (&i, &rate) in active.iter().zip(&shares) {
             let t = &mut self.transfers[i];
             let at = now.as_secs_f64();

@@ -294,7 +294,7 @@ impl World {
                 FsLocation::Block {
                     disk: d,
                     partition: p,
-                } => d == disk && partition.map_or(true, |want| want == *p),
+                } => d == disk && partition.is_none_or(|want| want == *p),
                 FsLocation::NasData { .. } => false,
             })
             .collect()

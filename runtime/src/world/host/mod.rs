@@ -234,7 +234,7 @@ impl Host {
         let whole = self.fs.read(&self.name, path)?;
         Ok(lint(path, whole)
             .into_iter()
-            .filter(|f| f.line.map_or(true, |l| l >= first_touched))
+            .filter(|f| f.line.is_none_or(|l| l >= first_touched))
             .collect())
     }
 

@@ -238,7 +238,7 @@ impl Restart<'_> {
 
     fn default_route(&mut self, config: &InterfaceConfig) {
         let device = config.device.as_str();
-        let for_this_device = config.gatewaydev.as_deref().map_or(true, |g| g == device);
+        let for_this_device = config.gatewaydev.as_deref().is_none_or(|g| g == device);
         if !config.defroute || !for_this_device {
             return;
         }

@@ -1,0 +1,281 @@
+//! Guests and live migration from scripts (report §2.5, §3): libvirt's refusals with their
+//! codes and lines, the timeout actions, auto-converge, post-copy, and the guest's data
+//! surviving every outcome.
+
+use crate::harness::Test;
+use serde_json::{json, Value};
+
+/// Two report hosts, a guest on sv1's local `/guest` pool, installed and running.
+/// It is 11 lines long: a test's own lines start at line 12.
+const GUEST_ON_LOCAL_DISK: &str = "import \"kvmlab/hosts\" as hosts;
+import \"kvmlab/report\" as report;
+let lab = hosts::build();
+let sv1 = lab.sv1; let sv2 = lab.sv2;
+sv1.store_file(\"/guest/iso/CentOS-5.6-i386-bin-DVD.iso\", size(\"3.9G\"));
+let local = sv1.define_pool(#{name: \"guest\", type: \"dir\", target: \"/guest\"});
+let vol = local.create_volume(#{name: \"g.img\", capacity: \"20G\", allocation: 0});
+let g = sv1.define_guest(#{name: \"g\", memory: \"512M\", iso: \"/guest/iso/CentOS-5.6-i386-bin-DVD.iso\",
+    disk: vol, network: #{bridge: \"br0\", address: \"192.168.1.20/24\"}, cache: \"none\"});
+g.install();
+g.workload(#{used: \"410M\"});
+";
+
+fn lab(rest: &str) -> String {
+    format!("{GUEST_ON_LOCAL_DISK}{rest}")
+}
+
+fn values(rest: &str) -> Value {
+    let out = Test::new().script(&lab(rest)).json().status(0).run();
+    out.report["values"].clone()
+}
+
+#[test]
+fn a_disk_only_the_source_sees_is_refused() {
+    Test::new()
+        .script(&lab("let r = g.migrate(sv2);"))
+        .status(2)
+        .diagnostic("kvmlab::migrate::unsafe_storage", 12)
+        .stderr("Unsafe migration: Migration without shared storage is unsafe")
+        .run();
+    let v = values(
+        "let r = g.migrate(sv2, #{unsafe: true});\nrecord(\"status\", r.status);\nrecord(\"on\", g.host.name);\n",
+    );
+    assert_eq!(v, json!({"status": "completed", "on": "sv2"}));
+}
+
+#[test]
+fn copy_storage_moves_the_disk_first() {
+    Test::new()
+        .script(&lab("g.migrate(sv2, #{copy_storage: true});"))
+        .status(2)
+        .diagnostic("kvmlab::migrate::no_target_pool", 12)
+        .run();
+    // The installed system takes 2.3 GB of the sparse volume: about 195 s at 11.77 MB/s.
+    let v = values(
+        "sv2.define_pool(#{name: \"guest\", type: \"dir\", target: \"/guest\"});\n\
+         let t0 = clock();\nlet r = g.migrate(sv2, #{copy_storage: true, profile: \"qemu-kvm-0.12\"});\n\
+         record(\"took\", clock() - t0);\nrecord(\"memory\", r.total_time);\nrecord(\"on\", g.host.name);\n",
+    );
+    assert_eq!(v["on"], "sv2");
+    let copy = v["took"].as_f64().unwrap() - v["memory"].as_f64().unwrap();
+    assert!((copy - 2.3e9 / 11.7685e6).abs() < 1.0, "{v}");
+}
+
+#[test]
+fn refusals_name_libvirts_reason() {
+    Test::new()
+        .script(&lab("g.migrate(sv1, #{unsafe: true});"))
+        .status(2)
+        .diagnostic("kvmlab::migrate::same_host", 12)
+        .stderr("Attempt to migrate guest to the same host")
+        .run();
+    Test::new()
+        .script(&lab("g.shutdown();\ng.migrate(sv2, #{unsafe: true});"))
+        .status(2)
+        .diagnostic("kvmlab::migrate::not_running", 13)
+        .run();
+    Test::new()
+        .script(&lab(
+            "sv1.write_file(\"/etc/hosts\", \"127.0.0.1 localhost\\n\");\ng.migrate(sv2, #{unsafe: true});",
+        ))
+        .status(2)
+        .diagnostic("kvmlab::migrate::unreachable", 13)
+        .stderr("sv1 cannot reach the destination `sv2`")
+        .run();
+    Test::new()
+        .script(&lab("g.migrate(sv2, #{profile: \"qemu-kvm-0.13\"});"))
+        .status(2)
+        .diagnostic("kvmlab::spec::bad_value", 12)
+        .run();
+    Test::new()
+        .script(&lab("g.migrate(sv2, #{bandwith: \"64M/s\"});"))
+        .status(2)
+        .diagnostic("kvmlab::spec::unknown_key", 12)
+        .stderr("did you mean `bandwidth`?")
+        .run();
+}
+
+/// A third host on NET1 that differs from sv2 in one way.
+fn third_host(change: &str) -> String {
+    lab(&format!(
+        "let spec = report::server_spec();\n{change}\nlet sv3 = host(\"sv3\", spec);\n\
+         sv3.install_os(report::os_spec(\"sv3\"));\nsv3.nic(\"eth0\").connect(lab.net1);\n\
+         sv3.write_file(\"/etc/sysconfig/network-scripts/ifcfg-br0\", report::ifcfg_br0(\"192.168.1.13\"));\n\
+         sv3.append_file(\"/etc/sysconfig/network-scripts/ifcfg-eth0\", \"BRIDGE=br0\\n\");\n\
+         sv3.service(\"network\").restart();\n\
+         sv1.append_file(\"/etc/hosts\", \"192.168.1.13 sv3\\n\");\n\
+         g.migrate(sv3, #{{unsafe: true}});\n"
+    ))
+}
+
+#[test]
+fn the_destination_must_be_able_to_run_the_guest() {
+    // The migrate call is the 10th line after the 11-line preamble.
+    Test::new()
+        .script(&third_host("spec.memory = \"1G\";"))
+        .status(2)
+        .diagnostic("kvmlab::migrate::no_memory", 21)
+        .run();
+    Test::new()
+        .script(&third_host("spec.virt = \"VT-x\";"))
+        .status(2)
+        .diagnostic("kvmlab::migrate::cpu_incompatible", 21)
+        .run();
+    Test::new()
+        .script(&third_host("spec.bios_virt = false;"))
+        .status(2)
+        .diagnostic("kvmlab::migrate::destination_not_ready", 21)
+        .run();
+    // sv3's card carries the address itself: no bridge for the guest's card to join.
+    let no_bridge = third_host("")
+        .replace("ifcfg-br0\", report::ifcfg_br0(\"192.168.1.13\")", "ifcfg-eth0\", \"DEVICE=eth0\\nONBOOT=yes\\nBOOTPROTO=none\\nIPADDR=192.168.1.13\\nNETMASK=255.255.255.0\\n\"")
+        .replace("\"BRIDGE=br0\\n\"", "\"\"");
+    assert!(!no_bridge.contains("ifcfg-br0"), "{no_bridge}");
+    Test::new()
+        .script(&no_bridge)
+        .status(2)
+        .diagnostic("kvmlab::migrate::no_bridge", 21)
+        .run();
+}
+
+#[test]
+fn the_reports_idle_guest_takes_about_36_seconds() {
+    let v = values(
+        "let r = g.migrate(sv2, #{profile: \"qemu-kvm-0.12\", unsafe: true});\n\
+         record(\"t\", r.total_time);\nrecord(\"via\", r.address);\nrecord(\"intact\", r.memory_intact);\n\
+         record(\"downtime\", r.downtime);\n",
+    );
+    let t = v["t"].as_f64().unwrap();
+    assert!((t - 36.8).abs() < 0.3, "{t}");
+    assert_eq!(
+        v["via"], "192.168.1.12",
+        "the migration takes NET1, where sv2 resolves"
+    );
+    assert_eq!(v["intact"], true);
+    assert!(v["downtime"].as_f64().unwrap() < 100.0);
+}
+
+#[test]
+fn a_guest_that_outruns_the_link_never_converges() {
+    let hot = "g.workload(#{used: \"410M\", wss: \"256M\", dirty_rate: \"20M/s\"});\n";
+    Test::new()
+        .script(&lab(&format!("{hot}g.migrate(sv2, #{{unsafe: true}});")))
+        .status(2)
+        .diagnostic("kvmlab::migrate::no_convergence", 13)
+        .run();
+    let v = values(&format!(
+        "{hot}let r = g.migrate(sv2, #{{unsafe: true, timeout: 60}});\n\
+         record(\"status\", r.status);\nrecord(\"on\", g.host.name);\nrecord(\"state\", g.state);\n\
+         record(\"t\", r.total_time);\n"
+    ));
+    assert_eq!(v["status"], "cancelled");
+    assert_eq!(
+        v["on"], "sv1",
+        "an aborted migration leaves the guest on the source"
+    );
+    assert_eq!(v["state"], "running");
+    let t = v["t"].as_f64().unwrap();
+    assert!((60.0..60.2).contains(&t), "{t}");
+}
+
+#[test]
+fn timeout_actions_finish_the_migration_their_way() {
+    let hot = "g.workload(#{used: \"410M\", wss: \"256M\", dirty_rate: \"20M/s\"});\n";
+    let v = values(&format!(
+        "{hot}let r = g.migrate(sv2, #{{unsafe: true, timeout: 60, timeout_action: \"suspend\"}});\n\
+         record(\"status\", r.status);\nrecord(\"on\", g.host.name);\nrecord(\"downtime\", r.downtime);\n"
+    ));
+    assert_eq!(v["status"], "completed");
+    assert_eq!(v["on"], "sv2");
+    assert!(v["downtime"].as_f64().unwrap() > 5000.0, "{v}");
+    let v = values(&format!(
+        "{hot}let r = g.migrate(sv2, #{{unsafe: true, timeout: 60, timeout_action: \"postcopy\"}});\n\
+         record(\"status\", r.status);\nrecord(\"postcopy\", r.postcopy);\nrecord(\"downtime\", r.downtime);\n\
+         record(\"faults\", r.postcopy_faults);\nrecord(\"intact\", r.memory_intact);\n"
+    ));
+    assert_eq!(v["status"], "completed");
+    assert_eq!(v["postcopy"], true);
+    assert_eq!(v["intact"], true);
+    assert!(v["downtime"].as_f64().unwrap() < 1000.0, "{v}");
+    assert!(v["faults"].as_i64().unwrap() > 0, "{v}");
+}
+
+#[test]
+fn auto_converge_throttles_a_busy_guest_until_it_fits() {
+    let v = values(
+        "g.workload(#{used: \"410M\", wss: \"256M\", dirty_rate: \"20M/s\"});\n\
+         let r = g.migrate(sv2, #{unsafe: true, auto_converge: true});\n\
+         record(\"status\", r.status);\nrecord(\"throttle\", r.throttle);\n",
+    );
+    assert_eq!(v["status"], "completed");
+    assert!(v["throttle"].as_i64().unwrap() >= 20, "{v}");
+}
+
+#[test]
+fn files_survive_migrations_and_downloads_arrive_whole() {
+    let v = values(
+        "let iso = g.serve_file(\"/var/ftp/pub/dvd.iso\", size(\"4G\"));\n\
+         let pc = client(\"pc\", #{net: lab.net1, address: \"192.168.1.100/24\", speed: \"100Mbit/s\"});\n\
+         let d = pc.download(g, \"/var/ftp/pub/dvd.iso\");\n\
+         sleep(100);\n\
+         let t0 = clock();\n\
+         let r = g.migrate(sv2, #{profile: \"qemu-kvm-0.12\", unsafe: true});\n\
+         let t1 = clock();\n\
+         d.wait();\n\
+         record(\"same\", d.sha256 == iso && g.file_sha256(\"/var/ftp/pub/dvd.iso\") == iso);\n\
+         record(\"bytes\", d.bytes);\n\
+         record(\"before\", d.mean_rate(t0 - 50.0, t0));\n\
+         record(\"during\", d.mean_rate(t0, t1));\n\
+         record(\"on\", g.host.name);\n",
+    );
+    assert_eq!(v["same"], true);
+    assert_eq!(v["bytes"], 4294967296_i64);
+    assert_eq!(v["on"], "sv2");
+    let before = v["before"].as_f64().unwrap();
+    let during = v["during"].as_f64().unwrap();
+    assert!((before - 11.77e6).abs() < 0.01e6, "{before}");
+    let pct = during / before * 100.0;
+    assert!((1.0..6.0).contains(&pct), "the rate fell to {pct} %");
+}
+
+#[test]
+fn guest_specs_are_checked_like_virt_install() {
+    Test::new()
+        .script(&lab(
+            "let h = sv1.define_guest(#{name: \"big\", memory: \"20G\", disk: vol, network: #{bridge: \"br0\"}});",
+        ))
+        .status(2)
+        .diagnostic("kvmlab::spec::bad_value", 12)
+        .stderr("20G does not fit")
+        .run();
+    Test::new()
+        .script(&lab(
+            "let h = sv1.define_guest(#{name: \"x\", memory: \"256M\", disk: vol, network: #{bridge: \"br1\"}});",
+        ))
+        .status(2)
+        .diagnostic("kvmlab::spec::bad_value", 12)
+        .stderr("sv1 has no bridge br1")
+        .run();
+    Test::new()
+        .script(&lab(
+            "let h = sv1.define_guest(#{name: \"x\", memory: \"256M\", disk: \"/guest/x.img\", network: #{bridge: \"br0\"}});",
+        ))
+        .status(2)
+        .diagnostic("kvmlab::spec::bad_value", 12)
+        .stderr("the guest needs a volume of a storage pool")
+        .run();
+    Test::new()
+        .script(&lab("g.workload(#{used: \"600M\"});"))
+        .status(2)
+        .diagnostic("kvmlab::spec::bad_value", 12)
+        .run();
+}
+
+#[test]
+fn the_domain_xml_is_libvirts() {
+    let v = values("record(\"xml\", g.to_xml());\n");
+    let xml = v["xml"].as_str().unwrap();
+    assert!(xml.contains("<name>g</name>"), "{xml}");
+    assert!(xml.contains("<source file='/guest/g.img'/>"), "{xml}");
+    assert!(xml.contains("<memory unit='KiB'>524288</memory>"), "{xml}");
+}
