@@ -84,7 +84,7 @@ pub fn warn_all(backend: &mut dyn Backend, warnings: Vec<Error>) {
     }
 }
 
-/// A function registration with its parameters and one doc line, as `kvmlab doc` shows it.
+/// A function registration with its parameters and one doc line (Rhai function metadata).
 pub fn reg(name: &str, params: &[&str], doc: &str) -> FuncRegistration {
     FuncRegistration::new(name)
         .with_params_info(params)
