@@ -405,6 +405,53 @@ fn register_guest(engine: &mut Engine) {
         );
     }
     reg(
+        "set_memory",
+        &["guest: Guest", "memory: ?", "()"],
+        "Changes a shut-off guest's memory allocation (virsh setmaxmem + setmem).",
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, g: &mut GuestRef, memory: Dynamic| {
+            call(&g.session, &ctx, |b| {
+                let memory = size_of(&memory, "memory")?;
+                let guest = b.world().guest(g.id);
+                if guest.state != GuestState::ShutOff {
+                    return Err(Error::GuestState {
+                        guest: guest.name().into(),
+                        state: guest.state.name().into(),
+                        action: "change its memory allocation".into(),
+                        help: "shut it down first: `g.shutdown()`".into(),
+                    });
+                }
+                let host = guest.host;
+                let free = b
+                    .world()
+                    .host(host)
+                    .spec()
+                    .memory
+                    .saturating_sub(HOST_RESERVED_MEMORY)
+                    .saturating_sub(b.world().guest_memory_on(host));
+                if memory == 0 || memory > free {
+                    return Err(Error::BadValue {
+                        key: "memory".into(),
+                        what: "set_memory".into(),
+                        reason: format!(
+                            "{} does not fit: the host has {} free for guests",
+                            human_size(memory),
+                            human_size(free)
+                        ),
+                        help: "give the guest less memory".into(),
+                    });
+                }
+                let guest = b.world_mut().guest_mut(g.id);
+                guest.spec.memory = memory;
+                guest.workload.used = guest.workload.used.min(memory);
+                guest.workload.wss = guest.workload.wss.min(guest.workload.used);
+                Ok(())
+            })
+        },
+    );
+    reg(
         "workload",
         &["guest: Guest", "spec: Map", "()"],
         "What the guest holds in memory: #{used, wss, dirty_rate}.",

@@ -195,10 +195,20 @@ impl Backend for Simulator {
     ) -> Result<MigrationReport> {
         let route = preflight::check(&self.world, guest, dest, request.safety, disk_shared)?;
         let g = self.world.guest(guest);
+        // A guest serving a file through its page cache rewrites the whole cache as it goes.
+        let serving = self
+            .traffic
+            .transfers
+            .iter()
+            .any(|t| t.guest == guest && !t.is_done());
         let memory = GuestMemory {
             size: g.spec.memory,
             used: g.workload.used,
-            wss: g.workload.wss,
+            wss: if serving {
+                g.workload.used
+            } else {
+                g.workload.wss
+            },
             dirty_rate: g.workload.dirty_rate,
             layout_seed: self.seed,
         };
