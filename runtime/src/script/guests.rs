@@ -732,6 +732,22 @@ fn register_download(engine: &mut Engine) {
             .map(|&(t, r)| Dynamic::from(vec![Dynamic::from(t), Dynamic::from(r)]))
             .collect()
     });
+    reg("rate_steps", &["download: Download", "Array"], "The rate as a step line for plotting: [[seconds since the start, bytes/s], ...], two points per constant stretch.")
+        .register_into_engine(engine, |d: &mut DownloadRef| -> Array {
+            let s = d.session.borrow();
+            let t = s.backend.transfer(d.id);
+            let start = t.started.as_secs_f64();
+            let end = t.finished.unwrap_or(s.backend.now()).as_secs_f64();
+            let point = |x: f64, y: f64| Dynamic::from(vec![Dynamic::from(x - start), Dynamic::from(y)]);
+            t.timeline
+                .iter()
+                .enumerate()
+                .flat_map(|(i, &(at, rate))| {
+                    let until = t.timeline.get(i + 1).map_or(end, |next| next.0);
+                    [point(at, rate), point(until, rate)]
+                })
+                .collect()
+        });
     reg(
         "mean_rate",
         &["download: Download", "from: f64", "to: f64", "f64"],
