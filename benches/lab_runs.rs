@@ -6,6 +6,8 @@
 //!   runs it; goal under 10 ms wall in release.
 //! - `hosts_lab_process`, `storage_lab_process`: the whole process for
 //!   `labs/01-hosts-and-network.rhai` and `labs/02-nas-and-iscsi.rhai`; goal under 20 ms.
+//! - `live_migration_lab_process`: `kvmlab run labs/live-migration.rhai`, the whole report
+//!   (about 40 simulated migrations and two 4 GB downloads); goal under 1 s.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use kvmlab_runtime::run::{run_file, run_source, RunOptions};
@@ -43,20 +45,16 @@ fn first_lab(c: &mut Criterion) {
     });
 }
 
-fn hosts_lab(c: &mut Criterion) {
+fn lab_processes(c: &mut Criterion) {
     let out = tempfile::tempdir().unwrap();
-    let path = lab("01-hosts-and-network.rhai");
-    c.bench_function("hosts_lab_process", |b| {
-        b.iter(|| run_process(&path, out.path()))
-    });
-}
-
-fn storage_lab(c: &mut Criterion) {
-    let out = tempfile::tempdir().unwrap();
-    let path = lab("02-nas-and-iscsi.rhai");
-    c.bench_function("storage_lab_process", |b| {
-        b.iter(|| run_process(&path, out.path()))
-    });
+    for (name, file) in [
+        ("hosts_lab_process", "01-hosts-and-network.rhai"),
+        ("storage_lab_process", "02-nas-and-iscsi.rhai"),
+        ("live_migration_lab_process", "live-migration.rhai"),
+    ] {
+        let path = lab(file);
+        c.bench_function(name, |b| b.iter(|| run_process(&path, out.path())));
+    }
 }
 
 fn run_process(lab: &Path, out: &Path) {
@@ -72,5 +70,5 @@ fn run_process(lab: &Path, out: &Path) {
     assert!(status.success());
 }
 
-criterion_group!(benches, engine_ready, first_lab, hosts_lab, storage_lab);
+criterion_group!(benches, engine_ready, first_lab, lab_processes);
 criterion_main!(benches);
