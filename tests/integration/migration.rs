@@ -279,3 +279,40 @@ fn the_domain_xml_is_libvirts() {
     assert!(xml.contains("<source file='/guest/g.img'/>"), "{xml}");
     assert!(xml.contains("<memory unit='KiB'>524288</memory>"), "{xml}");
 }
+
+/// The report's lab: the guest's disk on the NAS, seen by both hosts. 9 lines.
+const GUEST_ON_THE_NAS: &str = "import \"kvmlab/hosts\" as hosts;
+import \"kvmlab/storage\" as storage;
+let lab = hosts::build();
+let nas = storage::build(lab);
+lab.sv1.store_file(\"/guest/iso/c.iso\", size(\"3.9G\"));
+let disk = nas.pools.sv1.create_volume(#{name: \"g.img\", capacity: \"20G\", allocation: 0});
+let spec = #{name: \"g\", memory: \"512M\", iso: \"/guest/iso/c.iso\", disk: disk,
+    network: #{bridge: \"br0\", address: \"192.168.1.20/24\"}};
+let g = lab.sv1.define_guest(spec + CACHE);
+";
+
+#[test]
+fn shared_storage_migrates_only_with_a_safe_cache_mode() {
+    let script = |cache: &str, rest: &str| {
+        GUEST_ON_THE_NAS.replace("CACHE", &format!("#{{cache: \"{cache}\"}}")) + rest
+    };
+    Test::new()
+        .script(&script("writeback", "g.install();\ng.migrate(lab.sv2);\n"))
+        .status(2)
+        .diagnostic("kvmlab::migrate::unsafe_cache", 11)
+        .stderr("directsync (cache='writeback')")
+        .run();
+    let out = Test::new()
+        .script(&script(
+            "directsync",
+            "g.install();\nlet r = g.migrate(lab.sv2);\nrecord(\"status\", r.status);\nrecord(\"on\", g.host.name);\n",
+        ))
+        .json()
+        .status(0)
+        .run();
+    assert_eq!(
+        out.report["values"],
+        json!({"status": "completed", "on": "sv2"})
+    );
+}
