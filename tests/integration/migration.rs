@@ -127,6 +127,14 @@ fn the_destination_must_be_able_to_run_the_guest() {
         .diagnostic("kvmlab::migrate::destination_not_ready", 21)
         .run();
     // sv3's card carries the address itself: no bridge for the guest's card to join.
+    Test::new()
+        .script(&lab(
+            "sv2.service(\"libvirtd\").stop();\ng.migrate(sv2, #{unsafe: true});",
+        ))
+        .status(2)
+        .diagnostic("kvmlab::migrate::destination_not_ready", 13)
+        .stderr("libvirtd is not running")
+        .run();
     let no_bridge = third_host("")
         .replace("ifcfg-br0\", report::ifcfg_br0(\"192.168.1.13\")", "ifcfg-eth0\", \"DEVICE=eth0\\nONBOOT=yes\\nBOOTPROTO=none\\nIPADDR=192.168.1.13\\nNETMASK=255.255.255.0\\n\"")
         .replace("\"BRIDGE=br0\\n\"", "\"\"");

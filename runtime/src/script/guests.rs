@@ -1,10 +1,11 @@
 //! Script objects for guests, clients, downloads and live migration (report §2.5, §3).
 
-use super::network::{call, HostRef, SwitchRef};
+use super::network::{HostRef, SwitchRef};
 use super::pools::VolumeRef;
 use super::rows::Rows;
 use super::spec::Spec;
 use super::SharedSession;
+use super::{call, reg, Outcome};
 use crate::error::{Error, Result};
 use crate::sim::clock::SimTime;
 use crate::sim::migration::{MigrationConfig, Profile, Status, TimeoutAction};
@@ -16,9 +17,7 @@ use crate::world::domain_xml::{DiskSource, DomainSpec};
 use crate::world::guest::{Client, ClientId, GuestDisk, GuestId, GuestSpec, GuestState, Workload};
 use crate::world::net::ip::Ipv4Cidr;
 use crate::world::{HostId, World};
-use rhai::{Array, Dynamic, Engine, EvalAltResult, FuncRegistration, Map, NativeCallContext};
-
-type Outcome<T> = std::result::Result<T, Box<EvalAltResult>>;
+use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 
 #[derive(Clone)]
 pub struct GuestRef {
@@ -40,12 +39,6 @@ pub struct DownloadRef {
 
 #[derive(Clone)]
 pub struct MigrationResult(pub MigrationReport);
-
-fn reg(name: &str, params: &[&str], doc: &str) -> FuncRegistration {
-    FuncRegistration::new(name)
-        .with_params_info(params)
-        .with_comments([format!("/// {doc}")])
-}
 
 pub fn register(engine: &mut Engine, session: &SharedSession) {
     engine

@@ -2,15 +2,13 @@
 //! `expect_error`, `clock`, `sleep`, and unit helpers `size` and `rate`.
 
 use super::diagnose::{self, Classified};
-use super::{finish, raise, SharedSession};
+use super::{finish, raise, Outcome, SharedSession};
 use crate::error::Error;
 use crate::plot::{LineChart, Series};
 use crate::report::Check;
 use crate::script::spec::Spec;
 use crate::units;
-use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, FuncRegistration, NativeCallContext, INT};
-
-type Outcome<T> = Result<T, Box<EvalAltResult>>;
+use rhai::{Dynamic, Engine, FnPtr, FuncRegistration, NativeCallContext, INT};
 
 pub fn register(engine: &mut Engine, session: &SharedSession) {
     let s = session.clone();

@@ -24,7 +24,7 @@ use crate::backend::Backend;
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Severity};
 use crate::recorder::Recorder;
-use rhai::{Dynamic, EvalAltResult, NativeCallContext, Position};
+use rhai::{Dynamic, EvalAltResult, FuncRegistration, NativeCallContext, Position};
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -96,6 +96,45 @@ impl Session {
             self.recorder.diagnostic(diagnostic);
         }
     }
+}
+
+/// The result of a native function as Rhai wants it.
+pub type Outcome<T> = Result<T, Box<EvalAltResult>>;
+
+/// Runs one backend operation for a native call: its warnings are recorded at the call's
+/// line and its error goes back to Rhai.
+pub fn call<T>(
+    session: &SharedSession,
+    ctx: &NativeCallContext,
+    op: impl FnOnce(&mut dyn Backend) -> crate::Result<T>,
+) -> Outcome<T> {
+    let result = {
+        let mut s = session.borrow_mut();
+        op(s.backend.as_mut())
+    };
+    finish(session, ctx, result)
+}
+
+/// A config file's findings become warnings: the file is written as on the real machine,
+/// and what is wrong in it shows where the trainee wrote it.
+pub fn warn_findings(backend: &mut dyn Backend, findings: Vec<crate::world::net::Finding>) {
+    for finding in findings {
+        backend.warn(finding.error);
+    }
+}
+
+/// Warnings a world operation returned (a vendor mismatch, a shared non-cluster mount).
+pub fn warn_all(backend: &mut dyn Backend, warnings: Vec<Error>) {
+    for warning in warnings {
+        backend.warn(warning);
+    }
+}
+
+/// A function registration with its parameters and one doc line (Rhai function metadata).
+pub fn reg(name: &str, params: &[&str], doc: &str) -> FuncRegistration {
+    FuncRegistration::new(name)
+        .with_params_info(params)
+        .with_comments([format!("/// {doc}")])
 }
 
 /// Wraps a world error for the trip through Rhai; [`diagnose`] unwraps it again.

@@ -4,21 +4,17 @@
 
 use super::rows::Rows;
 use super::spec::Spec;
-use super::{finish, SharedSession};
-use crate::backend::Backend;
+use super::{call, reg, warn_findings, Outcome, SharedSession};
 use crate::error::{Error, Result};
 use crate::world::host::hardware::{Cpu, Disk, HostSpec, VirtExtension};
 use crate::world::host::os::{OsSpec, PartitionSpec};
 use crate::world::net::ip::Ipv4Cidr;
-use crate::world::net::Finding;
 use crate::world::node::{format_ip_br_addr, format_ip_route, NicSpec};
 use crate::world::reach::PingReport;
 use crate::world::services::ServiceAction;
 use crate::world::switch::{RouterPort, SwitchSpec};
 use crate::world::{HostId, NodeId, RouterId, SwitchId};
-use rhai::{Array, Dynamic, Engine, EvalAltResult, FuncRegistration, Map, NativeCallContext};
-
-type Outcome<T> = std::result::Result<T, Box<EvalAltResult>>;
+use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 
 #[derive(Clone)]
 pub struct HostRef {
@@ -54,42 +50,6 @@ pub struct ServiceRef {
 
 #[derive(Clone)]
 pub struct PingResult(pub PingReport);
-
-/// Runs one backend operation for a native call: its warnings are recorded at the call's
-/// line and its error goes back to Rhai.
-pub fn call<T>(
-    session: &SharedSession,
-    ctx: &NativeCallContext,
-    op: impl FnOnce(&mut dyn Backend) -> Result<T>,
-) -> Outcome<T> {
-    let result = {
-        let mut s = session.borrow_mut();
-        op(s.backend.as_mut())
-    };
-    finish(session, ctx, result)
-}
-
-/// A config file's findings become warnings: the file is written as on the real machine,
-/// and what is wrong in it shows where the trainee wrote it.
-pub fn warn_findings(backend: &mut dyn Backend, findings: Vec<Finding>) {
-    for finding in findings {
-        backend.warn(finding.error);
-    }
-}
-
-/// Warnings a world operation returned (a vendor mismatch, a shared non-cluster mount).
-pub fn warn_all(backend: &mut dyn Backend, warnings: Vec<Error>) {
-    for warning in warnings {
-        backend.warn(warning);
-    }
-}
-
-/// A function registration with its parameters and one doc line (Rhai function metadata).
-pub fn reg(name: &str, params: &[&str], doc: &str) -> FuncRegistration {
-    FuncRegistration::new(name)
-        .with_params_info(params)
-        .with_comments([format!("/// {doc}")])
-}
 
 pub fn register(engine: &mut Engine, session: &SharedSession) {
     engine

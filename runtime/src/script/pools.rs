@@ -1,17 +1,16 @@
 //! Script objects for libvirt storage pools and their volumes (report §2.4–2.5): where guest
 //! disks live, and whether another host sees them (live migration asks).
 
-use super::network::{call, warn_all, HostRef};
+use super::network::HostRef;
 use super::spec::Spec;
 use super::SharedSession;
+use super::{call, reg, warn_all, Outcome};
 use crate::error::Result;
 use crate::units::human_size;
 use crate::world::pool::{PoolKind, PoolSpec, Volume, VolumeSpec};
 use crate::world::storage::blockdev::VolumeFormat;
 use crate::world::HostId;
-use rhai::{Array, Dynamic, Engine, EvalAltResult, FuncRegistration, Map, NativeCallContext};
-
-type Outcome<T> = std::result::Result<T, Box<EvalAltResult>>;
+use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 
 #[derive(Clone)]
 pub struct PoolRef {
@@ -26,12 +25,6 @@ pub struct VolumeRef {
     pub host: HostId,
     pub pool: String,
     pub volume: Volume,
-}
-
-fn reg(name: &str, params: &[&str], doc: &str) -> FuncRegistration {
-    FuncRegistration::new(name)
-        .with_params_info(params)
-        .with_comments([format!("/// {doc}")])
 }
 
 fn pool_spec(map: Map) -> Result<PoolSpec> {

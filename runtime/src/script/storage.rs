@@ -3,10 +3,11 @@
 //! Every method is one call into the backend's world; what the real command prints comes
 //! back as text, what it warns about becomes a warning at the calling line.
 
-use super::network::{call, nic_spec, reg, unknown_nic, warn_all, warn_findings, HostRef, NicRef};
+use super::network::{nic_spec, unknown_nic, HostRef, NicRef};
 use super::rows::Rows;
 use super::spec::{describe, nearest, Spec};
 use super::SharedSession;
+use super::{call, reg, warn_all, warn_findings, Outcome};
 use crate::error::{Error, Result};
 use crate::units;
 use crate::world::nas::{NasId, NasSpec};
@@ -16,9 +17,7 @@ use crate::world::storage::iscsi::Chap;
 use crate::world::storage::nas::NasModel;
 use crate::world::storage::raid::RaidLevel;
 use crate::world::{HostId, World};
-use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, NativeCallContext, INT};
-
-type Outcome<T> = std::result::Result<T, Box<EvalAltResult>>;
+use rhai::{Array, Dynamic, Engine, Map, NativeCallContext, INT};
 
 #[derive(Clone)]
 pub struct NasRef {

@@ -61,6 +61,16 @@ pub fn check(
             help: e.help_str().unwrap_or_default(),
         });
     }
+    if !target.packages().is_running("libvirtd") {
+        return Err(Error::MigrateDestinationNotReady {
+            host: target.name().into(),
+            reason: "libvirtd is not running, so nothing answers the source's connection".into(),
+            help: format!(
+                "start it on {0}: `{0}.service(\"libvirtd\").start()`, and `chkconfig libvirtd on` so it survives a reboot",
+                target.name()
+            ),
+        });
+    }
     let ping = world.ping(g.host, target.name());
     if !ping.reachable {
         return Err(Error::MigrateUnreachable {
