@@ -3,10 +3,12 @@
 use crate::harness::{kvmlab, repo_root};
 use serde_json::Value;
 
-fn json_of(lab: &str, seed: &str) -> (String, Value) {
+/// Runs a lab with its files written under `out_dir`.
+fn json_of(lab: &str, seed: &str, out_dir: &std::path::Path) -> (String, Value) {
     let out = kvmlab()
         .current_dir(repo_root())
-        .args(["run", lab, "--report", "json", "--seed", seed])
+        .args(["run", lab, "--report", "json", "--seed", seed, "--out"])
+        .arg(out_dir)
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
@@ -16,7 +18,7 @@ fn json_of(lab: &str, seed: &str) -> (String, Value) {
 
 #[test]
 fn the_report_has_the_documented_shape() {
-    let (_, report) = json_of("labs/00-first-lab.rhai", "0");
+    let (_, report) = json_of("labs/00-first-lab.rhai", "0", tempfile::tempdir().unwrap().path());
     let keys: Vec<_> = report.as_object().unwrap().keys().cloned().collect();
     for key in [
         "lab",
@@ -49,8 +51,9 @@ fn same_script_and_seed_give_byte_identical_reports() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "rhai") {
             let lab = format!("labs/{}", path.file_name().unwrap().to_string_lossy());
-            let (first, _) = json_of(&lab, "42");
-            let (second, _) = json_of(&lab, "42");
+            let out_dir = tempfile::tempdir().unwrap();
+            let (first, _) = json_of(&lab, "42", out_dir.path());
+            let (second, _) = json_of(&lab, "42", out_dir.path());
             assert_eq!(first, second, "{lab} is not deterministic");
         }
     }
