@@ -236,3 +236,23 @@ fn artifacts_stay_inside_the_output_directory() {
         .stderr("did you mean `title`?")
         .run();
 }
+
+#[test]
+fn caught_errors_carry_their_code_message_and_help() {
+    let out = Test::new()
+        .script(
+            "try { sleep(-1); } catch (e) {\n\
+               record(\"code\", e.code);\n  record(\"text\", `${e}`);\n  record(\"help\", e.help);\n}\n",
+        )
+        .json()
+        .status(0)
+        .run();
+    assert_eq!(
+        out.report["values"],
+        json!({
+            "code": "kvmlab::lab::bad_duration",
+            "text": "kvmlab::lab::bad_duration: cannot sleep for -1 s",
+            "help": "durations are zero or positive seconds, e.g. `sleep(1.5)`"
+        })
+    );
+}

@@ -18,7 +18,11 @@ fn json_of(lab: &str, seed: &str, out_dir: &std::path::Path) -> (String, Value) 
 
 #[test]
 fn the_report_has_the_documented_shape() {
-    let (_, report) = json_of("labs/00-first-lab.rhai", "0", tempfile::tempdir().unwrap().path());
+    let (_, report) = json_of(
+        "labs/00-first-lab.rhai",
+        "0",
+        tempfile::tempdir().unwrap().path(),
+    );
     let keys: Vec<_> = report.as_object().unwrap().keys().cloned().collect();
     for key in [
         "lab",

@@ -11,6 +11,17 @@ use crate::units;
 use rhai::{Dynamic, Engine, FnPtr, FuncRegistration, NativeCallContext, INT};
 
 pub fn register(engine: &mut Engine, session: &SharedSession) {
+    // What `catch (e)` holds when a world operation failed.
+    engine
+        .register_type_with_name::<Error>("Error")
+        .register_fn("to_string", |e: &mut Error| {
+            format!("{}: {e}", e.code_str())
+        })
+        .register_fn("to_debug", |e: &mut Error| format!("{}: {e}", e.code_str()))
+        .register_get("code", |e: &mut Error| e.code_str())
+        .register_get("message", |e: &mut Error| e.to_string())
+        .register_get("help", |e: &mut Error| e.help_str().unwrap_or_default());
+
     let s = session.clone();
     FuncRegistration::new("step")
         .with_params_info(["title: String", "()"])
