@@ -373,23 +373,8 @@ fn register_host(engine: &mut Engine) {
     )
     .register_into_engine(
         engine,
-        |ctx: NativeCallContext, h: &mut HostRef, name: &str| -> Outcome<NicRef> {
-            call(&h.session, &ctx, |b| {
-                let host = b.world().host(h.id);
-                match host.net().nic(name) {
-                    Some(_) => Ok(()),
-                    None => Err(unknown_nic(
-                        host.name(),
-                        name,
-                        host.spec().nics.iter().map(|n| n.name.as_str()),
-                    )),
-                }
-            })?;
-            Ok(NicRef {
-                session: h.session.clone(),
-                node: h.id.into(),
-                name: name.into(),
-            })
+        |ctx: NativeCallContext, h: &mut HostRef, name: &str| {
+            nic_of(&h.session, &ctx, h.id.into(), name)
         },
     );
     reg(
@@ -510,16 +495,35 @@ fn register_host(engine: &mut Engine) {
 }
 
 /// The error for a card a node does not have, with a "did you mean" among its cards.
-pub fn unknown_nic<'a>(host: &str, nic: &str, known: impl Iterator<Item = &'a str>) -> Error {
-    let known: Vec<&str> = known.collect();
-    Error::UnknownNic {
-        host: host.into(),
-        nic: nic.into(),
-        help: match super::spec::nearest(nic, &known) {
-            Some(near) => format!("did you mean `{near}`?"),
-            None => format!("{host} has: {}", known.join(", ")),
-        },
-    }
+/// A machine's network card by name (a host's or the NAS's), with a "did you mean" when
+/// there is no such card.
+pub fn nic_of(
+    session: &SharedSession,
+    ctx: &NativeCallContext,
+    node: NodeId,
+    name: &str,
+) -> Outcome<NicRef> {
+    call(session, ctx, |b| {
+        let stack = b.world().stack(node);
+        if stack.nic(name).is_some() {
+            return Ok(());
+        }
+        let machine = b.world().node_name(node);
+        let known: Vec<&str> = stack.nics.iter().map(|n| n.name.as_str()).collect();
+        Err(Error::UnknownNic {
+            host: machine.into(),
+            nic: name.into(),
+            help: match super::spec::nearest(name, &known) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => format!("{machine} has: {}", known.join(", ")),
+            },
+        })
+    })?;
+    Ok(NicRef {
+        session: session.clone(),
+        node,
+        name: name.into(),
+    })
 }
 
 fn register_nic_and_service(engine: &mut Engine) {

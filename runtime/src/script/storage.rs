@@ -3,7 +3,7 @@
 //! Every method is one call into the backend's world; what the real command prints comes
 //! back as text, what it warns about becomes a warning at the calling line.
 
-use super::network::{nic_spec, unknown_nic, HostRef, NicRef};
+use super::network::{nic_of, nic_spec, HostRef};
 use super::rows::Rows;
 use super::spec::{describe, nearest, Spec};
 use super::SharedSession;
@@ -280,23 +280,8 @@ fn register_nas(engine: &mut Engine, session: &SharedSession) {
     )
     .register_into_engine(
         engine,
-        |ctx: NativeCallContext, n: &mut NasRef, name: &str| -> Outcome<NicRef> {
-            call(&n.session, &ctx, |b| {
-                let nas = b.world().nas(n.id);
-                match nas.net().nic(name) {
-                    Some(_) => Ok(()),
-                    None => Err(unknown_nic(
-                        nas.name(),
-                        name,
-                        nas.net().nics.iter().map(|c| c.name.as_str()),
-                    )),
-                }
-            })?;
-            Ok(NicRef {
-                session: n.session.clone(),
-                node: n.id.into(),
-                name: name.into(),
-            })
+        |ctx: NativeCallContext, n: &mut NasRef, name: &str| {
+            nic_of(&n.session, &ctx, n.id.into(), name)
         },
     );
     reg(
