@@ -45,8 +45,9 @@
 //!    speed.
 //!
 //! A guest that dirties memory as fast as it is sent never gets under the threshold, and
-//! QEMU never gives up. libvirt's `--timeout` then acts: [`TimeoutAction::Abort`] cancels
-//! (the guest keeps running on the source), [`TimeoutAction::Suspend`] pauses the guest and
+//! QEMU never gives up. A timeout then acts: [`TimeoutAction::Abort`] cancels, as
+//! `virsh domjobabort` would (the guest keeps running on the source),
+//! [`TimeoutAction::Suspend`] (`virsh migrate --timeout`) pauses the guest and
 //! lets the migration finish under the same rules (with libvirt's unlimited bandwidth, the
 //! rest goes at link speed), [`TimeoutAction::Postcopy`] switches to post-copy. The
 //! timeout, like [`MigrationConfig::postcopy_after`], is checked at window ends.
