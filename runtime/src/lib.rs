@@ -18,6 +18,7 @@ pub mod report;
 pub mod run;
 pub mod script;
 pub mod sim;
+pub mod suggest;
 pub mod units;
 pub mod world;
 

@@ -384,15 +384,9 @@ fn declared_names(source: &str) -> Vec<String> {
     names
 }
 
-/// The candidate nearest to `name` by edit distance, if near enough to be a likely typo.
+/// The candidate nearest to `name`, other than `name` itself, if it is a likely typo.
 fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
-    let limit = (name.chars().count() / 3).max(1);
-    candidates
-        .filter(|c| *c != name)
-        .map(|c| (strsim::osa_distance(name, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, c)| c.to_string())
+    crate::suggest::closest(name, candidates.filter(|c| *c != name)).map(str::to_string)
 }
 
 #[cfg(test)]

@@ -513,10 +513,7 @@ pub fn nic_of(
         Err(Error::UnknownNic {
             host: machine.into(),
             nic: name.into(),
-            help: match super::spec::nearest(name, &known) {
-                Some(near) => format!("did you mean `{near}`?"),
-                None => format!("{machine} has: {}", known.join(", ")),
-            },
+            help: crate::suggest::help_for(name, &format!("{machine}'s cards"), &known),
         })
     })?;
     Ok(NicRef {

@@ -29,7 +29,7 @@ impl Spec {
             .filter(|k| !known.contains(k))
             .collect();
         if let Some(key) = unknown.into_iter().next() {
-            let help = match nearest(key, known) {
+            let help = match crate::suggest::closest(key, known.iter().copied()) {
                 Some(near) => format!("did you mean `{near}`?"),
                 None => format!("{} takes: {}", spec.what, known.join(", ")),
             };
@@ -229,17 +229,6 @@ pub fn describe(value: &Dynamic) -> String {
     } else {
         type_name.to_string()
     }
-}
-
-/// The known word nearest to `word`, if it is a likely typo of it.
-pub fn nearest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(1);
-    known
-        .iter()
-        .map(|k| (strsim::osa_distance(word, k), *k))
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, k)| k)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use super::network::{nic_of, nic_spec, HostRef};
 use super::rows::Rows;
-use super::spec::{describe, nearest, Spec};
+use super::spec::{describe, Spec};
 use super::SharedSession;
 use super::{call, reg, warn_all, warn_findings, Outcome};
 use crate::error::{Error, Result};
@@ -65,10 +65,7 @@ fn nas_model(spec: &Spec) -> Result<NasModel> {
     Err(spec.bad(
         "model",
         format!("`{name}` is not a NAS model kvmlab knows"),
-        match nearest(&name, &names) {
-            Some(near) => format!("did you mean `{near}`?"),
-            None => format!("kvmlab models: {}", names.join(", ")),
-        },
+        crate::suggest::help_for(&name, "the NAS models kvmlab knows", &names),
     ))
 }
 

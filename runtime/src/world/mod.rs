@@ -21,7 +21,6 @@ pub mod pool;
 pub mod reach;
 pub mod services;
 pub mod storage;
-pub mod suggest;
 pub mod switch;
 pub mod volumes;
 
@@ -235,7 +234,7 @@ impl World {
             Error::UnknownNic {
                 host: self.node_name(node).into(),
                 nic: nic.into(),
-                help: suggest::help_for(nic, "its cards", &names),
+                help: crate::suggest::help_for(nic, "its cards", &names),
             }
         })
     }

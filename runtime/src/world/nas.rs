@@ -20,8 +20,9 @@ use super::storage::nas::{NasModel, NasVolume};
 use super::storage::partition::Disk;
 use super::storage::raid::RaidLevel;
 use super::switch::{check_name, check_speed};
-use super::{suggest, NodeId, World};
+use super::{NodeId, World};
 use crate::error::{Error, Result};
+use crate::suggest;
 use crate::world::net::ip::Ipv4Cidr;
 
 /// A NAS of this world.

@@ -24,9 +24,10 @@ use super::storage::blockdev::{ImageFile, VolumeFormat};
 use super::storage::fs::FsType;
 use super::storage::iqn::Iqn;
 use super::volumes::{serialize_seconds, HOST_KERNEL};
-use super::{suggest, HostId, World};
+use super::{HostId, World};
 use crate::error::{Error, Result};
 use crate::sim::clock::SimTime;
+use crate::suggest;
 use crate::units::human_size;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -24,9 +24,10 @@ use super::storage::blockdev::{mountable_as, BlockContents, ExtFs, WHOLE_DEVICE}
 use super::storage::fs::{df_h, DfRow, FsType, Kernel, Statfs};
 use super::storage::fstab::{FstabEntry, FSTAB_PATH};
 use super::storage::partition::Mkpart;
-use super::{suggest, HostId, World};
+use super::{HostId, World};
 use crate::error::{Error, Result};
 use crate::sim::clock::SimTime;
+use crate::suggest;
 
 /// The kernel of the hosts kvmlab models (RHEL 6): its statfs decides what `df` shows.
 pub const HOST_KERNEL: Kernel = Kernel::Linux2_6_32;

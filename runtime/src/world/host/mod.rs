@@ -29,9 +29,9 @@ use super::net::shell::is_name;
 use super::net::Finding;
 use super::node::{InterfaceRow, NetStack, RouteRow};
 use super::storage::fstab::{Fstab, FSTAB_PATH};
-use super::suggest;
 use super::switch::check_name;
 use crate::error::{Error, Result};
+use crate::suggest;
 use crate::units::human_size;
 
 /// A name resolved to an address.

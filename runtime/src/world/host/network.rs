@@ -304,7 +304,7 @@ impl Restart<'_> {
         } else if self.bridge_names.contains(device) {
             format!("add TYPE=Bridge to {}: without it, {device} is brought up as a network card, before any port has created the bridge", config.file)
         } else {
-            crate::world::suggest::help_for(device, "this host's network cards", &cards)
+            crate::suggest::help_for(device, "this host's network cards", &cards)
         };
         self.findings.push(Finding::error(
             &config.file,

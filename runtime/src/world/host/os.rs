@@ -3,9 +3,9 @@
 
 use super::hardware::{Disk, HostSpec};
 use crate::error::{Error, Result};
+use crate::suggest;
 use crate::units::human_size;
 use crate::world::node::NicSpec;
-use crate::world::suggest;
 
 /// A partition as the installer's custom layout asks for it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -20,9 +20,9 @@ use sha2::{Digest, Sha256};
 
 use super::Host;
 use crate::error::{Error, Result};
+use crate::suggest;
 use crate::world::storage::iqn::Iqn;
 use crate::world::storage::iscsi::Initiator;
-use crate::world::suggest;
 
 /// A package of the catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,7 +16,7 @@ use super::ip::{self, Ipv4Cidr};
 use super::shell::ShellVars;
 use super::Finding;
 use crate::error::Error;
-use crate::world::suggest;
+use crate::suggest;
 
 /// The global network settings.
 pub const NETWORK_PATH: &str = "/etc/sysconfig/network";

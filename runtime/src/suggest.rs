@@ -1,14 +1,14 @@
 //! "Did you mean …?" for names a trainee types: keys, NICs, package groups, files.
 
 /// The candidate closest to `word`: an exact case-insensitive match first, then the nearest by
-/// edit distance, if it is close enough to be a typo (at most a third of the word's length,
+/// edit distance (a swap of two neighbours counts as one edit), if it is close enough to be a typo (at most a third of the word's length,
 /// and at least one edit allowed).
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = word.to_lowercase();
     let limit = (word.chars().count() / 3).max(1);
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
-        let distance = edit_distance(&lower, &candidate.to_lowercase());
+        let distance = strsim::osa_distance(&lower, &candidate.to_lowercase());
         let better = match best {
             None => true,
             Some((d, _)) => distance < d,
@@ -18,21 +18,6 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         }
     }
     best.map(|(_, c)| c)
-}
-
-/// Levenshtein distance over characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 /// A help line listing what exists, with the closest one first when there is one.
@@ -56,8 +41,8 @@ mod tests {
         assert_eq!(closest("ipaddr", keys), Some("IPADDR"));
         assert_eq!(closest("GATWAY", keys), Some("GATEWAY"));
         assert_eq!(closest("HOSTNAME", keys), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
+        // A swapped pair of letters is one edit.
+        assert_eq!(closest("NETMAKS", keys), Some("NETMASK"));
     }
 
     #[test]
