@@ -9,7 +9,7 @@ use super::{call, reg, Outcome};
 use crate::error::{Error, Result};
 use crate::sim::clock::SimTime;
 use crate::sim::migration::{MigrationConfig, Profile, Status, TimeoutAction};
-use crate::sim::preflight::{Safety, HOST_RESERVED_MEMORY};
+use crate::sim::preflight::Safety;
 use crate::sim::traffic::TransferId;
 use crate::sim::{MigrationReport, MigrationRequest};
 use crate::units::human_size;
@@ -85,11 +85,7 @@ fn guest_spec(world: &World, host: HostId, map: Map) -> Result<GuestSpec> {
             "write \"kvm\" (hardware) or \"qemu\" (software emulation)",
         ));
     }
-    let free = h
-        .spec()
-        .memory
-        .saturating_sub(HOST_RESERVED_MEMORY)
-        .saturating_sub(world.guest_memory_on(host));
+    let free = world.free_guest_memory(host);
     if memory == 0 || memory > free {
         return Err(spec.bad(
             "memory",
@@ -417,13 +413,7 @@ fn register_guest(engine: &mut Engine) {
                     });
                 }
                 let host = guest.host;
-                let free = b
-                    .world()
-                    .host(host)
-                    .spec()
-                    .memory
-                    .saturating_sub(HOST_RESERVED_MEMORY)
-                    .saturating_sub(b.world().guest_memory_on(host));
+                let free = b.world().free_guest_memory(host);
                 if memory == 0 || memory > free {
                     return Err(Error::BadValue {
                         key: "memory".into(),

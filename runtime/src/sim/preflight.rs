@@ -8,9 +8,6 @@ use crate::units::human_size;
 use crate::world::guest::{GuestId, GuestState};
 use crate::world::{HostId, World};
 
-/// Memory a host keeps for itself and its qemu processes.
-pub const HOST_RESERVED_MEMORY: u64 = 1 << 30;
-
 /// What the caller asked for, beyond the migration engine's own settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Safety {
@@ -92,11 +89,7 @@ pub fn check(
             bridge: g.spec.bridge.clone(),
         });
     }
-    let free = target
-        .spec()
-        .memory
-        .saturating_sub(HOST_RESERVED_MEMORY)
-        .saturating_sub(world.guest_memory_on(dest));
+    let free = world.free_guest_memory(dest);
     if free < g.spec.memory {
         return Err(Error::MigrateNoMemory {
             host: target.name().into(),

@@ -113,6 +113,9 @@ pub struct Client {
     pub nic_speed: f64,
 }
 
+/// Memory a host keeps for itself and its qemu processes.
+const HOST_RESERVED_MEMORY: u64 = 1 << 30;
+
 /// Memory a freshly booted CentOS 5 guest holds: kernel, daemons, a little page cache.
 const BOOTED_GUEST_USED: u64 = 96 << 20;
 
@@ -168,6 +171,15 @@ impl World {
             })
             .map(|g| g.spec.memory)
             .sum()
+    }
+
+    /// Memory a host can still give guests: its RAM less its own share and running guests.
+    pub fn free_guest_memory(&self, host: HostId) -> u64 {
+        self.host(host)
+            .spec()
+            .memory
+            .saturating_sub(HOST_RESERVED_MEMORY)
+            .saturating_sub(self.guest_memory_on(host))
     }
 
     pub fn add_client(&mut self, client: Client) -> Result<ClientId> {
