@@ -338,15 +338,9 @@ fn line_chart(chart: rhai::Map) -> crate::Result<LineChart> {
         )
     };
     let series = spec
-        .opt_value("series")
-        .and_then(|v| v.try_cast::<rhai::Array>())
-        .ok_or_else(|| bad_series("it must be a list of maps"))?;
-    let series = series
+        .maps("series", EXAMPLE)?
         .into_iter()
         .map(|line| {
-            let line = line
-                .try_cast::<rhai::Map>()
-                .ok_or_else(|| bad_series("each line is a map"))?;
             let line = Spec::new("chart series", line, &["name", "points"])?;
             let points = line
                 .opt_value("points")

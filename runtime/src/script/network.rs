@@ -91,31 +91,8 @@ fn host_spec(map: Map) -> Result<HostSpec> {
             ))
         }
     };
-    let list = |key: &str, example: &str| -> Result<Vec<Map>> {
-        match spec.opt_value(key) {
-            None => Err(Error::MissingKey {
-                key: key.into(),
-                what: "host spec".into(),
-                help: format!("add it, e.g. `{key}: {example}`"),
-            }),
-            Some(v) => v
-                .try_cast::<Array>()
-                .and_then(|items| {
-                    items
-                        .into_iter()
-                        .map(|i| i.try_cast::<Map>())
-                        .collect::<Option<Vec<_>>>()
-                })
-                .ok_or_else(|| {
-                    spec.bad(
-                        key,
-                        "it must be a list of maps",
-                        format!("write it like `{key}: {example}`"),
-                    )
-                }),
-        }
-    };
-    let disks = list("disks", "[#{name: \"sda\", size: \"1TB\"}]")?
+    let disks = spec
+        .maps("disks", "[#{name: \"sda\", size: \"1TB\"}]")?
         .into_iter()
         .map(|d| {
             let d = Spec::new("disk", d, &["name", "size", "model", "rpm"])?;
@@ -131,7 +108,8 @@ fn host_spec(map: Map) -> Result<HostSpec> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let nics = list("nics", "[#{name: \"eth0\", speed: \"1Gbit/s\"}]")?
+    let nics = spec
+        .maps("nics", "[#{name: \"eth0\", speed: \"1Gbit/s\"}]")?
         .into_iter()
         .map(nic_spec)
         .collect::<Result<Vec<_>>>()?;
@@ -174,25 +152,22 @@ fn os_spec(map: Map) -> Result<OsSpec> {
         map,
         &["distro", "arch", "partitions", "groups", "hostname"],
     )?;
-    let partitions = match spec.opt_value("partitions") {
-        None => Vec::new(),
-        Some(v) => v
-            .try_cast::<Array>()
-            .ok_or_else(|| spec.bad("partitions", "it must be a list of maps", "write it like `partitions: [#{mount: \"/\", size: \"100G\"}, #{mount: \"/guest\"}]`"))?
-            .into_iter()
-            .map(|p| {
-                let map = p.try_cast::<Map>().ok_or_else(|| {
-                    spec.bad("partitions", "each partition is a map", "write `#{mount: \"/\", size: \"100G\"}`")
-                })?;
-                let p = Spec::new("partition", map, &["mount", "size", "disk"])?;
-                Ok(PartitionSpec {
-                    mount: p.string("mount", "\"/\"")?,
-                    size: p.opt_size("size", "\"100G\"")?,
-                    disk: p.opt_string("disk", "\"sda\"")?,
-                })
+    let partitions = spec
+        .opt_maps(
+            "partitions",
+            "[#{mount: \"/\", size: \"100G\"}, #{mount: \"/guest\"}]",
+        )?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|map| {
+            let p = Spec::new("partition", map, &["mount", "size", "disk"])?;
+            Ok(PartitionSpec {
+                mount: p.string("mount", "\"/\"")?,
+                size: p.opt_size("size", "\"100G\"")?,
+                disk: p.opt_string("disk", "\"sda\"")?,
             })
-            .collect::<Result<Vec<_>>>()?,
-    };
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(OsSpec {
         distro: spec.string("distro", "\"Scientific Linux 6.1\"")?,
         arch: spec

@@ -196,6 +196,34 @@ impl Spec {
         }
     }
 
+    /// A list of maps, for keys such as `nics: [#{name: "eth0"}, #{name: "eth1"}]`.
+    pub fn opt_maps(&self, key: &str, example: &str) -> Result<Option<Vec<Map>>> {
+        let Some(value) = self.get(key) else {
+            return Ok(None);
+        };
+        value
+            .read_lock::<rhai::Array>()
+            .and_then(|items| {
+                items
+                    .iter()
+                    .map(|item| item.read_lock::<Map>().map(|m| m.clone()))
+                    .collect::<Option<Vec<_>>>()
+            })
+            .map(Some)
+            .ok_or_else(|| {
+                self.bad(
+                    key,
+                    "it must be a list of maps",
+                    format!("write it like `{key}: {example}`"),
+                )
+            })
+    }
+
+    pub fn maps(&self, key: &str, example: &str) -> Result<Vec<Map>> {
+        self.opt_maps(key, example)?
+            .ok_or_else(|| self.missing(key, example))
+    }
+
     /// A nested map, for keys such as `network: #{bridge: "br0"}`.
     pub fn opt_map(&self, key: &str, example: &str) -> Result<Option<Map>> {
         match self.get(key) {

@@ -104,26 +104,9 @@ fn nas_spec(map: Map) -> Result<NasSpec> {
             })
         }
     };
-    let nics = match spec.opt_value("nics") {
+    let nics = match spec.opt_maps("nics", "[#{name: \"eth0\", speed: \"1Gbit/s\"}]")? {
         None => report.nics,
-        Some(v) => v
-            .try_cast::<Array>()
-            .and_then(|items| {
-                items
-                    .into_iter()
-                    .map(|i| i.try_cast::<Map>())
-                    .collect::<Option<Vec<_>>>()
-            })
-            .ok_or_else(|| {
-                spec.bad(
-                    "nics",
-                    "it must be a list of maps",
-                    "write it like `nics: [#{name: \"eth0\", speed: \"1Gbit/s\"}]`",
-                )
-            })?
-            .into_iter()
-            .map(nic_spec)
-            .collect::<Result<Vec<_>>>()?,
+        Some(nics) => nics.into_iter().map(nic_spec).collect::<Result<Vec<_>>>()?,
     };
     Ok(NasSpec {
         model,
