@@ -247,6 +247,19 @@ fn files_survive_migrations_and_downloads_arrive_whole() {
 }
 
 #[test]
+fn a_download_from_a_guest_that_stopped_stalls() {
+    Test::new()
+        .script(&lab(
+            "g.serve_file(\"/iso\", size(\"1G\"));\n\
+             let pc = client(\"pc\", #{net: lab.net1, address: \"192.168.1.100/24\", speed: \"100Mbit/s\"});\n\
+             let d = pc.download(g, \"/iso\");\nsleep(10);\ng.shutdown();\nd.wait();\n",
+        ))
+        .status(2)
+        .diagnostic("kvmlab::guest::transfer_stalled", 17)
+        .run();
+}
+
+#[test]
 fn guest_specs_are_checked_like_virt_install() {
     Test::new()
         .script(&lab(

@@ -6,8 +6,9 @@
 //! migration advances in QEMU's 100 ms windows with the share it wins; the other flows move
 //! by their shares over the same window. While a qemu-kvm 0.12 migration runs, the guest's
 //! device emulation is starved (its virtual card gets [`STARVED_IO_SHARE`] of its uplink),
-//! and while the guest is paused it sends nothing. A guest serving a file larger than its
-//! page cache rewrites the cache as fast as it serves, which adds to its dirty rate.
+//! and while the guest is paused, or not running at all, it sends nothing. A guest serving a
+//! file larger than its page cache rewrites the cache as fast as it serves, which adds to its
+//! dirty rate.
 //!
 //! A disk copied along with a migration (`copy_storage`) crosses the same cards first, as
 //! one bulk flow of the volume's allocated bytes; the guest's disk writes during the copy
@@ -18,7 +19,7 @@ use super::content::Contents;
 use super::fairshare::{max_min_shares, FlowDemand};
 use super::migration::{Migration, MigrationOutcome};
 use crate::error::{Error, Result};
-use crate::world::guest::{ClientId, GuestId};
+use crate::world::guest::{ClientId, GuestId, GuestState};
 use crate::world::{HostId, World};
 
 /// TCP payload per Ethernet frame on the wire: 1448 of 1538 bytes (1500 MTU, timestamps).
@@ -287,6 +288,7 @@ impl Traffic {
                 c.nic_speed.min(world.switch(c.switch).speed) * TCP_GOODPUT
             }
             Link::GuestCard(guest) => match &self.migration {
+                _ if world.guest(*guest).state != GuestState::Running => 0.0,
                 Some(m) if m.guest == *guest && m.engine.guest_paused() => 0.0,
                 Some(m) if m.guest == *guest && m.engine.starves_guest_io() => {
                     let g = world.guest(*guest);
