@@ -407,6 +407,18 @@ pub enum Error {
         help: String,
     },
 
+    #[error("Error: {device} is {sectors} sectors, too small for a{article} {label} label (it needs {needed})", article = if label.starts_with(['a', 'e', 'i', 'o', 'u']) { "n" } else { "" })]
+    #[diagnostic(
+        code(kvmlab::storage::disk_too_small),
+        help("the disk must hold the partition table's own sectors and at least one sector of data: check the LUN's size on the NAS")
+    )]
+    DiskTooSmall {
+        device: String,
+        label: String,
+        sectors: u64,
+        needed: u64,
+    },
+
     #[error("RAID 10 needs an even number of disks, the volume has {disks}")]
     #[diagnostic(
         code(kvmlab::storage::raid10_odd_disks),

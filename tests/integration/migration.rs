@@ -70,6 +70,13 @@ fn refusals_name_libvirts_reason() {
         .stderr("Attempt to migrate guest to the same host")
         .run();
     Test::new()
+        .script(&lab(
+            "sv1.write_file(\"/etc/hosts\", \"127.0.0.1 localhost sv2\\n\");\ng.migrate(sv2, #{unsafe: true});",
+        ))
+        .status(2)
+        .diagnostic("kvmlab::migrate::same_host", 13)
+        .run();
+    Test::new()
         .script(&lab("g.shutdown();\ng.migrate(sv2, #{unsafe: true});"))
         .status(2)
         .diagnostic("kvmlab::migrate::not_running", 13)

@@ -468,3 +468,54 @@ fn the_stdlib_sets_up_the_reports_storage_in_one_call() {
         ]
     );
 }
+
+/// Inputs at the edges of the number range are refused, never a crash.
+#[test]
+fn extreme_sizes_and_locations_are_refused() {
+    let login = |size: &str| {
+        format!(
+            "import \"kvmlab/hosts\" as hosts;\nimport \"kvmlab/report\" as report;\n\
+             let lab = hosts::build();\nlet sv1 = lab.sv1;\n\
+             let n = nas(\"iscsi1\", report::nas_spec());\nn.nic(\"eth0\").connect(lab.net2);\n\
+             n.ip(\"eth0\", report::nas_address());\nn.iscsi_target(\"iqn.2006-01.com.thecus:t0\", {size});\n\
+             sv1.iscsi_discover(\"10.10.1.10\");\nlet disk = sv1.disk(sv1.iscsi_login(\"iqn.2006-01.com.thecus:t0\"));\n"
+        )
+    };
+    Test::new()
+        .script(&(login("0") + "disk.mklabel(\"gpt\");\n"))
+        .status(2)
+        .diagnostic("kvmlab::storage::disk_too_small", 11)
+        .run();
+    Test::new()
+        .script(&(login("8192") + "disk.mklabel(\"gpt\");\n"))
+        .status(2)
+        .diagnostic("kvmlab::storage::disk_too_small", 11)
+        .run();
+    let labelled = login("\"10GB\"") + "disk.mklabel(\"gpt\");\n";
+    Test::new()
+        .script(
+            &(labelled.clone()
+                + "disk.mkpart(\"primary\", \"ext3\", \"0%\", \"99999999999999999999999\");\n"),
+        )
+        .status(2)
+        .diagnostic("kvmlab::storage::outside_disk", 12)
+        .run();
+    Test::new()
+        .script(
+            &(labelled.clone()
+                + "disk.mkpart(\"primary\", \"ext3\", \"-99999999999999999999\", \"100%\");\n"),
+        )
+        .status(2)
+        .diagnostic("kvmlab::storage::outside_disk", 12)
+        .run();
+    Test::new()
+        .script(&(labelled + "disk.mkpart(\"primary\", \"ext3\", \"0%\", \"10Méab\");\n"))
+        .status(2)
+        .diagnostic("kvmlab::storage::bad_location", 12)
+        .run();
+    Test::new()
+        .script("let n = nas(\"big\", #{model: \"Thecus N7700PRO\", disks: 7, disk_size: \"10000000TB\", raid: 0});")
+        .status(2)
+        .diagnostic("kvmlab::spec::bad_value", 1)
+        .run();
+}

@@ -79,6 +79,22 @@ pub fn check(
                 .unwrap_or_else(|| "no reply".into()),
         });
     }
+    let address = ping.address.map(|a| a.to_string()).unwrap_or_default();
+    let (Some(first), Some(last)) = (ping.path.first(), ping.path.last()) else {
+        // The name resolves to the source itself: libvirt connects to its own daemon.
+        return Err(Error::MigrateSameHost {
+            guest: name,
+            host: source.name().into(),
+            uuid: host_uuid(source.name()),
+        });
+    };
+    if last.to != target.name() {
+        return Err(Error::MigrateUnreachable {
+            source_host: source.name().into(),
+            destination: target.name().into(),
+            reason: format!("the name resolves to {address}, which is {}", last.to),
+        });
+    }
     let bridge_ok = target
         .net()
         .interface(&g.spec.bridge)
@@ -127,12 +143,10 @@ pub fn check(
             });
         }
     }
-    let first = ping.path.first().expect("a reachable host has a path");
-    let last = ping.path.last().expect("a reachable host has a path");
     Ok(MigrationRoute {
         from_nic: uplink_card(world, g.host, &first.from_interface)?,
         to_nic: uplink_card(world, dest, &last.to_interface)?,
-        address: ping.address.map(|a| a.to_string()).unwrap_or_default(),
+        address,
     })
 }
 

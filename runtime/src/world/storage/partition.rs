@@ -244,7 +244,21 @@ impl Disk {
 
     /// `parted DEVICE mklabel gpt|msdos`: a new, empty table (old partitions are gone).
     pub fn mklabel(&mut self, label: &str) -> Result<()> {
-        self.label = Some(LabelKind::parse(label)?);
+        let kind = LabelKind::parse(label)?;
+        // The label's own sectors, plus one for a partition.
+        let needed = match kind {
+            LabelKind::Gpt => GPT_RESERVED_START + GPT_RESERVED_END + 1,
+            LabelKind::Msdos => 2,
+        };
+        if self.sectors < needed {
+            return Err(Error::DiskTooSmall {
+                device: self.path.clone(),
+                label: label.to_string(),
+                sectors: self.sectors,
+                needed,
+            });
+        }
+        self.label = Some(kind);
         self.partitions.clear();
         self.labels_made += 1;
         Ok(())
@@ -402,34 +416,30 @@ impl Disk {
             return Err(bad("use a smaller unit instead of a value < 1"));
         }
         let lower = suffix.to_ascii_lowercase();
-        let unit_size: u64 = if lower.len() > 1 && lower.as_bytes()[1] == b'i' {
-            match lower.as_bytes()[0] {
-                b'k' => 1 << 10,
-                b'm' => 1 << 20,
-                b'g' => 1 << 30,
-                b't' => 1 << 40,
-                _ => return Err(bad("unknown unit")),
-            }
-        } else {
-            match lower.bytes().next() {
-                None | Some(b'm') => 1_000_000,
-                Some(b's') => SECTOR,
-                Some(b'b') => 1,
-                Some(b'k') => 1_000,
-                Some(b'g') => 1_000_000_000,
-                Some(b't') => 1_000_000_000_000,
-                Some(b'%') => self.sectors * SECTOR / 100,
-                Some(_) => return Err(bad("unknown unit")),
-            }
+        let unit_size: u64 = match lower.as_str() {
+            "kib" => 1 << 10,
+            "mib" => 1 << 20,
+            "gib" => 1 << 30,
+            "tib" => 1 << 40,
+            "" | "m" | "mb" => 1_000_000,
+            "s" => SECTOR,
+            "b" => 1,
+            "k" | "kb" => 1_000,
+            "g" | "gb" => 1_000_000_000,
+            "t" | "tb" => 1_000_000_000_000,
+            "%" => self.sectors * SECTOR / 100,
+            _ => return Err(bad("unknown unit")),
         };
-        let is_percent = lower.starts_with('%');
+        let is_percent = lower == "%";
         let radius = if unit_size.is_power_of_two() && !is_percent {
             0
         } else {
             (unit_size.div_ceil(SECTOR) / 2).saturating_sub(1) as i64
         };
         let last = self.sectors as i64 - 1;
-        let mut sector = (number * unit_size as f64 / SECTOR as f64) as i64;
+        // Anything beyond twice the disk is outside it; bounding it keeps the sums below exact.
+        let bound = 2 * self.sectors as i64;
+        let mut sector = ((number * unit_size as f64 / SECTOR as f64) as i64).clamp(-bound, bound);
         if compact.starts_with('-') {
             sector += self.sectors as i64;
         }
@@ -906,12 +916,16 @@ impl Disk {
 /// Whether parted reads END as "up to" this position: an explicit binary unit (`MiB`…).
 fn ends_with_iec_unit(text: &str) -> bool {
     let trimmed = text.trim_end();
-    if trimmed.len() < 4 {
+    let Some(tail) = trimmed
+        .len()
+        .checked_sub(3)
+        .and_then(|at| trimmed.get(at..))
+    else {
         return false;
-    }
-    let tail = &trimmed[trimmed.len() - 3..];
-    let bytes = tail.as_bytes();
-    b"kMGTPEZY".contains(&bytes[0]) && tail[1..].eq_ignore_ascii_case("iB")
+    };
+    trimmed.len() > 3
+        && b"kMGTPEZY".contains(&tail.as_bytes()[0])
+        && tail[1..].eq_ignore_ascii_case("iB")
 }
 
 /// parted's compact unit: B, kB, MB, GB or TB by size, 3 significant digits.

@@ -165,6 +165,16 @@ pub struct RaidArray {
 impl RaidArray {
     pub fn new(level: RaidLevel, disks: usize, member_size: u64) -> Result<RaidArray> {
         level.check_disks(disks)?;
+        if (disks as u64).checked_mul(member_size).is_none() {
+            return Err(Error::BadValue {
+                key: "disk_size".into(),
+                what: "RAID volume".into(),
+                reason: format!(
+                    "{disks} disks of {member_size} bytes is more than any volume can hold"
+                ),
+                help: "give the size of one real disk, e.g. \"2TB\"".into(),
+            });
+        }
         Ok(RaidArray {
             level,
             disks,
