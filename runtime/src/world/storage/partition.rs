@@ -437,8 +437,9 @@ impl Disk {
             (unit_size.div_ceil(SECTOR) / 2).saturating_sub(1) as i64
         };
         let last = self.sectors as i64 - 1;
-        // Anything beyond twice the disk is outside it; bounding it keeps the sums below exact.
-        let bound = 2 * self.sectors as i64;
+        // Anything this far beyond the disk is outside it, however far; bounding it keeps the
+        // sums below exact.
+        let bound = 2 * (self.sectors as i64 + radius + 1);
         let mut sector = ((number * unit_size as f64 / SECTOR as f64) as i64).clamp(-bound, bound);
         if compact.starts_with('-') {
             sector += self.sectors as i64;
