@@ -53,17 +53,7 @@ pub fn identity(seed: u64, name: &str) -> (String, String) {
         "52:54:00:{:02x}:{:02x}:{:02x}",
         digest[0], digest[1], digest[2]
     );
-    let hex: String = digest[3..19].iter().map(|b| format!("{b:02x}")).collect();
-    // Version 4 layout, variant 1, so tools that check the bits accept it.
-    let uuid = format!(
-        "{}-{}-4{}-{}{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[13..16],
-        ["8", "9", "a", "b"][usize::from(digest[19] & 3)],
-        &hex[17..20],
-        &hex[20..32]
-    );
+    let uuid = super::storage::blockdev::derived_uuid(&format!("domain:{seed}:{name}"));
     (mac, uuid)
 }
 

@@ -851,7 +851,7 @@ fn mkfs_time_grows_with_size_and_follows_the_slower_side() {
         .parted_mkpart(sv1, "/dev/sdc", "primary", "ext3", "0%", "100%")
         .unwrap();
     let linked = world.mkfs(sv1, "ext3", "/dev/sdc1").unwrap();
-    assert_eq!(linked.write_rate, 125e6 * volumes::TCP_PAYLOAD_EFFICIENCY);
+    assert_eq!(linked.write_rate, 125e6 * crate::sim::traffic::TCP_GOODPUT);
 }
 
 #[test]

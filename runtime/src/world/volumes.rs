@@ -36,10 +36,6 @@ pub const HOST_KERNEL: Kernel = Kernel::Linux2_6_32;
 /// (an assumption; the report measured none).
 pub const LOCAL_DISK_WRITE_RATE: f64 = 120e6;
 
-/// TCP payload per byte on the wire: 1448 bytes (the MSS with timestamps at MTU 1500) per
-/// 1538 (frame, preamble and inter-frame gap). iSCSI's 48-byte PDU headers are negligible.
-pub const TCP_PAYLOAD_EFFICIENCY: f64 = 1448.0 / 1538.0;
-
 /// The NFS server's port.
 pub const NFS_PORT: u16 = 2049;
 
@@ -473,7 +469,8 @@ impl World {
         };
         let raid = self.nas(nas).write_rate();
         let Some(address) = address else { return raid };
-        raid.min(self.link_rate(host, nas, address) * TCP_PAYLOAD_EFFICIENCY)
+        // iSCSI's 48-byte PDU headers are negligible beside TCP's own framing.
+        raid.min(self.link_rate(host, nas, address) * crate::sim::traffic::TCP_GOODPUT)
     }
 
     /// The slower of the host's link toward `address` and the NAS port that has it.
@@ -871,6 +868,6 @@ mod tests {
             and_list(&["a".into(), "b".into(), "c".into()]),
             "a, b and c"
         );
-        assert!((TCP_PAYLOAD_EFFICIENCY * 125e6 - 117.685e6).abs() < 1e3);
+        assert!((crate::sim::traffic::TCP_GOODPUT * 125e6 - 117.685e6).abs() < 1e3);
     }
 }

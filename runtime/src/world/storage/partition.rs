@@ -814,15 +814,8 @@ impl Disk {
         let digest = Sha256::digest(format!("{}#{}", self.identity, self.labels_made));
         let identifier = match label {
             LabelKind::Gpt => {
-                let h: String = digest.iter().take(16).map(|b| format!("{b:02X}")).collect();
-                format!(
-                    "{}-{}-{}-{}-{}",
-                    &h[..8],
-                    &h[8..12],
-                    &h[12..16],
-                    &h[16..20],
-                    &h[20..32]
-                )
+                super::blockdev::derived_uuid(&format!("{}#{}", self.identity, self.labels_made))
+                    .to_uppercase()
             }
             LabelKind::Msdos => format!(
                 "0x{:02x}{:02x}{:02x}{:02x}",
