@@ -297,10 +297,6 @@ impl World {
         &mut self.nases[id.0]
     }
 
-    pub fn nas_id(&self, name: &str) -> Option<NasId> {
-        self.nases.iter().position(|n| n.name == name).map(NasId)
-    }
-
     pub fn nases(&self) -> impl Iterator<Item = (NasId, &Nas)> {
         self.nases.iter().enumerate().map(|(i, n)| (NasId(i), n))
     }

@@ -81,11 +81,6 @@ impl Fstab {
         }
         Fstab { entries, errors }
     }
-
-    /// The entry mounted at `target`, the last one winning as with mount.
-    pub fn entry_for_target(&self, target: &str) -> Option<&FstabEntry> {
-        self.entries.iter().rev().find(|e| e.target == target)
-    }
 }
 
 fn parse_line(line: usize, raw: &str) -> Result<Option<FstabEntry>> {
@@ -170,18 +165,6 @@ fn unescape(field: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Writes `\040`-style escapes for blanks, newlines and backslashes, as fstab needs.
-pub fn escape(field: &str) -> String {
-    let mut out = String::with_capacity(field.len());
-    for c in field.chars() {
-        match c {
-            ' ' | '\t' | '\n' | '\\' => out.push_str(&format!("\\{:03o}", c as u32)),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 impl FstabEntry {
     /// The options, split at commas (empty when the field is absent).
     pub fn option_list(&self) -> Vec<&str> {
@@ -241,19 +224,6 @@ impl FstabEntry {
             fstype: self.fstype.clone(),
         })
     }
-
-    /// The entry as an fstab line, fields escaped.
-    pub fn to_line(&self) -> String {
-        format!(
-            "{} {} {} {} {} {}",
-            escape(&self.source),
-            escape(&self.target),
-            escape(&self.fstype),
-            escape(self.options.as_deref().unwrap_or("defaults")),
-            self.freq,
-            self.passno
-        )
-    }
 }
 
 #[cfg(test)]
@@ -280,7 +250,6 @@ mod tests {
         );
         assert!(fstab.entries[0].has_option("_netdev"));
         assert_eq!(fstab.entries[0].check_netdev(true), None);
-        assert_eq!(fstab.entries[0].to_line(), REPORT_LINE);
     }
 
     #[test]
@@ -326,7 +295,6 @@ mod tests {
             (e[4].target.as_str(), e[4].freq, e[4].passno),
             ("/j\\x", 1, 8)
         );
-        assert_eq!(escape("/data dir"), "/data\\040dir");
     }
 
     #[test]
