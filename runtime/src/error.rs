@@ -153,7 +153,7 @@ pub enum Error {
     #[error("cannot sleep for {seconds} s")]
     #[diagnostic(
         code(kvmlab::lab::bad_duration),
-        help("durations are zero or positive seconds, e.g. `sleep(1.5)`")
+        help("durations are zero or positive seconds, e.g. `sleep(1.5)`, and a lab lasts at most a century of lab time")
     )]
     BadDuration { seconds: f64 },
 

@@ -116,11 +116,6 @@ pub fn human_rate(bytes_per_second: f64) -> String {
     format!("{text} {unit}")
 }
 
-/// A byte count in MiB with one decimal, for tables.
-pub fn mib(bytes: f64) -> String {
-    format!("{:.1} MiB", bytes / KIB.powi(2))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

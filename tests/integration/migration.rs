@@ -344,3 +344,60 @@ fn shared_storage_migrates_only_with_a_safe_cache_mode() {
         json!({"status": "completed", "on": "sv2"})
     );
 }
+
+/// Inputs that once crashed, hung or misled the simulator.
+#[test]
+fn edge_inputs_end_with_a_diagnostic() {
+    // A bridge named as a port of itself.
+    Test::new()
+        .script(&lab(
+            "sv1.append_file(\"/etc/sysconfig/network-scripts/ifcfg-br0\", \"BRIDGE=br0\\n\");\n\
+             sv1.service(\"network\").restart();\nprint(sv1.interfaces());\n",
+        ))
+        .status(0)
+        .diagnostic("kvmlab::net::bad_ifcfg_value", 13)
+        .run();
+    // A century of lab time is the most a lab has.
+    Test::new()
+        .script(&lab("sleep(1e11);"))
+        .status(2)
+        .diagnostic("kvmlab::lab::bad_duration", 12)
+        .run();
+    // A timeout beyond the hour kvmlab waits for a migration: it still ends.
+    Test::new()
+        .script(&lab(
+            "g.workload(#{used: \"410M\", wss: \"256M\", dirty_rate: \"20M/s\"});\n\
+             g.migrate(sv2, #{unsafe: true, timeout: 1e9});\n",
+        ))
+        .status(2)
+        .diagnostic("kvmlab::migrate::no_convergence", 13)
+        .run();
+    // Settings are checked before the disk is copied.
+    let out = Test::new()
+        .script(&lab(
+            "sv2.define_pool(#{name: \"guest\", type: \"dir\", target: \"/guest\"});\nlet t = clock();\n\
+             try { g.migrate(sv2, #{copy_storage: true, downtime_limit: -1}); } catch (e) { record(\"code\", e.code); }\n\
+             record(\"spent\", clock() - t);\n",
+        ))
+        .json()
+        .status(0)
+        .run();
+    assert_eq!(
+        out.report["values"],
+        json!({"code": "kvmlab::migrate::bad_parameter", "spent": 0.0})
+    );
+    // Two files stored one after the other are different data, whatever their paths.
+    let v = values(
+        "let a = sv1.store_file(\"/a.iso\", 100);\nsv1.store_file(\"/b.iso\", 100);\n\
+         let a2 = sv1.store_file(\"/a.iso\", 100);\nlet c = sv1.store_file(\"/c.iso\", 100);\n\
+         record(\"distinct\", a != a2 && a2 != c && a != c);\n",
+    );
+    assert_eq!(v["distinct"], true);
+    Test::new()
+        .script(&lab(
+            "client(\"pc\", #{net: lab.net1, address: \"192.168.1.100/24\", speed: 0});",
+        ))
+        .status(2)
+        .diagnostic("kvmlab::spec::bad_value", 12)
+        .run();
+}

@@ -252,7 +252,7 @@ fn caught_errors_carry_their_code_message_and_help() {
         json!({
             "code": "kvmlab::lab::bad_duration",
             "text": "kvmlab::lab::bad_duration: cannot sleep for -1 s",
-            "help": "durations are zero or positive seconds, e.g. `sleep(1.5)`"
+            "help": "durations are zero or positive seconds, e.g. `sleep(1.5)`, and a lab lasts at most a century of lab time"
         })
     );
 }

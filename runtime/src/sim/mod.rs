@@ -15,13 +15,10 @@ use crate::error::{Error, Result};
 use crate::world::guest::{ClientId, GuestId, GuestState};
 use crate::world::{HostId, World};
 use clock::{Clock, SimTime};
-use migration::{GuestMemory, Migration, MigrationConfig, MigrationOutcome, Status};
+use migration::{GuestMemory, Migration, MigrationConfig, MigrationOutcome};
 use preflight::Safety;
 use traffic::{ActiveMigration, DiskCopy, Traffic, Transfer, TransferId};
 
-/// How long a migration without a timeout may run before kvmlab gives up on it (QEMU never
-/// does; a lab must end).
-const MIGRATION_HORIZON_S: f64 = 3600.0;
 /// How long `wait` waits for a transfer before calling it stalled.
 const TRANSFER_HORIZON_S: f64 = 7.0 * 86400.0;
 
@@ -114,7 +111,10 @@ impl Backend for Simulator {
     }
 
     fn sleep(&mut self, seconds: f64) -> Result<()> {
-        if !seconds.is_finite() || seconds < 0.0 {
+        // A lab spans at most a century: beyond that the clock's arithmetic is not exact.
+        const LONGEST_LAB_S: f64 = 100.0 * 365.0 * 86400.0;
+        let until = self.clock.now().as_secs_f64() + seconds;
+        if !seconds.is_finite() || seconds < 0.0 || until > LONGEST_LAB_S {
             return Err(Error::BadDuration { seconds });
         }
         let deadline = self
@@ -212,14 +212,14 @@ impl Backend for Simulator {
             dirty_rate: g.workload.dirty_rate,
             layout_seed: self.seed,
         };
-        let mut config = request.config;
-        if config.timeout.is_none() && config.postcopy_after.is_none() {
-            config.timeout = Some(MIGRATION_HORIZON_S);
-            config.timeout_action = migration::TimeoutAction::Abort;
-        }
+        let config = request.config;
+        // Checked before the disk copy, which would spend lab time on a migration that fails.
+        let engine = Migration::new(memory, config)?;
         let started = self.clock.now();
+        let horizon = started.saturating_add(SimTime::from_secs_f64(migration::HORIZON_S).0);
         let from = g.host;
         let copy_disk = request.safety.copy_storage && !disk_shared;
+        let disk_bytes = g.spec.disk.allocation;
         if copy_disk {
             let pool = g.spec.disk.pool.clone();
             self.world
@@ -233,9 +233,15 @@ impl Backend for Simulator {
                 to: dest,
                 from_nic: route.from_nic.clone(),
                 to_nic: route.to_nic.clone(),
-                remaining: g.spec.disk.allocation as f64,
+                remaining: disk_bytes as f64,
             });
-            self.run(SimTime(u64::MAX), |t| t.disk_copy.is_none())?;
+            self.run(horizon, |t| t.disk_copy.is_none())?;
+            if self.traffic.disk_copy.take().is_some() {
+                return Err(Error::MigrateNoConvergence {
+                    seconds: migration::HORIZON_S,
+                    remaining: disk_bytes,
+                });
+            }
         }
         self.traffic.migration = Some(ActiveMigration {
             guest,
@@ -243,26 +249,37 @@ impl Backend for Simulator {
             to: dest,
             from_nic: route.from_nic,
             to_nic: route.to_nic,
-            engine: Migration::new(memory, config)?,
+            engine,
             base_dirty_rate: memory.dirty_rate,
             started,
         });
-        self.run(SimTime(u64::MAX), |t| t.migration.is_none())?;
+        self.run(horizon, |t| t.migration.is_none())?;
+        if let Some(mut active) = self.traffic.migration.take() {
+            // Past the horizon. A pre-copy is cancelled (the guest stays on the source); a
+            // post-copy cannot go back, and streams its last pages to the end.
+            let remaining = active.engine.remaining();
+            if active.engine.cancel().is_ok() {
+                let outcome = active.engine.outcome().cloned();
+                if let Some(outcome) = outcome {
+                    self.settle(&active, outcome);
+                }
+                return Err(Error::MigrateNoConvergence {
+                    seconds: migration::HORIZON_S,
+                    remaining,
+                });
+            }
+            self.traffic.migration = Some(active);
+            self.run(SimTime(u64::MAX), |t| t.migration.is_none())?;
+        }
         let outcome = self
             .finished_migration
             .take()
-            .expect("the run ended with the migration");
+            .ok_or(Error::MigrateNoConvergence {
+                seconds: migration::HORIZON_S,
+                remaining: 0,
+            })?;
         if copy_disk && outcome.guest_on_destination {
             self.world.guest_mut(guest).spec.disk.host = dest;
-        }
-        if request.config.timeout.is_none()
-            && request.config.postcopy_after.is_none()
-            && outcome.status == Status::Cancelled
-        {
-            return Err(Error::MigrateNoConvergence {
-                seconds: MIGRATION_HORIZON_S,
-                remaining: outcome.transferred,
-            });
         }
         Ok(MigrationReport {
             guest: self.world.guest(guest).name().to_string(),

@@ -10,7 +10,6 @@ use super::{HostId, SwitchId, World};
 use crate::error::{Error, Result};
 use crate::sim::content::{ContentId, Contents};
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct GuestId(pub(crate) usize);
@@ -183,6 +182,8 @@ impl World {
     }
 
     pub fn add_client(&mut self, client: Client) -> Result<ClientId> {
+        super::switch::check_name(&client.name, "client spec")?;
+        super::switch::check_speed(client.nic_speed, "client spec")?;
         if self.clients.iter().any(|c| c.name == client.name) {
             return Err(Error::DuplicateName {
                 kind: "client".into(),
@@ -199,11 +200,16 @@ impl World {
 
     /// A file of `size` bytes of fresh content on a host, e.g. an ISO image.
     pub fn put_host_blob(&mut self, host: HostId, path: &str, size: u64) -> Contents {
-        let id = ContentId(self.blobs.len() as u64 + 1 + ((host.0 as u64) << 32));
-        let contents = Contents::original(id, size);
+        let contents = Contents::original(self.fresh_content(), size);
         self.blobs
             .insert((host, path.to_string()), contents.clone());
         contents
+    }
+
+    /// An id no content of this world has had: every new file is different data.
+    fn fresh_content(&mut self) -> ContentId {
+        self.contents_made += 1;
+        ContentId(self.contents_made)
     }
 
     pub fn host_blob(&self, host: HostId, path: &str) -> Option<&Contents> {
@@ -212,10 +218,7 @@ impl World {
 
     /// Puts a file of fresh content on a guest; returns its digest.
     pub fn put_guest_file(&mut self, guest: GuestId, path: &str, size: u64) -> String {
-        let id = ContentId(
-            (1 << 48) + (guest.0 as u64) * 4096 + self.guests[guest.0].files.len() as u64,
-        );
-        let contents = Contents::original(id, size);
+        let contents = Contents::original(self.fresh_content(), size);
         let digest = contents.sha256();
         self.guests[guest.0]
             .files
@@ -228,10 +231,5 @@ impl World {
         let disk = &self.guests[guest.0].spec.disk;
         self.pool_shared_with(disk.host, &disk.pool, host)
             .unwrap_or(false)
-    }
-
-    /// The guest's address on its bridge's network.
-    pub fn guest_address(&self, guest: GuestId) -> Option<Ipv4Addr> {
-        self.guests[guest.0].spec.address.map(|c| c.addr())
     }
 }

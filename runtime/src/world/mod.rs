@@ -80,6 +80,8 @@ pub struct World {
     clients: Vec<guest::Client>,
     #[serde(skip)]
     blobs: std::collections::BTreeMap<(HostId, String), crate::sim::content::Contents>,
+    /// How many file contents the world has made (their ids).
+    contents_made: u64,
 }
 
 impl World {
@@ -138,22 +140,11 @@ impl World {
         &self.routers[id.0]
     }
 
-    pub fn host_id(&self, name: &str) -> Option<HostId> {
-        self.hosts.iter().position(|h| h.name() == name).map(HostId)
-    }
-
     pub fn switch_id(&self, name: &str) -> Option<SwitchId> {
         self.switches
             .iter()
             .position(|s| s.name == name)
             .map(SwitchId)
-    }
-
-    pub fn router_id(&self, name: &str) -> Option<RouterId> {
-        self.routers
-            .iter()
-            .position(|r| r.name == name)
-            .map(RouterId)
     }
 
     pub fn hosts(&self) -> impl Iterator<Item = (HostId, &Host)> {

@@ -266,7 +266,10 @@ impl NetStack {
             InterfaceKind::Bridge => self
                 .interfaces
                 .iter()
-                .filter(|port| port.master.as_deref() == Some(iface.name.as_str()))
+                .filter(|port| {
+                    port.kind == InterfaceKind::Ethernet
+                        && port.master.as_deref() == Some(iface.name.as_str())
+                })
                 .flat_map(|port| self.attachments(port))
                 .collect(),
         }

@@ -319,6 +319,25 @@ impl Restart<'_> {
 
     fn enslave(&mut self, config: &InterfaceConfig, bridge: &str, line: usize) {
         let device = config.device.as_str();
+        let port_is_bridge = config.is_bridge
+            || self
+                .net
+                .interface(device)
+                .is_some_and(|i| i.kind == InterfaceKind::Bridge);
+        if port_is_bridge {
+            // The kernel refuses: "Can not enslave a bridge to a bridge" (ELOOP).
+            return self.findings.push(Finding::error(
+                &config.file,
+                Some(line),
+                Error::BadIfcfgValue {
+                    file: config.file.clone(),
+                    line,
+                    setting: format!("BRIDGE={bridge}"),
+                    reason: format!("{device} is a bridge itself, and a bridge cannot be a port of a bridge"),
+                    help: "put BRIDGE= in the ifcfg file of the card that joins the bridge (e.g. ifcfg-eth0), not in the bridge's own".into(),
+                },
+            ));
+        }
         match self.net.interface(bridge).map(|i| i.kind) {
             Some(InterfaceKind::Bridge) => {}
             None => self.create_bridge(bridge),
