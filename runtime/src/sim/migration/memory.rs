@@ -120,7 +120,7 @@ fn shuffled_chunks(chunks: u64, seed: u64) -> Vec<u32> {
 }
 
 /// Bits for pages `[start, end)` within the word whose first page is `first`.
-fn range_mask(first: u64, start: u64, end: u64) -> u64 {
+pub(super) fn range_mask(first: u64, start: u64, end: u64) -> u64 {
     if start >= end {
         return 0;
     }

@@ -820,7 +820,7 @@ impl Migration {
             return;
         }
         let index = (start / 64) as usize;
-        let mask = span_mask(start, end) & self.bitmap.word(index);
+        let mask = memory::range_mask(start / 64 * 64, start, end) & self.bitmap.word(index);
         self.bitmap.clear(index, mask);
         // Working-set pages hold data.
         self.normal_pages += missing;
@@ -961,12 +961,6 @@ impl Migration {
             memory_intact,
         });
     }
-}
-
-fn span_mask(start: u64, end: u64) -> u64 {
-    let (low, high) = (start % 64, end - (start / 64) * 64);
-    let upto = if high == 64 { !0 } else { (1u64 << high) - 1 };
-    upto & (!0u64 << low)
 }
 
 fn validate(memory: &GuestMemory, config: &MigrationConfig) -> Result<()> {

@@ -52,7 +52,6 @@ pub struct Resolution {
 pub struct Host {
     name: String,
     spec: HostSpec,
-    bios_virt_enabled: bool,
     os: Option<InstalledOs>,
     fs: FileSystem,
     net: NetStack,
@@ -67,7 +66,6 @@ impl Host {
         spec.validate()?;
         Ok(Host {
             name: name.into(),
-            bios_virt_enabled: spec.bios_virt_enabled,
             net: NetStack::new(name, &spec.nics, false),
             storage: HostStorage::new(&spec.disks),
             spec,
@@ -98,13 +96,13 @@ impl Host {
     }
 
     pub fn bios_virt_enabled(&self) -> bool {
-        self.bios_virt_enabled
+        self.spec.bios_virt_enabled
     }
 
     /// Flips the BIOS switch for AMD-V/VT-x (takes effect at the next boot, which kvmlab
     /// folds into the change).
     pub fn set_bios_virt(&mut self, enabled: bool) {
-        self.bios_virt_enabled = enabled;
+        self.spec.bios_virt_enabled = enabled;
     }
 
     /// Installs the OS: checks distribution, architecture, package groups and that the
@@ -184,7 +182,7 @@ impl Host {
                 cpu: self.spec.cpu.model.clone(),
             });
         };
-        if !self.bios_virt_enabled {
+        if !self.spec.bios_virt_enabled {
             return Err(Error::VirtDisabledInBios {
                 host: self.name.clone(),
                 extension: extension.name().into(),
@@ -483,7 +481,7 @@ impl fmt::Display for Host {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let cpu = &self.spec.cpu;
         let virt = match cpu.virt {
-            Some(v) if self.bios_virt_enabled => format!("{} enabled in BIOS", v.name()),
+            Some(v) if self.spec.bios_virt_enabled => format!("{} enabled in BIOS", v.name()),
             Some(v) => format!("{} disabled in BIOS", v.name()),
             None => "no AMD-V/VT-x".into(),
         };
