@@ -192,19 +192,9 @@ impl World {
                         done.failures.is_empty(),
                     ));
                 }
-                let mut findings: Vec<Finding> = done
-                    .failures
-                    .into_iter()
-                    .map(|(entry, e)| fstab_finding(e, Some(entry.line)))
-                    .collect();
-                findings.extend(
-                    done.warnings
-                        .into_iter()
-                        .map(|(entry, w)| Finding::warning(FSTAB_PATH, Some(entry.line), w)),
-                );
                 ServiceReport {
                     lines,
-                    findings,
+                    findings: done.mount_findings(),
                     duration: SimTime::ZERO,
                 }
             }
@@ -405,15 +395,12 @@ impl World {
             pool.set_active(false);
         }
 
-        let mut findings: Vec<Finding> = self
-            .host(host)
-            .fstab()?
-            .errors
+        let mut local =
+            self.mount_fstab(host, |e| !e.has_option("_netdev") && !e.is_network_fstype())?;
+        let mut findings: Vec<Finding> = std::mem::take(&mut local.syntax)
             .into_iter()
             .map(|e| fstab_finding(e, None))
             .collect();
-        let local =
-            self.mount_fstab(host, |e| !e.has_option("_netdev") && !e.is_network_fstype())?;
         let mut log: Vec<String> = local
             .failures
             .iter()

@@ -122,9 +122,26 @@ impl Resolved {
 /// What `mount -a` (or a boot stage) did with the fstab entries it chose.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct FstabMounts {
+    /// The file's malformed lines.
+    pub syntax: Vec<Error>,
     pub failures: Vec<(FstabEntry, Error)>,
     pub warnings: Vec<(FstabEntry, Error)>,
     pub attempted: usize,
+}
+
+impl FstabMounts {
+    /// The failed mounts and the mounts' warnings, as findings on their fstab lines.
+    pub fn mount_findings(self) -> Vec<Finding> {
+        let failures = self
+            .failures
+            .into_iter()
+            .map(|(entry, e)| fstab_finding(e, Some(entry.line)));
+        let warnings = self
+            .warnings
+            .into_iter()
+            .map(|(entry, w)| Finding::warning(FSTAB_PATH, Some(entry.line), w));
+        failures.chain(warnings).collect()
+    }
 }
 
 /// "sv1 and sv2", "sv1, sv2 and sv3".
@@ -786,7 +803,10 @@ impl World {
         select: impl Fn(&FstabEntry) -> bool,
     ) -> Result<FstabMounts> {
         let fstab = self.host(host).fstab()?;
-        let mut done = FstabMounts::default();
+        let mut done = FstabMounts {
+            syntax: fstab.errors,
+            ..FstabMounts::default()
+        };
         for entry in fstab.entries {
             let pseudo = PSEUDO_FSTYPES.contains(&entry.fstype.as_str()) || entry.target == "swap";
             let mounted = self
@@ -825,24 +845,12 @@ impl World {
     /// malformed lines, failed mounts, warnings.
     pub fn mount_all(&mut self, host: HostId) -> Result<Vec<Finding>> {
         self.host(host).require_command("mount")?;
-        let mut findings: Vec<Finding> = self
-            .host(host)
-            .fstab()?
-            .errors
+        let mut done = self.mount_fstab(host, |_| true)?;
+        let mut findings: Vec<Finding> = std::mem::take(&mut done.syntax)
             .into_iter()
             .map(|e| fstab_finding(e, None))
             .collect();
-        let done = self.mount_fstab(host, |_| true)?;
-        findings.extend(
-            done.failures
-                .into_iter()
-                .map(|(entry, e)| fstab_finding(e, Some(entry.line))),
-        );
-        findings.extend(
-            done.warnings
-                .into_iter()
-                .map(|(entry, w)| Finding::warning(FSTAB_PATH, Some(entry.line), w)),
-        );
+        findings.extend(done.mount_findings());
         Ok(findings)
     }
 }
