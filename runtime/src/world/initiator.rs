@@ -20,7 +20,7 @@ use super::host::packages::{status_line, INITIATOR_NAME_PATH};
 use super::host::storage::{DiskRef, FsLocation, IscsiPath};
 use super::nas::NasId;
 use super::storage::iqn::Iqn;
-use super::storage::iscsi::{not_discovered, Chap, Portal, Target, ISCSI_PORT};
+use super::storage::iscsi::{Chap, Portal, Target, ISCSI_PORT};
 use super::{reach, HostId, NodeId, World};
 use crate::error::{Error, Result};
 
@@ -230,16 +230,7 @@ impl World {
     /// Logs in to a discovered target (the command and the daemon are the caller's).
     pub(crate) fn login_target(&mut self, host: HostId, iqn: &Iqn) -> Result<IscsiLogin> {
         let name = self.iscsi_initiator_name(host)?;
-        let initiator = self.initiator(host);
-        let Some(node) = initiator.nodes().iter().find(|n| &n.target == iqn) else {
-            let known: Vec<String> = initiator
-                .nodes()
-                .iter()
-                .map(|n| n.target.to_string())
-                .collect();
-            return Err(not_discovered(iqn, &known));
-        };
-        let portal = node.portal;
+        let portal = self.initiator(host).node(iqn)?.portal;
         let nas = self.connect_portal(host, portal, &format!("login to {iqn}"))?;
         let target = self.nas(nas).target(iqn)?.clone();
         let storage = self.hosts[host.0].storage_mut();

@@ -284,23 +284,43 @@ impl Initiator {
         Ok(())
     }
 
+    /// The node record discovery made for `target`.
+    pub fn node(&self, target: &Iqn) -> Result<&NodeRecord> {
+        self.nodes
+            .iter()
+            .find(|node| &node.target == target)
+            .ok_or_else(|| self.not_discovered(target))
+    }
+
     fn node_mut(&mut self, target: &Iqn) -> Result<&mut NodeRecord> {
-        let discovered: Vec<String> = self.nodes.iter().map(|n| n.target.to_string()).collect();
+        let missing = self.not_discovered(target);
         self.nodes
             .iter_mut()
             .find(|node| &node.target == target)
-            .ok_or_else(|| not_discovered(target, &discovered))
+            .ok_or(missing)
+    }
+
+    /// Refuses a target discovery never found, naming the nearest one it did.
+    fn not_discovered(&self, target: &Iqn) -> Error {
+        let discovered: Vec<String> = self.nodes.iter().map(|n| n.target.to_string()).collect();
+        let refs: Vec<&str> = discovered.iter().map(String::as_str).collect();
+        let known = if refs.is_empty() {
+            "no node records exist yet".to_string()
+        } else {
+            crate::suggest::help_for(target.as_str(), "known targets", &refs)
+        };
+        Error::NotDiscovered {
+            target: target.to_string(),
+            help: format!(
+                "run discovery first (`iscsiadm --mode discovery --type sendtargets --portal ADDRESS`), then log in to a name it printed; {known}"
+            ),
+        }
     }
 
     /// `iscsiadm -m node -T TARGET --login`. `target` is the target as the NAS serves it now
     /// (its ACL and CHAP may have changed since discovery).
     pub fn login(&mut self, target: &Target) -> Result<&Session> {
-        let discovered: Vec<String> = self.nodes.iter().map(|n| n.target.to_string()).collect();
-        let node = self
-            .nodes
-            .iter()
-            .find(|node| node.target == target.iqn)
-            .ok_or_else(|| not_discovered(&target.iqn, &discovered))?;
+        let node = self.node(&target.iqn)?;
         if let Some(session) = self.session(&target.iqn) {
             return Err(Error::AlreadyLoggedIn {
                 target: target.iqn.to_string(),
@@ -352,20 +372,6 @@ impl Initiator {
             .filter(|node| node.automatic)
             .map(|node| node.target.clone())
             .collect()
-    }
-}
-
-pub(crate) fn not_discovered(target: &Iqn, discovered: &[String]) -> Error {
-    let known = if discovered.is_empty() {
-        "no node records exist yet".to_string()
-    } else {
-        format!("known targets: {}", discovered.join(", "))
-    };
-    Error::NotDiscovered {
-        target: target.to_string(),
-        help: format!(
-            "run discovery first (`iscsiadm --mode discovery --type sendtargets --portal ADDRESS`), then log in to a name it printed; {known}"
-        ),
     }
 }
 
