@@ -178,11 +178,9 @@ fn known(kind: ConfigKind, key: &str) -> Option<Values> {
         return Some(*values);
     }
     let numbered = kind == ConfigKind::Interface
-        && NUMBERED_KEYS.iter().any(|base| {
-            key.strip_prefix(base).is_some_and(|n| {
-                !n.is_empty() && n.len() <= 3 && n.bytes().all(|b| b.is_ascii_digit())
-            })
-        });
+        && NUMBERED_KEYS
+            .iter()
+            .any(|base| numbered_index(key, base).is_some_and(|n| n <= 255));
     numbered.then_some(Values::Any)
 }
 
@@ -581,6 +579,20 @@ mod tests {
     use super::*;
 
     const ETH1: &str = "/etc/sysconfig/network-scripts/ifcfg-eth1";
+
+    #[test]
+    fn numbered_keys_stop_at_255_as_initscripts_do() {
+        let findings = lint(
+            ConfigKind::Interface,
+            ETH1,
+            "IPADDR255=10.0.0.1\nIPADDR256=10.0.0.2\n",
+        );
+        let codes: Vec<_> = findings.iter().map(|f| (f.code(), f.line)).collect();
+        assert_eq!(
+            codes,
+            [("kvmlab::net::unknown_ifcfg_key".to_string(), Some(2))]
+        );
+    }
 
     fn lint_codes(kind: ConfigKind, text: &str) -> Vec<(Option<usize>, String, String)> {
         lint(kind, ETH1, text)
