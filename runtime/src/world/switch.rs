@@ -27,12 +27,7 @@ pub struct Switch {
 impl Switch {
     pub fn new(spec: SwitchSpec) -> Result<Switch> {
         check_name(&spec.name, "switch spec")?;
-        if spec.cidr.addr() != spec.cidr.network() {
-            return Err(Error::HostBitsSet {
-                text: spec.cidr.to_string(),
-                network: spec.cidr.network_cidr().to_string(),
-            });
-        }
+        spec.cidr.check_network()?;
         check_speed(spec.speed, "switch spec")?;
         Ok(Switch {
             name: spec.name,

@@ -178,11 +178,7 @@ fn layout(host: &str, disks: &[Disk], wanted: &[PartitionSpec]) -> Result<Vec<Pa
     let disk_names: Vec<&str> = disks.iter().map(|d| d.name.as_str()).collect();
     let mut placed: Vec<(&PartitionSpec, &Disk)> = Vec::new();
     for (i, p) in wanted.iter().enumerate() {
-        let valid_mount = p.mount == "swap"
-            || (p.mount.starts_with('/')
-                && (p.mount == "/" || !p.mount.ends_with('/'))
-                && !p.mount.contains("//")
-                && !p.mount.split('/').any(|c| c == "." || c == ".."));
+        let valid_mount = p.mount == "swap" || super::fs::check_path(&p.mount).is_ok();
         if !valid_mount {
             return Err(bad(
                 &p.mount,

@@ -115,13 +115,19 @@ impl Ipv4Cidr {
     /// route's destination is a network, not an address on it.
     pub fn parse_network(text: &str) -> Result<Ipv4Cidr> {
         let cidr = Ipv4Cidr::parse(text)?;
-        if cidr.addr != cidr.network() {
+        cidr.check_network()?;
+        Ok(cidr)
+    }
+
+    /// Refuses a network written with host bits set (`192.168.1.5/24`).
+    pub fn check_network(&self) -> Result<()> {
+        if self.addr != self.network() {
             return Err(Error::HostBitsSet {
-                text: text.into(),
-                network: cidr.network_cidr().to_string(),
+                text: self.to_string(),
+                network: self.network_cidr().to_string(),
             });
         }
-        Ok(cidr)
+        Ok(())
     }
 
     pub fn addr(&self) -> Ipv4Addr {
