@@ -356,9 +356,9 @@ impl World {
         if let Some((mount, _)) = self.locate(host, &pool.spec.target) {
             if let Some(fs) = self.fs_at(host, &mount.location) {
                 let s = fs.statfs(HOST_KERNEL);
-                info.capacity = s.blocks * s.block_size;
-                info.allocation = s.blocks.saturating_sub(s.free) * s.block_size;
-                info.available = s.available * s.block_size;
+                info.capacity = s.size_bytes();
+                info.allocation = s.used_bytes();
+                info.available = s.avail_bytes();
             }
         }
         Ok(info)
@@ -504,24 +504,22 @@ impl World {
             return Ok(true);
         }
         if pool.spec.kind == PoolKind::Iscsi {
-            let here = self.pool_luns(host, pool);
-            let nas_of = |host: HostId| -> Vec<DiskRef> {
-                self.host(host)
+            let target = pool.spec.source_target.as_deref().unwrap_or_default();
+            // The target's LUNs a host is logged in to.
+            let luns_of = |h: HostId| -> Vec<DiskRef> {
+                self.host(h)
                     .storage()
                     .devices()
                     .into_iter()
                     .map(|d| d.disk.clone())
-                    .filter(|d| matches!(d, DiskRef::Lun { .. }))
+                    .filter(|d| matches!(d, DiskRef::Lun { target: t, .. } if t.as_str() == target))
                     .collect()
             };
-            let mine = nas_of(host);
-            let theirs = nas_of(other);
-            let target = pool.spec.source_target.as_deref().unwrap_or_default();
-            return Ok(!here.is_empty()
-                && mine
-                    .iter()
-                    .filter(|d| matches!(d, DiskRef::Lun { target: t, .. } if t.as_str() == target))
-                    .all(|d| theirs.contains(d)));
+            let mine = luns_of(host);
+            return Ok(!mine.is_empty() && {
+                let theirs = luns_of(other);
+                mine.iter().all(|d| theirs.contains(d))
+            });
         }
         let (Some((mine, my_path)), Some((theirs, their_path))) = (
             self.locate(host, &pool.spec.target),

@@ -735,7 +735,7 @@ impl World {
         let dir = &mounts[index].dir;
         if let Some(inner) = mounts
             .iter()
-            .find(|m| m.dir != *dir && (dir == "/" || m.dir.starts_with(&format!("{dir}/"))))
+            .find(|m| m.dir != *dir && mounts[index].covers(&m.dir))
         {
             return Err(Error::TargetBusy {
                 host: h.name().into(),
