@@ -382,6 +382,29 @@ pub enum Error {
     )]
     TransferStalled { path: String },
 
+    #[error("{guest} on {host} gets I/O errors from its disk {path}: {cause}")]
+    #[diagnostic(code(kvmlab::guest::disk_io_error), help("{help}"))]
+    GuestDiskIoError {
+        guest: String,
+        host: String,
+        path: String,
+        cause: String,
+        help: String,
+    },
+
+    #[error("{guest} on {host} and {other} on {other_host} both write the image {path}: it is corrupted")]
+    #[diagnostic(
+        code(kvmlab::guest::image_in_use),
+        help("libvirt without a lock manager (sanlock or virtlockd) lets two hosts start guests on one image, and nothing keeps their writes apart; run a guest on one host at a time and move it with `migrate`; in the lab, `destroy()` both, then make a new volume and install the guest on it")
+    )]
+    GuestImageInUse {
+        guest: String,
+        host: String,
+        other: String,
+        other_host: String,
+        path: String,
+    },
+
     // ── units: sizes and rates ─────────────────────────────────────────────────────────────
     #[error("`{text}` is not a size")]
     #[diagnostic(
@@ -913,6 +936,59 @@ pub enum Error {
         help("use \"raw\" (the report's choice, fastest, sparse when allocation is 0) or \"qcow2\" (grows on demand, snapshots)")
     )]
     VolumeFormat { format: String },
+
+    #[error("{host} has {device} mounted on {dir} with {contents}; {action} on {by} {damage}")]
+    #[diagnostic(code(kvmlab::storage::mounted_fs_destroyed), help("{help}"))]
+    MountedFsDestroyed {
+        host: String,
+        device: String,
+        dir: String,
+        /// `2 guest images (web1 runs from one)`.
+        contents: String,
+        /// The command, e.g. `mkfs.ext3 /dev/sdb1`.
+        action: String,
+        by: String,
+        /// `wrote a new file system over it`.
+        damage: String,
+        help: String,
+    },
+
+    #[error("{host}: {dir} ({device}) no longer holds the file system mounted there: {cause}")]
+    #[diagnostic(
+        code(kvmlab::storage::mounted_fs_lost),
+        help("the files that were on it are gone and cannot be read back; on {host}, `umount {dir}` and mount the device again to see what it holds now, then recreate the pool's volumes; next time make a shared LUN's file system once, from one host, before any other host mounts it")
+    )]
+    MountedFsLost {
+        host: String,
+        dir: String,
+        device: String,
+        cause: String,
+    },
+
+    #[error("{host}: mklabel {label} on {device} replaced a partition table holding {lost}")]
+    #[diagnostic(
+        code(kvmlab::storage::label_replaced_partitions),
+        help("parted asks \"all data on this disk will be lost; continue?\" and a script answers yes: the partitions and the files on them are gone; label a disk once, when it is new (`parted_print()` shows whether it has a table already); in the lab, make the partitions and their file systems again")
+    )]
+    LabelReplacedPartitions {
+        host: String,
+        device: String,
+        label: String,
+        lost: String,
+    },
+
+    #[error("{host}: mkfs.{fstype} on {device} replaced the {old} file system holding {contents}")]
+    #[diagnostic(
+        code(kvmlab::storage::mkfs_replaced_files),
+        help("mke2fs does not ask before it writes over a file system that is not mounted, so its files are gone; make a file system once, on a new partition (`disks()` shows which partitions hold one already); in the lab, recreate the pool's volumes")
+    )]
+    MkfsReplacedFiles {
+        host: String,
+        fstype: String,
+        device: String,
+        old: String,
+        contents: String,
+    },
 
     // ── net: addresses, network config files, name resolution and reachability ─────────────
     #[error("`{text}` is not an IPv4 address")]

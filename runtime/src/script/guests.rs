@@ -5,7 +5,7 @@ use super::pools::VolumeRef;
 use super::rows::Rows;
 use super::spec::Spec;
 use super::SharedSession;
-use super::{call, reg, Outcome};
+use super::{call, reg, warn_all, Outcome};
 use crate::error::{Error, Result};
 use crate::sim::clock::SimTime;
 use crate::sim::migration::{MigrationConfig, Profile, Status, TimeoutAction};
@@ -278,6 +278,13 @@ fn register_guest(engine: &mut Engine) {
                 .name()
                 .to_string()
         })
+        .register_get("disk_error", |g: &mut GuestRef| {
+            let s = g.session.borrow();
+            s.backend
+                .world()
+                .guest_disk_error(g.id)
+                .map_or(String::new(), |e| e.to_string())
+        })
         .register_get("memory", |g: &mut GuestRef| {
             g.session.borrow().backend.world().guest(g.id).spec.memory as i64
         })
@@ -293,11 +300,16 @@ fn register_guest(engine: &mut Engine) {
             let world = s.backend.world();
             let guest = world.guest(g.id);
             format!(
-                "guest {}: {} memory, {} vCPU, {} on {}, disk {} ({}), bridge {}{}",
+                "guest {}: {} memory, {} vCPU, {}{} on {}, disk {} ({}), bridge {}{}",
                 guest.name(),
                 human_size(guest.spec.memory),
                 guest.spec.vcpus,
                 guest.state.name(),
+                if guest.disk_fault.is_some() {
+                    " (disk I/O errors)"
+                } else {
+                    ""
+                },
                 world.host(guest.host).name(),
                 guest.spec.disk.path,
                 human_size(guest.spec.disk.capacity),
@@ -335,7 +347,8 @@ fn register_guest(engine: &mut Engine) {
                 .disk
                 .allocation
                 .max(INSTALL_BYTES.min(guest.spec.disk.capacity));
-            guest.state = GuestState::Running;
+            let warnings = b.world_mut().set_guest_state(g.id, GuestState::Running);
+            warn_all(b, warnings);
             Ok(())
         })
     });
@@ -387,7 +400,8 @@ fn register_guest(engine: &mut Engine) {
                             },
                         });
                     }
-                    guest.state = to;
+                    let warnings = b.world_mut().set_guest_state(g.id, to);
+                    warn_all(b, warnings);
                     Ok(())
                 })
             },
@@ -494,6 +508,9 @@ fn register_guest(engine: &mut Engine) {
         .register_into_engine(engine, |ctx: NativeCallContext, g: &mut GuestRef, path: &str, size: Dynamic| -> Outcome<String> {
             call(&g.session, &ctx, |b| {
                 let size = size_of(&size, "size")?;
+                if let Some(e) = b.world().guest_disk_error(g.id) {
+                    return Err(e);
+                }
                 Ok(b.world_mut().put_guest_file(g.id, path, size))
             })
         });
@@ -613,6 +630,9 @@ fn register_client(engine: &mut Engine, session: &SharedSession) {
                         action: "serve a download".into(),
                         help: "start the guest first".into(),
                     });
+                }
+                if let Some(e) = world.guest_disk_error(g.id) {
+                    return Err(e);
                 }
                 let reachable = guest
                     .spec

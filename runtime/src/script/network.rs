@@ -361,7 +361,7 @@ fn register_host(engine: &mut Engine) {
         engine,
         |ctx: NativeCallContext, h: &mut HostRef, path: &str, text: &str| {
             call(&h.session, &ctx, |b| {
-                let findings = b.world_mut().host_mut(h.id).write_file(path, text)?;
+                let findings = b.world_mut().write_host_file(h.id, path, text)?;
                 warn_findings(b, findings);
                 Ok(())
             })
@@ -376,7 +376,7 @@ fn register_host(engine: &mut Engine) {
         engine,
         |ctx: NativeCallContext, h: &mut HostRef, path: &str, text: &str| {
             call(&h.session, &ctx, |b| {
-                let findings = b.world_mut().host_mut(h.id).append_file(path, text)?;
+                let findings = b.world_mut().append_host_file(h.id, path, text)?;
                 warn_findings(b, findings);
                 Ok(())
             })

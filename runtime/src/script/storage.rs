@@ -580,7 +580,9 @@ fn register_block_devices(engine: &mut Engine) {
         engine,
         |ctx: NativeCallContext, d: &mut BlockDeviceRef, label: &str| {
             call(&d.session, &ctx, |b| {
-                b.world_mut().parted_mklabel(d.host, &d.path, label)
+                let warnings = b.world_mut().parted_mklabel(d.host, &d.path, label)?;
+                warn_all(b, warnings);
+                Ok(())
             })
         },
     );
@@ -650,7 +652,9 @@ fn register_block_devices(engine: &mut Engine) {
                     reason: format!("{number} is not a partition number"),
                     help: "`print` lists the partitions and their numbers".into(),
                 })?;
-                b.world_mut().parted_rm(d.host, &d.path, number)
+                let warnings = b.world_mut().parted_rm(d.host, &d.path, number)?;
+                warn_all(b, warnings);
+                Ok(())
             })
         },
     );
@@ -691,6 +695,7 @@ fn register_file_systems(engine: &mut Engine) {
         |ctx: NativeCallContext, h: &mut HostRef, fstype: &str, dev: &str| -> Outcome<String> {
             call(&h.session, &ctx, |b| {
                 let made = b.world_mut().mkfs(h.id, fstype, dev)?;
+                warn_all(b, made.warnings);
                 b.spend(made.duration)?;
                 Ok(made.uuid)
             })

@@ -42,6 +42,9 @@ pub fn check(
             state: g.state.name().into(),
         });
     }
+    if let Some(e) = world.guest_disk_error(guest) {
+        return Err(e);
+    }
     let source = world.host(g.host);
     let target = world.host(dest);
     if g.host == dest {

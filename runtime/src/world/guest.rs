@@ -94,6 +94,10 @@ pub struct Guest {
     pub workload: Workload,
     #[serde(skip)]
     pub files: BTreeMap<String, Contents>,
+    /// Why the guest's disk gives I/O errors (its file system was written over, or another
+    /// guest writes its image too); see [`crate::world::damage`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk_fault: Option<String>,
 }
 
 impl Guest {
@@ -135,6 +139,7 @@ impl World {
             uuid,
             workload,
             files: BTreeMap::new(),
+            disk_fault: None,
         });
         Ok(GuestId(self.guests.len() - 1))
     }

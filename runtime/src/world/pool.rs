@@ -391,9 +391,10 @@ impl World {
             .locate(host, &path)
             .map(|(m, inner)| (m.clone(), inner))
             .expect("the root file system holds every path");
+        self.require_intact(host, &mount)?;
         let fs = self
             .fs_at(host, &mount.location)
-            .expect("a mounted file system exists");
+            .ok_or_else(|| self.mount_lost(host, &mount))?;
         if fs.file(&inner).is_some() {
             return Err(Error::DuplicateVolume {
                 pool: pool.spec.name.clone(),
@@ -440,6 +441,7 @@ impl World {
                     capacity: spec.capacity,
                     allocation,
                     format: spec.format,
+                    corrupted: false,
                 },
             );
         Ok(CreatedVolume {

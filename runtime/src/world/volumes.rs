@@ -80,6 +80,9 @@ pub struct MkfsReport {
     pub write_rate: f64,
     #[serde(serialize_with = "serialize_seconds")]
     pub duration: SimTime,
+    /// What the new file system destroyed (another host's mount, images).
+    #[serde(skip)]
+    pub warnings: Vec<Error>,
 }
 
 /// `df -h PATH`: the row, the statfs figures behind it, and the text.
@@ -385,11 +388,61 @@ impl World {
         Ok(view.parted_print())
     }
 
-    /// `parted DEV mklabel gpt|msdos`. Refused while a partition of the disk is mounted here.
-    pub fn parted_mklabel(&mut self, host: HostId, dev: &str, label: &str) -> Result<()> {
+    /// `parted DEV mklabel gpt|msdos`. Refused while a partition of the disk is mounted here;
+    /// returns the warnings for what the new table destroyed (partitions, another host's
+    /// mounts).
+    pub fn parted_mklabel(&mut self, host: HostId, dev: &str, label: &str) -> Result<Vec<Error>> {
         let (disk, path) = self.parted_disk(host, dev)?;
         self.refuse_in_use(host, &disk, None, &path)?;
-        self.with_disk(host, &disk, &path, |c| c.mklabel(label))
+        let lost = self.partitions_described(host, &disk, &path);
+        let plan = self.plan_overwrite(
+            host,
+            &disk,
+            |_| true,
+            &format!("`parted {path} mklabel {label}`"),
+            "wrote a new partition table over it",
+        );
+        self.with_disk(host, &disk, &path, |c| c.mklabel(label))?;
+        let mut warnings = Vec::new();
+        if let Some(lost) = lost {
+            warnings.push(Error::LabelReplacedPartitions {
+                host: self.host(host).name().into(),
+                device: path,
+                label: label.into(),
+                lost,
+            });
+        }
+        warnings.extend(self.apply_overwrite(plan));
+        Ok(warnings)
+    }
+
+    /// "partition 1 (ext3, 2 guest images) and partition 2 (no file system)", or `None`
+    /// for a disk without partitions.
+    fn partitions_described(&self, host: HostId, disk: &DiskRef, path: &str) -> Option<String> {
+        let contents = self.contents(host, disk);
+        let parts: Vec<String> = contents
+            .disk
+            .partitions()
+            .iter()
+            .map(|p| {
+                let what = match contents.fs(p.number) {
+                    None => "no file system".to_string(),
+                    Some(fs) => match fs.file_count() {
+                        0 => format!("{}, empty", fs.fstype().name()),
+                        1 => format!("{}, 1 guest image", fs.fstype().name()),
+                        n => format!("{}, {n} guest images", fs.fstype().name()),
+                    },
+                };
+                let mut view = contents.disk.clone();
+                view.path = path.into();
+                format!("{} ({what})", view.partition_path(p.number))
+            })
+            .collect();
+        match parts.as_slice() {
+            [] => None,
+            [one] => Some(one.clone()),
+            [init @ .., last] => Some(format!("{} and {last}", init.join(", "))),
+        }
     }
 
     /// `parted DEV mkpart NAME FSTYPE START END` (see [`crate::world::storage::partition`]).
@@ -406,11 +459,20 @@ impl World {
         self.with_disk(host, &disk, &path, |c| c.mkpart(name, fstype, start, end))
     }
 
-    /// `parted DEV rm NUMBER`. Refused while that partition is mounted here.
-    pub fn parted_rm(&mut self, host: HostId, dev: &str, number: u32) -> Result<()> {
+    /// `parted DEV rm NUMBER`. Refused while that partition is mounted here; returns the
+    /// warnings for another host's mount of it.
+    pub fn parted_rm(&mut self, host: HostId, dev: &str, number: u32) -> Result<Vec<Error>> {
         let (disk, path) = self.parted_disk(host, dev)?;
         self.refuse_in_use(host, &disk, Some(number), &path)?;
-        self.with_disk(host, &disk, &path, |c| c.rm(number))
+        let plan = self.plan_overwrite(
+            host,
+            &disk,
+            |p| p == number,
+            &format!("`parted {path} rm {number}`"),
+            "removed its partition",
+        );
+        self.with_disk(host, &disk, &path, |c| c.rm(number))?;
+        Ok(self.apply_overwrite(plan))
     }
 
     /// `mkdir PATH`.
@@ -449,11 +511,36 @@ impl World {
         let location = resolved.location();
         let rate = self.write_rate(host, &location, resolved.portal);
         let device = resolved.device.clone();
+        let plan = self.plan_overwrite(
+            host,
+            &resolved.disk,
+            |p| p == resolved.partition,
+            &format!("`mkfs.{} {dev}`", kind.name()),
+            "wrote a new file system over it",
+        );
+        let replaced = self
+            .fs_at(host, &location)
+            .filter(|fs| fs.file_count() > 0)
+            .map(|fs| Error::MkfsReplacedFiles {
+                host: self.host(host).name().into(),
+                fstype: kind.name().into(),
+                device: device.clone(),
+                old: fs.fstype().name().into(),
+                contents: match fs.file_count() {
+                    1 => "1 guest image".into(),
+                    n => format!("{n} guest images"),
+                },
+            });
         let fs = self.with_disk(host, &resolved.disk, &resolved.disk_path, |c| {
             c.mkfs(resolved.partition, kind, HOST_E2FSPROGS, &seed)
                 .cloned()
         })?;
+        let mut warnings = self.apply_overwrite(plan);
+        if warnings.is_empty() {
+            warnings.extend(replaced);
+        }
         Ok(MkfsReport {
+            warnings,
             device,
             fstype: kind.name().into(),
             uuid: fs.uuid.clone(),
@@ -639,6 +726,7 @@ impl World {
             fstype: driver.name().into(),
             options: options.into(),
             read_only,
+            lost: None,
         });
         Ok(warnings)
     }
@@ -714,6 +802,7 @@ impl World {
             fstype: if fstype.is_empty() { "nfs" } else { fstype }.into(),
             options: options.into(),
             read_only,
+            lost: None,
         });
         Ok(Vec::new())
     }
@@ -789,7 +878,7 @@ impl World {
         };
         let statfs = self
             .fs_at(host, &mount.location)
-            .expect("a mounted file system exists")
+            .ok_or_else(|| self.mount_lost(host, mount))?
             .statfs(HOST_KERNEL);
         let row = statfs.df_h_row(&mount.source, &mount.dir);
         let text = df_h(std::slice::from_ref(&row));
@@ -839,6 +928,61 @@ impl World {
             }
         }
         Ok(done)
+    }
+
+    /// Writes a file of the host as [`Host::write_file`] does, and warns at once of the
+    /// fstab lines the next boot will fail on (see [`World::fstab_boot_findings`]).
+    ///
+    /// [`Host::write_file`]: super::host::Host::write_file
+    pub fn write_host_file(&mut self, host: HostId, path: &str, text: &str) -> Result<Vec<Finding>> {
+        let mut findings = self.hosts[host.0].write_file(path, text)?;
+        findings.extend(self.fstab_boot_findings(host, path, 1));
+        Ok(findings)
+    }
+
+    /// Appends to a file of the host as [`Host::append_file`] does, and warns at once of
+    /// the appended fstab lines the next boot will fail on.
+    ///
+    /// [`Host::append_file`]: super::host::Host::append_file
+    pub fn append_host_file(
+        &mut self,
+        host: HostId,
+        path: &str,
+        text: &str,
+    ) -> Result<Vec<Finding>> {
+        let first_touched = self
+            .host(host)
+            .read_file(path)
+            .map_or(1, |old| old.matches('\n').count() + 1);
+        let mut findings = self.hosts[host.0].append_file(path, text)?;
+        findings.extend(self.fstab_boot_findings(host, path, first_touched));
+        Ok(findings)
+    }
+
+    /// When `path` is /etc/fstab: its entries from line `from_line` on that name an iSCSI
+    /// device without `_netdev`, as warnings. rc.sysinit mounts them before the network and
+    /// the iSCSI login, so the next boot fails on them; saying so when the line is written
+    /// spares the trainee finding out at a reboot.
+    fn fstab_boot_findings(&self, host: HostId, path: &str, from_line: usize) -> Vec<Finding> {
+        if path != FSTAB_PATH {
+            return Vec::new();
+        }
+        let Ok(fstab) = self.host(host).fstab() else {
+            return Vec::new();
+        };
+        fstab
+            .entries
+            .iter()
+            .filter(|e| e.line >= from_line && !e.has_option("noauto"))
+            .filter_map(|e| {
+                let on_lun = e.source.starts_with("/dev/disk/by-path/ip-")
+                    || self
+                        .resolve_device(host, &e.source)
+                        .is_some_and(|r| matches!(r.disk, DiskRef::Lun { .. }));
+                let error = e.check_netdev(on_lun)?;
+                Some(Finding::warning(FSTAB_PATH, Some(e.line), error))
+            })
+            .collect()
     }
 
     /// `mount -a`: every fstab entry not mounted yet (`noauto` aside). Returns the findings:

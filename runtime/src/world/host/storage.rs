@@ -118,6 +118,10 @@ pub struct Mount {
     pub fstype: String,
     pub options: String,
     pub read_only: bool,
+    /// Why the file system this mount holds is no longer the one on the device (another
+    /// host's mkfs or parted wrote over it); the kernel's cached copy cannot be trusted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lost: Option<String>,
 }
 
 impl Mount {
@@ -270,6 +274,7 @@ impl HostStorage {
                 fstype: "ext4".into(),
                 options: "defaults".into(),
                 read_only: false,
+                lost: None,
             });
         }
         Ok((storage, fstab))
@@ -337,6 +342,11 @@ impl HostStorage {
         self.mounts.remove(index)
     }
 
+    /// Marks a mount's file system as written over (see [`Mount::lost`]).
+    pub(crate) fn mark_mount_lost(&mut self, index: usize, cause: &str) {
+        self.mounts[index].lost = Some(cause.into());
+    }
+
     pub(crate) fn clear_mounts(&mut self) {
         self.mounts.clear();
     }
@@ -387,6 +397,7 @@ mod tests {
             fstype: "ext3".into(),
             options: "defaults".into(),
             read_only: false,
+            lost: None,
         }
     }
 

@@ -76,6 +76,9 @@ pub struct ImageFile {
     /// Bytes the file occupies in the file system.
     pub allocation: u64,
     pub format: VolumeFormat,
+    /// Written by two guests at once: what it holds cannot be trusted.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub corrupted: bool,
 }
 
 /// An ext2/3/4 file system as made by mkfs, and the image files written into it since.
@@ -133,6 +136,18 @@ impl ExtFs {
                 (!name.contains('/')).then_some((name, file))
             })
             .collect()
+    }
+
+    /// How many image files the file system holds.
+    pub fn file_count(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Marks an image file as corrupted (two guests wrote it at once).
+    pub fn mark_corrupted(&mut self, path: &str) {
+        if let Some(file) = self.files.get_mut(path) {
+            file.corrupted = true;
+        }
     }
 
     /// Adds a file; the caller has checked the name is free and the space suffices.
@@ -301,6 +316,7 @@ mod tests {
         let before = layout.statfs(Kernel::Linux2_6_32);
         let mut fs = ExtFs::new(layout, derived_uuid("x"));
         let raw = |allocation| ImageFile {
+            corrupted: false,
             capacity: GIB,
             allocation,
             format: VolumeFormat::Raw,

@@ -1,0 +1,265 @@
+//! Mistakes that destroy data while the real system says nothing, and the marks they leave.
+//!
+//! mke2fs refuses a device mounted on its own host, and parted a disk with a partition
+//! mounted there, but neither knows another host's mounts: from sv2, `mkfs` on the shared
+//! LUN's partition, a new label or `rm` succeeds while sv1 has the file system mounted. sv1's
+//! kernel keeps caching the old file system over blocks that now hold other data, so its
+//! files are lost. A second `mklabel` on a partitioned disk (parted's "destroy all data?" is
+//! answered yes in a script), and mkfs over an unmounted file system that holds images, lose
+//! data the same way. libvirt without a lock manager lets two guests, on one host or two,
+//! run from one image; both write it and it is corrupted.
+//!
+//! Each proceeds as on the real machine and raises a warning at the line that did it. What
+//! it damaged stays damaged for later calls: the other host's mount is marked
+//! [`Mount::lost`] (writing through it fails with `mounted_fs_lost`), the guests running
+//! from it, and the guests of a doubly-run image, get I/O errors (they cannot serve files
+//! or migrate), and the image is marked corrupted for whoever starts it next.
+
+use super::guest::{GuestId, GuestState};
+use super::host::storage::{DiskRef, FsLocation, Mount};
+use super::{HostId, World};
+use crate::error::{Error, Result};
+
+/// Mounts on other hosts that a change to a disk destroys, with the guests running from
+/// them; found before the change, applied after it succeeds.
+#[derive(Debug, Default)]
+pub(crate) struct Overwrite {
+    /// (host, index of the mount, why it is lost).
+    victims: Vec<(HostId, usize, String)>,
+    guests: Vec<(GuestId, String)>,
+    warnings: Vec<Error>,
+}
+
+/// "no guest images yet", "1 guest image", "2 guest images (web1 runs from one)".
+fn describe_images(images: usize, guests: &[&str]) -> String {
+    let mut text = match images {
+        0 => "no guest images yet".to_string(),
+        1 => "1 guest image".to_string(),
+        n => format!("{n} guest images"),
+    };
+    match guests {
+        [] => {}
+        [one] => text.push_str(&format!(" ({one} runs from one)")),
+        many => text.push_str(&format!(" ({} run from them)", and_list(many))),
+    }
+    text
+}
+
+fn and_list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+impl World {
+    /// Running or paused guests whose disk image is in the file system at `location`.
+    fn guests_running_on(&self, location: &FsLocation) -> Vec<GuestId> {
+        self.guests()
+            .filter(|(_, g)| matches!(g.state, GuestState::Running | GuestState::Paused))
+            .filter(|(_, g)| {
+                self.locate(g.spec.disk.host, &g.spec.disk.path)
+                    .is_some_and(|(m, _)| m.location == *location)
+            })
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// What a mount holds, in words: its images and the guests running from them.
+    fn mount_contents(&self, host: HostId, mount: &Mount, guests: &[GuestId]) -> String {
+        let images = self
+            .fs_at(host, &mount.location)
+            .map_or(0, |fs| fs.file_count());
+        let names: Vec<&str> = guests.iter().map(|g| self.guest(*g).name()).collect();
+        describe_images(images, &names)
+    }
+
+    /// The other hosts' mounts of the file systems on `disk` whose partition `hit` selects,
+    /// which `action` on host `by` is about to destroy (`damage` says how).
+    pub(crate) fn plan_overwrite(
+        &self,
+        by: HostId,
+        disk: &DiskRef,
+        hit: impl Fn(u32) -> bool,
+        action: &str,
+        damage: &str,
+    ) -> Overwrite {
+        let mut plan = Overwrite::default();
+        if matches!(disk, DiskRef::Local { .. }) {
+            return plan;
+        }
+        let by_name = self.host(by).name();
+        for (id, h) in self.hosts().filter(|(id, _)| *id != by) {
+            for (index, m) in h.storage().mounts().iter().enumerate() {
+                let FsLocation::Block {
+                    disk: d,
+                    partition,
+                } = &m.location
+                else {
+                    continue;
+                };
+                if d != disk || !hit(*partition) || m.lost.is_some() {
+                    continue;
+                }
+                let guests = self.guests_running_on(&m.location);
+                let cause = format!("{action} on {by_name} {damage}");
+                plan.warnings.push(Error::MountedFsDestroyed {
+                    host: h.name().into(),
+                    device: m.source.clone(),
+                    dir: m.dir.clone(),
+                    contents: self.mount_contents(id, m, &guests),
+                    action: action.into(),
+                    by: by_name.into(),
+                    damage: damage.into(),
+                    help: format!(
+                        "mke2fs and parted check only their own host's mounts, so {by_name} went ahead: {host}'s kernel still caches the old file system over blocks that now hold other data, and the files on it are lost; next time make a shared LUN's partitions and file system once, from one host, before any other host mounts it (the others only mount it); to go on in the lab, on {host} `umount {dir}`, mount the device again, and recreate the pool's volumes and the guests on them",
+                        host = h.name(),
+                        dir = m.dir,
+                    ),
+                });
+                for guest in guests {
+                    plan.guests.push((guest, format!("{cause} ({} on {})", m.dir, h.name())));
+                }
+                plan.victims.push((id, index, cause));
+            }
+        }
+        plan
+    }
+
+    /// After the change `plan` was made for: marks the mounts lost and the guests faulty;
+    /// returns the warnings.
+    pub(crate) fn apply_overwrite(&mut self, plan: Overwrite) -> Vec<Error> {
+        for (host, index, cause) in plan.victims {
+            self.hosts[host.0]
+                .storage_mut()
+                .mark_mount_lost(index, &cause);
+        }
+        for (guest, cause) in plan.guests {
+            let g = self.guest_mut(guest);
+            g.disk_fault.get_or_insert(cause);
+        }
+        plan.warnings
+    }
+
+    /// Refuses to write through a mount whose file system was written over.
+    pub(crate) fn require_intact(&self, host: HostId, mount: &Mount) -> Result<()> {
+        match mount.lost {
+            None => Ok(()),
+            Some(_) => Err(self.mount_lost(host, mount)),
+        }
+    }
+
+    /// The error for using a mount whose file system is no longer on the device.
+    pub(crate) fn mount_lost(&self, host: HostId, mount: &Mount) -> Error {
+        Error::MountedFsLost {
+            host: self.host(host).name().into(),
+            dir: mount.dir.clone(),
+            device: mount.source.clone(),
+            cause: mount
+                .lost
+                .clone()
+                .unwrap_or_else(|| "the device holds no file system now".into()),
+        }
+    }
+
+    /// The I/O error a guest's disk gives, if it has one.
+    pub fn guest_disk_error(&self, guest: GuestId) -> Option<Error> {
+        let g = self.guest(guest);
+        let cause = g.disk_fault.as_ref()?;
+        Some(Error::GuestDiskIoError {
+            guest: g.name().into(),
+            host: self.host(g.host).name().into(),
+            path: g.spec.disk.path.clone(),
+            cause: cause.clone(),
+            help: "the guest's file system sees write errors and goes read-only, and nothing on its disk can be trusted; in the lab, `destroy()` it, then make a new volume and install the guest on it".into(),
+        })
+    }
+
+    /// Where a guest's image is: the file system's location and the path inside it.
+    fn image_location(&self, guest: GuestId) -> Option<(HostId, FsLocation, String)> {
+        let disk = &self.guest(guest).spec.disk;
+        let (mount, inner) = self.locate(disk.host, &disk.path)?;
+        Some((disk.host, mount.location.clone(), inner))
+    }
+
+    /// Sets a guest's state. A guest that starts running from an image another running
+    /// guest uses corrupts it (warned, both guests faulty, the image marked), and one that
+    /// starts from a corrupted image gets I/O errors. Returns the warnings.
+    pub fn set_guest_state(&mut self, guest: GuestId, state: GuestState) -> Vec<Error> {
+        self.guest_mut(guest).state = state;
+        if state != GuestState::Running {
+            return Vec::new();
+        }
+        let Some((host, location, inner)) = self.image_location(guest) else {
+            return Vec::new();
+        };
+        let path = self.guest(guest).spec.disk.path.clone();
+        let same_image = |world: &World, other: GuestId| {
+            world
+                .image_location(other)
+                .is_some_and(|(other_host, other_location, other_inner)| {
+                    other_inner == inner
+                        && (location.same_storage(&other_location)
+                            || (other_host == host && other_location == location))
+                })
+        };
+        let sharers: Vec<GuestId> = self
+            .guests()
+            .filter(|(id, g)| {
+                *id != guest && matches!(g.state, GuestState::Running | GuestState::Paused)
+            })
+            .map(|(id, _)| id)
+            .filter(|other| same_image(self, *other))
+            .collect();
+        let mut warnings = Vec::new();
+        let name = self.guest(guest).name().to_string();
+        let host_name = self.host(self.guest(guest).host).name().to_string();
+        for other in sharers {
+            let other_name = self.guest(other).name().to_string();
+            let other_host = self.host(self.guest(other).host).name().to_string();
+            warnings.push(Error::GuestImageInUse {
+                guest: name.clone(),
+                host: host_name.clone(),
+                other: other_name.clone(),
+                other_host: other_host.clone(),
+                path: path.clone(),
+            });
+            self.guest_mut(other).disk_fault.get_or_insert(format!(
+                "{name} on {host_name} writes its image {path} too"
+            ));
+            self.guest_mut(guest).disk_fault.get_or_insert(format!(
+                "{other_name} on {other_host} writes its image {path} too"
+            ));
+            if let Some(fs) = self.fs_at_mut(host, &location) {
+                fs.mark_corrupted(&inner);
+            }
+        }
+        let corrupted = self
+            .fs_at(host, &location)
+            .and_then(|fs| fs.file(&inner))
+            .is_some_and(|f| f.corrupted);
+        if warnings.is_empty() && corrupted {
+            self.guest_mut(guest).disk_fault.get_or_insert(format!(
+                "its image {path} was corrupted when two guests wrote it at once"
+            ));
+            warnings.extend(self.guest_disk_error(guest));
+        }
+        warnings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contents_read_like_english() {
+        assert_eq!(describe_images(0, &[]), "no guest images yet");
+        assert_eq!(describe_images(1, &["web1"]), "1 guest image (web1 runs from one)");
+        assert_eq!(
+            describe_images(3, &["a", "b"]),
+            "3 guest images (a and b run from them)"
+        );
+    }
+}
