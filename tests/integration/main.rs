@@ -8,6 +8,7 @@ mod cli;
 mod diagnostics;
 mod labs;
 mod migration;
+mod mistakes;
 mod network;
 mod primitives;
 mod report;

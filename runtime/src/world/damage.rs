@@ -240,7 +240,7 @@ impl World {
             .and_then(|fs| fs.file(&inner))
             .is_some_and(|f| f.corrupted);
         if warnings.is_empty() && corrupted {
-            self.guest_mut(guest).disk_fault.get_or_insert(format!(
+            self.guest_mut(guest).disk_fault = Some(format!(
                 "its image {path} was corrupted when two guests wrote it at once"
             ));
             warnings.extend(self.guest_disk_error(guest));

@@ -1,0 +1,356 @@
+//! Mistakes that destroy data or break the next boot while the real system says nothing:
+//! each proceeds as it would on the real machine, is warned at the line that did it, and
+//! leaves the damage for later calls to see.
+
+use crate::harness::{Output, Test};
+
+/// The report's storage on both hosts (kvmlab/storage), two images in sv1's pool and the
+/// guest web1 running from one of them. 11 lines.
+const RUNNING: &str = "import \"kvmlab/hosts\" as hosts;
+import \"kvmlab/storage\" as storage;
+let lab = hosts::build();
+let st = storage::build(lab);
+let sv1 = lab.sv1;
+let sv2 = lab.sv2;
+sv1.store_file(\"/guest/iso/c.iso\", size(\"3.9G\"));
+let vol = st.pools.sv1.create_volume(#{name: \"web1.img\", capacity: \"20G\", allocation: 0});
+st.pools.sv1.create_volume(#{name: \"spare.img\", capacity: \"20G\", allocation: 0});
+let g = sv1.define_guest(#{name: \"web1\", memory: \"512M\", iso: \"/guest/iso/c.iso\", disk: vol, network: #{bridge: \"br0\", address: \"192.168.1.20/24\"}});
+g.install();
+";
+
+/// The line of `rest`'s line `n` after [`RUNNING`].
+fn line(n: usize) -> usize {
+    RUNNING.lines().count() + n
+}
+
+/// The message and help of the run's first diagnostic with `code`, from the JSON report
+/// (the console wraps long lines).
+fn said(out: &Output, code: &str) -> (String, String) {
+    let d = out.report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {}", out.report["diagnostics"]));
+    (
+        d["message"].as_str().unwrap().to_string(),
+        d["help"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+/// Asserts that the diagnostic `code` says `message` (exactly) and that its help holds every
+/// one of `help`.
+fn says(out: &Output, code: &str, message: &str, help: &[&str]) {
+    let (said_message, said_help) = said(out, code);
+    assert_eq!(said_message, message);
+    for part in help {
+        assert!(said_help.contains(part), "{code} help lacks {part:?}: {said_help}");
+    }
+}
+
+#[test]
+fn mkfs_on_the_other_host_destroys_the_mounted_file_system() {
+    let script = format!(
+        "{RUNNING}sv2.umount(\"/iscsi1\");\n\
+         sv2.mkfs(\"ext3\", \"/dev/sdb1\");\n\
+         record(\"volumes\", st.pools.sv1.volumes().len());\n\
+         record(\"used\", sv1.df(\"/iscsi1\")[0].used);\n\
+         record(\"disk_error\", g.disk_error);\n\
+         record(\"guest\", g.to_string());\n\
+         expect_error(|| g.serve_file(\"/var/ftp/a.iso\", \"1G\"), \"kvmlab::guest::disk_io_error\");\n\
+         expect_error(|| g.migrate(sv2), \"kvmlab::guest::disk_io_error\");\n\
+         st.pools.sv1.create_volume(#{{name: \"new.img\", capacity: \"1G\", allocation: 0}});\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::storage::mounted_fs_destroyed", line(2))
+        .diagnostic("kvmlab::storage::mounted_fs_lost", line(9))
+        .run();
+    says(
+        &out,
+        "kvmlab::storage::mounted_fs_destroyed",
+        "sv1 has /dev/sdb1 mounted on /iscsi1 with 2 guest images (web1 runs from one); `mkfs.ext3 /dev/sdb1` on sv2 wrote a new file system over it",
+        &[
+            "next time make a shared LUN's partitions and file system once, from one host, before any other host mounts it",
+            "on sv1 `umount /iscsi1`, mount the device again, and recreate the pool's volumes",
+        ],
+    );
+    says(
+        &out,
+        "kvmlab::storage::mounted_fs_lost",
+        "sv1: /iscsi1 (/dev/sdb1) no longer holds the file system mounted there: `mkfs.ext3 /dev/sdb1` on sv2 wrote a new file system over it",
+        &["on sv1, `umount /iscsi1` and mount the device again"],
+    );
+    let values = &out.report["values"];
+    // the pool lists the new, empty file system; df shows its 184M of metadata only
+    assert_eq!(values["volumes"], 0);
+    assert_eq!(values["used"], "184M");
+    assert_eq!(
+        values["disk_error"],
+        "web1 on sv1 gets I/O errors from its disk /iscsi1/web1.img: `mkfs.ext3 /dev/sdb1` on sv2 wrote a new file system over it (/iscsi1 on sv1)"
+    );
+    assert!(
+        values["guest"]
+            .as_str()
+            .unwrap()
+            .contains("running (disk I/O errors) on sv1"),
+        "{}",
+        values["guest"]
+    );
+    let help = out.report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"].as_str().unwrap().starts_with("kvmlab::storage::mounted_fs"))
+        .map(|d| d.to_string())
+        .collect::<String>();
+    assert!(!help.contains("fsck"), "{help}");
+}
+
+/// The help, applied (unmount on sv1, mount again, recreate the volume and the guest), gives
+/// a working lab.
+#[test]
+fn remounting_and_recreating_after_the_overwrite_works() {
+    let script = format!(
+        "{RUNNING}sv2.umount(\"/iscsi1\");\n\
+         sv2.mkfs(\"ext3\", \"/dev/sdb1\");\n\
+         g.destroy();\n\
+         sv1.umount(\"/iscsi1\");\n\
+         sv1.mount(\"/dev/sdb1\", \"/iscsi1\", \"ext3\");\n\
+         let again = st.pools.sv1.create_volume(#{{name: \"web2.img\", capacity: \"20G\", allocation: 0}});\n\
+         let g2 = sv1.define_guest(#{{name: \"web2\", memory: \"512M\", iso: \"/guest/iso/c.iso\", disk: again, network: #{{bridge: \"br0\", address: \"192.168.1.21/24\"}}}});\n\
+         g2.install();\n\
+         g2.serve_file(\"/var/ftp/a.iso\", \"1G\");\n\
+         record(\"state\", g2.state);\nrecord(\"error\", g2.disk_error);\n\
+         record(\"volumes\", st.pools.sv1.volumes().len());\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(0)
+        .diagnostic("kvmlab::storage::mounted_fs_destroyed", line(2))
+        .run();
+    let values = &out.report["values"];
+    assert_eq!(values["state"], "running");
+    assert_eq!(values["error"], "");
+    assert_eq!(values["volumes"], 1);
+}
+
+#[test]
+fn a_new_label_from_the_other_host_destroys_the_mounted_file_system() {
+    let script = format!(
+        "{RUNNING}sv2.umount(\"/iscsi1\");\n\
+         sv2.disk(\"/dev/sdb\").mklabel(\"gpt\");\n\
+         sv1.df(\"/iscsi1\");\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::storage::label_replaced_partitions", line(2))
+        .diagnostic("kvmlab::storage::mounted_fs_destroyed", line(2))
+        .diagnostic("kvmlab::storage::mounted_fs_lost", line(3))
+        .run();
+    says(
+        &out,
+        "kvmlab::storage::label_replaced_partitions",
+        "sv2: mklabel gpt on /dev/sdb replaced a partition table holding /dev/sdb1 (ext3, 2 guest images)",
+        &["label a disk once, when it is new"],
+    );
+    says(
+        &out,
+        "kvmlab::storage::mounted_fs_destroyed",
+        "sv1 has /dev/sdb1 mounted on /iscsi1 with 2 guest images (web1 runs from one); `parted /dev/sdb mklabel gpt` on sv2 wrote a new partition table over it",
+        &[],
+    );
+}
+
+#[test]
+fn removing_the_partition_from_the_other_host_destroys_the_mount() {
+    let script = format!(
+        "{RUNNING}sv2.umount(\"/iscsi1\");\n\
+         sv2.disk(\"/dev/sdb\").rm(1);\n\
+         record(\"error\", g.disk_error != \"\");\n\
+         sv1.df(\"/iscsi1\");\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::storage::mounted_fs_destroyed", line(2))
+        .diagnostic("kvmlab::storage::mounted_fs_lost", line(4))
+        .run();
+    says(
+        &out,
+        "kvmlab::storage::mounted_fs_destroyed",
+        "sv1 has /dev/sdb1 mounted on /iscsi1 with 2 guest images (web1 runs from one); `parted /dev/sdb rm 1` on sv2 removed its partition",
+        &[],
+    );
+    assert_eq!(out.report["values"]["error"], true);
+}
+
+/// sv1 alone, the LUN labelled, partitioned and formatted but not mounted.
+const FORMATTED: &str = "import \"kvmlab/hosts\" as hosts;
+import \"kvmlab/storage\" as storage;
+let lab = hosts::build();
+let sv1 = lab.sv1;
+let n = nas(\"iscsi1\", #{model: \"Thecus N7700PRO\", disks: 7, disk_size: \"1TB\", raid: 6});
+n.nic(\"eth0\").connect(lab.net2);
+n.ip(\"eth0\", \"10.10.1.10/16\");
+n.iscsi_target(\"iqn.2006-01.com.thecus:lun1\", \"50%\");
+let dev = storage::log_in(sv1, \"iqn.2006-01.com.thecus:lun1\");
+let disk = sv1.disk(dev);
+disk.mklabel(\"gpt\");
+disk.mkpart(\"primary\", \"ext3\", \"0%\", \"95GB\");
+sv1.mkfs(\"ext3\", dev + \"1\");
+";
+
+#[test]
+fn a_second_mklabel_loses_the_partitions() {
+    let first = FORMATTED.lines().count();
+    let script = format!(
+        "{FORMATTED}disk.mklabel(\"gpt\");\n\
+         record(\"print\", disk.parted_print());\n\
+         sv1.mkdir(\"/iscsi1\");\n\
+         sv1.mount(dev + \"1\", \"/iscsi1\", \"ext3\");\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::storage::label_replaced_partitions", first + 1)
+        .diagnostic("kvmlab::storage::special_device_missing", first + 4)
+        .run();
+    says(
+        &out,
+        "kvmlab::storage::label_replaced_partitions",
+        "sv1: mklabel gpt on /dev/sdb replaced a partition table holding /dev/sdb1 (ext3, empty)",
+        &["parted asks"],
+    );
+    let print = out.report["values"]["print"].as_str().unwrap();
+    assert!(!print.contains(" 1 "), "{print}");
+    // the first label, on a disk without partitions, loses nothing and says nothing
+    let labels = out.report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "kvmlab::storage::label_replaced_partitions")
+        .count();
+    assert_eq!(labels, 1);
+}
+
+#[test]
+fn mkfs_over_a_file_system_with_images_is_warned() {
+    let first = FORMATTED.lines().count();
+    let script = format!(
+        "{FORMATTED}sv1.mkdir(\"/iscsi1\");\n\
+         sv1.mount(dev + \"1\", \"/iscsi1\", \"ext3\");\n\
+         let pool = sv1.define_pool(#{{name: \"iscsi1\", type: \"dir\", target: \"/iscsi1\"}});\n\
+         pool.create_volume(#{{name: \"a.img\", capacity: \"20G\", allocation: 0}});\n\
+         sv1.umount(\"/iscsi1\");\n\
+         sv1.mkfs(\"ext3\", dev + \"1\");\n\
+         sv1.mount(dev + \"1\", \"/iscsi1\", \"ext3\");\n\
+         record(\"volumes\", pool.volumes().len());\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(0)
+        .diagnostic("kvmlab::storage::mkfs_replaced_files", first + 6)
+        .run();
+    says(
+        &out,
+        "kvmlab::storage::mkfs_replaced_files",
+        "sv1: mkfs.ext3 on /dev/sdb1 replaced the ext3 file system holding 1 guest image",
+        &["mke2fs does not ask"],
+    );
+    assert_eq!(out.report["values"]["volumes"], 0);
+    // the same host's mounted file system is refused, as mke2fs does
+    let script = format!(
+        "{FORMATTED}sv1.mkdir(\"/iscsi1\");\n\
+         sv1.mount(dev + \"1\", \"/iscsi1\", \"ext3\");\n\
+         sv1.mkfs(\"ext3\", dev + \"1\");\n"
+    );
+    Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::storage::device_mounted", first + 3)
+        .stderr("sv1: /dev/sdb1 is mounted; will not make a filesystem here!")
+        .run();
+}
+
+#[test]
+fn an_fstab_line_without_netdev_is_warned_when_written() {
+    let first = FORMATTED.lines().count();
+    let script = format!(
+        "{FORMATTED}sv1.mkdir(\"/iscsi1\");\n\
+         sv1.append_file(\"/etc/fstab\", dev + \"1 /iscsi1 ext3 defaults 0 0\\n\");\n\
+         sv1.append_file(\"/etc/fstab\", \"/dev/disk/by-path/ip-10.10.1.10:3260-iscsi-iqn.2006-01.com.thecus:lun1-lun-0-part1 /mnt ext3 noauto 0 0\\n\");\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(0)
+        .diagnostic("kvmlab::storage::netdev_missing", first + 2)
+        .run();
+    says(
+        &out,
+        "kvmlab::storage::netdev_missing",
+        "/etc/fstab line 16: /dev/sdb1 on /iscsi1 is network storage but the entry lacks `_netdev`",
+        &["add `_netdev` to the options"],
+    );
+    let netdev = out.report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "kvmlab::storage::netdev_missing")
+        .count();
+    assert_eq!(netdev, 1, "a noauto line is not mounted at boot");
+    // the same line with `_netdev`, as the help says, boots with /iscsi1 mounted
+    let script = format!(
+        "{FORMATTED}sv1.mkdir(\"/iscsi1\");\n\
+         sv1.append_file(\"/etc/fstab\", dev + \"1 /iscsi1 ext3 _netdev 0 0\\n\");\n\
+         sv1.reboot();\n\
+         record(\"on\", sv1.df(\"/iscsi1\")[0].filesystem);\n"
+    );
+    let out = Test::new().script(&script).json().status(0).run();
+    assert_eq!(out.report["values"]["on"], "/dev/sdb1");
+    assert_eq!(out.report["diagnostics"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn a_guest_started_on_both_hosts_from_one_image_corrupts_it() {
+    let script = format!(
+        "{RUNNING}g.shutdown();\n\
+         let same = st.pools.sv2.volumes().filter(|v| v.name == \"web1.img\")[0];\n\
+         sv2.store_file(\"/guest/iso/c.iso\", size(\"3.9G\"));\n\
+         let twin = sv2.define_guest(#{{name: \"web1-b\", memory: \"512M\", iso: \"/guest/iso/c.iso\", disk: same, network: #{{bridge: \"br0\", address: \"192.168.1.21/24\"}}}});\n\
+         twin.install();\n\
+         g.start();\n\
+         record(\"errors\", [g.disk_error, twin.disk_error]);\n\
+         expect_error(|| twin.serve_file(\"/var/ftp/a.iso\", \"1G\"), \"kvmlab::guest::disk_io_error\");\n\
+         g.destroy();\ntwin.destroy();\n\
+         g.start();\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(0)
+        .diagnostic("kvmlab::guest::image_in_use", line(6))
+        .diagnostic("kvmlab::guest::disk_io_error", line(11))
+        .run();
+    says(
+        &out,
+        "kvmlab::guest::image_in_use",
+        "web1 on sv1 and web1-b on sv2 both write the image /iscsi1/web1.img: it is corrupted",
+        &["libvirt without a lock manager (sanlock or virtlockd)"],
+    );
+    says(
+        &out,
+        "kvmlab::guest::disk_io_error",
+        "web1 on sv1 gets I/O errors from its disk /iscsi1/web1.img: its image /iscsi1/web1.img was corrupted when two guests wrote it at once",
+        &["`destroy()` it"],
+    );
+    assert_eq!(
+        out.report["values"]["errors"],
+        serde_json::json!([
+            "web1 on sv1 gets I/O errors from its disk /iscsi1/web1.img: web1-b on sv2 writes its image /iscsi1/web1.img too",
+            "web1-b on sv2 gets I/O errors from its disk /iscsi1/web1.img: web1 on sv1 writes its image /iscsi1/web1.img too"
+        ])
+    );
+}
