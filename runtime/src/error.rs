@@ -392,6 +392,15 @@ pub enum Error {
         help: String,
     },
 
+    #[error("{host}: error: Failed to start domain {guest}: Cannot access storage file '{path}': No such file or directory")]
+    #[diagnostic(code(kvmlab::guest::disk_missing), help("{help}"))]
+    GuestDiskMissing {
+        guest: String,
+        host: String,
+        path: String,
+        help: String,
+    },
+
     #[error("{guest} on {host} and {other} on {other_host} both write the image {path}: it is corrupted")]
     #[diagnostic(
         code(kvmlab::guest::image_in_use),
@@ -937,20 +946,19 @@ pub enum Error {
     )]
     VolumeFormat { format: String },
 
-    #[error("{host} has {device} mounted on {dir} with {contents}; {action} on {by} {damage}")]
-    #[diagnostic(code(kvmlab::storage::mounted_fs_destroyed), help("{help}"))]
+    #[error("{host} has {device} mounted on {dir} with {contents}; {cause}")]
+    #[diagnostic(
+        code(kvmlab::storage::mounted_fs_destroyed),
+        help("mke2fs and parted check only their own host's mounts, so nothing stopped it: {host}'s kernel still caches the old file system over blocks that now hold other data, and the files on it are lost; next time make a shared LUN's partitions and file system once, from one host, before any other host mounts it (the others only mount it); to go on in the lab, on {host} `umount {dir}`, mount the device again, and recreate the pool's volumes and the guests on them")
+    )]
     MountedFsDestroyed {
         host: String,
         device: String,
         dir: String,
         /// `2 guest images (web1 runs from one)`.
         contents: String,
-        /// The command, e.g. `mkfs.ext3 /dev/sdb1`.
-        action: String,
-        by: String,
-        /// `wrote a new file system over it`.
-        damage: String,
-        help: String,
+        /// `` `mkfs.ext3 /dev/sdb1` on sv2 wrote a new file system over it ``.
+        cause: String,
     },
 
     #[error("{host}: {dir} ({device}) no longer holds the file system mounted there: {cause}")]

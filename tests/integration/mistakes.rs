@@ -45,7 +45,10 @@ fn says(out: &Output, code: &str, message: &str, help: &[&str]) {
     let (said_message, said_help) = said(out, code);
     assert_eq!(said_message, message);
     for part in help {
-        assert!(said_help.contains(part), "{code} help lacks {part:?}: {said_help}");
+        assert!(
+            said_help.contains(part),
+            "{code} help lacks {part:?}: {said_help}"
+        );
     }
 }
 
@@ -56,6 +59,7 @@ fn mkfs_on_the_other_host_destroys_the_mounted_file_system() {
          sv2.mkfs(\"ext3\", \"/dev/sdb1\");\n\
          record(\"volumes\", st.pools.sv1.volumes().len());\n\
          record(\"used\", sv1.df(\"/iscsi1\")[0].used);\n\
+         expect_error(|| sv1.df(\"/iscsi1/web1.img\"), \"kvmlab::storage::mounted_fs_lost\");\n\
          record(\"disk_error\", g.disk_error);\n\
          record(\"guest\", g.to_string());\n\
          expect_error(|| g.serve_file(\"/var/ftp/a.iso\", \"1G\"), \"kvmlab::guest::disk_io_error\");\n\
@@ -66,7 +70,7 @@ fn mkfs_on_the_other_host_destroys_the_mounted_file_system() {
         .script(&script)
         .status(2)
         .diagnostic("kvmlab::storage::mounted_fs_destroyed", line(2))
-        .diagnostic("kvmlab::storage::mounted_fs_lost", line(9))
+        .diagnostic("kvmlab::storage::mounted_fs_lost", line(10))
         .run();
     says(
         &out,
@@ -103,7 +107,12 @@ fn mkfs_on_the_other_host_destroys_the_mounted_file_system() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|d| d["code"].as_str().unwrap().starts_with("kvmlab::storage::mounted_fs"))
+        .filter(|d| {
+            d["code"]
+                .as_str()
+                .unwrap()
+                .starts_with("kvmlab::storage::mounted_fs")
+        })
         .map(|d| d.to_string())
         .collect::<String>();
     assert!(!help.contains("fsck"), "{help}");
@@ -352,5 +361,66 @@ fn a_guest_started_on_both_hosts_from_one_image_corrupts_it() {
             "web1 on sv1 gets I/O errors from its disk /iscsi1/web1.img: web1-b on sv2 writes its image /iscsi1/web1.img too",
             "web1-b on sv2 gets I/O errors from its disk /iscsi1/web1.img: web1 on sv1 writes its image /iscsi1/web1.img too"
         ])
+    );
+}
+
+#[test]
+fn a_guest_whose_image_is_gone_does_not_start() {
+    let script = format!(
+        "{RUNNING}g.shutdown();\n\
+         sv2.umount(\"/iscsi1\");\n\
+         sv2.mkfs(\"ext3\", \"/dev/sdb1\");\n\
+         g.start();\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::storage::mounted_fs_destroyed", line(3))
+        .diagnostic("kvmlab::guest::disk_missing", line(4))
+        .run();
+    says(
+        &out,
+        "kvmlab::storage::mounted_fs_destroyed",
+        "sv1 has /dev/sdb1 mounted on /iscsi1 with 2 guest images; `mkfs.ext3 /dev/sdb1` on sv2 wrote a new file system over it",
+        &[],
+    );
+    says(
+        &out,
+        "kvmlab::guest::disk_missing",
+        "sv1: error: Failed to start domain web1: Cannot access storage file '/iscsi1/web1.img': No such file or directory",
+        &["the file system that held it on sv1 is gone"],
+    );
+}
+
+/// Unmounted, the image's path is on the root file system; mounting it, as the help says,
+/// lets the guest start.
+#[test]
+fn a_guest_needs_its_file_system_mounted_to_start() {
+    let script = format!(
+        "{RUNNING}g.shutdown();\n\
+         sv1.umount(\"/iscsi1\");\n\
+         expect_error(|| g.start(), \"kvmlab::guest::disk_missing\");\n\
+         sv1.mount(\"/dev/sdb1\", \"/iscsi1\", \"ext3\");\n\
+         g.start();\n\
+         record(\"state\", g.state);\n\
+         g.start();\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::guest::state", line(7))
+        .run();
+    assert_eq!(out.report["values"]["state"], "running");
+    let script = format!("{RUNNING}g.shutdown();\nsv1.umount(\"/iscsi1\");\ng.start();\n");
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::guest::disk_missing", line(3))
+        .run();
+    says(
+        &out,
+        "kvmlab::guest::disk_missing",
+        "sv1: error: Failed to start domain web1: Cannot access storage file '/iscsi1/web1.img': No such file or directory",
+        &["mount the file system that holds the pool's images first"],
     );
 }

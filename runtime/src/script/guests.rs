@@ -347,7 +347,7 @@ fn register_guest(engine: &mut Engine) {
                 .disk
                 .allocation
                 .max(INSTALL_BYTES.min(guest.spec.disk.capacity));
-            let warnings = b.world_mut().set_guest_state(g.id, GuestState::Running);
+            let warnings = b.world_mut().set_guest_state(g.id, GuestState::Running)?;
             warn_all(b, warnings);
             Ok(())
         })
@@ -400,7 +400,7 @@ fn register_guest(engine: &mut Engine) {
                             },
                         });
                     }
-                    let warnings = b.world_mut().set_guest_state(g.id, to);
+                    let warnings = b.world_mut().set_guest_state(g.id, to)?;
                     warn_all(b, warnings);
                     Ok(())
                 })

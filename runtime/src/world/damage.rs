@@ -59,7 +59,7 @@ impl World {
         self.guests()
             .filter(|(_, g)| matches!(g.state, GuestState::Running | GuestState::Paused))
             .filter(|(_, g)| {
-                self.locate(g.spec.disk.host, &g.spec.disk.path)
+                self.locate(g.host, &g.spec.disk.path)
                     .is_some_and(|(m, _)| m.location == *location)
             })
             .map(|(id, _)| id)
@@ -92,11 +92,7 @@ impl World {
         let by_name = self.host(by).name();
         for (id, h) in self.hosts().filter(|(id, _)| *id != by) {
             for (index, m) in h.storage().mounts().iter().enumerate() {
-                let FsLocation::Block {
-                    disk: d,
-                    partition,
-                } = &m.location
-                else {
+                let FsLocation::Block { disk: d, partition } = &m.location else {
                     continue;
                 };
                 if d != disk || !hit(*partition) || m.lost.is_some() {
@@ -109,17 +105,11 @@ impl World {
                     device: m.source.clone(),
                     dir: m.dir.clone(),
                     contents: self.mount_contents(id, m, &guests),
-                    action: action.into(),
-                    by: by_name.into(),
-                    damage: damage.into(),
-                    help: format!(
-                        "mke2fs and parted check only their own host's mounts, so {by_name} went ahead: {host}'s kernel still caches the old file system over blocks that now hold other data, and the files on it are lost; next time make a shared LUN's partitions and file system once, from one host, before any other host mounts it (the others only mount it); to go on in the lab, on {host} `umount {dir}`, mount the device again, and recreate the pool's volumes and the guests on them",
-                        host = h.name(),
-                        dir = m.dir,
-                    ),
+                    cause: cause.clone(),
                 });
                 for guest in guests {
-                    plan.guests.push((guest, format!("{cause} ({} on {})", m.dir, h.name())));
+                    plan.guests
+                        .push((guest, format!("{cause} ({} on {})", m.dir, h.name())));
                 }
                 plan.victims.push((id, index, cause));
             }
@@ -176,23 +166,72 @@ impl World {
         })
     }
 
-    /// Where a guest's image is: the file system's location and the path inside it.
+    /// Where a guest's image is, seen from the host it runs on: the host, the file system's
+    /// location and the path inside it.
     fn image_location(&self, guest: GuestId) -> Option<(HostId, FsLocation, String)> {
-        let disk = &self.guest(guest).spec.disk;
-        let (mount, inner) = self.locate(disk.host, &disk.path)?;
-        Some((disk.host, mount.location.clone(), inner))
+        let g = self.guest(guest);
+        let (mount, inner) = self.locate(g.host, &g.spec.disk.path)?;
+        Some((g.host, mount.location.clone(), inner))
     }
 
-    /// Sets a guest's state. A guest that starts running from an image another running
-    /// guest uses corrupts it (warned, both guests faulty, the image marked), and one that
-    /// starts from a corrupted image gets I/O errors. Returns the warnings.
-    pub fn set_guest_state(&mut self, guest: GuestId, state: GuestState) -> Vec<Error> {
+    /// Refuses to boot a guest whose image file is not there, as qemu cannot open it: its
+    /// file system is not mounted, or was written over.
+    fn require_image(&self, guest: GuestId) -> Result<()> {
+        let g = self.guest(guest);
+        let path = &g.spec.disk.path;
+        if path.starts_with("/dev/") {
+            return Ok(());
+        }
+        let Some((mount, inner)) = self.locate(g.host, path) else {
+            return Ok(());
+        };
+        let found = mount.lost.is_none()
+            && self
+                .fs_at(g.host, &mount.location)
+                .is_some_and(|fs| fs.file(&inner).is_some());
+        if found {
+            return Ok(());
+        }
+        let host = self.host(g.host).name();
+        let help = match &mount.lost {
+            Some(cause) => format!(
+                "the file system that held it on {host} is gone ({cause}): unmount {} and mount it again, then define the guest on a new volume",
+                mount.dir
+            ),
+            None if mount.dir == "/" => format!(
+                "nothing is mounted over its directory on {host}, so the path is on the root file system: mount the file system that holds the pool's images first (`df` shows what is mounted; an fstab entry with `_netdev` mounts it at boot)"
+            ),
+            None => format!(
+                "{} on {host} holds no such file: `volumes()` lists the pool's images; define the guest on one of them",
+                mount.dir
+            ),
+        };
+        Err(Error::GuestDiskMissing {
+            guest: g.name().into(),
+            host: host.into(),
+            path: path.clone(),
+            help,
+        })
+    }
+
+    /// Sets a guest's state. Booting it (from shut off or defined) needs its image. A guest
+    /// that starts running from an image another running guest uses corrupts it (warned,
+    /// both guests faulty, the image marked), and one that starts from a corrupted image gets
+    /// I/O errors. Returns the warnings.
+    pub fn set_guest_state(&mut self, guest: GuestId, state: GuestState) -> Result<Vec<Error>> {
+        let booting = matches!(
+            self.guest(guest).state,
+            GuestState::ShutOff | GuestState::Defined
+        );
+        if state == GuestState::Running && booting {
+            self.require_image(guest)?;
+        }
         self.guest_mut(guest).state = state;
         if state != GuestState::Running {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         let Some((host, location, inner)) = self.image_location(guest) else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
         let path = self.guest(guest).spec.disk.path.clone();
         let same_image = |world: &World, other: GuestId| {
@@ -225,9 +264,9 @@ impl World {
                 other_host: other_host.clone(),
                 path: path.clone(),
             });
-            self.guest_mut(other).disk_fault.get_or_insert(format!(
-                "{name} on {host_name} writes its image {path} too"
-            ));
+            self.guest_mut(other)
+                .disk_fault
+                .get_or_insert(format!("{name} on {host_name} writes its image {path} too"));
             self.guest_mut(guest).disk_fault.get_or_insert(format!(
                 "{other_name} on {other_host} writes its image {path} too"
             ));
@@ -245,7 +284,7 @@ impl World {
             ));
             warnings.extend(self.guest_disk_error(guest));
         }
-        warnings
+        Ok(warnings)
     }
 }
 
@@ -256,7 +295,10 @@ mod tests {
     #[test]
     fn contents_read_like_english() {
         assert_eq!(describe_images(0, &[]), "no guest images yet");
-        assert_eq!(describe_images(1, &["web1"]), "1 guest image (web1 runs from one)");
+        assert_eq!(
+            describe_images(1, &["web1"]),
+            "1 guest image (web1 runs from one)"
+        );
         assert_eq!(
             describe_images(3, &["a", "b"]),
             "3 guest images (a and b run from them)"

@@ -865,6 +865,10 @@ impl World {
                         .is_some_and(|fs| fs.file(&inner).is_some())
                 });
             if !exists {
+                if let Some((mount, _)) = self.locate(host, path).filter(|(m, _)| m.lost.is_some())
+                {
+                    return Err(self.mount_lost(host, mount));
+                }
                 return Err(Error::NoSuchFile {
                     host: h.name().into(),
                     path: path.into(),
@@ -934,7 +938,12 @@ impl World {
     /// fstab lines the next boot will fail on (see [`World::fstab_boot_findings`]).
     ///
     /// [`Host::write_file`]: super::host::Host::write_file
-    pub fn write_host_file(&mut self, host: HostId, path: &str, text: &str) -> Result<Vec<Finding>> {
+    pub fn write_host_file(
+        &mut self,
+        host: HostId,
+        path: &str,
+        text: &str,
+    ) -> Result<Vec<Finding>> {
         let mut findings = self.hosts[host.0].write_file(path, text)?;
         findings.extend(self.fstab_boot_findings(host, path, 1));
         Ok(findings)
