@@ -985,6 +985,24 @@ pub enum Error {
         lost: String,
     },
 
+    #[error("{host}: /etc/fstab no longer lists {dir} ({source_spec}), which it mounted at boot")]
+    #[diagnostic(
+        code(kvmlab::storage::fstab_dropped_mount),
+        help("the next boot will not mount {dir}, and what lives there (guest images, a pool) will be missing; keep the line when you rewrite the file: read it (`read_file(\"/etc/fstab\")`), change only what you need and write it back, or add lines with `append_file`")
+    )]
+    FstabDroppedMount {
+        host: String,
+        dir: String,
+        source_spec: String,
+    },
+
+    #[error("{host}: installing the OS again erased its disks: {lost}")]
+    #[diagnostic(
+        code(kvmlab::storage::reinstall_erased),
+        help("anaconda asks before it clears the disks, but a kickstart's `clearpart --all` does not; install a host once, and before reinstalling one that holds guests, move them away (`migrate` them to the other host, their images on shared storage)")
+    )]
+    ReinstallErased { host: String, lost: String },
+
     #[error("{host}: mkfs.{fstype} on {device} replaced the {old} file system holding {contents}")]
     #[diagnostic(
         code(kvmlab::storage::mkfs_replaced_files),

@@ -424,3 +424,80 @@ fn a_guest_needs_its_file_system_mounted_to_start() {
         &["mount the file system that holds the pool's images first"],
     );
 }
+
+/// sv1 as kvmlab/hosts installs it, the guest g running from an image on its own /guest.
+/// 9 lines.
+const LOCAL_GUEST: &str = "import \"kvmlab/hosts\" as hosts;
+import \"kvmlab/report\" as report;
+let lab = hosts::build();
+let sv1 = lab.sv1;
+sv1.store_file(\"/guest/iso/c.iso\", size(\"3.9G\"));
+let pool = sv1.define_pool(#{name: \"guest\", type: \"dir\", target: \"/guest\"});
+let vol = pool.create_volume(#{name: \"g.img\", capacity: \"20G\", allocation: 0});
+let g = sv1.define_guest(#{name: \"g\", memory: \"512M\", iso: \"/guest/iso/c.iso\", disk: vol, network: #{bridge: \"br0\", address: \"192.168.1.20/24\"}});
+g.install();
+";
+
+#[test]
+fn reinstalling_a_host_erases_its_guests_images() {
+    let script = format!(
+        "{LOCAL_GUEST}sv1.install_os(report::os_spec(\"sv1\"));\n\
+         record(\"state\", g.state);\n\
+         g.start();\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::storage::reinstall_erased", 10)
+        .diagnostic("kvmlab::guest::disk_missing", 12)
+        .run();
+    says(
+        &out,
+        "kvmlab::storage::reinstall_erased",
+        "sv1: installing the OS again erased its disks: 1 guest image on its own disks is gone; g was running and is shut off",
+        &["install a host once"],
+    );
+    assert_eq!(out.report["values"]["state"], "shut off");
+    // the first install erases nothing and says nothing
+    let out = Test::new().script(LOCAL_GUEST).json().status(0).run();
+    assert_eq!(out.report["diagnostics"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn rewriting_fstab_without_a_mounted_line_is_warned() {
+    let first = LOCAL_GUEST.lines().count();
+    let script = format!(
+        "{LOCAL_GUEST}sv1.write_file(\"/etc/fstab\", \"proc /proc proc defaults 0 0\\n\");\n\
+         sv1.reboot();\n\
+         record(\"on\", sv1.df(\"/guest\")[0].mounted_on);\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(0)
+        .diagnostic("kvmlab::storage::fstab_dropped_mount", first + 1)
+        .run();
+    let (message, help) = said(&out, "kvmlab::storage::fstab_dropped_mount");
+    assert!(
+        message.starts_with("sv1: /etc/fstab no longer lists /guest (UUID="),
+        "{message}"
+    );
+    assert!(
+        message.ends_with("), which it mounted at boot"),
+        "{message}"
+    );
+    assert!(help.contains(
+        "read it (`read_file(\"/etc/fstab\")`), change only what you need and write it back"
+    ));
+    assert_eq!(out.report["values"]["on"], "/");
+    // the help applied: read, change, write back; the boot mounts /guest again
+    let script = format!(
+        "{LOCAL_GUEST}let fstab = sv1.read_file(\"/etc/fstab\");\n\
+         fstab.replace(\"# Created by anaconda\", \"# Created by anaconda, edited\");\n\
+         sv1.write_file(\"/etc/fstab\", fstab);\n\
+         sv1.reboot();\n\
+         record(\"on\", sv1.df(\"/guest\")[0].mounted_on);\n"
+    );
+    let out = Test::new().script(&script).json().status(0).run();
+    assert_eq!(out.report["values"]["on"], "/guest");
+    assert_eq!(out.report["diagnostics"].as_array().unwrap().len(), 0);
+}

@@ -4,7 +4,7 @@
 
 use super::rows::Rows;
 use super::spec::Spec;
-use super::{call, reg, warn_findings, Outcome, SharedSession};
+use super::{call, reg, warn_all, warn_findings, Outcome, SharedSession};
 use crate::error::{Error, Result};
 use crate::world::host::hardware::{Cpu, Disk, HostSpec, VirtExtension};
 use crate::world::host::os::{OsSpec, PartitionSpec};
@@ -307,7 +307,9 @@ fn register_host(engine: &mut Engine) {
         |ctx: NativeCallContext, h: &mut HostRef, spec: Map| {
             call(&h.session, &ctx, |b| {
                 let spec = os_spec(spec)?;
-                b.world_mut().host_mut(h.id).install_os(&spec)
+                let warnings = b.world_mut().install_os(h.id, &spec)?;
+                warn_all(b, warnings);
+                Ok(())
             })
         },
     );

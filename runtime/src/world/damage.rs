@@ -16,6 +16,7 @@
 //! or migrate), and the image is marked corrupted for whoever starts it next.
 
 use super::guest::{GuestId, GuestState};
+use super::host::os::OsSpec;
 use super::host::storage::{DiskRef, FsLocation, Mount};
 use super::{HostId, World};
 use crate::error::{Error, Result};
@@ -172,6 +173,69 @@ impl World {
         let g = self.guest(guest);
         let (mount, inner) = self.locate(g.host, &g.spec.disk.path)?;
         Some((g.host, mount.location.clone(), inner))
+    }
+
+    /// Installs a host's OS ([`Host::install_os`]). Installing again clears the host's
+    /// disks, as a kickstart's `clearpart --all` does: the guests running there stop, and
+    /// the images on its own disks are gone (a guest on them no longer starts). Returns the
+    /// warning saying what was lost.
+    ///
+    /// [`Host::install_os`]: super::host::Host::install_os
+    pub fn install_os(&mut self, host: HostId, spec: &OsSpec) -> Result<Vec<Error>> {
+        let reinstall = self.host(host).os().is_some();
+        let images: usize = if reinstall {
+            self.host(host)
+                .storage()
+                .mounts()
+                .iter()
+                .filter(|m| {
+                    matches!(
+                        m.location,
+                        FsLocation::Block {
+                            disk: DiskRef::Local { .. },
+                            ..
+                        }
+                    )
+                })
+                .filter_map(|m| self.fs_at(host, &m.location))
+                .map(|fs| fs.file_count())
+                .sum()
+        } else {
+            0
+        };
+        let running: Vec<GuestId> = self
+            .guests()
+            .filter(|(_, g)| {
+                g.host == host && matches!(g.state, GuestState::Running | GuestState::Paused)
+            })
+            .map(|(id, _)| id)
+            .collect();
+        self.hosts[host.0].install_os(spec)?;
+        let names: Vec<String> = running
+            .iter()
+            .map(|g| self.guest(*g).name().to_string())
+            .collect();
+        for guest in running {
+            self.guest_mut(guest).state = GuestState::ShutOff;
+        }
+        if !reinstall || (images == 0 && names.is_empty()) {
+            return Ok(Vec::new());
+        }
+        let mut lost = vec![match images {
+            0 => "no guest images were on its own disks".to_string(),
+            1 => "1 guest image on its own disks is gone".to_string(),
+            n => format!("{n} guest images on its own disks are gone"),
+        }];
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        match names.as_slice() {
+            [] => {}
+            [one] => lost.push(format!("{one} was running and is shut off")),
+            many => lost.push(format!("{} were running and are shut off", and_list(many))),
+        }
+        Ok(vec![Error::ReinstallErased {
+            host: self.host(host).name().into(),
+            lost: lost.join("; "),
+        }])
     }
 
     /// Refuses to boot a guest whose image file is not there, as qemu cannot open it: its

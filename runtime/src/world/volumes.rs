@@ -22,7 +22,7 @@ use super::nas::{NasId, DATA_ROOT};
 use super::net::Finding;
 use super::storage::blockdev::{mountable_as, BlockContents, ExtFs, WHOLE_DEVICE};
 use super::storage::fs::{df_h, DfRow, FsType, Kernel, Statfs};
-use super::storage::fstab::{FstabEntry, FSTAB_PATH};
+use super::storage::fstab::{Fstab, FstabEntry, FSTAB_PATH};
 use super::storage::partition::Mkpart;
 use super::{HostId, World};
 use crate::error::{Error, Result};
@@ -944,9 +944,44 @@ impl World {
         path: &str,
         text: &str,
     ) -> Result<Vec<Finding>> {
+        let before = if path == FSTAB_PATH {
+            self.host(host).fstab().ok()
+        } else {
+            None
+        };
         let mut findings = self.hosts[host.0].write_file(path, text)?;
         findings.extend(self.fstab_boot_findings(host, path, 1));
+        if let Some(before) = before {
+            findings.extend(self.fstab_dropped_findings(host, &before));
+        }
         Ok(findings)
+    }
+
+    /// The entries of the old fstab, mounted now, that the new one no longer lists: the next
+    /// boot will not mount them. The root is left out (the kernel mounts it).
+    fn fstab_dropped_findings(&self, host: HostId, before: &Fstab) -> Vec<Finding> {
+        let Ok(after) = self.host(host).fstab() else {
+            return Vec::new();
+        };
+        let h = self.host(host);
+        before
+            .entries
+            .iter()
+            .filter(|e| e.target != "/" && !e.has_option("noauto"))
+            .filter(|e| h.storage().mounts().iter().any(|m| m.dir == e.target))
+            .filter(|e| !after.entries.iter().any(|a| a.target == e.target))
+            .map(|e| {
+                Finding::warning(
+                    FSTAB_PATH,
+                    None,
+                    Error::FstabDroppedMount {
+                        host: h.name().into(),
+                        dir: e.target.clone(),
+                        source_spec: e.source.clone(),
+                    },
+                )
+            })
+            .collect()
     }
 
     /// Appends to a file of the host as [`Host::append_file`] does, and warns at once of
