@@ -501,3 +501,21 @@ fn rewriting_fstab_without_a_mounted_line_is_warned() {
     assert_eq!(out.report["values"]["on"], "/guest");
     assert_eq!(out.report["diagnostics"].as_array().unwrap().len(), 0);
 }
+
+/// A disk moved by `copy_storage` is on the new host, so the guest boots there later.
+#[test]
+fn a_guest_moved_with_its_disk_starts_on_the_new_host() {
+    let script = format!(
+        "{LOCAL_GUEST}lab.sv2.define_pool(#{{name: \"guest\", type: \"dir\", target: \"/guest\"}});\n\
+         g.migrate(lab.sv2, #{{copy_storage: true}});\n\
+         g.shutdown();\ng.start();\n\
+         record(\"on\", [g.host.name, g.state]);\n\
+         record(\"images\", lab.sv2.pool(\"guest\").volumes().len());\n"
+    );
+    let out = Test::new().script(&script).json().status(0).run();
+    assert_eq!(
+        out.report["values"]["on"],
+        serde_json::json!(["sv2", "running"])
+    );
+    assert_eq!(out.report["values"]["images"], 1);
+}

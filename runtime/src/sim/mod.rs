@@ -279,6 +279,7 @@ impl Backend for Simulator {
                 remaining: 0,
             })?;
         if copy_disk && outcome.guest_on_destination {
+            self.world.copy_image(guest, from, dest);
             self.world.guest_mut(guest).spec.disk.host = dest;
         }
         Ok(MigrationReport {

@@ -291,7 +291,7 @@ impl World {
             self.require_image(guest)?;
         }
         self.guest_mut(guest).state = state;
-        if state != GuestState::Running {
+        if state != GuestState::Running || !booting {
             return Ok(Vec::new());
         }
         let Some((host, location, inner)) = self.image_location(guest) else {

@@ -231,6 +231,25 @@ impl World {
         digest
     }
 
+    /// Writes a copy of the guest's image from `from`'s file system into `to`'s at the same
+    /// path (a migration's `copy_storage`), so the guest can boot there later.
+    pub(crate) fn copy_image(&mut self, guest: GuestId, from: HostId, to: HostId) {
+        let path = self.guests[guest.0].spec.disk.path.clone();
+        let image = self
+            .locate(from, &path)
+            .and_then(|(m, inner)| self.fs_at(from, &m.location)?.file(&inner).cloned());
+        let target = self
+            .locate(to, &path)
+            .map(|(m, inner)| (m.location.clone(), inner));
+        if let (Some(image), Some((location, inner))) = (image, target) {
+            if let Some(fs) = self.fs_at_mut(to, &location) {
+                if fs.file(&inner).is_none() {
+                    fs.add_file(&inner, image);
+                }
+            }
+        }
+    }
+
     /// Whether `host` sees the guest's disk: the same bytes at the same path.
     pub fn disk_visible_from(&self, guest: GuestId, host: HostId) -> bool {
         let disk = &self.guests[guest.0].spec.disk;
