@@ -404,7 +404,7 @@ pub enum Error {
     #[error("{guest} on {host} and {other} on {other_host} both write the image {path}: it is corrupted")]
     #[diagnostic(
         code(kvmlab::guest::image_in_use),
-        help("libvirt without a lock manager (sanlock or virtlockd) lets two hosts start guests on one image, and nothing keeps their writes apart; run a guest on one host at a time and move it with `migrate`; in the lab, `destroy()` both, then make a new volume and install the guest on it")
+        help("libvirt without a lock manager (sanlock or virtlockd) lets two hosts start guests on one image, and nothing keeps their writes apart; run a guest on one host at a time and move it with `migrate`; in the lab, `destroy()` both, then define a new guest on a new volume and install it")
     )]
     GuestImageInUse {
         guest: String,

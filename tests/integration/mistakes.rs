@@ -519,3 +519,32 @@ fn a_guest_moved_with_its_disk_starts_on_the_new_host() {
     );
     assert_eq!(out.report["values"]["images"], 1);
 }
+
+/// The help of `image_in_use`, applied: both destroyed, a new guest on a new volume runs and
+/// serves files.
+#[test]
+fn a_new_guest_on_a_new_volume_runs_after_the_corruption() {
+    let script = format!(
+        "{RUNNING}g.shutdown();\n\
+         let same = st.pools.sv2.volumes().filter(|v| v.name == \"web1.img\")[0];\n\
+         sv2.store_file(\"/guest/iso/c.iso\", size(\"3.9G\"));\n\
+         let twin = sv2.define_guest(#{{name: \"web1-b\", memory: \"512M\", iso: \"/guest/iso/c.iso\", disk: same, network: #{{bridge: \"br0\", address: \"192.168.1.21/24\"}}}});\n\
+         twin.install();\n\
+         g.start();\n\
+         g.destroy();\ntwin.destroy();\n\
+         let fresh = st.pools.sv1.create_volume(#{{name: \"web3.img\", capacity: \"20G\", allocation: 0}});\n\
+         let g3 = sv1.define_guest(#{{name: \"web3\", memory: \"512M\", iso: \"/guest/iso/c.iso\", disk: fresh, network: #{{bridge: \"br0\", address: \"192.168.1.23/24\"}}}});\n\
+         g3.install();\n\
+         g3.serve_file(\"/var/ftp/a.iso\", \"1G\");\n\
+         record(\"g3\", [g3.state, g3.disk_error]);\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(0)
+        .diagnostic("kvmlab::guest::image_in_use", line(6))
+        .run();
+    assert_eq!(
+        out.report["values"]["g3"],
+        serde_json::json!(["running", ""])
+    );
+}

@@ -163,7 +163,7 @@ impl World {
             host: self.host(g.host).name().into(),
             path: g.spec.disk.path.clone(),
             cause: cause.clone(),
-            help: "the guest's file system sees write errors and goes read-only, and nothing on its disk can be trusted; in the lab, `destroy()` it, then make a new volume and install the guest on it".into(),
+            help: "the guest's file system sees write errors and goes read-only, and nothing on its disk can be trusted; in the lab, `destroy()` it, then define a new guest on a new volume and install it".into(),
         })
     }
 

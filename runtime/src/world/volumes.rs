@@ -13,6 +13,10 @@
 //! read-write while another host has it mounted read-write succeeds, with the
 //! `shared_non_cluster_fs` warning naming the hosts.
 //!
+//! mkfs and parted refuse what is mounted on their own host only; what they destroy on
+//! another host's mount, a second label, mkfs over images, and fstab lines the next boot
+//! fails on are warned at their line ([`super::damage`] keeps the damage).
+//!
 //! [`ExtLayout::mkfs_bytes_written`]: crate::world::storage::fs::ExtLayout::mkfs_bytes_written
 
 use std::net::Ipv4Addr;
@@ -416,8 +420,8 @@ impl World {
         Ok(warnings)
     }
 
-    /// "partition 1 (ext3, 2 guest images) and partition 2 (no file system)", or `None`
-    /// for a disk without partitions.
+    /// "/dev/sdb1 (ext3, 2 guest images) and /dev/sdb2 (no file system)", or `None` for a
+    /// disk without partitions.
     fn partitions_described(&self, host: HostId, disk: &DiskRef, path: &str) -> Option<String> {
         let contents = self.contents(host, disk);
         let parts: Vec<String> = contents
