@@ -339,6 +339,7 @@ fn register_guest(engine: &mut Engine) {
                         .into(),
                 });
             }
+            b.world().require_image(g.id)?;
             let seconds = INSTALL_BYTES as f64 / INSTALL_WRITE_RATE + INSTALL_FIXED_S;
             b.spend(SimTime::from_secs_f64(seconds))?;
             let guest = b.world_mut().guest_mut(g.id);
@@ -388,7 +389,7 @@ fn register_guest(engine: &mut Engine) {
             engine,
             move |ctx: NativeCallContext, g: &mut GuestRef| {
                 call(&g.session, &ctx, |b| {
-                    let guest = b.world_mut().guest_mut(g.id);
+                    let guest = b.world().guest(g.id);
                     if !from.contains(&guest.state) {
                         return Err(Error::GuestState {
                             guest: guest.name().into(),

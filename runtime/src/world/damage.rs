@@ -240,7 +240,7 @@ impl World {
 
     /// Refuses to boot a guest whose image file is not there, as qemu cannot open it: its
     /// file system is not mounted, or was written over.
-    fn require_image(&self, guest: GuestId) -> Result<()> {
+    pub fn require_image(&self, guest: GuestId) -> Result<()> {
         let g = self.guest(guest);
         let path = &g.spec.disk.path;
         if path.starts_with("/dev/") {

@@ -939,7 +939,8 @@ impl World {
     }
 
     /// Writes a file of the host as [`Host::write_file`] does, and warns at once of the
-    /// fstab lines the next boot will fail on (see [`World::fstab_boot_findings`]).
+    /// fstab lines the next boot will fail on: an iSCSI device without `_netdev`, or
+    /// a file system mounted now whose line is gone.
     ///
     /// [`Host::write_file`]: super::host::Host::write_file
     pub fn write_host_file(
