@@ -1,6 +1,7 @@
 //! The lab primitives every script can call: `step`, `check` and friends, `record`,
 //! `expect_error`, `clock`, `sleep`, and unit helpers `size` and `rate`.
 
+use super::check::{human_number, shown_value};
 use super::diagnose::{self, Classified};
 use super::{finish, raise, Outcome, SharedSession};
 use crate::error::Error;
@@ -35,11 +36,15 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     let s = session.clone();
     FuncRegistration::new("check")
         .with_params_info(["condition: bool", "name: String", "()"])
-        .with_comments(["/// Records a check that passes when `condition` is true."])
+        .with_comments([
+            "/// Records a check that passes when `condition` is true.",
+            "/// A failed check shows the condition's source text and the values in it.",
+        ])
         .register_into_engine(
             engine,
             move |ctx: NativeCallContext, ok: bool, name: &str| {
-                let message = if ok { "ok" } else { "condition was false" };
+                // Only a call through `Fn("check")` lands here: the syntax sees the condition.
+                let message = if ok { "ok" } else { "the condition was false" };
                 record_check(&s, &ctx, name, ok, message.to_string());
             },
         );
@@ -47,7 +52,10 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     let s = session.clone();
     FuncRegistration::new("check")
         .with_params_info(["condition: bool", "name: String", "message: String", "()"])
-        .with_comments(["/// Records a check with a message that explains the result."])
+        .with_comments([
+            "/// Records a check with a message that explains the result.",
+            "/// A failed check adds the condition's source text and the values in it.",
+        ])
         .register_into_engine(
             engine,
             move |ctx: NativeCallContext, ok: bool, name: &str, message: &str| {
@@ -66,9 +74,15 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
             move |ctx: NativeCallContext, actual: Dynamic, expected: Dynamic, name: &str| {
                 let ok = values_equal(&actual, &expected);
                 let message = if ok {
-                    format!("{actual}")
+                    shown_value(&actual, false)
                 } else {
-                    format!("expected {expected}, got {actual}")
+                    let (wanted, got) = (shown_value(&expected, true), shown_value(&actual, true));
+                    if wanted == got {
+                        // Rounded alike, yet different: show every digit.
+                        format!("expected {expected}, got {actual}")
+                    } else {
+                        format!("expected {wanted}, got {got}")
+                    }
                 };
                 record_check(&s, &ctx, name, ok, message);
             },
@@ -105,8 +119,13 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
                     (actual_f - expected_f).abs() / expected_f.abs() * 100.0
                 };
                 let ok = off <= percent_f;
-                let message =
-                    format!("{actual} vs {expected}: {off:.1} % off (allowed {percent} %)");
+                let message = format!(
+                    "{} vs {}: {} % off (allowed {} %)",
+                    human_number(actual_f),
+                    human_number(expected_f),
+                    human_number((off * 10.0).round() / 10.0),
+                    human_number(percent_f)
+                );
                 record_check(&s, &ctx, name, ok, message);
                 Ok(())
             },
@@ -382,18 +401,29 @@ fn record_check(
     passed: bool,
     message: String,
 ) {
-    let mut session = s.borrow_mut();
-    let pos = ctx.call_position();
     let file = ctx
         .call_source()
         .map(str::to_string)
-        .unwrap_or_else(|| session.main_file.clone());
-    session.recorder.check(Check {
+        .unwrap_or_else(|| s.borrow().main_file.clone());
+    let line = ctx.call_position().line().unwrap_or(0);
+    record_check_at(s, &file, line, name, passed, message);
+}
+
+/// Records a check at `file:line` in the current step.
+pub(crate) fn record_check_at(
+    s: &SharedSession,
+    file: &str,
+    line: usize,
+    name: &str,
+    passed: bool,
+    message: String,
+) {
+    s.borrow_mut().recorder.check(Check {
         name: name.to_string(),
         passed,
         message,
-        file,
-        line: pos.line().unwrap_or(0),
+        file: file.to_string(),
+        line,
     });
 }
 
