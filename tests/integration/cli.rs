@@ -53,9 +53,9 @@ fn usage_errors_exit_64() {
 fn exit_status_says_how_the_lab_went() {
     Test::new().script("check(true, \"fine\");").status(0).run();
     Test::new()
-        .script("check(true, \"fine\");\ncheck(false, \"broken\");")
+        .script("let bridges = 0;\ncheck(true, \"fine\");\ncheck(bridges > 0, \"broken\");")
         .status(1)
-        .stdout("FAIL broken: condition was false")
+        .stdout("FAIL broken: `bridges > 0` is false, where bridges = 0")
         .stdout("FAIL: 1 of 2 checks failed")
         .run();
     Test::new()

@@ -27,7 +27,7 @@ fn checks_land_in_their_steps_with_file_and_line() {
                "file": "lab.rhai", "line": 4})
     );
     assert_eq!(steps[2]["checks"][0]["passed"], true);
-    assert_eq!(steps[2]["checks"][1]["message"], "expected b, got a");
+    assert_eq!(steps[2]["checks"][1]["message"], "expected \"b\", got \"a\"");
     assert_eq!(steps[2]["checks"][1]["line"], 7);
     assert_eq!(out.report["passed"], 3);
     assert_eq!(out.report["failed"], 2);

@@ -12,7 +12,6 @@
 use super::lab_api::record_check_at;
 use super::modules::Sources;
 use super::SharedSession;
-use crate::error::Error;
 use rhai::{
     Dynamic, Engine, EvalAltResult, EvalContext, Expr, Expression, ImmutableString, Position,
 };
@@ -61,19 +60,26 @@ fn run_check(
 
     let mut facts = Facts::default();
     let value = evaluate(ctx, condition, &mut facts)?;
-    let passed = value.as_bool().map_err(|_| {
-        wrong_type(
-            "condition",
-            "bool",
-            &value,
-            "the first argument is a condition, e.g. `check(g.state == \"running\", \"it runs\")`",
-            keyword,
-        )
-    })?;
-    let name = string_argument(ctx, &inputs[1], "name", keyword)?;
-    let message = match inputs.get(2) {
-        Some(expr) => Some(string_argument(ctx, expr, "message", keyword)?),
-        None => None,
+    let mut arguments = vec![value];
+    for input in &inputs[1..] {
+        arguments.push(ctx.eval_expression_tree(input)?);
+    }
+    let texts: Vec<String> = arguments[1..]
+        .iter()
+        .filter_map(|a| a.clone().into_immutable_string().ok())
+        .map(|t| t.to_string())
+        .collect();
+    let (passed, name, message) = match (arguments[0].as_bool(), texts.as_slice()) {
+        (Ok(passed), [name]) => (passed, name.clone(), None),
+        (Ok(passed), [name, message]) => (passed, name.clone(), Some(message.clone())),
+        _ => {
+            // Wrong types: the function's own error lists the signatures `check` takes.
+            let call = ctx.call_fn::<Dynamic>("check", arguments);
+            return call.map_err(|mut err| {
+                err.set_position(keyword);
+                err
+            });
+        }
     };
     let message = if passed {
         message.unwrap_or_else(|| "ok".to_string())
@@ -91,6 +97,7 @@ fn run_check(
             .unwrap_or_else(|| printed(condition));
         let why = format!("`{source}` is false{}", facts.where_clause());
         match message {
+            Some(message) if is_literal(condition) => message,
             Some(message) => format!("{message} ({why})"),
             None => why,
         }
@@ -391,42 +398,6 @@ fn top_level_comma(text: &str) -> Option<usize> {
         }
     }
     None
-}
-
-fn string_argument(
-    ctx: &mut EvalContext,
-    expr: &Expression,
-    what: &str,
-    at: Position,
-) -> Result<String, Box<EvalAltResult>> {
-    let value = ctx.eval_expression_tree(expr)?;
-    match value.clone().into_immutable_string() {
-        Ok(text) => Ok(text.to_string()),
-        Err(_) => Err(wrong_type(
-            what,
-            "a string",
-            &value,
-            "name a check with a string, e.g. `check(ok, \"the guest runs\")`",
-            at,
-        )),
-    }
-}
-
-fn wrong_type(
-    key: &str,
-    expected: &str,
-    value: &Dynamic,
-    help: &str,
-    at: Position,
-) -> Box<EvalAltResult> {
-    let error = Error::WrongType {
-        key: key.to_string(),
-        what: "check".to_string(),
-        expected: expected.to_string(),
-        found: value.type_name().to_string(),
-        help: help.to_string(),
-    };
-    EvalAltResult::ErrorRuntime(Dynamic::from(error), at).into()
 }
 
 fn is_plain_data(value: &Dynamic) -> bool {

@@ -201,22 +201,32 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
               -> Outcome<()> {
             let before = s.borrow().recorder.diagnostics().len();
             let _ = action.call_within_context::<Dynamic>(ctx, ())?;
-            let raised: Vec<(String, String)> = s.borrow().recorder.diagnostics()[before..]
+            let raised: Vec<(usize, String, String)> = s.borrow().recorder.diagnostics()
+                [before..]
                 .iter()
-                .filter(|d| d.severity == crate::Severity::Warning)
-                .map(|d| (d.code.clone(), d.message.clone()))
+                .enumerate()
+                .filter(|(_, d)| d.severity == crate::Severity::Warning)
+                .map(|(i, d)| (before + i, d.code.clone(), d.message.clone()))
                 .collect();
             let codes = raised
                 .iter()
-                .map(|(c, _)| c.as_str())
+                .map(|(_, c, _)| c.as_str())
                 .collect::<Vec<_>>()
                 .join(", ");
             let (name, ok, message) = match expected {
                 Some(expected) => {
-                    let hits = raised
+                    let hits: Vec<usize> = raised
                         .iter()
-                        .filter(|(code, message)| code == expected || message.contains(expected))
-                        .count();
+                        .filter(|(_, code, message)| {
+                            code == expected || message.contains(expected)
+                        })
+                        .map(|(index, ..)| *index)
+                        .collect();
+                    let mut session = s.borrow_mut();
+                    hits.iter()
+                        .for_each(|&index| session.recorder.mark_expected(index));
+                    drop(session);
+                    let hits = hits.len();
                     (
                         format!("warns {expected}"),
                         hits > 0,

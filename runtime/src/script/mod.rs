@@ -88,13 +88,16 @@ impl Session {
                 .call_source()
                 .map(str::to_string)
                 .unwrap_or_else(|| self.main_file.clone());
-            let diagnostic = Diagnostic::new(
+            let mut diagnostic = Diagnostic::new(
                 &warning,
                 Severity::Warning,
                 &file,
                 pos.line().unwrap_or(0),
                 pos.position().unwrap_or(0),
             );
+            if stdlib::raises_on_purpose(&file, &diagnostic.code) {
+                diagnostic.expected = Some(true);
+            }
             self.recorder.diagnostic(diagnostic);
         }
     }
