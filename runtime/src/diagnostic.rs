@@ -73,6 +73,10 @@ impl Diagnostic {
         };
         let handler = GraphicalReportHandler::new_themed(theme)
             .with_width(width)
+            // Paths and commands in help lines stay whole, as a trainee copies them.
+            .with_break_words(false)
+            .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+            .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
             .with_links(false)
             // miette counts columns in bytes; the header names our character column instead.
             .without_primary_span_start();

@@ -66,13 +66,27 @@ fn exit_status_says_how_the_lab_went() {
 }
 
 #[test]
-fn a_missing_file_is_reported_not_panicked() {
-    Test::new()
-        .args(&["run", "nowhere.rhai"])
-        .status(2)
-        .stderr("kvmlab::script::unreadable")
-        .stderr("nowhere.rhai")
-        .run();
+fn a_missing_file_or_a_folder_is_a_usage_error_in_one_line() {
+    for command in ["run", "check"] {
+        let out = Test::new()
+            .args(&[command, "nowhere.rhai"])
+            .status(64)
+            .run();
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+        assert_eq!(
+            out.stderr.lines().collect::<Vec<_>>(),
+            ["kvmlab: cannot read `nowhere.rhai`: No such file or directory (os error 2)"]
+        );
+        let out = Test::new()
+            .file("labs/lab.rhai", b"")
+            .args(&[command, "labs"])
+            .status(64)
+            .run();
+        assert_eq!(
+            out.stderr.lines().collect::<Vec<_>>(),
+            ["kvmlab: `labs` is a directory; give a lab file such as `labs/lab.rhai`"]
+        );
+    }
 }
 
 #[test]

@@ -22,6 +22,15 @@ pub struct Output {
     pub report: Value,
 }
 
+/// Text as words, without the line breaks and `|` gutters miette adds to fit 80 columns, so
+/// a test can look for a sentence wherever the console wrapped it.
+pub fn unwrapped(text: &str) -> String {
+    text.split_whitespace()
+        .filter(|word| !matches!(*word, "|" | "│"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 pub fn kvmlab() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kvmlab"));
     command.env_remove("NO_COLOR");
@@ -127,9 +136,10 @@ impl Test {
                 "stdout lacks {text:?}\n{context}"
             );
         }
+        let unwrapped = unwrapped(&stderr);
         for text in &self.stderr_has {
             assert!(
-                stderr.contains(text.as_str()),
+                stderr.contains(text.as_str()) || unwrapped.contains(&self::unwrapped(text)),
                 "stderr lacks {text:?}\n{context}"
             );
         }
