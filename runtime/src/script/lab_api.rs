@@ -5,7 +5,7 @@ use super::check::{human_number, shown_value};
 use super::diagnose::{self, Classified};
 use super::{finish, raise, Outcome, SharedSession};
 use crate::error::Error;
-use crate::plot::{LineChart, Series};
+use crate::plot::{LineChart, Mark, Series};
 use crate::report::Check;
 use crate::script::spec::Spec;
 use crate::units;
@@ -312,6 +312,7 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         .with_comments([
             "/// Draws a line chart as SVG under the output directory; returns its path.",
             "/// `chart`: #{title, x_label, y_label, series: [#{name, points: [[x, y], ...]}]}",
+            "/// and optionally `marks: [#{from, to, label}]`, shaded x ranges with a legend entry.",
         ])
         .register_into_engine(
             engine,
@@ -358,7 +359,11 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
 
 fn line_chart(chart: rhai::Map) -> crate::Result<LineChart> {
     const EXAMPLE: &str = "[#{name: \"idle\", points: [[64, 6.1], [128, 11.8]]}]";
-    let spec = Spec::new("chart", chart, &["title", "x_label", "y_label", "series"])?;
+    let spec = Spec::new(
+        "chart",
+        chart,
+        &["title", "x_label", "y_label", "series", "marks"],
+    )?;
     let bad_series = |reason: &str| {
         spec.bad(
             "series",
@@ -389,7 +394,30 @@ fn line_chart(chart: rhai::Map) -> crate::Result<LineChart> {
             })
         })
         .collect::<crate::Result<Vec<_>>>()?;
+    const MARK: &str = "#{from: 120, to: 158, label: \"live migration\"}";
+    let marks = spec
+        .opt_maps("marks", &format!("[{MARK}]"))?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|mark| {
+            let mark = Spec::new("chart mark", mark, &["from", "to", "label"])?;
+            let (from, to) = (mark.float("from", "120")?, mark.float("to", "158")?);
+            if !(from.is_finite() && to.is_finite() && from <= to) {
+                return Err(mark.bad(
+                    "to",
+                    format!("the band runs from {from} to {to}"),
+                    format!("a mark spans x from `from` to `to`, with from <= to: {MARK}"),
+                ));
+            }
+            Ok(Mark {
+                from,
+                to,
+                label: mark.string("label", "\"live migration\"")?,
+            })
+        })
+        .collect::<crate::Result<Vec<_>>>()?;
     Ok(LineChart {
+        marks,
         title: spec.string("title", "\"Migration time\"")?,
         x_label: spec.opt_string("x_label", "\"MiB\"")?.unwrap_or_default(),
         y_label: spec.opt_string("y_label", "\"s\"")?.unwrap_or_default(),
