@@ -45,11 +45,14 @@ impl View {
 }
 
 /// `text` wrapped to [`WIDTH`] columns: the first line starts with `first`, the others with
-/// `rest`; a word longer than a line (a digest, a path) is broken.
+/// `rest`. Lines break at spaces only (names such as `iqn.2006-01.com…` stay whole), except
+/// that a word longer than a line (a digest) is cut.
 fn wrapped(out: &mut String, first: &str, rest: &str, text: &str) {
     let options = textwrap::Options::new(WIDTH)
         .initial_indent(first)
         .subsequent_indent(rest)
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
         .break_words(true);
     for line in textwrap::wrap(text, options) {
         let _ = writeln!(out, "{}", line.trim_end());
@@ -114,10 +117,10 @@ pub fn render_run(report: &RunReport, view: &View) -> String {
         )
     } else if view.strict && !unexpected.is_empty() {
         format!(
-            "{}: all {} checks passed, but --strict fails the run on {}",
+            "{}: {} (--strict), all {} checks passed",
             view.fail(),
-            report.passed,
-            count(unexpected.len(), "unexpected warning")
+            count(unexpected.len(), "unexpected warning"),
+            report.passed
         )
     } else {
         format!("{}: all {} checks passed", view.pass(), report.passed)
@@ -129,8 +132,18 @@ pub fn render_run(report: &RunReport, view: &View) -> String {
         &format!("{verdict}; lab time {:.3} s", report.clock),
     );
     if view.strict {
+        // One line per code and place: a file with five bad lines warns five times there.
+        let mut places: Vec<(String, usize)> = Vec::new();
         for d in &unexpected {
-            wrapped(&mut out, "  ", "    ", &format!("{} at {}", d.code, d.position()));
+            let place = format!("{} at {}", d.code, d.position());
+            match places.iter_mut().find(|(p, _)| *p == place) {
+                Some((_, n)) => *n += 1,
+                None => places.push((place, 1)),
+            }
+        }
+        for (place, n) in places {
+            let times = if n > 1 { format!(" ({n} times)") } else { String::new() };
+            wrapped(&mut out, "  ", "    ", &format!("{place}{times}"));
         }
     }
     let expected = report
