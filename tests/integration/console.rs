@@ -200,3 +200,197 @@ fn strict_fails_a_run_on_an_unexpected_warning_and_names_it() {
         .status(0)
         .run();
 }
+
+/// The message of every check in the report, in order.
+fn messages(report: &serde_json::Value) -> Vec<String> {
+    report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["checks"].as_array().unwrap().iter())
+        .map(|c| c["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_failed_check_shows_its_condition_and_the_values_in_it() {
+    let out = Test::new()
+        .script(
+            "import \"kvmlab/hosts\" as hosts;\n\
+             let lab = hosts::build();\n\
+             let sv1 = lab.sv1;\n\
+             sv1.nic(\"eth0\").disconnect();\n\
+             check(sv1.ping(\"sv2\").reachable == true, \"sv1 reaches sv2\");\n\
+             let t = 402.28982009000003;\n\
+             check(t < 360.0 && sv1.name == \"sv1\", \"fast\", \"the download took too long\");\n\
+             let name = \"a very long name that goes on and on and on and on and on\";\n\
+             check(\n    name == \"short\",\n    \"long values are cut\");\n\
+             check(!(t > 400), \"negated\");\n\
+             check(true, \"passes\", \"all good\");\n",
+        )
+        .status(1)
+        .json()
+        .run();
+    assert_eq!(
+        messages(&out.report),
+        [
+            "`sv1.ping(\"sv2\").reachable == true` is false, where sv1.ping(\"sv2\").reachable = false",
+            "the download took too long (`t < 360.0 && sv1.name == \"sv1\"` is false, \
+             where t = 402.3, sv1.name = \"sv1\")",
+            "`name == \"short\"` is false, where name = \"a very long name that goes on and on a…",
+            "`!(t > 400)` is false, where t = 402.3",
+            "all good",
+        ]
+    );
+    let lines: Vec<u64> = out.report["steps"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["line"].as_u64().unwrap())
+        .collect();
+    // A check spread over lines is at its `check` keyword.
+    assert_eq!(lines, [5, 7, 9, 12, 13]);
+    // The console shows the same, wrapped to 80 columns.
+    let out = Test::new()
+        .script("let state = \"stopped\";\ncheck(state == \"running\", \"the guest runs\");\n")
+        .status(1)
+        .run();
+    assert!(
+        out.stdout.contains(
+            "  FAIL the guest runs: `state == \"running\"` is false, where state = \"stopped\"\n"
+        ),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_check_evaluates_its_condition_once() {
+    let out = Test::new()
+        .script(
+            "let runs = 0;\n\
+             let probe = || { runs += 1; runs };\n\
+             check(probe.call() == 5, \"compared\");\n\
+             check(probe.call() > 9 || probe.call() > 9, \"either\");\n\
+             check_eq(runs, 3, \"each call ran once\");\n",
+        )
+        .status(1)
+        .json()
+        .run();
+    assert_eq!(
+        messages(&out.report),
+        [
+            "`probe.call() == 5` is false, where probe.call() = 1",
+            "`probe.call() > 9 || probe.call() > 9` is false, where probe.call() = 2",
+            "3",
+        ]
+    );
+}
+
+#[test]
+fn check_works_in_lab_modules_closures_and_through_a_pointer() {
+    let out = Test::new()
+        .file(
+            "helpers.rhai",
+            b"/// Checks a guest count.\nfn enough(n) {\n    check(n >= 2, \"two guests\");\n}\n",
+        )
+        .script(
+            "import \"helpers\" as h;\n\
+             h::enough(1);\n\
+             let limit = 3;\n\
+             let verify = |x| check(x < limit, `under ${limit}`);\n\
+             verify.call(4);\n\
+             Fn(\"check\").call(false, \"through a pointer\");\n\
+             check(1, \"not a condition\");\n",
+        )
+        .status(2)
+        .diagnostic("kvmlab::script::unknown_function", 7)
+        .stderr("check(condition: bool, name: String)")
+        .run();
+    let checks = &out.report["steps"][0]["checks"];
+    assert_eq!(checks[0]["file"], "helpers.rhai");
+    assert_eq!(checks[0]["line"], 3);
+    assert_eq!(checks[0]["message"], "`n >= 2` is false, where n = 1");
+    assert_eq!(checks[1]["name"], "under 3");
+    assert_eq!(checks[1]["line"], 4);
+    assert_eq!(checks[1]["message"], "`x < limit` is false, where x = 4, limit = 3");
+    assert_eq!(checks[2]["message"], "the condition was false");
+}
+
+#[test]
+fn numbers_are_rounded_for_people_and_kept_whole_in_the_report() {
+    let out = Test::new()
+        .script(
+            "let t = 402.28982009000003;\n\
+             check_within(t, 360.0, 15, \"about 6 minutes\");\n\
+             check_eq(t, 402.3, \"rounded alike, still different\");\n\
+             check_eq(t / 2.0, 100, \"half\");\n\
+             record(\"t\", t);\n",
+        )
+        .status(1)
+        .json()
+        .run();
+    assert_eq!(
+        messages(&out.report),
+        [
+            "402.3 vs 360: 11.7 % off (allowed 15 %)",
+            "expected 402.3, got 402.28982009000003",
+            "expected 100, got 201.1",
+        ]
+    );
+    // Every digit, as the JSON text has it (serde_json's parser would round the last one).
+    assert!(
+        out.stdout.contains("\"t\": 402.28982009000003"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn colors_follow_the_color_flag_and_a_non_empty_no_color() {
+    let script = "check(true, \"fine\");\nthrow \"x\";\n";
+    let out = Test::new()
+        .script(script)
+        .args(&["run", "lab.rhai", "--color", "always"])
+        .status(2)
+        .run();
+    assert!(out.stdout.contains("\x1b[32mPASS\x1b[0m"), "{}", out.stdout);
+    assert!(out.stderr.contains('\x1b'), "{}", out.stderr);
+    let out = Test::new()
+        .script(script)
+        .args(&["run", "lab.rhai", "--color", "never"])
+        .status(2)
+        .run();
+    assert!(!out.stdout.contains('\x1b') && !out.stderr.contains('\x1b'));
+    Test::new()
+        .script(script)
+        .args(&["check", "lab.rhai", "--color", "always"])
+        .status(0)
+        .run();
+    Test::new()
+        .script(script)
+        .args(&["run", "lab.rhai", "--color", "sometimes"])
+        .status(64)
+        .stderr("possible values: auto, always, never")
+        .run();
+}
+
+/// `auto` needs a terminal: `script` (util-linux) runs kvmlab on a pseudo-terminal.
+#[test]
+fn on_a_terminal_an_empty_no_color_still_colors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lab.rhai"), "check(true, \"fine\");\n").unwrap();
+    let on_terminal = |no_color: &str| {
+        let command = format!("{} run lab.rhai", env!("CARGO_BIN_EXE_kvmlab"));
+        let out = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(dir.path())
+            .env("NO_COLOR", no_color)
+            .output()
+            .expect("util-linux `script` runs kvmlab on a terminal");
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(on_terminal("").contains("\x1b[32mPASS"));
+    assert!(!on_terminal("1").contains('\x1b'));
+}
