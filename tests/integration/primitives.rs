@@ -238,6 +238,44 @@ fn artifacts_stay_inside_the_output_directory() {
 }
 
 #[test]
+fn plot_marks_are_checked_like_the_other_keys() {
+    let plot = |marks: &str| {
+        format!(
+            "\nsave_plot(\"p.svg\", #{{title: \"T\", series: [#{{name: \"a\", points: [[1, 2]]}}],\n  marks: {marks}}});\n"
+        )
+    };
+    let results = tempfile::tempdir().unwrap();
+    let shown = results.path().display().to_string();
+    let out = Test::new()
+        .script(&plot("[#{from: 120, to: 158.5, label: \"live migration\"}]"))
+        .args(&["run", "lab.rhai", "--out", &shown])
+        .status(0)
+        .run();
+    let listed = format!("files written:\n  {shown}/p.svg\n");
+    assert!(out.stdout.contains(&listed), "{}", out.stdout);
+    let svg = std::fs::read_to_string(results.path().join("p.svg")).unwrap();
+    assert!(svg.contains(">\nlive migration\n<"), "{svg}");
+    Test::new()
+        .script(&plot("[#{from: 120, til: 158, label: \"m\"}]"))
+        .status(2)
+        .diagnostic("kvmlab::spec::unknown_key", 2)
+        .stderr("help: chart mark takes: from, to, label")
+        .run();
+    Test::new()
+        .script(&plot("[#{from: 158, to: 120, label: \"m\"}]"))
+        .status(2)
+        .diagnostic("kvmlab::spec::bad_value", 2)
+        .stderr("the band runs from 158 to 120")
+        .stderr("with from <= to")
+        .run();
+    Test::new()
+        .script(&plot("[#{from: \"start\", to: 120, label: \"m\"}]"))
+        .status(2)
+        .diagnostic("kvmlab::spec::wrong_type", 2)
+        .run();
+}
+
+#[test]
 fn caught_errors_carry_their_code_message_and_help() {
     let out = Test::new()
         .script(
