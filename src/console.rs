@@ -3,9 +3,9 @@
 //! are counted, not shown, unless `--verbose`: the trainee's own problems come first.
 
 use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
+use kvmlab_runtime::diagnostic::Diagnostic;
 use kvmlab_runtime::report::{Entry, RunReport};
 use kvmlab_runtime::run::LabRun;
-use kvmlab_runtime::diagnostic::Diagnostic;
 use kvmlab_runtime::Severity;
 use std::fmt::Write;
 
@@ -83,7 +83,12 @@ pub fn render_run(report: &RunReport, view: &View) -> String {
                 Entry::Check(c) => {
                     let mark = if c.passed { view.pass() } else { view.fail() };
                     let first = format!("  {mark} ");
-                    wrapped(&mut out, &first, "       ", &format!("{}: {}", c.name, c.message));
+                    wrapped(
+                        &mut out,
+                        &first,
+                        "       ",
+                        &format!("{}: {}", c.name, c.message),
+                    );
                 }
                 Entry::Output(line) => wrapped(&mut out, "  | ", "  |   ", line),
                 Entry::Diagnostic(index) => {
@@ -142,7 +147,11 @@ pub fn render_run(report: &RunReport, view: &View) -> String {
             }
         }
         for (place, n) in places {
-            let times = if n > 1 { format!(" ({n} times)") } else { String::new() };
+            let times = if n > 1 {
+                format!(" ({n} times)")
+            } else {
+                String::new()
+            };
             wrapped(&mut out, "  ", "    ", &format!("{place}{times}"));
         }
     }

@@ -77,7 +77,9 @@ impl LineChart {
                     )))
                     .map_err(|e| e.to_string())?
                     .label(mark.label.as_str())
-                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], shade.filled()));
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 20, y + 5)], shade.filled())
+                    });
             }
             for (i, series) in self.series.iter().enumerate() {
                 let color = COLORS[i % COLORS.len()];

@@ -48,7 +48,9 @@ impl RunReport {
 
     /// Warnings the lab did not ask for (neither `expect_warning` nor a documented stdlib one).
     pub fn unexpected_warnings(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics.iter().filter(|d| d.is_unexpected_warning())
+        self.diagnostics
+            .iter()
+            .filter(|d| d.is_unexpected_warning())
     }
 
     pub fn has_errors(&self) -> bool {

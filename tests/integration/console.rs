@@ -66,7 +66,10 @@ fn every_line_of_the_main_lab_fits_80_columns() {
         assert!(svg.contains(">\nlive migration\n<"), "no legend entry");
         // kvmlab/storage's two documented warnings: counted, shown only with --verbose.
         if verbose {
-            assert!(stderr.contains("kvmlab::storage::iqn_vendor_mismatch"), "{stderr}");
+            assert!(
+                stderr.contains("kvmlab::storage::iqn_vendor_mismatch"),
+                "{stderr}"
+            );
             assert!(stdout.contains("  expected warning[kvmlab::storage::shared_non_cluster_fs]"));
             assert!(!stdout.contains("--verbose shows them"), "{stdout}");
         } else {
@@ -88,7 +91,8 @@ fn expected_warnings_are_counted_and_the_trainees_own_come_first() {
     );
     let out = Test::new().script(&script).status(0).run();
     assert!(
-        out.stdout.contains("\n1 warning the lab expects (--verbose shows them)\n"),
+        out.stdout
+            .contains("\n1 warning the lab expects (--verbose shows them)\n"),
         "{}",
         out.stdout
     );
@@ -107,7 +111,8 @@ fn expected_warnings_are_counted_and_the_trainees_own_come_first() {
     assert_eq!(blocks(&out.stderr), 1);
     assert!(out.stderr.contains("[lab.rhai:6:5]"), "{}", out.stderr);
     assert!(
-        out.stdout.contains("  warning[kvmlab::net::hosts_reversed]"),
+        out.stdout
+            .contains("  warning[kvmlab::net::hosts_reversed]"),
         "{}",
         out.stdout
     );
@@ -117,7 +122,9 @@ fn expected_warnings_are_counted_and_the_trainees_own_come_first() {
         .status(0)
         .run();
     assert_eq!(blocks(&out.stderr), 2);
-    assert!(out.stdout.contains("  expected warning[kvmlab::net::hosts_reversed]"));
+    assert!(out
+        .stdout
+        .contains("  expected warning[kvmlab::net::hosts_reversed]"));
 }
 
 #[test]
@@ -313,7 +320,10 @@ fn check_works_in_lab_modules_closures_and_through_a_pointer() {
     assert_eq!(checks[0]["message"], "`n >= 2` is false, where n = 1");
     assert_eq!(checks[1]["name"], "under 3");
     assert_eq!(checks[1]["line"], 4);
-    assert_eq!(checks[1]["message"], "`x < limit` is false, where x = 4, limit = 3");
+    assert_eq!(
+        checks[1]["message"],
+        "`x < limit` is false, where x = 4, limit = 3"
+    );
     assert_eq!(checks[2]["message"], "the condition was false");
 }
 

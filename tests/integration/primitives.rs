@@ -27,7 +27,10 @@ fn checks_land_in_their_steps_with_file_and_line() {
                "file": "lab.rhai", "line": 4})
     );
     assert_eq!(steps[2]["checks"][0]["passed"], true);
-    assert_eq!(steps[2]["checks"][1]["message"], "expected \"b\", got \"a\"");
+    assert_eq!(
+        steps[2]["checks"][1]["message"],
+        "expected \"b\", got \"a\""
+    );
     assert_eq!(steps[2]["checks"][1]["line"], 7);
     assert_eq!(out.report["passed"], 3);
     assert_eq!(out.report["failed"], 2);
@@ -247,7 +250,9 @@ fn plot_marks_are_checked_like_the_other_keys() {
     let results = tempfile::tempdir().unwrap();
     let shown = results.path().display().to_string();
     let out = Test::new()
-        .script(&plot("[#{from: 120, to: 158.5, label: \"live migration\"}]"))
+        .script(&plot(
+            "[#{from: 120, to: 158.5, label: \"live migration\"}]",
+        ))
         .args(&["run", "lab.rhai", "--out", &shown])
         .status(0)
         .run();

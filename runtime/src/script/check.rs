@@ -102,7 +102,14 @@ fn run_check(
             None => why,
         }
     };
-    record_check_at(session, &file, keyword.line().unwrap_or(0), &name, passed, message);
+    record_check_at(
+        session,
+        &file,
+        keyword.line().unwrap_or(0),
+        &name,
+        passed,
+        message,
+    );
     Ok(Dynamic::UNIT)
 }
 
@@ -117,7 +124,8 @@ impl Facts {
 
     fn push(&mut self, text: String, value: &Dynamic) {
         if !self.knows(&text) && self.0.len() < MAX_FACTS {
-            self.0.push((text, cut(&shown_value(value, true), MAX_VALUE_CHARS)));
+            self.0
+                .push((text, cut(&shown_value(value, true), MAX_VALUE_CHARS)));
         }
     }
 
@@ -265,13 +273,8 @@ fn pure_paths(expr: &Expr) -> Vec<(&Expr, String)> {
 
 /// A sub-expression printed back as Rhai text, for the names of the values after `where`.
 fn printed(expr: &Expr) -> String {
-    let args = |call: &rhai::FnCallExpr| {
-        call.args
-            .iter()
-            .map(printed)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let args =
+        |call: &rhai::FnCallExpr| call.args.iter().map(printed).collect::<Vec<_>>().join(", ");
     let operand = |expr: &Expr| {
         let binary = matches!(expr, Expr::FnCall(call, _) if call.op_token.is_some() && call.args.len() == 2);
         if binary || matches!(expr, Expr::And(..) | Expr::Or(..)) {
@@ -353,7 +356,10 @@ fn locate(source: &str, start: Position) -> Option<Located> {
     let keyword_offset = trimmed.len() - "check".len();
     let open = keyword_offset + source[keyword_offset..].find('(')? + 1;
     let end = open + top_level_comma(&source[open..])?;
-    let text = source[open..end].split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = source[open..end]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     let keyword_line = source[..keyword_offset].matches('\n').count() + 1;
     let keyword_column = source[..keyword_offset]
         .rsplit('\n')

@@ -201,8 +201,7 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
               -> Outcome<()> {
             let before = s.borrow().recorder.diagnostics().len();
             let _ = action.call_within_context::<Dynamic>(ctx, ())?;
-            let raised: Vec<(usize, String, String)> = s.borrow().recorder.diagnostics()
-                [before..]
+            let raised: Vec<(usize, String, String)> = s.borrow().recorder.diagnostics()[before..]
                 .iter()
                 .enumerate()
                 .filter(|(_, d)| d.severity == crate::Severity::Warning)
@@ -217,9 +216,7 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
                 Some(expected) => {
                     let hits: Vec<usize> = raised
                         .iter()
-                        .filter(|(_, code, message)| {
-                            code == expected || message.contains(expected)
-                        })
+                        .filter(|(_, code, message)| code == expected || message.contains(expected))
                         .map(|(index, ..)| *index)
                         .collect();
                     let mut session = s.borrow_mut();
