@@ -13,7 +13,8 @@ use super::lab_api::record_check_at;
 use super::modules::Sources;
 use super::SharedSession;
 use rhai::{
-    Dynamic, Engine, EvalAltResult, EvalContext, Expr, Expression, ImmutableString, Position,
+    Dynamic, Engine, EvalAltResult, EvalContext, Expr, Expression, ImmutableString, ParseError,
+    ParseErrorType, Position,
 };
 
 const COMPARISONS: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
@@ -22,24 +23,52 @@ const MAX_VALUE_CHARS: usize = 40;
 /// At most this many values follow `where`.
 const MAX_FACTS: usize = 4;
 
+/// How `check` is written, for syntax errors' help.
+pub const USAGE: &str = "`check(condition, name)` or `check(condition, name, message)`";
+
+/// Ends the syntax: Rhai then adds an input holding the position of the `check` keyword.
+const END: &str = "$$check";
+
 pub fn register(engine: &mut Engine, session: &SharedSession, sources: &Sources) {
     let (s, sources) = (session.clone(), sources.clone());
     engine.register_custom_syntax_with_state_raw(
         "check",
         |symbols, look_ahead, _| {
-            let next = match (symbols.len(), symbols.last().map(|s| s.as_str())) {
-                (_, Some(")")) => None,
-                (1, _) => Some("("),
-                (2 | 4 | 6, _) => Some("$expr$"),
-                (3, _) => Some(","),
-                (5, _) if look_ahead == "," => Some(","),
-                _ => Some(")"),
+            let missing = |token: &str, after: &str| {
+                let error = ParseErrorType::MissingToken(token.into(), after.into());
+                Err(ParseError(Box::new(error), Position::NONE))
             };
-            Ok(next.map(ImmutableString::from))
+            if symbols.last().is_some_and(|s| s == ")") {
+                return Ok(Some(ImmutableString::from(END)));
+            }
+            let next = match (symbols.len(), look_ahead) {
+                (1, "(") => "(",
+                (1, _) => return missing("(", "after `check`"),
+                (2 | 4 | 6, _) => "$expr$",
+                (3, ",") => ",",
+                (3, "=") => return missing("==", "to compare in check's condition (`=` assigns)"),
+                (3, _) => return missing(",", "and a name after check's condition"),
+                (5, ",") => ",",
+                (5 | 7, ")") => ")",
+                _ => return missing(")", "to close check"),
+            };
+            Ok(Some(ImmutableString::from(next)))
         },
         false,
         move |ctx, inputs, _| run_check(ctx, inputs, &s, &sources),
     );
+}
+
+/// Whether a missing-token parse error is about `check`'s arguments.
+pub fn is_check_syntax(description: &str) -> bool {
+    [
+        "after `check`",
+        "check's condition",
+        "to close check",
+        "for 'check'",
+    ]
+    .iter()
+    .any(|marker| description.contains(marker))
 }
 
 fn run_check(
@@ -48,15 +77,17 @@ fn run_check(
     session: &SharedSession,
     sources: &Sources,
 ) -> Result<Dynamic, Box<EvalAltResult>> {
+    let (keyword, inputs) = inputs
+        .split_last()
+        .expect("the syntax ends with its marker");
+    let keyword = keyword.position();
     let condition: &Expr = &inputs[0];
     let file = ctx
         .source()
         .map(str::to_string)
         .unwrap_or_else(|| session.borrow().main_file.clone());
     let text = sources.borrow().get(&file).cloned();
-    let start = leftmost(condition);
-    let located = text.as_deref().and_then(|t| locate(t, start));
-    let keyword = located.as_ref().map_or(start, |l| l.keyword);
+    let located = text.as_deref().and_then(|t| condition_text(t, keyword));
 
     let mut facts = Facts::default();
     let value = evaluate(ctx, condition, &mut facts)?;
@@ -92,9 +123,7 @@ fn run_check(
                 }
             }
         }
-        let source = located
-            .map(|l| l.text)
-            .unwrap_or_else(|| printed(condition));
+        let source = located.unwrap_or_else(|| printed(condition));
         let why = format!("`{source}` is false{}", facts.where_clause());
         match message {
             Some(message) if is_literal(condition) => message,
@@ -180,18 +209,6 @@ fn evaluate(
             Ok(Dynamic::from(!stop_at))
         }
         _ => ctx.eval_expression_tree(&Expression::from(expr)),
-    }
-}
-
-/// Where `expr` begins in the text (Rhai places an operator call at its operator).
-fn leftmost(expr: &Expr) -> Position {
-    match expr {
-        Expr::FnCall(call, _) if call.op_token.is_some() && call.args.len() == 2 => {
-            leftmost(&call.args[0])
-        }
-        Expr::Dot(x, ..) | Expr::Index(x, ..) => leftmost(&x.lhs),
-        Expr::And(parts, _) | Expr::Or(parts, _) | Expr::Coalesce(parts, _) => leftmost(&parts[0]),
-        _ => expr.start_position(),
     }
 }
 
@@ -327,49 +344,29 @@ fn printed(expr: &Expr) -> String {
     }
 }
 
-/// The condition's text in the script and the position of its `check` keyword.
-struct Located {
-    text: String,
-    keyword: Position,
-}
-
-/// Finds `check(` before the condition's first token and the condition's text up to the
-/// comma at its own nesting level.
-fn locate(source: &str, start: Position) -> Option<Located> {
-    let (line, column) = (start.line()?, start.position()?);
+/// The condition's text in `source`: from the `(` after the `check` keyword at `keyword` to
+/// the comma at the condition's own nesting level, blanks folded.
+fn condition_text(source: &str, keyword: Position) -> Option<String> {
+    let (line, column) = (keyword.line()?, keyword.position()?);
     let line_start: usize = source
         .split_inclusive('\n')
-        .take(line - 1)
+        .take(line.saturating_sub(1))
         .map(str::len)
         .sum();
     let offset = line_start
-        + source[line_start..]
+        + source
+            .get(line_start..)?
             .char_indices()
-            .nth(column - 1)
-            .map_or(0, |(i, _)| i);
-    // Back from the condition over blanks and opening parentheses to the keyword.
-    let before = &source[..offset];
-    let trimmed = before.trim_end_matches(|c: char| c.is_whitespace() || c == '(');
-    if !trimmed.ends_with("check") {
-        return None;
-    }
-    let keyword_offset = trimmed.len() - "check".len();
-    let open = keyword_offset + source[keyword_offset..].find('(')? + 1;
+            .nth(column.saturating_sub(1))?
+            .0;
+    let open = offset + source[offset..].find('(')? + 1;
     let end = open + top_level_comma(&source[open..])?;
-    let text = source[open..end]
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let keyword_line = source[..keyword_offset].matches('\n').count() + 1;
-    let keyword_column = source[..keyword_offset]
-        .rsplit('\n')
-        .next()
-        .map_or(0, |l| l.chars().count())
-        + 1;
-    Some(Located {
-        text,
-        keyword: Position::new(keyword_line as u16, keyword_column as u16),
-    })
+    Some(
+        source[open..end]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
 /// Byte offset of the first `,` outside brackets, strings and comments.
@@ -489,10 +486,12 @@ mod tests {
 
     #[test]
     fn the_condition_is_found_between_check_and_its_comma() {
-        let source = "let a = 1;\ncheck( (a + 1) == f(\"x, y\", [1, 2]) , \"name\");\n";
-        let located = locate(source, Position::new(2, 10)).unwrap();
-        assert_eq!(located.text, "(a + 1) == f(\"x, y\", [1, 2])");
-        assert_eq!(located.keyword, Position::new(2, 1));
+        let source = "let a = 1;\n  check( (a + 1) == f(\"x, y\", [1, 2]) // a, b\n, \"name\");\n";
+        assert_eq!(
+            condition_text(source, Position::new(2, 3)).as_deref(),
+            Some("(a + 1) == f(\"x, y\", [1, 2]) // a, b")
+        );
+        assert_eq!(condition_text(source, Position::new(9, 1)), None);
     }
 
     #[test]
