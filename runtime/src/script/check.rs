@@ -22,6 +22,8 @@ const COMPARISONS: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
 const MAX_VALUE_CHARS: usize = 40;
 /// At most this many values follow `where`.
 const MAX_FACTS: usize = 4;
+/// An expression [`printed`] cannot show; its value is not listed.
+const UNPRINTED: &str = "…";
 
 /// How `check` is written, for syntax errors' help.
 pub const USAGE: &str = "`check(condition, name)` or `check(condition, name, message)`";
@@ -152,7 +154,8 @@ impl Facts {
     }
 
     fn push(&mut self, text: String, value: &Dynamic) {
-        if !self.knows(&text) && self.0.len() < MAX_FACTS {
+        let unnamed = text == UNPRINTED;
+        if !unnamed && !self.knows(&text) && self.0.len() < MAX_FACTS {
             self.0
                 .push((text, cut(&shown_value(value, true), MAX_VALUE_CHARS)));
         }
@@ -301,6 +304,7 @@ fn printed(expr: &Expr) -> String {
         }
     };
     match expr {
+        Expr::DynamicConstant(value, _) if value.is_fnptr() => "|…| …".to_string(),
         Expr::DynamicConstant(value, _) => shown_value(value, true),
         Expr::BoolConstant(b, _) => b.to_string(),
         Expr::IntegerConstant(i, _) => i.to_string(),
@@ -340,7 +344,7 @@ fn printed(expr: &Expr) -> String {
             "[{}]",
             items.iter().map(printed).collect::<Vec<_>>().join(", ")
         ),
-        _ => "…".to_string(),
+        _ => UNPRINTED.to_string(),
     }
 }
 
