@@ -233,6 +233,8 @@ fn a_failed_check_shows_its_condition_and_the_values_in_it() {
              let name = \"a very long name that goes on and on and on and on and on\";\n\
              check(\n    name == \"short\",\n    \"long values are cut\");\n\
              check(!(t > 400), \"negated\");\n\
+             let m = #{a: 1};\n\
+             check(m.b == 1, \"a missing key\");\n\
              check(true, \"passes\", \"all good\");\n",
         )
         .status(1)
@@ -246,6 +248,7 @@ fn a_failed_check_shows_its_condition_and_the_values_in_it() {
              where t = 402.3, sv1.name = \"sv1\")",
             "`name == \"short\"` is false, where name = \"a very long name that goes on and on a…",
             "`!(t > 400)` is false, where t = 402.3",
+            "`m.b == 1` is false, where m.b = ()",
             "all good",
         ]
     );
@@ -256,7 +259,7 @@ fn a_failed_check_shows_its_condition_and_the_values_in_it() {
         .map(|c| c["line"].as_u64().unwrap())
         .collect();
     // A check spread over lines is at its `check` keyword.
-    assert_eq!(lines, [5, 7, 9, 12, 13]);
+    assert_eq!(lines, [5, 7, 9, 12, 14, 15]);
     // The console shows the same, wrapped to 80 columns.
     let out = Test::new()
         .script("let state = \"stopped\";\ncheck(state == \"running\", \"the guest runs\");\n")

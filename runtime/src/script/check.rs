@@ -117,12 +117,15 @@ fn run_check(
     let message = if passed {
         message.unwrap_or_else(|| "ok".to_string())
     } else {
-        for path in pure_paths(condition) {
-            if !facts.knows(&path.1) {
-                let value = ctx.eval_expression_tree(&Expression::from(path.0))?;
-                if is_plain_data(&value) {
-                    facts.push(path.1, &value);
-                }
+        for (path, text) in pure_paths(condition) {
+            if facts.knows(&text) {
+                continue;
+            }
+            // Only to explain: a path that cannot be read (a variable an `||` never reached
+            // defines) is left out rather than turned into an error.
+            let value = ctx.eval_expression_tree(&Expression::from(path));
+            if let Some(value) = value.ok().filter(is_plain_data) {
+                facts.push(text, &value);
             }
         }
         let source = located.unwrap_or_else(|| printed(condition));
@@ -422,7 +425,10 @@ fn is_plain_data(value: &Dynamic) -> bool {
 /// strings quoted when `quote` is set.
 pub fn shown_value(value: &Dynamic, quote: bool) -> String {
     let value = &value.flatten_clone();
-    if let Ok(f) = value.as_float() {
+    if value.is_unit() {
+        // A map's missing key, a function that returns nothing.
+        "()".to_string()
+    } else if let Ok(f) = value.as_float() {
         human_number(f)
     } else if let Some(text) = value.read_lock::<ImmutableString>() {
         if quote {
