@@ -88,8 +88,6 @@ fn run_check(
         .source()
         .map(str::to_string)
         .unwrap_or_else(|| session.borrow().main_file.clone());
-    let text = sources.borrow().get(&file).cloned();
-    let located = text.as_deref().and_then(|t| condition_text(t, keyword));
 
     let mut facts = Facts::default();
     let value = evaluate(ctx, condition, &mut facts)?;
@@ -128,7 +126,11 @@ fn run_check(
                 facts.push(text, &value);
             }
         }
-        let source = located.unwrap_or_else(|| printed(condition));
+        let source = sources
+            .borrow()
+            .get(&file)
+            .and_then(|text| condition_text(text, keyword))
+            .unwrap_or_else(|| printed(condition));
         let why = format!("`{source}` is false{}", facts.where_clause());
         match message {
             Some(message) if is_literal(condition) => message,
