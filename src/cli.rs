@@ -1,5 +1,6 @@
-//! Command-line parsing and dispatch. Exit codes: 0 every check passed, 1 a check failed,
-//! 2 a script or world error, 64 a usage error.
+//! Command-line parsing and dispatch. Exit codes: 0 every check passed, 1 a check failed (or,
+//! with `--strict`, a warning the lab did not expect), 2 a script or world error, 64 a usage
+//! error (a bad flag, a lab file that is missing or a directory).
 
 use crate::console;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -71,7 +72,7 @@ impl ColorChoice {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            // https://no-color.org: set and not empty.
+            // https://no-color.org: NO_COLOR counts only when it is set and not empty.
             ColorChoice::Auto => {
                 terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             }
@@ -83,12 +84,27 @@ impl ColorChoice {
 fn unusable(file: &Path) -> Option<String> {
     let shown = file.display();
     match std::fs::metadata(file) {
-        Ok(meta) if meta.is_dir() => Some(format!(
-            "kvmlab: `{shown}` is a directory; give a lab file such as `{shown}/lab.rhai`"
-        )),
+        Ok(meta) if meta.is_dir() => Some(match first_lab_in(file) {
+            Some(lab) => format!(
+                "kvmlab: `{shown}` is a directory; give a lab file, e.g. `{}`",
+                lab.display()
+            ),
+            None => format!("kvmlab: `{shown}` is a directory with no .rhai lab in it"),
+        }),
         Ok(_) => None,
         Err(e) => Some(format!("kvmlab: cannot read `{shown}`: {e}")),
     }
+}
+
+/// The first `.rhai` file of `dir` by name, to suggest one that exists.
+fn first_lab_in(dir: &Path) -> Option<PathBuf> {
+    let mut labs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.is_file() && path.extension().is_some_and(|e| e == "rhai"))
+        .collect();
+    labs.sort();
+    labs.into_iter().next()
 }
 
 #[derive(Clone, Copy, ValueEnum)]

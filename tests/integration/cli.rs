@@ -16,7 +16,14 @@ fn help_names_every_command() {
     }
     let out = kvmlab().args(["run", "--help"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    for flag in ["--report", "--seed", "--out"] {
+    for flag in [
+        "--report",
+        "--seed",
+        "--out",
+        "--verbose",
+        "--strict",
+        "--color",
+    ] {
         assert!(text.contains(flag), "{text}");
     }
 }
@@ -84,7 +91,12 @@ fn a_missing_file_or_a_folder_is_a_usage_error_in_one_line() {
             .run();
         assert_eq!(
             out.stderr.lines().collect::<Vec<_>>(),
-            ["kvmlab: `labs` is a directory; give a lab file such as `labs/lab.rhai`"]
+            ["kvmlab: `labs` is a directory; give a lab file, e.g. `labs/lab.rhai`"]
+        );
+        let out = Test::new().args(&[command, "."]).status(64).run();
+        assert_eq!(
+            out.stderr,
+            "kvmlab: `.` is a directory with no .rhai lab in it\n"
         );
     }
 }
