@@ -1,16 +1,28 @@
-//! The console view of a run report: steps as they happened, then a summary table.
+//! The console view of a run report, for people: steps as they happened, a summary table,
+//! the verdict and the files the run wrote, all within 80 columns. Warnings the lab expects
+//! are counted, not shown, unless `--verbose`: the trainee's own problems come first.
 
-use comfy_table::{presets, Cell, CellAlignment, Table};
+use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
+use kvmlab_runtime::diagnostic::Diagnostic;
 use kvmlab_runtime::report::{Entry, RunReport};
 use kvmlab_runtime::run::LabRun;
 use kvmlab_runtime::Severity;
 use std::fmt::Write;
 
-struct Style {
-    color: bool,
+/// Every console line fits this many columns.
+pub const WIDTH: usize = 80;
+
+/// How to show a run.
+#[derive(Debug, Clone, Copy)]
+pub struct View {
+    pub color: bool,
+    /// Show expected warnings too.
+    pub verbose: bool,
+    /// Unexpected warnings fail the run.
+    pub strict: bool,
 }
 
-impl Style {
+impl View {
     fn paint(&self, code: &str, text: &str) -> String {
         if self.color {
             format!("\x1b[{code}m{text}\x1b[0m")
@@ -27,68 +39,150 @@ impl Style {
     fn bold(&self, text: &str) -> String {
         self.paint("1", text)
     }
+    fn shows(&self, diagnostic: &Diagnostic) -> bool {
+        self.verbose || diagnostic.expected != Some(true)
+    }
 }
 
-pub fn render_run(report: &RunReport, color: bool) -> String {
-    let style = Style { color };
+/// `text` wrapped to [`WIDTH`] columns: the first line starts with `first`, the others with
+/// `rest`. Lines break at spaces only (names such as `iqn.2006-01.com…` stay whole), except
+/// that a word longer than a line (a digest) is cut.
+fn wrapped(out: &mut String, first: &str, rest: &str, text: &str) {
+    let options = textwrap::Options::new(WIDTH)
+        .initial_indent(first)
+        .subsequent_indent(rest)
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .break_words(true);
+    for line in textwrap::wrap(text, options) {
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+}
+
+pub fn render_run(report: &RunReport, view: &View) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} {} (backend {}, seed {})",
-        style.bold("lab"),
-        report.lab,
-        report.backend,
-        report.seed
+    wrapped(
+        &mut out,
+        "",
+        "  ",
+        &format!(
+            "{} {} (backend {}, seed {})",
+            view.bold("lab"),
+            report.lab,
+            report.backend,
+            report.seed
+        ),
     );
     for (number, step) in report.steps.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "\n{}",
-            style.bold(&format!("{}. {}", number + 1, step.title))
-        );
+        out.push('\n');
+        let title = format!("{}. {}", number + 1, step.title);
+        let indent = " ".repeat(format!("{}. ", number + 1).len());
+        wrapped(&mut out, "", &indent, &view.bold(&title));
         for entry in &step.entries {
             match entry {
                 Entry::Check(c) => {
-                    let mark = if c.passed { style.pass() } else { style.fail() };
-                    let _ = writeln!(out, "  {mark} {}: {}", c.name, c.message);
+                    let mark = if c.passed { view.pass() } else { view.fail() };
+                    let first = format!("  {mark} ");
+                    wrapped(
+                        &mut out,
+                        &first,
+                        "       ",
+                        &format!("{}: {}", c.name, c.message),
+                    );
                 }
-                Entry::Output(line) => {
-                    let _ = writeln!(out, "  | {line}");
-                }
+                Entry::Output(line) => wrapped(&mut out, "  | ", "  |   ", line),
                 Entry::Diagnostic(index) => {
                     let d = &report.diagnostics[*index];
-                    let label = match d.severity {
-                        Severity::Error => style.paint("31;1", "error"),
-                        Severity::Warning => style.paint("33;1", "warning"),
+                    if !view.shows(d) {
+                        continue;
+                    }
+                    let label = match (d.severity, d.expected) {
+                        (Severity::Error, _) => view.paint("31;1", "error"),
+                        (Severity::Warning, Some(true)) => "expected warning".to_string(),
+                        (Severity::Warning, _) => view.paint("33;1", "warning"),
                     };
-                    let _ = writeln!(
-                        out,
-                        "  {label}[{}] {} ({})",
-                        d.code,
-                        d.message,
-                        d.position()
-                    );
+                    let text = format!("{label}[{}] {} ({})", d.code, d.message, d.position());
+                    wrapped(&mut out, "  ", "    ", &text);
                 }
             }
         }
     }
     out.push('\n');
-    out.push_str(&summary_table(report, color).to_string());
+    out.push_str(&summary_table(report, view.color).to_string());
     out.push('\n');
+    let unexpected: Vec<&Diagnostic> = report.unexpected_warnings().collect();
     let verdict = if report.has_errors() {
-        style.fail() + ": the lab stopped on an error (details on stderr)"
+        view.fail() + ": the lab stopped on an error (details on stderr)"
     } else if report.failed > 0 {
         format!(
             "{}: {} of {} checks failed",
-            style.fail(),
+            view.fail(),
             report.failed,
             report.passed + report.failed
         )
+    } else if view.strict && !unexpected.is_empty() {
+        format!(
+            "{}: {} (--strict), all {} checks passed",
+            view.fail(),
+            count(unexpected.len(), "unexpected warning"),
+            report.passed
+        )
     } else {
-        format!("{}: all {} checks passed", style.pass(), report.passed)
+        format!("{}: all {} checks passed", view.pass(), report.passed)
     };
-    let _ = writeln!(out, "{verdict}; lab time {:.3} s", report.clock);
+    wrapped(
+        &mut out,
+        "",
+        "  ",
+        &format!("{verdict}; lab time {:.3} s", report.clock),
+    );
+    if view.strict {
+        // One line per code and place: a file with five bad lines warns five times there.
+        let mut places: Vec<(String, usize)> = Vec::new();
+        for d in &unexpected {
+            let place = format!("{} at {}", d.code, d.position());
+            match places.iter_mut().find(|(p, _)| *p == place) {
+                Some((_, n)) => *n += 1,
+                None => places.push((place, 1)),
+            }
+        }
+        for (place, n) in places {
+            let times = if n > 1 {
+                format!(" ({n} times)")
+            } else {
+                String::new()
+            };
+            wrapped(&mut out, "  ", "    ", &format!("{place}{times}"));
+        }
+    }
+    let expected = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.expected == Some(true))
+        .count();
+    if expected > 0 && !view.verbose {
+        let _ = writeln!(
+            out,
+            "{} the lab expects (--verbose shows them)",
+            count(expected, "warning")
+        );
+    }
+    if !report.artifacts.is_empty() {
+        let _ = writeln!(out, "files written:");
+        for path in &report.artifacts {
+            wrapped(&mut out, "  ", "    ", path);
+        }
+    }
     out
+}
+
+/// `3 warnings`, `1 warning`.
+fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }
 
 fn summary_table(report: &RunReport, color: bool) -> Table {
@@ -98,6 +192,9 @@ fn summary_table(report: &RunReport, color: bool) -> Table {
     } else {
         presets::ASCII_FULL_CONDENSED
     });
+    table
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(WIDTH as u16);
     table.set_header(["step", "checks", "passed", "failed"]);
     for (number, step) in report.steps.iter().enumerate() {
         let (passed, failed) =
@@ -121,11 +218,13 @@ fn summary_table(report: &RunReport, color: bool) -> Table {
     table
 }
 
-/// Every diagnostic of the run, rendered by miette with its source line.
-pub fn render_diagnostics(lab: &LabRun, color: bool) -> String {
+/// The run's diagnostics rendered by miette with their source lines, in 80 columns; expected
+/// warnings only when `--verbose`.
+pub fn render_diagnostics(lab: &LabRun, view: &View) -> String {
     lab.report
         .diagnostics
         .iter()
-        .map(|d| d.render(lab.source_of(d), color))
+        .filter(|d| view.shows(d))
+        .map(|d| d.render_width(lab.source_of(d), view.color, WIDTH))
         .collect()
 }

@@ -24,6 +24,11 @@ pub struct Diagnostic {
     /// Where a stdlib helper failed on behalf of the trainee's line, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inside: Option<Location>,
+    /// For a warning: whether the lab meant it (`expect_warning`, or a stdlib module that
+    /// documents raising it). Consoles show expected warnings only on request; `--strict`
+    /// fails a run on the others. Absent for errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -44,19 +49,34 @@ impl Diagnostic {
             line,
             column,
             inside: None,
+            expected: (severity == Severity::Warning).then_some(false),
         }
+    }
+
+    /// A warning the lab did not ask for.
+    pub fn is_unexpected_warning(&self) -> bool {
+        self.expected == Some(false)
     }
 
     /// Renders through miette, with a span in `source` (the text of `self.file`).
     /// `color` selects the colored Unicode theme; otherwise plain ASCII for pipes and logs.
     pub fn render(&self, source: Option<&str>, color: bool) -> String {
+        self.render_width(source, color, 80)
+    }
+
+    /// [`Diagnostic::render`] in `width` columns.
+    pub fn render_width(&self, source: Option<&str>, color: bool, width: usize) -> String {
         let theme = if color {
             GraphicalTheme::unicode()
         } else {
             GraphicalTheme::none()
         };
         let handler = GraphicalReportHandler::new_themed(theme)
-            .with_width(100)
+            .with_width(width)
+            // Paths and commands in help lines stay whole, as a trainee copies them.
+            .with_break_words(false)
+            .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+            .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
             .with_links(false)
             // miette counts columns in bytes; the header names our character column instead.
             .without_primary_span_start();

@@ -10,13 +10,25 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
 }
 
+/// A shaded x range with a legend entry (e.g. when a migration ran).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    pub from: f64,
+    pub to: f64,
+    pub label: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct LineChart {
     pub title: String,
     pub x_label: String,
     pub y_label: String,
     pub series: Vec<Series>,
+    pub marks: Vec<Mark>,
 }
+
+/// Marks are drawn in these, lighter than the lines on top of them.
+const MARK_COLORS: [RGBColor; 2] = [RGBColor(255, 165, 0), RGBColor(128, 128, 128)];
 
 const COLORS: [RGBColor; 4] = [
     RGBColor(31, 119, 180),
@@ -34,7 +46,8 @@ impl LineChart {
                 .flat_map(|s| s.points.iter().map(f))
                 .fold(0.0_f64, f64::max)
         };
-        let x_max = max(|p| p.0).max(1e-9) * 1.05;
+        let marks_end = self.marks.iter().map(|m| m.to).fold(0.0_f64, f64::max);
+        let x_max = max(|p| p.0).max(marks_end).max(1e-9) * 1.05;
         let y_max = max(|p| p.1).max(1e-9) * 1.1;
         let mut svg = String::new();
         {
@@ -53,6 +66,21 @@ impl LineChart {
                 .y_desc(self.y_label.as_str())
                 .draw()
                 .map_err(|e| e.to_string())?;
+            for (i, mark) in self.marks.iter().enumerate() {
+                let shade = MARK_COLORS[i % MARK_COLORS.len()].mix(0.3);
+                // A band at least a pixel wide, so an instant still shows.
+                let to = mark.to.max(mark.from + x_max / 700.0);
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(mark.from, 0.0), (to, y_max)],
+                        shade.filled(),
+                    )))
+                    .map_err(|e| e.to_string())?
+                    .label(mark.label.as_str())
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 20, y + 5)], shade.filled())
+                    });
+            }
             for (i, series) in self.series.iter().enumerate() {
                 let color = COLORS[i % COLORS.len()];
                 chart
@@ -100,7 +128,25 @@ mod tests {
                 name: "qemu-kvm-0.12, 100 Mbit/s".into(),
                 points: vec![(64.0, 6.0), (256.0, 22.0), (448.0, 38.0)],
             }],
+            marks: Vec::new(),
         }
+    }
+
+    #[test]
+    fn marks_are_shaded_bands_in_the_legend() {
+        let mut marked = chart();
+        marked.marks.push(Mark {
+            from: 120.0,
+            to: 158.0,
+            label: "live migration".into(),
+        });
+        let plain = chart().to_svg().unwrap();
+        let svg = marked.to_svg().unwrap();
+        assert!(svg.contains("live migration"), "{svg}");
+        let shaded = |svg: &str| svg.matches("fill=\"#FFA500\"").count();
+        assert_eq!(shaded(&plain), 0);
+        // The band and its legend swatch.
+        assert_eq!(shaded(&svg), 2, "{svg}");
     }
 
     #[test]

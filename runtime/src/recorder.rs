@@ -51,6 +51,15 @@ impl Recorder {
         self.current_step().entries.push(Entry::Diagnostic(index));
     }
 
+    /// Marks warning `index` (into [`Recorder::diagnostics`]) as one the lab meant.
+    pub fn mark_expected(&mut self, index: usize) {
+        if let Some(d) = self.diagnostics.get_mut(index) {
+            if d.severity == Severity::Warning {
+                d.expected = Some(true);
+            }
+        }
+    }
+
     /// Every diagnostic so far, oldest first.
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics

@@ -37,6 +37,22 @@ impl RunReport {
         }
     }
 
+    /// [`RunReport::exit_code`], except that with `strict` an unexpected warning fails a run
+    /// that would otherwise pass (1).
+    pub fn exit_code_strict(&self, strict: bool) -> i32 {
+        match self.exit_code() {
+            0 if strict && self.unexpected_warnings().next().is_some() => 1,
+            code => code,
+        }
+    }
+
+    /// Warnings the lab did not ask for (neither `expect_warning` nor a documented stdlib one).
+    pub fn unexpected_warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.is_unexpected_warning())
+    }
+
     pub fn has_errors(&self) -> bool {
         self.diagnostics
             .iter()

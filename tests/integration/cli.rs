@@ -16,7 +16,14 @@ fn help_names_every_command() {
     }
     let out = kvmlab().args(["run", "--help"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    for flag in ["--report", "--seed", "--out"] {
+    for flag in [
+        "--report",
+        "--seed",
+        "--out",
+        "--verbose",
+        "--strict",
+        "--color",
+    ] {
         assert!(text.contains(flag), "{text}");
     }
 }
@@ -53,9 +60,9 @@ fn usage_errors_exit_64() {
 fn exit_status_says_how_the_lab_went() {
     Test::new().script("check(true, \"fine\");").status(0).run();
     Test::new()
-        .script("check(true, \"fine\");\ncheck(false, \"broken\");")
+        .script("let bridges = 0;\ncheck(true, \"fine\");\ncheck(bridges > 0, \"broken\");")
         .status(1)
-        .stdout("FAIL broken: condition was false")
+        .stdout("FAIL broken: `bridges > 0` is false, where bridges = 0")
         .stdout("FAIL: 1 of 2 checks failed")
         .run();
     Test::new()
@@ -66,13 +73,32 @@ fn exit_status_says_how_the_lab_went() {
 }
 
 #[test]
-fn a_missing_file_is_reported_not_panicked() {
-    Test::new()
-        .args(&["run", "nowhere.rhai"])
-        .status(2)
-        .stderr("kvmlab::script::unreadable")
-        .stderr("nowhere.rhai")
-        .run();
+fn a_missing_file_or_a_folder_is_a_usage_error_in_one_line() {
+    for command in ["run", "check"] {
+        let out = Test::new()
+            .args(&[command, "nowhere.rhai"])
+            .status(64)
+            .run();
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+        assert_eq!(
+            out.stderr.lines().collect::<Vec<_>>(),
+            ["kvmlab: cannot read `nowhere.rhai`: No such file or directory (os error 2)"]
+        );
+        let out = Test::new()
+            .file("labs/lab.rhai", b"")
+            .args(&[command, "labs"])
+            .status(64)
+            .run();
+        assert_eq!(
+            out.stderr.lines().collect::<Vec<_>>(),
+            ["kvmlab: `labs` is a directory; give a lab file, e.g. `labs/lab.rhai`"]
+        );
+        let out = Test::new().args(&[command, "."]).status(64).run();
+        assert_eq!(
+            out.stderr,
+            "kvmlab: `.` is a directory with no .rhai lab in it\n"
+        );
+    }
 }
 
 #[test]

@@ -59,6 +59,42 @@ fn wrong_arguments_list_the_real_signatures() {
 }
 
 #[test]
+fn a_misshapen_check_says_how_check_is_written() {
+    let usage = "help: write `check(condition, name)` or `check(condition, name, message)`";
+    for (script, message) in [
+        (
+            "let n = 1;\ncheck(n == 1);\n",
+            "expected `,` and a name after check's condition",
+        ),
+        (
+            "let n = 1;\ncheck n == 1, \"one\";\n",
+            "expected `(` after `check`",
+        ),
+        (
+            "let n = 1;\ncheck(n == 1, \"one\", \"a\", \"b\");\n",
+            "expected `)` to close check",
+        ),
+        (
+            "let n = 1;\ncheck(n = 1, \"one\");\n",
+            "expected `==` to compare in check's condition (`=` assigns)",
+        ),
+    ] {
+        Test::new()
+            .script(script)
+            .status(2)
+            .diagnostic("kvmlab::script::syntax", 2)
+            .stderr(message)
+            .stderr(usage)
+            .run();
+    }
+    // The advice, applied, makes a lab that runs.
+    Test::new()
+        .script("let n = 1;\ncheck(n == 1, \"one\");\n")
+        .status(0)
+        .run();
+}
+
+#[test]
 fn unknown_variables_suggest_declared_names() {
     Test::new()
         .script("let host = 1;\nprint(hsot);\n")

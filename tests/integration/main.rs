@@ -5,6 +5,7 @@ mod harness;
 
 mod book;
 mod cli;
+mod console;
 mod diagnostics;
 mod labs;
 mod migration;

@@ -27,7 +27,10 @@ fn checks_land_in_their_steps_with_file_and_line() {
                "file": "lab.rhai", "line": 4})
     );
     assert_eq!(steps[2]["checks"][0]["passed"], true);
-    assert_eq!(steps[2]["checks"][1]["message"], "expected b, got a");
+    assert_eq!(
+        steps[2]["checks"][1]["message"],
+        "expected \"b\", got \"a\""
+    );
     assert_eq!(steps[2]["checks"][1]["line"], 7);
     assert_eq!(out.report["passed"], 3);
     assert_eq!(out.report["failed"], 2);
@@ -234,6 +237,46 @@ fn artifacts_stay_inside_the_output_directory() {
         .status(2)
         .diagnostic("kvmlab::spec::unknown_key", 1)
         .stderr("did you mean `title`?")
+        .run();
+}
+
+#[test]
+fn plot_marks_are_checked_like_the_other_keys() {
+    let plot = |marks: &str| {
+        format!(
+            "\nsave_plot(\"p.svg\", #{{title: \"T\", series: [#{{name: \"a\", points: [[1, 2]]}}],\n  marks: {marks}}});\n"
+        )
+    };
+    let results = tempfile::tempdir().unwrap();
+    let shown = results.path().display().to_string();
+    let out = Test::new()
+        .script(&plot(
+            "[#{from: 120, to: 158.5, label: \"live migration\"}]",
+        ))
+        .args(&["run", "lab.rhai", "--out", &shown])
+        .status(0)
+        .run();
+    let listed = format!("files written:\n  {shown}/p.svg\n");
+    assert!(out.stdout.contains(&listed), "{}", out.stdout);
+    let svg = std::fs::read_to_string(results.path().join("p.svg")).unwrap();
+    assert!(svg.contains(">\nlive migration\n<"), "{svg}");
+    Test::new()
+        .script(&plot("[#{from: 120, til: 158, label: \"m\"}]"))
+        .status(2)
+        .diagnostic("kvmlab::spec::unknown_key", 2)
+        .stderr("help: chart mark takes: from, to, label")
+        .run();
+    Test::new()
+        .script(&plot("[#{from: 158, to: 120, label: \"m\"}]"))
+        .status(2)
+        .diagnostic("kvmlab::spec::bad_value", 2)
+        .stderr("the band runs from 158 to 120")
+        .stderr("with from <= to")
+        .run();
+    Test::new()
+        .script(&plot("[#{from: \"start\", to: 120, label: \"m\"}]"))
+        .status(2)
+        .diagnostic("kvmlab::spec::wrong_type", 2)
         .run();
 }
 

@@ -230,6 +230,12 @@ fn parse_error(parse: &ParseErrorType, engine: &Engine) -> Classified {
             "the script ends in the middle of a statement".into(),
             "close every `(`, `[`, `{` and string you opened",
         ),
+        P::MissingToken(token, description) if super::check::is_check_syntax(description) => {
+            syntax(
+                format!("expected `{token}` {description}"),
+                &format!("write {}", super::check::USAGE),
+            )
+        }
         P::MissingToken(token, description) => syntax(
             format!("expected `{token}` {description}"),
             &format!("add the missing `{token}`"),

@@ -5,7 +5,7 @@
 //! the file system only through [`super::modules`] and the world model.
 
 use super::modules::LabModules;
-use super::{guests, lab_api, network, pools, rows, storage, SharedSession};
+use super::{check, guests, lab_api, network, pools, rows, storage, SharedSession};
 use rhai::{Dynamic, Engine};
 use std::time::{Duration, Instant};
 
@@ -51,6 +51,7 @@ pub fn build(session: &SharedSession, limits: &Limits, modules: LabModules) -> E
     let mut engine = Engine::new();
     apply_limits(&mut engine, limits);
     engine.disable_symbol("eval");
+    let sources = modules.sources();
     engine.set_module_resolver(modules);
 
     let printer = session.clone();
@@ -64,6 +65,7 @@ pub fn build(session: &SharedSession, limits: &Limits, modules: LabModules) -> E
     engine.on_debug(move |text, _, _| debugger.borrow_mut().recorder.output(text));
 
     lab_api::register(&mut engine, session);
+    check::register(&mut engine, session, &sources);
     rows::register(&mut engine);
     network::register(&mut engine, session);
     storage::register(&mut engine, session);

@@ -1,10 +1,11 @@
 //! The lab primitives every script can call: `step`, `check` and friends, `record`,
 //! `expect_error`, `clock`, `sleep`, and unit helpers `size` and `rate`.
 
+use super::check::{human_number, shown_value};
 use super::diagnose::{self, Classified};
 use super::{finish, raise, Outcome, SharedSession};
 use crate::error::Error;
-use crate::plot::{LineChart, Series};
+use crate::plot::{LineChart, Mark, Series};
 use crate::report::Check;
 use crate::script::spec::Spec;
 use crate::units;
@@ -35,11 +36,15 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     let s = session.clone();
     FuncRegistration::new("check")
         .with_params_info(["condition: bool", "name: String", "()"])
-        .with_comments(["/// Records a check that passes when `condition` is true."])
+        .with_comments([
+            "/// Records a check that passes when `condition` is true.",
+            "/// A failed check shows the condition's source text and the values in it.",
+        ])
         .register_into_engine(
             engine,
             move |ctx: NativeCallContext, ok: bool, name: &str| {
-                let message = if ok { "ok" } else { "condition was false" };
+                // Only a call through `Fn("check")` lands here: the syntax sees the condition.
+                let message = if ok { "ok" } else { "the condition was false" };
                 record_check(&s, &ctx, name, ok, message.to_string());
             },
         );
@@ -47,7 +52,10 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     let s = session.clone();
     FuncRegistration::new("check")
         .with_params_info(["condition: bool", "name: String", "message: String", "()"])
-        .with_comments(["/// Records a check with a message that explains the result."])
+        .with_comments([
+            "/// Records a check with a message that explains the result.",
+            "/// A failed check adds the condition's source text and the values in it.",
+        ])
         .register_into_engine(
             engine,
             move |ctx: NativeCallContext, ok: bool, name: &str, message: &str| {
@@ -66,9 +74,15 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
             move |ctx: NativeCallContext, actual: Dynamic, expected: Dynamic, name: &str| {
                 let ok = values_equal(&actual, &expected);
                 let message = if ok {
-                    format!("{actual}")
+                    shown_value(&actual, false)
                 } else {
-                    format!("expected {expected}, got {actual}")
+                    let (wanted, got) = (shown_value(&expected, true), shown_value(&actual, true));
+                    if wanted == got {
+                        // Rounded alike, yet different: show every digit.
+                        format!("expected {expected}, got {actual}")
+                    } else {
+                        format!("expected {wanted}, got {got}")
+                    }
                 };
                 record_check(&s, &ctx, name, ok, message);
             },
@@ -105,8 +119,13 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
                     (actual_f - expected_f).abs() / expected_f.abs() * 100.0
                 };
                 let ok = off <= percent_f;
-                let message =
-                    format!("{actual} vs {expected}: {off:.1} % off (allowed {percent} %)");
+                let message = format!(
+                    "{} vs {}: {} % off (allowed {} %)",
+                    human_number(actual_f),
+                    human_number(expected_f),
+                    human_number((off * 10.0).round() / 10.0),
+                    human_number(percent_f)
+                );
                 record_check(&s, &ctx, name, ok, message);
                 Ok(())
             },
@@ -182,22 +201,29 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
               -> Outcome<()> {
             let before = s.borrow().recorder.diagnostics().len();
             let _ = action.call_within_context::<Dynamic>(ctx, ())?;
-            let raised: Vec<(String, String)> = s.borrow().recorder.diagnostics()[before..]
+            let raised: Vec<(usize, String, String)> = s.borrow().recorder.diagnostics()[before..]
                 .iter()
-                .filter(|d| d.severity == crate::Severity::Warning)
-                .map(|d| (d.code.clone(), d.message.clone()))
+                .enumerate()
+                .filter(|(_, d)| d.severity == crate::Severity::Warning)
+                .map(|(i, d)| (before + i, d.code.clone(), d.message.clone()))
                 .collect();
             let codes = raised
                 .iter()
-                .map(|(c, _)| c.as_str())
+                .map(|(_, c, _)| c.as_str())
                 .collect::<Vec<_>>()
                 .join(", ");
             let (name, ok, message) = match expected {
                 Some(expected) => {
-                    let hits = raised
+                    let hits: Vec<usize> = raised
                         .iter()
-                        .filter(|(code, message)| code == expected || message.contains(expected))
-                        .count();
+                        .filter(|(_, code, message)| code == expected || message.contains(expected))
+                        .map(|(index, ..)| *index)
+                        .collect();
+                    let mut session = s.borrow_mut();
+                    hits.iter()
+                        .for_each(|&index| session.recorder.mark_expected(index));
+                    drop(session);
+                    let hits = hits.len();
                     (
                         format!("warns {expected}"),
                         hits > 0,
@@ -283,6 +309,7 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         .with_comments([
             "/// Draws a line chart as SVG under the output directory; returns its path.",
             "/// `chart`: #{title, x_label, y_label, series: [#{name, points: [[x, y], ...]}]}",
+            "/// and optionally `marks: [#{from, to, label}]`, shaded x ranges with a legend entry.",
         ])
         .register_into_engine(
             engine,
@@ -329,7 +356,11 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
 
 fn line_chart(chart: rhai::Map) -> crate::Result<LineChart> {
     const EXAMPLE: &str = "[#{name: \"idle\", points: [[64, 6.1], [128, 11.8]]}]";
-    let spec = Spec::new("chart", chart, &["title", "x_label", "y_label", "series"])?;
+    let spec = Spec::new(
+        "chart",
+        chart,
+        &["title", "x_label", "y_label", "series", "marks"],
+    )?;
     let bad_series = |reason: &str| {
         spec.bad(
             "series",
@@ -360,7 +391,30 @@ fn line_chart(chart: rhai::Map) -> crate::Result<LineChart> {
             })
         })
         .collect::<crate::Result<Vec<_>>>()?;
+    const MARK: &str = "#{from: 120, to: 158, label: \"live migration\"}";
+    let marks = spec
+        .opt_maps("marks", &format!("[{MARK}]"))?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|mark| {
+            let mark = Spec::new("chart mark", mark, &["from", "to", "label"])?;
+            let (from, to) = (mark.float("from", "120")?, mark.float("to", "158")?);
+            if !(from.is_finite() && to.is_finite() && from <= to) {
+                return Err(mark.bad(
+                    "to",
+                    format!("the band runs from {from} to {to}"),
+                    format!("a mark spans x from `from` to `to`, with from <= to: {MARK}"),
+                ));
+            }
+            Ok(Mark {
+                from,
+                to,
+                label: mark.string("label", "\"live migration\"")?,
+            })
+        })
+        .collect::<crate::Result<Vec<_>>>()?;
     Ok(LineChart {
+        marks,
         title: spec.string("title", "\"Migration time\"")?,
         x_label: spec.opt_string("x_label", "\"MiB\"")?.unwrap_or_default(),
         y_label: spec.opt_string("y_label", "\"s\"")?.unwrap_or_default(),
@@ -382,18 +436,29 @@ fn record_check(
     passed: bool,
     message: String,
 ) {
-    let mut session = s.borrow_mut();
-    let pos = ctx.call_position();
     let file = ctx
         .call_source()
         .map(str::to_string)
-        .unwrap_or_else(|| session.main_file.clone());
-    session.recorder.check(Check {
+        .unwrap_or_else(|| s.borrow().main_file.clone());
+    let line = ctx.call_position().line().unwrap_or(0);
+    record_check_at(s, &file, line, name, passed, message);
+}
+
+/// Records a check at `file:line` in the current step.
+pub(crate) fn record_check_at(
+    s: &SharedSession,
+    file: &str,
+    line: usize,
+    name: &str,
+    passed: bool,
+    message: String,
+) {
+    s.borrow_mut().recorder.check(Check {
         name: name.to_string(),
         passed,
         message,
-        file,
-        line: pos.line().unwrap_or(0),
+        file: file.to_string(),
+        line,
     });
 }
 

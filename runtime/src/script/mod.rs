@@ -3,11 +3,13 @@
 //! - [`engine`] builds the sandboxed engine for one run, with its limits.
 //! - [`modules`] resolves `import`: stdlib modules by name, lab files inside the lab's folder.
 //! - [`lab_api`] registers the lab primitives (`step`, `check`, `record`, …).
+//! - [`check`] parses `check(..)` as syntax, so a failed check shows its condition and values.
 //! - [`diagnose`] turns Rhai's errors into kvmlab diagnostics with codes and help.
 //!
 //! Script-visible objects hold a [`SharedSession`] and an id; every operation borrows the
 //! session for the length of one native call, never across a call back into the script.
 
+pub mod check;
 pub mod diagnose;
 pub mod engine;
 pub mod guests;
@@ -86,13 +88,16 @@ impl Session {
                 .call_source()
                 .map(str::to_string)
                 .unwrap_or_else(|| self.main_file.clone());
-            let diagnostic = Diagnostic::new(
+            let mut diagnostic = Diagnostic::new(
                 &warning,
                 Severity::Warning,
                 &file,
                 pos.line().unwrap_or(0),
                 pos.position().unwrap_or(0),
             );
+            if stdlib::raises_on_purpose(&file, &diagnostic.code) {
+                diagnostic.expected = Some(true);
+            }
             self.recorder.diagnostic(diagnostic);
         }
     }

@@ -36,6 +36,11 @@ impl LabModules {
         }
     }
 
+    /// The text of every file loaded so far, by the name diagnostics show.
+    pub fn sources(&self) -> Sources {
+        self.sources.clone()
+    }
+
     fn load(&self, path: &str) -> Result<(String, String), Error> {
         if let Some(name) = path.strip_prefix(STDLIB_PREFIX) {
             return stdlib::source(name)

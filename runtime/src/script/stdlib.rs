@@ -17,3 +17,32 @@ pub fn source(name: &str) -> Option<&'static str> {
 pub fn names() -> impl Iterator<Item = &'static str> {
     MODULES.iter().map(|(n, _)| *n)
 }
+
+/// Whether the stdlib module shown as `file` (`kvmlab/NAME`) raises warning `code` on purpose:
+/// its `//!` doc names the code in backquotes, so the module's reader knows it is coming.
+pub fn raises_on_purpose(file: &str, code: &str) -> bool {
+    let Some(text) = file
+        .strip_prefix(super::modules::STDLIB_PREFIX)
+        .and_then(source)
+    else {
+        return false;
+    };
+    let quoted = format!("`{code}`");
+    text.lines()
+        .map_while(|line| line.strip_prefix("//!"))
+        .any(|doc| doc.contains(&quoted))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_warnings_are_raised_on_purpose() {
+        let code = "kvmlab::storage::shared_non_cluster_fs";
+        assert!(raises_on_purpose("kvmlab/storage", code));
+        assert!(!raises_on_purpose("kvmlab/hosts", code));
+        assert!(!raises_on_purpose("lab.rhai", code));
+        assert!(!raises_on_purpose("kvmlab/storage", "kvmlab::storage"));
+    }
+}
