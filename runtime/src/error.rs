@@ -914,6 +914,20 @@ pub enum Error {
     )]
     VolumeFormat { format: String },
 
+    #[error("{host}: {operation} {device}: it is {host}'s own {what} ({contents}), not a disk of the lab's storage")]
+    #[diagnostic(code(kvmlab::storage::system_disk), help("{help}"))]
+    SystemDisk {
+        host: String,
+        /// What was asked, e.g. `mkfs.ext3` or `parted mklabel`.
+        operation: String,
+        device: String,
+        /// `system disk` or `system partition`.
+        what: String,
+        /// What it holds now, e.g. `ext4, mounted on /`.
+        contents: String,
+        help: String,
+    },
+
     // ── net: addresses, network config files, name resolution and reachability ─────────────
     #[error("`{text}` is not an IPv4 address")]
     #[diagnostic(

@@ -10,6 +10,7 @@
 //! ([`initiator`]), partition, format and mount what they see ([`volumes`]), run services
 //! and reboot ([`services`]), and give libvirt storage pools ([`pool`]).
 
+pub mod advice;
 pub mod domain_xml;
 pub mod guest;
 pub mod host;

@@ -17,6 +17,7 @@
 
 use std::net::Ipv4Addr;
 
+use super::advice::DiskUse;
 use super::host::storage::{DiskRef, FsLocation, Mount, HOST_E2FSPROGS};
 use super::nas::{NasId, DATA_ROOT};
 use super::net::Finding;
@@ -249,6 +250,9 @@ impl World {
     }
 
     fn device_help(&self, host: HostId, asked: &str) -> String {
+        if let Some(lost) = self.lost_session_advice(host) {
+            return lost;
+        }
         let h = self.host(host);
         let paths: Vec<String> = h.storage().devices().iter().map(|d| d.path()).collect();
         let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
@@ -280,6 +284,14 @@ impl World {
                     help,
                 })
             }
+        }
+    }
+
+    /// Refuses a parted change to the host's own system disk.
+    fn refuse_parted_on_system_disk(&self, host: HostId, path: &str, command: &str) -> Result<()> {
+        match self.resolve_device(host, path) {
+            Some(r) => self.refuse_system_disk(host, &r, &format!("parted {command}"), DiskUse::Parted),
+            None => Ok(()),
         }
     }
 
@@ -388,6 +400,7 @@ impl World {
     /// `parted DEV mklabel gpt|msdos`. Refused while a partition of the disk is mounted here.
     pub fn parted_mklabel(&mut self, host: HostId, dev: &str, label: &str) -> Result<()> {
         let (disk, path) = self.parted_disk(host, dev)?;
+        self.refuse_parted_on_system_disk(host, &path, "mklabel")?;
         self.refuse_in_use(host, &disk, None, &path)?;
         self.with_disk(host, &disk, &path, |c| c.mklabel(label))
     }
@@ -403,12 +416,14 @@ impl World {
         end: &str,
     ) -> Result<Mkpart> {
         let (disk, path) = self.parted_disk(host, dev)?;
+        self.refuse_parted_on_system_disk(host, &path, "mkpart")?;
         self.with_disk(host, &disk, &path, |c| c.mkpart(name, fstype, start, end))
     }
 
     /// `parted DEV rm NUMBER`. Refused while that partition is mounted here.
     pub fn parted_rm(&mut self, host: HostId, dev: &str, number: u32) -> Result<()> {
         let (disk, path) = self.parted_disk(host, dev)?;
+        self.refuse_parted_on_system_disk(host, &path, "rm")?;
         self.refuse_in_use(host, &disk, Some(number), &path)?;
         self.with_disk(host, &disk, &path, |c| c.rm(number))
     }
@@ -430,6 +445,7 @@ impl World {
                 help: self.device_help(host, dev),
             });
         };
+        self.refuse_system_disk(host, &resolved, &format!("mkfs.{}", kind.name()), DiskUse::Mkfs)?;
         if let Some(m) = self
             .mounted_on_disk(host, &resolved.disk, Some(resolved.partition))
             .first()
@@ -562,12 +578,18 @@ impl World {
             });
         };
         let location = resolved.location();
+        let system = self.is_system_disk(host, &resolved.disk);
         let Some(fs) = self.fs_at(host, &location) else {
+            let help = if system {
+                self.system_disk_help(host, &resolved, DiskUse::Mount)
+            } else {
+                "make one first (`mkfs.ext3 DEVICE`), or check the device name".into()
+            };
             return Err(Error::WrongFsType {
                 host: host_name,
-                device: resolved.device,
+                device: resolved.device.clone(),
                 reason: "it holds no file system".into(),
-                help: "make one first (`mkfs.ext3 DEVICE`), or check the device name".into(),
+                help,
             });
         };
         let made = fs.fstype();
@@ -578,17 +600,21 @@ impl World {
         if !mountable_as(made, driver) {
             return Err(Error::WrongFsType {
                 host: host_name,
-                device: resolved.device,
+                device: resolved.device.clone(),
                 reason: format!(
                     "it holds {}, which the {} driver cannot mount",
                     made.name(),
                     driver.name()
                 ),
-                help: format!(
-                    "mount it as {} (`-t {}`), or as auto",
-                    made.name(),
-                    made.name()
-                ),
+                help: if system {
+                    self.system_disk_help(host, &resolved, DiskUse::Mount)
+                } else {
+                    format!(
+                        "mount it as {} (`-t {}`), or as auto",
+                        made.name(),
+                        made.name()
+                    )
+                },
             });
         }
         let mounts = self.host(host).storage().mounts();
@@ -603,6 +629,11 @@ impl World {
             });
         }
         let mut warnings = Vec::new();
+        // A second mount of a system file system: real mount allows it, but the trainee
+        // meant the iSCSI disk.
+        if system && mounts.iter().any(|m| m.location == location) {
+            warnings.push(self.system_disk_error(host, &resolved, "mount", DiskUse::Mount));
+        }
         if !read_only {
             let others: Vec<String> = self
                 .hosts()

@@ -1,0 +1,205 @@
+//! Help lines from what the world knows: which disk is the host's own and which is the
+//! iSCSI LUN, and why a LUN that was there is gone.
+//!
+//! A generic hint ("did you mean `/dev/sda`?", "mount it as ext4") can point a trainee at the
+//! host's own system disk, where following it destroys the machine. These functions look at
+//! the host as it is and name the right device, or the step that brings it back.
+
+use super::host::storage::{BlockDevice, DiskRef, FsLocation};
+use super::storage::blockdev::WHOLE_DEVICE;
+use super::volumes::Resolved;
+use super::{HostId, World};
+use crate::error::Error;
+
+/// What the trainee was doing to a device, for the call the advice proposes instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DiskUse {
+    /// `mkfs.TYPE DEVICE`.
+    Mkfs,
+    /// `mount DEVICE DIR`.
+    Mount,
+    /// `parted DISK mklabel|mkpart|rm`.
+    Parted,
+}
+
+impl World {
+    /// Whether `disk` is one of the host's own disks holding its system: a local disk with
+    /// a file system of this host mounted from it.
+    pub(crate) fn is_system_disk(&self, host: HostId, disk: &DiskRef) -> bool {
+        matches!(disk, DiskRef::Local { .. })
+            && self.host(host).storage().mounts().iter().any(|m| {
+                matches!(&m.location, FsLocation::Block { disk: d, .. } if d == disk)
+            })
+    }
+
+    /// What a device of the system disk holds, e.g. `ext4, mounted on /` for a partition
+    /// or `/dev/sda1 on /, /dev/sda2 on /guest` for the whole disk.
+    fn system_contents(&self, host: HostId, resolved: &Resolved) -> String {
+        let mounts: Vec<_> = self
+            .host(host)
+            .storage()
+            .mounts()
+            .iter()
+            .filter(|m| match &m.location {
+                FsLocation::Block { disk, partition } => {
+                    *disk == resolved.disk
+                        && (resolved.partition == WHOLE_DEVICE || *partition == resolved.partition)
+                }
+                FsLocation::NasData { .. } => false,
+            })
+            .collect();
+        if resolved.partition == WHOLE_DEVICE {
+            let list: Vec<String> = mounts
+                .iter()
+                .map(|m| format!("{} on {}", m.source, m.dir))
+                .collect();
+            return list.join(", ");
+        }
+        let fs = self
+            .contents(host, &resolved.disk)
+            .fs(resolved.partition)
+            .map(|f| f.fstype().name().to_string());
+        match (fs, mounts.first()) {
+            (Some(fs), Some(m)) => format!("{fs}, mounted on {}", m.dir),
+            (Some(fs), None) => format!("{fs}, a partition of {}", resolved.disk_path),
+            (None, _) => format!(
+                "a partition of {} with no file system, such as its swap",
+                resolved.disk_path
+            ),
+        }
+    }
+
+    /// The `system_disk` error when `resolved` is on the host's own system disk.
+    pub(crate) fn refuse_system_disk(
+        &self,
+        host: HostId,
+        resolved: &Resolved,
+        operation: &str,
+        usage: DiskUse,
+    ) -> Result<(), Error> {
+        if !self.is_system_disk(host, &resolved.disk) {
+            return Ok(());
+        }
+        Err(self.system_disk_error(host, resolved, operation, usage))
+    }
+
+    /// A help line for a device of the system disk: what it is here, and the iSCSI disk.
+    pub(crate) fn system_disk_help(&self, host: HostId, resolved: &Resolved, usage: DiskUse) -> String {
+        let what = if resolved.partition == WHOLE_DEVICE {
+            "system disk"
+        } else {
+            "system partition"
+        };
+        format!(
+            "{} is {}'s own {what} ({}), not the iSCSI disk; {}",
+            resolved.device,
+            self.host(host).name(),
+            self.system_contents(host, resolved),
+            self.iscsi_disk_advice(host, usage)
+        )
+    }
+
+    pub(crate) fn system_disk_error(
+        &self,
+        host: HostId,
+        resolved: &Resolved,
+        operation: &str,
+        usage: DiskUse,
+    ) -> Error {
+        let what = if resolved.partition == WHOLE_DEVICE {
+            "system disk"
+        } else {
+            "system partition"
+        };
+        Error::SystemDisk {
+            host: self.host(host).name().into(),
+            operation: operation.into(),
+            device: resolved.device.clone(),
+            what: what.into(),
+            contents: self.system_contents(host, resolved),
+            help: self.iscsi_disk_advice(host, usage),
+        }
+    }
+
+    /// Where the iSCSI disk is on this host and the call to use on it; or why there is
+    /// none and the step that attaches it.
+    pub(crate) fn iscsi_disk_advice(&self, host: HostId, usage: DiskUse) -> String {
+        let h = self.host(host);
+        let name = h.name();
+        let luns: Vec<&BlockDevice> = h
+            .storage()
+            .devices()
+            .into_iter()
+            .filter(|d| d.iscsi.is_some())
+            .collect();
+        if let Some(lun) = luns.first() {
+            let list: Vec<String> = luns
+                .iter()
+                .filter_map(|d| {
+                    let p = d.iscsi.as_ref()?;
+                    Some(format!("{} (LUN {} of {})", d.path(), p.lun, p.target))
+                })
+                .collect();
+            let disk = lun.path();
+            let contents = self.contents(host, &lun.disk);
+            let first = contents
+                .disk
+                .partitions()
+                .first()
+                .map(|p| format!("{disk}{}", p.number));
+            let call = match (usage, first) {
+                (DiskUse::Parted, _) => format!("partition it: `{name}.disk(\"{disk}\")`"),
+                (DiskUse::Mkfs, Some(part)) => {
+                    format!("make the file system there: `{name}.mkfs(\"ext3\", \"{part}\")`")
+                }
+                (DiskUse::Mount, Some(part)) => {
+                    format!("mount its partition: `{name}.mount(\"{part}\", DIR, \"ext3\")`")
+                }
+                (_, None) => format!(
+                    "partition it first: `{name}.disk(\"{disk}\").mklabel(\"gpt\")`, then `mkpart`"
+                ),
+            };
+            return format!(
+                "the iSCSI disk on {name} is {}: {call}; `{name}.disks()` (fdisk -l) shows which disk is which",
+                list.join(", ")
+            );
+        }
+        match self.lost_session_advice(host) {
+            Some(advice) => advice,
+            None => {
+                let next = h.storage().next_disk_name();
+                format!(
+                    "{name} has no iSCSI disk yet: discover the NAS and log in (`{name}.iscsi_discover(PORTAL)`, `{name}.iscsi_login(IQN)`); the LUN then appears as /dev/{next}"
+                )
+            }
+        }
+    }
+
+    /// Why a target discovered on this host has no session now, if one has none: the
+    /// iscsi service is off at boot, or the record is not logged in to automatically.
+    pub(crate) fn lost_session_advice(&self, host: HostId) -> Option<String> {
+        let h = self.host(host);
+        let name = h.name();
+        let initiator = h.storage().initiator()?;
+        let node = initiator
+            .nodes()
+            .iter()
+            .find(|n| initiator.session(&n.target).is_none())?;
+        let target = &node.target;
+        let lost = initiator.lost_at_reboot(target);
+        if lost && node.automatic && !h.packages().is_enabled("iscsi") {
+            return Some(format!(
+                "the iSCSI session to {target} was not restored at boot because the iscsi service is off: run `chkconfig iscsi on` (`{name}.chkconfig(\"iscsi\", true)`) so the next boot logs in, and `service iscsi start` (`{name}.service(\"iscsi\").start()`) to log in now"
+            ));
+        }
+        if lost && !node.automatic {
+            return Some(format!(
+                "the iSCSI session to {target} ended with the reboot and its node record is not logged in at boot (node.startup = manual): log in again (`{name}.iscsi_login(\"{target}\")`)"
+            ));
+        }
+        Some(format!(
+            "{name} has no session to {target}: log in (`{name}.iscsi_login(\"{target}\")`), and the LUN appears as /dev/{}",
+            h.storage().next_disk_name()
+        ))
+    }
+}
