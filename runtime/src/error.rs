@@ -397,6 +397,24 @@ pub enum Error {
     )]
     BadRate { text: String },
 
+    #[error("`{text}` is ambiguous: did you mean {number} {bytes_unit} or {number} {bits_unit}?")]
+    #[diagnostic(
+        code(kvmlab::units::ambiguous_size),
+        help("a lowercase `b` is bits, and sizes of storage and memory are in bytes: write \"{bytes}\" for {number} {bytes_unit} (B is bytes); {number} {bits_unit} would be \"{bits_in_bytes}\". Rates may be in bits: \"100Mbit/s\"")
+    )]
+    AmbiguousSize {
+        text: String,
+        number: String,
+        /// The same size in bytes as it should be written, e.g. `20GB`.
+        bytes: String,
+        /// e.g. `gigabytes`, `gibibytes`.
+        bytes_unit: String,
+        /// e.g. `gigabits`.
+        bits_unit: String,
+        /// What the text means read as bits, in bytes, e.g. `2.5GB`.
+        bits_in_bytes: String,
+    },
+
     // ── storage: RAID, the NAS, iSCSI, partitions, file systems, fstab ─────────────────────
     #[error("RAID {level} needs at least {minimum} disks, the volume has {disks}")]
     #[diagnostic(code(kvmlab::storage::raid_too_few_disks), help("{help}"))]
