@@ -1073,7 +1073,7 @@ pub enum Error {
     #[error("{file} line {line}: GATEWAY={gateway} is not on {device}'s network {network}, so initscripts add no default route through {device}")]
     #[diagnostic(
         code(kvmlab::net::gateway_off_link),
-        help("delete the GATEWAY line from {file}: the default gateway belongs in the config of the interface whose network contains it")
+        help("{help}")
     )]
     GatewayOffLink {
         file: String,
@@ -1081,6 +1081,7 @@ pub enum Error {
         device: String,
         gateway: String,
         network: String,
+        help: String,
     },
 
     #[error("{file} line {line}: GATEWAY={gateway} on {device} replaces the default route via {previous}")]
@@ -1132,25 +1133,27 @@ pub enum Error {
     #[error("{file} line {line}: {device} is a port of bridge {bridge}, so its IPADDR is ignored")]
     #[diagnostic(
         code(kvmlab::net::address_on_bridge_port),
-        help("move IPADDR, NETMASK and GATEWAY to ifcfg-{bridge}: the address of a bridged network lives on the bridge")
+        help("{help}")
     )]
     AddressOnBridgePort {
         file: String,
         line: usize,
         device: String,
         bridge: String,
+        help: String,
     },
 
     #[error("{file} line {line}: IPADDR={address} has neither NETMASK nor PREFIX, so initscripts use the classful /{prefix}")]
     #[diagnostic(
         code(kvmlab::net::classful_netmask),
-        help("state the network size: add NETMASK=255.255.255.0 or PREFIX=24 (or whatever the network uses)")
+        help("{help}")
     )]
     ClassfulNetmask {
         file: String,
         line: usize,
         address: String,
         prefix: u8,
+        help: String,
     },
 
     #[error("{file} line {line}: IPADDR={address} is the {role}")]
@@ -1199,7 +1202,7 @@ pub enum Error {
     #[error("{host} {device} has address {address} but is cabled to switch {switch}, whose network is {network}")]
     #[diagnostic(
         code(kvmlab::net::address_outside_segment),
-        help("use an address inside {network}, or cable {device} to the switch of the address's network")
+        help("{help}")
     )]
     AddressOutsideSegment {
         host: String,
@@ -1207,6 +1210,7 @@ pub enum Error {
         address: String,
         switch: String,
         network: String,
+        help: String,
     },
 
     #[error("{host} cannot resolve `{name}`: {reason}")]
@@ -1258,6 +1262,18 @@ pub enum Error {
         help("names identify hosts, switches and routers in reports: give each its own")
     )]
     DuplicateName { kind: String, name: String },
+
+    #[error("{file} line {line}: BRIDGE={bridge} makes {device}, cabled to {switch}, the port of {bridge}, whose address {address} is not on {switch}'s network")]
+    #[diagnostic(code(kvmlab::net::bridge_on_wrong_card), help("{help}"))]
+    BridgeOnWrongCard {
+        file: String,
+        line: usize,
+        device: String,
+        bridge: String,
+        switch: String,
+        address: String,
+        help: String,
+    },
 
     // ── host: hardware, operating system, KVM and the host's files ─────────────────────────
     #[error("{host} has no operating system yet")]

@@ -252,7 +252,7 @@ impl World {
                     let Some(link) = &nic.link else { continue };
                     for address in &iface.addresses {
                         let owner = format!("{} {}", self.node_name(node), iface.name);
-                        claims.push((link.switch, address.addr(), owner));
+                        claims.push((link.switch, *address, owner));
                     }
                 }
             }
