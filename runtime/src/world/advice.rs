@@ -1,5 +1,5 @@
 //! Help lines from what the world knows: which disk is the host's own and which is the
-//! iSCSI LUN, and why a LUN that was there is gone.
+//! iSCSI LUN, why a LUN that was there is gone, and which network files are not in effect.
 //!
 //! A generic hint ("did you mean `/dev/sda`?", "mount it as ext4") can point a trainee at the
 //! host's own system disk, where following it destroys the machine. These functions look at
@@ -200,6 +200,29 @@ impl World {
         Some(format!(
             "{name} has no session to {target}: log in (`{name}.iscsi_login(\"{target}\")`), and the LUN appears as /dev/{}",
             h.storage().next_disk_name()
+        ))
+    }
+}
+
+impl World {
+    /// When network config files changed since `service network restart` last ran on
+    /// `host`: which, and the command that applies them.
+    pub(crate) fn unapplied_network_advice(&self, host: HostId) -> Option<String> {
+        let h = self.host(host);
+        let (files, ran) = h.unapplied_network_files();
+        if files.is_empty() {
+            return None;
+        }
+        let since = if ran {
+            "changed since the last `service network restart`"
+        } else {
+            "written, but the network service has not run since the install"
+        };
+        Some(format!(
+            "{} {since}, so the interfaces do not use {}: run `service network restart` (`{}.service(\"network\").restart()`)",
+            files.join(", "),
+            if files.len() == 1 { "it" } else { "them" },
+            h.name()
         ))
     }
 }

@@ -177,7 +177,7 @@ pub(crate) fn ping(world: &World, start: NodeId, target: &str) -> PingReport {
     let end = match arrived {
         Ok(end) => end,
         Err(stop) => {
-            report.failure = Some(forward_failure(world, &source, address, stop));
+            report.failure = Some(forward_failure(world, start, &source, address, stop));
             return report;
         }
     };
@@ -331,7 +331,32 @@ fn describe(world: &World, stop: &Stop, destination: Ipv4Addr) -> String {
     }
 }
 
-fn forward_failure(world: &World, source: &str, address: Ipv4Addr, stop: Stop) -> Error {
+/// The failure, with the advice to apply the network files written since the last restart
+/// first when the pinging host has such files.
+fn forward_failure(
+    world: &World,
+    start: NodeId,
+    source: &str,
+    address: Ipv4Addr,
+    stop: Stop,
+) -> Error {
+    let unapplied = match start {
+        NodeId::Host(host) => world.unapplied_network_advice(host),
+        _ => None,
+    };
+    let mut error = walk_failure(world, source, address, stop);
+    if let Some(advice) = unapplied {
+        if let Error::NetworkUnreachable { help, .. }
+        | Error::HostUnreachable { help, .. }
+        | Error::NoReply { help, .. } = &mut error
+        {
+            *help = format!("{advice}; otherwise {help}");
+        }
+    }
+    error
+}
+
+fn walk_failure(world: &World, source: &str, address: Ipv4Addr, stop: Stop) -> Error {
     let host = source.to_string();
     let target = address.to_string();
     match &stop {
