@@ -1071,10 +1071,7 @@ pub enum Error {
     WindowsLineEndings { file: String, line: usize },
 
     #[error("{file} line {line}: GATEWAY={gateway} is not on {device}'s network {network}, so initscripts add no default route through {device}")]
-    #[diagnostic(
-        code(kvmlab::net::gateway_off_link),
-        help("{help}")
-    )]
+    #[diagnostic(code(kvmlab::net::gateway_off_link), help("{help}"))]
     GatewayOffLink {
         file: String,
         line: usize,
@@ -1131,10 +1128,7 @@ pub enum Error {
     },
 
     #[error("{file} line {line}: {device} is a port of bridge {bridge}, so its IPADDR is ignored")]
-    #[diagnostic(
-        code(kvmlab::net::address_on_bridge_port),
-        help("{help}")
-    )]
+    #[diagnostic(code(kvmlab::net::address_on_bridge_port), help("{help}"))]
     AddressOnBridgePort {
         file: String,
         line: usize,
@@ -1144,10 +1138,7 @@ pub enum Error {
     },
 
     #[error("{file} line {line}: IPADDR={address} has neither NETMASK nor PREFIX, so initscripts use the classful /{prefix}")]
-    #[diagnostic(
-        code(kvmlab::net::classful_netmask),
-        help("{help}")
-    )]
+    #[diagnostic(code(kvmlab::net::classful_netmask), help("{help}"))]
     ClassfulNetmask {
         file: String,
         line: usize,
@@ -1200,10 +1191,7 @@ pub enum Error {
     },
 
     #[error("{host} {device} has address {address} but is cabled to switch {switch}, whose network is {network}")]
-    #[diagnostic(
-        code(kvmlab::net::address_outside_segment),
-        help("{help}")
-    )]
+    #[diagnostic(code(kvmlab::net::address_outside_segment), help("{help}"))]
     AddressOutsideSegment {
         host: String,
         device: String,

@@ -199,8 +199,14 @@ mod tests {
             err.to_string(),
             "`20Gb` is ambiguous: did you mean 20 gigabytes or 20 gigabits?"
         );
-        assert!(err.help_str().unwrap().contains("write \"20GB\" for 20 gigabytes"));
-        assert!(err.help_str().unwrap().contains("20 gigabits would be \"2.5GB\""));
+        assert!(err
+            .help_str()
+            .unwrap()
+            .contains("write \"20GB\" for 20 gigabytes"));
+        assert!(err
+            .help_str()
+            .unwrap()
+            .contains("20 gigabits would be \"2.5GB\""));
         for ambiguous in ["512mb", "1.5Tb", "4kb", "2Gib", "100 Mb"] {
             assert_eq!(
                 parse_size(ambiguous).unwrap_err().code_str(),
@@ -209,7 +215,10 @@ mod tests {
             );
         }
         let binary = parse_size("2Gib").unwrap_err();
-        assert!(binary.help_str().unwrap().contains("\"2GiB\" for 2 gibibytes"));
+        assert!(binary
+            .help_str()
+            .unwrap()
+            .contains("\"2GiB\" for 2 gibibytes"));
         assert_eq!(parse_size("20GB").unwrap(), 20_000_000_000);
         assert_eq!(parse_size("512b").unwrap(), 512);
     }

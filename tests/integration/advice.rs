@@ -67,7 +67,10 @@ fn codes(out: &Output) -> Vec<String> {
 
 #[test]
 fn mounting_the_system_partition_names_it_and_the_iscsi_disk() {
-    let (script, at) = lab(LOGGED_IN, "sv1.mount(\"/dev/sda1\", \"/iscsi1\", \"ext3\");\n");
+    let (script, at) = lab(
+        LOGGED_IN,
+        "sv1.mount(\"/dev/sda1\", \"/iscsi1\", \"ext3\");\n",
+    );
     let out = Test::new()
         .script(&script)
         .status(2)
@@ -81,7 +84,10 @@ fn mounting_the_system_partition_names_it_and_the_iscsi_disk() {
     assert!(!help.contains("mount it as ext4"), "{help}");
 
     // As ext4 it would mount a second time: a warning says what it is.
-    let (script, at) = lab(LOGGED_IN, "sv1.mount(\"/dev/sda1\", \"/iscsi1\", \"ext4\");\n");
+    let (script, at) = lab(
+        LOGGED_IN,
+        "sv1.mount(\"/dev/sda1\", \"/iscsi1\", \"ext4\");\n",
+    );
     let out = Test::new()
         .script(&script)
         .status(0)
@@ -119,7 +125,10 @@ fn mkfs_and_parted_on_the_system_disk_point_at_the_lun() {
     assert!(!out.stderr.contains("umount /"), "{}", out.stderr);
 
     for (call, operation) in [
-        ("sv1.disk(\"/dev/sda\").mklabel(\"gpt\");", "parted mklabel /dev/sda"),
+        (
+            "sv1.disk(\"/dev/sda\").mklabel(\"gpt\");",
+            "parted mklabel /dev/sda",
+        ),
         ("sv1.disk(\"/dev/sda\").rm(3);", "parted rm /dev/sda"),
         ("sv1.mkfs(\"ext4\", \"/dev/sda\");", "mkfs.ext4 /dev/sda"),
     ] {
@@ -131,7 +140,8 @@ fn mkfs_and_parted_on_the_system_disk_point_at_the_lun() {
             .stderr(operation)
             .run();
         assert!(
-            help(&out, "kvmlab::storage::system_disk").starts_with("the iSCSI disk on sv1 is /dev/sdb"),
+            help(&out, "kvmlab::storage::system_disk")
+                .starts_with("the iSCSI disk on sv1 is /dev/sdb"),
             "{call}"
         );
     }
@@ -191,7 +201,11 @@ fn a_lun_gone_after_reboot_names_the_iscsi_service() {
         help(&out, "kvmlab::storage::special_device_missing"),
         "the iSCSI session to iqn.2006-01.com.openfiler:tsn.b5ffc134d692 was not restored at boot because the iscsi service is off: run `chkconfig iscsi on` (`sv1.chkconfig(\"iscsi\", true)`) so the next boot logs in, and `service iscsi start` (`sv1.service(\"iscsi\").start()`) to log in now"
     );
-    assert!(!out.stderr.contains("did you mean `/dev/sda`"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("did you mean `/dev/sda`"),
+        "{}",
+        out.stderr
+    );
 
     for fix in [
         "sv1.chkconfig(\"iscsi\", true);\nsv1.reboot();\n",
@@ -331,10 +345,13 @@ fn a_ping_before_the_restart_names_the_files_and_the_command() {
         ),
     );
     let out = Test::new().script(&script).json().status(0).run();
-    assert_eq!(out.report["values"]["code"], "kvmlab::net::network_unreachable");
+    assert_eq!(
+        out.report["values"]["code"],
+        "kvmlab::net::network_unreachable"
+    );
     assert_eq!(
         out.report["values"]["help"].as_str().unwrap().split("; otherwise").next().unwrap(),
-        "/etc/sysconfig/network-scripts/ifcfg-br0, /etc/sysconfig/network-scripts/ifcfg-eth0, /etc/sysconfig/network-scripts/ifcfg-eth1 written, but the network service has not run since the install, so the interfaces do not use them: run `service network restart` (`sv1.service(\"network\").restart()`)"
+        "the network service has not run since the install, so /etc/sysconfig/network-scripts/ifcfg-br0, /etc/sysconfig/network-scripts/ifcfg-eth0, /etc/sysconfig/network-scripts/ifcfg-eth1 are not in effect: run `service network restart` (`sv1.service(\"network\").restart()`)"
     );
 
     // After a restart, an edit is named alone.

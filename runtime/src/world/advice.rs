@@ -27,9 +27,12 @@ impl World {
     /// a file system of this host mounted from it.
     pub(crate) fn is_system_disk(&self, host: HostId, disk: &DiskRef) -> bool {
         matches!(disk, DiskRef::Local { .. })
-            && self.host(host).storage().mounts().iter().any(|m| {
-                matches!(&m.location, FsLocation::Block { disk: d, .. } if d == disk)
-            })
+            && self
+                .host(host)
+                .storage()
+                .mounts()
+                .iter()
+                .any(|m| matches!(&m.location, FsLocation::Block { disk: d, .. } if d == disk))
     }
 
     /// What a device of the system disk holds, e.g. `ext4, mounted on /` for a partition
@@ -84,7 +87,12 @@ impl World {
     }
 
     /// A help line for a device of the system disk: what it is here, and the iSCSI disk.
-    pub(crate) fn system_disk_help(&self, host: HostId, resolved: &Resolved, usage: DiskUse) -> String {
+    pub(crate) fn system_disk_help(
+        &self,
+        host: HostId,
+        resolved: &Resolved,
+        usage: DiskUse,
+    ) -> String {
         let what = if resolved.partition == WHOLE_DEVICE {
             "system disk"
         } else {
@@ -213,16 +221,15 @@ impl World {
         if files.is_empty() {
             return None;
         }
-        let since = if ran {
-            "changed since the last `service network restart`"
-        } else {
-            "written, but the network service has not run since the install"
-        };
-        Some(format!(
-            "{} {since}, so the interfaces do not use {}: run `service network restart` (`{}.service(\"network\").restart()`)",
-            files.join(", "),
-            if files.len() == 1 { "it" } else { "them" },
+        let files_text = files.join(", ");
+        let command = format!(
+            "run `service network restart` (`{}.service(\"network\").restart()`)",
             h.name()
-        ))
+        );
+        Some(if ran {
+            format!("{files_text} changed since the last `service network restart`, so the interfaces do not use {}: {command}", if files.len() == 1 { "it" } else { "them" })
+        } else {
+            format!("the network service has not run since the install, so {files_text} {} not in effect: {command}", if files.len() == 1 { "is" } else { "are" })
+        })
     }
 }

@@ -116,9 +116,8 @@ impl World {
             if port.is_empty() {
                 Ok(Portal::new(ip))
             } else {
-                Portal::parse(&format!("{ip}:{port}")).map_err(|_| Error::BadPortal {
-                    text: text.into(),
-                })
+                Portal::parse(&format!("{ip}:{port}"))
+                    .map_err(|_| Error::BadPortal { text: text.into() })
             }
         };
         match self.resolve(host, name) {

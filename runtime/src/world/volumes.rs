@@ -290,7 +290,9 @@ impl World {
     /// Refuses a parted change to the host's own system disk.
     fn refuse_parted_on_system_disk(&self, host: HostId, path: &str, command: &str) -> Result<()> {
         match self.resolve_device(host, path) {
-            Some(r) => self.refuse_system_disk(host, &r, &format!("parted {command}"), DiskUse::Parted),
+            Some(r) => {
+                self.refuse_system_disk(host, &r, &format!("parted {command}"), DiskUse::Parted)
+            }
             None => Ok(()),
         }
     }
@@ -445,7 +447,12 @@ impl World {
                 help: self.device_help(host, dev),
             });
         };
-        self.refuse_system_disk(host, &resolved, &format!("mkfs.{}", kind.name()), DiskUse::Mkfs)?;
+        self.refuse_system_disk(
+            host,
+            &resolved,
+            &format!("mkfs.{}", kind.name()),
+            DiskUse::Mkfs,
+        )?;
         if let Some(m) = self
             .mounted_on_disk(host, &resolved.disk, Some(resolved.partition))
             .first()

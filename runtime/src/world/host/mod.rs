@@ -400,7 +400,10 @@ impl Host {
     pub fn unapplied_network_files(&self) -> (Vec<String>, bool) {
         let now = self.network_files();
         let Some(applied) = &self.applied_network else {
-            let written = now.into_iter().map(|(p, _)| p).filter(|p| p != ifcfg::NETWORK_PATH);
+            let written = now
+                .into_iter()
+                .map(|(p, _)| p)
+                .filter(|p| p != ifcfg::NETWORK_PATH);
             return (written.collect(), false);
         };
         let mut changed: Vec<String> = now

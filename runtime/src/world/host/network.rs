@@ -228,11 +228,10 @@ impl Restart<'_> {
         let switches = self.switches_of(device);
         for address in &config.addresses {
             if config.arpcheck {
-                let taken = self
-                    .view
-                    .claims
-                    .iter()
-                    .find(|(sw, a, _)| switches.contains(sw) && a.addr() == address.cidr.addr());
+                let taken =
+                    self.view.claims.iter().find(|(sw, a, _)| {
+                        switches.contains(sw) && a.addr() == address.cidr.addr()
+                    });
                 if let Some((_, _, other)) = taken {
                     return self.findings.push(Finding::error(
                         &config.file,
@@ -435,7 +434,12 @@ impl Restart<'_> {
             .iter()
             .find(|(id, ..)| switches.contains(id))?;
         let mut counts: Vec<(u8, usize)> = Vec::new();
-        for (_, cidr, _) in self.view.claims.iter().filter(|(sw, a, _)| sw == id && network.contains(a.addr())) {
+        for (_, cidr, _) in self
+            .view
+            .claims
+            .iter()
+            .filter(|(sw, a, _)| sw == id && network.contains(a.addr()))
+        {
             match counts.iter_mut().find(|(p, _)| *p == cidr.prefix()) {
                 Some((_, n)) => *n += 1,
                 None => counts.push((cidr.prefix(), 1)),
@@ -491,7 +495,10 @@ impl Restart<'_> {
                 *help = format!("{on}: add {}", segment.netmask());
             }
             Error::ClassfulNetmask { help, .. } => {
-                *help = format!("{on}, which the classful mask happens to match: add {} to say so", segment.netmask());
+                *help = format!(
+                    "{on}, which the classful mask happens to match: add {} to say so",
+                    segment.netmask()
+                );
             }
             _ => {}
         }
@@ -512,7 +519,9 @@ impl Restart<'_> {
         let Some(segment) = segment else {
             let elsewhere = self
                 .card_on_network_of(gateway)
-                .map(|(card, switch, _)| format!(" ({gateway} is on {switch}, where {card} is cabled)"))
+                .map(|(card, switch, _)| {
+                    format!(" ({gateway} is on {switch}, where {card} is cabled)")
+                })
                 .unwrap_or_default();
             return format!("delete the GATEWAY line from {file}: the default gateway belongs in the config of the interface whose network contains it{elsewhere}");
         };
@@ -563,7 +572,12 @@ impl Restart<'_> {
 
     /// Warns when a card joins a bridge whose address is on another switch's network than
     /// the card's; returns the card's switch name then.
-    fn check_port_network(&mut self, config: &InterfaceConfig, bridge: &str, line: usize) -> Option<String> {
+    fn check_port_network(
+        &mut self,
+        config: &InterfaceConfig,
+        bridge: &str,
+        line: usize,
+    ) -> Option<String> {
         let device = config.device.as_str();
         let address = self
             .bridge_addresses
