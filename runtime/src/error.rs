@@ -397,20 +397,20 @@ pub enum Error {
     )]
     BadRate { text: String },
 
-    #[error("`{text}` is ambiguous: did you mean {number} {bytes_unit} or {number} {bits_unit}?")]
+    #[error(
+        "`{text}` is ambiguous: did you mean {number} {prefix}bytes or {number} {prefix}bits?"
+    )]
     #[diagnostic(
         code(kvmlab::units::ambiguous_size),
-        help("a lowercase `b` is bits, and sizes of storage and memory are in bytes: write \"{bytes}\" for {number} {bytes_unit} (B is bytes); {number} {bits_unit} would be \"{bits_in_bytes}\". Rates may be in bits: \"100Mbit/s\"")
+        help("a lowercase `b` is bits, and sizes of storage and memory are in bytes: write \"{bytes}\" for {number} {prefix}bytes (B is bytes); {number} {prefix}bits would be \"{bits_in_bytes}\". Rates may be in bits: \"100Mbit/s\"")
     )]
     AmbiguousSize {
         text: String,
         number: String,
         /// The same size in bytes as it should be written, e.g. `20GB`.
         bytes: String,
-        /// e.g. `gigabytes`, `gibibytes`.
-        bytes_unit: String,
-        /// e.g. `gigabits`.
-        bits_unit: String,
+        /// The unit's prefix as a word, e.g. `giga`, `gibi`.
+        prefix: String,
         /// What the text means read as bits, in bytes, e.g. `2.5GB`.
         bits_in_bytes: String,
     },
@@ -657,9 +657,9 @@ pub enum Error {
     #[error("`mkpartfs` was removed from parted (2.4 and later)")]
     #[diagnostic(
         code(kvmlab::storage::mkpartfs_removed),
-        help("make the partition with `mkpart`, then the file system with `mkfs.ext3 /dev/sda1` (the report's `mkpartfs ... ext3` worked only with parted before 2.4)")
+        help("make the partition with `mkpart`, then its file system with `mkfs.ext3` (on {disk}, partition 1 is {disk}1); the report's `mkpartfs ... ext3` worked only with parted before 2.4")
     )]
-    MkpartfsRemoved,
+    MkpartfsRemoved { disk: String },
 
     #[error("`{fstype}` is not a file system type kvmlab can make")]
     #[diagnostic(code(kvmlab::storage::fs_type), help("{help}"))]
@@ -932,17 +932,18 @@ pub enum Error {
     )]
     VolumeFormat { format: String },
 
-    #[error("{host}: {operation} {device}: it is {host}'s own {what} ({contents}), not a disk of the lab's storage")]
+    #[error(
+        "{host}: {operation} {device}: it is {host}'s own {what}, not a disk of the lab's storage"
+    )]
     #[diagnostic(code(kvmlab::storage::system_disk), help("{help}"))]
     SystemDisk {
         host: String,
         /// What was asked, e.g. `mkfs.ext3` or `parted mklabel`.
         operation: String,
         device: String,
-        /// `system disk` or `system partition`.
+        /// `system disk` or `system partition`, and what it holds now, e.g.
+        /// `system partition (ext4, mounted on /)`.
         what: String,
-        /// What it holds now, e.g. `ext4, mounted on /`.
-        contents: String,
         help: String,
     },
 
@@ -1076,7 +1077,7 @@ pub enum Error {
         file: String,
         line: usize,
         device: String,
-        gateway: String,
+        gateway: std::net::Ipv4Addr,
         network: String,
         help: String,
     },
@@ -1195,9 +1196,9 @@ pub enum Error {
     AddressOutsideSegment {
         host: String,
         device: String,
-        address: String,
+        address: crate::world::net::ip::Ipv4Cidr,
         switch: String,
-        network: String,
+        network: crate::world::net::ip::Ipv4Cidr,
         help: String,
     },
 
@@ -1251,15 +1252,15 @@ pub enum Error {
     )]
     DuplicateName { kind: String, name: String },
 
-    #[error("{file} line {line}: BRIDGE={bridge} makes {device}, cabled to {switch}, the port of {bridge}, whose address {address} is not on {switch}'s network")]
+    #[error("{file} line {line}: BRIDGE={bridge} makes {port} the port of {bridge}, whose address {address} is on another network")]
     #[diagnostic(code(kvmlab::net::bridge_on_wrong_card), help("{help}"))]
     BridgeOnWrongCard {
         file: String,
         line: usize,
-        device: String,
+        /// The card and its switch, e.g. `eth1 (cabled to NET2)`.
+        port: String,
         bridge: String,
-        switch: String,
-        address: String,
+        address: crate::world::net::ip::Ipv4Cidr,
         help: String,
     },
 

@@ -41,8 +41,7 @@ pub fn parse_size(text: &str) -> Result<u64> {
         return Err(Error::AmbiguousSize {
             text: text.into(),
             bytes: format!("{number_text}{prefix}{}B", if binary { "i" } else { "" }),
-            bytes_unit: format!("{word}bytes"),
-            bits_unit: format!("{word}bits"),
+            prefix: word.into(),
             bits_in_bytes: format_bytes_decimal(number * scale / 8.0),
             number: number_text,
         });

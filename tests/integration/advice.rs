@@ -418,3 +418,54 @@ fn iscsi_discover_resolves_a_host_name() {
         "did you mean `iscsi1`? otherwise add `ADDRESS iscsi9` to /etc/hosts on sv1; the lab's NAS answers at 10.10.1.10"
     );
 }
+
+#[test]
+fn the_reports_mkpartfs_points_at_the_luns_partition() {
+    let (script, at) = lab(
+        LOGGED_IN,
+        "sv1.disk(dev).mkpartfs(\"primary\", \"ext3\", \"0%\", \"95GB\");\n",
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::storage::mkpartfs_removed", at + 1)
+        .run();
+    assert_eq!(
+        help(&out, "kvmlab::storage::mkpartfs_removed"),
+        "make the partition with `mkpart`, then its file system with `mkfs.ext3` (on /dev/sdb, partition 1 is /dev/sdb1); the report's `mkpartfs ... ext3` worked only with parted before 2.4"
+    );
+}
+
+#[test]
+fn an_unreachable_gateway_names_the_router_on_the_switch() {
+    let routed = BARE.replace(
+        "[#{net: net1, address: \"192.168.1.1/24\"}]",
+        "[#{net: net1, address: \"192.168.1.1/24\"}, #{net: switch(\"NET3\", \"172.16.0.0/24\", #{speed: \"1Gbit/s\"}), address: \"172.16.0.1/24\"}]",
+    );
+    assert_ne!(routed, BARE);
+    let run = |gateway: &str| {
+        let (script, _) = lab(
+            &routed,
+            &format!(
+                "{}h.append_file(scripts + \"ifcfg-eth0\", \"BRIDGE=br0\\n\");\n\
+                 h.write_file(scripts + \"ifcfg-eth1\", \"DEVICE=eth1\\nONBOOT=yes\\nBOOTPROTO=none\\nIPADDR=10.10.1.11\\nNETMASK=255.255.255.0\\n\");\n\
+                 h.service(\"network\").restart();\nlet p = h.ping(\"172.16.0.1\");\n\
+                 record(\"up\", p.reachable);\nrecord(\"help\", p.help);\n\
+                 record(\"stray\", h.ping(\"192.168.1.99\").help);\n",
+                br0("255.255.255.0").replace("GATEWAY=192.168.1.1", &format!("GATEWAY={gateway}"))
+            ),
+        );
+        Test::new().script(&script).json().status(0).run()
+    };
+    let out = run("192.168.1.254");
+    assert_eq!(
+        out.report["values"],
+        json!({
+            "up": false,
+            "help": "192.168.1.254 is no router's address on NET1; the router there is gateway at 192.168.1.1: set GATEWAY=192.168.1.1",
+            "stray": "no machine in the lab has 192.168.1.99: check the address (the target's `interfaces()` lists its own)"
+        })
+    );
+    let out = run("192.168.1.1");
+    assert_eq!(out.report["values"]["up"], true);
+}

@@ -123,8 +123,7 @@ impl World {
             host: self.host(host).name().into(),
             operation: operation.into(),
             device: resolved.device.clone(),
-            what: what.into(),
-            contents: self.system_contents(host, resolved),
+            what: format!("{what} ({})", self.system_contents(host, resolved)),
             help: self.iscsi_disk_advice(host, usage),
         }
     }

@@ -380,17 +380,39 @@ fn walk_failure(world: &World, source: &str, address: Ipv4Addr, stop: Stop) -> E
                 format!("connect {dev}'s card to the switch of its network")
             },
         },
-        Stop::NoNeighbor { gateway: true, next_hop, .. } => Error::HostUnreachable {
+        Stop::NoNeighbor { gateway: true, next_hop, switches, .. } => {
+            let routers = routers_on(world, switches);
+            let help = match routers.first() {
+                Some((router, first)) => format!(
+                    "{next_hop} is no router's address on {}; the router there is {router} at {}: set GATEWAY={first}",
+                    switches.join(", "),
+                    routers.iter().map(|(_, a)| a.to_string()).collect::<Vec<_>>().join(", ")
+                ),
+                None => format!("no router in the lab has {next_hop}: add one, or fix GATEWAY"),
+            };
+            Error::HostUnreachable {
+                host,
+                address: target,
+                reason: describe(world, &stop, address),
+                help,
+            }
+        }
+        Stop::NoNeighbor { next_hop, switches, .. } => Error::HostUnreachable {
             host,
             address: target,
             reason: describe(world, &stop, address),
-            help: format!("no router in the lab has {next_hop}: add one, or fix GATEWAY"),
-        },
-        Stop::NoNeighbor { .. } => Error::HostUnreachable {
-            host,
-            address: target,
-            reason: describe(world, &stop, address),
-            help: "check the address, and that the target's interface is up and cabled to the same switch (its `interfaces()`)".into(),
+            help: match owner_of(world, *next_hop) {
+                Some((node, iface, cabled)) if cabled.is_empty() => format!(
+                    "{next_hop} is {node}'s {iface}, which is down or has no cabled card: connect {node}'s card to {} and restart {node}'s network",
+                    switches.join(", ")
+                ),
+                Some((node, iface, cabled)) => format!(
+                    "{next_hop} is {node}'s {iface}, cabled to {}, not to {}: cable it to the same switch, or ping the address {node} has there",
+                    cabled.join(", "),
+                    switches.join(", ")
+                ),
+                None => format!("no machine in the lab has {next_hop}: check the address (the target's `interfaces()` lists its own)"),
+            },
         },
         Stop::NoRoute { .. } | Stop::NotForwarding { .. } | Stop::HopLimit => Error::NoReply {
             host,
@@ -399,4 +421,49 @@ fn walk_failure(world: &World, source: &str, address: Ipv4Addr, stop: Stop) -> E
             help: "the packet left the host but got lost on the way: check the routers' networks".into(),
         },
     }
+}
+
+/// The node and interface that have `address`, and the switches that interface reaches.
+fn owner_of(world: &World, address: Ipv4Addr) -> Option<(String, String, Vec<String>)> {
+    world.nodes().into_iter().find_map(|node| {
+        let stack = world.stack(node);
+        let iface = stack
+            .interfaces
+            .iter()
+            .find(|i| i.addresses.iter().any(|a| a.addr() == address))?;
+        let switches = stack
+            .attachments(iface)
+            .iter()
+            .filter_map(|n| n.link.as_ref().map(|l| l.switch_name.clone()))
+            .collect();
+        Some((
+            world.node_name(node).to_string(),
+            iface.name.clone(),
+            switches,
+        ))
+    })
+}
+
+/// The forwarding nodes cabled to one of `switches`, with their addresses on them.
+fn routers_on(world: &World, switches: &[String]) -> Vec<(String, Ipv4Addr)> {
+    let mut found = Vec::new();
+    for node in world.nodes() {
+        let stack = world.stack(node);
+        if !stack.forwarding {
+            continue;
+        }
+        for iface in &stack.interfaces {
+            let on_switch = stack.attachments(iface).iter().any(|n| {
+                n.link
+                    .as_ref()
+                    .is_some_and(|l| switches.contains(&l.switch_name))
+            });
+            if on_switch {
+                for a in &iface.addresses {
+                    found.push((world.node_name(node).to_string(), a.addr()));
+                }
+            }
+        }
+    }
+    found
 }

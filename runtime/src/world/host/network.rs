@@ -261,9 +261,9 @@ impl Restart<'_> {
                         Error::AddressOutsideSegment {
                             host: self.host.into(),
                             device: device.into(),
-                            address: address.cidr.to_string(),
+                            address: address.cidr,
                             switch: name.clone(),
-                            network: network.to_string(),
+                            network: *network,
                             help,
                         },
                     ));
@@ -317,7 +317,7 @@ impl Restart<'_> {
                         file: gw.file.clone(),
                         line: gw.line,
                         device: device.into(),
-                        gateway: gw.address.to_string(),
+                        gateway: gw.address,
                         network: first
                             .map_or("(no address)".to_string(), |f| f.network_cidr().to_string()),
                         help,
@@ -606,10 +606,9 @@ impl Restart<'_> {
             Error::BridgeOnWrongCard {
                 file: config.file.clone(),
                 line,
-                device: device.into(),
+                port: format!("{device} (cabled to {})", segment.name),
                 bridge: bridge.into(),
-                switch: segment.name.clone(),
-                address: address.to_string(),
+                address,
                 help,
             },
         ));
