@@ -469,3 +469,26 @@ fn an_unreachable_gateway_names_the_router_on_the_switch() {
     let out = run("192.168.1.1");
     assert_eq!(out.report["values"]["up"], true);
 }
+
+#[test]
+fn a_mistyped_ipaddr_is_named_and_gateway_kept() {
+    let (script, at) = lab(
+        BARE,
+        &format!(
+            "{}h.append_file(scripts + \"ifcfg-eth0\", \"BRIDGE=br0\\n\");\n\
+             h.service(\"network\").restart();\n",
+            br0("255.255.255.0").replace("IPADDR=", "IPADR=")
+        ),
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(0)
+        .diagnostic("kvmlab::net::unknown_ifcfg_key", at + 1)
+        .diagnostic("kvmlab::net::gateway_off_link", at + 3)
+        .run();
+    assert_eq!(
+        help(&out, "kvmlab::net::gateway_off_link"),
+        "br0 got no address: line 4 sets `IPADR`, which initscripts ignore (did you mean `IPADDR`? initscripts ignore keys they do not know); fix that line and restart the network. GATEWAY=192.168.1.1 is right for NET1 (192.168.1.0/24), where br0 is cabled: keep it"
+    );
+    assert!(!out.stderr.contains("delete the GATEWAY"), "{}", out.stderr);
+}

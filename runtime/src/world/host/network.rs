@@ -73,6 +73,8 @@ struct Restart<'a> {
     /// Bridges whose port is a card on another network than the bridge's address, with
     /// the fix.
     wrong_ports: Vec<(String, String)>,
+    /// Keys of the ifcfg files that initscripts ignore, as (file, line, key, help).
+    ignored_keys: Vec<(String, usize, String, String)>,
 }
 
 /// A network as the lab has it: the switch, its name and the prefix its machines use.
@@ -152,6 +154,21 @@ pub fn restart(
             .filter_map(|(c, _)| Some((c.device.clone(), c.addresses.first()?.cidr)))
             .collect(),
         wrong_ports: Vec::new(),
+        ignored_keys: fs
+            .files_in(SCRIPTS_DIR)
+            .into_iter()
+            .filter_map(|path| Some((path, fs.read(host, path).ok()?)))
+            .flat_map(|(path, text)| ifcfg::lint(ifcfg::ConfigKind::Interface, path, text))
+            .filter_map(|f| match f.error {
+                Error::UnknownIfcfgKey {
+                    file,
+                    line,
+                    key,
+                    help,
+                } => Some((file, line, key, help)),
+                _ => None,
+            })
+            .collect(),
     };
     for bridges in [false, true] {
         for (config, read_findings) in &configs {
@@ -534,8 +551,9 @@ impl Restart<'_> {
                 .findings
                 .iter()
                 .find(|f| f.file == *file && f.line.is_some());
-            return match cause {
-                Some(f) => {
+            let ignored = self.ignored_keys.iter().find(|(f, ..)| f == file);
+            return match (cause, ignored) {
+                (Some(f), _) => {
                     let line = f.line.unwrap_or_default();
                     let message = f.error.to_string();
                     let message = message
@@ -543,7 +561,10 @@ impl Restart<'_> {
                         .unwrap_or(&message);
                     format!("{device} got no address because of line {line} ({message}): fix that line and restart the network. {right}")
                 }
-                None => format!(
+                (None, Some((_, line, key, help))) => {
+                    format!("{device} got no address: line {line} sets `{key}`, which initscripts ignore ({help}); fix that line and restart the network. {right}")
+                }
+                (None, None) => format!(
                     "{device} has no address: add IPADDR=ADDRESS and {} for {} to {file}, then restart the network. {right}",
                     segment.netmask(),
                     segment.network
