@@ -492,3 +492,27 @@ fn a_mistyped_ipaddr_is_named_and_gateway_kept() {
     );
     assert!(!out.stderr.contains("delete the GATEWAY"), "{}", out.stderr);
 }
+
+#[test]
+fn a_manual_node_record_after_reboot_says_to_log_in_again() {
+    let run = |fix: &str| {
+        let (script, at) = rebooted_without_iscsi(fix);
+        let script = script.replace(
+            "sv1.chkconfig(\"iscsi\", false);",
+            "sv1.iscsi_startup(iqn, false);",
+        );
+        (script, at)
+    };
+    let (script, at) = run("");
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::storage::special_device_missing", at + 7)
+        .run();
+    assert_eq!(
+        help(&out, "kvmlab::storage::special_device_missing"),
+        "the iSCSI session to iqn.2006-01.com.openfiler:tsn.b5ffc134d692 ended with the reboot and its node record is not logged in at boot (node.startup = manual): log in again (`sv1.iscsi_login(\"iqn.2006-01.com.openfiler:tsn.b5ffc134d692\")`)"
+    );
+    let (script, _) = run("sv1.iscsi_login(iqn);\n");
+    Test::new().script(&script).status(0).run();
+}

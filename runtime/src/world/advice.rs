@@ -171,42 +171,47 @@ impl World {
                 list.join(", ")
             );
         }
-        match self.lost_session_advice(host) {
-            Some(advice) => advice,
-            None => {
-                let next = h.storage().next_disk_name();
-                format!(
-                    "{name} has no iSCSI disk yet: discover the NAS and log in (`{name}.iscsi_discover(PORTAL)`, `{name}.iscsi_login(IQN)`); the LUN then appears as /dev/{next}"
-                )
-            }
+        if let Some(advice) = self.lost_session_advice(host) {
+            return advice;
+        }
+        let next = h.storage().next_disk_name();
+        let discovered = h
+            .storage()
+            .initiator()
+            .and_then(|i| i.nodes().iter().find(|n| i.session(&n.target).is_none()));
+        match discovered {
+            Some(node) => format!(
+                "{name} has no session to {}: log in (`{name}.iscsi_login(\"{}\")`), and the LUN appears as /dev/{next}",
+                node.target, node.target
+            ),
+            None => format!(
+                "{name} has no iSCSI disk yet: discover the NAS and log in (`{name}.iscsi_discover(PORTAL)`, `{name}.iscsi_login(IQN)`); the LUN then appears as /dev/{next}"
+            ),
         }
     }
 
-    /// Why a target discovered on this host has no session now, if one has none: the
-    /// iscsi service is off at boot, or the record is not logged in to automatically.
+    /// Why a session the last reboot ended is still gone: the iscsi service is off at
+    /// boot, the record is not logged in to automatically, or the boot's login failed.
     pub(crate) fn lost_session_advice(&self, host: HostId) -> Option<String> {
         let h = self.host(host);
         let name = h.name();
         let initiator = h.storage().initiator()?;
-        let node = initiator
-            .nodes()
-            .iter()
-            .find(|n| initiator.session(&n.target).is_none())?;
+        let node = initiator.nodes().iter().find(|n| {
+            initiator.session(&n.target).is_none() && initiator.lost_at_reboot(&n.target)
+        })?;
         let target = &node.target;
-        let lost = initiator.lost_at_reboot(target);
-        if lost && node.automatic && !h.packages().is_enabled("iscsi") {
+        if node.automatic && !h.packages().is_enabled("iscsi") {
             return Some(format!(
                 "the iSCSI session to {target} was not restored at boot because the iscsi service is off: run `chkconfig iscsi on` (`{name}.chkconfig(\"iscsi\", true)`) so the next boot logs in, and `service iscsi start` (`{name}.service(\"iscsi\").start()`) to log in now"
             ));
         }
-        if lost && !node.automatic {
+        if !node.automatic {
             return Some(format!(
                 "the iSCSI session to {target} ended with the reboot and its node record is not logged in at boot (node.startup = manual): log in again (`{name}.iscsi_login(\"{target}\")`)"
             ));
         }
         Some(format!(
-            "{name} has no session to {target}: log in (`{name}.iscsi_login(\"{target}\")`), and the LUN appears as /dev/{}",
-            h.storage().next_disk_name()
+            "the iscsi service could not log in to {target} at boot (the reboot's warnings say why): fix that, then log in (`{name}.iscsi_login(\"{target}\")`)"
         ))
     }
 }
