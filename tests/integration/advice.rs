@@ -516,3 +516,24 @@ fn a_manual_node_record_after_reboot_says_to_log_in_again() {
     let (script, _) = run("sv1.iscsi_login(iqn);\n");
     Test::new().script(&script).status(0).run();
 }
+
+#[test]
+fn a_missing_lun_never_suggests_the_system_disk() {
+    let discovered = LOGGED_IN.replace("let dev = sv1.iscsi_login(iqn);\n", "");
+    let (script, at) = lab(&discovered, "sv1.mkfs(\"ext3\", \"/dev/sdb1\");\n");
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::storage::no_such_block_device", at + 1)
+        .run();
+    assert_eq!(
+        help(&out, "kvmlab::storage::no_such_block_device"),
+        "this host's disks: /dev/sda (its system disk); sv1 has no session to iqn.2006-01.com.openfiler:tsn.b5ffc134d692: log in (`sv1.iscsi_login(\"iqn.2006-01.com.openfiler:tsn.b5ffc134d692\")`), and the LUN appears as /dev/sdb"
+    );
+    let (script, _) = lab(
+        &discovered,
+        "sv1.iscsi_login(iqn);\nlet disk = sv1.disk(\"/dev/sdb\");\ndisk.mklabel(\"gpt\");\n\
+         disk.mkpart(\"primary\", \"ext3\", \"0%\", \"100%\");\nsv1.mkfs(\"ext3\", \"/dev/sdb1\");\n",
+    );
+    Test::new().script(&script).status(0).run();
+}

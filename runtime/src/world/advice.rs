@@ -190,6 +190,39 @@ impl World {
         }
     }
 
+    /// The help for a device name that does not exist on the host: a did-you-mean among
+    /// the disks that are not the system disk, what each disk is, and how the LUN comes.
+    pub(crate) fn missing_device_help(&self, host: HostId, asked: &str) -> String {
+        if let Some(lost) = self.lost_session_advice(host) {
+            return lost;
+        }
+        let devices = self.host(host).storage().devices();
+        let usable: Vec<String> = devices
+            .iter()
+            .filter(|d| !self.is_system_disk(host, &d.disk))
+            .map(|d| d.path())
+            .collect();
+        let guess = crate::suggest::closest(asked, usable.iter().map(String::as_str))
+            .map(|c| format!("did you mean `{c}`? "))
+            .unwrap_or_default();
+        let list: Vec<String> = devices
+            .iter()
+            .map(|d| match &d.iscsi {
+                Some(p) => format!("{} (LUN {} of {})", d.path(), p.lun, p.target),
+                None if self.is_system_disk(host, &d.disk) => {
+                    format!("{} (its system disk)", d.path())
+                }
+                None => d.path(),
+            })
+            .collect();
+        let tail = if devices.iter().any(|d| d.iscsi.is_some()) {
+            "disk names are this host's own: the same LUN may be sdb here and sdc elsewhere, which is why fstab should name it by UUID= or /dev/disk/by-path".to_string()
+        } else {
+            self.iscsi_disk_advice(host, DiskUse::Mount)
+        };
+        format!("{guess}this host's disks: {}; {tail}", list.join(", "))
+    }
+
     /// Why a session the last reboot ended is still gone: the iscsi service is off at
     /// boot, the record is not logged in to automatically, or the boot's login failed.
     pub(crate) fn lost_session_advice(&self, host: HostId) -> Option<String> {

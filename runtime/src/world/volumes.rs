@@ -28,7 +28,6 @@ use super::storage::partition::Mkpart;
 use super::{HostId, World};
 use crate::error::{Error, Result};
 use crate::sim::clock::SimTime;
-use crate::suggest;
 
 /// The kernel of the hosts kvmlab models (RHEL 6): its statfs decides what `df` shows.
 pub const HOST_KERNEL: Kernel = Kernel::Linux2_6_32;
@@ -250,19 +249,7 @@ impl World {
     }
 
     fn device_help(&self, host: HostId, asked: &str) -> String {
-        if let Some(lost) = self.lost_session_advice(host) {
-            return lost;
-        }
-        let h = self.host(host);
-        let paths: Vec<String> = h.storage().devices().iter().map(|d| d.path()).collect();
-        let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-        let list = suggest::help_for(asked, "this host's disks", &refs);
-        let no_lun = h.storage().devices().iter().all(|d| d.iscsi.is_none());
-        if no_lun {
-            format!("{list}; an iSCSI LUN appears as a new disk after `iscsiadm --login`")
-        } else {
-            format!("{list}; disk names are this host's own: the same LUN may be sdb here and sdc elsewhere, which is why fstab should name it by UUID= or /dev/disk/by-path")
-        }
+        self.missing_device_help(host, asked)
     }
 
     /// The whole disk `dev` (`/dev/sdb`) for parted.
