@@ -537,3 +537,27 @@ fn a_missing_lun_never_suggests_the_system_disk() {
     );
     Test::new().script(&script).status(0).run();
 }
+
+#[test]
+fn a_system_partition_away_from_its_fstab_place_warns() {
+    let (script, at) = lab(
+        LOGGED_IN,
+        "sv1.umount(\"/guest\");\nsv1.mount(\"/dev/sda3\", \"/iscsi1\", \"ext4\");\n",
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(0)
+        .diagnostic("kvmlab::storage::system_disk", at + 2)
+        .stderr("sv1: mount /dev/sda3: it is sv1's own system partition (ext4, a partition of /dev/sda)")
+        .run();
+    assert!(
+        help(&out, "kvmlab::storage::system_disk").starts_with("the iSCSI disk on sv1 is /dev/sdb")
+    );
+    // Back on its own mount point it is the system's own mount: no warning.
+    let (script, _) = lab(
+        LOGGED_IN,
+        "sv1.umount(\"/guest\");\nsv1.mount(\"/dev/sda3\", \"/guest\", \"ext4\");\n",
+    );
+    let out = Test::new().script(&script).json().status(0).run();
+    assert!(!codes(&out).contains(&"kvmlab::storage::system_disk".to_string()));
+}

@@ -35,6 +35,27 @@ impl World {
                 .any(|m| matches!(&m.location, FsLocation::Block { disk: d, .. } if d == disk))
     }
 
+    /// Whether mounting a system-disk location on `dir` is the system's own mount: no
+    /// other directory has it mounted, and /etc/fstab does not place it elsewhere.
+    pub(crate) fn is_own_system_mount(&self, host: HostId, resolved: &Resolved, dir: &str) -> bool {
+        let location = resolved.location();
+        let h = self.host(host);
+        if h.storage().mounts().iter().any(|m| m.location == location) {
+            return false;
+        }
+        let Ok(fstab) = h.fstab() else {
+            return true;
+        };
+        fstab
+            .entries
+            .iter()
+            .filter(|e| {
+                self.resolve_device(host, &e.source)
+                    .is_some_and(|r| r.location() == location)
+            })
+            .all(|e| e.target == dir)
+    }
+
     /// What a device of the system disk holds, e.g. `ext4, mounted on /` for a partition
     /// or `/dev/sda1 on /, /dev/sda2 on /guest` for the whole disk.
     fn system_contents(&self, host: HostId, resolved: &Resolved) -> String {

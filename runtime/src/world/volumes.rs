@@ -623,9 +623,9 @@ impl World {
             });
         }
         let mut warnings = Vec::new();
-        // A second mount of a system file system: real mount allows it, but the trainee
-        // meant the iSCSI disk.
-        if system && mounts.iter().any(|m| m.location == location) {
+        // A system file system mounted a second time or away from its fstab place: real
+        // mount allows it, but the trainee meant the iSCSI disk.
+        if system && !self.is_own_system_mount(host, &resolved, dir) {
             warnings.push(self.system_disk_error(host, &resolved, "mount", DiskUse::Mount));
         }
         if !read_only {
