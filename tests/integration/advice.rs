@@ -294,7 +294,7 @@ fn the_reports_off_link_gateway_is_still_the_gateway_line() {
         .run();
     assert_eq!(
         help(&out, "kvmlab::net::gateway_off_link"),
-        "delete the GATEWAY line from /etc/sysconfig/network-scripts/ifcfg-eth1: the default gateway belongs in the config of the interface whose network contains it (192.168.1.1 is on NET1, where eth0 is cabled)"
+        "delete the GATEWAY line from /etc/sysconfig/network-scripts/ifcfg-eth1: the default gateway belongs in the config of the interface whose network contains it (192.168.1.1 is on NET1, where eth0, the port of br0, is cabled: ifcfg-br0)"
     );
 }
 

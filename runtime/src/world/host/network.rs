@@ -537,7 +537,10 @@ impl Restart<'_> {
             let elsewhere = self
                 .card_on_network_of(gateway)
                 .map(|(card, switch, _)| {
-                    format!(" ({gateway} is on {switch}, where {card} is cabled)")
+                    match self.net.interface(&card).and_then(|i| i.master.clone()) {
+                        Some(bridge) => format!(" ({gateway} is on {switch}, where {card}, the port of {bridge}, is cabled: ifcfg-{bridge})"),
+                        None => format!(" ({gateway} is on {switch}, where {card} is cabled: ifcfg-{card})"),
+                    }
                 })
                 .unwrap_or_default();
             return format!("delete the GATEWAY line from {file}: the default gateway belongs in the config of the interface whose network contains it{elsewhere}");
