@@ -429,6 +429,24 @@ pub enum Error {
     )]
     BadRate { text: String },
 
+    #[error(
+        "`{text}` is ambiguous: did you mean {number} {prefix}bytes or {number} {prefix}bits?"
+    )]
+    #[diagnostic(
+        code(kvmlab::units::ambiguous_size),
+        help("a lowercase `b` is bits, and sizes of storage and memory are in bytes: write \"{bytes}\" for {number} {prefix}bytes (B is bytes); {number} {prefix}bits would be \"{bits_in_bytes}\". Rates may be in bits: \"100Mbit/s\"")
+    )]
+    AmbiguousSize {
+        text: String,
+        number: String,
+        /// The same size in bytes as it should be written, e.g. `20GB`.
+        bytes: String,
+        /// The unit's prefix as a word, e.g. `giga`, `gibi`.
+        prefix: String,
+        /// What the text means read as bits, in bytes, e.g. `2.5GB`.
+        bits_in_bytes: String,
+    },
+
     // ── storage: RAID, the NAS, iSCSI, partitions, file systems, fstab ─────────────────────
     #[error("RAID {level} needs at least {minimum} disks, the volume has {disks}")]
     #[diagnostic(code(kvmlab::storage::raid_too_few_disks), help("{help}"))]
@@ -671,9 +689,9 @@ pub enum Error {
     #[error("`mkpartfs` was removed from parted (2.4 and later)")]
     #[diagnostic(
         code(kvmlab::storage::mkpartfs_removed),
-        help("make the partition with `mkpart`, then the file system with `mkfs.ext3 /dev/sda1` (the report's `mkpartfs ... ext3` worked only with parted before 2.4)")
+        help("make the partition with `mkpart`, then its file system with `mkfs.ext3` (on {disk}, partition 1 is {disk}1); the report's `mkpartfs ... ext3` worked only with parted before 2.4")
     )]
-    MkpartfsRemoved,
+    MkpartfsRemoved { disk: String },
 
     #[error("`{fstype}` is not a file system type kvmlab can make")]
     #[diagnostic(code(kvmlab::storage::fs_type), help("{help}"))]
@@ -1016,6 +1034,21 @@ pub enum Error {
         contents: String,
     },
 
+    #[error(
+        "{host}: {operation} {device}: it is {host}'s own {what}, not a disk of the lab's storage"
+    )]
+    #[diagnostic(code(kvmlab::storage::system_disk), help("{help}"))]
+    SystemDisk {
+        host: String,
+        /// What was asked, e.g. `mkfs.ext3` or `parted mklabel`.
+        operation: String,
+        device: String,
+        /// `system disk` or `system partition`, and what it holds now, e.g.
+        /// `system partition (ext4, mounted on /)`.
+        what: String,
+        help: String,
+    },
+
     // ── net: addresses, network config files, name resolution and reachability ─────────────
     #[error("`{text}` is not an IPv4 address")]
     #[diagnostic(
@@ -1141,16 +1174,14 @@ pub enum Error {
     WindowsLineEndings { file: String, line: usize },
 
     #[error("{file} line {line}: GATEWAY={gateway} is not on {device}'s network {network}, so initscripts add no default route through {device}")]
-    #[diagnostic(
-        code(kvmlab::net::gateway_off_link),
-        help("delete the GATEWAY line from {file}: the default gateway belongs in the config of the interface whose network contains it")
-    )]
+    #[diagnostic(code(kvmlab::net::gateway_off_link), help("{help}"))]
     GatewayOffLink {
         file: String,
         line: usize,
         device: String,
-        gateway: String,
+        gateway: std::net::Ipv4Addr,
         network: String,
+        help: String,
     },
 
     #[error("{file} line {line}: GATEWAY={gateway} on {device} replaces the default route via {previous}")]
@@ -1200,27 +1231,23 @@ pub enum Error {
     },
 
     #[error("{file} line {line}: {device} is a port of bridge {bridge}, so its IPADDR is ignored")]
-    #[diagnostic(
-        code(kvmlab::net::address_on_bridge_port),
-        help("move IPADDR, NETMASK and GATEWAY to ifcfg-{bridge}: the address of a bridged network lives on the bridge")
-    )]
+    #[diagnostic(code(kvmlab::net::address_on_bridge_port), help("{help}"))]
     AddressOnBridgePort {
         file: String,
         line: usize,
         device: String,
         bridge: String,
+        help: String,
     },
 
     #[error("{file} line {line}: IPADDR={address} has neither NETMASK nor PREFIX, so initscripts use the classful /{prefix}")]
-    #[diagnostic(
-        code(kvmlab::net::classful_netmask),
-        help("state the network size: add NETMASK=255.255.255.0 or PREFIX=24 (or whatever the network uses)")
-    )]
+    #[diagnostic(code(kvmlab::net::classful_netmask), help("{help}"))]
     ClassfulNetmask {
         file: String,
         line: usize,
         address: String,
         prefix: u8,
+        help: String,
     },
 
     #[error("{file} line {line}: IPADDR={address} is the {role}")]
@@ -1267,16 +1294,14 @@ pub enum Error {
     },
 
     #[error("{host} {device} has address {address} but is cabled to switch {switch}, whose network is {network}")]
-    #[diagnostic(
-        code(kvmlab::net::address_outside_segment),
-        help("use an address inside {network}, or cable {device} to the switch of the address's network")
-    )]
+    #[diagnostic(code(kvmlab::net::address_outside_segment), help("{help}"))]
     AddressOutsideSegment {
         host: String,
         device: String,
-        address: String,
+        address: crate::world::net::ip::Ipv4Cidr,
         switch: String,
-        network: String,
+        network: crate::world::net::ip::Ipv4Cidr,
+        help: String,
     },
 
     #[error("{host} cannot resolve `{name}`: {reason}")]
@@ -1328,6 +1353,18 @@ pub enum Error {
         help("names identify hosts, switches and routers in reports: give each its own")
     )]
     DuplicateName { kind: String, name: String },
+
+    #[error("{file} line {line}: BRIDGE={bridge} makes {port} the port of {bridge}, whose address {address} is on another network")]
+    #[diagnostic(code(kvmlab::net::bridge_on_wrong_card), help("{help}"))]
+    BridgeOnWrongCard {
+        file: String,
+        line: usize,
+        /// The card and its switch, e.g. `eth1 (cabled to NET2)`.
+        port: String,
+        bridge: String,
+        address: crate::world::net::ip::Ipv4Cidr,
+        help: String,
+    },
 
     // ── host: hardware, operating system, KVM and the host's files ─────────────────────────
     #[error("{host} has no operating system yet")]

@@ -8,10 +8,44 @@ use crate::error::{Error, Result};
 
 const KIB: f64 = 1024.0;
 
-/// Parses a size such as `"512M"`, `"20G"`, `"1.5TiB"` or `"100GB"` into bytes.
+/// Whether a unit is a prefix with a lowercase `b` (`Gb`, `mb`, `Kib`): the usual way to
+/// write bits, so a size written so is ambiguous.
+fn is_bit_unit(unit: &str) -> bool {
+    let Some(prefix) = unit.strip_suffix('b') else {
+        return false;
+    };
+    let prefix = prefix.strip_suffix('i').unwrap_or(prefix);
+    matches!(prefix, "k" | "K" | "m" | "M" | "g" | "G" | "t" | "T")
+}
+
+/// Parses a size such as `"512M"`, `"20G"`, `"1.5TiB"` or `"100GB"` into bytes. A lowercase
+/// `b` after a prefix (`"20Gb"`) is refused: it reads as bits, and a size is in bytes.
 pub fn parse_size(text: &str) -> Result<u64> {
     let bad = || Error::BadSize { text: text.into() };
     let (number, unit) = split_number(text.trim()).ok_or_else(bad)?;
+    if is_bit_unit(unit) {
+        let prefix = unit[..1].to_ascii_uppercase();
+        let binary = unit.len() == 3;
+        let (scale, word) = match (prefix.as_str(), binary) {
+            ("K", false) => (1e3, "kilo"),
+            ("M", false) => (1e6, "mega"),
+            ("G", false) => (1e9, "giga"),
+            (_, false) => (1e12, "tera"),
+            ("K", true) => (KIB, "kibi"),
+            ("M", true) => (KIB.powi(2), "mebi"),
+            ("G", true) => (KIB.powi(3), "gibi"),
+            (_, true) => (KIB.powi(4), "tebi"),
+        };
+        let trimmed = text.trim();
+        let number_text = trimmed[..trimmed.len() - unit.len()].trim().to_string();
+        return Err(Error::AmbiguousSize {
+            text: text.into(),
+            bytes: format!("{number_text}{prefix}{}B", if binary { "i" } else { "" }),
+            prefix: word.into(),
+            bits_in_bytes: format_bytes_decimal(number * scale / 8.0),
+            number: number_text,
+        });
+    }
     let scale = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 1.0,
         "k" | "kib" => KIB,
@@ -36,6 +70,9 @@ pub fn parse_rate(text: &str) -> Result<f64> {
     let bad = || Error::BadRate { text: text.into() };
     let trimmed = text.trim();
     let (number, unit) = split_number(trimmed).ok_or_else(bad)?;
+    // "Mb/s" is megabits per second, as network gear writes it; "MB/s" megabytes.
+    let bit_rate = unit.strip_suffix("/s").is_some_and(is_bit_unit);
+    let written = unit;
     let unit = unit.to_ascii_lowercase();
     let bits = |prefix: &str| match prefix {
         "" => Some(1.0),
@@ -44,12 +81,15 @@ pub fn parse_rate(text: &str) -> Result<f64> {
         "g" => Some(1e9),
         _ => None,
     };
-    let bytes_per_second = if let Some(prefix) = unit
-        .strip_suffix("bit/s")
-        .or_else(|| unit.strip_suffix("bps"))
-    {
+    let bit_prefix = if bit_rate {
+        unit.strip_suffix("b/s").filter(|p| !p.ends_with('i'))
+    } else {
+        unit.strip_suffix("bit/s")
+            .or_else(|| unit.strip_suffix("bps"))
+    };
+    let bytes_per_second = if let Some(prefix) = bit_prefix {
         number * bits(prefix).ok_or_else(bad)? / 8.0
-    } else if let Some(size_unit) = unit.strip_suffix("/s") {
+    } else if let Some(size_unit) = written.strip_suffix("/s") {
         let per_unit = parse_size(&format!("1{size_unit}")).map_err(|_| bad())?;
         number * per_unit as f64
     } else if unit.is_empty() {
@@ -61,6 +101,17 @@ pub fn parse_rate(text: &str) -> Result<f64> {
         return Err(bad());
     }
     Ok(bytes_per_second)
+}
+
+/// Bytes as a size string in decimal units, e.g. `2.5GB`, for advice.
+fn format_bytes_decimal(bytes: f64) -> String {
+    let (value, unit) = [(1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "KB")]
+        .into_iter()
+        .find(|(scale, _)| bytes >= *scale)
+        .map_or((bytes, ""), |(scale, unit)| (bytes / scale, unit));
+    let text = format!("{value:.3}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text}{unit}")
 }
 
 fn split_number(text: &str) -> Option<(f64, &str)> {
@@ -137,6 +188,45 @@ mod tests {
             let err = parse_size(bad).unwrap_err();
             assert_eq!(err, Error::BadSize { text: bad.into() }, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_lowercase_b_in_a_size_asks_bits_or_bytes() {
+        let err = parse_size("20Gb").unwrap_err();
+        assert_eq!(err.code_str(), "kvmlab::units::ambiguous_size");
+        assert_eq!(
+            err.to_string(),
+            "`20Gb` is ambiguous: did you mean 20 gigabytes or 20 gigabits?"
+        );
+        assert!(err
+            .help_str()
+            .unwrap()
+            .contains("write \"20GB\" for 20 gigabytes"));
+        assert!(err
+            .help_str()
+            .unwrap()
+            .contains("20 gigabits would be \"2.5GB\""));
+        for ambiguous in ["512mb", "1.5Tb", "4kb", "2Gib", "100 Mb"] {
+            assert_eq!(
+                parse_size(ambiguous).unwrap_err().code_str(),
+                "kvmlab::units::ambiguous_size",
+                "{ambiguous}"
+            );
+        }
+        let binary = parse_size("2Gib").unwrap_err();
+        assert!(binary
+            .help_str()
+            .unwrap()
+            .contains("\"2GiB\" for 2 gibibytes"));
+        assert_eq!(parse_size("20GB").unwrap(), 20_000_000_000);
+        assert_eq!(parse_size("512b").unwrap(), 512);
+    }
+
+    #[test]
+    fn a_lowercase_b_in_a_rate_is_bits() {
+        assert_eq!(parse_rate("100Mb/s").unwrap(), 12_500_000.0);
+        assert_eq!(parse_rate("1Gb/s").unwrap(), 125_000_000.0);
+        assert_eq!(parse_rate("100MB/s").unwrap(), 100e6);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod advice;
 mod book;
 mod cli;
 mod console;

@@ -620,6 +620,13 @@ fn register_switch_and_ping(engine: &mut Engine) {
                 .map(|e| Dynamic::from(e.to_string()))
                 .unwrap_or(Dynamic::UNIT)
         })
+        .register_get("help", |p: &mut PingResult| {
+            p.0.failure
+                .as_ref()
+                .and_then(Error::help_str)
+                .map(Dynamic::from)
+                .unwrap_or(Dynamic::UNIT)
+        })
         .register_get("code", |p: &mut PingResult| {
             p.0.failure
                 .as_ref()

@@ -635,7 +635,10 @@ fn register_block_devices(engine: &mut Engine) {
          _fstype: &str,
          _start: &str,
          _end: &str|
-         -> Outcome<()> { call(&d.session, &ctx, |_| Err(Error::MkpartfsRemoved)) },
+         -> Outcome<()> {
+            let disk = d.path.clone();
+            call(&d.session, &ctx, |_| Err(Error::MkpartfsRemoved { disk }))
+        },
     );
     reg(
         "rm",

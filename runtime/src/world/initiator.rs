@@ -69,17 +69,7 @@ impl World {
         let nas = self
             .nas_at(address)
             .filter(|nas| reached.as_deref() == Some(self.nas(*nas).name()));
-        let portals: Vec<String> = self
-            .nases()
-            .flat_map(|(_, n)| {
-                n.net()
-                    .interfaces
-                    .iter()
-                    .flat_map(|i| i.addresses.iter().map(|a| a.addr().to_string()))
-                    .filter(|a| !a.starts_with("127."))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+        let portals = self.nas_portals();
         match nas {
             Some(nas) if served_ports.contains(&port) => Ok(nas),
             Some(nas) => Err(Refusal {
@@ -112,6 +102,61 @@ impl World {
                 })
             }
         }
+    }
+
+    /// A portal as iscsiadm takes it: an address, or a host name resolved through the
+    /// host's /etc/hosts, with an optional port.
+    fn resolve_portal(&self, host: HostId, text: &str) -> Result<Portal> {
+        let (name, port) = text.trim().split_once(':').unwrap_or((text.trim(), ""));
+        let is_name = name.chars().any(|c| c.is_ascii_alphabetic());
+        if !is_name {
+            return Portal::parse(text);
+        }
+        let with_port = |ip: Ipv4Addr| -> Result<Portal> {
+            if port.is_empty() {
+                Ok(Portal::new(ip))
+            } else {
+                Portal::parse(&format!("{ip}:{port}"))
+                    .map_err(|_| Error::BadPortal { text: text.into() })
+            }
+        };
+        match self.resolve(host, name) {
+            Ok(found) => with_port(found.address),
+            Err(Error::Unresolved {
+                host: on,
+                name,
+                reason,
+                help,
+            }) => {
+                let portals = self.nas_portals();
+                let help = if portals.is_empty() {
+                    help
+                } else {
+                    format!("{help}; the lab's NAS answers at {}", portals.join(", "))
+                };
+                Err(Error::Unresolved {
+                    host: on,
+                    name,
+                    reason: format!("{reason} (iscsiadm: cannot resolve host name)"),
+                    help,
+                })
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The addresses the lab's NAS boxes answer on.
+    fn nas_portals(&self) -> Vec<String> {
+        self.nases()
+            .flat_map(|(_, n)| {
+                n.net()
+                    .interfaces
+                    .iter()
+                    .flat_map(|i| i.addresses.iter().map(|a| a.addr().to_string()))
+                    .filter(|a| !a.starts_with("127."))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     }
 
     fn connect_portal(&self, host: HostId, portal: Portal, operation: &str) -> Result<NasId> {
@@ -163,7 +208,7 @@ impl World {
     /// each target.
     pub fn iscsi_discover(&mut self, host: HostId, portal: &str) -> Result<Vec<String>> {
         self.host(host).require_command("iscsiadm")?;
-        let portal = Portal::parse(portal)?;
+        let portal = self.resolve_portal(host, portal)?;
         let mut lines = self.ensure_iscsid(host);
         let nas = self.connect_portal(host, portal, "SendTargets discovery")?;
         let served: Vec<Target> = self

@@ -10,6 +10,7 @@
 //! ([`initiator`]), partition, format and mount what they see ([`volumes`]), run services
 //! and reboot ([`services`]), and give libvirt storage pools ([`pool`]).
 
+pub mod advice;
 pub mod damage;
 pub mod domain_xml;
 pub mod guest;
@@ -252,7 +253,7 @@ impl World {
                     let Some(link) = &nic.link else { continue };
                     for address in &iface.addresses {
                         let owner = format!("{} {}", self.node_name(node), iface.name);
-                        claims.push((link.switch, address.addr(), owner));
+                        claims.push((link.switch, *address, owner));
                     }
                 }
             }

@@ -177,7 +177,7 @@ pub(crate) fn ping(world: &World, start: NodeId, target: &str) -> PingReport {
     let end = match arrived {
         Ok(end) => end,
         Err(stop) => {
-            report.failure = Some(forward_failure(world, &source, address, stop));
+            report.failure = Some(forward_failure(world, start, &source, address, stop));
             return report;
         }
     };
@@ -331,7 +331,32 @@ fn describe(world: &World, stop: &Stop, destination: Ipv4Addr) -> String {
     }
 }
 
-fn forward_failure(world: &World, source: &str, address: Ipv4Addr, stop: Stop) -> Error {
+/// The failure, with the advice to apply the network files written since the last restart
+/// first when the pinging host has such files.
+fn forward_failure(
+    world: &World,
+    start: NodeId,
+    source: &str,
+    address: Ipv4Addr,
+    stop: Stop,
+) -> Error {
+    let unapplied = match start {
+        NodeId::Host(host) => world.unapplied_network_advice(host),
+        _ => None,
+    };
+    let mut error = walk_failure(world, source, address, stop);
+    if let Some(advice) = unapplied {
+        if let Error::NetworkUnreachable { help, .. }
+        | Error::HostUnreachable { help, .. }
+        | Error::NoReply { help, .. } = &mut error
+        {
+            *help = format!("{advice}; otherwise {help}");
+        }
+    }
+    error
+}
+
+fn walk_failure(world: &World, source: &str, address: Ipv4Addr, stop: Stop) -> Error {
     let host = source.to_string();
     let target = address.to_string();
     match &stop {
@@ -355,17 +380,39 @@ fn forward_failure(world: &World, source: &str, address: Ipv4Addr, stop: Stop) -
                 format!("connect {dev}'s card to the switch of its network")
             },
         },
-        Stop::NoNeighbor { gateway: true, next_hop, .. } => Error::HostUnreachable {
+        Stop::NoNeighbor { gateway: true, next_hop, switches, .. } => {
+            let routers = routers_on(world, switches);
+            let help = match routers.first() {
+                Some((router, first)) => format!(
+                    "{next_hop} is no router's address on {}; the router there is {router} at {}: set GATEWAY={first}",
+                    switches.join(", "),
+                    routers.iter().map(|(_, a)| a.to_string()).collect::<Vec<_>>().join(", ")
+                ),
+                None => format!("no router in the lab has {next_hop}: add one, or fix GATEWAY"),
+            };
+            Error::HostUnreachable {
+                host,
+                address: target,
+                reason: describe(world, &stop, address),
+                help,
+            }
+        }
+        Stop::NoNeighbor { next_hop, switches, .. } => Error::HostUnreachable {
             host,
             address: target,
             reason: describe(world, &stop, address),
-            help: format!("no router in the lab has {next_hop}: add one, or fix GATEWAY"),
-        },
-        Stop::NoNeighbor { .. } => Error::HostUnreachable {
-            host,
-            address: target,
-            reason: describe(world, &stop, address),
-            help: "check the address, and that the target's interface is up and cabled to the same switch (its `interfaces()`)".into(),
+            help: match owner_of(world, *next_hop) {
+                Some((node, iface, cabled)) if cabled.is_empty() => format!(
+                    "{next_hop} is {node}'s {iface}, which is down or has no cabled card: connect {node}'s card to {} and restart {node}'s network",
+                    switches.join(", ")
+                ),
+                Some((node, iface, cabled)) => format!(
+                    "{next_hop} is {node}'s {iface}, cabled to {}, not to {}: cable it to the same switch, or ping the address {node} has there",
+                    cabled.join(", "),
+                    switches.join(", ")
+                ),
+                None => format!("no machine in the lab has {next_hop}: check the address (the target's `interfaces()` lists its own)"),
+            },
         },
         Stop::NoRoute { .. } | Stop::NotForwarding { .. } | Stop::HopLimit => Error::NoReply {
             host,
@@ -374,4 +421,49 @@ fn forward_failure(world: &World, source: &str, address: Ipv4Addr, stop: Stop) -
             help: "the packet left the host but got lost on the way: check the routers' networks".into(),
         },
     }
+}
+
+/// The node and interface that have `address`, and the switches that interface reaches.
+fn owner_of(world: &World, address: Ipv4Addr) -> Option<(String, String, Vec<String>)> {
+    world.nodes().into_iter().find_map(|node| {
+        let stack = world.stack(node);
+        let iface = stack
+            .interfaces
+            .iter()
+            .find(|i| i.addresses.iter().any(|a| a.addr() == address))?;
+        let switches = stack
+            .attachments(iface)
+            .iter()
+            .filter_map(|n| n.link.as_ref().map(|l| l.switch_name.clone()))
+            .collect();
+        Some((
+            world.node_name(node).to_string(),
+            iface.name.clone(),
+            switches,
+        ))
+    })
+}
+
+/// The forwarding nodes cabled to one of `switches`, with their addresses on them.
+fn routers_on(world: &World, switches: &[String]) -> Vec<(String, Ipv4Addr)> {
+    let mut found = Vec::new();
+    for node in world.nodes() {
+        let stack = world.stack(node);
+        if !stack.forwarding {
+            continue;
+        }
+        for iface in &stack.interfaces {
+            let on_switch = stack.attachments(iface).iter().any(|n| {
+                n.link
+                    .as_ref()
+                    .is_some_and(|l| switches.contains(&l.switch_name))
+            });
+            if on_switch {
+                for a in &iface.addresses {
+                    found.push((world.node_name(node).to_string(), a.addr()));
+                }
+            }
+        }
+    }
+    found
 }

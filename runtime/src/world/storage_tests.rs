@@ -662,10 +662,10 @@ fn block_device_and_mount_errors() {
         e.to_string(),
         "sv1: Error: Could not stat device /dev/sdc - No such file or directory."
     );
-    assert!(e
-        .help_str()
-        .unwrap()
-        .starts_with("did you mean `/dev/sda`?"));
+    // The did-you-mean never offers the system disk.
+    assert!(e.help_str().unwrap().starts_with(
+        "did you mean `/dev/sdb`? this host's disks: /dev/sda (its system disk), /dev/sdb (LUN 0 of"
+    ));
     let e = world.parted_print(sv1, "/dev/sdb1").unwrap_err();
     assert!(e
         .help_str()

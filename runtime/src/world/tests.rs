@@ -304,7 +304,7 @@ fn unplugged_and_unconfigured_paths_explain_themselves() {
         .unwrap();
     let e = lab.world.ping(bare, "192.168.1.11").failure.unwrap();
     assert_eq!(e.code_str(), "kvmlab::net::network_unreachable");
-    assert_eq!(e.help_str().unwrap(), "bare has no address: configure IPADDR and NETMASK in an ifcfg file and restart the network");
+    assert_eq!(e.help_str().unwrap(), "the network service has not run since the install, so /etc/sysconfig/network-scripts/ifcfg-eth0, /etc/sysconfig/network-scripts/ifcfg-eth1 are not in effect: run `service network restart` (`bare.service(\"network\").restart()`); otherwise bare has no address: configure IPADDR and NETMASK in an ifcfg file and restart the network");
     assert_eq!(
         lab.world
             .connect(bare, "eth2", SwitchId(0))

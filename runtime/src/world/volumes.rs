@@ -21,6 +21,7 @@
 
 use std::net::Ipv4Addr;
 
+use super::advice::DiskUse;
 use super::host::storage::{DiskRef, FsLocation, Mount, HOST_E2FSPROGS};
 use super::nas::{NasId, DATA_ROOT};
 use super::net::Finding;
@@ -31,7 +32,6 @@ use super::storage::partition::Mkpart;
 use super::{HostId, World};
 use crate::error::{Error, Result};
 use crate::sim::clock::SimTime;
-use crate::suggest;
 
 /// The kernel of the hosts kvmlab models (RHEL 6): its statfs decides what `df` shows.
 pub const HOST_KERNEL: Kernel = Kernel::Linux2_6_32;
@@ -256,16 +256,7 @@ impl World {
     }
 
     fn device_help(&self, host: HostId, asked: &str) -> String {
-        let h = self.host(host);
-        let paths: Vec<String> = h.storage().devices().iter().map(|d| d.path()).collect();
-        let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-        let list = suggest::help_for(asked, "this host's disks", &refs);
-        let no_lun = h.storage().devices().iter().all(|d| d.iscsi.is_none());
-        if no_lun {
-            format!("{list}; an iSCSI LUN appears as a new disk after `iscsiadm --login`")
-        } else {
-            format!("{list}; disk names are this host's own: the same LUN may be sdb here and sdc elsewhere, which is why fstab should name it by UUID= or /dev/disk/by-path")
-        }
+        self.missing_device_help(host, asked)
     }
 
     /// The whole disk `dev` (`/dev/sdb`) for parted.
@@ -287,6 +278,16 @@ impl World {
                     help,
                 })
             }
+        }
+    }
+
+    /// Refuses a parted change to the host's own system disk.
+    fn refuse_parted_on_system_disk(&self, host: HostId, path: &str, command: &str) -> Result<()> {
+        match self.resolve_device(host, path) {
+            Some(r) => {
+                self.refuse_system_disk(host, &r, &format!("parted {command}"), DiskUse::Parted)
+            }
+            None => Ok(()),
         }
     }
 
@@ -397,6 +398,7 @@ impl World {
     /// mounts).
     pub fn parted_mklabel(&mut self, host: HostId, dev: &str, label: &str) -> Result<Vec<Error>> {
         let (disk, path) = self.parted_disk(host, dev)?;
+        self.refuse_parted_on_system_disk(host, &path, "mklabel")?;
         self.refuse_in_use(host, &disk, None, &path)?;
         let lost = self.partitions_described(host, &disk, &path);
         let plan = self.plan_overwrite(
@@ -460,6 +462,7 @@ impl World {
         end: &str,
     ) -> Result<Mkpart> {
         let (disk, path) = self.parted_disk(host, dev)?;
+        self.refuse_parted_on_system_disk(host, &path, "mkpart")?;
         self.with_disk(host, &disk, &path, |c| c.mkpart(name, fstype, start, end))
     }
 
@@ -467,6 +470,7 @@ impl World {
     /// warnings for another host's mount of it.
     pub fn parted_rm(&mut self, host: HostId, dev: &str, number: u32) -> Result<Vec<Error>> {
         let (disk, path) = self.parted_disk(host, dev)?;
+        self.refuse_parted_on_system_disk(host, &path, "rm")?;
         self.refuse_in_use(host, &disk, Some(number), &path)?;
         let plan = self.plan_overwrite(
             host,
@@ -496,6 +500,12 @@ impl World {
                 help: self.device_help(host, dev),
             });
         };
+        self.refuse_system_disk(
+            host,
+            &resolved,
+            &format!("mkfs.{}", kind.name()),
+            DiskUse::Mkfs,
+        )?;
         if let Some(m) = self
             .mounted_on_disk(host, &resolved.disk, Some(resolved.partition))
             .first()
@@ -653,12 +663,18 @@ impl World {
             });
         };
         let location = resolved.location();
+        let system = self.is_system_disk(host, &resolved.disk);
         let Some(fs) = self.fs_at(host, &location) else {
+            let help = if system {
+                self.system_disk_help(host, &resolved, DiskUse::Mount)
+            } else {
+                "make one first (`mkfs.ext3 DEVICE`), or check the device name".into()
+            };
             return Err(Error::WrongFsType {
                 host: host_name,
-                device: resolved.device,
+                device: resolved.device.clone(),
                 reason: "it holds no file system".into(),
-                help: "make one first (`mkfs.ext3 DEVICE`), or check the device name".into(),
+                help,
             });
         };
         let made = fs.fstype();
@@ -669,17 +685,21 @@ impl World {
         if !mountable_as(made, driver) {
             return Err(Error::WrongFsType {
                 host: host_name,
-                device: resolved.device,
+                device: resolved.device.clone(),
                 reason: format!(
                     "it holds {}, which the {} driver cannot mount",
                     made.name(),
                     driver.name()
                 ),
-                help: format!(
-                    "mount it as {} (`-t {}`), or as auto",
-                    made.name(),
-                    made.name()
-                ),
+                help: if system {
+                    self.system_disk_help(host, &resolved, DiskUse::Mount)
+                } else {
+                    format!(
+                        "mount it as {} (`-t {}`), or as auto",
+                        made.name(),
+                        made.name()
+                    )
+                },
             });
         }
         let mounts = self.host(host).storage().mounts();
@@ -694,6 +714,11 @@ impl World {
             });
         }
         let mut warnings = Vec::new();
+        // A system file system mounted a second time or away from its fstab place: real
+        // mount allows it, but the trainee meant the iSCSI disk.
+        if system && !self.is_own_system_mount(host, &resolved, dir) {
+            warnings.push(self.system_disk_error(host, &resolved, "mount", DiskUse::Mount));
+        }
         if !read_only {
             let others: Vec<String> = self
                 .hosts()

@@ -57,6 +57,9 @@ pub struct Host {
     net: NetStack,
     packages: Packages,
     storage: HostStorage,
+    /// The network config files as the last `service network start` read them; `None`
+    /// until the network service has run on this install.
+    applied_network: Option<Vec<(String, String)>>,
 }
 
 impl Host {
@@ -72,6 +75,7 @@ impl Host {
             os: None,
             fs: FileSystem::new(),
             packages: Packages::default(),
+            applied_network: None,
         })
     }
 
@@ -135,6 +139,7 @@ impl Host {
         self.fs = fs;
         self.os = Some(installed);
         self.net.reset();
+        self.applied_network = None;
         self.storage = storage;
         self.packages = packages;
         let installed_packages: Vec<&str> = packages::PACKAGES
@@ -371,7 +376,49 @@ impl Host {
     pub fn restart_network(&mut self, view: &SegmentView) -> Result<Vec<Finding>> {
         self.installed()?;
         self.packages.set_running("network", true);
+        self.applied_network = Some(self.network_files());
         Ok(network::restart(&self.name, &self.fs, &mut self.net, view))
+    }
+
+    /// /etc/sysconfig/network and the ifcfg files, with their text.
+    fn network_files(&self) -> Vec<(String, String)> {
+        let mut files: Vec<(String, String)> = std::iter::once(ifcfg::NETWORK_PATH)
+            .chain(
+                self.fs
+                    .files_in(ifcfg::SCRIPTS_DIR)
+                    .into_iter()
+                    .filter(|p| ifcfg::interface_suffix(p).is_some_and(|s| s != "lo")),
+            )
+            .filter_map(|p| Some((p.to_string(), self.fs.read(&self.name, p).ok()?.to_string())))
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// The network config files written, changed or removed since the network service
+    /// last read them (all of them before it first runs), and whether it ever ran.
+    pub fn unapplied_network_files(&self) -> (Vec<String>, bool) {
+        let now = self.network_files();
+        let Some(applied) = &self.applied_network else {
+            let written = now
+                .into_iter()
+                .map(|(p, _)| p)
+                .filter(|p| p != ifcfg::NETWORK_PATH);
+            return (written.collect(), false);
+        };
+        let mut changed: Vec<String> = now
+            .iter()
+            .filter(|f| !applied.contains(f))
+            .map(|(p, _)| p.clone())
+            .chain(
+                applied
+                    .iter()
+                    .filter(|(p, _)| !now.iter().any(|(q, _)| q == p))
+                    .map(|(p, _)| p.clone()),
+            )
+            .collect();
+        changed.sort();
+        (changed, true)
     }
 
     pub fn storage(&self) -> &HostStorage {

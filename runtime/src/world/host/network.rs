@@ -40,8 +40,9 @@ use crate::world::SwitchId;
 pub struct SegmentView {
     /// Every switch: id, name and network.
     pub switches: Vec<(SwitchId, String, Ipv4Cidr)>,
-    /// Addresses other machines answer for, by switch: (switch, address, "host device").
-    pub claims: Vec<(SwitchId, Ipv4Addr, String)>,
+    /// Addresses other machines answer for, by switch: (switch, address with its prefix,
+    /// "host device").
+    pub claims: Vec<(SwitchId, Ipv4Cidr, String)>,
 }
 
 /// The `network` service's order: name without digits, then the number, then the name.
@@ -67,6 +68,30 @@ struct Restart<'a> {
     default_from: Option<(String, Ipv4Addr, String)>,
     /// Bridges named by some BRIDGE= key, for help texts.
     bridge_names: Vec<String>,
+    /// Each bridge's configured first address, from its ifcfg file.
+    bridge_addresses: Vec<(String, Ipv4Cidr)>,
+    /// Bridges whose port is a card on another network than the bridge's address, with
+    /// the fix.
+    wrong_ports: Vec<(String, String)>,
+    /// Keys of the ifcfg files that initscripts ignore, as (file, line, key, help).
+    ignored_keys: Vec<(String, usize, String, String)>,
+}
+
+/// A network as the lab has it: the switch, its name and the prefix its machines use.
+struct Segment {
+    name: String,
+    network: Ipv4Cidr,
+    prefix: u8,
+}
+
+impl Segment {
+    fn netmask(&self) -> String {
+        format!(
+            "NETMASK={} (PREFIX={})",
+            crate::world::net::ip::netmask(self.prefix),
+            self.prefix
+        )
+    }
 }
 
 /// Restarts the network of `host` from the config files in `fs`.
@@ -122,6 +147,27 @@ pub fn restart(
         bridge_names: configs
             .iter()
             .filter_map(|(c, _)| c.bridge.as_ref().map(|b| b.0.clone()))
+            .collect(),
+        bridge_addresses: configs
+            .iter()
+            .filter(|(c, _)| c.is_bridge && c.onboot)
+            .filter_map(|(c, _)| Some((c.device.clone(), c.addresses.first()?.cidr)))
+            .collect(),
+        wrong_ports: Vec::new(),
+        ignored_keys: fs
+            .files_in(SCRIPTS_DIR)
+            .into_iter()
+            .filter_map(|path| Some((path, fs.read(host, path).ok()?)))
+            .flat_map(|(path, text)| ifcfg::lint(ifcfg::ConfigKind::Interface, path, text))
+            .filter_map(|f| match f.error {
+                Error::UnknownIfcfgKey {
+                    file,
+                    line,
+                    key,
+                    help,
+                } => Some((file, line, key, help)),
+                _ => None,
+            })
             .collect(),
     };
     for bridges in [false, true] {
@@ -191,16 +237,18 @@ impl Restart<'_> {
                 },
             ));
         }
-        self.findings.extend(read_findings.iter().cloned());
         self.set_up(device);
+        for finding in read_findings {
+            let advised = self.with_segment_advice(device, finding.clone());
+            self.findings.push(advised);
+        }
         let switches = self.switches_of(device);
         for address in &config.addresses {
             if config.arpcheck {
-                let taken = self
-                    .view
-                    .claims
-                    .iter()
-                    .find(|(sw, a, _)| switches.contains(sw) && *a == address.cidr.addr());
+                let taken =
+                    self.view.claims.iter().find(|(sw, a, _)| {
+                        switches.contains(sw) && a.addr() == address.cidr.addr()
+                    });
                 if let Some((_, _, other)) = taken {
                     return self.findings.push(Finding::error(
                         &config.file,
@@ -216,15 +264,24 @@ impl Restart<'_> {
             }
             for (id, name, network) in &self.view.switches {
                 if switches.contains(id) && !network.contains(address.cidr.addr()) {
+                    let help = self
+                        .wrong_ports
+                        .iter()
+                        .find(|(bridge, _)| bridge == device)
+                        .map_or_else(
+                            || format!("use an address inside {network}, or cable {device} to the switch of the address's network"),
+                            |(_, fix)| fix.clone(),
+                        );
                     self.findings.push(Finding::warning(
                         &config.file,
                         Some(address.line),
                         Error::AddressOutsideSegment {
                             host: self.host.into(),
                             device: device.into(),
-                            address: address.cidr.to_string(),
+                            address: address.cidr,
                             switch: name.clone(),
-                            network: network.to_string(),
+                            network: *network,
+                            help,
                         },
                     ));
                 }
@@ -268,18 +325,22 @@ impl Restart<'_> {
                 });
                 self.default_from = Some((gw.file.clone(), gw.address, device.into()));
             }
-            Some(gw) if !gw.global => self.findings.push(Finding::warning(
-                &gw.file,
-                Some(gw.line),
-                Error::GatewayOffLink {
-                    file: gw.file.clone(),
-                    line: gw.line,
-                    device: device.into(),
-                    gateway: gw.address.to_string(),
-                    network: first
-                        .map_or("(no address)".to_string(), |f| f.network_cidr().to_string()),
-                },
-            )),
+            Some(gw) if !gw.global => {
+                let help = self.gateway_off_link_help(config, gw.address, first);
+                self.findings.push(Finding::warning(
+                    &gw.file,
+                    Some(gw.line),
+                    Error::GatewayOffLink {
+                        file: gw.file.clone(),
+                        line: gw.line,
+                        device: device.into(),
+                        gateway: gw.address,
+                        network: first
+                            .map_or("(no address)".to_string(), |f| f.network_cidr().to_string()),
+                        help,
+                    },
+                ))
+            }
             Some(_) => {}
             None if config.gatewaydev.as_deref() == Some(device) => self.replace_default(Route {
                 destination: Ipv4Cidr::from_parsed(Ipv4Addr::UNSPECIFIED, 0),
@@ -359,18 +420,223 @@ impl Restart<'_> {
             iface.master = Some(bridge.into());
             iface.admin_up = true;
         }
-        if let Some(line) = config.ipaddr_line {
+        let wrong_card = self.check_port_network(config, bridge, line);
+        if let Some(ipaddr_line) = config.ipaddr_line {
+            let help = match &wrong_card {
+                Some(switch) => format!("this is {device}'s own address on {switch}: it works again once BRIDGE={bridge} is gone from {} (line {line})", config.file),
+                None => format!("move IPADDR, NETMASK and GATEWAY to ifcfg-{bridge}: the address of a bridged network lives on the bridge"),
+            };
             self.findings.push(Finding::warning(
                 &config.file,
-                Some(line),
+                Some(ipaddr_line),
                 Error::AddressOnBridgePort {
                     file: config.file.clone(),
-                    line,
+                    line: ipaddr_line,
                     device: device.into(),
                     bridge: bridge.into(),
+                    help,
                 },
             ));
         }
+    }
+
+    /// The network of the switch `device` is cabled to, with the prefix the machines on it
+    /// use (the most common among their addresses on that network; the switch's own when
+    /// none has one).
+    fn segment(&self, device: &str) -> Option<Segment> {
+        let switches = self.switches_of(device);
+        let (id, name, network) = self
+            .view
+            .switches
+            .iter()
+            .find(|(id, ..)| switches.contains(id))?;
+        let mut counts: Vec<(u8, usize)> = Vec::new();
+        for (_, cidr, _) in self
+            .view
+            .claims
+            .iter()
+            .filter(|(sw, a, _)| sw == id && network.contains(a.addr()))
+        {
+            match counts.iter_mut().find(|(p, _)| *p == cidr.prefix()) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((cidr.prefix(), 1)),
+            }
+        }
+        let prefix = counts
+            .iter()
+            .max_by_key(|(p, n)| (*n, *p))
+            .map_or(network.prefix(), |(p, _)| *p);
+        Some(Segment {
+            name: name.clone(),
+            network: *network,
+            prefix,
+        })
+    }
+
+    /// A card of this host cabled to a switch whose network contains `address`.
+    fn card_on_network_of(&self, address: Ipv4Addr) -> Option<(String, String, Ipv4Cidr)> {
+        self.net.nics.iter().find_map(|nic| {
+            let link = nic.link.as_ref()?;
+            let (_, name, network) = self
+                .view
+                .switches
+                .iter()
+                .find(|(id, ..)| *id == link.switch)?;
+            network
+                .contains(address)
+                .then(|| (nic.name.clone(), name.clone(), *network))
+        })
+    }
+
+    /// Replaces a config finding's generic netmask advice with the segment's netmask.
+    fn with_segment_advice(&self, device: &str, mut finding: Finding) -> Finding {
+        let Some(segment) = self.segment(device) else {
+            return finding;
+        };
+        let on = format!(
+            "{}, where {device} is cabled, is {} and its machines use /{}",
+            segment.name, segment.network, segment.prefix
+        );
+        match &mut finding.error {
+            Error::BadIfcfgValue { setting, help, .. }
+                if setting.starts_with("NETMASK") || setting.starts_with("PREFIX") =>
+            {
+                let key = if setting.starts_with("NETMASK") {
+                    format!("NETMASK={}", crate::world::net::ip::netmask(segment.prefix))
+                } else {
+                    format!("PREFIX={}", segment.prefix)
+                };
+                *help = format!("{on}: write {key}");
+            }
+            Error::ClassfulNetmask { help, prefix, .. } if *prefix != segment.prefix => {
+                *help = format!("{on}: add {}", segment.netmask());
+            }
+            Error::ClassfulNetmask { help, .. } => {
+                *help = format!(
+                    "{on}, which the classful mask happens to match: add {} to say so",
+                    segment.netmask()
+                );
+            }
+            _ => {}
+        }
+        finding
+    }
+
+    /// Why GATEWAY is off the device's network, and the fix: the gateway line only when it
+    /// is the gateway that is on the wrong network.
+    fn gateway_off_link_help(
+        &self,
+        config: &InterfaceConfig,
+        gateway: Ipv4Addr,
+        first: Option<Ipv4Cidr>,
+    ) -> String {
+        let device = config.device.as_str();
+        let file = &config.file;
+        let segment = self.segment(device).filter(|s| s.network.contains(gateway));
+        let Some(segment) = segment else {
+            let elsewhere = self
+                .card_on_network_of(gateway)
+                .map(|(card, switch, _)| {
+                    match self.net.interface(&card).and_then(|i| i.master.clone()) {
+                        Some(bridge) => format!(" ({gateway} is on {switch}, where {card}, the port of {bridge}, is cabled: ifcfg-{bridge})"),
+                        None => format!(" ({gateway} is on {switch}, where {card} is cabled: ifcfg-{card})"),
+                    }
+                })
+                .unwrap_or_default();
+            return format!("delete the GATEWAY line from {file}: the default gateway belongs in the config of the interface whose network contains it{elsewhere}");
+        };
+        let right = format!(
+            "GATEWAY={gateway} is right for {} ({}), where {device} is cabled: keep it",
+            segment.name, segment.network
+        );
+        let Some(first) = first else {
+            let cause = self
+                .findings
+                .iter()
+                .find(|f| f.file == *file && f.line.is_some());
+            let ignored = self.ignored_keys.iter().find(|(f, ..)| f == file);
+            return match (cause, ignored) {
+                (Some(f), _) => {
+                    let line = f.line.unwrap_or_default();
+                    let message = f.error.to_string();
+                    let message = message
+                        .strip_prefix(&format!("{file} line {line}: "))
+                        .unwrap_or(&message);
+                    format!("{device} got no address because of line {line} ({message}): fix that line and restart the network. {right}")
+                }
+                (None, Some((_, line, key, help))) => {
+                    format!("{device} got no address: line {line} sets `{key}`, which initscripts ignore ({help}); fix that line and restart the network. {right}")
+                }
+                (None, None) => format!(
+                    "{device} has no address: add IPADDR=ADDRESS and {} for {} to {file}, then restart the network. {right}",
+                    segment.netmask(),
+                    segment.network
+                ),
+            };
+        };
+        if segment.network.contains(first.addr()) {
+            format!(
+                "the netmask is wrong: /{} makes {device}'s network {}, but {} uses /{}: write {} in {file}. {right}",
+                first.prefix(),
+                first.network_cidr(),
+                segment.name,
+                segment.prefix,
+                segment.netmask()
+            )
+        } else {
+            format!(
+                "IPADDR={} is not on {} ({}): give {device} an address in {}. {right}",
+                first.addr(),
+                segment.name,
+                segment.network,
+                segment.network
+            )
+        }
+    }
+
+    /// Warns when a card joins a bridge whose address is on another switch's network than
+    /// the card's; returns the card's switch name then.
+    fn check_port_network(
+        &mut self,
+        config: &InterfaceConfig,
+        bridge: &str,
+        line: usize,
+    ) -> Option<String> {
+        let device = config.device.as_str();
+        let address = self
+            .bridge_addresses
+            .iter()
+            .find(|(b, _)| b == bridge)
+            .map(|(_, a)| *a)?;
+        let segment = self.segment(device)?;
+        if segment.network.contains(address.addr()) {
+            return None;
+        }
+        let restart = format!("`{}.service(\"network\").restart()`", self.host);
+        let help = match self.card_on_network_of(address.addr()) {
+            Some((card, switch, network)) => format!(
+                "{card} is the card cabled to {switch} ({network}), the network of {bridge}'s address: put BRIDGE={bridge} in ifcfg-{card} instead and delete it from {} (line {line}), then restart the network ({restart})",
+                config.file
+            ),
+            None => format!(
+                "no card of {} is cabled to the network of {address}: cable one to it, make that card the port (BRIDGE={bridge} in its ifcfg file) and delete line {line} of {}, then restart the network ({restart})",
+                self.host, config.file
+            ),
+        };
+        self.wrong_ports.push((bridge.into(), help.clone()));
+        self.findings.push(Finding::warning(
+            &config.file,
+            Some(line),
+            Error::BridgeOnWrongCard {
+                file: config.file.clone(),
+                line,
+                port: format!("{device} (cabled to {})", segment.name),
+                bridge: bridge.into(),
+                address,
+                help,
+            },
+        ));
+        Some(segment.name)
     }
 
     fn create_bridge(&mut self, name: &str) {

@@ -300,12 +300,17 @@ impl HostStorage {
         self.devices.iter().find(|d| d.name == name)
     }
 
-    /// A new SCSI disk: it takes the lowest free `sdX` name. Returns the name.
-    pub(crate) fn attach(&mut self, disk: DiskRef, iscsi: IscsiPath) -> String {
-        let name = (0..)
+    /// The name the next SCSI disk gets: the lowest free `sdX`.
+    pub fn next_disk_name(&self) -> String {
+        (0..)
             .map(scsi_disk_name)
             .find(|n| self.device(n).is_none())
-            .expect("a free name");
+            .expect("a free name")
+    }
+
+    /// A new SCSI disk: it takes the lowest free `sdX` name. Returns the name.
+    pub(crate) fn attach(&mut self, disk: DiskRef, iscsi: IscsiPath) -> String {
+        let name = self.next_disk_name();
         self.devices.push(BlockDevice {
             name: name.clone(),
             disk,

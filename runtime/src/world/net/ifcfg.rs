@@ -512,6 +512,7 @@ fn read_addresses(
                         line: ipaddr.line,
                         address: address.to_string(),
                         prefix,
+                        help: "state the network size: add NETMASK=255.255.255.0 or PREFIX=24 (or whatever the network uses)".into(),
                     },
                 ));
                 prefix

@@ -45,7 +45,7 @@ impl FsType {
             "ext4" => Ok(FsType::Ext4),
             _ => Err(Error::FsType {
                 fstype: text.into(),
-                help: "kvmlab's mkfs makes ext2, ext3 and ext4 (the report uses ext3: `mkfs.ext3 /dev/sda1`)".into(),
+                help: "kvmlab's mkfs makes ext2, ext3 and ext4 (the report uses ext3: `mkfs.ext3` on the LUN's partition)".into(),
             }),
         }
     }

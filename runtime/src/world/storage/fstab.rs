@@ -100,7 +100,7 @@ fn parse_line(line: usize, raw: &str) -> Result<Option<FstabEntry>> {
                 fields.len(),
                 if fields.len() == 1 { "" } else { "s" }
             ),
-            help: "write `DEVICE MOUNTPOINT TYPE OPTIONS DUMP PASS`, e.g. `/dev/sda1 /iscsi1 ext3 _netdev 0 0`; start a comment line with `#`".into(),
+            help: "write `DEVICE MOUNTPOINT TYPE OPTIONS DUMP PASS`, e.g. `UUID=<the UUID mkfs printed> /iscsi1 ext3 _netdev 0 0`; start a comment line with `#`".into(),
         });
     }
     let number = |position: usize, what: &str| -> Result<i32> {

@@ -211,6 +211,8 @@ pub struct Initiator {
     nodes: Vec<NodeRecord>,
     sessions: Vec<Session>,
     next_sid: u32,
+    /// Targets whose session the last reboot ended, for help lines that say why a LUN went.
+    ended_by_reboot: Vec<Iqn>,
 }
 
 impl Initiator {
@@ -220,6 +222,7 @@ impl Initiator {
             nodes: Vec::new(),
             sessions: Vec::new(),
             next_sid: 1,
+            ended_by_reboot: Vec::new(),
         }
     }
 
@@ -300,6 +303,11 @@ impl Initiator {
             .ok_or(missing)
     }
 
+    /// Whether the last reboot ended a session to `target` that no login has restored.
+    pub fn lost_at_reboot(&self, target: &Iqn) -> bool {
+        self.ended_by_reboot.contains(target)
+    }
+
     /// Refuses a target discovery never found, naming the nearest one it did.
     fn not_discovered(&self, target: &Iqn) -> Error {
         let discovered: Vec<String> = self.nodes.iter().map(|n| n.target.to_string()).collect();
@@ -347,6 +355,7 @@ impl Initiator {
             luns: target.luns.clone(),
         };
         self.next_sid += 1;
+        self.ended_by_reboot.retain(|t| *t != target.iqn);
         self.sessions.push(session);
         Ok(self.sessions.last().expect("just pushed"))
     }
@@ -366,7 +375,7 @@ impl Initiator {
     /// A reboot drops every session; the records stay. Returns the targets the iscsi service
     /// logs in to at boot (`node.startup = automatic`), in record order.
     pub fn reboot(&mut self) -> Vec<Iqn> {
-        self.sessions.clear();
+        self.ended_by_reboot = self.sessions.drain(..).map(|s| s.target).collect();
         self.nodes
             .iter()
             .filter(|node| node.automatic)
