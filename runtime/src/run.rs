@@ -266,3 +266,15 @@ mod tests {
         assert_eq!(run.report.backend, "sim");
     }
 }
+
+#[cfg(test)]
+mod dump_tmp {
+    #[test]
+    fn dump() {
+        let session = super::Session::new(Box::new(super::Simulator::new(0)), "x", "out".into());
+        let modules = super::LabModules::new(None, Default::default(), Default::default());
+        let engine = super::engine::build(&session, &Default::default(), modules);
+        std::fs::write("/tmp/dd/meta.json", engine.gen_fn_metadata_to_json(false).unwrap()).unwrap();
+        std::fs::write("/tmp/dd/sigs.txt", engine.gen_fn_signatures(false).join("\n")).unwrap();
+    }
+}

@@ -6,7 +6,7 @@ use super::{finish, raise, Outcome, SharedSession};
 use crate::error::Error;
 use crate::plot::{LineChart, Series};
 use crate::report::Check;
-use crate::script::spec::Spec;
+use crate::script::spec::{Key, Spec, SpecTable};
 use crate::units;
 use rhai::{Dynamic, Engine, FnPtr, FuncRegistration, NativeCallContext, INT};
 
@@ -327,21 +327,40 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         });
 }
 
+const SERIES_EXAMPLE: &str = r#"[#{name: "idle", points: [[64, 6.1], [128, 11.8]]}]"#;
+
+pub const CHART_SPEC: SpecTable = SpecTable {
+    what: "chart",
+    keys: &[
+        Key::new("title", "The chart's title.", r#""Migration time""#),
+        Key::new("x_label", "The x axis' label.", r#""MiB""#),
+        Key::new("y_label", "The y axis' label.", r#""s""#),
+        Key::new("series", "The lines, each #{name, points: [[x, y], ...]}.", SERIES_EXAMPLE).holding(&SERIES_SPEC),
+    ],
+};
+
+pub const SERIES_SPEC: SpecTable = SpecTable {
+    what: "chart series",
+    keys: &[
+        Key::new("name", "The line's name in the legend.", r#""idle""#),
+        Key::new("points", "Its points, a list of [x, y] pairs of numbers.", "[[64, 6.1], [128, 11.8]]"),
+    ],
+};
+
 fn line_chart(chart: rhai::Map) -> crate::Result<LineChart> {
-    const EXAMPLE: &str = "[#{name: \"idle\", points: [[64, 6.1], [128, 11.8]]}]";
-    let spec = Spec::new("chart", chart, &["title", "x_label", "y_label", "series"])?;
+    let spec = Spec::new(&CHART_SPEC, chart)?;
     let bad_series = |reason: &str| {
         spec.bad(
             "series",
             reason,
-            format!("give a list of lines: `series: {EXAMPLE}`"),
+            format!("give a list of lines: `series: {SERIES_EXAMPLE}`"),
         )
     };
     let series = spec
-        .maps("series", EXAMPLE)?
+        .maps("series", SERIES_EXAMPLE)?
         .into_iter()
         .map(|line| {
-            let line = Spec::new("chart series", line, &["name", "points"])?;
+            let line = Spec::new(&SERIES_SPEC, line)?;
             let points = line
                 .opt_value("points")
                 .and_then(|v| v.try_cast::<rhai::Array>())
