@@ -6,8 +6,10 @@ use crate::error::{Error, Severity};
 use crate::report::RunReport;
 use crate::script::engine::{self, Limits};
 use crate::script::modules::{LabModules, Sources};
-use crate::script::{diagnose, Session, SharedSession};
+use crate::script::catalog::Catalog;
+use crate::script::{check, diagnose, Session, SharedSession};
 use crate::sim::Simulator;
+use rhai::Engine;
 use std::path::{Path, PathBuf};
 
 /// How to run a lab.
@@ -267,14 +269,46 @@ mod tests {
     }
 }
 
-#[cfg(test)]
-mod dump_tmp {
-    #[test]
-    fn dump() {
-        let session = super::Session::new(Box::new(super::Simulator::new(0)), "x", "out".into());
-        let modules = super::LabModules::new(None, Default::default(), Default::default());
-        let engine = super::engine::build(&session, &Default::default(), modules);
-        std::fs::write("/tmp/dd/meta.json", engine.gen_fn_metadata_to_json(false).unwrap()).unwrap();
-        std::fs::write("/tmp/dd/sigs.txt", engine.gen_fn_signatures(false).join("\n")).unwrap();
-    }
+/// An engine as a run builds it, for reading its API: the reference and `kvmlab check`.
+fn reference_engine(modules: LabModules) -> Engine {
+    let session = Session::new(Box::new(Simulator::new(0)), "", PathBuf::new());
+    engine::build(&session, &Limits::default(), modules)
+}
+
+/// The script API's reference, read from the engine.
+pub fn catalog() -> Catalog {
+    let modules = LabModules::new(None, PathBuf::new(), Sources::default());
+    Catalog::from_engine(&reference_engine(modules))
+}
+
+/// `kvmlab check` on one file: what its text shows is wrong, without running it. A file that
+/// cannot be read is the first finding.
+pub fn check_file(path: &Path, catalog: &Catalog) -> Vec<Diagnostic> {
+    let shown = path.to_string_lossy().into_owned();
+    let text = match std::fs::read(path).map(String::from_utf8) {
+        Ok(Ok(text)) => text,
+        Ok(Err(e)) => {
+            let byte = e.as_bytes()[e.utf8_error().valid_up_to()];
+            return vec![Diagnostic::new(&Error::NotText { byte }, Severity::Error, &shown, 0, 0)];
+        }
+        Err(e) => {
+            let error = Error::Unreadable {
+                path: shown.clone(),
+                reason: e.to_string(),
+            };
+            return vec![Diagnostic::new(&error, Severity::Error, &shown, 0, 0)];
+        }
+    };
+    let lab_dir = path.parent().map(|p| {
+        if p.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            p.to_path_buf()
+        }
+    });
+    let shown_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let modules = LabModules::new(lab_dir, shown_dir, Sources::default());
+    // Checking only compiles: the engine's own resolver is never asked.
+    let engine = reference_engine(LabModules::new(None, PathBuf::new(), Sources::default()));
+    check::check_source(&engine, catalog, &shown, &text, &modules)
 }

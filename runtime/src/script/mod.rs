@@ -3,13 +3,18 @@
 //! - [`engine`] builds the sandboxed engine for one run, with its limits.
 //! - [`modules`] resolves `import`: stdlib modules by name, lab files inside the lab's folder.
 //! - [`lab_api`] registers the lab primitives (`step`, `check`, `record`, …).
+//! - [`catalog`] is the script API's reference, read from the engine; [`examples`] holds its
+//!   examples; [`check`] finds mistakes in a lab without running it.
 //! - [`diagnose`] turns Rhai's errors into kvmlab diagnostics with codes and help.
 //!
 //! Script-visible objects hold a [`SharedSession`] and an id; every operation borrows the
 //! session for the length of one native call, never across a call back into the script.
 
+pub mod catalog;
+pub mod check;
 pub mod diagnose;
 pub mod engine;
+pub mod examples;
 pub mod guests;
 pub mod lab_api;
 pub mod modules;

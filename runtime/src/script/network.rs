@@ -296,6 +296,14 @@ fn register_constructors(engine: &mut Engine, session: &SharedSession) {
         });
 }
 
+pub const SWITCH_SYNTAX: super::catalog::Syntax = super::catalog::Syntax {
+    keyword: "switch",
+    form: "switch(name, cidr, spec)",
+    doc: "A network switch carrying `cidr`; the same as `segment(name, cidr, spec)`.",
+    example: r#"let net3 = switch("NET3", "10.20.0.0/16", #{speed: "1Gbit/s"});"#,
+    spec: Some((2, &SWITCH_SPEC)),
+};
+
 /// `switch` is a Rhai keyword (the switch expression); labs use the word for the network
 /// device, so the keyword is disabled and `switch(name, cidr, spec)` calls `segment`.
 fn register_switch_syntax(engine: &mut Engine) {
