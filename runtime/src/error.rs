@@ -45,7 +45,7 @@ pub enum Error {
         help: String,
     },
 
-    #[error("no type has a method `{method}` taking {arguments} argument(s)")]
+    #[error("unknown method `{method}` with {arguments} argument(s)")]
     #[diagnostic(code(kvmlab::script::unknown_method), help("{help}"))]
     UnknownMethod {
         method: String,

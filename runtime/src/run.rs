@@ -308,7 +308,9 @@ pub fn check_file(path: &Path, catalog: &Catalog) -> Vec<Diagnostic> {
     });
     let shown_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let modules = LabModules::new(lab_dir, shown_dir, Sources::default());
-    // Checking only compiles: the engine's own resolver is never asked.
-    let engine = reference_engine(LabModules::new(None, PathBuf::new(), Sources::default()));
+    // Checking only compiles: the engine's own resolver is never asked. Unoptimized, map
+    // literals stay literals instead of folding into constants.
+    let mut engine = reference_engine(LabModules::new(None, PathBuf::new(), Sources::default()));
+    engine.set_optimization_level(rhai::OptimizationLevel::None);
     check::check_source(&engine, catalog, &shown, &text, &modules)
 }

@@ -105,6 +105,8 @@ pub struct Item {
     pub signatures: Vec<String>,
     /// Parameter counts of the overloads, the object included.
     pub arities: Vec<usize>,
+    /// Each overload's return type, as scripts name it (`Host`, `i64`, `?`).
+    pub returns: Vec<String>,
     pub doc: String,
     pub example: String,
 }
@@ -199,11 +201,13 @@ impl Catalog {
                     name,
                     signatures: Vec::new(),
                     arities: Vec::new(),
+                    returns: Vec::new(),
                     doc: String::new(),
                     example: String::new(),
                 });
             item.signatures.push(f.signature.clone());
             item.arities.push(f.params.len());
+            item.returns.push(f.returns.clone());
             if item.doc.is_empty() {
                 item.doc = f.doc.clone();
             }
@@ -214,7 +218,9 @@ impl Catalog {
         }
         items.sort_by(|a, b| (&a.on, a.kind, &a.name).cmp(&(&b.on, b.kind, &b.name)));
         let mut builtins: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for f in &all {
+        let own_signatures: std::collections::BTreeSet<&str> =
+            own.iter().map(|f| f.signature.as_str()).collect();
+        for f in all.iter().filter(|f| !own_signatures.contains(f.signature.as_str())) {
             builtins
                 .entry(f.name.clone())
                 .or_default()
@@ -277,6 +283,28 @@ impl Catalog {
         arities
     }
 
+    /// The type a call returns when every overload of it returns the same registered type:
+    /// `on` is the object's type for a method, `None` for a function.
+    pub fn returns(&self, on: Option<&str>, name: &str, kind: Kind) -> Option<&str> {
+        let mut returns = self
+            .items
+            .iter()
+            .filter(|i| i.name == name && i.kind == kind)
+            .filter(|i| on.is_none() || i.on.as_deref() == on)
+            .flat_map(|i| i.returns.iter());
+        let first = returns.next()?;
+        let registered = self.types.iter().any(|t| t.name == first);
+        (registered && returns.all(|r| r == first)).then_some(first.as_str())
+    }
+
+    /// The items of type `on`.
+    pub fn members(&self, on: &str, kind: Kind) -> Vec<&Item> {
+        self.items
+            .iter()
+            .filter(|i| i.on.as_deref() == Some(on) && i.kind == kind)
+            .collect()
+    }
+
     /// The stdlib function `module::name`, if there is one.
     pub fn stdlib_fn(&self, module: &str, name: &str) -> Option<&StdlibFn> {
         self.stdlib
@@ -321,6 +349,7 @@ fn fill_from_entries(item: &mut Item, types: &[&'static TypeDoc]) {
 
 struct FnMeta {
     name: String,
+    returns: String,
     params: Vec<(String, String)>,
     signature: String,
     doc: String,
@@ -369,6 +398,7 @@ fn metadata(engine: &Engine, include_packages: bool) -> (Vec<FnMeta>, Vec<String
                 .unwrap_or_default();
             FnMeta {
                 name: text(&f["name"]),
+                returns: type_name(engine, &text(&f["returnType"])),
                 signature: super::diagnose::readable_signature(&text(&f["signature"])),
                 params,
                 doc,

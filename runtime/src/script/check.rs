@@ -4,13 +4,13 @@
 //! imports that do not resolve, and unknown keys in map literals passed to a call that takes a
 //! keyword map. Each finding is a diagnostic with its line and a "did you mean".
 
-use super::catalog::{Catalog, TakesSpec, SYNTAX, TAKES_SPEC};
+use super::catalog::{Catalog, Kind, TakesSpec, SYNTAX, TAKES_SPEC};
 use super::modules::{LabModules, STDLIB_PREFIX};
 use super::spec::SpecTable;
 use super::{diagnose, stdlib};
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Severity};
-use rhai::{ASTNode, Engine, Expr, Position, Stmt, AST};
+use rhai::{ASTNode, Engine, Expr, FnCallExpr, Position, Stmt, AST};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a lab defines itself: functions (with their argument counts), variables, and the
@@ -48,12 +48,24 @@ pub fn check_source(
         findings: Vec::new(),
         defined: Defined::default(),
         imports: BTreeMap::new(),
+        variables: BTreeMap::new(),
     };
     checker.resolve_imports(engine, &ast, modules);
     collect_defined(&ast, &mut checker.defined);
+    checker.infer_variables(&ast);
     ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Stmt(Stmt::FnCall(call, pos))) = path.last() {
+            checker.call(call, *pos);
+        }
         if let Some(ASTNode::Expr(expr)) = path.last() {
-            checker.expr(expr);
+            // A chain `a.b.c()` is checked from its top, where the object's type is known.
+            let inside_chain = matches!(
+                path.len().checked_sub(2).map(|i| &path[i]),
+                Some(ASTNode::Expr(Expr::Dot(x, ..))) if std::ptr::eq(&x.rhs, *expr)
+            );
+            if !inside_chain {
+                checker.expr(expr);
+            }
         }
         true
     });
@@ -67,6 +79,8 @@ struct Checker<'a> {
     findings: Vec<Diagnostic>,
     defined: Defined,
     imports: BTreeMap<String, Option<Imported>>,
+    /// The registered type each variable holds, when every assignment to it gives the same.
+    variables: BTreeMap<String, Option<String>>,
 }
 
 impl Checker<'_> {
@@ -137,27 +151,10 @@ impl Checker<'_> {
 
     fn expr(&mut self, expr: &Expr) {
         match expr {
-            Expr::FnCall(call, pos) if call.op_token.is_none() => {
-                let args: Vec<&Expr> = call.args.iter().collect();
-                if call.namespace.is_empty() {
-                    self.function(&call.name, args.len(), *pos);
-                } else {
-                    self.namespaced(call.namespace.root(), &call.name, args.len(), *pos);
-                }
-                self.spec_args(&call.name, &args);
-            }
+            Expr::FnCall(call, pos) => self.call(call, *pos),
             Expr::Dot(x, _, _) => {
-                let object = &x.lhs;
-                match &x.rhs {
-                    Expr::MethodCall(call, pos) => {
-                        self.method(&call.name, call.args.len() + 1, *pos);
-                        let args: Vec<&Expr> =
-                            std::iter::once(object).chain(call.args.iter()).collect();
-                        self.spec_args(&call.name, &args);
-                    }
-                    Expr::Property(p, pos) => self.property(&p.2, *pos),
-                    _ => {}
-                }
+                let object = self.type_of(&x.lhs);
+                self.chain(object, &x.rhs);
             }
             Expr::Custom(custom, _) => {
                 let Some(keyword) = custom.tokens.first() else {
@@ -172,6 +169,104 @@ impl Checker<'_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A call of a function (not a method): `host(..)`, `hosts::build()`.
+    fn call(&mut self, call: &FnCallExpr, pos: Position) {
+        if call.op_token.is_some() {
+            return; // an operator such as `a + b`
+        }
+        let args: Vec<&Expr> = call.args.iter().collect();
+        if call.namespace.is_empty() {
+            self.function(&call.name, args.len(), pos);
+        } else {
+            self.namespaced(call.namespace.root(), &call.name, args.len(), pos);
+        }
+        self.spec_args(&call.name, &args, 0);
+    }
+
+    /// Checks the rest of a chain whose object has type `object` (when known).
+    fn chain(&mut self, object: Option<String>, rest: &Expr) {
+        match rest {
+            Expr::Property(p, pos) => self.property(object.as_deref(), &p.2, *pos),
+            Expr::MethodCall(call, pos) => {
+                self.method(object.as_deref(), &call.name, call.args.len() + 1, *pos);
+                let args: Vec<&Expr> = call.args.iter().collect();
+                self.spec_args(&call.name, &args, 1);
+            }
+            Expr::Dot(x, ..) => {
+                self.chain(object.clone(), &x.lhs);
+                let next = self.step_type(object, &x.lhs);
+                self.chain(next, &x.rhs);
+            }
+            _ => {}
+        }
+    }
+
+    /// The registered type an expression gives, when the catalog says so.
+    fn type_of(&self, expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::Variable(x, ..) => self.variables.get(x.1.as_str()).cloned().flatten(),
+            Expr::FnCall(call, _) if call.namespace.is_empty() && call.op_token.is_none() => self
+                .catalog
+                .returns(None, &call.name, Kind::Function)
+                .map(str::to_string),
+            Expr::Dot(x, ..) => {
+                let object = self.type_of(&x.lhs);
+                self.step_type(object, &x.rhs)
+            }
+            _ => None,
+        }
+    }
+
+    /// The type after one more link of a chain.
+    fn step_type(&self, object: Option<String>, link: &Expr) -> Option<String> {
+        let returns = |name: &str, kind| {
+            self.catalog
+                .returns(object.as_deref(), name, kind)
+                .map(str::to_string)
+        };
+        match link {
+            Expr::Property(p, _) => object.as_ref().and_then(|_| returns(&p.2, Kind::Property)),
+            Expr::MethodCall(call, _) => returns(&call.name, Kind::Method),
+            Expr::Dot(x, ..) => {
+                let next = self.step_type(object.clone(), &x.lhs);
+                self.step_type(next, &x.rhs)
+            }
+            _ => None,
+        }
+    }
+
+    /// Types of variables from their `let`s and assignments; one that is given two different
+    /// types (or an unknown one) stays unknown.
+    fn infer_variables(&mut self, ast: &AST) {
+        let mut assignments: Vec<(String, Option<String>)> = Vec::new();
+        ast.walk(&mut |path: &[ASTNode]| {
+            match path.last() {
+                Some(ASTNode::Stmt(Stmt::Var(x, ..))) => {
+                    assignments.push((x.0.name.to_string(), self.type_of(&x.1)));
+                }
+                Some(ASTNode::Stmt(Stmt::Assignment(x))) => {
+                    if let Expr::Variable(v, ..) = &x.1.lhs {
+                        assignments.push((v.1.to_string(), self.type_of(&x.1.rhs)));
+                    }
+                }
+                _ => {}
+            }
+            true
+        });
+        for f in ast.iter_functions() {
+            for param in &f.params {
+                assignments.push((param.to_string(), None));
+            }
+        }
+        for (name, ty) in assignments {
+            let merged = match self.variables.get(&name) {
+                Some(seen) if *seen != ty => None,
+                _ => ty,
+            };
+            self.variables.insert(name, merged);
         }
     }
 
@@ -251,12 +346,42 @@ impl Checker<'_> {
         );
     }
 
-    fn method(&mut self, name: &str, arguments: usize, pos: Position) {
+    fn method(&mut self, object: Option<&str>, name: &str, arguments: usize, pos: Position) {
         let own = self.defined.functions.get(name);
-        if own.is_some_and(|a| a.contains(&arguments))
-            || self.catalog.arities(name).contains(&arguments)
-            || self.defined.map_keys.contains(name)
-        {
+        if own.is_some_and(|a| a.contains(&arguments)) {
+            return;
+        }
+        if let Some(on) = object {
+            let methods = self.catalog.members(on, Kind::Method);
+            let fits = methods
+                .iter()
+                .any(|m| m.name == name && m.arities.contains(&arguments));
+            let builtin = self
+                .catalog
+                .builtins
+                .get(name)
+                .is_some_and(|a| a.contains(&arguments));
+            if !fits && !builtin {
+                let names: Vec<&str> = methods.iter().map(|m| m.name.as_str()).collect();
+                let help = match methods.iter().find(|m| m.name == name) {
+                    Some(m) => format!("`{on}.{name}` takes other arguments: {}", m.signatures.join(" | ")),
+                    None => match crate::suggest::closest(name, names.iter().copied()) {
+                        Some(near) => format!("did you mean `{near}`? (`kvmlab doc {on}.{near}`)"),
+                        None => format!("{on} has: {}", names.join(", ")),
+                    },
+                };
+                self.report(
+                    Error::UnknownMethod {
+                        method: format!("{on}.{name}"),
+                        arguments: arguments - 1,
+                        help,
+                    },
+                    pos,
+                );
+            }
+            return;
+        }
+        if self.catalog.arities(name).contains(&arguments) || self.defined.map_keys.contains(name) {
             return;
         }
         let owners: Vec<String> = self
@@ -285,36 +410,38 @@ impl Checker<'_> {
         );
     }
 
-    /// A property no type has is a mistake only when it is near one that exists: maps take
-    /// any key, and a lab's maps are often filled by index (`lab[name] = h`).
-    fn property(&mut self, name: &str, pos: Position) {
-        let properties = self.catalog.property_names();
-        if properties.contains(&name) || self.defined.map_keys.contains(name) {
+    /// A property is checked when the object's type is known: maps take any key, and
+    /// command rows are maps.
+    fn property(&mut self, object: Option<&str>, name: &str, pos: Position) {
+        let Some(on) = object else {
+            return;
+        };
+        let properties = self.catalog.members(on, Kind::Property);
+        if properties.iter().any(|p| p.name == name) {
             return;
         }
-        if let Some(near) = crate::suggest::closest(name, properties.iter().copied()) {
-            let owners: Vec<String> = self
-                .catalog
-                .find(near)
-                .iter()
-                .filter_map(|i| i.on.clone())
-                .collect();
-            self.report(
-                Error::UnknownProperty {
-                    property: name.to_string(),
-                    type_name: "any kvmlab type".into(),
-                    help: format!("did you mean `{near}`? ({} has it)", owners.join(", ")),
-                },
-                pos,
-            );
-        }
+        let names: Vec<&str> = properties.iter().map(|p| p.name.as_str()).collect();
+        let help = match crate::suggest::closest(name, names.iter().copied()) {
+            Some(near) => format!("did you mean `{near}`? (`kvmlab doc {on}.{near}`)"),
+            None if names.is_empty() => format!("{on} has no properties"),
+            None => format!("{on} has: {}", names.join(", ")),
+        };
+        self.report(
+            Error::UnknownProperty {
+                property: name.to_string(),
+                type_name: on.to_string(),
+                help,
+            },
+            pos,
+        );
     }
 
     /// Map literals passed where a call takes a keyword map.
-    fn spec_args(&mut self, function: &str, args: &[&Expr]) {
+    /// `args` are a call's arguments from number `first` on (1 for a method: its object is 0).
+    fn spec_args(&mut self, function: &str, args: &[&Expr], first: usize) {
         let takes: Vec<&TakesSpec> = TAKES_SPEC.iter().filter(|t| t.function == function).collect();
         for takes in takes {
-            let Some(arg) = args.get(takes.arg) else {
+            let Some(arg) = takes.arg.checked_sub(first).and_then(|i| args.get(i)) else {
                 continue;
             };
             if takes.list {
