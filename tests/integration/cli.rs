@@ -86,7 +86,7 @@ fn check_parses_without_running() {
     let out = Test::new()
         .script("let a = 1;\nlet b = (a + ;\n")
         .args(&["check", "lab.rhai"])
-        .status(2)
+        .status(1)
         .stderr("kvmlab::script::syntax")
         .stderr("lab.rhai:2:")
         .run();

@@ -4,12 +4,14 @@
 mod harness;
 
 mod book;
+mod check;
 mod cli;
 mod diagnostics;
 mod labs;
 mod migration;
 mod network;
 mod primitives;
+mod reference;
 mod report;
 mod sandbox;
 mod storage;

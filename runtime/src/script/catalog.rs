@@ -498,10 +498,12 @@ impl Catalog {
         ));
         out.push_str("## What the examples assume\n\n");
         out.push_str(
-            "Each example runs after the setup below, up to the last part whose names it \
-             uses (an example that names `vm` runs after the first four).\n\n```text\n",
+            "Each example runs after the setup below, up to the last part that defines a \
+             name it uses (an example that uses `vm` runs after the first four parts; one \
+             that uses none of these names, after the imports only).\n\n```text\n",
         );
         for prelude in examples::PRELUDES {
+            out.push_str(&format!("// defines {}\n", prelude.defines.join(", ")));
             out.push_str(prelude.code);
             out.push_str("\n\n");
         }

@@ -69,19 +69,57 @@ let ftp = pc.download(vm, "/var/ftp/pub/big.iso");"#,
     },
 ];
 
-/// The preludes an example needs, joined, followed by the example.
+/// The preludes an example needs, joined, followed by the example. A name the example
+/// declares itself (`let lab = hosts::build();`) does not call for a prelude.
 pub fn with_prelude(example: &str) -> String {
-    let words: Vec<&str> = example
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty())
+    let words = names(example);
+    let declared: Vec<&str> = words
+        .windows(2)
+        .filter(|pair| pair[0] == "let" || pair[0] == "const")
+        .map(|pair| pair[1])
         .collect();
+    let used = |name: &&str| words.contains(name) && !declared.contains(name);
     let needed = PRELUDES
         .iter()
-        .rposition(|p| p.defines.iter().any(|d| words.contains(d)))
+        .rposition(|p| p.defines.iter().any(used))
         .unwrap_or(0);
     let mut text: Vec<&str> = PRELUDES[..=needed].iter().map(|p| p.code).collect();
     text.push(example);
     text.join("\n")
+}
+
+/// The variables an example's code uses: words outside strings and comments, not after a
+/// `.` (a property) and not before a `:` (a map key) or a `(` (a call).
+fn names(code: &str) -> Vec<&str> {
+    let bytes = code.as_bytes();
+    let mut names = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'"' || c == b'`' {
+            i += 1;
+            while i < bytes.len() && bytes[i] != c {
+                i += if bytes[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+        } else if code[i..].starts_with("//") {
+            i += code[i..].find('\n').unwrap_or(code.len() - i);
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            let after_dot = code[..start].trim_end().ends_with('.');
+            let next = code[i..].trim_start();
+            let key_or_call = next.starts_with('(') || (next.starts_with(':') && !next.starts_with("::"));
+            if !after_dot && !key_or_call {
+                names.push(&code[start..i]);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    names
 }
 
 pub const TYPES: &[TypeDoc] = &[
@@ -111,7 +149,7 @@ check(true, "with a message", "it explains the result");"#),
     e("check_eq", "", r#"check_eq(size("1K"), 1024, "1K is 1024 bytes");"#),
     e("check_within", "", r#"check_within(37.1, 36, 5, "about 36 s");"#),
     e("record", "", r#"record("idle_migration_s", 36.2);"#),
-    e("expect_error", "", r#"expect_error(|| size("lots"), "kvmlab::units::bad_size");"#),
+    e("expect_error", "", r#"expect_error(|| size("lots"), "kvmlab::units::size");"#),
     e("expect_warning", "", r#"expect_warning(|| sv1.write_file("/etc/sysconfig/network-scripts/ifcfg-eth3", "DEVICE=eth3\nIPADR=10.0.0.1\n"), "IPADR");"#),
     e("expect_no_warning", "", r#"expect_no_warning(|| sv1.mkdir("/data"));"#),
     e("clock", "", r#"let t0 = clock();
@@ -128,7 +166,7 @@ check_eq(fixed(3, 1), "3.0", "an integer too");"#),
     e("size", "", r#"check_eq(size("512M"), 536870912, "binary units");
 check_eq(size("100GB"), 100000000000, "decimal units");"#),
     e("rate", "", r#"check_eq(rate("100Mbit/s"), 12500000.0, "bytes per second");"#),
-    e("Error.code", "The diagnostic code, e.g. `kvmlab::units::bad_size`.", r#"try { size("lots"); } catch (err) { check_eq(err.code, "kvmlab::units::bad_size", "the code"); }"#),
+    e("Error.code", "The diagnostic code, e.g. `kvmlab::units::size`.", r#"try { size("lots"); } catch (err) { check_eq(err.code, "kvmlab::units::size", "the code"); }"#),
     e("Error.message", "The message, with the values that were wrong.", r#"try { size("lots"); } catch (err) { print(err.message); }"#),
     e("Error.help", "The help line: what to do about it.", r#"try { size("lots"); } catch (err) { print(err.help); }"#),
     // Hosts and networks.
@@ -154,7 +192,7 @@ check_eq(eth0.name, "eth0", "the card");"#),
     e("Host.append_file", "", r#"sv1.append_file("/etc/hosts", "10.10.1.10 iscsi1\n");"#),
     e("Host.set_vars", "", r#"sv1.set_vars("/etc/sysconfig/network", #{HOSTNAME: "sv1"});"#),
     e("Host.read_file", "", r#"check(sv1.read_file("/etc/hosts").contains("sv2"), "sv2 is in /etc/hosts");"#),
-    e("Host.service", "", r#"check(sv1.service("network").status().contains("running"), "the network is up");"#),
+    e("Host.service", "", r#"print(sv1.service("network").status());"#),
     e("Host.resolve", "", r#"check_eq(sv1.resolve("sv2"), "192.168.1.12", "sv2 resolves on NET1");"#),
     e("Host.ping", "", r#"check(sv1.ping("sv2").reachable, "sv1 reaches sv2");"#),
     e("Host.interfaces", "", r#"print(sv1.interfaces());"#),
@@ -175,7 +213,7 @@ check(!sv1.ping("sv20").reachable, "sv20 is unplugged");"#),
     e("Switch.speed", "Its port speed in bytes per second.", r#"check_eq(net1.speed, rate("100Mbit/s"), "100 Mbit/s");"#),
     e("Router.name", "The router's name.", r#"check_eq(lab.gateway.name, "gateway", "its name");"#),
     e("PingResult.reachable", "Whether the target answered.", r#"check(sv1.ping("sv20").reachable, "sv20 answers on NET2");"#),
-    e("PingResult.address", "The address the name resolved to, or `()`.", r#"check_eq(sv1.ping("sv20").address, "10.10.0.12", "sv20 is on NET2");"#),
+    e("PingResult.address", "The address the name resolved to, or `()`.", r#"check_eq(sv1.ping("sv20").address, "10.10.1.12", "sv20 is on NET2");"#),
     e("PingResult.rtt_ms", "The round trip in ms, or `()` when it failed.", r#"print(sv1.ping("sv2").rtt_ms);"#),
     e("PingResult.path", "The hops the packets took.", r#"print(sv1.ping("sv2").path);"#),
     e("PingResult.code", "The diagnostic code of why it failed, or `()`.", r#"print(sv1.ping("nowhere").code);"#),
@@ -205,17 +243,24 @@ check_eq(box.raid, "RAID 6", "RAID 6");"#),
     e("Nas.ip", "", r#"let box = nas("nas2", report::nas_spec());
 box.nic("eth0").connect(net2);
 box.ip("eth0", "10.10.1.20/16");"#),
-    e("Nas.iscsi_target", "", r#"nas.iscsi_target("iqn.2011-06.com.thecus:n7700.data2", "10G");"#),
-    e("Nas.add_lun", "", r#"print(nas.add_lun(st.target, "1G"));"#),
+    e("Nas.iscsi_target", "", r#"let box = nas("nas2", report::nas_spec());
+box.iscsi_target("iqn.2011-06.com.thecus:n7700.lab", "50%");
+print(box.iscsi_free);"#),
+    e("Nas.add_lun", "", r#"let box = nas("nas2", report::nas_spec());
+box.iscsi_target("iqn.2011-06.com.thecus:n7700.lab", "10G");
+check_eq(box.add_lun("iqn.2011-06.com.thecus:n7700.lab", "5G"), 1, "LUN 1 after LUN 0");"#),
     e("Nas.allow", "", r#"nas.allow(st.target, sv1.initiator_name());"#),
     e("Nas.chap", "", r#"nas.chap(st.target, "lab", "secret123456");"#),
     e("Nas.nfs_share", "", r#"print(nas.nfs_share("guests"));"#),
     e("Host.yum_install", "", r#"print(sv1.yum_install("iscsi-initiator-utils"));"#),
     e("Host.chkconfig", "", r#"sv1.chkconfig("iscsi", true);"#),
     e("Host.reboot", "", r#"print(sv2.reboot());"#),
-    e("Host.iscsi_discover", "", r#"print(sv1.iscsi_discover("10.10.1.10"));"#),
-    e("Host.iscsi_nodes", "", r#"print(sv1.iscsi_nodes());"#),
-    e("Host.iscsi_sessions", "", r#"check_eq(sv1.iscsi_sessions().len(), 1, "one session");"#),
+    e("Host.iscsi_discover", "", r#"let found = sv1.iscsi_discover(report::addresses().nas);
+check(found[0].contains(st.target), "the NAS offers the target");"#),
+    e("Host.iscsi_nodes", "", r#"print(st.target);
+print(sv1.iscsi_nodes());"#),
+    e("Host.iscsi_sessions", "", r#"print(st.target);
+check_eq(sv1.iscsi_sessions().len(), 1, "one session");"#),
     e("Host.iscsi_login", "", r#"let box = nas("nas2", report::nas_spec());
 box.nic("eth0").connect(net2);
 box.ip("eth0", "10.10.1.20/16");
@@ -230,39 +275,44 @@ print(sv2.iscsi_logout(st.target));"#),
     e("Host.iscsi_chap", "", r#"sv1.iscsi_chap(st.target, "lab", "secret123456");"#),
     e("Host.initiator_name", "", r#"print(sv1.initiator_name());"#),
     e("Host.disks", "", r#"print(sv1.disks().text);"#),
-    e("Host.disk", "", r#"print(sv1.disk("/dev/sda").parted_print());"#),
+    e("Host.disk", "", r#"print(sv1.disk(st.devices.sv1).parted_print());"#),
     e("BlockDevice.path", "The device's path.", r#"check_eq(sv1.disk("/dev/sda").path, "/dev/sda", "its path");"#),
-    e("BlockDevice.mklabel", "", r#"let d = sv1.disk("/dev/sdb");
-sv2.umount("/iscsi1"); sv1.umount("/iscsi1");
-d.mklabel("gpt");"#),
-    e("BlockDevice.mkpart", "", r#"sv2.umount("/iscsi1"); sv1.umount("/iscsi1");
-let d = sv1.disk("/dev/sdb");
+    e("BlockDevice.mklabel", "", r#"sv2.umount("/iscsi1");
+sv1.umount("/iscsi1");
+sv1.disk(st.devices.sv1).mklabel("gpt");"#),
+    e("BlockDevice.mkpart", "", r#"sv2.umount("/iscsi1");
+sv1.umount("/iscsi1");
+let d = sv1.disk(st.devices.sv1);
 d.rm(1);
 d.mkpart("primary", "ext3", "0%", "10GB");"#),
-    e("BlockDevice.mkpartfs", "", r#"sv2.umount("/iscsi1"); sv1.umount("/iscsi1");
-let d = sv1.disk("/dev/sdb");
-d.rm(1);
-d.mkpartfs("primary", "ext2", "0%", "10GB");"#),
-    e("BlockDevice.rm", "", r#"sv2.umount("/iscsi1"); sv1.umount("/iscsi1");
-sv1.disk("/dev/sdb").rm(1);"#),
-    e("BlockDevice.parted_print", "", r#"print(sv1.disk("/dev/sdb").parted_print());"#),
-    e("Host.mkdir", "", r#"sv1.mkdir("/data");"#),
-    e("Host.mkfs", "", r#"sv2.umount("/iscsi1"); sv1.umount("/iscsi1");
-print(sv1.mkfs("ext4", "/dev/sdb1"));"#),
-    e("Host.mount", "", r#"sv1.umount("/iscsi1");
-sv1.mount("/dev/sdb1", "/iscsi1", "ext3");
+    e("BlockDevice.mkpartfs", "", r#"sv2.umount("/iscsi1");
 sv1.umount("/iscsi1");
-sv1.mount("/dev/sdb1", "/iscsi1", "ext3", "_netdev");"#),
-    e("Host.umount", "", r#"sv2.umount("/iscsi1");"#),
+let d = sv1.disk(st.devices.sv1);
+d.rm(1);
+expect_error(|| d.mkpartfs("primary", "ext2", "0%", "10GB"), "kvmlab::storage::mkpartfs_removed");"#),
+    e("BlockDevice.rm", "", r#"sv2.umount("/iscsi1");
+sv1.umount("/iscsi1");
+sv1.disk(st.devices.sv1).rm(1);"#),
+    e("BlockDevice.parted_print", "", r#"print(sv1.disk(st.devices.sv1).parted_print());"#),
+    e("Host.mkdir", "", r#"sv1.mkdir("/data");"#),
+    e("Host.mkfs", "", r#"sv2.umount("/iscsi1");
+sv1.umount("/iscsi1");
+print(sv1.mkfs("ext4", st.devices.sv1 + "1"));"#),
+    e("Host.mount", "", r#"let partition = st.devices.sv1 + "1";
+sv1.umount("/iscsi1");
+sv1.mount(partition, "/iscsi1", "ext3");
+sv1.umount("/iscsi1");
+sv1.mount(partition, "/iscsi1", "ext3", "_netdev");"#),
+    e("Host.umount", "", r#"sv2.umount(st.devices.sv2 + "1");"#),
     e("Host.mount_all", "", r#"sv1.mount_all();"#),
-    e("Host.df", "", r#"print(sv1.df("/iscsi1").text);"#),
+    e("Host.df", "", r#"print(sv1.df("/").text);"#),
     e("Host.fstab", "", r#"print(sv1.fstab().text);"#),
     e("Host.store_file", "", r#"print(sv1.store_file("/guest/iso/disc.iso", size("700M")));"#),
     // Pools and volumes.
     e("Host.define_pool", "", r#"sv1.mkdir("/guest/images");
 let p = sv1.define_pool(#{name: "images", type: "dir", target: "/guest/images"});
 check(p.active, "the pool runs");"#),
-    e("Host.pool", "", r#"check_eq(sv2.pool("iscsi1").name, "iscsi1", "sv2 has the pool too");"#),
+    e("Host.pool", "", r#"check_eq(sv2.pool("iscsi1").name, st.pools.sv2.name, "sv2 has the pool too");"#),
     e("Pool.name", "The pool's name.", r#"check_eq(pool.name, "iscsi1", "its name");"#),
     e("Pool.capacity", "Bytes of the file system under the pool.", r#"print(pool.capacity);"#),
     e("Pool.allocation", "Bytes its volumes take.", r#"print(pool.allocation);"#),
@@ -281,7 +331,8 @@ check_eq(pool.volumes().len(), 1, "one volume");"#),
     e("Volume.format", "raw or qcow2.", r#"check_eq(pool.create_volume(#{name: "a.img", capacity: "1G"}).format, "raw", "raw by default");"#),
     e("Volume.pool", "The name of its pool.", r#"check_eq(pool.create_volume(#{name: "a.img", capacity: "1G"}).pool, "iscsi1", "its pool");"#),
     // Guests.
-    e("Host.define_guest", "", r#"let g = sv1.define_guest(#{name: "web", memory: "256M", iso: "/guest/iso/CentOS-5.6-i386-bin-DVD.iso",
+    e("Host.define_guest", "", r#"sv1.store_file("/guest/iso/CentOS-5.6-i386-bin-DVD.iso", size("3.9G"));
+let g = sv1.define_guest(#{name: "web", memory: "256M", iso: "/guest/iso/CentOS-5.6-i386-bin-DVD.iso",
     disk: pool.create_volume(#{name: "web.img", capacity: "8G", allocation: 0}),
     network: #{bridge: "br0", address: "192.168.1.21/24"}});
 check_eq(g.state, "defined", "defined, not yet installed");"#),
@@ -300,14 +351,15 @@ vm.start();"#),
 vm.resume();"#),
     e("Guest.resume", "", r#"vm.suspend();
 vm.resume();"#),
-    e("Guest.set_memory", "", r#"vm.set_memory("256M");"#),
+    e("Guest.set_memory", "", r#"vm.shutdown();
+vm.set_memory("256M");"#),
     e("Guest.workload", "", r#"vm.workload(#{used: "410M", wss: "128M", dirty_rate: "4M/s"});"#),
     e("Guest.serve_file", "", r#"print(vm.serve_file("/var/ftp/pub/small.iso", size("10M")));"#),
     e("Guest.file_sha256", "", r#"let sum = vm.serve_file("/var/ftp/pub/small.iso", size("10M"));
 check_eq(vm.file_sha256("/var/ftp/pub/small.iso"), sum, "the same file");"#),
     e("Guest.to_xml", "", r#"save_text("centos-nz2.xml", vm.to_xml());"#),
     e("Guest.migrate", "", r#"let r = vm.migrate(sv2, #{profile: "qemu-kvm-0.12"});
-check_eq(r.status, "completed", "it moved");"#),
+check_eq(r.status, "completed", "it completed");"#),
     e("client", "", r#"let pc = client("laptop", #{net: net1, address: "192.168.1.101/24", speed: "100Mbit/s"});
 print(pc.name);"#),
     e("Client.name", "The client's name.", r#"check_eq(pc.name, "pc", "its name");"#),
