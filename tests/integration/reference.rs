@@ -181,3 +181,21 @@ fn doc_prints_one_item_and_suggests_for_a_typo() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("did you mean `define_pool`?"), "{err}");
 }
+
+#[test]
+fn every_example_checks_clean() {
+    // `kvmlab check` must not flag what runs: the examples are a corpus of correct code.
+    let catalog = run::catalog();
+    let dir = tempfile::tempdir().unwrap();
+    let mut flagged = Vec::new();
+    for item in &catalog.items {
+        let path = dir.path().join(format!("{}.rhai", item.key().replace(['.', '[', ']'], "_")));
+        std::fs::write(&path, with_prelude(&item.example)).unwrap();
+        let findings = run::check_file(&path, &catalog);
+        if !findings.is_empty() {
+            let messages: Vec<String> = findings.iter().map(|d| format!("{}: {}", d.code, d.message)).collect();
+            flagged.push(format!("{}: {messages:?}", item.key()));
+        }
+    }
+    assert!(flagged.is_empty(), "examples kvmlab check flags:\n{}", flagged.join("\n"));
+}

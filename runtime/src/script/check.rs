@@ -52,6 +52,9 @@ pub fn check_source(
     };
     checker.resolve_imports(engine, &ast, modules);
     collect_defined(&ast, &mut checker.defined);
+    // Twice: the second pass sees the types the first found (`let p = h.ping(..)` after
+    // `let h = host(..)`).
+    checker.infer_variables(&ast);
     checker.infer_variables(&ast);
     ast.walk(&mut |path: &[ASTNode]| {
         if let Some(ASTNode::Stmt(Stmt::FnCall(call, pos))) = path.last() {
@@ -208,10 +211,9 @@ impl Checker<'_> {
     fn type_of(&self, expr: &Expr) -> Option<String> {
         match expr {
             Expr::Variable(x, ..) => self.variables.get(x.1.as_str()).cloned().flatten(),
-            Expr::FnCall(call, _) if call.namespace.is_empty() && call.op_token.is_none() => self
-                .catalog
-                .returns(None, &call.name, Kind::Function)
-                .map(str::to_string),
+            Expr::FnCall(call, _) if call.namespace.is_empty() && call.op_token.is_none() => {
+                self.returns(None, &call.name, Kind::Function)
+            }
             Expr::Dot(x, ..) => {
                 let object = self.type_of(&x.lhs);
                 self.step_type(object, &x.rhs)
@@ -220,13 +222,18 @@ impl Checker<'_> {
         }
     }
 
+    /// What a registered function returns; nothing is known of a lab's own functions, which
+    /// may shadow a registered name.
+    fn returns(&self, on: Option<&str>, name: &str, kind: Kind) -> Option<String> {
+        if self.defined.functions.contains_key(name) {
+            return None;
+        }
+        self.catalog.returns(on, name, kind).map(str::to_string)
+    }
+
     /// The type after one more link of a chain.
     fn step_type(&self, object: Option<String>, link: &Expr) -> Option<String> {
-        let returns = |name: &str, kind| {
-            self.catalog
-                .returns(object.as_deref(), name, kind)
-                .map(str::to_string)
-        };
+        let returns = |name: &str, kind| self.returns(object.as_deref(), name, kind);
         match link {
             Expr::Property(p, _) => object.as_ref().and_then(|_| returns(&p.2, Kind::Property)),
             Expr::MethodCall(call, _) => returns(&call.name, Kind::Method),
@@ -261,13 +268,15 @@ impl Checker<'_> {
                 assignments.push((param.to_string(), None));
             }
         }
+        let mut variables: BTreeMap<String, Option<String>> = BTreeMap::new();
         for (name, ty) in assignments {
-            let merged = match self.variables.get(&name) {
+            let merged = match variables.get(&name) {
                 Some(seen) if *seen != ty => None,
                 _ => ty,
             };
-            self.variables.insert(name, merged);
+            variables.insert(name, merged);
         }
+        self.variables = variables;
     }
 
     fn function(&mut self, name: &str, arguments: usize, pos: Position) {
@@ -353,8 +362,12 @@ impl Checker<'_> {
         }
         if let Some(on) = object {
             let methods = self.catalog.members(on, Kind::Method);
+            // Any function can be called as a method of its first argument: a global one
+            // that takes any value (`x.check_eq(..)`) fits too.
             let fits = methods
                 .iter()
+                .copied()
+                .chain(self.catalog.items.iter().filter(|i| i.on.is_none()))
                 .any(|m| m.name == name && m.arities.contains(&arguments));
             let builtin = self
                 .catalog
