@@ -128,10 +128,7 @@ fn check(patterns: &[String], color: bool) -> i32 {
     if findings == 0 {
         0
     } else {
-        eprintln!(
-            "{findings} finding(s) in {} file(s)",
-            files.len()
-        );
+        eprintln!("{findings} finding(s) in {} file(s)", files.len());
         CHECK_FINDINGS
     }
 }
@@ -150,7 +147,11 @@ fn expand(patterns: &[String]) -> Result<Vec<PathBuf>, String> {
         } else {
             let path = PathBuf::from(pattern);
             if !path.is_file() {
-                let what = if path.is_dir() { "is a directory" } else { "does not exist" };
+                let what = if path.is_dir() {
+                    "is a directory"
+                } else {
+                    "does not exist"
+                };
                 return Err(format!("`{pattern}` {what}"));
             }
             files.push(path);
@@ -166,7 +167,10 @@ fn glob_files(pattern: &str) -> Vec<PathBuf> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Vec::new();
     };
@@ -194,7 +198,9 @@ fn wildcard(pattern: &str, name: &str) -> bool {
             Some(('*', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..])),
             Some(('?', rest)) => !n.is_empty() && go(rest, &n[1..]),
             Some(('[', rest)) => match (rest.iter().position(|c| *c == ']'), n.split_first()) {
-                (Some(end), Some((c, n_rest))) => rest[..end].contains(c) && go(&rest[end + 1..], n_rest),
+                (Some(end), Some((c, n_rest))) => {
+                    rest[..end].contains(c) && go(&rest[end + 1..], n_rest)
+                }
                 _ => false,
             },
             Some((c, rest)) => n.first() == Some(c) && go(rest, &n[1..]),
@@ -221,8 +227,12 @@ fn doc(name: Option<&str>) -> i32 {
                 let names = catalog.doc_names();
                 let near = kvmlab_runtime::suggest::closest(name, names.iter().map(String::as_str));
                 match near {
-                    Some(near) => eprintln!("kvmlab doc: nothing is called `{name}`; did you mean `{near}`?"),
-                    None => eprintln!("kvmlab doc: nothing is called `{name}`; `kvmlab doc` lists everything"),
+                    Some(near) => {
+                        eprintln!("kvmlab doc: nothing is called `{name}`; did you mean `{near}`?")
+                    }
+                    None => eprintln!(
+                        "kvmlab doc: nothing is called `{name}`; `kvmlab doc` lists everything"
+                    ),
                 }
                 EXIT_USAGE
             }

@@ -4,9 +4,9 @@
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Severity};
 use crate::report::RunReport;
+use crate::script::catalog::Catalog;
 use crate::script::engine::{self, Limits};
 use crate::script::modules::{LabModules, Sources};
-use crate::script::catalog::Catalog;
 use crate::script::{check, diagnose, Session, SharedSession};
 use crate::sim::Simulator;
 use rhai::Engine;
@@ -201,6 +201,58 @@ fn failed_before_start(
     }
 }
 
+/// An engine as a run builds it, for reading its API: the reference and `kvmlab check`.
+fn reference_engine(modules: LabModules) -> Engine {
+    let session = Session::new(Box::new(Simulator::new(0)), "", PathBuf::new());
+    engine::build(&session, &Limits::default(), modules)
+}
+
+/// The script API's reference, read from the engine.
+pub fn catalog() -> Catalog {
+    let modules = LabModules::new(None, PathBuf::new(), Sources::default());
+    Catalog::from_engine(&reference_engine(modules))
+}
+
+/// `kvmlab check` on one file: what its text shows is wrong, without running it. A file that
+/// cannot be read is the first finding.
+pub fn check_file(path: &Path, catalog: &Catalog) -> Vec<Diagnostic> {
+    let shown = path.to_string_lossy().into_owned();
+    let text = match std::fs::read(path).map(String::from_utf8) {
+        Ok(Ok(text)) => text,
+        Ok(Err(e)) => {
+            let byte = e.as_bytes()[e.utf8_error().valid_up_to()];
+            return vec![Diagnostic::new(
+                &Error::NotText { byte },
+                Severity::Error,
+                &shown,
+                0,
+                0,
+            )];
+        }
+        Err(e) => {
+            let error = Error::Unreadable {
+                path: shown.clone(),
+                reason: e.to_string(),
+            };
+            return vec![Diagnostic::new(&error, Severity::Error, &shown, 0, 0)];
+        }
+    };
+    let lab_dir = path.parent().map(|p| {
+        if p.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            p.to_path_buf()
+        }
+    });
+    let shown_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let modules = LabModules::new(lab_dir, shown_dir, Sources::default());
+    // Checking only compiles: the engine's own resolver is never asked. Unoptimized, map
+    // literals stay literals instead of folding into constants.
+    let mut engine = reference_engine(LabModules::new(None, PathBuf::new(), Sources::default()));
+    engine.set_optimization_level(rhai::OptimizationLevel::None);
+    check::check_source(&engine, catalog, &shown, &text, &modules)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,50 +319,4 @@ mod tests {
         assert_eq!(run.report.seed, 99);
         assert_eq!(run.report.backend, "sim");
     }
-}
-
-/// An engine as a run builds it, for reading its API: the reference and `kvmlab check`.
-fn reference_engine(modules: LabModules) -> Engine {
-    let session = Session::new(Box::new(Simulator::new(0)), "", PathBuf::new());
-    engine::build(&session, &Limits::default(), modules)
-}
-
-/// The script API's reference, read from the engine.
-pub fn catalog() -> Catalog {
-    let modules = LabModules::new(None, PathBuf::new(), Sources::default());
-    Catalog::from_engine(&reference_engine(modules))
-}
-
-/// `kvmlab check` on one file: what its text shows is wrong, without running it. A file that
-/// cannot be read is the first finding.
-pub fn check_file(path: &Path, catalog: &Catalog) -> Vec<Diagnostic> {
-    let shown = path.to_string_lossy().into_owned();
-    let text = match std::fs::read(path).map(String::from_utf8) {
-        Ok(Ok(text)) => text,
-        Ok(Err(e)) => {
-            let byte = e.as_bytes()[e.utf8_error().valid_up_to()];
-            return vec![Diagnostic::new(&Error::NotText { byte }, Severity::Error, &shown, 0, 0)];
-        }
-        Err(e) => {
-            let error = Error::Unreadable {
-                path: shown.clone(),
-                reason: e.to_string(),
-            };
-            return vec![Diagnostic::new(&error, Severity::Error, &shown, 0, 0)];
-        }
-    };
-    let lab_dir = path.parent().map(|p| {
-        if p.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            p.to_path_buf()
-        }
-    });
-    let shown_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let modules = LabModules::new(lab_dir, shown_dir, Sources::default());
-    // Checking only compiles: the engine's own resolver is never asked. Unoptimized, map
-    // literals stay literals instead of folding into constants.
-    let mut engine = reference_engine(LabModules::new(None, PathBuf::new(), Sources::default()));
-    engine.set_optimization_level(rhai::OptimizationLevel::None);
-    check::check_source(&engine, catalog, &shown, &text, &modules)
 }

@@ -221,7 +221,10 @@ fn several_files_and_globs() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("a.rhai: ok") && stdout.contains("c.rhai: ok"), "{stdout}");
+    assert!(
+        stdout.contains("a.rhai: ok") && stdout.contains("c.rhai: ok"),
+        "{stdout}"
+    );
     // The CLI expands a quoted pattern itself, in name order.
     let out = kvmlab()
         .args(["check", "*.rhai"])
@@ -275,5 +278,8 @@ fn every_lab_and_stdlib_module_checks_clean() {
     let out = kvmlab().arg("check").args(&files).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), files.len());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        files.len()
+    );
 }

@@ -18,9 +18,17 @@ fn every_registered_item_has_a_doc_and_an_example() {
         .map(|i| i.key())
         .collect();
     assert!(missing.is_empty(), "items without a doc or an example (add them to script/examples.rs or the registration's comment): {missing:?}");
-    assert!(catalog.items.len() > 150, "only {} items", catalog.items.len());
+    assert!(
+        catalog.items.len() > 150,
+        "only {} items",
+        catalog.items.len()
+    );
     for module in &catalog.stdlib {
-        assert!(!module.doc.is_empty(), "stdlib module {} has no //! doc", module.name);
+        assert!(
+            !module.doc.is_empty(),
+            "stdlib module {} has no //! doc",
+            module.name
+        );
         for f in &module.functions {
             assert!(
                 !f.doc.is_empty() && !f.example.is_empty(),
@@ -32,7 +40,12 @@ fn every_registered_item_has_a_doc_and_an_example() {
     }
     for table in catalog::spec_tables() {
         for key in table.keys {
-            assert!(!key.doc.is_empty(), "`{}` of {} has no doc", key.name, table.what);
+            assert!(
+                !key.doc.is_empty(),
+                "`{}` of {} has no doc",
+                key.name,
+                table.what
+            );
         }
     }
 }
@@ -41,8 +54,17 @@ fn every_registered_item_has_a_doc_and_an_example() {
 fn every_example_entry_names_a_registered_item_and_carries_one_doc() {
     let catalog = run::catalog();
     for entry in ENTRIES {
-        let items: Vec<_> = catalog.items.iter().filter(|i| i.key() == entry.item).collect();
-        assert_eq!(items.len(), 1, "`{}` in examples.rs is no registered item", entry.item);
+        let items: Vec<_> = catalog
+            .items
+            .iter()
+            .filter(|i| i.key() == entry.item)
+            .collect();
+        assert_eq!(
+            items.len(),
+            1,
+            "`{}` in examples.rs is no registered item",
+            entry.item
+        );
         let doc_in_registration = !items[0].doc.is_empty() && items[0].doc != entry.doc;
         assert!(
             entry.doc.is_empty() || !doc_in_registration,
@@ -121,7 +143,11 @@ fn every_example_runs_and_passes() {
         }
     }
     let failures = run_all(all);
-    assert!(failures.is_empty(), "examples that fail:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "examples that fail:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -142,9 +168,15 @@ fn every_key_example_is_an_expression() {
 
 #[test]
 fn examples_take_only_the_preludes_they_need() {
-    assert_eq!(with_prelude("print(1);"), format!("{}\nprint(1);", examples::PRELUDES[0].code));
+    assert_eq!(
+        with_prelude("print(1);"),
+        format!("{}\nprint(1);", examples::PRELUDES[0].code)
+    );
     let hosts = with_prelude("print(sv1);");
-    assert!(hosts.contains("hosts::build()") && !hosts.contains("storage::build"), "{hosts}");
+    assert!(
+        hosts.contains("hosts::build()") && !hosts.contains("storage::build"),
+        "{hosts}"
+    );
     let own = with_prelude("let lab = hosts::build();");
     assert!(!own.contains("let sv1"), "{own}");
     assert!(with_prelude("print(vm);").contains("storage::build(lab)"));
@@ -155,13 +187,17 @@ fn the_book_reference_page_is_kvmlab_doc() {
     let out = kvmlab().arg("doc").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let generated = String::from_utf8(out.stdout).unwrap();
-    let page = std::fs::read_to_string(repo_root().join("book/src/reference.md")).unwrap_or_default();
+    let page =
+        std::fs::read_to_string(repo_root().join("book/src/reference.md")).unwrap_or_default();
     assert!(
         page == generated,
         "book/src/reference.md is not `kvmlab doc`'s output; regenerate it: {REGENERATE}"
     );
     let summary = std::fs::read_to_string(repo_root().join("book/src/SUMMARY.md")).unwrap();
-    assert!(summary.contains("(reference.md)"), "SUMMARY.md lacks the reference page");
+    assert!(
+        summary.contains("(reference.md)"),
+        "SUMMARY.md lacks the reference page"
+    );
 }
 
 #[test]
@@ -173,9 +209,14 @@ fn doc_prints_one_item_and_suggests_for_a_typo() {
     assert!(text.contains("[pool spec](#pool-spec)"), "{text}");
     let out = kvmlab().args(["doc", "pool spec"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("| `target` | The folder the pool's volumes are in. | `\"/iscsi1\"` |"), "{text}");
+    assert!(
+        text.contains("| `target` | The folder the pool's volumes are in. | `\"/iscsi1\"` |"),
+        "{text}"
+    );
     let out = kvmlab().args(["doc", "hosts::build"]).output().unwrap();
-    assert!(String::from_utf8(out.stdout).unwrap().contains("#### `hosts::build()`"));
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("#### `hosts::build()`"));
     let out = kvmlab().args(["doc", "defne_pool"]).output().unwrap();
     assert_eq!(out.status.code(), Some(64));
     let err = String::from_utf8(out.stderr).unwrap();
@@ -189,13 +230,22 @@ fn every_example_checks_clean() {
     let dir = tempfile::tempdir().unwrap();
     let mut flagged = Vec::new();
     for item in &catalog.items {
-        let path = dir.path().join(format!("{}.rhai", item.key().replace(['.', '[', ']'], "_")));
+        let path = dir
+            .path()
+            .join(format!("{}.rhai", item.key().replace(['.', '[', ']'], "_")));
         std::fs::write(&path, with_prelude(&item.example)).unwrap();
         let findings = run::check_file(&path, &catalog);
         if !findings.is_empty() {
-            let messages: Vec<String> = findings.iter().map(|d| format!("{}: {}", d.code, d.message)).collect();
+            let messages: Vec<String> = findings
+                .iter()
+                .map(|d| format!("{}: {}", d.code, d.message))
+                .collect();
             flagged.push(format!("{}: {messages:?}", item.key()));
         }
     }
-    assert!(flagged.is_empty(), "examples kvmlab check flags:\n{}", flagged.join("\n"));
+    assert!(
+        flagged.is_empty(),
+        "examples kvmlab check flags:\n{}",
+        flagged.join("\n")
+    );
 }

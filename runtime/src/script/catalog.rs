@@ -169,7 +169,11 @@ const KEYWORD_FUNCTIONS: &[(&str, &[usize])] = &[
 impl Catalog {
     /// Reads the catalog out of an engine built by [`super::engine::build`].
     pub fn from_engine(engine: &Engine) -> Catalog {
-        let (own, custom_types) = metadata(engine, false);
+        let (mut own, custom_types) = metadata(engine, false);
+        // Overloads by argument count, then signature: the engine's own order is a hash order.
+        own.sort_by(|a, b| {
+            (&a.name, a.params.len(), &a.signature).cmp(&(&b.name, b.params.len(), &b.signature))
+        });
         let (all, _) = metadata(engine, true);
         let mut types: Vec<&'static TypeDoc> = examples::TYPES.iter().collect();
         types.sort_by_key(|t| t.name);
@@ -208,8 +212,12 @@ impl Catalog {
             item.signatures.push(f.signature.clone());
             item.arities.push(f.params.len());
             item.returns.push(f.returns.clone());
-            if item.doc.is_empty() {
-                item.doc = f.doc.clone();
+            // Overloads that say something of their own add it.
+            if !f.doc.is_empty() && !item.doc.contains(&f.doc) {
+                if !item.doc.is_empty() {
+                    item.doc.push(' ');
+                }
+                item.doc.push_str(&f.doc);
             }
         }
         let mut items: Vec<Item> = grouped.into_values().collect();
@@ -220,7 +228,10 @@ impl Catalog {
         let mut builtins: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         let own_signatures: std::collections::BTreeSet<&str> =
             own.iter().map(|f| f.signature.as_str()).collect();
-        for f in all.iter().filter(|f| !own_signatures.contains(f.signature.as_str())) {
+        for f in all
+            .iter()
+            .filter(|f| !own_signatures.contains(f.signature.as_str()))
+        {
             builtins
                 .entry(f.name.clone())
                 .or_default()
@@ -518,7 +529,11 @@ impl Catalog {
         out.push_str("## Types\n\n");
         for ty in &self.types {
             out.push_str(&format!("### {}\n\n{}\n\n", ty.name, ty.doc));
-            for item in self.items.iter().filter(|i| i.on.as_deref() == Some(ty.name)) {
+            for item in self
+                .items
+                .iter()
+                .filter(|i| i.on.as_deref() == Some(ty.name))
+            {
                 out.push_str(&self.item_markdown(item));
             }
         }
@@ -548,12 +563,18 @@ impl Catalog {
         }
         if let Some(ty) = self.types.iter().find(|t| t.name == name) {
             let mut out = format!("### {}\n\n{}\n\n", ty.name, ty.doc);
-            for item in self.items.iter().filter(|i| i.on.as_deref() == Some(ty.name)) {
+            for item in self
+                .items
+                .iter()
+                .filter(|i| i.on.as_deref() == Some(ty.name))
+            {
                 out.push_str(&self.item_markdown(item));
             }
             return Some(out);
         }
-        let module_name = name.strip_prefix(super::modules::STDLIB_PREFIX).unwrap_or(name);
+        let module_name = name
+            .strip_prefix(super::modules::STDLIB_PREFIX)
+            .unwrap_or(name);
         if let Some(module) = self.stdlib.iter().find(|m| m.name == module_name) {
             return Some(stdlib_markdown(module));
         }
@@ -571,7 +592,12 @@ impl Catalog {
         names.extend(self.types.iter().map(|t| t.name.to_string()));
         for module in &self.stdlib {
             names.push(module.name.to_string());
-            names.extend(module.functions.iter().map(|f| format!("{}::{}", module.name, f.name)));
+            names.extend(
+                module
+                    .functions
+                    .iter()
+                    .map(|f| format!("{}::{}", module.name, f.name)),
+            );
         }
         names.sort();
         names.dedup();
@@ -584,7 +610,12 @@ impl Catalog {
             let shown = match item.kind {
                 Kind::Property => {
                     let returns = signature.rsplit("-> ").next().unwrap_or("?");
-                    format!("{}.{} -> {}", item.on.as_deref().unwrap_or("?"), item.name, returns)
+                    format!(
+                        "{}.{} -> {}",
+                        item.on.as_deref().unwrap_or("?"),
+                        item.name,
+                        returns
+                    )
                 }
                 _ => signature.clone(),
             };
@@ -606,7 +637,10 @@ impl Catalog {
 }
 
 fn syntax_markdown(syntax: &Syntax) -> String {
-    let mut out = format!("#### `{}` (syntax)\n\n`{}`\n\n{}\n\n", syntax.keyword, syntax.form, syntax.doc);
+    let mut out = format!(
+        "#### `{}` (syntax)\n\n`{}`\n\n{}\n\n",
+        syntax.keyword, syntax.form, syntax.doc
+    );
     if let Some((input, table)) = syntax.spec {
         out.push_str(&format!(
             "Input {} is a [{}](#{}).\n\n",
@@ -620,7 +654,10 @@ fn syntax_markdown(syntax: &Syntax) -> String {
 }
 
 fn table_markdown(table: &SpecTable) -> String {
-    let mut out = format!("### {}\n\n| key | meaning | example |\n|---|---|---|\n", table.what);
+    let mut out = format!(
+        "### {}\n\n| key | meaning | example |\n|---|---|---|\n",
+        table.what
+    );
     for key in table.keys {
         let nested = key
             .nested

@@ -127,7 +127,8 @@ impl Checker<'_> {
                     let error = match error {
                         Error::ModuleNotFound { path, .. } if !path.starts_with(STDLIB_PREFIX) => {
                             let names: Vec<String> = stdlib::names().map(str::to_string).collect();
-                            let near = crate::suggest::closest(&path, names.iter().map(String::as_str));
+                            let near =
+                                crate::suggest::closest(&path, names.iter().map(String::as_str));
                             let help = match near {
                                 Some(near) => format!("did you mean the stdlib module \"{STDLIB_PREFIX}{near}\"? A lab file is looked for beside the lab"),
                                 None => format!("no file `{path}.rhai` beside the lab; stdlib modules are imported as \"{STDLIB_PREFIX}NAME\""),
@@ -137,7 +138,9 @@ impl Checker<'_> {
                         Error::ModuleNotFound { path, help } => {
                             let name = path.trim_start_matches(STDLIB_PREFIX);
                             let help = match crate::suggest::closest(name, stdlib::names()) {
-                                Some(near) => format!("did you mean \"{STDLIB_PREFIX}{near}\"? {help}"),
+                                Some(near) => {
+                                    format!("did you mean \"{STDLIB_PREFIX}{near}\"? {help}")
+                                }
                                 None => help,
                             };
                             Error::ModuleNotFound { path, help }
@@ -329,21 +332,35 @@ impl Checker<'_> {
         let Some(Some(module)) = self.imports.get(alias) else {
             return; // not imported: the run reports it; unresolved: already reported
         };
-        if module.functions.get(name).is_some_and(|a| a.contains(&arguments)) {
+        if module
+            .functions
+            .get(name)
+            .is_some_and(|a| a.contains(&arguments))
+        {
             return;
         }
         let help = match module.functions.get(name) {
             Some(arities) => {
                 let counts: Vec<String> = arities.iter().map(usize::to_string).collect();
-                format!("`{alias}::{name}` takes {} argument(s)", counts.join(" or "))
+                format!(
+                    "`{alias}::{name}` takes {} argument(s)",
+                    counts.join(" or ")
+                )
             }
-            None => match crate::suggest::closest(name, module.functions.keys().map(String::as_str)) {
-                Some(near) => format!("did you mean `{alias}::{near}`?"),
-                None => format!(
-                    "`{alias}` has: {}",
-                    module.functions.keys().cloned().collect::<Vec<_>>().join(", ")
-                ),
-            },
+            None => {
+                match crate::suggest::closest(name, module.functions.keys().map(String::as_str)) {
+                    Some(near) => format!("did you mean `{alias}::{near}`?"),
+                    None => format!(
+                        "`{alias}` has: {}",
+                        module
+                            .functions
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                }
+            }
         };
         let shown = vec!["_"; arguments].join(", ");
         self.report(
@@ -377,7 +394,10 @@ impl Checker<'_> {
             if !fits && !builtin {
                 let names: Vec<&str> = methods.iter().map(|m| m.name.as_str()).collect();
                 let help = match methods.iter().find(|m| m.name == name) {
-                    Some(m) => format!("`{on}.{name}` takes other arguments: {}", m.signatures.join(" | ")),
+                    Some(m) => format!(
+                        "`{on}.{name}` takes other arguments: {}",
+                        m.signatures.join(" | ")
+                    ),
                     None => match crate::suggest::closest(name, names.iter().copied()) {
                         Some(near) => format!("did you mean `{near}`? (`kvmlab doc {on}.{near}`)"),
                         None => format!("{on} has: {}", names.join(", ")),
@@ -410,7 +430,9 @@ impl Checker<'_> {
             names.extend(self.defined.functions.keys().cloned());
             match crate::suggest::closest(name, names.iter().map(String::as_str)) {
                 Some(near) => format!("did you mean `{near}`? (`kvmlab doc {near}`)"),
-                None => "`kvmlab doc` lists every type's methods (the book's page \"Reference\")".into(),
+                None => {
+                    "`kvmlab doc` lists every type's methods (the book's page \"Reference\")".into()
+                }
             }
         };
         self.report(
@@ -452,7 +474,10 @@ impl Checker<'_> {
     /// Map literals passed where a call takes a keyword map.
     /// `args` are a call's arguments from number `first` on (1 for a method: its object is 0).
     fn spec_args(&mut self, function: &str, args: &[&Expr], first: usize) {
-        let takes: Vec<&TakesSpec> = TAKES_SPEC.iter().filter(|t| t.function == function).collect();
+        let takes: Vec<&TakesSpec> = TAKES_SPEC
+            .iter()
+            .filter(|t| t.function == function)
+            .collect();
         for takes in takes {
             let Some(arg) = takes.arg.checked_sub(first).and_then(|i| args.get(i)) else {
                 continue;
@@ -501,7 +526,9 @@ fn collect_defined(ast: &AST, defined: &mut Defined) {
             .entry(f.name.to_string())
             .or_default()
             .insert(f.params.len());
-        defined.variables.extend(f.params.iter().map(|p| p.to_string()));
+        defined
+            .variables
+            .extend(f.params.iter().map(|p| p.to_string()));
     }
     ast.walk(&mut |path: &[ASTNode]| {
         match path.last() {

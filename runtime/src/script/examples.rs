@@ -111,7 +111,8 @@ fn names(code: &str) -> Vec<&str> {
             }
             let after_dot = code[..start].trim_end().ends_with('.');
             let next = code[i..].trim_start();
-            let key_or_call = next.starts_with('(') || (next.starts_with(':') && !next.starts_with("::"));
+            let key_or_call =
+                next.starts_with('(') || (next.starts_with(':') && !next.starts_with("::"));
             if !after_dot && !key_or_call {
                 names.push(&code[start..i]);
             }
@@ -123,22 +124,86 @@ fn names(code: &str) -> Vec<&str> {
 }
 
 pub const TYPES: &[TypeDoc] = &[
-    TypeDoc { name: "BlockDevice", doc: "A disk or partition of a host (`/dev/sdb`), for parted.", sample: r#"sv1.disk("/dev/sda")"# },
-    TypeDoc { name: "Client", doc: "A machine outside the lab (a trainee's PC) that downloads from guests.", sample: "pc" },
-    TypeDoc { name: "Download", doc: "A file transfer from a guest to a client, running in the background.", sample: "ftp" },
-    TypeDoc { name: "Error", doc: "What `catch (e)` holds when a lab operation failed.", sample: r#"{ let e = (); try { size("lots"); } catch (err) { e = err; } e }"# },
-    TypeDoc { name: "Guest", doc: "A libvirt domain (a virtual machine) on a host.", sample: "vm" },
-    TypeDoc { name: "Host", doc: "A physical server of the lab.", sample: "sv1" },
-    TypeDoc { name: "MigrationResult", doc: "What one migration did: its outcome, times and page counts.", sample: "moved" },
-    TypeDoc { name: "Nas", doc: "The network storage box with its RAID and iSCSI targets.", sample: "nas" },
-    TypeDoc { name: "Nic", doc: "A network card of a host or NAS.", sample: r#"sv1.nic("eth0")"# },
-    TypeDoc { name: "PingResult", doc: "The outcome of one ping: whether the target answered, and why not.", sample: r#"sv1.ping("sv2")"# },
-    TypeDoc { name: "Pool", doc: "A libvirt storage pool on a host.", sample: "pool" },
-    TypeDoc { name: "Router", doc: "A router between switches (the default gateway).", sample: "lab.gateway" },
-    TypeDoc { name: "Rows", doc: "Command output: the text as printed, and its rows as maps.", sample: "sv1.routes()" },
-    TypeDoc { name: "Service", doc: "An init script of a host (`service NAME start`).", sample: r#"sv1.service("network")"# },
-    TypeDoc { name: "Switch", doc: "A network switch carrying one IPv4 network.", sample: "net1" },
-    TypeDoc { name: "Volume", doc: "A volume (disk image) of a storage pool.", sample: r#"pool.create_volume(#{name: "a.img", capacity: "1G"})"# },
+    TypeDoc {
+        name: "BlockDevice",
+        doc: "A disk or partition of a host (`/dev/sdb`), for parted.",
+        sample: r#"sv1.disk("/dev/sda")"#,
+    },
+    TypeDoc {
+        name: "Client",
+        doc: "A machine outside the lab (a trainee's PC) that downloads from guests.",
+        sample: "pc",
+    },
+    TypeDoc {
+        name: "Download",
+        doc: "A file transfer from a guest to a client, running in the background.",
+        sample: "ftp",
+    },
+    TypeDoc {
+        name: "Error",
+        doc: "What `catch (e)` holds when a lab operation failed.",
+        sample: r#"{ let e = (); try { size("lots"); } catch (err) { e = err; } e }"#,
+    },
+    TypeDoc {
+        name: "Guest",
+        doc: "A libvirt domain (a virtual machine) on a host.",
+        sample: "vm",
+    },
+    TypeDoc {
+        name: "Host",
+        doc: "A physical server of the lab.",
+        sample: "sv1",
+    },
+    TypeDoc {
+        name: "MigrationResult",
+        doc: "What one migration did: its outcome, times and page counts.",
+        sample: "moved",
+    },
+    TypeDoc {
+        name: "Nas",
+        doc: "The network storage box with its RAID and iSCSI targets.",
+        sample: "nas",
+    },
+    TypeDoc {
+        name: "Nic",
+        doc: "A network card of a host or NAS.",
+        sample: r#"sv1.nic("eth0")"#,
+    },
+    TypeDoc {
+        name: "PingResult",
+        doc: "The outcome of one ping: whether the target answered, and why not.",
+        sample: r#"sv1.ping("sv2")"#,
+    },
+    TypeDoc {
+        name: "Pool",
+        doc: "A libvirt storage pool on a host.",
+        sample: "pool",
+    },
+    TypeDoc {
+        name: "Router",
+        doc: "A router between switches (the default gateway).",
+        sample: "lab.gateway",
+    },
+    TypeDoc {
+        name: "Rows",
+        doc: "Command output: the text as printed, and its rows as maps.",
+        sample: "sv1.routes()",
+    },
+    TypeDoc {
+        name: "Service",
+        doc: "An init script of a host (`service NAME start`).",
+        sample: r#"sv1.service("network")"#,
+    },
+    TypeDoc {
+        name: "Switch",
+        doc: "A network switch carrying one IPv4 network.",
+        sample: "net1",
+    },
+    TypeDoc {
+        name: "Volume",
+        doc: "A volume (disk image) of a storage pool.",
+        sample: r#"pool.create_volume(#{name: "a.img", capacity: "1G"})"#,
+    },
 ];
 
 pub const ENTRIES: &[Entry] = &[

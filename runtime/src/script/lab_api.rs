@@ -335,7 +335,12 @@ pub const CHART_SPEC: SpecTable = SpecTable {
         Key::new("title", "The chart's title.", r#""Migration time""#),
         Key::new("x_label", "The x axis' label.", r#""MiB""#),
         Key::new("y_label", "The y axis' label.", r#""s""#),
-        Key::new("series", "The lines, each #{name, points: [[x, y], ...]}.", SERIES_EXAMPLE).holding(&SERIES_SPEC),
+        Key::new(
+            "series",
+            "The lines, each #{name, points: [[x, y], ...]}.",
+            SERIES_EXAMPLE,
+        )
+        .holding(&SERIES_SPEC),
     ],
 };
 
@@ -343,7 +348,11 @@ pub const SERIES_SPEC: SpecTable = SpecTable {
     what: "chart series",
     keys: &[
         Key::new("name", "The line's name in the legend.", r#""idle""#),
-        Key::new("points", "Its points, a list of [x, y] pairs of numbers.", "[[64, 6.1], [128, 11.8]]"),
+        Key::new(
+            "points",
+            "Its points, a list of [x, y] pairs of numbers.",
+            "[[64, 6.1], [128, 11.8]]",
+        ),
     ],
 };
 

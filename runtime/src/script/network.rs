@@ -69,14 +69,36 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
 pub const HOST_SPEC: SpecTable = SpecTable {
     what: "host spec",
     keys: &[
-        Key::new("cpu", "The CPU model, as /proc/cpuinfo names it.", r#""AMD Phenom II""#),
+        Key::new(
+            "cpu",
+            "The CPU model, as /proc/cpuinfo names it.",
+            r#""AMD Phenom II""#,
+        ),
         Key::new("cores", "Number of CPU cores.", "4"),
         Key::new("ghz", "Clock rate in GHz.", "2.5"),
-        Key::new("virt", "The CPU's virtualization extension: \"AMD-V\", \"VT-x\" or \"none\".", r#""AMD-V""#),
-        Key::new("bios_virt", "Whether the BIOS enables the extension (default true).", "true"),
+        Key::new(
+            "virt",
+            "The CPU's virtualization extension: \"AMD-V\", \"VT-x\" or \"none\".",
+            r#""AMD-V""#,
+        ),
+        Key::new(
+            "bios_virt",
+            "Whether the BIOS enables the extension (default true).",
+            "true",
+        ),
         Key::new("memory", "RAM, a size.", r#""16G""#),
-        Key::new("disks", "The local disks, a list of disk maps.", r#"[#{name: "sda", size: "1TB"}]"#).holding(&DISK_SPEC),
-        Key::new("nics", "The network cards, a list of NIC maps.", r#"[#{name: "eth0", speed: "1Gbit/s"}]"#).holding(&NIC_SPEC),
+        Key::new(
+            "disks",
+            "The local disks, a list of disk maps.",
+            r#"[#{name: "sda", size: "1TB"}]"#,
+        )
+        .holding(&DISK_SPEC),
+        Key::new(
+            "nics",
+            "The network cards, a list of NIC maps.",
+            r#"[#{name: "eth0", speed: "1Gbit/s"}]"#,
+        )
+        .holding(&NIC_SPEC),
     ],
 };
 
@@ -84,7 +106,11 @@ pub const DISK_SPEC: SpecTable = SpecTable {
     what: "disk",
     keys: &[
         Key::new("name", "The kernel's name for the disk.", r#""sda""#),
-        Key::new("size", "Its capacity, a size (disk vendors' decimal units).", r#""1TB""#),
+        Key::new(
+            "size",
+            "Its capacity, a size (disk vendors' decimal units).",
+            r#""1TB""#,
+        ),
         Key::new("model", "The vendor's model name.", r#""Seagate 1 TB""#),
         Key::new("rpm", "Spindle speed.", "7200"),
     ],
@@ -94,7 +120,11 @@ pub const NIC_SPEC: SpecTable = SpecTable {
     what: "nic",
     keys: &[
         Key::new("name", "The interface name.", r#""eth0""#),
-        Key::new("speed", "Link speed, a rate (default 1 Gbit/s).", r#""1Gbit/s""#),
+        Key::new(
+            "speed",
+            "Link speed, a rate (default 1 Gbit/s).",
+            r#""1Gbit/s""#,
+        ),
         Key::new("model", "The card's model name.", r#""Intel PCI-E""#),
     ],
 };
@@ -102,11 +132,28 @@ pub const NIC_SPEC: SpecTable = SpecTable {
 pub const OS_SPEC: SpecTable = SpecTable {
     what: "OS spec",
     keys: &[
-        Key::new("distro", "The distribution and release.", r#""Scientific Linux 6.1""#),
+        Key::new(
+            "distro",
+            "The distribution and release.",
+            r#""Scientific Linux 6.1""#,
+        ),
         Key::new("arch", "The architecture (default x86_64).", r#""x86_64""#),
-        Key::new("partitions", "The installer's partitions; the last one without a size takes the rest.", r#"[#{mount: "/", size: "100G"}, #{mount: "/guest"}]"#).holding(&PARTITION_SPEC),
-        Key::new("groups", "Package groups to install.", r#"["Desktop", "Virtualization"]"#),
-        Key::new("hostname", "The host name set at install (default: the host's name).", r#""sv1""#),
+        Key::new(
+            "partitions",
+            "The installer's partitions; the last one without a size takes the rest.",
+            r#"[#{mount: "/", size: "100G"}, #{mount: "/guest"}]"#,
+        )
+        .holding(&PARTITION_SPEC),
+        Key::new(
+            "groups",
+            "Package groups to install.",
+            r#"["Desktop", "Virtualization"]"#,
+        ),
+        Key::new(
+            "hostname",
+            "The host name set at install (default: the host's name).",
+            r#""sv1""#,
+        ),
     ],
 };
 
@@ -114,21 +161,37 @@ pub const PARTITION_SPEC: SpecTable = SpecTable {
     what: "partition",
     keys: &[
         Key::new("mount", "Where the partition is mounted.", r#""/""#),
-        Key::new("size", "Its size; without one it takes the rest of the disk.", r#""100G""#),
-        Key::new("disk", "The disk it is on (default: the first).", r#""sda""#),
+        Key::new(
+            "size",
+            "Its size; without one it takes the rest of the disk.",
+            r#""100G""#,
+        ),
+        Key::new(
+            "disk",
+            "The disk it is on (default: the first).",
+            r#""sda""#,
+        ),
     ],
 };
 
 pub const SWITCH_SPEC: SpecTable = SpecTable {
     what: "switch spec",
-    keys: &[Key::new("speed", "Port speed, a rate (default 1 Gbit/s).", r#""1Gbit/s""#)],
+    keys: &[Key::new(
+        "speed",
+        "Port speed, a rate (default 1 Gbit/s).",
+        r#""1Gbit/s""#,
+    )],
 };
 
 pub const ROUTER_PORT_SPEC: SpecTable = SpecTable {
     what: "router port",
     keys: &[
         Key::new("net", "The switch the port is plugged into.", "net1"),
-        Key::new("address", "The port's address with its prefix length.", r#""192.168.1.1/24""#),
+        Key::new(
+            "address",
+            "The port's address with its prefix length.",
+            r#""192.168.1.1/24""#,
+        ),
     ],
 };
 

@@ -30,24 +30,64 @@ pub struct VolumeRef {
 pub const POOL_SPEC: SpecTable = SpecTable {
     what: "pool spec",
     keys: &[
-        Key::new("name", "The pool's name, as virsh pool-list shows it.", r#""iscsi1""#),
-        Key::new("type", "dir, fs, netfs, logical or iscsi (default dir).", r#""dir""#),
-        Key::new("target", "The folder the pool's volumes are in.", r#""/iscsi1""#),
-        Key::new("source", "The block device of a fs or logical pool.", r#""/dev/sdb1""#),
-        Key::new("host", "The server of a netfs or iscsi pool.", r#""10.10.1.10""#),
-        Key::new("path", "The exported folder of a netfs pool.", r#""/raid0/data/guests""#),
-        Key::new("iqn", "The target of an iscsi pool.", r#""iqn.2006-01.com.openfiler:tsn.b5ffc134d692""#),
-        Key::new("autostart", "Start the pool at boot (default true).", "true"),
+        Key::new(
+            "name",
+            "The pool's name, as virsh pool-list shows it.",
+            r#""iscsi1""#,
+        ),
+        Key::new(
+            "type",
+            "dir, fs, netfs, logical or iscsi (default dir).",
+            r#""dir""#,
+        ),
+        Key::new(
+            "target",
+            "The folder the pool's volumes are in.",
+            r#""/iscsi1""#,
+        ),
+        Key::new(
+            "source",
+            "The block device of a fs or logical pool.",
+            r#""/dev/sdb1""#,
+        ),
+        Key::new(
+            "host",
+            "The server of a netfs or iscsi pool.",
+            r#""10.10.1.10""#,
+        ),
+        Key::new(
+            "path",
+            "The exported folder of a netfs pool.",
+            r#""/raid0/data/guests""#,
+        ),
+        Key::new(
+            "iqn",
+            "The target of an iscsi pool.",
+            r#""iqn.2006-01.com.openfiler:tsn.b5ffc134d692""#,
+        ),
+        Key::new(
+            "autostart",
+            "Start the pool at boot (default true).",
+            "true",
+        ),
     ],
 };
 
 pub const VOLUME_SPEC: SpecTable = SpecTable {
     what: "volume spec",
     keys: &[
-        Key::new("name", "The volume's file name in the pool.", r#""centos-nz2.img""#),
+        Key::new(
+            "name",
+            "The volume's file name in the pool.",
+            r#""centos-nz2.img""#,
+        ),
         Key::new("capacity", "The size the guest sees.", r#""20G""#),
         Key::new("format", "\"raw\" (the default) or \"qcow2\".", r#""raw""#),
-        Key::new("allocation", "Space taken now (0 = sparse; default: all of it).", "0"),
+        Key::new(
+            "allocation",
+            "Space taken now (0 = sparse; default: all of it).",
+            "0",
+        ),
     ],
 };
 

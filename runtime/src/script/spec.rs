@@ -92,7 +92,6 @@ impl Spec {
         Ok(spec)
     }
 
-
     fn get(&self, key: &str) -> Option<&Dynamic> {
         debug_assert!(self.table.key(key).is_some(), "{key} is not a known key");
         self.map.get(key).filter(|v| !v.is_unit())

@@ -49,11 +49,28 @@ pub const NAS_SPEC: SpecTable = SpecTable {
     keys: &[
         Key::new("model", "The NAS product.", r#""Thecus N7700PRO""#),
         Key::new("disks", "Drives in the RAID.", "7"),
-        Key::new("disk_size", "Each drive's size (decimal, as vendors count).", r#""2TB""#),
+        Key::new(
+            "disk_size",
+            "Each drive's size (decimal, as vendors count).",
+            r#""2TB""#,
+        ),
         Key::new("raid", "The RAID level: 0, 1, 5, 6, 10 or \"JBOD\".", "6"),
-        Key::new("data_percent", "Percent of the RAID kept for the data volume; the rest is for iSCSI.", "50"),
-        Key::new("nics", "The network cards, a list of NIC maps (default: the model's).", r#"[#{name: "eth0", speed: "1Gbit/s"}]"#).holding(&super::network::NIC_SPEC),
-        Key::new("write_rate", "The RAID's sustained write rate.", r#""100MB/s""#),
+        Key::new(
+            "data_percent",
+            "Percent of the RAID kept for the data volume; the rest is for iSCSI.",
+            "50",
+        ),
+        Key::new(
+            "nics",
+            "The network cards, a list of NIC maps (default: the model's).",
+            r#"[#{name: "eth0", speed: "1Gbit/s"}]"#,
+        )
+        .holding(&super::network::NIC_SPEC),
+        Key::new(
+            "write_rate",
+            "The RAID's sustained write rate.",
+            r#""100MB/s""#,
+        ),
     ],
 };
 
