@@ -119,8 +119,9 @@ fn check(patterns: &[String], color: bool) -> i32 {
             println!("{}: ok", file.display());
             continue;
         }
-        let source = std::fs::read_to_string(file).ok();
         for diagnostic in &diagnostics {
+            // A finding may be in an imported lab file rather than the one checked.
+            let source = std::fs::read_to_string(&diagnostic.file).ok();
             eprint!("{}", diagnostic.render(source.as_deref(), color));
         }
         findings += diagnostics.len();

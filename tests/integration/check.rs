@@ -283,3 +283,15 @@ fn every_lab_and_stdlib_module_checks_clean() {
         files.len()
     );
 }
+
+#[test]
+fn a_lab_module_that_does_not_parse_is_a_finding_in_its_file() {
+    Test::new()
+        .file("helpers.rhai", b"fn double(x) {\n  x * \n}\n")
+        .script("import \"helpers\" as h;\nprint(h::double(2));\n")
+        .args(&["check", "lab.rhai"])
+        .status(1)
+        .stderr("kvmlab::script::syntax")
+        .stderr("[helpers.rhai:3:")
+        .run();
+}

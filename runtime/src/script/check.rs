@@ -111,7 +111,7 @@ impl Checker<'_> {
         });
         for (module, alias, pos) in imports {
             let loaded = match modules.load(&module) {
-                Ok((_, text)) => match engine.compile(&text) {
+                Ok((module_shown, text)) => match engine.compile(&text) {
                     Ok(module_ast) => {
                         let mut defined = Defined::default();
                         collect_defined(&module_ast, &mut defined);
@@ -120,8 +120,17 @@ impl Checker<'_> {
                             functions: defined.functions,
                         })
                     }
-                    // A broken module is checked on its own; its alias stays unknown here.
-                    Err(_) => None,
+                    // A module that does not parse is a finding in the module's own file.
+                    Err(err) => {
+                        let lookup = |file: &str| (file == module_shown).then(|| text.clone());
+                        self.findings.push(diagnose::diagnose(
+                            &err.into(),
+                            engine,
+                            &module_shown,
+                            &lookup,
+                        ));
+                        None
+                    }
                 },
                 Err(error) => {
                     let error = match error {

@@ -264,7 +264,7 @@ check_eq(eth0.name, "eth0", "the card");"#),
     e("Host.routes", "", r#"print(sv1.routes().text);"#),
     e("Nic.name", "The card's name.", r#"check_eq(sv1.nic("eth1").name, "eth1", "its name");"#),
     e("Nic.connect", "", r#"let net3 = switch("NET3", "10.20.0.0/16", #{});
-lab.gateway; sv1.nic("eth1").disconnect();
+sv1.nic("eth1").disconnect();
 sv1.nic("eth1").connect(net3);"#),
     e("Nic.disconnect", "", r#"sv2.nic("eth1").disconnect();
 check(!sv1.ping("sv20").reachable, "sv20 is unplugged");"#),

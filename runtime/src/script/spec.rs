@@ -97,7 +97,8 @@ impl Spec {
         self.map.get(key).filter(|v| !v.is_unit())
     }
 
-    /// The example a message shows is the table's, so the reference and the help agree.
+    /// The example a binding passes is the table's, so the reference and the help agree;
+    /// every read checks it (in debug builds, which the tests run).
     fn same_example(&self, key: &str, example: &str) {
         debug_assert_eq!(
             self.table.key(key).map(|k| k.example),
@@ -108,7 +109,6 @@ impl Spec {
     }
 
     fn missing(&self, key: &str, example: &str) -> Error {
-        self.same_example(key, example);
         Error::MissingKey {
             key: key.to_string(),
             what: self.table.what.to_string(),
@@ -117,7 +117,6 @@ impl Spec {
     }
 
     fn wrong(&self, key: &str, expected: &str, found: &Dynamic, example: &str) -> Error {
-        self.same_example(key, example);
         Error::WrongType {
             key: key.to_string(),
             what: self.table.what.to_string(),
@@ -142,6 +141,7 @@ impl Spec {
     }
 
     pub fn opt_string(&self, key: &str, example: &str) -> Result<Option<String>> {
+        self.same_example(key, example);
         match self.get(key) {
             None => Ok(None),
             Some(v) if v.is_string() => Ok(Some(v.to_string())),
@@ -155,6 +155,7 @@ impl Spec {
     }
 
     pub fn opt_int(&self, key: &str, example: &str) -> Result<Option<i64>> {
+        self.same_example(key, example);
         match self.get(key) {
             None => Ok(None),
             Some(v) => v
@@ -170,6 +171,7 @@ impl Spec {
     }
 
     pub fn opt_float(&self, key: &str, example: &str) -> Result<Option<f64>> {
+        self.same_example(key, example);
         match self.get(key) {
             None => Ok(None),
             Some(v) => v
@@ -186,6 +188,7 @@ impl Spec {
     }
 
     pub fn opt_bool(&self, key: &str, example: &str) -> Result<Option<bool>> {
+        self.same_example(key, example);
         match self.get(key) {
             None => Ok(None),
             Some(v) => v
@@ -197,6 +200,7 @@ impl Spec {
 
     /// A size: integer bytes or a string such as "16G".
     pub fn opt_size(&self, key: &str, example: &str) -> Result<Option<u64>> {
+        self.same_example(key, example);
         match self.get(key) {
             None => Ok(None),
             Some(v) if v.is_string() => units::parse_size(&v.to_string()).map(Some),
@@ -219,6 +223,7 @@ impl Spec {
 
     /// A rate: bytes per second as a number, or a string such as "100Mbit/s".
     pub fn opt_rate(&self, key: &str, example: &str) -> Result<Option<f64>> {
+        self.same_example(key, example);
         match self.get(key) {
             None => Ok(None),
             Some(v) if v.is_string() => units::parse_rate(&v.to_string()).map(Some),
@@ -236,6 +241,7 @@ impl Spec {
 
     /// A list of strings (a single string counts as a list of one).
     pub fn opt_strings(&self, key: &str, example: &str) -> Result<Option<Vec<String>>> {
+        self.same_example(key, example);
         match self.get(key) {
             None => Ok(None),
             Some(v) if v.is_string() => Ok(Some(vec![v.to_string()])),
@@ -260,6 +266,7 @@ impl Spec {
 
     /// A list of maps, for keys such as `nics: [#{name: "eth0"}, #{name: "eth1"}]`.
     pub fn opt_maps(&self, key: &str, example: &str) -> Result<Option<Vec<Map>>> {
+        self.same_example(key, example);
         let Some(value) = self.get(key) else {
             return Ok(None);
         };
@@ -288,6 +295,7 @@ impl Spec {
 
     /// A nested map, for keys such as `network: #{bridge: "br0"}`.
     pub fn opt_map(&self, key: &str, example: &str) -> Result<Option<Map>> {
+        self.same_example(key, example);
         match self.get(key) {
             None => Ok(None),
             Some(v) => v
