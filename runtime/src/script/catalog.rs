@@ -183,7 +183,11 @@ impl Catalog {
             let receiver = first
                 .filter(|t| custom_types.iter().any(|c| c == t))
                 .map(str::to_string);
-            let (kind, name) = if let Some(prop) = f.name.strip_prefix("get$") {
+            let property = f
+                .name
+                .strip_prefix("get$")
+                .or_else(|| f.name.strip_prefix("set$"));
+            let (kind, name) = if let Some(prop) = property {
                 (Kind::Property, prop.to_string())
             } else if f.name == "index$get$" {
                 (Kind::Indexer, "[]".to_string())
@@ -263,6 +267,13 @@ impl Catalog {
     pub fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.items.iter().map(|i| i.name.clone()).collect();
         names.extend(self.builtins.keys().cloned());
+        // Operators (`+`, `!`) and internal names (`index$get$`) are not typed as calls.
+        names.retain(|n| {
+            n.chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+                && n.chars().all(|c| c.is_alphanumeric() || c == '_')
+        });
         names.sort();
         names.dedup();
         names

@@ -320,9 +320,7 @@ impl Checker<'_> {
             let counts: Vec<String> = counts.iter().map(usize::to_string).collect();
             format!("`{name}` takes {} argument(s)", counts.join(" or "))
         } else {
-            let mut names = self.catalog.names();
-            names.extend(self.defined.functions.keys().cloned());
-            match crate::suggest::closest(name, names.iter().map(String::as_str)) {
+            match self.near_call(name, arguments).as_deref() {
                 Some(near) => format!("did you mean `{near}`? (`kvmlab doc {near}`)"),
                 None => "`kvmlab doc` lists every function (the book's page \"Reference\")".into(),
             }
@@ -335,6 +333,33 @@ impl Checker<'_> {
             },
             pos,
         );
+    }
+
+    /// The known call nearest to `name`: one taking `arguments` first, else (for a name long
+    /// enough for a typo to be clear) any.
+    fn near_call(&self, name: &str, arguments: usize) -> Option<String> {
+        let mut names = self.catalog.names();
+        names.extend(self.defined.functions.keys().cloned());
+        let takes = |n: &String| {
+            self.catalog.arities(n).contains(&arguments)
+                || self
+                    .defined
+                    .functions
+                    .get(n)
+                    .is_some_and(|a| a.contains(&arguments))
+        };
+        let fitting: Vec<&str> = names
+            .iter()
+            .filter(|n| takes(n))
+            .map(String::as_str)
+            .collect();
+        crate::suggest::closest(name, fitting)
+            .or_else(|| {
+                (name.chars().count() >= 4)
+                    .then(|| crate::suggest::closest(name, names.iter().map(String::as_str)))
+                    .flatten()
+            })
+            .map(str::to_string)
     }
 
     fn namespaced(&mut self, alias: &str, name: &str, arguments: usize, pos: Position) {
@@ -435,9 +460,7 @@ impl Checker<'_> {
         let help = if !owners.is_empty() {
             format!("`{name}` takes other arguments: {}", owners.join(" | "))
         } else {
-            let mut names = self.catalog.names();
-            names.extend(self.defined.functions.keys().cloned());
-            match crate::suggest::closest(name, names.iter().map(String::as_str)) {
+            match self.near_call(name, arguments).as_deref() {
                 Some(near) => format!("did you mean `{near}`? (`kvmlab doc {near}`)"),
                 None => {
                     "`kvmlab doc` lists every type's methods (the book's page \"Reference\")".into()
