@@ -179,6 +179,13 @@ fn unknown_spec_keys_in_map_literals() {
         3,
         "did you mean `target`?",
     );
+    // A map literal given to a variable once, then passed.
+    finds(
+        "let spec = #{cpu: \"x\", memroy: \"16G\"};\nlet h = host(\"sv3\", spec);\n",
+        "kvmlab::spec::unknown_key",
+        1,
+        "did you mean `memory`?",
+    );
     // The custom syntax `switch(name, cidr, spec)` and router ports.
     finds(
         "let n = switch(\"N\", \"10.0.0.0/8\", #{sped: \"1Gbit/s\"});\n",

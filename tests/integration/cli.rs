@@ -7,10 +7,10 @@ fn help_names_every_command() {
     let out = kvmlab().arg("--help").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
-    for word in ["run", "check", "Usage: kvmlab"] {
+    for word in ["run", "check", "doc", "Usage: kvmlab"] {
         assert!(text.contains(word), "{text}");
     }
-    for sub in ["run", "check"] {
+    for sub in ["run", "check", "doc"] {
         let out = kvmlab().args([sub, "--help"]).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{sub} --help");
     }

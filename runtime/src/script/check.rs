@@ -14,7 +14,7 @@ use rhai::{ASTNode, Engine, Expr, FnCallExpr, Position, Stmt, AST};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a lab defines itself: functions (with their argument counts), variables, and the
-/// keys of its maps (a map's key read as a property is no mistake).
+/// keys of its maps (a map's key called as a method may hold a function).
 #[derive(Default)]
 struct Defined {
     functions: BTreeMap<String, BTreeSet<usize>>,
@@ -49,6 +49,7 @@ pub fn check_source(
         defined: Defined::default(),
         imports: BTreeMap::new(),
         variables: BTreeMap::new(),
+        map_variables: BTreeMap::new(),
     };
     checker.resolve_imports(engine, &ast, modules);
     collect_defined(&ast, &mut checker.defined);
@@ -84,6 +85,9 @@ struct Checker<'a> {
     imports: BTreeMap<String, Option<Imported>>,
     /// The registered type each variable holds, when every assignment to it gives the same.
     variables: BTreeMap<String, Option<String>>,
+    /// Variables given a map literal once and nothing else: `let spec = #{..}; host(n, spec)`
+    /// checks the literal's keys.
+    map_variables: BTreeMap<String, Option<Expr>>,
 }
 
 impl Checker<'_> {
@@ -261,14 +265,17 @@ impl Checker<'_> {
     /// types (or an unknown one) stays unknown.
     fn infer_variables(&mut self, ast: &AST) {
         let mut assignments: Vec<(String, Option<String>)> = Vec::new();
+        let mut literals: Vec<(String, Expr)> = Vec::new();
         ast.walk(&mut |path: &[ASTNode]| {
             match path.last() {
                 Some(ASTNode::Stmt(Stmt::Var(x, ..))) => {
                     assignments.push((x.0.name.to_string(), self.type_of(&x.1)));
+                    literals.push((x.0.name.to_string(), x.1.clone()));
                 }
                 Some(ASTNode::Stmt(Stmt::Assignment(x))) => {
                     if let Expr::Variable(v, ..) = &x.1.lhs {
                         assignments.push((v.1.to_string(), self.type_of(&x.1.rhs)));
+                        literals.push((v.1.to_string(), x.1.rhs.clone()));
                     }
                 }
                 _ => {}
@@ -280,6 +287,15 @@ impl Checker<'_> {
                 assignments.push((param.to_string(), None));
             }
         }
+        let mut map_variables: BTreeMap<String, Option<Expr>> = BTreeMap::new();
+        for (name, value) in literals {
+            let once = !map_variables.contains_key(&name) && matches!(value, Expr::Map(..));
+            map_variables.insert(name, once.then_some(value));
+        }
+        for param in ast.iter_functions().flat_map(|f| f.params) {
+            map_variables.insert(param.to_string(), None);
+        }
+        self.map_variables = map_variables;
         let mut variables: BTreeMap<String, Option<String>> = BTreeMap::new();
         for (name, ty) in assignments {
             let merged = match variables.get(&name) {
@@ -527,6 +543,12 @@ impl Checker<'_> {
     }
 
     fn map_literal(&mut self, expr: &Expr, table: &'static SpecTable) {
+        if let Expr::Variable(x, ..) = expr {
+            if let Some(Some(literal)) = self.map_variables.get(x.1.as_str()).cloned() {
+                self.map_literal(&literal, table);
+            }
+            return;
+        }
         let Expr::Map(map, _) = expr else {
             return;
         };
