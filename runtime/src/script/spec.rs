@@ -365,6 +365,13 @@ mod tests {
     }
 
     #[test]
+    #[should_panic(expected = "the example of `cores` in host spec differs from its table")]
+    fn an_example_that_drifted_from_its_table_is_caught() {
+        let s = spec(&[("cores", Dynamic::from(4_i64))]).unwrap();
+        let _ = s.int("cores", "8");
+    }
+
+    #[test]
     fn values_are_read_with_their_types() {
         let s = spec(&[
             ("cores", Dynamic::from(4_i64)),
@@ -378,10 +385,10 @@ mod tests {
         assert_eq!(s.int("cores", "4").unwrap(), 4);
         assert_eq!(s.size("memory", "\"16G\"").unwrap(), 16 << 30);
         assert_eq!(
-            s.opt_strings("nics", "[]").unwrap().unwrap(),
+            s.opt_strings("nics", "[#{name: \"eth0\"}]").unwrap().unwrap(),
             ["eth0", "eth1"]
         );
-        assert_eq!(s.opt_string("cpu", "\"x\"").unwrap(), None);
+        assert_eq!(s.opt_string("cpu", "\"AMD Phenom II\"").unwrap(), None);
     }
 
     #[test]
