@@ -41,6 +41,13 @@ fn unknown_functions_by_name_and_by_argument_count() {
         2,
         "`check_eq` takes other arguments: check_eq(actual, expected, name: String)",
     );
+    // A method called as a function, without its object.
+    finds(
+        "let p = ping(\"sv2\");\n",
+        "kvmlab::script::unknown_function",
+        1,
+        "`ping` is a method of Host: call it on the object, e.g. `x.ping(..)` (`kvmlab doc ping`)",
+    );
     // Functions the lab defines are known, with their own argument counts.
     finds(
         "fn twice(x) { x * 2 }\ncheck_eq(twice(2), 4, \"4\");\ntwice(1, 2);\n",

@@ -326,8 +326,19 @@ impl Checker<'_> {
             .filter(|i| i.on.is_none())
             .flat_map(|i| i.signatures.iter().cloned())
             .collect();
+        let owners: Vec<String> = self
+            .catalog
+            .find(name)
+            .iter()
+            .filter_map(|i| i.on.clone())
+            .collect();
         let help = if !signatures.is_empty() {
             format!("`{name}` takes other arguments: {}", signatures.join(" | "))
+        } else if own.is_none() && !owners.is_empty() {
+            format!(
+                "`{name}` is a method of {}: call it on the object, e.g. `x.{name}(..)` (`kvmlab doc {name}`)",
+                owners.join(", ")
+            )
         } else if own.is_some() || !arities.is_empty() {
             let mut counts: Vec<usize> = own.into_iter().flatten().copied().collect();
             counts.extend(arities);

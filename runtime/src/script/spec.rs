@@ -385,7 +385,9 @@ mod tests {
         assert_eq!(s.int("cores", "4").unwrap(), 4);
         assert_eq!(s.size("memory", "\"16G\"").unwrap(), 16 << 30);
         assert_eq!(
-            s.opt_strings("nics", "[#{name: \"eth0\"}]").unwrap().unwrap(),
+            s.opt_strings("nics", "[#{name: \"eth0\"}]")
+                .unwrap()
+                .unwrap(),
             ["eth0", "eth1"]
         );
         assert_eq!(s.opt_string("cpu", "\"AMD Phenom II\"").unwrap(), None);
