@@ -562,18 +562,19 @@ impl Catalog {
     /// One entry of the reference, for `kvmlab doc NAME`: items, a keyword map, a syntax, a
     /// stdlib module or function (`hosts::build`).
     pub fn describe(&self, name: &str) -> Option<String> {
-        let items = self.find(name);
-        if !items.is_empty() {
-            return Some(items.iter().map(|i| self.item_markdown(i)).collect());
-        }
+        let mut out: String = self
+            .find(name)
+            .iter()
+            .map(|i| self.item_markdown(i))
+            .collect();
         if let Some(table) = spec_tables().into_iter().find(|t| t.what == name) {
-            return Some(table_markdown(table));
+            out.push_str(&table_markdown(table));
         }
         if let Some(syntax) = SYNTAX.iter().find(|s| s.keyword == name) {
-            return Some(syntax_markdown(syntax));
+            out.push_str(&syntax_markdown(syntax));
         }
         if let Some(ty) = self.types.iter().find(|t| t.name == name) {
-            let mut out = format!("### {}\n\n{}\n\n", ty.name, ty.doc);
+            out.push_str(&format!("### {}\n\n{}\n\n", ty.name, ty.doc));
             for item in self
                 .items
                 .iter()
@@ -581,17 +582,20 @@ impl Catalog {
             {
                 out.push_str(&self.item_markdown(item));
             }
-            return Some(out);
         }
         let module_name = name
             .strip_prefix(super::modules::STDLIB_PREFIX)
             .unwrap_or(name);
         if let Some(module) = self.stdlib.iter().find(|m| m.name == module_name) {
-            return Some(stdlib_markdown(module));
+            out.push_str(&stdlib_markdown(module));
         }
-        let (module, function) = name.split_once("::")?;
-        let f = self.stdlib_fn(module, function)?;
-        Some(stdlib_fn_markdown(f))
+        if let Some(f) = name
+            .split_once("::")
+            .and_then(|(module, function)| self.stdlib_fn(module, function))
+        {
+            out.push_str(&stdlib_fn_markdown(f));
+        }
+        (!out.is_empty()).then_some(out)
     }
 
     /// Every name `kvmlab doc` knows, for its "did you mean".
@@ -665,10 +669,31 @@ fn syntax_markdown(syntax: &Syntax) -> String {
 }
 
 fn table_markdown(table: &SpecTable) -> String {
-    let mut out = format!(
-        "### {}\n\n| key | meaning | example |\n|---|---|---|\n",
-        table.what
-    );
+    let mut out = format!("### {}\n\n", table.what);
+    let takers: Vec<String> = TAKES_SPEC
+        .iter()
+        .filter(|t| std::ptr::eq(t.table, table))
+        .map(|t| format!("`{}` (argument {})", t.function, t.arg + 1))
+        .chain(
+            SYNTAX
+                .iter()
+                .filter(|s| s.spec.is_some_and(|(_, t)| std::ptr::eq(t, table)))
+                .map(|s| format!("`{}`", s.form)),
+        )
+        .collect();
+    let holders: Vec<String> = spec_tables()
+        .iter()
+        .flat_map(|t| t.keys.iter().map(move |k| (t, k)))
+        .filter(|(_, k)| k.nested.is_some_and(|n| std::ptr::eq(n, table)))
+        .map(|(t, k)| format!("`{}` of the [{}](#{})", k.name, t.what, anchor(t.what)))
+        .collect();
+    if !takers.is_empty() {
+        out.push_str(&format!("Taken by {}.\n\n", takers.join(", ")));
+    }
+    if !holders.is_empty() {
+        out.push_str(&format!("The maps in {}.\n\n", holders.join(", ")));
+    }
+    out.push_str("| key | meaning | example |\n|---|---|---|\n");
     for key in table.keys {
         let nested = key
             .nested
