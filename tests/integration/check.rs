@@ -41,6 +41,13 @@ fn unknown_functions_by_name_and_by_argument_count() {
         2,
         "`check_eq` takes other arguments: check_eq(actual, expected, name: String)",
     );
+    // A function pointer is called with `.call`, not like a function.
+    finds(
+        "let f = |x| x * 2;\nprint(f.call(1));\nprint(f(2));\n",
+        "kvmlab::script::unknown_function",
+        3,
+        "`f` is a variable: call the function it holds as `f.call(_)`",
+    );
     // A method called as a function, without its object.
     finds(
         "let p = ping(\"sv2\");\n",

@@ -308,10 +308,21 @@ impl Checker<'_> {
     }
 
     fn function(&mut self, name: &str, arguments: usize, pos: Position) {
-        if self.defined.variables.contains(name) {
-            return; // a variable holding a function pointer
-        }
         let own = self.defined.functions.get(name);
+        if own.is_none() && self.defined.variables.contains(name) {
+            let shown = vec!["_"; arguments].join(", ");
+            let help = format!(
+                "`{name}` is a variable: call the function it holds as `{name}.call({shown})`"
+            );
+            self.report(
+                Error::UnknownFunction {
+                    signature: format!("{name}({shown})"),
+                    help,
+                },
+                pos,
+            );
+            return;
+        }
         if own.is_some_and(|a| a.contains(&arguments)) {
             return;
         }
