@@ -309,7 +309,15 @@ impl Checker<'_> {
 
     fn function(&mut self, name: &str, arguments: usize, pos: Position) {
         let own = self.defined.functions.get(name);
-        if own.is_none() && self.defined.variables.contains(name) {
+        if own.is_some_and(|a| a.contains(&arguments)) {
+            return;
+        }
+        let arities = self.catalog.arities(name);
+        if arities.contains(&arguments) {
+            return;
+        }
+        // A variable does not hide a function of its name, but it is not callable itself.
+        if own.is_none() && arities.is_empty() && self.defined.variables.contains(name) {
             let shown = vec!["_"; arguments].join(", ");
             let help = format!(
                 "`{name}` is a variable: call the function it holds as `{name}.call({shown})`"
@@ -321,13 +329,6 @@ impl Checker<'_> {
                 },
                 pos,
             );
-            return;
-        }
-        if own.is_some_and(|a| a.contains(&arguments)) {
-            return;
-        }
-        let arities = self.catalog.arities(name);
-        if arities.contains(&arguments) {
             return;
         }
         let signatures: Vec<String> = self
