@@ -421,7 +421,9 @@ fn metadata(engine: &Engine, include_packages: bool) -> (Vec<FnMeta>, Vec<String
             FnMeta {
                 name: text(&f["name"]),
                 returns: type_name(engine, &text(&f["returnType"])),
-                signature: super::diagnose::readable_signature(&text(&f["signature"])),
+                signature: super::diagnose::readable_signature(&text(&f["signature"]))
+                    .replace(": string", ": String")
+                    .replace("-> string", "-> String"),
                 params,
                 doc,
             }
@@ -432,9 +434,10 @@ fn metadata(engine: &Engine, include_packages: bool) -> (Vec<FnMeta>, Vec<String
 
 /// A parameter type as scripts name it: `&mut Host` is `Host`.
 fn type_name(engine: &Engine, rust: &str) -> String {
-    engine
-        .map_type_name(rust.trim_start_matches("&mut ").trim())
-        .to_string()
+    match engine.map_type_name(rust.trim_start_matches("&mut ").trim()) {
+        "string" => "String".to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// The stdlib modules with their `//!` doc and each function's `///` doc and example.

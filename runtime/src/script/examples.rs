@@ -286,7 +286,7 @@ check(!sv1.ping("sv20").reachable, "sv20 is unplugged");"#),
     e("Rows.rows", "The rows, each a map of column to value.", r#"for row in sv1.routes().rows { print(row); }"#),
     e("Rows.text", "The output as the command prints it.", r#"print(sv1.df("/").text);"#),
     e("Rows.len", "The number of rows.", r#"check(sv1.routes().len() > 0, "there are routes");"#),
-    e("Rows.find", "The first row whose column `key` is `value`, or `()`.", r#"print(sv1.interfaces().find("name", "br0"));"#),
+    e("Rows.find", "", r#"print(sv1.interfaces().find("name", "br0"));"#),
     e("Rows.[]", "Row number `i` (from 0) as a map.", r#"print(sv1.routes()[0]);"#),
     // Storage.
     e("nas", "", r#"let box = nas("nas2", report::nas_spec());
