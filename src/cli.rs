@@ -44,7 +44,6 @@ enum Command {
     /// properties, imports and keyword-map keys. Exit 0 clean, 1 findings, 2 usage
     Check {
         /// Lab scripts or glob patterns, e.g. labs/*.rhai
-        #[arg(required = true)]
         files: Vec<String>,
     },
     /// Print the script reference (Markdown), or the entry for one name
@@ -137,6 +136,9 @@ fn check(patterns: &[String], color: bool) -> i32 {
 /// The files the arguments name: paths as given, patterns with `*`, `?` or `[` expanded (for
 /// shells that pass them on). A missing file or a pattern matching nothing is a usage error.
 fn expand(patterns: &[String]) -> Result<Vec<PathBuf>, String> {
+    if patterns.is_empty() {
+        return Err("name the labs to check, e.g. `kvmlab check labs/*.rhai`".into());
+    }
     let mut files = Vec::new();
     for pattern in patterns {
         if pattern.contains(['*', '?', '[']) {

@@ -264,6 +264,7 @@ fn several_files_and_globs() {
 fn usage_errors_exit_2() {
     let test = Test::new().file("a.rhai", b"step(\"a\");\n");
     for args in [
+        vec!["check"],
         vec!["check", "missing.rhai"],
         vec!["check", "*.lab"],
         vec!["check", "."],
@@ -278,8 +279,6 @@ fn usage_errors_exit_2() {
         assert!(stderr.starts_with("kvmlab check: "), "{stderr}");
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
     }
-    let out = kvmlab().arg("check").output().unwrap();
-    assert_ne!(out.status.code(), Some(0));
 }
 
 #[test]
