@@ -1,6 +1,7 @@
 //! Command-line parsing and dispatch. Exit codes: 0 every check passed, 1 a check failed (or,
 //! with `--strict`, a warning the lab did not expect), 2 a script or world error, 64 a usage
-//! error (a bad flag, a lab file that is missing or a directory).
+//! error (a bad flag, a lab file that is missing or a directory). `kvmlab check` has its own:
+//! 0 clean, 1 findings, 2 usage (a missing file, a pattern matching nothing).
 
 use crate::console;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -49,13 +50,19 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
     },
-    /// Parse a lab without running it and report syntax errors
+    /// Find mistakes in labs without running them: syntax, unknown functions, methods,
+    /// properties, imports and keyword-map keys. Exit 0 clean, 1 findings, 2 usage
     Check {
-        /// The lab script
-        file: PathBuf,
+        /// Lab scripts or glob patterns, e.g. labs/*.rhai
+        files: Vec<String>,
         /// When to color the output: auto means on a terminal and NO_COLOR unset or empty
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
+    },
+    /// Print the script reference (Markdown), or the entry for one name
+    Doc {
+        /// A function, `Type.method`, type, keyword map ("host spec") or stdlib module
+        name: Option<String>,
     },
 }
 
@@ -159,28 +166,116 @@ pub fn main() -> i32 {
             eprint!("{}", console::render_diagnostics(&lab, &view));
             lab.report.exit_code_strict(strict)
         }
-        Command::Check { file, color } => {
-            if let Some(problem) = unusable(&file) {
-                eprintln!("{problem}");
-                return EXIT_USAGE;
+        Command::Check { files, color } => {
+            check(&files, color.colors(std::io::stderr().is_terminal()))
+        }
+        Command::Doc { name } => doc(name.as_deref()),
+    }
+}
+
+/// Exit codes of `kvmlab check`.
+const CHECK_FINDINGS: i32 = 1;
+const CHECK_USAGE: i32 = 2;
+
+fn check(patterns: &[String], color: bool) -> i32 {
+    let files = match expand(patterns) {
+        Ok(files) => files,
+        Err(message) => {
+            eprintln!("kvmlab check: {message}");
+            return CHECK_USAGE;
+        }
+    };
+    let catalog = run::catalog();
+    let mut findings = 0;
+    for file in &files {
+        let diagnostics = run::check_file(file, &catalog);
+        if diagnostics.is_empty() {
+            println!("{}: ok", file.display());
+            continue;
+        }
+        for diagnostic in &diagnostics {
+            // A finding may be in an imported lab file rather than the one checked.
+            let source = std::fs::read_to_string(&diagnostic.file).ok();
+            eprint!("{}", diagnostic.render(source.as_deref(), color));
+        }
+        findings += diagnostics.len();
+    }
+    if findings == 0 {
+        0
+    } else {
+        eprintln!("{findings} finding(s) in {} file(s)", files.len());
+        CHECK_FINDINGS
+    }
+}
+
+/// The files the arguments name: paths as given, patterns with `*`, `?` or `[` expanded (for
+/// shells that pass them on). A missing file or a pattern matching nothing is a usage error.
+fn expand(patterns: &[String]) -> Result<Vec<PathBuf>, String> {
+    if patterns.is_empty() {
+        return Err("name the labs to check, e.g. `kvmlab check labs/*.rhai`".into());
+    }
+    let mut files = Vec::new();
+    for pattern in patterns {
+        if pattern.contains(['*', '?', '[']) {
+            let matched = glob_files(pattern);
+            if matched.is_empty() {
+                return Err(format!("no file matches `{pattern}`"));
             }
-            let options = RunOptions {
-                parse_only: true,
-                ..RunOptions::default()
-            };
-            let lab = run::run_file(&file, &options);
-            let view = console::View {
-                color: color.colors(std::io::stderr().is_terminal()),
-                verbose: true,
-                strict: false,
-            };
-            eprint!("{}", console::render_diagnostics(&lab, &view));
-            if lab.report.has_errors() {
-                2
-            } else {
-                println!("{}: ok", file.display());
+            files.extend(matched);
+        } else {
+            let path = PathBuf::from(pattern);
+            if !path.is_file() {
+                let what = if path.is_dir() {
+                    "is a directory"
+                } else {
+                    "does not exist"
+                };
+                return Err(format!("`{pattern}` {what}"));
+            }
+            files.push(path);
+        }
+    }
+    Ok(files)
+}
+
+/// Files matching a glob pattern, sorted; unreadable entries are skipped.
+fn glob_files(pattern: &str) -> Vec<PathBuf> {
+    let Ok(paths) = glob::glob(pattern) else {
+        return Vec::new();
+    };
+    let mut matched: Vec<PathBuf> = paths
+        .filter_map(Result::ok)
+        .filter(|p| p.is_file())
+        .collect();
+    matched.sort();
+    matched
+}
+
+fn doc(name: Option<&str>) -> i32 {
+    let catalog = run::catalog();
+    match name {
+        None => {
+            print!("{}", catalog.to_markdown());
+            0
+        }
+        Some(name) => match catalog.describe(name) {
+            Some(text) => {
+                print!("{text}");
                 0
             }
-        }
+            None => {
+                let names = catalog.doc_names();
+                let near = kvmlab_runtime::suggest::closest(name, names.iter().map(String::as_str));
+                match near {
+                    Some(near) => {
+                        eprintln!("kvmlab doc: nothing is called `{name}`; did you mean `{near}`?")
+                    }
+                    None => eprintln!(
+                        "kvmlab doc: nothing is called `{name}`; `kvmlab doc` lists everything"
+                    ),
+                }
+                EXIT_USAGE
+            }
+        },
     }
 }

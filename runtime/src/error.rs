@@ -45,6 +45,14 @@ pub enum Error {
         help: String,
     },
 
+    #[error("unknown method `{method}` with {arguments} argument(s)")]
+    #[diagnostic(code(kvmlab::script::unknown_method), help("{help}"))]
+    UnknownMethod {
+        method: String,
+        arguments: usize,
+        help: String,
+    },
+
     #[error("unknown variable `{name}`")]
     #[diagnostic(code(kvmlab::script::unknown_variable), help("{help}"))]
     UnknownVariable { name: String, help: String },

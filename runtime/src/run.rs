@@ -4,10 +4,12 @@
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Severity};
 use crate::report::RunReport;
+use crate::script::catalog::Catalog;
 use crate::script::engine::{self, Limits};
 use crate::script::modules::{LabModules, Sources};
-use crate::script::{diagnose, Session, SharedSession};
+use crate::script::{diagnose, lint, Session, SharedSession};
 use crate::sim::Simulator;
+use rhai::Engine;
 use std::path::{Path, PathBuf};
 
 /// How to run a lab.
@@ -16,8 +18,6 @@ pub struct RunOptions {
     pub seed: u64,
     pub out_dir: PathBuf,
     pub limits: Limits,
-    /// Parse only (`kvmlab check`).
-    pub parse_only: bool,
 }
 
 impl Default for RunOptions {
@@ -26,7 +26,6 @@ impl Default for RunOptions {
             seed: 0,
             out_dir: PathBuf::from("out"),
             limits: Limits::default(),
-            parse_only: false,
         }
     }
 }
@@ -151,11 +150,7 @@ fn interpret(
         .map_err(|e| Box::new(e.into()))
         .and_then(|mut ast| {
             ast.set_source(shown);
-            if options.parse_only {
-                Ok(())
-            } else {
-                engine.run_ast(&ast)
-            }
+            engine.run_ast(&ast)
         });
     if let Err(err) = outcome {
         let diagnostic = diagnose::diagnose(&err, &engine, shown, &lookup);
@@ -199,6 +194,58 @@ fn failed_before_start(
     }
 }
 
+/// An engine as a run builds it, for reading its API: the reference and `kvmlab check`.
+fn reference_engine(modules: LabModules) -> Engine {
+    let session = Session::new(Box::new(Simulator::new(0)), "", PathBuf::new());
+    engine::build(&session, &Limits::default(), modules)
+}
+
+/// The script API's reference, read from the engine.
+pub fn catalog() -> Catalog {
+    let modules = LabModules::new(None, PathBuf::new(), Sources::default());
+    Catalog::from_engine(&reference_engine(modules))
+}
+
+/// `kvmlab check` on one file: what its text shows is wrong, without running it. A file that
+/// cannot be read is the first finding.
+pub fn check_file(path: &Path, catalog: &Catalog) -> Vec<Diagnostic> {
+    let shown = path.to_string_lossy().into_owned();
+    let text = match std::fs::read(path).map(String::from_utf8) {
+        Ok(Ok(text)) => text,
+        Ok(Err(e)) => {
+            let byte = e.as_bytes()[e.utf8_error().valid_up_to()];
+            return vec![Diagnostic::new(
+                &Error::NotText { byte },
+                Severity::Error,
+                &shown,
+                0,
+                0,
+            )];
+        }
+        Err(e) => {
+            let error = Error::Unreadable {
+                path: shown.clone(),
+                reason: e.to_string(),
+            };
+            return vec![Diagnostic::new(&error, Severity::Error, &shown, 0, 0)];
+        }
+    };
+    let lab_dir = path.parent().map(|p| {
+        if p.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            p.to_path_buf()
+        }
+    });
+    let shown_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let modules = LabModules::new(lab_dir, shown_dir, Sources::default());
+    // Checking only compiles: the engine's own resolver is never asked. Unoptimized, map
+    // literals stay literals instead of folding into constants.
+    let mut engine = reference_engine(LabModules::new(None, PathBuf::new(), Sources::default()));
+    engine.set_optimization_level(rhai::OptimizationLevel::None);
+    lint::check_source(&engine, catalog, &shown, &text, &modules)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,18 +277,6 @@ mod tests {
         assert_eq!(codes(&run), ["kvmlab::sandbox::wall_time"]);
         assert_eq!(run.report.diagnostics[0].line, 2);
         assert_eq!(run.report.exit_code(), 2);
-    }
-
-    #[test]
-    fn parse_only_runs_nothing() {
-        let options = RunOptions {
-            parse_only: true,
-            ..RunOptions::default()
-        };
-        let run = run_source("ok.rhai", "check(false, \"never\");\nsleep(5);\n", &options);
-        assert!(run.report.diagnostics.is_empty());
-        assert_eq!(run.report.failed, 0);
-        assert_eq!(run.report.clock, 0.0);
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod harness;
 
 mod advice;
 mod book;
+mod check;
 mod cli;
 mod console;
 mod diagnostics;
@@ -13,6 +14,7 @@ mod migration;
 mod mistakes;
 mod network;
 mod primitives;
+mod reference;
 mod report;
 mod sandbox;
 mod storage;

@@ -329,7 +329,7 @@ fn unknown_function(signature: &str, engine: &Engine) -> Error {
             .collect::<Vec<_>>();
         match suggest(name, own.chain(builtin.iter().map(String::as_str))) {
             Some(near) => format!("did you mean `{near}`?"),
-            None => "check the name against the book's function index".to_string(),
+            None => "`kvmlab doc` lists every function (the book's page \"Reference\")".to_string(),
         }
     };
     Error::UnknownFunction {
@@ -339,7 +339,7 @@ fn unknown_function(signature: &str, engine: &Engine) -> Error {
 }
 
 /// A signature as a trainee reads it: script type names, no Rust paths.
-fn readable_signature(signature: &str) -> String {
+pub(crate) fn readable_signature(signature: &str) -> String {
     let mut text = signature
         .replace("&mut ", "")
         .replace("&str | ImmutableString | String", "String")

@@ -3,7 +3,7 @@
 use super::network::{HostRef, SwitchRef};
 use super::pools::VolumeRef;
 use super::rows::Rows;
-use super::spec::Spec;
+use super::spec::{Key, Spec, SpecTable};
 use super::SharedSession;
 use super::{call, reg, warn_all, Outcome};
 use crate::error::{Error, Result};
@@ -53,22 +53,112 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     register_migration(engine);
 }
 
-const GUEST_KEYS: &[&str] = &[
-    "name",
-    "memory",
-    "vcpus",
-    "os_variant",
-    "arch",
-    "virt_type",
-    "iso",
-    "disk",
-    "network",
-    "cache",
-];
+pub const GUEST_SPEC: SpecTable = SpecTable {
+    what: "guest spec",
+    keys: &[
+        Key::new("name", "The domain's name.", r#""centos-nz2""#),
+        Key::new(
+            "memory",
+            "Its RAM, a size (at most the host's).",
+            r#""512M""#,
+        ),
+        Key::new(
+            "vcpus",
+            "Virtual CPUs (default 1, at most the host's cores).",
+            "1",
+        ),
+        Key::new(
+            "os_variant",
+            "virt-install's OS variant (default rhel5.4).",
+            r#""rhel5.4""#,
+        ),
+        Key::new(
+            "arch",
+            "The guest's architecture (default x86_64).",
+            r#""i686""#,
+        ),
+        Key::new(
+            "virt_type",
+            "\"kvm\" (hardware, needs a usable KVM) or \"qemu\" (emulation).",
+            r#""kvm""#,
+        ),
+        Key::new(
+            "iso",
+            "The installation image, a file on the host.",
+            r#""/guest/iso/CentOS-5.6-i386-bin-DVD.iso""#,
+        ),
+        Key::new(
+            "disk",
+            "The guest's disk: a volume of a storage pool.",
+            r#"pool.create_volume(#{name: "centos-nz2.img", capacity: "20G", allocation: 0})"#,
+        ),
+        Key::new(
+            "network",
+            "Its network card: the bridge it joins and its address.",
+            r#"#{bridge: "br0"}"#,
+        )
+        .holding(&GUEST_NETWORK_SPEC),
+        Key::new(
+            "cache",
+            "The disk cache mode (default none, the one safe for migration).",
+            r#""none""#,
+        ),
+    ],
+};
+
+pub const GUEST_NETWORK_SPEC: SpecTable = SpecTable {
+    what: "guest network",
+    keys: &[
+        Key::new(
+            "bridge",
+            "The host bridge the guest's card joins.",
+            r#""br0""#,
+        ),
+        Key::new(
+            "address",
+            "The guest's address with its prefix length.",
+            r#""192.168.1.20/24""#,
+        ),
+    ],
+};
+
+pub const WORKLOAD_SPEC: SpecTable = SpecTable {
+    what: "workload",
+    keys: &[
+        Key::new(
+            "used",
+            "Memory the guest has written (page cache included), a size.",
+            r#""430M""#,
+        ),
+        Key::new(
+            "wss",
+            "The working set an application keeps rewriting, a size.",
+            r#""64M""#,
+        ),
+        Key::new(
+            "dirty_rate",
+            "How fast it rewrites it, a rate (0 for none).",
+            r#""2M/s""#,
+        ),
+    ],
+};
+
+pub const CLIENT_SPEC: SpecTable = SpecTable {
+    what: "client spec",
+    keys: &[
+        Key::new("net", "The switch the client is plugged into.", "net1"),
+        Key::new(
+            "address",
+            "Its address with the prefix length, on that switch's network.",
+            r#""192.168.1.100/24""#,
+        ),
+        Key::new("speed", "Its link speed, a rate.", r#""100Mbit/s""#),
+    ],
+};
 
 /// Reads a guest spec and checks it against the host, as virt-install would.
 fn guest_spec(world: &World, host: HostId, map: Map) -> Result<GuestSpec> {
-    let spec = Spec::new("guest spec", map, GUEST_KEYS)?;
+    let spec = Spec::new(&GUEST_SPEC, map)?;
     let h = world.host(host);
     let name = spec.string("name", "\"centos-nz2\"")?;
     let memory = spec.size("memory", "\"512M\"")?;
@@ -125,7 +215,7 @@ fn guest_spec(world: &World, host: HostId, map: Map) -> Result<GuestSpec> {
                 "write `network: #{bridge: \"br0\", address: \"192.168.1.20/24\"}`",
             )
         })?;
-    let network = Spec::new("guest network", network, &["bridge", "address"])?;
+    let network = Spec::new(&GUEST_NETWORK_SPEC, network)?;
     let bridge = network.string("bridge", "\"br0\"")?;
     let is_bridge = h
         .net()
@@ -459,7 +549,7 @@ fn register_guest(engine: &mut Engine) {
         |ctx: NativeCallContext, g: &mut GuestRef, spec: Map| {
             call(&g.session, &ctx, |b| {
                 let memory = b.world().guest(g.id).spec.memory;
-                let spec = Spec::new("workload", spec, &["used", "wss", "dirty_rate"])?;
+                let spec = Spec::new(&WORKLOAD_SPEC, spec)?;
                 let used = spec.size("used", "\"430M\"")?;
                 let wss = spec.opt_size("wss", "\"64M\"")?.unwrap_or(0);
                 let dirty_rate = match spec.opt_value("dirty_rate") {
@@ -576,7 +666,7 @@ fn register_client(engine: &mut Engine, session: &SharedSession) {
         engine,
         move |ctx: NativeCallContext, name: &str, spec: Map| -> Outcome<ClientRef> {
             let id = call(&s, &ctx, |b| {
-                let spec = Spec::new("client spec", spec, &["net", "address", "speed"])?;
+                let spec = Spec::new(&CLIENT_SPEC, spec)?;
                 let switch = spec
                     .opt_value("net")
                     .and_then(|v| v.try_cast::<SwitchRef>())
@@ -766,21 +856,60 @@ fn register_download(engine: &mut Engine) {
     });
 }
 
-const MIGRATE_KEYS: &[&str] = &[
-    "live",
-    "bandwidth",
-    "downtime_limit",
-    "profile",
-    "auto_converge",
-    "postcopy_after",
-    "timeout",
-    "timeout_action",
-    "unsafe",
-    "copy_storage",
-];
+pub const MIGRATE_SPEC: SpecTable = SpecTable {
+    what: "migration options",
+    keys: &[
+        Key::new(
+            "live",
+            "Live (true, the default) or paused for the whole copy (false).",
+            "true",
+        ),
+        Key::new(
+            "bandwidth",
+            "A cap on the copy's rate, a rate or \"unlimited\".",
+            r#""64M/s""#,
+        ),
+        Key::new(
+            "downtime_limit",
+            "The pause the last round may take, in ms.",
+            "300",
+        ),
+        Key::new(
+            "profile",
+            "\"modern\" (QEMU 5.x-9.x, the default) or \"qemu-kvm-0.12\" (the report's RHEL 6).",
+            r#""modern""#,
+        ),
+        Key::new(
+            "auto_converge",
+            "Throttle the guest's CPUs when dirtying outruns the copy.",
+            "true",
+        ),
+        Key::new(
+            "postcopy_after",
+            "Switch to post-copy after this many seconds.",
+            "10",
+        ),
+        Key::new("timeout", "Seconds before `timeout_action` is taken.", "60"),
+        Key::new(
+            "timeout_action",
+            "\"abort\" (the default), \"suspend\" or \"postcopy\".",
+            r#""abort""#,
+        ),
+        Key::new(
+            "unsafe",
+            "Migrate although libvirt finds the setup unsafe (virsh --unsafe).",
+            "true",
+        ),
+        Key::new(
+            "copy_storage",
+            "Copy the disk too, for guests on unshared storage.",
+            "true",
+        ),
+    ],
+};
 
 fn migration_request(map: Map) -> Result<MigrationRequest> {
-    let spec = Spec::new("migration options", map, MIGRATE_KEYS)?;
+    let spec = Spec::new(&MIGRATE_SPEC, map)?;
     let profile =
         match spec.opt_string("profile", "\"modern\"")?.as_deref() {
             None | Some("modern") => Profile::Modern,

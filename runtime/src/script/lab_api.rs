@@ -7,7 +7,7 @@ use super::{finish, raise, Outcome, SharedSession};
 use crate::error::Error;
 use crate::plot::{LineChart, Mark, Series};
 use crate::report::Check;
-use crate::script::spec::Spec;
+use crate::script::spec::{Key, Spec, SpecTable};
 use crate::units;
 use rhai::{Dynamic, Engine, FnPtr, FuncRegistration, NativeCallContext, INT};
 
@@ -354,25 +354,70 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         });
 }
 
+const SERIES_EXAMPLE: &str = r#"[#{name: "idle", points: [[64, 6.1], [128, 11.8]]}]"#;
+
+pub const CHART_SPEC: SpecTable = SpecTable {
+    what: "chart",
+    keys: &[
+        Key::new("title", "The chart's title.", r#""Migration time""#),
+        Key::new("x_label", "The x axis' label.", r#""MiB""#),
+        Key::new("y_label", "The y axis' label.", r#""s""#),
+        Key::new(
+            "series",
+            "The lines, each #{name, points: [[x, y], ...]}.",
+            SERIES_EXAMPLE,
+        )
+        .holding(&SERIES_SPEC),
+        Key::new(
+            "marks",
+            "Shaded x ranges, each with a legend entry.",
+            MARKS_EXAMPLE,
+        )
+        .holding(&MARK_SPEC),
+    ],
+};
+
+const MARKS_EXAMPLE: &str = r#"[#{from: 120, to: 158, label: "live migration"}]"#;
+
+pub const MARK_SPEC: SpecTable = SpecTable {
+    what: "chart mark",
+    keys: &[
+        Key::new("from", "Where the band starts on the x axis.", "120"),
+        Key::new("to", "Where it ends (at least `from`).", "158"),
+        Key::new(
+            "label",
+            "The band's name in the legend.",
+            r#""live migration""#,
+        ),
+    ],
+};
+
+pub const SERIES_SPEC: SpecTable = SpecTable {
+    what: "chart series",
+    keys: &[
+        Key::new("name", "The line's name in the legend.", r#""idle""#),
+        Key::new(
+            "points",
+            "Its points, a list of [x, y] pairs of numbers.",
+            "[[64, 6.1], [128, 11.8]]",
+        ),
+    ],
+};
+
 fn line_chart(chart: rhai::Map) -> crate::Result<LineChart> {
-    const EXAMPLE: &str = "[#{name: \"idle\", points: [[64, 6.1], [128, 11.8]]}]";
-    let spec = Spec::new(
-        "chart",
-        chart,
-        &["title", "x_label", "y_label", "series", "marks"],
-    )?;
+    let spec = Spec::new(&CHART_SPEC, chart)?;
     let bad_series = |reason: &str| {
         spec.bad(
             "series",
             reason,
-            format!("give a list of lines: `series: {EXAMPLE}`"),
+            format!("give a list of lines: `series: {SERIES_EXAMPLE}`"),
         )
     };
     let series = spec
-        .maps("series", EXAMPLE)?
+        .maps("series", SERIES_EXAMPLE)?
         .into_iter()
         .map(|line| {
-            let line = Spec::new("chart series", line, &["name", "points"])?;
+            let line = Spec::new(&SERIES_SPEC, line)?;
             let points = line
                 .opt_value("points")
                 .and_then(|v| v.try_cast::<rhai::Array>())
@@ -391,19 +436,18 @@ fn line_chart(chart: rhai::Map) -> crate::Result<LineChart> {
             })
         })
         .collect::<crate::Result<Vec<_>>>()?;
-    const MARK: &str = "#{from: 120, to: 158, label: \"live migration\"}";
     let marks = spec
-        .opt_maps("marks", &format!("[{MARK}]"))?
+        .opt_maps("marks", MARKS_EXAMPLE)?
         .unwrap_or_default()
         .into_iter()
         .map(|mark| {
-            let mark = Spec::new("chart mark", mark, &["from", "to", "label"])?;
+            let mark = Spec::new(&MARK_SPEC, mark)?;
             let (from, to) = (mark.float("from", "120")?, mark.float("to", "158")?);
             if !(from.is_finite() && to.is_finite() && from <= to) {
                 return Err(mark.bad(
                     "to",
                     format!("the band runs from {from} to {to}"),
-                    format!("a mark spans x from `from` to `to`, with from <= to: {MARK}"),
+                    format!("a mark spans x from `from` to `to`, with from <= to: {MARKS_EXAMPLE}"),
                 ));
             }
             Ok(Mark {

@@ -4,16 +4,21 @@
 //! - [`modules`] resolves `import`: stdlib modules by name, lab files inside the lab's folder.
 //! - [`lab_api`] registers the lab primitives (`step`, `check`, `record`, …).
 //! - [`check`] parses `check(..)` as syntax, so a failed check shows its condition and values.
+//! - [`catalog`] is the script API's reference, read from the engine; [`examples`] holds its
+//!   examples; [`lint`] finds mistakes in a lab without running it (`kvmlab check`).
 //! - [`diagnose`] turns Rhai's errors into kvmlab diagnostics with codes and help.
 //!
 //! Script-visible objects hold a [`SharedSession`] and an id; every operation borrows the
 //! session for the length of one native call, never across a call back into the script.
 
+pub mod catalog;
 pub mod check;
 pub mod diagnose;
 pub mod engine;
+pub mod examples;
 pub mod guests;
 pub mod lab_api;
+pub mod lint;
 pub mod modules;
 pub mod network;
 pub mod pools;

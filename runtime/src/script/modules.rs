@@ -41,7 +41,8 @@ impl LabModules {
         self.sources.clone()
     }
 
-    fn load(&self, path: &str) -> Result<(String, String), Error> {
+    /// The name diagnostics show for module `path` and its text, by the rules `import` follows.
+    pub fn load(&self, path: &str) -> Result<(String, String), Error> {
         if let Some(name) = path.strip_prefix(STDLIB_PREFIX) {
             return stdlib::source(name)
                 .map(|text| (path.to_string(), text.to_string()))

@@ -3,7 +3,7 @@
 //! into the backend's world.
 
 use super::rows::Rows;
-use super::spec::Spec;
+use super::spec::{Key, Spec, SpecTable};
 use super::{call, reg, warn_all, warn_findings, Outcome, SharedSession};
 use crate::error::{Error, Result};
 use crate::world::host::hardware::{Cpu, Disk, HostSpec, VirtExtension};
@@ -66,19 +66,137 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     register_switch_and_ping(engine);
 }
 
-const HOST_KEYS: &[&str] = &[
-    "cpu",
-    "cores",
-    "ghz",
-    "virt",
-    "bios_virt",
-    "memory",
-    "disks",
-    "nics",
-];
+pub const HOST_SPEC: SpecTable = SpecTable {
+    what: "host spec",
+    keys: &[
+        Key::new(
+            "cpu",
+            "The CPU model, as /proc/cpuinfo names it.",
+            r#""AMD Phenom II""#,
+        ),
+        Key::new("cores", "Number of CPU cores.", "4"),
+        Key::new("ghz", "Clock rate in GHz.", "2.5"),
+        Key::new(
+            "virt",
+            "The CPU's virtualization extension: \"AMD-V\", \"VT-x\" or \"none\".",
+            r#""AMD-V""#,
+        ),
+        Key::new(
+            "bios_virt",
+            "Whether the BIOS enables the extension (default true).",
+            "true",
+        ),
+        Key::new("memory", "RAM, a size.", r#""16G""#),
+        Key::new(
+            "disks",
+            "The local disks, a list of disk maps.",
+            r#"[#{name: "sda", size: "1TB"}]"#,
+        )
+        .holding(&DISK_SPEC),
+        Key::new(
+            "nics",
+            "The network cards, a list of NIC maps.",
+            r#"[#{name: "eth0", speed: "1Gbit/s"}]"#,
+        )
+        .holding(&NIC_SPEC),
+    ],
+};
+
+pub const DISK_SPEC: SpecTable = SpecTable {
+    what: "disk",
+    keys: &[
+        Key::new("name", "The kernel's name for the disk.", r#""sda""#),
+        Key::new(
+            "size",
+            "Its capacity, a size (disk vendors' decimal units).",
+            r#""1TB""#,
+        ),
+        Key::new("model", "The vendor's model name.", r#""Seagate 1 TB""#),
+        Key::new("rpm", "Spindle speed.", "7200"),
+    ],
+};
+
+pub const NIC_SPEC: SpecTable = SpecTable {
+    what: "nic",
+    keys: &[
+        Key::new("name", "The interface name.", r#""eth0""#),
+        Key::new(
+            "speed",
+            "Link speed, a rate (default 1 Gbit/s).",
+            r#""1Gbit/s""#,
+        ),
+        Key::new("model", "The card's model name.", r#""Intel PCI-E""#),
+    ],
+};
+
+pub const OS_SPEC: SpecTable = SpecTable {
+    what: "OS spec",
+    keys: &[
+        Key::new(
+            "distro",
+            "The distribution and release.",
+            r#""Scientific Linux 6.1""#,
+        ),
+        Key::new("arch", "The architecture (default x86_64).", r#""x86_64""#),
+        Key::new(
+            "partitions",
+            "The installer's partitions; the last one without a size takes the rest.",
+            r#"[#{mount: "/", size: "100G"}, #{mount: "/guest"}]"#,
+        )
+        .holding(&PARTITION_SPEC),
+        Key::new(
+            "groups",
+            "Package groups to install.",
+            r#"["Desktop", "Virtualization"]"#,
+        ),
+        Key::new(
+            "hostname",
+            "The host name set at install (default: the host's name).",
+            r#""sv1""#,
+        ),
+    ],
+};
+
+pub const PARTITION_SPEC: SpecTable = SpecTable {
+    what: "partition",
+    keys: &[
+        Key::new("mount", "Where the partition is mounted.", r#""/""#),
+        Key::new(
+            "size",
+            "Its size; without one it takes the rest of the disk.",
+            r#""100G""#,
+        ),
+        Key::new(
+            "disk",
+            "The disk it is on (default: the first).",
+            r#""sda""#,
+        ),
+    ],
+};
+
+pub const SWITCH_SPEC: SpecTable = SpecTable {
+    what: "switch spec",
+    keys: &[Key::new(
+        "speed",
+        "Port speed, a rate (default 1 Gbit/s).",
+        r#""1Gbit/s""#,
+    )],
+};
+
+pub const ROUTER_PORT_SPEC: SpecTable = SpecTable {
+    what: "router port",
+    keys: &[
+        Key::new("net", "The switch the port is plugged into.", "net1"),
+        Key::new(
+            "address",
+            "The port's address with its prefix length.",
+            r#""192.168.1.1/24""#,
+        ),
+    ],
+};
 
 fn host_spec(map: Map) -> Result<HostSpec> {
-    let spec = Spec::new("host spec", map, HOST_KEYS)?;
+    let spec = Spec::new(&HOST_SPEC, map)?;
     let virt = match spec.opt_string("virt", "\"AMD-V\"")?.as_deref() {
         None | Some("none") => None,
         Some("AMD-V") | Some("amd-v") | Some("svm") => Some(VirtExtension::AmdV),
@@ -95,7 +213,7 @@ fn host_spec(map: Map) -> Result<HostSpec> {
         .maps("disks", "[#{name: \"sda\", size: \"1TB\"}]")?
         .into_iter()
         .map(|d| {
-            let d = Spec::new("disk", d, &["name", "size", "model", "rpm"])?;
+            let d = Spec::new(&DISK_SPEC, d)?;
             Ok(Disk {
                 name: d.string("name", "\"sda\"")?,
                 size: d.size("size", "\"1TB\"")?,
@@ -136,7 +254,7 @@ fn host_spec(map: Map) -> Result<HostSpec> {
 
 /// One network card of a spec's `nics` list: #{name, speed, model}.
 pub fn nic_spec(map: Map) -> Result<NicSpec> {
-    let n = Spec::new("nic", map, &["name", "speed", "model"])?;
+    let n = Spec::new(&NIC_SPEC, map)?;
     Ok(NicSpec {
         name: n.string("name", "\"eth0\"")?,
         speed: n.opt_rate("speed", "\"1Gbit/s\"")?.unwrap_or(125e6),
@@ -147,11 +265,7 @@ pub fn nic_spec(map: Map) -> Result<NicSpec> {
 }
 
 fn os_spec(map: Map) -> Result<OsSpec> {
-    let spec = Spec::new(
-        "OS spec",
-        map,
-        &["distro", "arch", "partitions", "groups", "hostname"],
-    )?;
+    let spec = Spec::new(&OS_SPEC, map)?;
     let partitions = spec
         .opt_maps(
             "partitions",
@@ -160,7 +274,7 @@ fn os_spec(map: Map) -> Result<OsSpec> {
         .unwrap_or_default()
         .into_iter()
         .map(|map| {
-            let p = Spec::new("partition", map, &["mount", "size", "disk"])?;
+            let p = Spec::new(&PARTITION_SPEC, map)?;
             Ok(PartitionSpec {
                 mount: p.string("mount", "\"/\"")?,
                 size: p.opt_size("size", "\"100G\"")?,
@@ -203,7 +317,7 @@ fn register_constructors(engine: &mut Engine, session: &SharedSession) {
     reg("segment", &["name: String", "cidr: String", "spec: Map", "Switch"], "A network switch carrying `cidr`, with a port speed: #{speed: \"100Mbit/s\"}. Also written `switch(name, cidr, spec)`.")
         .register_into_engine(engine, move |ctx: NativeCallContext, name: &str, cidr: &str, spec: Map| -> Outcome<SwitchRef> {
             let id = call(&s, &ctx, |b| {
-                let spec = Spec::new("switch spec", spec, &["speed"])?;
+                let spec = Spec::new(&SWITCH_SPEC, spec)?;
                 let speed = spec.opt_rate("speed", "\"1Gbit/s\"")?.unwrap_or(125e6);
                 b.world_mut().add_switch(SwitchSpec {
                     name: name.into(),
@@ -228,7 +342,7 @@ fn register_constructors(engine: &mut Engine, session: &SharedSession) {
                             help: "write `router(\"gw\", [#{net: net1, address: \"192.168.1.1/24\"}])`".into(),
                         };
                         let map = p.try_cast::<Map>().ok_or_else(bad)?;
-                        let port = Spec::new("router port", map, &["net", "address"])?;
+                        let port = Spec::new(&ROUTER_PORT_SPEC, map)?;
                         let switch = port
                             .opt_value("net")
                             .and_then(|v| v.try_cast::<SwitchRef>())
@@ -244,6 +358,14 @@ fn register_constructors(engine: &mut Engine, session: &SharedSession) {
             Ok(RouterRef { session: s.clone(), id })
         });
 }
+
+pub const SWITCH_SYNTAX: super::catalog::Syntax = super::catalog::Syntax {
+    keyword: "switch",
+    form: "switch(name, cidr, spec)",
+    doc: "A network switch carrying `cidr`; the same as `segment(name, cidr, spec)`.",
+    example: r#"let net3 = switch("NET3", "10.20.0.0/16", #{speed: "1Gbit/s"});"#,
+    spec: Some((2, &SWITCH_SPEC)),
+};
 
 /// `switch` is a Rhai keyword (the switch expression); labs use the word for the network
 /// device, so the keyword is disabled and `switch(name, cidr, spec)` calls `segment`.

@@ -2,7 +2,7 @@
 //! disks live, and whether another host sees them (live migration asks).
 
 use super::network::HostRef;
-use super::spec::Spec;
+use super::spec::{Key, Spec, SpecTable};
 use super::SharedSession;
 use super::{call, reg, warn_all, Outcome};
 use crate::error::Result;
@@ -27,21 +27,72 @@ pub struct VolumeRef {
     pub volume: Volume,
 }
 
-fn pool_spec(map: Map) -> Result<PoolSpec> {
-    let spec = Spec::new(
-        "pool spec",
-        map,
-        &[
+pub const POOL_SPEC: SpecTable = SpecTable {
+    what: "pool spec",
+    keys: &[
+        Key::new(
             "name",
+            "The pool's name, as virsh pool-list shows it.",
+            r#""iscsi1""#,
+        ),
+        Key::new(
             "type",
+            "dir, fs, netfs, logical or iscsi (default dir).",
+            r#""dir""#,
+        ),
+        Key::new(
             "target",
+            "The folder the pool's volumes are in.",
+            r#""/iscsi1""#,
+        ),
+        Key::new(
             "source",
+            "The block device of a fs or logical pool.",
+            r#""/dev/sdb1""#,
+        ),
+        Key::new(
             "host",
+            "The server of a netfs or iscsi pool.",
+            r#""10.10.1.10""#,
+        ),
+        Key::new(
             "path",
+            "The exported folder of a netfs pool.",
+            r#""/raid0/data/guests""#,
+        ),
+        Key::new(
             "iqn",
+            "The target of an iscsi pool.",
+            r#""iqn.2006-01.com.openfiler:tsn.b5ffc134d692""#,
+        ),
+        Key::new(
             "autostart",
-        ],
-    )?;
+            "Start the pool at boot (default true).",
+            "true",
+        ),
+    ],
+};
+
+pub const VOLUME_SPEC: SpecTable = SpecTable {
+    what: "volume spec",
+    keys: &[
+        Key::new(
+            "name",
+            "The volume's file name in the pool.",
+            r#""centos-nz2.img""#,
+        ),
+        Key::new("capacity", "The size the guest sees.", r#""20G""#),
+        Key::new("format", "\"raw\" (the default) or \"qcow2\".", r#""raw""#),
+        Key::new(
+            "allocation",
+            "Space taken now (0 = sparse; default: all of it).",
+            "0",
+        ),
+    ],
+};
+
+fn pool_spec(map: Map) -> Result<PoolSpec> {
+    let spec = Spec::new(&POOL_SPEC, map)?;
     Ok(PoolSpec {
         name: spec.string("name", "\"iscsi1\"")?,
         kind: PoolKind::parse(
@@ -143,7 +194,7 @@ pub fn register(engine: &mut Engine) {
     reg("create_volume", &["pool: Pool", "spec: Map", "Volume"], "Creates a volume: #{name, capacity, format: \"raw\"|\"qcow2\", allocation} (allocation 0 = sparse).")
         .register_into_engine(engine, |ctx: NativeCallContext, p: &mut PoolRef, spec: Map| -> Outcome<VolumeRef> {
             let volume = call(&p.session, &ctx, |b| {
-                let spec = Spec::new("volume spec", spec, &["name", "capacity", "format", "allocation"])?;
+                let spec = Spec::new(&VOLUME_SPEC, spec)?;
                 let capacity = spec.size("capacity", "\"20G\"")?;
                 let volume = VolumeSpec {
                     name: spec.string("name", "\"centos-nz2.img\"")?,

@@ -42,9 +42,6 @@ pub fn register(engine: &mut Engine) {
         .register_fn("len", |r: &mut Rows| r.rows.len() as INT)
         .register_get("rows", |r: &mut Rows| r.rows.clone())
         .register_get("text", |r: &mut Rows| r.text.clone())
-        .register_fn("find", |r: &mut Rows, key: &str, value: &str| {
-            r.find(key, value)
-        })
         .register_indexer_get(
             |r: &mut Rows, index: INT| -> Result<Dynamic, Box<EvalAltResult>> {
                 let len = r.rows.len();
@@ -58,6 +55,14 @@ pub fn register(engine: &mut Engine) {
             },
         )
         .register_iterator::<Rows>();
+    super::reg(
+        "find",
+        &["rows: Rows", "key: String", "value: String", "?"],
+        "The first row whose column `key` is `value`, or `()`.",
+    )
+    .register_into_engine(engine, |r: &mut Rows, key: &str, value: &str| {
+        r.find(key, value)
+    });
 }
 
 impl IntoIterator for Rows {

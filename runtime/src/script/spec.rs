@@ -8,49 +8,110 @@ use crate::units;
 use rhai::{Dynamic, Map};
 use std::collections::BTreeSet;
 
+/// One key of a keyword map: what it means and a value a lab can write for it.
+pub struct Key {
+    pub name: &'static str,
+    pub doc: &'static str,
+    /// A Rhai expression, the same one the binding's messages show (`"16G"`, `4`).
+    pub example: &'static str,
+    /// The table of the maps this key holds (`disks: [#{name, size}]`), if it holds maps.
+    pub nested: Option<&'static SpecTable>,
+}
+
+impl Key {
+    pub const fn new(name: &'static str, doc: &'static str, example: &'static str) -> Key {
+        Key {
+            name,
+            doc,
+            example,
+            nested: None,
+        }
+    }
+
+    /// A key whose value is a map, or a list of maps, read with `table`.
+    pub const fn holding(self, table: &'static SpecTable) -> Key {
+        Key {
+            nested: Some(table),
+            ..self
+        }
+    }
+}
+
+/// Every key one keyword map accepts: the one list the binding reads and the reference shows.
+pub struct SpecTable {
+    /// How messages name the map: "host spec".
+    pub what: &'static str,
+    pub keys: &'static [Key],
+}
+
+impl SpecTable {
+    pub fn key(&self, name: &str) -> Option<&'static Key> {
+        self.keys.iter().find(|k| k.name == name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &'static str> {
+        self.keys.iter().map(|k| k.name)
+    }
+
+    /// The error for a key this map does not take, with the nearest key that exists.
+    pub fn unknown_key(&self, key: &str) -> Error {
+        let help = match crate::suggest::closest(key, self.names()) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => format!(
+                "{} takes: {}",
+                self.what,
+                self.names().collect::<Vec<_>>().join(", ")
+            ),
+        };
+        Error::UnknownKey {
+            key: key.to_string(),
+            what: self.what.to_string(),
+            help,
+        }
+    }
+}
+
 pub struct Spec {
-    what: String,
     map: Map,
-    known: &'static [&'static str],
+    table: &'static SpecTable,
 }
 
 impl Spec {
-    /// Checks `map` against the keys `what` accepts (e.g. "host spec").
-    pub fn new(what: &str, map: Map, known: &'static [&'static str]) -> Result<Spec> {
-        let spec = Spec {
-            what: what.to_string(),
-            map,
-            known,
-        };
+    /// Checks `map` against the keys of `table`.
+    pub fn new(table: &'static SpecTable, map: Map) -> Result<Spec> {
+        let spec = Spec { map, table };
         let unknown: BTreeSet<&str> = spec
             .map
             .keys()
             .map(|k| k.as_str())
-            .filter(|k| !known.contains(k))
+            .filter(|k| table.key(k).is_none())
             .collect();
         if let Some(key) = unknown.into_iter().next() {
-            let help = match crate::suggest::closest(key, known.iter().copied()) {
-                Some(near) => format!("did you mean `{near}`?"),
-                None => format!("{} takes: {}", spec.what, known.join(", ")),
-            };
-            return Err(Error::UnknownKey {
-                key: key.to_string(),
-                what: spec.what.clone(),
-                help,
-            });
+            return Err(table.unknown_key(key));
         }
         Ok(spec)
     }
 
     fn get(&self, key: &str) -> Option<&Dynamic> {
-        debug_assert!(self.known.contains(&key), "{key} is not a known key");
+        debug_assert!(self.table.key(key).is_some(), "{key} is not a known key");
         self.map.get(key).filter(|v| !v.is_unit())
+    }
+
+    /// The example a binding passes is the table's, so the reference and the help agree;
+    /// every read checks it (in debug builds, which the tests run).
+    fn same_example(&self, key: &str, example: &str) {
+        debug_assert_eq!(
+            self.table.key(key).map(|k| k.example),
+            Some(example),
+            "the example of `{key}` in {} differs from its table",
+            self.table.what
+        );
     }
 
     fn missing(&self, key: &str, example: &str) -> Error {
         Error::MissingKey {
             key: key.to_string(),
-            what: self.what.clone(),
+            what: self.table.what.to_string(),
             help: format!("add it, e.g. `#{{{key}: {example}}}`"),
         }
     }
@@ -58,7 +119,7 @@ impl Spec {
     fn wrong(&self, key: &str, expected: &str, found: &Dynamic, example: &str) -> Error {
         Error::WrongType {
             key: key.to_string(),
-            what: self.what.clone(),
+            what: self.table.what.to_string(),
             expected: expected.to_string(),
             found: describe(found),
             help: format!("write it like `{key}: {example}`"),
@@ -69,7 +130,7 @@ impl Spec {
     pub fn bad(&self, key: &str, reason: impl Into<String>, help: impl Into<String>) -> Error {
         Error::BadValue {
             key: key.to_string(),
-            what: self.what.clone(),
+            what: self.table.what.to_string(),
             reason: reason.into(),
             help: help.into(),
         }
@@ -80,6 +141,7 @@ impl Spec {
     }
 
     pub fn opt_string(&self, key: &str, example: &str) -> Result<Option<String>> {
+        self.same_example(key, example);
         match self.get(key) {
             None => Ok(None),
             Some(v) if v.is_string() => Ok(Some(v.to_string())),
@@ -93,6 +155,7 @@ impl Spec {
     }
 
     pub fn opt_int(&self, key: &str, example: &str) -> Result<Option<i64>> {
+        self.same_example(key, example);
         match self.get(key) {
             None => Ok(None),
             Some(v) => v
@@ -108,6 +171,7 @@ impl Spec {
     }
 
     pub fn opt_float(&self, key: &str, example: &str) -> Result<Option<f64>> {
+        self.same_example(key, example);
         match self.get(key) {
             None => Ok(None),
             Some(v) => v
@@ -124,6 +188,7 @@ impl Spec {
     }
 
     pub fn opt_bool(&self, key: &str, example: &str) -> Result<Option<bool>> {
+        self.same_example(key, example);
         match self.get(key) {
             None => Ok(None),
             Some(v) => v
@@ -135,6 +200,7 @@ impl Spec {
 
     /// A size: integer bytes or a string such as "16G".
     pub fn opt_size(&self, key: &str, example: &str) -> Result<Option<u64>> {
+        self.same_example(key, example);
         match self.get(key) {
             None => Ok(None),
             Some(v) if v.is_string() => units::parse_size(&v.to_string()).map(Some),
@@ -157,6 +223,7 @@ impl Spec {
 
     /// A rate: bytes per second as a number, or a string such as "100Mbit/s".
     pub fn opt_rate(&self, key: &str, example: &str) -> Result<Option<f64>> {
+        self.same_example(key, example);
         match self.get(key) {
             None => Ok(None),
             Some(v) if v.is_string() => units::parse_rate(&v.to_string()).map(Some),
@@ -174,6 +241,7 @@ impl Spec {
 
     /// A list of strings (a single string counts as a list of one).
     pub fn opt_strings(&self, key: &str, example: &str) -> Result<Option<Vec<String>>> {
+        self.same_example(key, example);
         match self.get(key) {
             None => Ok(None),
             Some(v) if v.is_string() => Ok(Some(vec![v.to_string()])),
@@ -198,6 +266,7 @@ impl Spec {
 
     /// A list of maps, for keys such as `nics: [#{name: "eth0"}, #{name: "eth1"}]`.
     pub fn opt_maps(&self, key: &str, example: &str) -> Result<Option<Vec<Map>>> {
+        self.same_example(key, example);
         let Some(value) = self.get(key) else {
             return Ok(None);
         };
@@ -226,6 +295,7 @@ impl Spec {
 
     /// A nested map, for keys such as `network: #{bridge: "br0"}`.
     pub fn opt_map(&self, key: &str, example: &str) -> Result<Option<Map>> {
+        self.same_example(key, example);
         match self.get(key) {
             None => Ok(None),
             Some(v) => v
@@ -263,14 +333,22 @@ pub fn describe(value: &Dynamic) -> String {
 mod tests {
     use super::*;
 
-    const KEYS: &[&str] = &["cores", "memory", "cpu", "nics"];
+    const HOST: SpecTable = SpecTable {
+        what: "host spec",
+        keys: &[
+            Key::new("cores", "CPU cores", "4"),
+            Key::new("memory", "RAM", "\"16G\""),
+            Key::new("cpu", "CPU model", "\"AMD Phenom II\""),
+            Key::new("nics", "network cards", "[#{name: \"eth0\"}]"),
+        ],
+    };
 
     fn spec(pairs: &[(&str, Dynamic)]) -> Result<Spec> {
         let map: Map = pairs
             .iter()
             .map(|(k, v)| ((*k).into(), v.clone()))
             .collect();
-        Spec::new("host spec", map, KEYS)
+        Spec::new(&HOST, map)
     }
 
     #[test]
@@ -287,6 +365,13 @@ mod tests {
     }
 
     #[test]
+    #[should_panic(expected = "the example of `cores` in host spec differs from its table")]
+    fn an_example_that_drifted_from_its_table_is_caught() {
+        let s = spec(&[("cores", Dynamic::from(4_i64))]).unwrap();
+        let _ = s.int("cores", "8");
+    }
+
+    #[test]
     fn values_are_read_with_their_types() {
         let s = spec(&[
             ("cores", Dynamic::from(4_i64)),
@@ -300,10 +385,12 @@ mod tests {
         assert_eq!(s.int("cores", "4").unwrap(), 4);
         assert_eq!(s.size("memory", "\"16G\"").unwrap(), 16 << 30);
         assert_eq!(
-            s.opt_strings("nics", "[]").unwrap().unwrap(),
+            s.opt_strings("nics", "[#{name: \"eth0\"}]")
+                .unwrap()
+                .unwrap(),
             ["eth0", "eth1"]
         );
-        assert_eq!(s.opt_string("cpu", "\"x\"").unwrap(), None);
+        assert_eq!(s.opt_string("cpu", "\"AMD Phenom II\"").unwrap(), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use super::network::{nic_of, nic_spec, HostRef};
 use super::rows::Rows;
-use super::spec::{describe, Spec};
+use super::spec::{describe, Key, Spec, SpecTable};
 use super::SharedSession;
 use super::{call, reg, warn_all, warn_findings, Outcome};
 use crate::error::{Error, Result};
@@ -44,15 +44,35 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     register_file_systems(engine);
 }
 
-const NAS_KEYS: &[&str] = &[
-    "model",
-    "disks",
-    "disk_size",
-    "raid",
-    "data_percent",
-    "nics",
-    "write_rate",
-];
+pub const NAS_SPEC: SpecTable = SpecTable {
+    what: "NAS spec",
+    keys: &[
+        Key::new("model", "The NAS product.", r#""Thecus N7700PRO""#),
+        Key::new("disks", "Drives in the RAID.", "7"),
+        Key::new(
+            "disk_size",
+            "Each drive's size (decimal, as vendors count).",
+            r#""2TB""#,
+        ),
+        Key::new("raid", "The RAID level: 0, 1, 5, 6, 10 or \"JBOD\".", "6"),
+        Key::new(
+            "data_percent",
+            "Percent of the RAID kept for the data volume; the rest is for iSCSI.",
+            "50",
+        ),
+        Key::new(
+            "nics",
+            "The network cards, a list of NIC maps (default: the model's).",
+            r#"[#{name: "eth0", speed: "1Gbit/s"}]"#,
+        )
+        .holding(&super::network::NIC_SPEC),
+        Key::new(
+            "write_rate",
+            "The RAID's sustained write rate.",
+            r#""100MB/s""#,
+        ),
+    ],
+};
 
 /// The NAS products kvmlab models.
 fn nas_model(spec: &Spec) -> Result<NasModel> {
@@ -73,7 +93,7 @@ fn nas_model(spec: &Spec) -> Result<NasModel> {
 /// RAID level are required; the data percentage, ports and write rate default to the
 /// report's NAS ([`NasSpec::report`]).
 fn nas_spec(map: Map) -> Result<NasSpec> {
-    let spec = Spec::new("NAS spec", map, NAS_KEYS)?;
+    let spec = Spec::new(&NAS_SPEC, map)?;
     let report = NasSpec::report();
     let model = nas_model(&spec)?;
     let disks = spec.int("disks", "7")?;
