@@ -1,13 +1,31 @@
 //! The console view of a run report, for people: steps as they happened, a summary table,
 //! the verdict and the files the run wrote, all within 80 columns. Warnings the lab expects
 //! are counted, not shown, unless `--verbose`: the trainee's own problems come first.
+//!
+//! Every string a script made (titles, check names, messages, printed lines, file names) is
+//! shown escaped and cut ([`kvmlab_runtime::text`]), and every line a script fills is
+//! indented, so no script can draw a line that starts like a verdict, a `PASS`/`FAIL` line
+//! or a row of the summary.
 
 use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 use kvmlab_runtime::diagnostic::Diagnostic;
 use kvmlab_runtime::report::{Entry, RunReport};
 use kvmlab_runtime::run::LabRun;
+use kvmlab_runtime::text::{clipped, escaped, escaped_line, MESSAGE_CHARS};
 use kvmlab_runtime::Severity;
 use std::fmt::Write;
+
+/// Characters of a step title or check name shown in the steps.
+const NAME_CHARS: usize = 200;
+/// Characters of a printed line shown.
+const LINE_CHARS: usize = 2_000;
+/// Columns of a step title in the summary table: one line per step, always.
+const TABLE_TITLE_COLUMNS: usize = 40;
+
+/// A script's name or title as the console shows it: one line, cut to `max` characters.
+fn name(text: &str, max: usize) -> String {
+    escaped(&clipped(text, max)).into_owned()
+}
 
 /// Every console line fits this many columns.
 pub const WIDTH: usize = 80;
@@ -68,14 +86,14 @@ pub fn render_run(report: &RunReport, view: &View) -> String {
         &format!(
             "{} {} (backend {}, seed {})",
             view.bold("lab"),
-            report.lab,
+            escaped(&report.lab),
             report.backend,
             report.seed
         ),
     );
     for (number, step) in report.steps.iter().enumerate() {
         out.push('\n');
-        let title = format!("{}. {}", number + 1, step.title);
+        let title = format!("{}. {}", number + 1, name(&step.title, NAME_CHARS));
         let indent = " ".repeat(format!("{}. ", number + 1).len());
         wrapped(&mut out, "", &indent, &view.bold(&title));
         for entry in &step.entries {
@@ -87,10 +105,19 @@ pub fn render_run(report: &RunReport, view: &View) -> String {
                         &mut out,
                         &first,
                         "       ",
-                        &format!("{}: {}", c.name, c.message),
+                        &format!(
+                            "{}: {}",
+                            name(&c.name, NAME_CHARS),
+                            name(&c.message, MESSAGE_CHARS)
+                        ),
                     );
                 }
-                Entry::Output(line) => wrapped(&mut out, "  | ", "  |   ", line),
+                Entry::Output(line) => wrapped(
+                    &mut out,
+                    "  | ",
+                    "  |   ",
+                    &escaped_line(&clipped(line, LINE_CHARS)),
+                ),
                 Entry::Diagnostic(index) => {
                     let d = &report.diagnostics[*index];
                     if !view.shows(d) {
@@ -101,8 +128,13 @@ pub fn render_run(report: &RunReport, view: &View) -> String {
                         (Severity::Warning, Some(true)) => "expected warning".to_string(),
                         (Severity::Warning, _) => view.paint("33;1", "warning"),
                     };
-                    let text = format!("{label}[{}] {} ({})", d.code, d.message, d.position());
+                    let position = escaped(&d.position()).into_owned();
+                    let text = format!("{label}[{}] {} ({position})", d.code, escaped(&d.message));
                     wrapped(&mut out, "  ", "    ", &text);
+                    if d.more_like_this > 0 {
+                        let more = format!("… and {} more like this", d.more_like_this);
+                        wrapped(&mut out, "    ", "    ", &more);
+                    }
                 }
             }
         }
@@ -140,10 +172,11 @@ pub fn render_run(report: &RunReport, view: &View) -> String {
         // One line per code and place: a file with five bad lines warns five times there.
         let mut places: Vec<(String, usize)> = Vec::new();
         for d in &unexpected {
-            let place = format!("{} at {}", d.code, d.position());
+            let place = format!("{} at {}", d.code, escaped(&d.position()));
+            let times = 1 + d.more_like_this;
             match places.iter_mut().find(|(p, _)| *p == place) {
-                Some((_, n)) => *n += 1,
-                None => places.push((place, 1)),
+                Some((_, n)) => *n += times,
+                None => places.push((place, times)),
             }
         }
         for (place, n) in places {
@@ -170,7 +203,7 @@ pub fn render_run(report: &RunReport, view: &View) -> String {
     if !report.artifacts.is_empty() {
         let _ = writeln!(out, "files written:");
         for path in &report.artifacts {
-            wrapped(&mut out, "  ", "    ", path);
+            wrapped(&mut out, "  ", "    ", &escaped(path));
         }
     }
     out
@@ -203,7 +236,7 @@ fn summary_table(report: &RunReport, color: bool) -> Table {
                 |(p, f), c| if c.passed { (p + 1, f) } else { (p, f + 1) },
             );
         table.add_row(vec![
-            Cell::new(format!("{}. {}", number + 1, step.title)),
+            Cell::new(format!("{}. {}", number + 1, table_title(&step.title))),
             Cell::new(passed + failed).set_alignment(CellAlignment::Right),
             Cell::new(passed).set_alignment(CellAlignment::Right),
             Cell::new(failed).set_alignment(CellAlignment::Right),
@@ -216,6 +249,23 @@ fn summary_table(report: &RunReport, color: bool) -> Table {
         Cell::new(report.failed).set_alignment(CellAlignment::Right),
     ]);
     table
+}
+
+/// A step title cut to fit its column on one line, so a title cannot wrap into a line of its
+/// own that reads like the table's `total` row.
+fn table_title(title: &str) -> String {
+    let title = escaped(title);
+    if textwrap::core::display_width(&title) <= TABLE_TITLE_COLUMNS {
+        return title.into_owned();
+    }
+    let mut cut = String::new();
+    for c in title.chars() {
+        if textwrap::core::display_width(&cut) + 3 > TABLE_TITLE_COLUMNS {
+            break;
+        }
+        cut.push(c);
+    }
+    cut + "…"
 }
 
 /// The run's diagnostics rendered by miette with their source lines, in 80 columns; expected

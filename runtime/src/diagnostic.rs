@@ -4,6 +4,7 @@
 //! it into miette's report with the script's text, a labelled span and the `help:` line.
 
 use crate::error::{Error, Severity};
+use crate::text::{clipped_message, escaped, visible_source};
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode, SourceOffset,
 };
@@ -29,6 +30,14 @@ pub struct Diagnostic {
     /// fails a run on the others. Absent for errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<bool>,
+    /// For a warning: how many more of its code at its line were raised and only counted
+    /// (see [`crate::recorder::SAME_WARNINGS`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub more_like_this: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -43,13 +52,16 @@ impl Diagnostic {
         Diagnostic {
             code: error.code_str(),
             severity,
-            message: error.to_string(),
-            help: error.help_str(),
+            message: clipped_message(&error.to_string()).into_owned(),
+            help: error
+                .help_str()
+                .map(|help| clipped_message(&help).into_owned()),
             file: file.to_string(),
             line,
             column,
             inside: None,
             expected: (severity == Severity::Warning).then_some(false),
+            more_like_this: 0,
         }
     }
 
@@ -80,19 +92,35 @@ impl Diagnostic {
             .with_links(false)
             // miette counts columns in bytes; the header names our character column instead.
             .without_primary_span_start();
+        // Script strings reach the terminal only escaped: no line a script forges.
+        let safe = Diagnostic {
+            message: escaped(&self.message).into_owned(),
+            help: self.help.as_deref().map(|help| escaped(help).into_owned()),
+            file: escaped(&self.file).into_owned(),
+            ..self.clone()
+        };
         let shown = Shown {
-            diagnostic: self,
-            source: source.map(|text| NamedSource::new(self.position(), text.to_string())),
+            diagnostic: &safe,
+            source: source.map(|text| {
+                NamedSource::new(safe.position(), visible_source(text).into_owned())
+            }),
         };
         let mut out = String::new();
         if handler.render_report(&mut out, &shown).is_err() {
             out = format!(
-                "{}: {} ({}:{})",
-                self.code, self.message, self.file, self.line
+                "{}: {} ({}:{})\n",
+                safe.code, safe.message, safe.file, safe.line
             );
         }
         if source.is_none() || self.line == 0 {
-            out.push_str(&format!("  at {}\n", self.position()));
+            out.push_str(&format!("  at {}\n", safe.position()));
+        }
+        if self.more_like_this > 0 {
+            out.push_str(&format!(
+                "  … and {} more like this at {}\n",
+                self.more_like_this,
+                safe.position()
+            ));
         }
         out
     }

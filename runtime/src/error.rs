@@ -157,6 +157,42 @@ pub enum Error {
     )]
     WallTime { seconds: u64 },
 
+    #[error("cannot write `{path}`: a run writes at most {limit} files under --out")]
+    #[diagnostic(
+        code(kvmlab::sandbox::artifacts),
+        help("put several results in one file, or save under a name again: saving to a name a second time replaces that file")
+    )]
+    TooManyArtifacts { path: String, limit: usize },
+
+    #[error("artifact `{path}` would be {size}: the limit is {limit} per file")]
+    #[diagnostic(
+        code(kvmlab::sandbox::artifact_size),
+        help("labs save notes and charts far smaller than this: check the loop that builds the text or the points")
+    )]
+    ArtifactTooLarge {
+        path: String,
+        size: String,
+        limit: String,
+    },
+
+    #[error("writing `{path}` would bring the run's files under --out to {total}: the limit is {limit} per run")]
+    #[diagnostic(
+        code(kvmlab::sandbox::artifacts_total),
+        help("save fewer or smaller files: charts of a few hundred points and short notes are enough for any lab")
+    )]
+    ArtifactsTotal {
+        path: String,
+        total: String,
+        limit: String,
+    },
+
+    #[error("{more} more warnings were not recorded: a run records at most {limit}")]
+    #[diagnostic(
+        code(kvmlab::sandbox::warnings),
+        help("fix the warnings shown first; the rest are most often the same mistake again, e.g. one bad config file written in a loop")
+    )]
+    TooManyWarnings { more: usize, limit: usize },
+
     // ── lab: the lab primitives ────────────────────────────────────────────────────────────
     #[error("cannot sleep for {seconds} s")]
     #[diagnostic(
@@ -179,6 +215,30 @@ pub enum Error {
         help("artifacts are written under the run's output directory (`--out`); check it is writable")
     )]
     Artifact { path: String, reason: String },
+
+    // ── artifact: the names of files a lab writes under --out ──────────────────────────────
+    #[error("`{path}` is not an artifact name: {reason}")]
+    #[diagnostic(
+        code(kvmlab::artifact::bad_name),
+        help("artifact names are relative paths inside --out, e.g. `save_text(\"notes/x.txt\", ..)`")
+    )]
+    ArtifactName { path: String, reason: String },
+
+    #[error("cannot write `{path}`: `{link}` in --out is a symbolic link, and artifacts never follow links")]
+    #[diagnostic(
+        code(kvmlab::artifact::symlink),
+        help("save under a name that does not pass through `{link}`, or run with an --out folder that holds no links, e.g. `--out out-2`")
+    )]
+    ArtifactLink { path: String, link: String },
+
+    #[error("cannot write `{path}`: `{existing}` in --out is {what}")]
+    #[diagnostic(code(kvmlab::artifact::in_the_way), help("{help}"))]
+    ArtifactInTheWay {
+        path: String,
+        existing: String,
+        what: String,
+        help: String,
+    },
 
     // ── spec: keyword-style arguments such as `host("sv1", #{cores: 4})` ──────────────────
     #[error("unknown key `{key}` in {what}")]

@@ -5,8 +5,11 @@
 //! - [`units`]: sizes and rates as trainees write them.
 //! - [`script`]: the sandboxed Rhai engine and the bindings; [`run`] runs a lab through it into
 //!   a [`report::RunReport`], the one record the console, JSON output and graders read.
-//! - [`diagnostic`]: errors pinned to a file and line, rendered with miette.
+//! - [`diagnostic`]: errors pinned to a file and line, rendered with miette; [`text`] makes
+//!   script strings safe to show (controls escaped, long values cut).
+//! - [`artifacts`]: the run's output folder, the only place a lab writes files.
 
+pub mod artifacts;
 pub mod backend;
 pub mod diagnostic;
 pub mod error;
@@ -19,6 +22,7 @@ pub mod run;
 pub mod script;
 pub mod sim;
 pub mod suggest;
+pub mod text;
 pub mod units;
 pub mod world;
 

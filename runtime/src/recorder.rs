@@ -1,13 +1,25 @@
 //! Collects what a lab does (steps, checks, output, values, diagnostics) while it runs, and
 //! turns it into the [`RunReport`] when it ends.
+//!
+//! Warnings are held to a budget, so one bad file written in a loop cannot flood the report:
+//! the first [`SAME_WARNINGS`] of one code at one line are recorded and the rest counted on
+//! the last of them ("N more like this"); after [`MAX_WARNINGS`] in a run the rest are
+//! counted in one `kvmlab::sandbox::warnings`.
 
 use crate::diagnostic::Diagnostic;
-use crate::error::Severity;
+use crate::error::{Error, Severity};
 use crate::report::{Check, Entry, RunReport, Step};
 use std::collections::BTreeMap;
 
 /// Title of the implicit step that holds whatever happens before the first `step(..)`.
 pub const PREAMBLE_STEP: &str = "(before the first step)";
+
+/// Warnings of one code at one line recorded before the others are only counted.
+pub const SAME_WARNINGS: usize = 3;
+/// Warnings one run records; later ones are only counted.
+pub const MAX_WARNINGS: usize = 200;
+/// Unrecorded warnings remembered while `expect_warning` watches, for it to match.
+const WATCHED_UNRECORDED: usize = 10_000;
 
 #[derive(Debug, Default)]
 pub struct Recorder {
@@ -15,6 +27,31 @@ pub struct Recorder {
     values: BTreeMap<String, serde_json::Value>,
     artifacts: Vec<String>,
     diagnostics: Vec<Diagnostic>,
+    /// Warnings recorded per code, file and line, with the index of the last one.
+    repeats: BTreeMap<(String, String, usize), (usize, usize)>,
+    warnings: usize,
+    /// Warnings past [`MAX_WARNINGS`], and the first of them.
+    dropped: usize,
+    first_dropped: Option<Diagnostic>,
+    /// How many `expect_warning` calls are running, and the warnings they did not get to see
+    /// in the diagnostics because the budget counted them instead.
+    watching: usize,
+    unrecorded: Vec<Raised>,
+}
+
+/// A warning as `expect_warning` matches it; `index` into the diagnostics when recorded.
+#[derive(Debug, Clone)]
+pub struct Raised {
+    pub index: Option<usize>,
+    pub code: String,
+    pub message: String,
+}
+
+/// Where a watch began: [`Recorder::watch`], [`Recorder::raised_since`].
+#[derive(Debug, Clone, Copy)]
+pub struct Watch {
+    diagnostics: usize,
+    unrecorded: usize,
 }
 
 impl Recorder {
@@ -46,9 +83,75 @@ impl Recorder {
     }
 
     pub fn diagnostic(&mut self, diagnostic: Diagnostic) {
+        if diagnostic.severity == Severity::Warning {
+            let key = (
+                diagnostic.code.clone(),
+                diagnostic.file.clone(),
+                diagnostic.line,
+            );
+            if let Some(&(count, last)) = self.repeats.get(&key) {
+                if count >= SAME_WARNINGS {
+                    self.diagnostics[last].more_like_this += 1;
+                    return self.unrecorded(&diagnostic);
+                }
+            }
+            if self.warnings >= MAX_WARNINGS {
+                self.dropped += 1;
+                self.unrecorded(&diagnostic);
+                self.first_dropped.get_or_insert(diagnostic);
+                return;
+            }
+            self.warnings += 1;
+            let index = self.diagnostics.len();
+            let entry = self.repeats.entry(key).or_insert((0, index));
+            *entry = (entry.0 + 1, index);
+        }
         let index = self.diagnostics.len();
         self.diagnostics.push(diagnostic);
         self.current_step().entries.push(Entry::Diagnostic(index));
+    }
+
+    fn unrecorded(&mut self, diagnostic: &Diagnostic) {
+        if self.watching > 0 && self.unrecorded.len() < WATCHED_UNRECORDED {
+            self.unrecorded.push(Raised {
+                index: None,
+                code: diagnostic.code.clone(),
+                message: diagnostic.message.clone(),
+            });
+        }
+    }
+
+    /// Starts watching for warnings (`expect_warning`); end with [`Recorder::unwatch`].
+    pub fn watch(&mut self) -> Watch {
+        self.watching += 1;
+        Watch {
+            diagnostics: self.diagnostics.len(),
+            unrecorded: self.unrecorded.len(),
+        }
+    }
+
+    pub fn unwatch(&mut self) {
+        self.watching = self.watching.saturating_sub(1);
+        if self.watching == 0 {
+            self.unrecorded.clear();
+        }
+    }
+
+    /// Every warning raised since `watch`, recorded or only counted, oldest recorded first.
+    pub fn raised_since(&self, watch: Watch) -> Vec<Raised> {
+        let recorded = self.diagnostics[watch.diagnostics.min(self.diagnostics.len())..]
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.severity == Severity::Warning)
+            .map(|(i, d)| Raised {
+                index: Some(watch.diagnostics + i),
+                code: d.code.clone(),
+                message: d.message.clone(),
+            });
+        let counted = self.unrecorded[watch.unrecorded.min(self.unrecorded.len())..]
+            .iter()
+            .cloned();
+        recorded.chain(counted).collect()
     }
 
     /// Marks warning `index` (into [`Recorder::diagnostics`]) as one the lab meant.
@@ -78,7 +181,23 @@ impl Recorder {
         self.steps.last_mut().expect("a step exists")
     }
 
-    pub fn finish(self, lab: &str, backend: &str, seed: u64, clock: f64) -> RunReport {
+    pub fn finish(mut self, lab: &str, backend: &str, seed: u64, clock: f64) -> RunReport {
+        if let Some(first) = self.first_dropped.take() {
+            let error = Error::TooManyWarnings {
+                more: self.dropped,
+                limit: MAX_WARNINGS,
+            };
+            let capped = Diagnostic::new(
+                &error,
+                Severity::Warning,
+                &first.file,
+                first.line,
+                first.column,
+            );
+            let index = self.diagnostics.len();
+            self.diagnostics.push(capped);
+            self.current_step().entries.push(Entry::Diagnostic(index));
+        }
         let (passed, failed) =
             self.steps
                 .iter()

@@ -199,28 +199,28 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
                         action: FnPtr,
                         expected: Option<&str>|
               -> Outcome<()> {
-            let before = s.borrow().recorder.diagnostics().len();
-            let _ = action.call_within_context::<Dynamic>(ctx, ())?;
-            let raised: Vec<(usize, String, String)> = s.borrow().recorder.diagnostics()[before..]
-                .iter()
-                .enumerate()
-                .filter(|(_, d)| d.severity == crate::Severity::Warning)
-                .map(|(i, d)| (before + i, d.code.clone(), d.message.clone()))
-                .collect();
-            let codes = raised
-                .iter()
-                .map(|(_, c, _)| c.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
+            let watch = s.borrow_mut().recorder.watch();
+            let called = action.call_within_context::<Dynamic>(ctx, ());
+            let raised = s.borrow().recorder.raised_since(watch);
+            s.borrow_mut().recorder.unwatch();
+            let _ = called?;
+            let mut codes: Vec<&str> = Vec::new();
+            for raised in &raised {
+                if !codes.contains(&raised.code.as_str()) {
+                    codes.push(&raised.code);
+                }
+            }
+            let codes = codes.join(", ");
             let (name, ok, message) = match expected {
                 Some(expected) => {
-                    let hits: Vec<usize> = raised
+                    let hits: Vec<Option<usize>> = raised
                         .iter()
-                        .filter(|(_, code, message)| code == expected || message.contains(expected))
-                        .map(|(index, ..)| *index)
+                        .filter(|r| r.code == expected || r.message.contains(expected))
+                        .map(|r| r.index)
                         .collect();
                     let mut session = s.borrow_mut();
                     hits.iter()
+                        .flatten()
                         .for_each(|&index| session.recorder.mark_expected(index));
                     drop(session);
                     let hits = hits.len();

@@ -27,6 +27,7 @@ pub mod spec;
 pub mod stdlib;
 pub mod storage;
 
+use crate::artifacts::OutputDir;
 use crate::backend::Backend;
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Severity};
@@ -41,7 +42,7 @@ pub struct Session {
     pub backend: Box<dyn Backend>,
     pub recorder: Recorder,
     /// Where the run writes its files (plots, exported configs).
-    pub out_dir: PathBuf,
+    pub out_dir: OutputDir,
     /// The lab's file name as shown in diagnostics.
     pub main_file: String,
 }
@@ -53,7 +54,7 @@ impl Session {
         Rc::new(RefCell::new(Session {
             backend,
             recorder: Recorder::default(),
-            out_dir,
+            out_dir: OutputDir::new(out_dir),
             main_file: main_file.to_string(),
         }))
     }
@@ -61,25 +62,7 @@ impl Session {
     /// Writes a file of the run under the output directory and lists it in the report.
     /// `name` is relative (`plots/time.svg`); it cannot leave the output directory.
     pub fn write_artifact(&mut self, name: &str, contents: &[u8]) -> crate::Result<String> {
-        let fail = |reason: String| Error::Artifact {
-            path: name.to_string(),
-            reason,
-        };
-        let relative = std::path::Path::new(name);
-        let inside = !name.is_empty()
-            && relative
-                .components()
-                .all(|c| matches!(c, std::path::Component::Normal(_)));
-        if !inside {
-            return Err(fail(
-                "artifact names are relative paths inside the output directory".into(),
-            ));
-        }
-        let path = self.out_dir.join(relative);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| fail(e.to_string()))?;
-        }
-        std::fs::write(&path, contents).map_err(|e| fail(e.to_string()))?;
+        let path = self.out_dir.write(name, contents)?;
         let shown = path.to_string_lossy().into_owned();
         self.recorder.artifact(shown.clone());
         Ok(shown)
