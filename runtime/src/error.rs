@@ -193,6 +193,13 @@ pub enum Error {
     )]
     TooManyWarnings { more: usize, limit: usize },
 
+    #[error("{lines} more printed lines were not recorded: a run records at most {limit} of output")]
+    #[diagnostic(
+        code(kvmlab::sandbox::output),
+        help("print summaries rather than every value a loop sees, e.g. one line per step")
+    )]
+    TooMuchOutput { lines: usize, limit: String },
+
     // ── lab: the lab primitives ────────────────────────────────────────────────────────────
     #[error("cannot sleep for {seconds} s")]
     #[diagnostic(

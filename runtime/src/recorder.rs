@@ -4,7 +4,8 @@
 //! Warnings are held to a budget, so one bad file written in a loop cannot flood the report:
 //! the first [`SAME_WARNINGS`] of one code at one line are recorded and the rest counted on
 //! the last of them ("N more like this"); after [`MAX_WARNINGS`] in a run the rest are
-//! counted in one `kvmlab::sandbox::warnings`.
+//! counted in one `kvmlab::sandbox::warnings`. Printed output is held to
+//! [`MAX_OUTPUT_BYTES`] the same way (`kvmlab::sandbox::output`).
 
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Severity};
@@ -18,6 +19,8 @@ pub const PREAMBLE_STEP: &str = "(before the first step)";
 pub const SAME_WARNINGS: usize = 3;
 /// Warnings one run records; later ones are only counted.
 pub const MAX_WARNINGS: usize = 200;
+/// Bytes of printed output one run records; later lines are only counted.
+pub const MAX_OUTPUT_BYTES: usize = 4 << 20;
 /// Unrecorded warnings remembered while `expect_warning` watches, for it to match.
 const WATCHED_UNRECORDED: usize = 10_000;
 
@@ -37,6 +40,8 @@ pub struct Recorder {
     /// in the diagnostics because the budget counted them instead.
     watching: usize,
     unrecorded: Vec<Raised>,
+    output_bytes: usize,
+    output_dropped: usize,
 }
 
 /// A warning as `expect_warning` matches it; `index` into the diagnostics when recorded.
@@ -66,10 +71,21 @@ impl Recorder {
         self.current_step().entries.push(Entry::Check(check));
     }
 
+    /// Records a printed line, while the run's output stays within [`MAX_OUTPUT_BYTES`].
     pub fn output(&mut self, line: &str) {
+        if self.output_bytes + line.len() > MAX_OUTPUT_BYTES {
+            self.output_dropped += 1;
+            return;
+        }
+        self.output_bytes += line.len();
         self.current_step()
             .entries
             .push(Entry::Output(line.to_string()));
+    }
+
+    /// Printed lines past [`MAX_OUTPUT_BYTES`], counted but not recorded.
+    pub fn output_dropped(&self) -> usize {
+        self.output_dropped
     }
 
     pub fn record(&mut self, key: &str, value: serde_json::Value) {

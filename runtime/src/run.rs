@@ -157,6 +157,15 @@ fn interpret(
         session.borrow_mut().recorder.diagnostic(diagnostic);
     }
     drop(engine);
+    let output_dropped = session.borrow().recorder.output_dropped();
+    if output_dropped > 0 {
+        let error = Error::TooMuchOutput {
+            lines: output_dropped,
+            limit: crate::units::human_size(crate::recorder::MAX_OUTPUT_BYTES as u64),
+        };
+        let diagnostic = Diagnostic::new(&error, Severity::Warning, shown, 0, 0);
+        session.borrow_mut().recorder.diagnostic(diagnostic);
+    }
     // Script values may outlive the engine (a closure can capture itself), so take the
     // recorder out rather than unwrapping the session.
     let mut session = session.borrow_mut();

@@ -79,31 +79,27 @@ pub fn clipped(text: &str, max: usize) -> Cow<'_, str> {
     }
 }
 
-/// A diagnostic message or help line with every backtick-quoted value longer than
-/// [`VALUE_CHARS`] cut, and the whole cut to [`MESSAGE_CHARS`]: messages quote the script's
-/// values (`IPADDR=...`, names, paths) in backticks.
+/// A diagnostic message or help line with every script value in it longer than
+/// [`VALUE_CHARS`] cut (a backtick-quoted value, or a word such as `IPADDR=...`), and the
+/// whole cut to [`MESSAGE_CHARS`].
 pub fn clipped_message(message: &str) -> Cow<'_, str> {
-    let long_quote = message
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .any(|quoted| quoted.chars().nth(VALUE_CHARS).is_some());
-    if !long_quote {
+    let long = |part: &str| part.chars().nth(VALUE_CHARS).is_some();
+    if !message.split(['`', ' ']).any(long) {
         return clipped(message, MESSAGE_CHARS);
     }
-    let mut out = String::new();
     let parts: Vec<&str> = message.split('`').collect();
     let closed = parts.len() % 2 == 1;
+    let mut out = String::new();
     for (i, part) in parts.iter().enumerate() {
         if i > 0 {
             out.push('`');
         }
         // Odd parts are inside backticks, unless the last quote is never closed.
-        let quoted = i % 2 == 1 && (closed || i + 1 < parts.len());
-        if quoted {
+        if i % 2 == 1 && (closed || i + 1 < parts.len()) {
             out.push_str(&clipped(part, VALUE_CHARS));
         } else {
-            out.push_str(part);
+            let words: Vec<Cow<str>> = part.split(' ').map(|w| clipped(w, VALUE_CHARS)).collect();
+            out.push_str(&words.join(" "));
         }
     }
     Cow::Owned(clipped(&out, MESSAGE_CHARS).into_owned())
@@ -167,8 +163,16 @@ mod tests {
         let shown = clipped_message(&message);
         assert!(shown.len() < 200, "{shown}");
         assert!(shown.ends_with("characters)` in `ifcfg-eth0`"), "{shown}");
-        let unquoted = "x".repeat(5_000);
-        assert!(clipped_message(&unquoted).chars().count() < MESSAGE_CHARS + 30);
+        let word = format!("line 4: IPADDR={long} is not an address");
+        assert_eq!(
+            clipped_message(&word),
+            format!(
+                "line 4: {}… (700007 characters) is not an address",
+                &word[8..88]
+            )
+        );
+        let words = "word ".repeat(1_000);
+        assert!(clipped_message(&words).chars().count() < MESSAGE_CHARS + 30);
     }
 
     #[test]

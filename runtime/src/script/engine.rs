@@ -58,7 +58,7 @@ pub fn build(session: &SharedSession, limits: &Limits, modules: LabModules) -> E
     engine.on_print(move |text| {
         let mut s = printer.borrow_mut();
         for line in text.split('\n') {
-            s.recorder.output(line);
+            s.recorder.output(line.strip_suffix('\r').unwrap_or(line));
         }
     });
     let debugger = session.clone();
