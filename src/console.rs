@@ -156,7 +156,10 @@ pub fn render_run(report: &RunReport, view: &View) -> String {
         format!(
             "{}: {} (--strict), all {} checks passed",
             view.fail(),
-            count(unexpected.len(), "unexpected warning"),
+            count(
+                unexpected.iter().map(|d| 1 + d.more_like_this).sum(),
+                "unexpected warning"
+            ),
             report.passed
         )
     } else {

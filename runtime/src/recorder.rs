@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 pub const PREAMBLE_STEP: &str = "(before the first step)";
 
 /// Warnings of one code at one line recorded before the others are only counted.
-pub const SAME_WARNINGS: usize = 3;
+pub const SAME_WARNINGS: usize = 5;
 /// Warnings one run records; later ones are only counted.
 pub const MAX_WARNINGS: usize = 200;
 /// Bytes of printed output one run records; later lines are only counted.

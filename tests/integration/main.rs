@@ -8,6 +8,7 @@ mod book;
 mod check;
 mod cli;
 mod console;
+mod containment;
 mod diagnostics;
 mod labs;
 mod migration;

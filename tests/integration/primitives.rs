@@ -224,7 +224,8 @@ fn artifacts_stay_inside_the_output_directory() {
     Test::new()
         .script("save_text(\"../escape.txt\", \"x\");")
         .status(2)
-        .diagnostic("kvmlab::lab::artifact", 1)
+        .diagnostic("kvmlab::artifact::bad_name", 1)
+        .stderr("`..` would leave the output folder")
         .run();
     Test::new()
         .script("save_plot(\"p.svg\", #{title: \"T\", series: [#{name: \"a\", points: [[1]]}]});")
