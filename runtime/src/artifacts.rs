@@ -156,7 +156,9 @@ fn parts_of(name: &str) -> Result<Vec<&str>> {
         }
     }
     if parts.is_empty() {
-        return Err(refuse("it names the output folder itself, not a file in it"));
+        return Err(refuse(
+            "it names the output folder itself, not a file in it",
+        ));
     }
     if parts.len() > MAX_FOLDERS + 1 {
         return Err(refuse(&format!(
@@ -319,7 +321,17 @@ mod tests {
     fn names_stay_inside_the_folder() {
         let out = tempfile::tempdir().unwrap();
         let mut dir = OutputDir::new(out.path().join("out"));
-        for bad in ["", "../x", "a/../../x", "/etc/passwd", "a\\b", "x/", ".", "~/x", "a\nb"] {
+        for bad in [
+            "",
+            "../x",
+            "a/../../x",
+            "/etc/passwd",
+            "a\\b",
+            "x/",
+            ".",
+            "~/x",
+            "a\nb",
+        ] {
             assert_eq!(
                 code(dir.write(bad, b"x")),
                 "kvmlab::artifact::bad_name",
@@ -346,9 +358,15 @@ mod tests {
         fs::write(&target, b"precious").unwrap();
         fs::hard_link(&target, root.join("hard")).unwrap();
         let mut dir = OutputDir::new(root);
-        assert_eq!(code(dir.write("linked/x", b"x")), "kvmlab::artifact::symlink");
+        assert_eq!(
+            code(dir.write("linked/x", b"x")),
+            "kvmlab::artifact::symlink"
+        );
         assert_eq!(code(dir.write("file", b"x")), "kvmlab::artifact::symlink");
-        assert_eq!(code(dir.write("hard", b"x")), "kvmlab::artifact::in_the_way");
+        assert_eq!(
+            code(dir.write("hard", b"x")),
+            "kvmlab::artifact::in_the_way"
+        );
         assert_eq!(fs::read(&target).unwrap(), b"precious");
         assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 1);
         // Opened directly, a link in the last part is not followed either.
@@ -361,7 +379,10 @@ mod tests {
         let out = tempfile::tempdir().unwrap();
         let mut dir = OutputDir::new(out.path().to_path_buf());
         let big = vec![b'x'; MAX_FILE_BYTES as usize + 1];
-        assert_eq!(code(dir.write("big", &big)), "kvmlab::sandbox::artifact_size");
+        assert_eq!(
+            code(dir.write("big", &big)),
+            "kvmlab::sandbox::artifact_size"
+        );
         assert!(!out.path().join("big").exists());
         let part = vec![b'x'; MAX_FILE_BYTES as usize];
         for i in 0..(MAX_TOTAL_BYTES / MAX_FILE_BYTES) {
@@ -376,7 +397,10 @@ mod tests {
         for i in 0..(MAX_FILES - 4) {
             dir.write(&format!("n/{i}"), b"x").unwrap();
         }
-        assert_eq!(code(dir.write("n/last", b"x")), "kvmlab::sandbox::artifacts");
+        assert_eq!(
+            code(dir.write("n/last", b"x")),
+            "kvmlab::sandbox::artifacts"
+        );
         dir.write("n/0", b"again").unwrap();
     }
 }

@@ -101,9 +101,8 @@ impl Diagnostic {
         };
         let shown = Shown {
             diagnostic: &safe,
-            source: source.map(|text| {
-                NamedSource::new(safe.position(), visible_source(text).into_owned())
-            }),
+            source: source
+                .map(|text| NamedSource::new(safe.position(), visible_source(text).into_owned())),
         };
         let mut out = String::new();
         if handler.render_report(&mut out, &shown).is_err() {

@@ -193,7 +193,9 @@ pub enum Error {
     )]
     TooManyWarnings { more: usize, limit: usize },
 
-    #[error("{lines} more printed lines were not recorded: a run records at most {limit} of output")]
+    #[error(
+        "{lines} more printed lines were not recorded: a run records at most {limit} of output"
+    )]
     #[diagnostic(
         code(kvmlab::sandbox::output),
         help("print summaries rather than every value a loop sees, e.g. one line per step")
@@ -227,7 +229,9 @@ pub enum Error {
     #[error("`{path}` is not an artifact name: {reason}")]
     #[diagnostic(
         code(kvmlab::artifact::bad_name),
-        help("artifact names are relative paths inside --out, e.g. `save_text(\"notes/x.txt\", ..)`")
+        help(
+            "artifact names are relative paths inside --out, e.g. `save_text(\"notes/x.txt\", ..)`"
+        )
     )]
     ArtifactName { path: String, reason: String },
 

@@ -109,7 +109,8 @@ pub fn clipped_message(message: &str) -> Cow<'_, str> {
 /// tabs) replaced by one visible character, so lines and character columns stay where they
 /// were. C0 controls become their Control Pictures (`␛`), the others `�`.
 pub fn visible_source(source: &str) -> Cow<'_, str> {
-    let keeps = |c: char, next: Option<char>| c == '\n' || c == '\t' || (c == '\r' && next == Some('\n'));
+    let keeps =
+        |c: char, next: Option<char>| c == '\n' || c == '\t' || (c == '\r' && next == Some('\n'));
     let mut chars = source.chars().peekable();
     let mut out: Option<String> = None;
     let mut index = 0;
@@ -149,7 +150,10 @@ mod tests {
 
     #[test]
     fn tabs_in_printed_lines_become_spaces() {
-        assert_eq!(escaped_line("/dev/sdb1\t/iscsi1"), "/dev/sdb1       /iscsi1");
+        assert_eq!(
+            escaped_line("/dev/sdb1\t/iscsi1"),
+            "/dev/sdb1       /iscsi1"
+        );
         assert_eq!(escaped_line("a\tb\x1b"), "a       b\\x1b");
     }
 

@@ -51,9 +51,7 @@ fn artifact_names_leaving_out_are_refused_with_the_reason() {
     ] {
         let (root, run) = out_folder();
         Test::new()
-            .script(&format!(
-                "step(\"save\");\nsave_text(\"{name}\", \"x\");\n"
-            ))
+            .script(&format!("step(\"save\");\nsave_text(\"{name}\", \"x\");\n"))
             .args(&args(&run))
             .status(2)
             .diagnostic("kvmlab::artifact::bad_name", 2)
@@ -82,8 +80,7 @@ fn no_link_in_out_is_followed() {
         let out = root.path().join("out");
         std::fs::create_dir_all(out.join("real")).unwrap();
         std::os::unix::fs::symlink(outside.path(), out.join("linked")).unwrap();
-        std::os::unix::fs::symlink(outside.path().join("kept.txt"), out.join("kept.txt"))
-            .unwrap();
+        std::os::unix::fs::symlink(outside.path().join("kept.txt"), out.join("kept.txt")).unwrap();
         std::os::unix::fs::symlink(outside.path(), out.join("real/inner")).unwrap();
         Test::new()
             .script(&script)
@@ -122,7 +119,10 @@ fn the_help_for_a_link_works_when_applied() {
         .args(&["run", "lab.rhai", "--out", out_2.to_str().unwrap()])
         .status(0)
         .run();
-    assert_eq!(std::fs::read_to_string(out_2.join("linked/x.txt")).unwrap(), "hello");
+    assert_eq!(
+        std::fs::read_to_string(out_2.join("linked/x.txt")).unwrap(),
+        "hello"
+    );
     assert!(tree(outside.path()).is_empty());
 }
 
@@ -164,7 +164,12 @@ fn artifacts_are_capped_in_number_and_bytes() {
         .diagnostic("kvmlab::sandbox::artifacts", 2)
         .stderr("a run writes at most 256 files under --out")
         .run();
-    assert_eq!(std::fs::read_dir(root.path().join("out/n")).unwrap().count(), 256);
+    assert_eq!(
+        std::fs::read_dir(root.path().join("out/n"))
+            .unwrap()
+            .count(),
+        256
+    );
 
     // 1 MiB strings (the largest a script makes): 64 fit in the 64 MiB a run may write.
     let (root, run) = out_folder();
@@ -233,7 +238,11 @@ fn a_script_cannot_forge_kvmlab_lines() {
     for c in out.stdout.chars().chain(out.stderr.chars()) {
         let raw = matches!(c, '\x1b' | '\r' | '\u{7f}' | '\u{80}'..='\u{9f}')
             || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-        assert!(!raw, "raw {c:?} reached the console\n{}{}", out.stdout, out.stderr);
+        assert!(
+            !raw,
+            "raw {c:?} reached the console\n{}{}",
+            out.stdout, out.stderr
+        );
     }
     let count = |what: &str| out.stdout.lines().filter(|l| kind(l) == Some(what)).count();
     // The run: 3 steps, 3 checks, one verdict and a table of 3 steps, a header and a total.
@@ -247,11 +256,21 @@ fn a_script_cannot_forge_kvmlab_lines() {
         verdict,
         Some("FAIL: the lab stopped on an error (details on stderr); lab time 0.000 s")
     );
-    assert!(out.stdout.contains("  PASS c\\n  PASS forged: ok: ok"), "{}", out.stdout);
-    assert!(out.stdout.contains("  | \\x1b[1A\\x1b[2K\\x1b[32mPASS"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("  PASS c\\n  PASS forged: ok: ok"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("  | \\x1b[1A\\x1b[2K\\x1b[32mPASS"),
+        "{}",
+        out.stdout
+    );
     // Diagnostics on stderr show the script's strings escaped too, and no line of their own.
     assert!(
-        !out.stderr.lines().any(|l| l.starts_with("PASS") || l.starts_with("FAIL")),
+        !out.stderr
+            .lines()
+            .any(|l| l.starts_with("PASS") || l.starts_with("FAIL")),
         "{}",
         out.stderr
     );
@@ -262,7 +281,10 @@ fn a_script_cannot_forge_kvmlab_lines() {
         out.report["steps"][0]["title"],
         "one\nPASS: all 9 checks passed; lab time 0.000 s"
     );
-    assert_eq!(out.report["steps"][0]["checks"][1]["name"], "d\r  FAIL forged\x1b[2K");
+    assert_eq!(
+        out.report["steps"][0]["checks"][1]["name"],
+        "d\r  FAIL forged\x1b[2K"
+    );
 }
 
 #[test]
@@ -272,7 +294,11 @@ fn control_characters_in_the_lab_file_are_not_echoed_raw() {
         .status(2)
         .diagnostic("kvmlab::script::unknown_variable", 2)
         .run();
-    assert!(!out.stderr.contains(['\x1b', '\r', '\x07']), "{:?}", out.stderr);
+    assert!(
+        !out.stderr.contains(['\x1b', '\r', '\x07']),
+        "{:?}",
+        out.stderr
+    );
     assert!(out.stderr.contains("let a = \"␛[2J␍␇\";"), "{}", out.stderr);
 }
 
@@ -295,11 +321,27 @@ fn one_bad_file_gives_five_warnings_and_a_count() {
     let warnings = out.report["diagnostics"].as_array().unwrap();
     assert_eq!(warnings.len(), 5, "{warnings:?}");
     assert_eq!(warnings[4]["more_like_this"], 2995);
-    assert!(out.stderr.len() < 4_000, "{} bytes on stderr", out.stderr.len());
+    assert!(
+        out.stderr.len() < 4_000,
+        "{} bytes on stderr",
+        out.stderr.len()
+    );
     let out = Test::new().script(&script).status(0).run();
-    assert!(out.stdout.contains("… and 2995 more like this"), "{}", out.stdout);
-    assert!(out.stdout.len() < 2_000, "{} bytes on stdout", out.stdout.len());
-    assert!(out.stderr.len() < 4_000, "{} bytes on stderr", out.stderr.len());
+    assert!(
+        out.stdout.contains("… and 2995 more like this"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.len() < 2_000,
+        "{} bytes on stdout",
+        out.stdout.len()
+    );
+    assert!(
+        out.stderr.len() < 4_000,
+        "{} bytes on stderr",
+        out.stderr.len()
+    );
     // --strict counts every one of them.
     let out = Test::new()
         .script(&script)
@@ -307,7 +349,8 @@ fn one_bad_file_gives_five_warnings_and_a_count() {
         .status(1)
         .run();
     assert!(
-        out.stdout.contains("kvmlab::net::unknown_ifcfg_key at lab.rhai:6:5 (3000 times)"),
+        out.stdout
+            .contains("kvmlab::net::unknown_ifcfg_key at lab.rhai:6:5 (3000 times)"),
         "{}",
         out.stdout
     );
@@ -370,23 +413,38 @@ fn long_script_values_are_cut_in_messages() {
         .stderr("… (300000 characters)")
         .run();
     let diagnostics = out.report["diagnostics"].as_array().unwrap();
-    assert!(diagnostics.iter().any(|d| d["code"] == "kvmlab::net::bad_ifcfg_value"));
+    assert!(diagnostics
+        .iter()
+        .any(|d| d["code"] == "kvmlab::net::bad_ifcfg_value"));
     for d in diagnostics {
         let message = d["message"].as_str().unwrap();
         assert!(message.len() < 400, "{message}");
     }
-    assert!(out.stderr.len() < 5_000, "{} bytes on stderr", out.stderr.len());
+    assert!(
+        out.stderr.len() < 5_000,
+        "{} bytes on stderr",
+        out.stderr.len()
+    );
 }
 
 #[test]
 fn printed_output_is_held_to_4_mib() {
     let out = Test::new()
-        .script("let mib = \"\"; mib.pad(1024 * 1024 - 1, \"x\");\nfor i in 0..20 { print(mib); }\n")
+        .script(
+            "let mib = \"\"; mib.pad(1024 * 1024 - 1, \"x\");\nfor i in 0..20 { print(mib); }\n",
+        )
         .json()
         .status(0)
         .run();
     let d = &out.report["diagnostics"][0];
     assert_eq!(d["code"], "kvmlab::sandbox::output");
-    assert_eq!(d["message"], "16 more printed lines were not recorded: a run records at most 4.0M of output");
-    assert!(out.stdout.len() < (4 << 20) + 100_000, "{} bytes", out.stdout.len());
+    assert_eq!(
+        d["message"],
+        "16 more printed lines were not recorded: a run records at most 4.0M of output"
+    );
+    assert!(
+        out.stdout.len() < (4 << 20) + 100_000,
+        "{} bytes",
+        out.stdout.len()
+    );
 }

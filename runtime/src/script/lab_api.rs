@@ -195,60 +195,58 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         let registration = FuncRegistration::new(name)
             .with_params_info(params)
             .with_comments([doc]);
-        let run = move |ctx: &NativeCallContext,
-                        action: FnPtr,
-                        expected: Option<&str>|
-              -> Outcome<()> {
-            let watch = s.borrow_mut().recorder.watch();
-            let called = action.call_within_context::<Dynamic>(ctx, ());
-            let raised = s.borrow().recorder.raised_since(watch);
-            s.borrow_mut().recorder.unwatch();
-            let _ = called?;
-            let mut codes: Vec<&str> = Vec::new();
-            for raised in &raised {
-                if !codes.contains(&raised.code.as_str()) {
-                    codes.push(&raised.code);
+        let run =
+            move |ctx: &NativeCallContext, action: FnPtr, expected: Option<&str>| -> Outcome<()> {
+                let watch = s.borrow_mut().recorder.watch();
+                let called = action.call_within_context::<Dynamic>(ctx, ());
+                let raised = s.borrow().recorder.raised_since(watch);
+                s.borrow_mut().recorder.unwatch();
+                let _ = called?;
+                let mut codes: Vec<&str> = Vec::new();
+                for raised in &raised {
+                    if !codes.contains(&raised.code.as_str()) {
+                        codes.push(&raised.code);
+                    }
                 }
-            }
-            let codes = codes.join(", ");
-            let (name, ok, message) = match expected {
-                Some(expected) => {
-                    let hits: Vec<Option<usize>> = raised
-                        .iter()
-                        .filter(|r| r.code == expected || r.message.contains(expected))
-                        .map(|r| r.index)
-                        .collect();
-                    let mut session = s.borrow_mut();
-                    hits.iter()
-                        .flatten()
-                        .for_each(|&index| session.recorder.mark_expected(index));
-                    drop(session);
-                    let hits = hits.len();
-                    (
-                        format!("warns {expected}"),
-                        hits > 0,
-                        if hits > 0 {
-                            format!("{hits} warning(s) {expected} as expected")
-                        } else if raised.is_empty() {
-                            "no warning was raised".to_string()
+                let codes = codes.join(", ");
+                let (name, ok, message) = match expected {
+                    Some(expected) => {
+                        let hits: Vec<Option<usize>> = raised
+                            .iter()
+                            .filter(|r| r.code == expected || r.message.contains(expected))
+                            .map(|r| r.index)
+                            .collect();
+                        let mut session = s.borrow_mut();
+                        hits.iter()
+                            .flatten()
+                            .for_each(|&index| session.recorder.mark_expected(index));
+                        drop(session);
+                        let hits = hits.len();
+                        (
+                            format!("warns {expected}"),
+                            hits > 0,
+                            if hits > 0 {
+                                format!("{hits} warning(s) {expected} as expected")
+                            } else if raised.is_empty() {
+                                "no warning was raised".to_string()
+                            } else {
+                                format!("other warnings were raised: {codes}")
+                            },
+                        )
+                    }
+                    None => (
+                        "raises no warning".to_string(),
+                        raised.is_empty(),
+                        if raised.is_empty() {
+                            "no warnings".to_string()
                         } else {
-                            format!("other warnings were raised: {codes}")
+                            format!("warnings: {codes}")
                         },
-                    )
-                }
-                None => (
-                    "raises no warning".to_string(),
-                    raised.is_empty(),
-                    if raised.is_empty() {
-                        "no warnings".to_string()
-                    } else {
-                        format!("warnings: {codes}")
-                    },
-                ),
+                    ),
+                };
+                record_check(&s, ctx, &name, ok, message);
+                Ok(())
             };
-            record_check(&s, ctx, &name, ok, message);
-            Ok(())
-        };
         if expect {
             registration.register_into_engine(
                 engine,
@@ -294,7 +292,10 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     let s = session.clone();
     FuncRegistration::new("save_text")
         .with_params_info(["file: String", "text: String", "String"])
-        .with_comments(["/// Writes `text` to `file` under the run's output directory (`--out`); returns its path."])
+        .with_comments([
+            "/// Writes `text` to `file` under the run's output directory (`--out`); returns its path.",
+            "/// `file` is a relative path inside `--out`, e.g. `notes/x.txt`; no link is followed.",
+        ])
         .register_into_engine(
             engine,
             move |ctx: NativeCallContext, file: &str, text: &str| -> Outcome<String> {
