@@ -127,6 +127,13 @@ impl Recorder {
         self.current_step().entries.push(Entry::Diagnostic(index));
     }
 
+    /// Records a warning that a run reached one of its limits, outside the warnings' budget.
+    pub fn limit_warning(&mut self, diagnostic: Diagnostic) {
+        let index = self.diagnostics.len();
+        self.diagnostics.push(diagnostic);
+        self.current_step().entries.push(Entry::Diagnostic(index));
+    }
+
     fn unrecorded(&mut self, diagnostic: &Diagnostic) {
         if self.watching > 0 && self.unrecorded.len() < WATCHED_UNRECORDED {
             self.unrecorded.push(Raised {
@@ -203,16 +210,13 @@ impl Recorder {
                 more: self.dropped,
                 limit: MAX_WARNINGS,
             };
-            let capped = Diagnostic::new(
+            self.limit_warning(Diagnostic::new(
                 &error,
                 Severity::Warning,
                 &first.file,
                 first.line,
                 first.column,
-            );
-            let index = self.diagnostics.len();
-            self.diagnostics.push(capped);
-            self.current_step().entries.push(Entry::Diagnostic(index));
+            ));
         }
         let (passed, failed) =
             self.steps

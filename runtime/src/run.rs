@@ -164,7 +164,7 @@ fn interpret(
             limit: crate::units::human_size(crate::recorder::MAX_OUTPUT_BYTES as u64),
         };
         let diagnostic = Diagnostic::new(&error, Severity::Warning, shown, 0, 0);
-        session.borrow_mut().recorder.diagnostic(diagnostic);
+        session.borrow_mut().recorder.limit_warning(diagnostic);
     }
     // Script values may outlive the engine (a closure can capture itself), so take the
     // recorder out rather than unwrapping the session.
