@@ -190,6 +190,19 @@ fn artifacts_are_capped_in_number_and_bytes() {
         .sum();
     assert!(bytes <= 64 << 20, "{bytes} bytes under out/");
     assert_eq!(std::fs::read_dir(&big).unwrap().count(), 64);
+
+    // A limit is not a mistake a lab can expect.
+    let (root, run) = out_folder();
+    Test::new()
+        .script(
+            "for i in 0..256 { save_text(\"n/\" + i, \"x\"); }\n\
+             expect_error(|| save_text(\"one-more\", \"x\"), \"kvmlab::sandbox::artifacts\");\n",
+        )
+        .args(&args(&run))
+        .status(2)
+        .diagnostic("kvmlab::sandbox::artifacts", 2)
+        .run();
+    assert!(!root.path().join("out/one-more").exists());
 }
 
 /// A script that tries every way to draw kvmlab's own lines.

@@ -142,6 +142,10 @@ pub fn classify(err: &EvalAltResult, engine: &Engine) -> Classified {
             return limits(Error::WallTime { seconds });
         }
         E::ErrorRuntime(value, _) => match value.clone().try_cast::<Error>() {
+            // A limit a native call enforces (artifacts under --out) is a limit like the others.
+            Some(error) if error.code_str().starts_with("kvmlab::sandbox::") => {
+                return limits(error)
+            }
             Some(error) => error,
             None => Error::Thrown {
                 message: value.to_string(),
