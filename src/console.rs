@@ -11,20 +11,19 @@ use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 use kvmlab_runtime::diagnostic::Diagnostic;
 use kvmlab_runtime::report::{Entry, RunReport};
 use kvmlab_runtime::run::LabRun;
-use kvmlab_runtime::text::{clipped, escaped, escaped_line, MESSAGE_CHARS};
+use kvmlab_runtime::text::{clipped, escaped, escaped_line};
 use kvmlab_runtime::Severity;
 use std::fmt::Write;
 
-/// Characters of a step title or check name shown in the steps.
-const NAME_CHARS: usize = 200;
 /// Characters of a printed line shown.
 const LINE_CHARS: usize = 2_000;
 /// Columns of a step title in the summary table: one line per step, always.
 const TABLE_TITLE_COLUMNS: usize = 40;
 
-/// A script's name or title as the console shows it: one line, cut to `max` characters.
-fn name(text: &str, max: usize) -> String {
-    escaped(&clipped(text, max)).into_owned()
+/// A script's name, title or message as the console shows it: one line (the report keeps
+/// them short already).
+fn name(text: &str) -> String {
+    escaped(text).into_owned()
 }
 
 /// Every console line fits this many columns.
@@ -93,7 +92,7 @@ pub fn render_run(report: &RunReport, view: &View) -> String {
     );
     for (number, step) in report.steps.iter().enumerate() {
         out.push('\n');
-        let title = format!("{}. {}", number + 1, name(&step.title, NAME_CHARS));
+        let title = format!("{}. {}", number + 1, name(&step.title));
         let indent = " ".repeat(format!("{}. ", number + 1).len());
         wrapped(&mut out, "", &indent, &view.bold(&title));
         for entry in &step.entries {
@@ -105,11 +104,7 @@ pub fn render_run(report: &RunReport, view: &View) -> String {
                         &mut out,
                         &first,
                         "       ",
-                        &format!(
-                            "{}: {}",
-                            name(&c.name, NAME_CHARS),
-                            name(&c.message, MESSAGE_CHARS)
-                        ),
+                        &format!("{}: {}", name(&c.name), name(&c.message)),
                     );
                 }
                 Entry::Output(line) => wrapped(

@@ -5,11 +5,15 @@
 //! the first [`SAME_WARNINGS`] of one code at one line are recorded and the rest counted on
 //! the last of them ("N more like this"); after [`MAX_WARNINGS`] in a run the rest are
 //! counted in one `kvmlab::sandbox::warnings`. Printed output is held to
-//! [`MAX_OUTPUT_BYTES`] the same way (`kvmlab::sandbox::output`).
+//! [`MAX_OUTPUT_BYTES`] the same way (`kvmlab::sandbox::output`). A run has at most
+//! [`MAX_STEPS`] steps and [`MAX_CHECKS`] checks, with titles and names cut to
+//! [`NAME_CHARS`], so the report stays small whatever the script does.
 
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Severity};
 use crate::report::{Check, Entry, RunReport, Step};
+use crate::text::clipped;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Title of the implicit step that holds whatever happens before the first `step(..)`.
@@ -19,6 +23,12 @@ pub const PREAMBLE_STEP: &str = "(before the first step)";
 pub const SAME_WARNINGS: usize = 5;
 /// Warnings one run records; later ones are only counted.
 pub const MAX_WARNINGS: usize = 200;
+/// Steps and checks one run records; one more stops the run (`kvmlab::sandbox::too_many`).
+pub const MAX_STEPS: usize = 1_000;
+pub const MAX_CHECKS: usize = 10_000;
+/// Characters of a step title or check name kept, and of a check's message.
+pub const NAME_CHARS: usize = 200;
+pub const CHECK_MESSAGE_CHARS: usize = 2_000;
 /// Bytes of printed output one run records; later lines are only counted.
 pub const MAX_OUTPUT_BYTES: usize = 4 << 20;
 /// Unrecorded warnings remembered while `expect_warning` watches, for it to match.
@@ -42,6 +52,7 @@ pub struct Recorder {
     unrecorded: Vec<Raised>,
     output_bytes: usize,
     output_dropped: usize,
+    checks: usize,
 }
 
 /// A warning as `expect_warning` matches it; `index` into the diagnostics when recorded.
@@ -60,15 +71,39 @@ pub struct Watch {
 }
 
 impl Recorder {
-    pub fn step(&mut self, title: &str) {
+    /// Starts a step; its title is kept to [`NAME_CHARS`] characters.
+    pub fn step(&mut self, title: &str) -> Result<(), Error> {
+        if self.steps.len() >= MAX_STEPS {
+            return Err(Error::TooMany {
+                what: "steps".into(),
+                limit: MAX_STEPS,
+            });
+        }
         self.steps.push(Step {
-            title: title.to_string(),
+            title: clipped(title, NAME_CHARS).into_owned(),
             entries: Vec::new(),
         });
+        Ok(())
     }
 
-    pub fn check(&mut self, check: Check) {
+    /// Records a check; its name is kept to [`NAME_CHARS`] characters, its message to
+    /// [`CHECK_MESSAGE_CHARS`].
+    pub fn check(&mut self, mut check: Check) -> Result<(), Error> {
+        if self.checks >= MAX_CHECKS {
+            return Err(Error::TooMany {
+                what: "checks".into(),
+                limit: MAX_CHECKS,
+            });
+        }
+        self.checks += 1;
+        if let Cow::Owned(name) = clipped(&check.name, NAME_CHARS) {
+            check.name = name;
+        }
+        if let Cow::Owned(message) = clipped(&check.message, CHECK_MESSAGE_CHARS) {
+            check.message = message;
+        }
         self.current_step().entries.push(Entry::Check(check));
+        Ok(())
     }
 
     /// Records a printed line, while the run's output stays within [`MAX_OUTPUT_BYTES`].
@@ -199,7 +234,10 @@ impl Recorder {
 
     fn current_step(&mut self) -> &mut Step {
         if self.steps.is_empty() {
-            self.step(PREAMBLE_STEP);
+            self.steps.push(Step {
+                title: PREAMBLE_STEP.to_string(),
+                entries: Vec::new(),
+            });
         }
         self.steps.last_mut().expect("a step exists")
     }

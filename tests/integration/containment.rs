@@ -461,3 +461,32 @@ fn printed_output_is_held_to_4_mib() {
         out.stdout.len()
     );
 }
+
+#[test]
+fn steps_and_checks_are_capped_and_long_names_cut() {
+    Test::new()
+        .script("let big = \"\"; big.pad(1024 * 1024 - 1, \"t\");\nfor i in 0..2000 {\n  step(big);\n}\n")
+        .status(2)
+        .diagnostic("kvmlab::sandbox::too_many", 3)
+        .stderr("too many steps: the limit is 1000")
+        .run();
+    let out = Test::new()
+        .script("for i in 0..20000 {\n  check(true, \"c\" + i);\n}\n")
+        .status(2)
+        .diagnostic("kvmlab::sandbox::too_many", 2)
+        .stderr("too many checks: the limit is 10000")
+        .run();
+    assert_eq!(out.report["passed"], 10_000);
+    let out = Test::new()
+        .script("let big = \"\"; big.pad(100000, \"n\");\nstep(big);\ncheck(false, big, big);\n")
+        .json()
+        .status(1)
+        .run();
+    let step = &out.report["steps"][0];
+    let cut = format!("{}… (100000 characters)", "n".repeat(200));
+    assert_eq!(step["title"], cut.as_str());
+    assert_eq!(step["checks"][0]["name"], cut.as_str());
+    let message = step["checks"][0]["message"].as_str().unwrap();
+    assert!(message.ends_with("… (100000 characters)"), "{message}");
+    assert!(out.stdout.len() < 10_000, "{} bytes", out.stdout.len());
+}

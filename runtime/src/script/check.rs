@@ -145,7 +145,11 @@ fn run_check(
         &name,
         passed,
         message,
-    );
+    )
+    .map_err(|mut err| {
+        err.set_position(keyword);
+        err
+    })?;
     Ok(Dynamic::UNIT)
 }
 

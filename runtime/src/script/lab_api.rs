@@ -29,8 +29,8 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         .with_comments([
             "/// Starts a new step of the lab; checks and output that follow belong to it.",
         ])
-        .register_into_engine(engine, move |title: &str| {
-            s.borrow_mut().recorder.step(title);
+        .register_into_engine(engine, move |title: &str| -> Outcome<()> {
+            s.borrow_mut().recorder.step(title).map_err(raise)
         });
 
     let s = session.clone();
@@ -42,10 +42,10 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         ])
         .register_into_engine(
             engine,
-            move |ctx: NativeCallContext, ok: bool, name: &str| {
+            move |ctx: NativeCallContext, ok: bool, name: &str| -> Outcome<()> {
                 // Only a call through `Fn("check")` lands here: the syntax sees the condition.
                 let message = if ok { "ok" } else { "the condition was false" };
-                record_check(&s, &ctx, name, ok, message.to_string());
+                record_check(&s, &ctx, name, ok, message.to_string())
             },
         );
 
@@ -58,8 +58,8 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         ])
         .register_into_engine(
             engine,
-            move |ctx: NativeCallContext, ok: bool, name: &str, message: &str| {
-                record_check(&s, &ctx, name, ok, message.to_string());
+            move |ctx: NativeCallContext, ok: bool, name: &str, message: &str| -> Outcome<()> {
+                record_check(&s, &ctx, name, ok, message.to_string())
             },
         );
 
@@ -71,7 +71,11 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         ])
         .register_into_engine(
             engine,
-            move |ctx: NativeCallContext, actual: Dynamic, expected: Dynamic, name: &str| {
+            move |ctx: NativeCallContext,
+                  actual: Dynamic,
+                  expected: Dynamic,
+                  name: &str|
+                  -> Outcome<()> {
                 let ok = values_equal(&actual, &expected);
                 let message = if ok {
                     shown_value(&actual, false)
@@ -84,7 +88,7 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
                         format!("expected {wanted}, got {got}")
                     }
                 };
-                record_check(&s, &ctx, name, ok, message);
+                record_check(&s, &ctx, name, ok, message)
             },
         );
 
@@ -126,8 +130,7 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
                     human_number((off * 10.0).round() / 10.0),
                     human_number(percent_f)
                 );
-                record_check(&s, &ctx, name, ok, message);
-                Ok(())
+                record_check(&s, &ctx, name, ok, message)
             },
         );
 
@@ -174,8 +177,7 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
                     }
                 };
                 let name = format!("fails with {expected}");
-                record_check(&s, &ctx, &name, ok, message);
-                Ok(())
+                record_check(&s, &ctx, &name, ok, message)
             },
         );
 
@@ -244,8 +246,7 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
                         },
                     ),
                 };
-                record_check(&s, ctx, &name, ok, message);
-                Ok(())
+                record_check(&s, ctx, &name, ok, message)
             };
         if expect {
             registration.register_into_engine(
@@ -480,13 +481,13 @@ fn record_check(
     name: &str,
     passed: bool,
     message: String,
-) {
+) -> Outcome<()> {
     let file = ctx
         .call_source()
         .map(str::to_string)
         .unwrap_or_else(|| s.borrow().main_file.clone());
     let line = ctx.call_position().line().unwrap_or(0);
-    record_check_at(s, &file, line, name, passed, message);
+    record_check_at(s, &file, line, name, passed, message)
 }
 
 /// Records a check at `file:line` in the current step.
@@ -497,14 +498,17 @@ pub(crate) fn record_check_at(
     name: &str,
     passed: bool,
     message: String,
-) {
-    s.borrow_mut().recorder.check(Check {
-        name: name.to_string(),
-        passed,
-        message,
-        file: file.to_string(),
-        line,
-    });
+) -> Outcome<()> {
+    s.borrow_mut()
+        .recorder
+        .check(Check {
+            name: name.to_string(),
+            passed,
+            message,
+            file: file.to_string(),
+            line,
+        })
+        .map_err(raise)
 }
 
 fn values_equal(a: &Dynamic, b: &Dynamic) -> bool {
