@@ -561,3 +561,32 @@ fn a_system_partition_away_from_its_fstab_place_warns() {
     let out = Test::new().script(&script).json().status(0).run();
     assert!(!codes(&out).contains(&"kvmlab::storage::system_disk".to_string()));
 }
+
+#[test]
+fn an_address_set_on_another_host_but_not_applied_names_that_host_and_the_command() {
+    // sv2's ifcfg-br0 gives it 192.168.1.12, but sv2's network was never restarted: the
+    // ping from sv1 must not say that no machine has the address.
+    let (script, _) = lab(
+        BARE,
+        &format!(
+            "{}h.append_file(scripts + \"ifcfg-eth0\", \"BRIDGE=br0\\n\");\n\
+             h.service(\"network\").restart();\n\
+             let sv2 = host(\"sv2\", report::server_spec());\n\
+             sv2.install_os(report::os_spec(\"sv2\"));\n\
+             sv2.nic(\"eth0\").connect(net1);\n\
+             sv2.write_file(scripts + \"ifcfg-br0\", report::ifcfg_br0(\"192.168.1.12\"));\n\
+             sv2.append_file(scripts + \"ifcfg-eth0\", \"BRIDGE=br0\\n\");\n\
+             let p = h.ping(\"192.168.1.12\");\nrecord(\"help\", p.help);\n\
+             sv2.service(\"network\").restart();\n\
+             record(\"up\", h.ping(\"192.168.1.12\").reachable);\n",
+            br0("255.255.255.0")
+        ),
+    );
+    let out = Test::new().script(&script).json().status(0).run();
+    assert_eq!(
+        out.report["values"]["help"],
+        "192.168.1.12 is set in sv2's /etc/sysconfig/network-scripts/ifcfg-br0, which is not in \
+         effect yet: run `service network restart` on sv2 (`sv2.service(\"network\").restart()`)"
+    );
+    assert_eq!(out.report["values"]["up"], true);
+}

@@ -6,6 +6,7 @@
 //! the host as it is and name the right device, or the step that brings it back.
 
 use super::host::storage::{BlockDevice, DiskRef, FsLocation};
+use super::net::shell::ShellVars;
 use super::storage::blockdev::WHOLE_DEVICE;
 use super::volumes::Resolved;
 use super::{HostId, World};
@@ -288,6 +289,28 @@ impl World {
             format!("{files_text} changed since the last `service network restart`, so the interfaces do not use {}: {command}", if files.len() == 1 { "it" } else { "them" })
         } else {
             format!("the network service has not run since the install, so {files_text} {} not in effect: {command}", if files.len() == 1 { "is" } else { "are" })
+        })
+    }
+}
+
+impl World {
+    /// The host whose network files, written but not yet applied, give it `address`: a ping
+    /// to it fails only because that host's `service network restart` has not run.
+    pub(crate) fn unapplied_address_advice(&self, address: std::net::Ipv4Addr) -> Option<String> {
+        self.hosts().find_map(|(_, h)| {
+            let (files, _) = h.unapplied_network_files();
+            let file = files.into_iter().find(|file| {
+                h.read_file(file).is_ok_and(|text| {
+                    ShellVars::parse(file, text)
+                        .value("IPADDR")
+                        .and_then(|a| a.trim().parse::<std::net::Ipv4Addr>().ok())
+                        == Some(address)
+                })
+            })?;
+            let name = h.name();
+            Some(format!(
+                "{address} is set in {name}'s {file}, which is not in effect yet: run `service network restart` on {name} (`{name}.service(\"network\").restart()`)"
+            ))
         })
     }
 }
