@@ -843,12 +843,13 @@ pub enum Error {
     #[error("{host}: {device} is mounted; will not make a filesystem here!")]
     #[diagnostic(
         code(kvmlab::storage::device_mounted),
-        help("mkfs would destroy the mounted file system on {dir}: unmount it first (`umount {dir}`), and make sure no other host has it mounted either")
+        help("{help}")
     )]
     DeviceMounted {
         host: String,
         device: String,
         dir: String,
+        help: String,
     },
 
     #[error("{host}: Error: Partition(s) on {device} are being used ({mounted}).")]

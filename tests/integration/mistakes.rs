@@ -286,6 +286,81 @@ fn mkfs_over_a_file_system_with_images_is_warned() {
 }
 
 #[test]
+fn a_second_mkfs_of_the_mounted_file_system_says_it_is_made_not_how_to_wipe_it() {
+    // The trainee ran the report's mkfs twice: the help must not walk them into unmounting
+    // and formatting a file system that holds their files.
+    let first = FORMATTED.lines().count();
+    let script = format!(
+        "{FORMATTED}sv1.mkdir(\"/iscsi1\");\n\
+         sv1.mount(dev + \"1\", \"/iscsi1\", \"ext3\");\n\
+         let pool = sv1.define_pool(#{{name: \"iscsi1\", type: \"dir\", target: \"/iscsi1\"}});\n\
+         pool.create_volume(#{{name: \"a.img\", capacity: \"1G\", allocation: 0}});\n\
+         sv1.mkfs(\"ext3\", dev + \"1\");\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::storage::device_mounted", first + 5)
+        .run();
+    let (_, help) = said(&out, "kvmlab::storage::device_mounted");
+    assert_eq!(
+        help,
+        "/dev/sdb1 already holds an ext3 file system, mounted on /iscsi1 with 1 file: it is \
+         made and in use, so skip this mkfs (a new file system would lose every file on it)"
+    );
+    assert!(!help.contains("umount"), "{help}");
+}
+
+#[test]
+fn mounting_a_device_without_a_file_system_names_the_partition_or_the_mkfs_for_it() {
+    let first = FORMATTED.lines().count();
+    // The whole disk: mkfs on it would wipe the partition table, so the help mounts the
+    // partition instead, and that works.
+    let script = format!(
+        "{FORMATTED}sv1.mkdir(\"/iscsi1\");\nsv1.mount(dev, \"/iscsi1\", \"ext3\");\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::storage::wrong_fs_type", first + 2)
+        .run();
+    let (_, help) = said(&out, "kvmlab::storage::wrong_fs_type");
+    assert_eq!(
+        help,
+        "/dev/sdb is the whole disk and holds a partition table (/dev/sdb1: ext3): mount the \
+         partition: `sv1.mount(\"/dev/sdb1\", DIR, \"ext3\")`; mkfs on the whole disk would \
+         wipe that table"
+    );
+    let applied = format!(
+        "{FORMATTED}sv1.mkdir(\"/iscsi1\");\nsv1.mount(\"/dev/sdb1\", \"/iscsi1\", \"ext3\");\n"
+    );
+    Test::new().script(&applied).status(0).run();
+
+    // A new partition: the mkfs call for that very partition, which then mounts.
+    let fresh = FORMATTED.replace("sv1.mkfs(\"ext3\", dev + \"1\");\n", "");
+    let first = fresh.lines().count();
+    let script = format!(
+        "{fresh}sv1.mkdir(\"/iscsi1\");\nsv1.mount(dev + \"1\", \"/iscsi1\", \"ext3\");\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::storage::wrong_fs_type", first + 2)
+        .run();
+    let (_, help) = said(&out, "kvmlab::storage::wrong_fs_type");
+    assert_eq!(
+        help,
+        "/dev/sdb1 holds no file system yet: make one there (`sv1.mkfs(\"ext3\", \"/dev/sdb1\")`), \
+         then mount it"
+    );
+    let applied = format!(
+        "{fresh}sv1.mkdir(\"/iscsi1\");\nsv1.mkfs(\"ext3\", \"/dev/sdb1\");\n\
+         sv1.mount(dev + \"1\", \"/iscsi1\", \"ext3\");\n"
+    );
+    Test::new().script(&applied).status(0).run();
+}
+
+#[test]
 fn an_fstab_line_without_netdev_is_warned_when_written() {
     let first = FORMATTED.lines().count();
     let script = format!(

@@ -314,3 +314,55 @@ impl World {
         })
     }
 }
+
+impl World {
+    /// Help for mounting a device that holds no file system. For a whole disk with
+    /// partitions, it names them: `mkfs` on the disk itself would wipe its partition table.
+    /// For an empty partition, the `mkfs` call on that very partition.
+    pub(crate) fn no_file_system_help(&self, host: HostId, resolved: &Resolved, fstype: &str) -> String {
+        let name = self.host(host).name();
+        let fstype = match fstype {
+            "" | "auto" => "ext3",
+            other => other,
+        };
+        let device = &resolved.device;
+        if resolved.partition != WHOLE_DEVICE {
+            return format!(
+                "{device} holds no file system yet: make one there (`{name}.mkfs(\"{fstype}\", \"{device}\")`), then mount it"
+            );
+        }
+        let contents = self.contents(host, &resolved.disk);
+        let partitions: Vec<(String, Option<&str>)> = contents
+            .disk
+            .partitions()
+            .iter()
+            .map(|p| {
+                (
+                    format!("{}{}", resolved.disk_path, p.number),
+                    contents.fs(p.number).map(|f| f.fstype().name()),
+                )
+            })
+            .collect();
+        let Some((first, _)) = partitions.first() else {
+            return format!(
+                "{device} is a whole disk with no partitions yet: partition it (`{name}.disk(\"{device}\").mklabel(\"gpt\")`, then `mkpart`), make the file system on the partition (`{name}.mkfs(\"{fstype}\", \"{device}1\")`) and mount the partition"
+            );
+        };
+        let list: Vec<String> = partitions
+            .iter()
+            .map(|(p, fs)| format!("{p}: {}", fs.unwrap_or("no file system")))
+            .collect();
+        let call = match partitions.iter().find_map(|(p, fs)| Some((p, (*fs)?))) {
+            Some((partition, fs)) => {
+                format!("mount the partition: `{name}.mount(\"{partition}\", DIR, \"{fs}\")`")
+            }
+            None => format!(
+                "make the file system on a partition (`{name}.mkfs(\"{fstype}\", \"{first}\")`) and mount the partition"
+            ),
+        };
+        format!(
+            "{device} is the whole disk and holds a partition table ({}): {call}; mkfs on the whole disk would wipe that table",
+            list.join(", ")
+        )
+    }
+}

@@ -510,10 +510,21 @@ impl World {
             .mounted_on_disk(host, &resolved.disk, Some(resolved.partition))
             .first()
         {
+            let fs = self.fs_at(host, &m.location);
+            let held = match fs.map_or(0, |fs| fs.file_count()) {
+                0 => "no files yet".to_string(),
+                1 => "1 file".to_string(),
+                n => format!("{n} files"),
+            };
+            let made = fs.map_or("a".to_string(), |fs| format!("an {}", fs.fstype().name()));
             return Err(Error::DeviceMounted {
                 host: self.host(host).name().into(),
                 device: resolved.device.clone(),
                 dir: m.dir.clone(),
+                help: format!(
+                    "{} already holds {made} file system, mounted on {} with {held}: it is made and in use, so skip this mkfs (a new file system would lose every file on it)",
+                    resolved.device, m.dir
+                ),
             });
         }
         let seed = match &resolved.disk {
@@ -668,7 +679,7 @@ impl World {
             let help = if system {
                 self.system_disk_help(host, &resolved, DiskUse::Mount)
             } else {
-                "make one first (`mkfs.ext3 DEVICE`), or check the device name".into()
+                self.no_file_system_help(host, &resolved, fstype)
             };
             return Err(Error::WrongFsType {
                 host: host_name,
