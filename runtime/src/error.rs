@@ -423,18 +423,15 @@ pub enum Error {
     BadSize { text: String },
 
     #[error("`{text}` is not a rate")]
-    #[diagnostic(
-        code(kvmlab::units::rate),
-        help("write a rate as \"64M/s\" (MiB/s), \"100Mbit/s\" or \"1Gbit/s\", or bytes per second as a number")
-    )]
-    BadRate { text: String },
+    #[diagnostic(code(kvmlab::units::rate), help("{help}"))]
+    BadRate { text: String, help: String },
 
     #[error(
-        "`{text}` is ambiguous: did you mean {number} {prefix}bytes or {number} {prefix}bits?"
+        "`{text}` is ambiguous: did you mean {number} {prefix}byte{plural} or {number} {prefix}bit{plural}?"
     )]
     #[diagnostic(
         code(kvmlab::units::ambiguous_size),
-        help("a lowercase `b` is bits, and sizes of storage and memory are in bytes: write \"{bytes}\" for {number} {prefix}bytes (B is bytes); {number} {prefix}bits would be \"{bits_in_bytes}\". Rates may be in bits: \"100Mbit/s\"")
+        help("a lowercase `b` is bits, and sizes of storage and memory are in bytes: write \"{bytes}\" for {number} {prefix}byte{plural} (B is bytes); {number} {prefix}bit{plural} would be \"{bits_in_bytes}\". Rates may be in bits: \"100Mbit/s\"")
     )]
     AmbiguousSize {
         text: String,
@@ -443,6 +440,8 @@ pub enum Error {
         bytes: String,
         /// The unit's prefix as a word, e.g. `giga`, `gibi`.
         prefix: String,
+        /// `s`, or nothing for exactly one.
+        plural: String,
         /// What the text means read as bits, in bytes, e.g. `2.5GB`.
         bits_in_bytes: String,
     },

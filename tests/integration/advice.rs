@@ -396,6 +396,34 @@ fn sizes_with_a_lowercase_b_ask_bits_or_bytes() {
 }
 
 #[test]
+fn a_rate_without_per_second_asks_bits_or_bytes_at_its_line() {
+    // `switch(..)` is syntax: its errors are pinned to its line like any call's.
+    let script = "let n = 1;\nlet s = switch(\"NET1\", \"192.168.1.0/24\", #{speed: \"100Mb\"});\n";
+    let out = Test::new()
+        .script(script)
+        .status(2)
+        .diagnostic("kvmlab::units::rate", 2)
+        .stderr("`100Mb` is not a rate")
+        .run();
+    assert_eq!(
+        help(&out, "kvmlab::units::rate"),
+        "a rate is an amount per second, and `Mb` has no `/s`: write \"100Mbit/s\" for 100 \
+         megabits per second (network speeds) or \"100MB/s\" for 100 megabytes per second"
+    );
+    let fixed = script.replace("100Mb", "100Mbit/s") + "record(\"speed\", s.speed);\n";
+    let out = Test::new().script(&fixed).json().status(0).run();
+    assert_eq!(out.report["values"]["speed"], 12_500_000.0);
+    // One of a unit is singular.
+    Test::new()
+        .script("let m = size(\"1Gb\");\n")
+        .status(2)
+        .diagnostic("kvmlab::units::ambiguous_size", 1)
+        .stderr("`1Gb` is ambiguous: did you mean 1 gigabyte or 1 gigabit?")
+        .stderr("write \"1GB\" for 1 gigabyte (B is bytes); 1 gigabit would be \"125MB\"")
+        .run();
+}
+
+#[test]
 fn iscsi_discover_resolves_a_host_name() {
     let prelude = LOGGED_IN.split("sv1.iscsi_discover").next().unwrap();
     let (script, _) = lab(
