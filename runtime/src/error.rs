@@ -1526,6 +1526,26 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Every diagnostic code, read from the `code(..)` attributes of this file, so the list
+/// cannot drift from the enum (`expect_error` and `expect_warning` check a lab's code
+/// against it).
+pub fn all_codes() -> Vec<&'static str> {
+    const SOURCE: &str = include_str!("error.rs");
+    let mut codes: Vec<&str> = SOURCE
+        .match_indices("code(kvmlab::")
+        .filter_map(|(at, _)| {
+            let rest = &SOURCE[at + "code(".len()..];
+            let code = &rest[..rest.find(')')?];
+            code.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+                .then_some(code)
+        })
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    codes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1545,6 +1565,14 @@ mod tests {
             assert_eq!(parts[0], "kvmlab");
             assert!(e.help_str().is_some(), "{code} has no help");
         }
+    }
+
+    #[test]
+    fn every_code_is_listed() {
+        let codes = all_codes();
+        assert!(codes.contains(&"kvmlab::net::hosts_reversed"));
+        assert!(codes.contains(&Error::BadSize { text: "x".into() }.code_str().as_str()));
+        assert!(codes.iter().all(|c| c.split("::").count() == 3), "{codes:?}");
     }
 
     #[test]

@@ -169,7 +169,13 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
                         if code == expected || error.to_string().contains(expected) {
                             (true, format!("failed as expected: {code}: {error}"))
                         } else {
-                            (false, format!("expected `{expected}`, got {code}: {error}"))
+                            let unknown = unknown_code(expected)
+                                .map(|u| format!("{u}; "))
+                                .unwrap_or_default();
+                            (
+                                false,
+                                format!("{unknown}expected `{expected}`, got {code}: {error}"),
+                            )
                         }
                     }
                 };
@@ -207,11 +213,7 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
                 .filter(|(_, d)| d.severity == crate::Severity::Warning)
                 .map(|(i, d)| (before + i, d.code.clone(), d.message.clone()))
                 .collect();
-            let codes = raised
-                .iter()
-                .map(|(_, c, _)| c.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
+            let codes = counted(raised.iter().map(|(_, c, _)| c.as_str()));
             let (name, ok, message) = match expected {
                 Some(expected) => {
                     let hits: Vec<usize> = raised
@@ -232,7 +234,10 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
                         } else if raised.is_empty() {
                             "no warning was raised".to_string()
                         } else {
-                            format!("other warnings were raised: {codes}")
+                            let unknown = unknown_code(expected)
+                                .map(|u| format!("{u}; "))
+                                .unwrap_or_default();
+                            format!("{unknown}other warnings were raised: {codes}")
                         },
                     )
                 }
@@ -523,4 +528,39 @@ fn first_non_data(value: &Dynamic) -> Option<String> {
     } else {
         Some(value.type_name().to_string())
     }
+}
+
+/// "`kvmlab::net::hosts_reverse` is no kvmlab code (did you mean `…reversed`?)" when a lab
+/// expects a code that does not exist: no run could ever raise it.
+fn unknown_code(expected: &str) -> Option<String> {
+    if !expected.starts_with("kvmlab::") {
+        return None;
+    }
+    let codes = crate::error::all_codes();
+    if codes.contains(&expected) {
+        return None;
+    }
+    let guess = crate::suggest::closest(expected, codes.iter().copied())
+        .map(|c| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default();
+    Some(format!("`{expected}` is no kvmlab code{guess}"))
+}
+
+/// Codes in the order first raised, each once, with how many times when more than once:
+/// "kvmlab::net::hosts_reversed (5 times), kvmlab::net::unresolved".
+fn counted<'a>(codes: impl IntoIterator<Item = &'a str>) -> String {
+    let mut seen: Vec<(&str, usize)> = Vec::new();
+    for code in codes {
+        match seen.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, n)) => *n += 1,
+            None => seen.push((code, 1)),
+        }
+    }
+    seen.iter()
+        .map(|(code, n)| match n {
+            1 => code.to_string(),
+            n => format!("{code} ({n} times)"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
