@@ -414,6 +414,20 @@ pub enum Error {
         path: String,
     },
 
+    #[error("installing {guest} on {host} writes a new system over {path}, which holds the system {other} ({other_state} on {other_host}) was installed into")]
+    #[diagnostic(
+        code(kvmlab::guest::install_over_image),
+        help("virt-install writes the image without asking, so {other}'s system and files are gone; a new guest gets a new volume (`pool.create_volume(#{{name: \"{guest}.img\", capacity: \"20G\", allocation: 0}})`); to run {other}'s system, start {other} itself, on one host at a time")
+    )]
+    InstallOverImage {
+        guest: String,
+        host: String,
+        path: String,
+        other: String,
+        other_state: String,
+        other_host: String,
+    },
+
     // ── units: sizes and rates ─────────────────────────────────────────────────────────────
     #[error("`{text}` is not a size")]
     #[diagnostic(
@@ -1350,9 +1364,13 @@ pub enum Error {
     #[error("there is already a {kind} named `{name}`")]
     #[diagnostic(
         code(kvmlab::net::duplicate_name),
-        help("names identify hosts, switches and routers in reports: give each its own")
+        help("{help}")
     )]
-    DuplicateName { kind: String, name: String },
+    DuplicateName {
+        kind: String,
+        name: String,
+        help: String,
+    },
 
     #[error("{file} line {line}: BRIDGE={bridge} makes {port} the port of {bridge}, whose address {address} is on another network")]
     #[diagnostic(code(kvmlab::net::bridge_on_wrong_card), help("{help}"))]

@@ -623,3 +623,94 @@ fn a_new_guest_on_a_new_volume_runs_after_the_corruption() {
         serde_json::json!(["running", ""])
     );
 }
+
+#[test]
+fn a_second_guest_defined_on_an_installed_image_boots_it_and_two_writers_are_warned() {
+    // virt-manager's "import existing disk image": the new guest boots web1's system; while
+    // web1 runs on sv1, that is two writers on one image. The old help said "install it
+    // first", which would have written a new system over web1's image.
+    let script = format!(
+        "{RUNNING}let same = st.pools.sv2.volumes().filter(|v| v.name == \"web1.img\")[0];\n\
+         let twin = sv2.define_guest(#{{name: \"web1-b\", memory: \"512M\", disk: same, network: #{{bridge: \"br0\", address: \"192.168.1.21/24\"}}}});\n\
+         twin.start();\n\
+         record(\"state\", twin.state);\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(0)
+        .diagnostic("kvmlab::guest::image_in_use", line(3))
+        .run();
+    says(
+        &out,
+        "kvmlab::guest::image_in_use",
+        "web1-b on sv2 and web1 on sv1 both write the image /iscsi1/web1.img: it is corrupted",
+        &["run a guest on one host at a time and move it with `migrate`"],
+    );
+    assert_eq!(out.report["values"]["state"], "running");
+    // A guest defined on a new, empty volume still needs its install.
+    let script = format!(
+        "{RUNNING}let spare = st.pools.sv1.volumes().filter(|v| v.name == \"spare.img\")[0];\n\
+         let other = sv1.define_guest(#{{name: \"web2\", memory: \"512M\", disk: spare, network: #{{bridge: \"br0\", address: \"192.168.1.22/24\"}}}});\n\
+         other.start();\n"
+    );
+    Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::guest::state", line(3))
+        .stderr("install it first")
+        .run();
+}
+
+#[test]
+fn installing_a_guest_over_another_guests_image_is_warned() {
+    let script = format!(
+        "{RUNNING}g.shutdown();\n\
+         let same = st.pools.sv1.volumes().filter(|v| v.name == \"web1.img\")[0];\n\
+         let twin = sv1.define_guest(#{{name: \"web1-b\", memory: \"512M\", iso: \"/guest/iso/c.iso\", disk: same, network: #{{bridge: \"br0\", address: \"192.168.1.21/24\"}}}});\n\
+         twin.install();\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(0)
+        .diagnostic("kvmlab::guest::install_over_image", line(4))
+        .run();
+    says(
+        &out,
+        "kvmlab::guest::install_over_image",
+        "installing web1-b on sv1 writes a new system over /iscsi1/web1.img, which holds the system web1 (shut off on sv1) was installed into",
+        &[
+            "so web1's system and files are gone",
+            "`pool.create_volume(#{name: \"web1-b.img\", capacity: \"20G\", allocation: 0})`",
+        ],
+    );
+    // The help, applied: a new volume installs without a word.
+    let script = format!(
+        "{RUNNING}g.shutdown();\n\
+         let fresh = st.pools.sv1.create_volume(#{{name: \"web1-b.img\", capacity: \"20G\", allocation: 0}});\n\
+         let twin = sv1.define_guest(#{{name: \"web1-b\", memory: \"512M\", iso: \"/guest/iso/c.iso\", disk: fresh, network: #{{bridge: \"br0\", address: \"192.168.1.21/24\"}}}});\n\
+         expect_no_warning(|| twin.install());\n"
+    );
+    Test::new().script(&script).status(0).run();
+}
+
+#[test]
+fn a_guest_defined_twice_under_one_name_says_where_it_is_and_to_migrate() {
+    let script = format!(
+        "{RUNNING}let again = sv2.define_guest(#{{name: \"web1\", memory: \"512M\", disk: vol, network: #{{bridge: \"br0\", address: \"192.168.1.21/24\"}}}});\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::net::duplicate_name", line(1))
+        .run();
+    says(
+        &out,
+        "kvmlab::net::duplicate_name",
+        "there is already a guest named `web1`",
+        &["web1 is defined on sv1 (running)", "migrate it (`migrate(HOST)`)"],
+    );
+    // Applied: the guest moves to sv2.
+    let script = format!("{RUNNING}g.migrate(sv2);\nrecord(\"host\", g.host.name);\n");
+    let out = Test::new().script(&script).json().status(0).run();
+    assert_eq!(out.report["values"]["host"], "sv2");
+}

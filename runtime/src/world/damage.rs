@@ -278,6 +278,42 @@ impl World {
         })
     }
 
+    /// Whether two guests' disks are one image file: the same file on one host, or on
+    /// storage both hosts share.
+    fn same_image(&self, a: GuestId, b: GuestId) -> bool {
+        let (Some((host, location, inner)), Some((other_host, other_location, other_inner))) =
+            (self.image_location(a), self.image_location(b))
+        else {
+            return false;
+        };
+        other_inner == inner
+            && (location.same_storage(&other_location)
+                || (other_host == host && other_location == location))
+    }
+
+    /// Another guest that installed a system into this guest's image: a guest defined on
+    /// an existing image boots from it (virt-manager's "import existing disk image").
+    pub fn installed_by(&self, guest: GuestId) -> Option<GuestId> {
+        self.guests()
+            .filter(|(id, g)| *id != guest && g.state != GuestState::Defined)
+            .map(|(id, _)| id)
+            .find(|other| self.same_image(guest, *other))
+    }
+
+    /// The warning for installing `guest` over an image another guest's system is on.
+    pub fn install_over_image(&self, guest: GuestId) -> Option<Error> {
+        let other = self.installed_by(guest)?;
+        let (g, o) = (self.guest(guest), self.guest(other));
+        Some(Error::InstallOverImage {
+            guest: g.name().into(),
+            host: self.host(g.host).name().into(),
+            path: g.spec.disk.path.clone(),
+            other: o.name().into(),
+            other_state: o.state.name().into(),
+            other_host: self.host(o.host).name().into(),
+        })
+    }
+
     /// Sets a guest's state. Booting it (from shut off or defined) needs its image. A guest
     /// that starts running from an image another running guest uses corrupts it (warned,
     /// both guests faulty, the image marked), and one that starts from a corrupted image gets
@@ -298,22 +334,13 @@ impl World {
             return Ok(Vec::new());
         };
         let path = self.guest(guest).spec.disk.path.clone();
-        let same_image = |world: &World, other: GuestId| {
-            world
-                .image_location(other)
-                .is_some_and(|(other_host, other_location, other_inner)| {
-                    other_inner == inner
-                        && (location.same_storage(&other_location)
-                            || (other_host == host && other_location == location))
-                })
-        };
         let sharers: Vec<GuestId> = self
             .guests()
             .filter(|(id, g)| {
                 *id != guest && matches!(g.state, GuestState::Running | GuestState::Paused)
             })
             .map(|(id, _)| id)
-            .filter(|other| same_image(self, *other))
+            .filter(|other| self.same_image(guest, *other))
             .collect();
         let mut warnings = Vec::new();
         let name = self.guest(guest).name().to_string();
