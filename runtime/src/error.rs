@@ -834,12 +834,12 @@ pub enum Error {
     #[error("{host}: umount: {dir}: device is busy.")]
     #[diagnostic(
         code(kvmlab::storage::target_busy),
-        help("{inner} is mounted inside {dir}: unmount it first")
+        help("{help}")
     )]
     TargetBusy {
         host: String,
         dir: String,
-        inner: String,
+        help: String,
     },
 
     #[error("mke2fs: {device} is entire device, not just one partition!")]

@@ -714,3 +714,25 @@ fn a_guest_defined_twice_under_one_name_says_where_it_is_and_to_migrate() {
     let out = Test::new().script(&script).json().status(0).run();
     assert_eq!(out.report["values"]["host"], "sv2");
 }
+
+#[test]
+fn unmounting_the_file_system_a_guest_runs_from_is_refused_as_busy() {
+    let script = format!("{RUNNING}sv1.umount(\"/iscsi1\");\n");
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::storage::target_busy", line(1))
+        .run();
+    says(
+        &out,
+        "kvmlab::storage::target_busy",
+        "sv1: umount: /iscsi1: device is busy.",
+        &["web1 runs from /iscsi1/web1.img on it and qemu holds the file open: shut it down (`shutdown()`) or migrate it to a host that keeps /iscsi1 mounted, then unmount"],
+    );
+    // Applied, either way unmounts: a shut-off guest holds nothing open, and a guest
+    // migrated to sv2 runs from sv2's own mount.
+    for first in ["g.shutdown();", "g.migrate(sv2);"] {
+        let script = format!("{RUNNING}{first}\nsv1.umount(\"/iscsi1\");\n");
+        Test::new().script(&script).status(0).run();
+    }
+}

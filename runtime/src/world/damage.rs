@@ -56,7 +56,7 @@ fn and_list(names: &[&str]) -> String {
 
 impl World {
     /// Running or paused guests whose disk image is in the file system at `location`.
-    fn guests_running_on(&self, location: &FsLocation) -> Vec<GuestId> {
+    pub(crate) fn guests_running_on(&self, location: &FsLocation) -> Vec<GuestId> {
         self.guests()
             .filter(|(_, g)| matches!(g.state, GuestState::Running | GuestState::Paused))
             .filter(|(_, g)| {

@@ -21,6 +21,7 @@
 
 use std::net::Ipv4Addr;
 
+use super::guest::GuestId;
 use super::advice::DiskUse;
 use super::host::storage::{DiskRef, FsLocation, Mount, HOST_E2FSPROGS};
 use super::nas::{NasId, DATA_ROOT};
@@ -869,7 +870,26 @@ impl World {
             return Err(Error::TargetBusy {
                 host: h.name().into(),
                 dir: dir.clone(),
-                inner: inner.dir.clone(),
+                help: format!("{} is mounted inside {dir}: unmount it first", inner.dir),
+            });
+        }
+        // qemu keeps a running guest's image open, so the kernel refuses the umount.
+        let location = mounts[index].location.clone();
+        let users: Vec<GuestId> = self
+            .guests_running_on(&location)
+            .into_iter()
+            .filter(|g| self.guest(*g).host == host)
+            .collect();
+        if let Some(first) = users.first() {
+            let guest = self.guest(*first);
+            return Err(Error::TargetBusy {
+                host: h.name().into(),
+                dir: dir.clone(),
+                help: format!(
+                    "{} runs from {} on it and qemu holds the file open: shut it down (`shutdown()`) or migrate it to a host that keeps {dir} mounted, then unmount",
+                    guest.name(),
+                    guest.spec.disk.path
+                ),
             });
         }
         self.hosts[host.0].storage_mut().remove_mount(index);
