@@ -618,3 +618,45 @@ fn an_address_set_on_another_host_but_not_applied_names_that_host_and_the_comman
     );
     assert_eq!(out.report["values"]["up"], true);
 }
+
+#[test]
+fn the_reports_fstab_line_for_sda1_is_warned_when_written_and_names_the_lun() {
+    // On these hosts /dev/sda is the host's own disk: the report's `/dev/sda1 /iscsi1` line
+    // would have the next boot mount the root partition on /iscsi1.
+    let prelude = format!(
+        "{LOGGED_IN}let disk = sv1.disk(dev);\ndisk.mklabel(\"gpt\");\n\
+         disk.mkpart(\"primary\", \"ext3\", \"0%\", \"95GB\");\nsv1.mkfs(\"ext3\", dev + \"1\");\n\
+         sv1.mount(dev + \"1\", \"/iscsi1\", \"ext3\");\n"
+    );
+    let (script, at) = lab(
+        &prelude,
+        "sv1.append_file(\"/etc/fstab\", report::fstab_line(\"/dev/sda1\"));\n",
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(0)
+        .diagnostic("kvmlab::storage::system_disk", at + 1)
+        .run();
+    let said = out.report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "kvmlab::storage::system_disk")
+        .unwrap();
+    assert_eq!(
+        said["message"],
+        "sv1: /etc/fstab line 16 mounts /dev/sda1: it is sv1's own system partition (ext4, mounted on /), not a disk of the lab's storage"
+    );
+    assert_eq!(
+        help(&out, "kvmlab::storage::system_disk"),
+        "the iSCSI disk on sv1 is /dev/sdb (LUN 0 of iqn.2006-01.com.openfiler:tsn.b5ffc134d692): name its partition in the line instead (/dev/sdb1, or its UUID=), with `_netdev`; `sv1.disks()` (fdisk -l) shows which disk is which"
+    );
+    // Applied: the LUN's partition in the line, no warning, and the boot mounts it.
+    let (script, _) = lab(
+        &prelude,
+        "expect_no_warning(|| sv1.append_file(\"/etc/fstab\", report::fstab_line(\"/dev/sdb1\")));\n\
+         sv1.reboot();\nrecord(\"fs\", sv1.df(\"/iscsi1\")[0].filesystem);\n",
+    );
+    let out = Test::new().script(&script).json().status(0).run();
+    assert_eq!(out.report["values"]["fs"], "/dev/sdb1");
+}

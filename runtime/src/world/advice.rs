@@ -21,6 +21,8 @@ pub(crate) enum DiskUse {
     Mount,
     /// `parted DISK mklabel|mkpart|rm`.
     Parted,
+    /// A line of /etc/fstab.
+    Fstab,
 }
 
 impl World {
@@ -183,6 +185,9 @@ impl World {
                 }
                 (DiskUse::Mount, Some(part)) => {
                     format!("mount its partition: `{name}.mount(\"{part}\", DIR, \"ext3\")`")
+                }
+                (DiskUse::Fstab, Some(part)) => {
+                    format!("name its partition in the line instead ({part}, or its UUID=), with `_netdev`")
                 }
                 (_, None) => format!(
                     "partition it first: `{name}.disk(\"{disk}\").mklabel(\"gpt\")`, then `mkpart`"

@@ -1084,10 +1084,40 @@ impl World {
                     || self
                         .resolve_device(host, &e.source)
                         .is_some_and(|r| matches!(r.disk, DiskRef::Lun { .. }));
-                let error = e.check_netdev(on_lun)?;
+                let error = self
+                    .fstab_system_partition(host, e)
+                    .or_else(|| e.check_netdev(on_lun))?;
                 Some(Finding::warning(FSTAB_PATH, Some(e.line), error))
             })
             .collect()
+    }
+
+    /// An fstab entry that mounts a partition of the host's own system disk somewhere the
+    /// system does not have it (the report's `/dev/sda1 /iscsi1`, where sda is the host's
+    /// disk): the next boot fails on it, or mounts the root file system a second time.
+    fn fstab_system_partition(&self, host: HostId, entry: &FstabEntry) -> Option<Error> {
+        if entry.fstype == "swap" {
+            return None;
+        }
+        let resolved = self.resolve_device(host, &entry.source)?;
+        if !self.is_system_disk(host, &resolved.disk) {
+            return None;
+        }
+        let location = resolved.location();
+        let in_place = self
+            .host(host)
+            .storage()
+            .mounts()
+            .iter()
+            .any(|m| m.location == location && m.dir == entry.target);
+        (!in_place).then(|| {
+            self.system_disk_error(
+                host,
+                &resolved,
+                &format!("/etc/fstab line {} mounts", entry.line),
+                DiskUse::Fstab,
+            )
+        })
     }
 
     /// `mount -a`: every fstab entry not mounted yet (`noauto` aside). Returns the findings:
