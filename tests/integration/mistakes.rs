@@ -736,3 +736,44 @@ fn unmounting_the_file_system_a_guest_runs_from_is_refused_as_busy() {
         Test::new().script(&script).status(0).run();
     }
 }
+
+#[test]
+fn a_guest_whose_file_system_was_made_anew_says_which_mkfs_took_its_image() {
+    // Both hosts unmounted, so mke2fs on sv2 ran without a word about sv1; sv1 mounts the
+    // new file system and the guest's start is the first sign. The help names the mkfs.
+    let script = format!(
+        "{RUNNING}g.shutdown();\n\
+         sv1.umount(\"/iscsi1\");\n\
+         sv2.umount(\"/iscsi1\");\n\
+         sv2.mkfs(\"ext3\", \"/dev/sdb1\");\n\
+         sv1.mount(\"/dev/sdb1\", \"/iscsi1\", \"ext3\");\n\
+         g.start();\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::storage::mkfs_replaced_files", line(4))
+        .diagnostic("kvmlab::guest::disk_missing", line(6))
+        .run();
+    let (_, help) = said(&out, "kvmlab::guest::disk_missing");
+    assert_eq!(
+        help,
+        "the file system on /iscsi1 was made anew (`mkfs.ext3 /dev/sdb1` on sv2 wrote it over \
+         the ext3 file system that held 2 guest images), so the image is gone: define the guest \
+         on a new volume and install it"
+    );
+    // Applied: a new volume and an install run.
+    let script = format!(
+        "{RUNNING}g.shutdown();\n\
+         sv1.umount(\"/iscsi1\");\n\
+         sv2.umount(\"/iscsi1\");\n\
+         sv2.mkfs(\"ext3\", \"/dev/sdb1\");\n\
+         sv1.mount(\"/dev/sdb1\", \"/iscsi1\", \"ext3\");\n\
+         let fresh = st.pools.sv1.create_volume(#{{name: \"web9.img\", capacity: \"20G\", allocation: 0}});\n\
+         let g9 = sv1.define_guest(#{{name: \"web9\", memory: \"512M\", iso: \"/guest/iso/c.iso\", disk: fresh, network: #{{bridge: \"br0\", address: \"192.168.1.29/24\"}}}});\n\
+         g9.install();\n\
+         record(\"state\", g9.state);\n"
+    );
+    let out = Test::new().script(&script).json().run();
+    assert_eq!(out.report["values"]["state"], "running", "{}", out.stderr);
+}

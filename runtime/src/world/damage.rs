@@ -265,10 +265,16 @@ impl World {
             None if mount.dir == "/" => format!(
                 "nothing is mounted over its directory on {host}, so the path is on the root file system: mount the file system that holds the pool's images first (`df` shows what is mounted; an fstab entry with `_netdev` mounts it at boot)"
             ),
-            None => format!(
-                "{} on {host} holds no such file: `volumes()` lists the pool's images; define the guest on one of them",
-                mount.dir
-            ),
+            None => match self.fs_at(g.host, &mount.location).and_then(|fs| fs.replaced.as_ref()) {
+                Some(cause) => format!(
+                    "the file system on {} was made anew ({cause}), so the image is gone: define the guest on a new volume and install it",
+                    mount.dir
+                ),
+                None => format!(
+                    "{} on {host} holds no such file: `volumes()` lists the pool's images; define the guest on one of them",
+                    mount.dir
+                ),
+            },
         };
         Err(Error::GuestDiskMissing {
             guest: g.name().into(),

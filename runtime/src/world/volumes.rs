@@ -544,6 +544,21 @@ impl World {
             &format!("`mkfs.{} {dev}`", kind.name()),
             "wrote a new file system over it",
         );
+        let replaced_images = self
+            .fs_at(host, &location)
+            .filter(|fs| fs.file_count() > 0)
+            .map(|fs| {
+                format!(
+                    "`mkfs.{} {dev}` on {} wrote it over the {} file system that held {}",
+                    kind.name(),
+                    self.host(host).name(),
+                    fs.fstype().name(),
+                    match fs.file_count() {
+                        1 => "1 guest image".to_string(),
+                        n => format!("{n} guest images"),
+                    }
+                )
+            });
         let replaced = self
             .fs_at(host, &location)
             .filter(|fs| fs.file_count() > 0)
@@ -561,6 +576,9 @@ impl World {
             c.mkfs(resolved.partition, kind, HOST_E2FSPROGS, &seed)
                 .cloned()
         })?;
+        if let Some(new_fs) = self.fs_at_mut(host, &location) {
+            new_fs.replaced = replaced_images;
+        }
         let mut warnings = self.apply_overwrite(plan);
         if warnings.is_empty() {
             warnings.extend(replaced);
