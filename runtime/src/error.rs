@@ -414,7 +414,7 @@ pub enum Error {
         path: String,
     },
 
-    #[error("installing {guest} on {host} writes a new system over {path}, which holds the system {other} ({other_state} on {other_host}) was installed into")]
+    #[error("installing {guest} on {host} writes a new system over {path}, which holds the system {other} ({other_where}) was installed into")]
     #[diagnostic(
         code(kvmlab::guest::install_over_image),
         help("virt-install writes the image without asking, so {other}'s system and files are gone; a new guest gets a new volume (`pool.create_volume(#{{name: \"{guest}.img\", capacity: \"20G\", allocation: 0}})`); to run {other}'s system, start {other} itself, on one host at a time")
@@ -424,8 +424,8 @@ pub enum Error {
         host: String,
         path: String,
         other: String,
-        other_state: String,
-        other_host: String,
+        /// Its state and host, e.g. `shut off on sv1`.
+        other_where: String,
     },
 
     // ── units: sizes and rates ─────────────────────────────────────────────────────────────
@@ -440,22 +440,19 @@ pub enum Error {
     #[diagnostic(code(kvmlab::units::rate), help("{help}"))]
     BadRate { text: String, help: String },
 
-    #[error(
-        "`{text}` is ambiguous: did you mean {number} {prefix}byte{plural} or {number} {prefix}bit{plural}?"
-    )]
+    #[error("`{text}` is ambiguous: did you mean {in_bytes} or {in_bits}?")]
     #[diagnostic(
         code(kvmlab::units::ambiguous_size),
-        help("a lowercase `b` is bits, and sizes of storage and memory are in bytes: write \"{bytes}\" for {number} {prefix}byte{plural} (B is bytes); {number} {prefix}bit{plural} would be \"{bits_in_bytes}\". Rates may be in bits: \"100Mbit/s\"")
+        help("a lowercase `b` is bits, and sizes of storage and memory are in bytes: write \"{bytes}\" for {in_bytes} (B is bytes); {in_bits} would be \"{bits_in_bytes}\". Rates may be in bits: \"100Mbit/s\"")
     )]
     AmbiguousSize {
         text: String,
-        number: String,
         /// The same size in bytes as it should be written, e.g. `20GB`.
         bytes: String,
-        /// The unit's prefix as a word, e.g. `giga`, `gibi`.
-        prefix: String,
-        /// `s`, or nothing for exactly one.
-        plural: String,
+        /// The text read as bytes, in words: `20 gigabytes`, `1 gibibyte`.
+        in_bytes: String,
+        /// The text read as bits, in words: `20 gigabits`.
+        in_bits: String,
         /// What the text means read as bits, in bytes, e.g. `2.5GB`.
         bits_in_bytes: String,
     },
@@ -832,10 +829,7 @@ pub enum Error {
     NotMounted { host: String, path: String },
 
     #[error("{host}: umount: {dir}: device is busy.")]
-    #[diagnostic(
-        code(kvmlab::storage::target_busy),
-        help("{help}")
-    )]
+    #[diagnostic(code(kvmlab::storage::target_busy), help("{help}"))]
     TargetBusy {
         host: String,
         dir: String,
@@ -854,10 +848,7 @@ pub enum Error {
     },
 
     #[error("{host}: {device} is mounted; will not make a filesystem here!")]
-    #[diagnostic(
-        code(kvmlab::storage::device_mounted),
-        help("{help}")
-    )]
+    #[diagnostic(code(kvmlab::storage::device_mounted), help("{help}"))]
     DeviceMounted {
         host: String,
         device: String,
@@ -1362,10 +1353,7 @@ pub enum Error {
     },
 
     #[error("there is already a {kind} named `{name}`")]
-    #[diagnostic(
-        code(kvmlab::net::duplicate_name),
-        help("{help}")
-    )]
+    #[diagnostic(code(kvmlab::net::duplicate_name), help("{help}"))]
     DuplicateName {
         kind: String,
         name: String,
@@ -1590,7 +1578,10 @@ mod tests {
         let codes = all_codes();
         assert!(codes.contains(&"kvmlab::net::hosts_reversed"));
         assert!(codes.contains(&Error::BadSize { text: "x".into() }.code_str().as_str()));
-        assert!(codes.iter().all(|c| c.split("::").count() == 3), "{codes:?}");
+        assert!(
+            codes.iter().all(|c| c.split("::").count() == 3),
+            "{codes:?}"
+        );
     }
 
     #[test]

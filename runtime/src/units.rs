@@ -38,13 +38,13 @@ pub fn parse_size(text: &str) -> Result<u64> {
         };
         let trimmed = text.trim();
         let number_text = trimmed[..trimmed.len() - unit.len()].trim().to_string();
+        let plural = if number == 1.0 { "" } else { "s" };
         return Err(Error::AmbiguousSize {
             text: text.into(),
             bytes: format!("{number_text}{prefix}{}B", if binary { "i" } else { "" }),
-            prefix: word.into(),
+            in_bytes: format!("{number_text} {word}byte{plural}"),
+            in_bits: format!("{number_text} {word}bit{plural}"),
             bits_in_bytes: format_bytes_decimal(number * scale / 8.0),
-            plural: if number == 1.0 { "" } else { "s" }.into(),
-            number: number_text,
         });
     }
     let scale = match unit.to_ascii_lowercase().as_str() {

@@ -423,7 +423,8 @@ fn a_failed_check_on_a_ping_says_why_the_ping_failed_and_how_to_fix_it() {
          let gw = router(\"gateway\", [#{net: net1, address: \"192.168.1.1/24\"}]);\n\
          sv1.write_file(\"/etc/sysconfig/network-scripts/ifcfg-br0\", report::ifcfg_br0(\"192.168.1.11\"));\n\
          sv1.append_file(\"/etc/sysconfig/network-scripts/ifcfg-eth0\", \"BRIDGE=br0\\n\");\n";
-    let ping = "let r = sv1.ping(\"192.168.1.1\");\ncheck(r.reachable, \"sv1 reaches the gateway\");\n";
+    let ping =
+        "let r = sv1.ping(\"192.168.1.1\");\ncheck(r.reachable, \"sv1 reaches the gateway\");\n";
     Test::new()
         .script(&format!("{setup}{ping}"))
         .status(1)
@@ -445,10 +446,14 @@ fn a_failed_check_on_a_ping_says_why_the_ping_failed_and_how_to_fix_it() {
         ),
         "{message}"
     );
-    assert!(message.contains("run `service network restart` (`sv1.service(\"network\").restart()`)"));
+    assert!(
+        message.contains("run `service network restart` (`sv1.service(\"network\").restart()`)")
+    );
     // The advice, applied, passes the check.
     Test::new()
-        .script(&format!("{setup}sv1.service(\"network\").restart();\n{ping}"))
+        .script(&format!(
+            "{setup}sv1.service(\"network\").restart();\n{ping}"
+        ))
         .status(0)
         .run();
 }

@@ -316,9 +316,8 @@ fn mounting_a_device_without_a_file_system_names_the_partition_or_the_mkfs_for_i
     let first = FORMATTED.lines().count();
     // The whole disk: mkfs on it would wipe the partition table, so the help mounts the
     // partition instead, and that works.
-    let script = format!(
-        "{FORMATTED}sv1.mkdir(\"/iscsi1\");\nsv1.mount(dev, \"/iscsi1\", \"ext3\");\n"
-    );
+    let script =
+        format!("{FORMATTED}sv1.mkdir(\"/iscsi1\");\nsv1.mount(dev, \"/iscsi1\", \"ext3\");\n");
     let out = Test::new()
         .script(&script)
         .status(2)
@@ -339,9 +338,8 @@ fn mounting_a_device_without_a_file_system_names_the_partition_or_the_mkfs_for_i
     // A new partition: the mkfs call for that very partition, which then mounts.
     let fresh = FORMATTED.replace("sv1.mkfs(\"ext3\", dev + \"1\");\n", "");
     let first = fresh.lines().count();
-    let script = format!(
-        "{fresh}sv1.mkdir(\"/iscsi1\");\nsv1.mount(dev + \"1\", \"/iscsi1\", \"ext3\");\n"
-    );
+    let script =
+        format!("{fresh}sv1.mkdir(\"/iscsi1\");\nsv1.mount(dev + \"1\", \"/iscsi1\", \"ext3\");\n");
     let out = Test::new()
         .script(&script)
         .status(2)
@@ -707,7 +705,10 @@ fn a_guest_defined_twice_under_one_name_says_where_it_is_and_to_migrate() {
         &out,
         "kvmlab::net::duplicate_name",
         "there is already a guest named `web1`",
-        &["web1 is defined on sv1 (running)", "migrate it (`migrate(HOST)`)"],
+        &[
+            "web1 is defined on sv1 (running)",
+            "migrate it (`migrate(HOST)`)",
+        ],
     );
     // Applied: the guest moves to sv2.
     let script = format!("{RUNNING}g.migrate(sv2);\nrecord(\"host\", g.host.name);\n");

@@ -15,8 +15,8 @@ use super::network::PingResult;
 use super::SharedSession;
 use crate::error::Error;
 use rhai::{
-    BinaryExpr, Dynamic, Engine, EvalAltResult, EvalContext, Expr, Expression, ImmutableString, ParseError,
-    ParseErrorType, Position,
+    BinaryExpr, Dynamic, Engine, EvalAltResult, EvalContext, Expr, Expression, ImmutableString,
+    ParseError, ParseErrorType, Position,
 };
 
 const COMPARISONS: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
@@ -219,7 +219,11 @@ impl Facts {
         if self.values.is_empty() {
             return String::new();
         }
-        let facts: Vec<String> = self.values.iter().map(|(t, v)| format!("{t} = {v}")).collect();
+        let facts: Vec<String> = self
+            .values
+            .iter()
+            .map(|(t, v)| format!("{t} = {v}"))
+            .collect();
         format!(", where {}", facts.join(", "))
     }
 }

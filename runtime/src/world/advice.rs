@@ -324,7 +324,12 @@ impl World {
     /// Help for mounting a device that holds no file system. For a whole disk with
     /// partitions, it names them: `mkfs` on the disk itself would wipe its partition table.
     /// For an empty partition, the `mkfs` call on that very partition.
-    pub(crate) fn no_file_system_help(&self, host: HostId, resolved: &Resolved, fstype: &str) -> String {
+    pub(crate) fn no_file_system_help(
+        &self,
+        host: HostId,
+        resolved: &Resolved,
+        fstype: &str,
+    ) -> String {
         let name = self.host(host).name();
         let fstype = match fstype {
             "" | "auto" => "ext3",

@@ -315,8 +315,7 @@ impl World {
             host: self.host(g.host).name().into(),
             path: g.spec.disk.path.clone(),
             other: o.name().into(),
-            other_state: o.state.name().into(),
-            other_host: self.host(o.host).name().into(),
+            other_where: format!("{} on {}", o.state.name(), self.host(o.host).name()),
         })
     }
 

@@ -21,8 +21,8 @@
 
 use std::net::Ipv4Addr;
 
-use super::guest::GuestId;
 use super::advice::DiskUse;
+use super::guest::GuestId;
 use super::host::storage::{DiskRef, FsLocation, Mount, HOST_E2FSPROGS};
 use super::nas::{NasId, DATA_ROOT};
 use super::net::Finding;
