@@ -828,6 +828,19 @@ pub enum Error {
     )]
     NotMounted { host: String, path: String },
 
+    #[error("{host}: mounting on {dir} hides {files}, which {are} in {dir} on {under}")]
+    #[diagnostic(
+        code(kvmlab::storage::mount_hides_files),
+        help("mount covers a directory's files without a word: they stay on {under}, under the mount, taking its space, and a pool on {dir} now lists the new file system instead; they were made before the file system was mounted, so they are not on the storage you meant. Create a pool's volumes after its file system is mounted; to reach these files again, `umount {dir}`")
+    )]
+    MountHidesFiles {
+        host: String,
+        dir: String,
+        files: String,
+        are: String,
+        under: String,
+    },
+
     #[error("{host}: umount: {dir}: device is busy.")]
     #[diagnostic(code(kvmlab::storage::target_busy), help("{help}"))]
     TargetBusy {

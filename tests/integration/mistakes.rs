@@ -778,3 +778,41 @@ fn a_guest_whose_file_system_was_made_anew_says_which_mkfs_took_its_image() {
     let out = Test::new().script(&script).json().run();
     assert_eq!(out.report["values"]["state"], "running", "{}", out.stderr);
 }
+
+#[test]
+fn a_mount_over_images_made_before_it_says_they_are_hidden_on_the_host_disk() {
+    // The pool was defined and a volume made on /iscsi1 before the LUN was mounted there:
+    // the image is on sv1's root file system, and the mount covers it without a word.
+    let script = format!(
+        "{FORMATTED}sv1.mkdir(\"/iscsi1\");\n\
+         let pool = sv1.define_pool(#{{name: \"iscsi1\", type: \"dir\", target: \"/iscsi1\"}});\n\
+         pool.create_volume(#{{name: \"web1.img\", capacity: \"20G\", allocation: 0}});\n\
+         sv1.mount(dev + \"1\", \"/iscsi1\", \"ext3\");\n\
+         record(\"listed\", pool.volumes().len());\n"
+    );
+    let first = FORMATTED.lines().count();
+    let out = Test::new()
+        .script(&script)
+        .status(0)
+        .diagnostic("kvmlab::storage::mount_hides_files", first + 4)
+        .run();
+    says(
+        &out,
+        "kvmlab::storage::mount_hides_files",
+        "sv1: mounting on /iscsi1 hides web1.img, which is in /iscsi1 on /dev/sda1 (ext4 on /)",
+        &["Create a pool's volumes after its file system is mounted"],
+    );
+    assert_eq!(out.report["values"]["listed"], 0);
+    // Applied: mounted first, the volume lands on the LUN and nothing is hidden.
+    let script = format!(
+        "{FORMATTED}sv1.mkdir(\"/iscsi1\");\n\
+         sv1.mount(dev + \"1\", \"/iscsi1\", \"ext3\");\n\
+         let pool = sv1.define_pool(#{{name: \"iscsi1\", type: \"dir\", target: \"/iscsi1\"}});\n\
+         pool.create_volume(#{{name: \"web1.img\", capacity: \"20G\", allocation: 0}});\n\
+         sv1.umount(\"/iscsi1\");\n\
+         expect_no_warning(|| sv1.mount(dev + \"1\", \"/iscsi1\", \"ext3\"));\n\
+         record(\"listed\", pool.volumes().len());\n"
+    );
+    let out = Test::new().script(&script).json().status(0).run();
+    assert_eq!(out.report["values"]["listed"], 1);
+}

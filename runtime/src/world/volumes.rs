@@ -777,6 +777,7 @@ impl World {
                 });
             }
         }
+        warnings.extend(self.files_hidden_by_mount(host, dir));
         self.hosts[host.0].storage_mut().add_mount(Mount {
             source: resolved.device,
             location,
@@ -788,6 +789,28 @@ impl World {
             lost: None,
         });
         Ok(warnings)
+    }
+
+    /// The files in `dir` that a mount there is about to cover: images made before the
+    /// file system they were meant for was mounted.
+    fn files_hidden_by_mount(&self, host: HostId, dir: &str) -> Option<Error> {
+        let (under, inner) = self.locate(host, dir)?;
+        let names: Vec<String> = self
+            .fs_at(host, &under.location)?
+            .files_in(&inner)
+            .into_iter()
+            .map(|(name, _)| name.to_string())
+            .collect();
+        if names.is_empty() {
+            return None;
+        }
+        Some(Error::MountHidesFiles {
+            host: self.host(host).name().into(),
+            dir: dir.into(),
+            are: if names.len() == 1 { "is" } else { "are" }.into(),
+            files: and_list(&names),
+            under: format!("{} ({} on {})", under.source, under.fstype, under.dir),
+        })
     }
 
     fn mount_nfs(
