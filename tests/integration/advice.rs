@@ -660,3 +660,26 @@ fn the_reports_fstab_line_for_sda1_is_warned_when_written_and_names_the_lun() {
     let out = Test::new().script(&script).json().status(0).run();
     assert_eq!(out.report["values"]["fs"], "/dev/sdb1");
 }
+
+#[test]
+fn a_bridge_line_naming_another_bridge_names_the_card_and_the_fix() {
+    let (script, _) = lab(
+        BARE,
+        &format!(
+            "{}h.append_file(scripts + \"ifcfg-eth0\", \"BRIDGE=br1\\n\");\n\
+             h.service(\"network\").restart();\n\
+             record(\"help\", h.ping(\"192.168.1.1\").help);\n\
+             h.set_vars(scripts + \"ifcfg-eth0\", #{{BRIDGE: \"br0\"}});\n\
+             h.service(\"network\").restart();\n\
+             record(\"up\", h.ping(\"192.168.1.1\").reachable);\n",
+            br0("255.255.255.0")
+        ),
+    );
+    let out = Test::new().script(&script).json().status(0).run();
+    assert_eq!(
+        out.report["values"]["help"],
+        "eth0 is a port of br1, not of br0 (BRIDGE=br1 in ifcfg-eth0; ifup made br1 for it): \
+         write BRIDGE=br0 there, then restart the network"
+    );
+    assert_eq!(out.report["values"]["up"], true);
+}

@@ -306,6 +306,18 @@ fn uncabled_port_help(world: &World, at: NodeId, bridge: &str) -> Option<String>
     })
 }
 
+/// A bridge without ports while a card is the port of another bridge: a `BRIDGE=` line
+/// that names the wrong one (ifup creates any bridge a card names).
+fn other_bridge_help(stack: &NetStack, bridge: &str) -> Option<String> {
+    let (port, other) = stack.interfaces.iter().find_map(|i| {
+        let other = i.master.as_deref()?;
+        (other != bridge).then_some((i.name.as_str(), other))
+    })?;
+    Some(format!(
+        "{port} is a port of {other}, not of {bridge} (BRIDGE={other} in ifcfg-{port}; ifup made {other} for it): write BRIDGE={bridge} there, then restart the network"
+    ))
+}
+
 fn carrier_reason(stack: &NetStack, dev: &str) -> String {
     match stack.interface(dev) {
         Some(i) if i.kind == InterfaceKind::Bridge => {
@@ -402,9 +414,11 @@ fn walk_failure(world: &World, source: &str, address: Ipv4Addr, stop: Stop) -> E
             address: target,
             reason: describe(world, &stop, address),
             help: if world.stack(*at).interface(dev).is_some_and(|i| i.kind == InterfaceKind::Bridge) {
-                uncabled_port_help(world, *at, dev).unwrap_or_else(|| {
-                    format!("make a cabled card a port of {dev} (BRIDGE={dev} in its ifcfg file), then restart the network")
-                })
+                uncabled_port_help(world, *at, dev)
+                    .or_else(|| other_bridge_help(world.stack(*at), dev))
+                    .unwrap_or_else(|| {
+                        format!("make a cabled card a port of {dev} (BRIDGE={dev} in its ifcfg file), then restart the network")
+                    })
             } else {
                 format!("connect {dev}'s card to the switch of its network")
             },
