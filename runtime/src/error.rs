@@ -1240,12 +1240,13 @@ pub enum Error {
     #[error("{file} line {line}: {device} asks for DHCP but no DHCP server answers in the lab, so {device} gets no address")]
     #[diagnostic(
         code(kvmlab::net::no_dhcp_server),
-        help("configure a static address: BOOTPROTO=none, IPADDR=..., NETMASK=...")
+        help("{help}")
     )]
     NoDhcpServer {
         file: String,
         line: usize,
         device: String,
+        help: String,
     },
 
     #[error("{file} line {line}: {device} is a port of bridge {bridge}, so its IPADDR is ignored")]

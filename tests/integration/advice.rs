@@ -683,3 +683,38 @@ fn a_bridge_line_naming_another_bridge_names_the_card_and_the_fix() {
     );
     assert_eq!(out.report["values"]["up"], true);
 }
+
+#[test]
+fn a_card_left_on_dhcp_gets_the_network_it_is_cabled_to() {
+    // The installer leaves ifcfg-eth1 with BOOTPROTO=dhcp; the lab has no DHCP server.
+    let (script, at) = lab(
+        BARE,
+        &format!(
+            "{}h.append_file(scripts + \"ifcfg-eth0\", \"BRIDGE=br0\\n\");\n\
+             h.service(\"network\").restart();\n",
+            br0("255.255.255.0")
+        ),
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(0)
+        .diagnostic("kvmlab::net::no_dhcp_server", at + 3)
+        .run();
+    assert_eq!(
+        help(&out, "kvmlab::net::no_dhcp_server"),
+        "NET2, where eth1 is cabled, is 10.10.0.0/16 and its machines use /16: configure a \
+         static address there: BOOTPROTO=none, IPADDR=an unused address of 10.10.0.0/16, \
+         NETMASK=255.255.0.0"
+    );
+    // Applied: a static address on NET2 and the warning is gone.
+    let (script, _) = lab(
+        BARE,
+        &format!(
+            "{}h.append_file(scripts + \"ifcfg-eth0\", \"BRIDGE=br0\\n\");\n\
+             h.set_vars(scripts + \"ifcfg-eth1\", #{{BOOTPROTO: \"none\", IPADDR: \"10.10.1.11\", NETMASK: \"255.255.0.0\"}});\n\
+             expect_no_warning(|| h.service(\"network\").restart());\n",
+            br0("255.255.255.0")
+        ),
+    );
+    Test::new().script(&script).status(0).run();
+}
