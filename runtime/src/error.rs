@@ -1238,10 +1238,7 @@ pub enum Error {
     },
 
     #[error("{file} line {line}: {device} asks for DHCP but no DHCP server answers in the lab, so {device} gets no address")]
-    #[diagnostic(
-        code(kvmlab::net::no_dhcp_server),
-        help("{help}")
-    )]
+    #[diagnostic(code(kvmlab::net::no_dhcp_server), help("{help}"))]
     NoDhcpServer {
         file: String,
         line: usize,

@@ -718,3 +718,16 @@ fn a_card_left_on_dhcp_gets_the_network_it_is_cabled_to() {
     );
     Test::new().script(&script).status(0).run();
 }
+
+#[test]
+fn a_mistyped_name_is_not_guessed_as_the_pinging_host_itself() {
+    let script = "import \"kvmlab/hosts\" as hosts;\nlet lab = hosts::build();\n\
+                  record(\"help\", lab.sv1.ping(\"sv3\").help);\n\
+                  record(\"up\", lab.sv1.ping(\"sv2\").reachable);\n";
+    let out = Test::new().script(script).json().status(0).run();
+    assert_eq!(
+        out.report["values"]["help"],
+        "did you mean `sv2`? otherwise add `ADDRESS sv3` to /etc/hosts on sv1"
+    );
+    assert_eq!(out.report["values"]["up"], true);
+}
