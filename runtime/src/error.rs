@@ -493,6 +493,20 @@ pub enum Error {
         path: String,
     },
 
+    #[error("installing {guest} on {host} writes a new system over {path}, which holds the system {other} ({other_where}) was installed into")]
+    #[diagnostic(
+        code(kvmlab::guest::install_over_image),
+        help("virt-install writes the image without asking, so {other}'s system and files are gone; a new guest gets a new volume (`pool.create_volume(#{{name: \"{guest}.img\", capacity: \"20G\", allocation: 0}})`); to run {other}'s system, start {other} itself, on one host at a time")
+    )]
+    InstallOverImage {
+        guest: String,
+        host: String,
+        path: String,
+        other: String,
+        /// Its state and host, e.g. `shut off on sv1`.
+        other_where: String,
+    },
+
     // ── units: sizes and rates ─────────────────────────────────────────────────────────────
     #[error("`{text}` is not a size")]
     #[diagnostic(
@@ -502,26 +516,22 @@ pub enum Error {
     BadSize { text: String },
 
     #[error("`{text}` is not a rate")]
-    #[diagnostic(
-        code(kvmlab::units::rate),
-        help("write a rate as \"64M/s\" (MiB/s), \"100Mbit/s\" or \"1Gbit/s\", or bytes per second as a number")
-    )]
-    BadRate { text: String },
+    #[diagnostic(code(kvmlab::units::rate), help("{help}"))]
+    BadRate { text: String, help: String },
 
-    #[error(
-        "`{text}` is ambiguous: did you mean {number} {prefix}bytes or {number} {prefix}bits?"
-    )]
+    #[error("`{text}` is ambiguous: did you mean {in_bytes} or {in_bits}?")]
     #[diagnostic(
         code(kvmlab::units::ambiguous_size),
-        help("a lowercase `b` is bits, and sizes of storage and memory are in bytes: write \"{bytes}\" for {number} {prefix}bytes (B is bytes); {number} {prefix}bits would be \"{bits_in_bytes}\". Rates may be in bits: \"100Mbit/s\"")
+        help("a lowercase `b` is bits, and sizes of storage and memory are in bytes: write \"{bytes}\" for {in_bytes} (B is bytes); {in_bits} would be \"{bits_in_bytes}\". Rates may be in bits: \"100Mbit/s\"")
     )]
     AmbiguousSize {
         text: String,
-        number: String,
         /// The same size in bytes as it should be written, e.g. `20GB`.
         bytes: String,
-        /// The unit's prefix as a word, e.g. `giga`, `gibi`.
-        prefix: String,
+        /// The text read as bytes, in words: `20 gigabytes`, `1 gibibyte`.
+        in_bytes: String,
+        /// The text read as bits, in words: `20 gigabits`.
+        in_bits: String,
         /// What the text means read as bits, in bytes, e.g. `2.5GB`.
         bits_in_bytes: String,
     },
@@ -897,15 +907,25 @@ pub enum Error {
     )]
     NotMounted { host: String, path: String },
 
-    #[error("{host}: umount: {dir}: device is busy.")]
+    #[error("{host}: mounting on {dir} hides {files}, which {are} in {dir} on {under}")]
     #[diagnostic(
-        code(kvmlab::storage::target_busy),
-        help("{inner} is mounted inside {dir}: unmount it first")
+        code(kvmlab::storage::mount_hides_files),
+        help("mount covers a directory's files without a word: they stay on {under}, under the mount, taking its space, and a pool on {dir} now lists the new file system instead; they were made before the file system was mounted, so they are not on the storage you meant. Create a pool's volumes after its file system is mounted; to reach these files again, `umount {dir}`")
     )]
+    MountHidesFiles {
+        host: String,
+        dir: String,
+        files: String,
+        are: String,
+        under: String,
+    },
+
+    #[error("{host}: umount: {dir}: device is busy.")]
+    #[diagnostic(code(kvmlab::storage::target_busy), help("{help}"))]
     TargetBusy {
         host: String,
         dir: String,
-        inner: String,
+        help: String,
     },
 
     #[error("mke2fs: {device} is entire device, not just one partition!")]
@@ -920,14 +940,12 @@ pub enum Error {
     },
 
     #[error("{host}: {device} is mounted; will not make a filesystem here!")]
-    #[diagnostic(
-        code(kvmlab::storage::device_mounted),
-        help("mkfs would destroy the mounted file system on {dir}: unmount it first (`umount {dir}`), and make sure no other host has it mounted either")
-    )]
+    #[diagnostic(code(kvmlab::storage::device_mounted), help("{help}"))]
     DeviceMounted {
         host: String,
         device: String,
         dir: String,
+        help: String,
     },
 
     #[error("{host}: Error: Partition(s) on {device} are being used ({mounted}).")]
@@ -1299,14 +1317,12 @@ pub enum Error {
     },
 
     #[error("{file} line {line}: {device} asks for DHCP but no DHCP server answers in the lab, so {device} gets no address")]
-    #[diagnostic(
-        code(kvmlab::net::no_dhcp_server),
-        help("configure a static address: BOOTPROTO=none, IPADDR=..., NETMASK=...")
-    )]
+    #[diagnostic(code(kvmlab::net::no_dhcp_server), help("{help}"))]
     NoDhcpServer {
         file: String,
         line: usize,
         device: String,
+        help: String,
     },
 
     #[error("{file} line {line}: {device} is a port of bridge {bridge}, so its IPADDR is ignored")]
@@ -1427,11 +1443,12 @@ pub enum Error {
     },
 
     #[error("there is already a {kind} named `{name}`")]
-    #[diagnostic(
-        code(kvmlab::net::duplicate_name),
-        help("names identify hosts, switches and routers in reports: give each its own")
-    )]
-    DuplicateName { kind: String, name: String },
+    #[diagnostic(code(kvmlab::net::duplicate_name), help("{help}"))]
+    DuplicateName {
+        kind: String,
+        name: String,
+        help: String,
+    },
 
     #[error("{file} line {line}: BRIDGE={bridge} makes {port} the port of {bridge}, whose address {address} is on another network")]
     #[diagnostic(code(kvmlab::net::bridge_on_wrong_card), help("{help}"))]
@@ -1605,6 +1622,26 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Every diagnostic code, read from the `code(..)` attributes of this file, so the list
+/// cannot drift from the enum (`expect_error` and `expect_warning` check a lab's code
+/// against it).
+pub fn all_codes() -> Vec<&'static str> {
+    const SOURCE: &str = include_str!("error.rs");
+    let mut codes: Vec<&str> = SOURCE
+        .match_indices("code(kvmlab::")
+        .filter_map(|(at, _)| {
+            let rest = &SOURCE[at + "code(".len()..];
+            let code = &rest[..rest.find(')')?];
+            code.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+                .then_some(code)
+        })
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    codes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1624,6 +1661,17 @@ mod tests {
             assert_eq!(parts[0], "kvmlab");
             assert!(e.help_str().is_some(), "{code} has no help");
         }
+    }
+
+    #[test]
+    fn every_code_is_listed() {
+        let codes = all_codes();
+        assert!(codes.contains(&"kvmlab::net::hosts_reversed"));
+        assert!(codes.contains(&Error::BadSize { text: "x".into() }.code_str().as_str()));
+        assert!(
+            codes.iter().all(|c| c.split("::").count() == 3),
+            "{codes:?}"
+        );
     }
 
     #[test]

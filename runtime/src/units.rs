@@ -38,12 +38,13 @@ pub fn parse_size(text: &str) -> Result<u64> {
         };
         let trimmed = text.trim();
         let number_text = trimmed[..trimmed.len() - unit.len()].trim().to_string();
+        let plural = if number == 1.0 { "" } else { "s" };
         return Err(Error::AmbiguousSize {
             text: text.into(),
             bytes: format!("{number_text}{prefix}{}B", if binary { "i" } else { "" }),
-            prefix: word.into(),
+            in_bytes: format!("{number_text} {word}byte{plural}"),
+            in_bits: format!("{number_text} {word}bit{plural}"),
             bits_in_bytes: format_bytes_decimal(number * scale / 8.0),
-            number: number_text,
         });
     }
     let scale = match unit.to_ascii_lowercase().as_str() {
@@ -67,7 +68,10 @@ pub fn parse_size(text: &str) -> Result<u64> {
 
 /// Parses a rate such as `"64M/s"` or `"100Mbit/s"` into bytes per second.
 pub fn parse_rate(text: &str) -> Result<f64> {
-    let bad = || Error::BadRate { text: text.into() };
+    let bad = || Error::BadRate {
+        text: text.into(),
+        help: rate_help(text),
+    };
     let trimmed = text.trim();
     let (number, unit) = split_number(trimmed).ok_or_else(bad)?;
     // "Mb/s" is megabits per second, as network gear writes it; "MB/s" megabytes.
@@ -101,6 +105,35 @@ pub fn parse_rate(text: &str) -> Result<f64> {
         return Err(bad());
     }
     Ok(bytes_per_second)
+}
+
+/// The help for a text that is no rate. A size without `/s` ("100Mb", "32MB") names the
+/// rates it could have meant, in bits and in bytes per second.
+fn rate_help(text: &str) -> String {
+    const FORMS: &str =
+        "write a rate as \"64M/s\" (MiB/s), \"100Mbit/s\" or \"1Gbit/s\", or bytes per second as a number";
+    let trimmed = text.trim();
+    let Some((_, unit)) = split_number(trimmed) else {
+        return FORMS.into();
+    };
+    let number = trimmed[..trimmed.len() - unit.len()].trim();
+    let prefix = unit.chars().next().map(|c| c.to_ascii_uppercase());
+    let word = match prefix {
+        Some('K') => "kilo",
+        Some('M') => "mega",
+        Some('G') => "giga",
+        Some('T') => "tera",
+        _ => return FORMS.into(),
+    };
+    let prefix = prefix.unwrap_or('M');
+    let is_size = parse_size(&format!("1{unit}")).is_ok() || is_bit_unit(unit);
+    if !is_size || unit.contains('/') {
+        return FORMS.into();
+    }
+    let plural = if number == "1" { "" } else { "s" };
+    format!(
+        "a rate is an amount per second, and `{unit}` has no `/s`: write \"{number}{prefix}bit/s\" for {number} {word}bit{plural} per second (network speeds) or \"{number}{prefix}B/s\" for {number} {word}byte{plural} per second"
+    )
 }
 
 /// Bytes as a size string in decimal units, e.g. `2.5GB`, for advice.

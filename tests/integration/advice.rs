@@ -396,6 +396,34 @@ fn sizes_with_a_lowercase_b_ask_bits_or_bytes() {
 }
 
 #[test]
+fn a_rate_without_per_second_asks_bits_or_bytes_at_its_line() {
+    // `switch(..)` is syntax: its errors are pinned to its line like any call's.
+    let script = "let n = 1;\nlet s = switch(\"NET1\", \"192.168.1.0/24\", #{speed: \"100Mb\"});\n";
+    let out = Test::new()
+        .script(script)
+        .status(2)
+        .diagnostic("kvmlab::units::rate", 2)
+        .stderr("`100Mb` is not a rate")
+        .run();
+    assert_eq!(
+        help(&out, "kvmlab::units::rate"),
+        "a rate is an amount per second, and `Mb` has no `/s`: write \"100Mbit/s\" for 100 \
+         megabits per second (network speeds) or \"100MB/s\" for 100 megabytes per second"
+    );
+    let fixed = script.replace("100Mb", "100Mbit/s") + "record(\"speed\", s.speed);\n";
+    let out = Test::new().script(&fixed).json().status(0).run();
+    assert_eq!(out.report["values"]["speed"], 12_500_000.0);
+    // One of a unit is singular.
+    Test::new()
+        .script("let m = size(\"1Gb\");\n")
+        .status(2)
+        .diagnostic("kvmlab::units::ambiguous_size", 1)
+        .stderr("`1Gb` is ambiguous: did you mean 1 gigabyte or 1 gigabit?")
+        .stderr("write \"1GB\" for 1 gigabyte (B is bytes); 1 gigabit would be \"125MB\"")
+        .run();
+}
+
+#[test]
 fn iscsi_discover_resolves_a_host_name() {
     let prelude = LOGGED_IN.split("sv1.iscsi_discover").next().unwrap();
     let (script, _) = lab(
@@ -560,4 +588,146 @@ fn a_system_partition_away_from_its_fstab_place_warns() {
     );
     let out = Test::new().script(&script).json().status(0).run();
     assert!(!codes(&out).contains(&"kvmlab::storage::system_disk".to_string()));
+}
+
+#[test]
+fn an_address_set_on_another_host_but_not_applied_names_that_host_and_the_command() {
+    // sv2's ifcfg-br0 gives it 192.168.1.12, but sv2's network was never restarted: the
+    // ping from sv1 must not say that no machine has the address.
+    let (script, _) = lab(
+        BARE,
+        &format!(
+            "{}h.append_file(scripts + \"ifcfg-eth0\", \"BRIDGE=br0\\n\");\n\
+             h.service(\"network\").restart();\n\
+             let sv2 = host(\"sv2\", report::server_spec());\n\
+             sv2.install_os(report::os_spec(\"sv2\"));\n\
+             sv2.nic(\"eth0\").connect(net1);\n\
+             sv2.write_file(scripts + \"ifcfg-br0\", report::ifcfg_br0(\"192.168.1.12\"));\n\
+             sv2.append_file(scripts + \"ifcfg-eth0\", \"BRIDGE=br0\\n\");\n\
+             let p = h.ping(\"192.168.1.12\");\nrecord(\"help\", p.help);\n\
+             sv2.service(\"network\").restart();\n\
+             record(\"up\", h.ping(\"192.168.1.12\").reachable);\n",
+            br0("255.255.255.0")
+        ),
+    );
+    let out = Test::new().script(&script).json().status(0).run();
+    assert_eq!(
+        out.report["values"]["help"],
+        "192.168.1.12 is set in sv2's /etc/sysconfig/network-scripts/ifcfg-br0, which is not in \
+         effect yet: run `service network restart` on sv2 (`sv2.service(\"network\").restart()`)"
+    );
+    assert_eq!(out.report["values"]["up"], true);
+}
+
+#[test]
+fn the_reports_fstab_line_for_sda1_is_warned_when_written_and_names_the_lun() {
+    // On these hosts /dev/sda is the host's own disk: the report's `/dev/sda1 /iscsi1` line
+    // would have the next boot mount the root partition on /iscsi1.
+    let prelude = format!(
+        "{LOGGED_IN}let disk = sv1.disk(dev);\ndisk.mklabel(\"gpt\");\n\
+         disk.mkpart(\"primary\", \"ext3\", \"0%\", \"95GB\");\nsv1.mkfs(\"ext3\", dev + \"1\");\n\
+         sv1.mount(dev + \"1\", \"/iscsi1\", \"ext3\");\n"
+    );
+    let (script, at) = lab(
+        &prelude,
+        "sv1.append_file(\"/etc/fstab\", report::fstab_line(\"/dev/sda1\"));\n",
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(0)
+        .diagnostic("kvmlab::storage::system_disk", at + 1)
+        .run();
+    let said = out.report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "kvmlab::storage::system_disk")
+        .unwrap();
+    assert_eq!(
+        said["message"],
+        "sv1: /etc/fstab line 16 mounts /dev/sda1: it is sv1's own system partition (ext4, mounted on /), not a disk of the lab's storage"
+    );
+    assert_eq!(
+        help(&out, "kvmlab::storage::system_disk"),
+        "the iSCSI disk on sv1 is /dev/sdb (LUN 0 of iqn.2006-01.com.openfiler:tsn.b5ffc134d692): name its partition in the line instead (/dev/sdb1, or its UUID=), with `_netdev`; `sv1.disks()` (fdisk -l) shows which disk is which"
+    );
+    // Applied: the LUN's partition in the line, no warning, and the boot mounts it.
+    let (script, _) = lab(
+        &prelude,
+        "expect_no_warning(|| sv1.append_file(\"/etc/fstab\", report::fstab_line(\"/dev/sdb1\")));\n\
+         sv1.reboot();\nrecord(\"fs\", sv1.df(\"/iscsi1\")[0].filesystem);\n",
+    );
+    let out = Test::new().script(&script).json().status(0).run();
+    assert_eq!(out.report["values"]["fs"], "/dev/sdb1");
+}
+
+#[test]
+fn a_bridge_line_naming_another_bridge_names_the_card_and_the_fix() {
+    let (script, _) = lab(
+        BARE,
+        &format!(
+            "{}h.append_file(scripts + \"ifcfg-eth0\", \"BRIDGE=br1\\n\");\n\
+             h.service(\"network\").restart();\n\
+             record(\"help\", h.ping(\"192.168.1.1\").help);\n\
+             h.set_vars(scripts + \"ifcfg-eth0\", #{{BRIDGE: \"br0\"}});\n\
+             h.service(\"network\").restart();\n\
+             record(\"up\", h.ping(\"192.168.1.1\").reachable);\n",
+            br0("255.255.255.0")
+        ),
+    );
+    let out = Test::new().script(&script).json().status(0).run();
+    assert_eq!(
+        out.report["values"]["help"],
+        "eth0 is a port of br1, not of br0 (BRIDGE=br1 in ifcfg-eth0; ifup made br1 for it): \
+         write BRIDGE=br0 there, then restart the network"
+    );
+    assert_eq!(out.report["values"]["up"], true);
+}
+
+#[test]
+fn a_card_left_on_dhcp_gets_the_network_it_is_cabled_to() {
+    // The installer leaves ifcfg-eth1 with BOOTPROTO=dhcp; the lab has no DHCP server.
+    let (script, at) = lab(
+        BARE,
+        &format!(
+            "{}h.append_file(scripts + \"ifcfg-eth0\", \"BRIDGE=br0\\n\");\n\
+             h.service(\"network\").restart();\n",
+            br0("255.255.255.0")
+        ),
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(0)
+        .diagnostic("kvmlab::net::no_dhcp_server", at + 3)
+        .run();
+    assert_eq!(
+        help(&out, "kvmlab::net::no_dhcp_server"),
+        "NET2, where eth1 is cabled, is 10.10.0.0/16 and its machines use /16: configure a \
+         static address there: BOOTPROTO=none, IPADDR=an unused address of 10.10.0.0/16, \
+         NETMASK=255.255.0.0"
+    );
+    // Applied: a static address on NET2 and the warning is gone.
+    let (script, _) = lab(
+        BARE,
+        &format!(
+            "{}h.append_file(scripts + \"ifcfg-eth0\", \"BRIDGE=br0\\n\");\n\
+             h.set_vars(scripts + \"ifcfg-eth1\", #{{BOOTPROTO: \"none\", IPADDR: \"10.10.1.11\", NETMASK: \"255.255.0.0\"}});\n\
+             expect_no_warning(|| h.service(\"network\").restart());\n",
+            br0("255.255.255.0")
+        ),
+    );
+    Test::new().script(&script).status(0).run();
+}
+
+#[test]
+fn a_mistyped_name_is_not_guessed_as_the_pinging_host_itself() {
+    let script = "import \"kvmlab/hosts\" as hosts;\nlet lab = hosts::build();\n\
+                  record(\"help\", lab.sv1.ping(\"sv3\").help);\n\
+                  record(\"up\", lab.sv1.ping(\"sv2\").reachable);\n";
+    let out = Test::new().script(script).json().status(0).run();
+    assert_eq!(
+        out.report["values"]["help"],
+        "did you mean `sv2`? otherwise add `ADDRESS sv3` to /etc/hosts on sv1"
+    );
+    assert_eq!(out.report["values"]["up"], true);
 }

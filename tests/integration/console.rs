@@ -243,7 +243,10 @@ fn a_failed_check_shows_its_condition_and_the_values_in_it() {
     assert_eq!(
         messages(&out.report),
         [
-            "`sv1.ping(\"sv2\").reachable == true` is false, where sv1.ping(\"sv2\").reachable = false",
+            "`sv1.ping(\"sv2\").reachable == true` is false, where sv1.ping(\"sv2\").reachable = false; \
+             sv1.ping(\"sv2\"): sv1 cannot reach 192.168.1.12: on sv1, bridge br0 has no cabled port \
+             (eth0 not connected to a switch); help: br0's port eth0 is not cabled: connect it to NET1, \
+             the switch of br0's network (`sv1.nic(\"eth0\").connect(...)`)",
             "the download took too long (`t < 360.0 && sv1.name == \"sv1\"` is false, \
              where t = 402.3, sv1.name = \"sv1\")",
             "`name == \"short\"` is false, where name = \"a very long name that goes on and on a…",
@@ -406,4 +409,51 @@ fn on_a_terminal_an_empty_no_color_still_colors() {
     };
     assert!(on_terminal("").contains("\x1b[32mPASS"));
     assert!(!on_terminal("1").contains('\x1b'));
+}
+
+#[test]
+fn a_failed_check_on_a_ping_says_why_the_ping_failed_and_how_to_fix_it() {
+    // The network files are written but `service network restart` never ran: the check's
+    // `false` alone would not say so; the ping's cause and help follow it.
+    let setup = "import \"kvmlab/report\" as report;\n\
+         let net1 = switch(\"NET1\", \"192.168.1.0/24\", #{speed: \"100Mbit/s\"});\n\
+         let sv1 = host(\"sv1\", report::server_spec());\n\
+         sv1.install_os(report::os_spec(\"sv1\"));\n\
+         sv1.nic(\"eth0\").connect(net1);\n\
+         let gw = router(\"gateway\", [#{net: net1, address: \"192.168.1.1/24\"}]);\n\
+         sv1.write_file(\"/etc/sysconfig/network-scripts/ifcfg-br0\", report::ifcfg_br0(\"192.168.1.11\"));\n\
+         sv1.append_file(\"/etc/sysconfig/network-scripts/ifcfg-eth0\", \"BRIDGE=br0\\n\");\n";
+    let ping =
+        "let r = sv1.ping(\"192.168.1.1\");\ncheck(r.reachable, \"sv1 reaches the gateway\");\n";
+    Test::new()
+        .script(&format!("{setup}{ping}"))
+        .status(1)
+        .stdout("FAIL sv1 reaches the gateway: `r.reachable` is false")
+        .stdout("restart` (`sv1.service(\"network\").restart()`)")
+        .run();
+    let out = Test::new()
+        .script(&format!("{setup}{ping}"))
+        .status(1)
+        .json()
+        .run();
+    let message = &messages(&out.report)[0];
+    assert!(
+        message.starts_with(
+            "`r.reachable` is false, where r.reachable = false; r: sv1 has no route to \
+             192.168.1.1: Network is unreachable; help: the network service has not run since \
+             the install, so /etc/sysconfig/network-scripts/ifcfg-br0, \
+             /etc/sysconfig/network-scripts/ifcfg-eth0"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("run `service network restart` (`sv1.service(\"network\").restart()`)")
+    );
+    // The advice, applied, passes the check.
+    Test::new()
+        .script(&format!(
+            "{setup}sv1.service(\"network\").restart();\n{ping}"
+        ))
+        .status(0)
+        .run();
 }

@@ -286,6 +286,79 @@ fn mkfs_over_a_file_system_with_images_is_warned() {
 }
 
 #[test]
+fn a_second_mkfs_of_the_mounted_file_system_says_it_is_made_not_how_to_wipe_it() {
+    // The trainee ran the report's mkfs twice: the help must not walk them into unmounting
+    // and formatting a file system that holds their files.
+    let first = FORMATTED.lines().count();
+    let script = format!(
+        "{FORMATTED}sv1.mkdir(\"/iscsi1\");\n\
+         sv1.mount(dev + \"1\", \"/iscsi1\", \"ext3\");\n\
+         let pool = sv1.define_pool(#{{name: \"iscsi1\", type: \"dir\", target: \"/iscsi1\"}});\n\
+         pool.create_volume(#{{name: \"a.img\", capacity: \"1G\", allocation: 0}});\n\
+         sv1.mkfs(\"ext3\", dev + \"1\");\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::storage::device_mounted", first + 5)
+        .run();
+    let (_, help) = said(&out, "kvmlab::storage::device_mounted");
+    assert_eq!(
+        help,
+        "/dev/sdb1 already holds an ext3 file system, mounted on /iscsi1 with 1 file: it is \
+         made and in use, so skip this mkfs (a new file system would lose every file on it)"
+    );
+    assert!(!help.contains("umount"), "{help}");
+}
+
+#[test]
+fn mounting_a_device_without_a_file_system_names_the_partition_or_the_mkfs_for_it() {
+    let first = FORMATTED.lines().count();
+    // The whole disk: mkfs on it would wipe the partition table, so the help mounts the
+    // partition instead, and that works.
+    let script =
+        format!("{FORMATTED}sv1.mkdir(\"/iscsi1\");\nsv1.mount(dev, \"/iscsi1\", \"ext3\");\n");
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::storage::wrong_fs_type", first + 2)
+        .run();
+    let (_, help) = said(&out, "kvmlab::storage::wrong_fs_type");
+    assert_eq!(
+        help,
+        "/dev/sdb is the whole disk and holds a partition table (/dev/sdb1: ext3): mount the \
+         partition: `sv1.mount(\"/dev/sdb1\", DIR, \"ext3\")`; mkfs on the whole disk would \
+         wipe that table"
+    );
+    let applied = format!(
+        "{FORMATTED}sv1.mkdir(\"/iscsi1\");\nsv1.mount(\"/dev/sdb1\", \"/iscsi1\", \"ext3\");\n"
+    );
+    Test::new().script(&applied).status(0).run();
+
+    // A new partition: the mkfs call for that very partition, which then mounts.
+    let fresh = FORMATTED.replace("sv1.mkfs(\"ext3\", dev + \"1\");\n", "");
+    let first = fresh.lines().count();
+    let script =
+        format!("{fresh}sv1.mkdir(\"/iscsi1\");\nsv1.mount(dev + \"1\", \"/iscsi1\", \"ext3\");\n");
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::storage::wrong_fs_type", first + 2)
+        .run();
+    let (_, help) = said(&out, "kvmlab::storage::wrong_fs_type");
+    assert_eq!(
+        help,
+        "/dev/sdb1 holds no file system yet: make one there (`sv1.mkfs(\"ext3\", \"/dev/sdb1\")`), \
+         then mount it"
+    );
+    let applied = format!(
+        "{fresh}sv1.mkdir(\"/iscsi1\");\nsv1.mkfs(\"ext3\", \"/dev/sdb1\");\n\
+         sv1.mount(dev + \"1\", \"/iscsi1\", \"ext3\");\n"
+    );
+    Test::new().script(&applied).status(0).run();
+}
+
+#[test]
 fn an_fstab_line_without_netdev_is_warned_when_written() {
     let first = FORMATTED.lines().count();
     let script = format!(
@@ -547,4 +620,199 @@ fn a_new_guest_on_a_new_volume_runs_after_the_corruption() {
         out.report["values"]["g3"],
         serde_json::json!(["running", ""])
     );
+}
+
+#[test]
+fn a_second_guest_defined_on_an_installed_image_boots_it_and_two_writers_are_warned() {
+    // virt-manager's "import existing disk image": the new guest boots web1's system; while
+    // web1 runs on sv1, that is two writers on one image. The old help said "install it
+    // first", which would have written a new system over web1's image.
+    let script = format!(
+        "{RUNNING}let same = st.pools.sv2.volumes().filter(|v| v.name == \"web1.img\")[0];\n\
+         let twin = sv2.define_guest(#{{name: \"web1-b\", memory: \"512M\", disk: same, network: #{{bridge: \"br0\", address: \"192.168.1.21/24\"}}}});\n\
+         twin.start();\n\
+         record(\"state\", twin.state);\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(0)
+        .diagnostic("kvmlab::guest::image_in_use", line(3))
+        .run();
+    says(
+        &out,
+        "kvmlab::guest::image_in_use",
+        "web1-b on sv2 and web1 on sv1 both write the image /iscsi1/web1.img: it is corrupted",
+        &["run a guest on one host at a time and move it with `migrate`"],
+    );
+    assert_eq!(out.report["values"]["state"], "running");
+    // A guest defined on a new, empty volume still needs its install.
+    let script = format!(
+        "{RUNNING}let spare = st.pools.sv1.volumes().filter(|v| v.name == \"spare.img\")[0];\n\
+         let other = sv1.define_guest(#{{name: \"web2\", memory: \"512M\", disk: spare, network: #{{bridge: \"br0\", address: \"192.168.1.22/24\"}}}});\n\
+         other.start();\n"
+    );
+    Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::guest::state", line(3))
+        .stderr("install it first")
+        .run();
+}
+
+#[test]
+fn installing_a_guest_over_another_guests_image_is_warned() {
+    let script = format!(
+        "{RUNNING}g.shutdown();\n\
+         let same = st.pools.sv1.volumes().filter(|v| v.name == \"web1.img\")[0];\n\
+         let twin = sv1.define_guest(#{{name: \"web1-b\", memory: \"512M\", iso: \"/guest/iso/c.iso\", disk: same, network: #{{bridge: \"br0\", address: \"192.168.1.21/24\"}}}});\n\
+         twin.install();\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(0)
+        .diagnostic("kvmlab::guest::install_over_image", line(4))
+        .run();
+    says(
+        &out,
+        "kvmlab::guest::install_over_image",
+        "installing web1-b on sv1 writes a new system over /iscsi1/web1.img, which holds the system web1 (shut off on sv1) was installed into",
+        &[
+            "so web1's system and files are gone",
+            "`pool.create_volume(#{name: \"web1-b.img\", capacity: \"20G\", allocation: 0})`",
+        ],
+    );
+    // The help, applied: a new volume installs without a word.
+    let script = format!(
+        "{RUNNING}g.shutdown();\n\
+         let fresh = st.pools.sv1.create_volume(#{{name: \"web1-b.img\", capacity: \"20G\", allocation: 0}});\n\
+         let twin = sv1.define_guest(#{{name: \"web1-b\", memory: \"512M\", iso: \"/guest/iso/c.iso\", disk: fresh, network: #{{bridge: \"br0\", address: \"192.168.1.21/24\"}}}});\n\
+         expect_no_warning(|| twin.install());\n"
+    );
+    Test::new().script(&script).status(0).run();
+}
+
+#[test]
+fn a_guest_defined_twice_under_one_name_says_where_it_is_and_to_migrate() {
+    let script = format!(
+        "{RUNNING}let again = sv2.define_guest(#{{name: \"web1\", memory: \"512M\", disk: vol, network: #{{bridge: \"br0\", address: \"192.168.1.21/24\"}}}});\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::net::duplicate_name", line(1))
+        .run();
+    says(
+        &out,
+        "kvmlab::net::duplicate_name",
+        "there is already a guest named `web1`",
+        &[
+            "web1 is defined on sv1 (running)",
+            "migrate it (`migrate(HOST)`)",
+        ],
+    );
+    // Applied: the guest moves to sv2.
+    let script = format!("{RUNNING}g.migrate(sv2);\nrecord(\"host\", g.host.name);\n");
+    let out = Test::new().script(&script).json().status(0).run();
+    assert_eq!(out.report["values"]["host"], "sv2");
+}
+
+#[test]
+fn unmounting_the_file_system_a_guest_runs_from_is_refused_as_busy() {
+    let script = format!("{RUNNING}sv1.umount(\"/iscsi1\");\n");
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::storage::target_busy", line(1))
+        .run();
+    says(
+        &out,
+        "kvmlab::storage::target_busy",
+        "sv1: umount: /iscsi1: device is busy.",
+        &["web1 runs from /iscsi1/web1.img on it and qemu holds the file open: shut it down (`shutdown()`) or migrate it to a host that keeps /iscsi1 mounted, then unmount"],
+    );
+    // Applied, either way unmounts: a shut-off guest holds nothing open, and a guest
+    // migrated to sv2 runs from sv2's own mount.
+    for first in ["g.shutdown();", "g.migrate(sv2);"] {
+        let script = format!("{RUNNING}{first}\nsv1.umount(\"/iscsi1\");\n");
+        Test::new().script(&script).status(0).run();
+    }
+}
+
+#[test]
+fn a_guest_whose_file_system_was_made_anew_says_which_mkfs_took_its_image() {
+    // Both hosts unmounted, so mke2fs on sv2 ran without a word about sv1; sv1 mounts the
+    // new file system and the guest's start is the first sign. The help names the mkfs.
+    let script = format!(
+        "{RUNNING}g.shutdown();\n\
+         sv1.umount(\"/iscsi1\");\n\
+         sv2.umount(\"/iscsi1\");\n\
+         sv2.mkfs(\"ext3\", \"/dev/sdb1\");\n\
+         sv1.mount(\"/dev/sdb1\", \"/iscsi1\", \"ext3\");\n\
+         g.start();\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .status(2)
+        .diagnostic("kvmlab::storage::mkfs_replaced_files", line(4))
+        .diagnostic("kvmlab::guest::disk_missing", line(6))
+        .run();
+    let (_, help) = said(&out, "kvmlab::guest::disk_missing");
+    assert_eq!(
+        help,
+        "the file system on /iscsi1 was made anew (`mkfs.ext3 /dev/sdb1` on sv2 wrote it over \
+         the ext3 file system that held 2 guest images), so the image is gone: define the guest \
+         on a new volume and install it"
+    );
+    // Applied: a new volume and an install run.
+    let script = format!(
+        "{RUNNING}g.shutdown();\n\
+         sv1.umount(\"/iscsi1\");\n\
+         sv2.umount(\"/iscsi1\");\n\
+         sv2.mkfs(\"ext3\", \"/dev/sdb1\");\n\
+         sv1.mount(\"/dev/sdb1\", \"/iscsi1\", \"ext3\");\n\
+         let fresh = st.pools.sv1.create_volume(#{{name: \"web9.img\", capacity: \"20G\", allocation: 0}});\n\
+         let g9 = sv1.define_guest(#{{name: \"web9\", memory: \"512M\", iso: \"/guest/iso/c.iso\", disk: fresh, network: #{{bridge: \"br0\", address: \"192.168.1.29/24\"}}}});\n\
+         g9.install();\n\
+         record(\"state\", g9.state);\n"
+    );
+    let out = Test::new().script(&script).json().run();
+    assert_eq!(out.report["values"]["state"], "running", "{}", out.stderr);
+}
+
+#[test]
+fn a_mount_over_images_made_before_it_says_they_are_hidden_on_the_host_disk() {
+    // The pool was defined and a volume made on /iscsi1 before the LUN was mounted there:
+    // the image is on sv1's root file system, and the mount covers it without a word.
+    let script = format!(
+        "{FORMATTED}sv1.mkdir(\"/iscsi1\");\n\
+         let pool = sv1.define_pool(#{{name: \"iscsi1\", type: \"dir\", target: \"/iscsi1\"}});\n\
+         pool.create_volume(#{{name: \"web1.img\", capacity: \"20G\", allocation: 0}});\n\
+         sv1.mount(dev + \"1\", \"/iscsi1\", \"ext3\");\n\
+         record(\"listed\", pool.volumes().len());\n"
+    );
+    let first = FORMATTED.lines().count();
+    let out = Test::new()
+        .script(&script)
+        .status(0)
+        .diagnostic("kvmlab::storage::mount_hides_files", first + 4)
+        .run();
+    says(
+        &out,
+        "kvmlab::storage::mount_hides_files",
+        "sv1: mounting on /iscsi1 hides web1.img, which is in /iscsi1 on /dev/sda1 (ext4 on /)",
+        &["Create a pool's volumes after its file system is mounted"],
+    );
+    assert_eq!(out.report["values"]["listed"], 0);
+    // Applied: mounted first, the volume lands on the LUN and nothing is hidden.
+    let script = format!(
+        "{FORMATTED}sv1.mkdir(\"/iscsi1\");\n\
+         sv1.mount(dev + \"1\", \"/iscsi1\", \"ext3\");\n\
+         let pool = sv1.define_pool(#{{name: \"iscsi1\", type: \"dir\", target: \"/iscsi1\"}});\n\
+         pool.create_volume(#{{name: \"web1.img\", capacity: \"20G\", allocation: 0}});\n\
+         sv1.umount(\"/iscsi1\");\n\
+         expect_no_warning(|| sv1.mount(dev + \"1\", \"/iscsi1\", \"ext3\"));\n\
+         record(\"listed\", pool.volumes().len());\n"
+    );
+    let out = Test::new().script(&script).json().status(0).run();
+    assert_eq!(out.report["values"]["listed"], 1);
 }

@@ -120,6 +120,36 @@ fn expect_error_matches_codes_and_text() {
 }
 
 #[test]
+fn an_expected_code_that_does_not_exist_gets_a_did_you_mean() {
+    let out = Test::new()
+        .script(
+            "import \"kvmlab/report\" as report;\n\
+             let h = host(\"sv1\", report::server_spec());\n\
+             h.install_os(report::os_spec(\"sv1\"));\n\
+             expect_warning(|| h.append_file(\"/etc/hosts\", report::hosts_as_printed()), \"kvmlab::net::hosts_reverse\");\n\
+             expect_error(|| sleep(-1), \"kvmlab::lab::bad_durations\");\n\
+             expect_warning(|| h.append_file(\"/etc/hosts\", report::hosts_as_printed()), \"kvmlab::net::hosts_reversed\");\n",
+        )
+        .json()
+        .status(1)
+        .run();
+    let checks = &out.report["steps"][0]["checks"];
+    assert_eq!(
+        checks[0]["message"],
+        "`kvmlab::net::hosts_reverse` is no kvmlab code (did you mean \
+         `kvmlab::net::hosts_reversed`?); other warnings were raised: \
+         kvmlab::net::hosts_reversed (5 times)"
+    );
+    assert_eq!(checks[0]["line"], 4);
+    assert!(checks[1]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("`kvmlab::lab::bad_durations` is no kvmlab code (did you mean `kvmlab::lab::bad_duration`?); expected"));
+    // The code the help names, applied, passes.
+    assert_eq!(checks[2]["passed"], true);
+}
+
+#[test]
 fn expect_error_cannot_swallow_sandbox_limits() {
     Test::new()
         .script("expect_error(|| { loop {} }, \"anything\");\ncheck(true, \"unreached\");")

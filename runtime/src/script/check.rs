@@ -11,10 +11,12 @@
 
 use super::lab_api::record_check_at;
 use super::modules::Sources;
+use super::network::PingResult;
 use super::SharedSession;
+use crate::error::Error;
 use rhai::{
-    Dynamic, Engine, EvalAltResult, EvalContext, Expr, Expression, ImmutableString, ParseError,
-    ParseErrorType, Position,
+    BinaryExpr, Dynamic, Engine, EvalAltResult, EvalContext, Expr, Expression, ImmutableString,
+    ParseError, ParseErrorType, Position,
 };
 
 const COMPARISONS: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
@@ -131,7 +133,12 @@ fn run_check(
             .get(&file)
             .and_then(|text| condition_text(text, keyword))
             .unwrap_or_else(|| printed(condition));
-        let why = format!("`{source}` is false{}", facts.where_clause());
+        note_path_roots(ctx, condition, &mut facts);
+        let why = format!(
+            "`{source}` is false{}{}",
+            facts.where_clause(),
+            facts.failed_pings()
+        );
         match message {
             Some(message) if is_literal(condition) => message,
             Some(message) => format!("{message} ({why})"),
@@ -153,28 +160,74 @@ fn run_check(
     Ok(Dynamic::UNIT)
 }
 
+/// Reads the root variable of each property path in `condition` (`r` in `r.reachable`),
+/// for the results whose failure explains a `false`.
+fn note_path_roots(ctx: &mut EvalContext, condition: &Expr, facts: &mut Facts) {
+    for (path, _) in pure_paths(condition) {
+        let root = match path {
+            Expr::Dot(x, ..) => &x.lhs,
+            other => other,
+        };
+        if let Ok(value) = ctx.eval_expression_tree(&Expression::from(root)) {
+            facts.note_result(printed(root), &value);
+        }
+    }
+}
+
 /// What a failed condition held: (printed sub-expression, value for people).
 #[derive(Default)]
-struct Facts(Vec<(String, String)>);
+struct Facts {
+    values: Vec<(String, String)>,
+    /// Pings in the condition that failed, by their text: their failure explains a `false`.
+    pings: Vec<(String, Error)>,
+}
 
 impl Facts {
     fn knows(&self, text: &str) -> bool {
-        self.0.iter().any(|(t, _)| t == text)
+        self.values.iter().any(|(t, _)| t == text)
+    }
+
+    /// Keeps `value`'s failure when it is a ping that did not get through.
+    fn note_result(&mut self, text: String, value: &Dynamic) {
+        let failure = value
+            .read_lock::<PingResult>()
+            .and_then(|p| p.0.failure.clone());
+        if let Some(failure) = failure {
+            if text != UNPRINTED && !self.pings.iter().any(|(t, _)| *t == text) {
+                self.pings.push((text, failure));
+            }
+        }
+    }
+
+    /// "; r: sv1 has no route to …; help: …" for each failed ping.
+    fn failed_pings(&self) -> String {
+        let mut text = String::new();
+        for (name, failure) in &self.pings {
+            text.push_str(&format!("; {name}: {failure}"));
+            if let Some(help) = failure.help_str() {
+                text.push_str(&format!("; help: {help}"));
+            }
+        }
+        text
     }
 
     fn push(&mut self, text: String, value: &Dynamic) {
         let unnamed = text == UNPRINTED;
-        if !unnamed && !self.knows(&text) && self.0.len() < MAX_FACTS {
-            self.0
+        if !unnamed && !self.knows(&text) && self.values.len() < MAX_FACTS {
+            self.values
                 .push((text, cut(&shown_value(value, true), MAX_VALUE_CHARS)));
         }
     }
 
     fn where_clause(&self) -> String {
-        if self.0.is_empty() {
+        if self.values.is_empty() {
             return String::new();
         }
-        let facts: Vec<String> = self.0.iter().map(|(t, v)| format!("{t} = {v}")).collect();
+        let facts: Vec<String> = self
+            .values
+            .iter()
+            .map(|(t, v)| format!("{t} = {v}"))
+            .collect();
         format!(", where {}", facts.join(", "))
     }
 }
@@ -220,6 +273,33 @@ fn evaluate(
             }
             Ok(Dynamic::from(!stop_at))
         }
+        // `sv1.ping("sv2").reachable`: the call runs once, and its result is kept.
+        Expr::Dot(x, flags, pos) => match &x.rhs {
+            Expr::Dot(y, inner_flags, inner_pos)
+                if matches!(y.lhs, Expr::MethodCall(..)) && matches!(y.rhs, Expr::Property(..)) =>
+            {
+                let call = Expr::Dot(
+                    Box::new(BinaryExpr {
+                        lhs: x.lhs.clone(),
+                        rhs: y.lhs.clone(),
+                    }),
+                    *flags,
+                    *pos,
+                );
+                let target = ctx.eval_expression_tree(&Expression::from(&call))?;
+                facts.note_result(printed(&call), &target);
+                let read = Expr::Dot(
+                    Box::new(BinaryExpr {
+                        lhs: Expr::DynamicConstant(Box::new(target), *pos),
+                        rhs: y.rhs.clone(),
+                    }),
+                    *inner_flags,
+                    *inner_pos,
+                );
+                ctx.eval_expression_tree(&Expression::from(&read))
+            }
+            _ => ctx.eval_expression_tree(&Expression::from(expr)),
+        },
         _ => ctx.eval_expression_tree(&Expression::from(expr)),
     }
 }

@@ -430,6 +430,7 @@ fn register_guest(engine: &mut Engine) {
                 });
             }
             b.world().require_image(g.id)?;
+            let overwritten = b.world().install_over_image(g.id);
             let seconds = INSTALL_BYTES as f64 / INSTALL_WRITE_RATE + INSTALL_FIXED_S;
             b.spend(SimTime::from_secs_f64(seconds))?;
             let guest = b.world_mut().guest_mut(g.id);
@@ -439,7 +440,7 @@ fn register_guest(engine: &mut Engine) {
                 .allocation
                 .max(INSTALL_BYTES.min(guest.spec.disk.capacity));
             let warnings = b.world_mut().set_guest_state(g.id, GuestState::Running)?;
-            warn_all(b, warnings);
+            warn_all(b, overwritten.into_iter().chain(warnings).collect());
             Ok(())
         })
     });
@@ -480,7 +481,11 @@ fn register_guest(engine: &mut Engine) {
             move |ctx: NativeCallContext, g: &mut GuestRef| {
                 call(&g.session, &ctx, |b| {
                     let guest = b.world().guest(g.id);
-                    if !from.contains(&guest.state) {
+                    // A defined guest whose image another guest installed boots from it.
+                    let imported = name == "start"
+                        && guest.state == GuestState::Defined
+                        && b.world().installed_by(g.id).is_some();
+                    if !from.contains(&guest.state) && !imported {
                         return Err(Error::GuestState {
                             guest: guest.name().into(),
                             state: guest.state.name().into(),

@@ -172,7 +172,13 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
                         if code == expected || error.to_string().contains(expected) {
                             (true, format!("failed as expected: {code}: {error}"))
                         } else {
-                            (false, format!("expected `{expected}`, got {code}: {error}"))
+                            let unknown = unknown_code(expected)
+                                .map(|u| format!("{u}; "))
+                                .unwrap_or_default();
+                            (
+                                false,
+                                format!("{unknown}expected `{expected}`, got {code}: {error}"),
+                            )
                         }
                     }
                 };
@@ -204,13 +210,7 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
                 let raised = s.borrow().recorder.raised_since(watch);
                 s.borrow_mut().recorder.unwatch();
                 let _ = called?;
-                let mut codes: Vec<&str> = Vec::new();
-                for raised in &raised {
-                    if !codes.contains(&raised.code.as_str()) {
-                        codes.push(&raised.code);
-                    }
-                }
-                let codes = codes.join(", ");
+                let codes = counted(raised.iter().map(|r| r.code.as_str()));
                 let (name, ok, message) = match expected {
                     Some(expected) => {
                         let hits: Vec<Option<usize>> = raised
@@ -232,7 +232,10 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
                             } else if raised.is_empty() {
                                 "no warning was raised".to_string()
                             } else {
-                                format!("other warnings were raised: {codes}")
+                                let unknown = unknown_code(expected)
+                                    .map(|u| format!("{u}; "))
+                                    .unwrap_or_default();
+                                format!("{unknown}other warnings were raised: {codes}")
                             },
                         )
                     }
@@ -572,4 +575,39 @@ fn first_non_data(value: &Dynamic) -> Option<String> {
     } else {
         Some(value.type_name().to_string())
     }
+}
+
+/// "`kvmlab::net::hosts_reverse` is no kvmlab code (did you mean `…reversed`?)" when a lab
+/// expects a code that does not exist: no run could ever raise it.
+fn unknown_code(expected: &str) -> Option<String> {
+    if !expected.starts_with("kvmlab::") {
+        return None;
+    }
+    let codes = crate::error::all_codes();
+    if codes.contains(&expected) {
+        return None;
+    }
+    let guess = crate::suggest::closest(expected, codes.iter().copied())
+        .map(|c| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default();
+    Some(format!("`{expected}` is no kvmlab code{guess}"))
+}
+
+/// Codes in the order first raised, each once, with how many times when more than once:
+/// "kvmlab::net::hosts_reversed (5 times), kvmlab::net::unresolved".
+fn counted<'a>(codes: impl IntoIterator<Item = &'a str>) -> String {
+    let mut seen: Vec<(&str, usize)> = Vec::new();
+    for code in codes {
+        match seen.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, n)) => *n += 1,
+            None => seen.push((code, 1)),
+        }
+    }
+    seen.iter()
+        .map(|(code, n)| match n {
+            1 => code.to_string(),
+            n => format!("{code} ({n} times)"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

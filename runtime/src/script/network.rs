@@ -377,7 +377,15 @@ fn register_switch_syntax(engine: &mut Engine) {
             let name = ctx.eval_expression_tree(&inputs[0])?;
             let cidr = ctx.eval_expression_tree(&inputs[1])?;
             let spec = ctx.eval_expression_tree(&inputs[2])?;
+            // A native call's error has no position: pin it to the `switch(..)` line.
+            let at = inputs[0].position();
             ctx.call_fn::<Dynamic>("segment", (name, cidr, spec))
+                .map_err(|mut err| {
+                    if err.position().is_none() {
+                        err.set_position(at);
+                    }
+                    err
+                })
         })
         .expect("the switch syntax is well-formed");
 }

@@ -6,6 +6,7 @@
 //! the host as it is and name the right device, or the step that brings it back.
 
 use super::host::storage::{BlockDevice, DiskRef, FsLocation};
+use super::net::shell::ShellVars;
 use super::storage::blockdev::WHOLE_DEVICE;
 use super::volumes::Resolved;
 use super::{HostId, World};
@@ -20,6 +21,8 @@ pub(crate) enum DiskUse {
     Mount,
     /// `parted DISK mklabel|mkpart|rm`.
     Parted,
+    /// A line of /etc/fstab.
+    Fstab,
 }
 
 impl World {
@@ -183,6 +186,9 @@ impl World {
                 (DiskUse::Mount, Some(part)) => {
                     format!("mount its partition: `{name}.mount(\"{part}\", DIR, \"ext3\")`")
                 }
+                (DiskUse::Fstab, Some(part)) => {
+                    format!("name its partition in the line instead ({part}, or its UUID=), with `_netdev`")
+                }
                 (_, None) => format!(
                     "partition it first: `{name}.disk(\"{disk}\").mklabel(\"gpt\")`, then `mkpart`"
                 ),
@@ -289,5 +295,84 @@ impl World {
         } else {
             format!("the network service has not run since the install, so {files_text} {} not in effect: {command}", if files.len() == 1 { "is" } else { "are" })
         })
+    }
+}
+
+impl World {
+    /// The host whose network files, written but not yet applied, give it `address`: a ping
+    /// to it fails only because that host's `service network restart` has not run.
+    pub(crate) fn unapplied_address_advice(&self, address: std::net::Ipv4Addr) -> Option<String> {
+        self.hosts().find_map(|(_, h)| {
+            let (files, _) = h.unapplied_network_files();
+            let file = files.into_iter().find(|file| {
+                h.read_file(file).is_ok_and(|text| {
+                    ShellVars::parse(file, text)
+                        .value("IPADDR")
+                        .and_then(|a| a.trim().parse::<std::net::Ipv4Addr>().ok())
+                        == Some(address)
+                })
+            })?;
+            let name = h.name();
+            Some(format!(
+                "{address} is set in {name}'s {file}, which is not in effect yet: run `service network restart` on {name} (`{name}.service(\"network\").restart()`)"
+            ))
+        })
+    }
+}
+
+impl World {
+    /// Help for mounting a device that holds no file system. For a whole disk with
+    /// partitions, it names them: `mkfs` on the disk itself would wipe its partition table.
+    /// For an empty partition, the `mkfs` call on that very partition.
+    pub(crate) fn no_file_system_help(
+        &self,
+        host: HostId,
+        resolved: &Resolved,
+        fstype: &str,
+    ) -> String {
+        let name = self.host(host).name();
+        let fstype = match fstype {
+            "" | "auto" => "ext3",
+            other => other,
+        };
+        let device = &resolved.device;
+        if resolved.partition != WHOLE_DEVICE {
+            return format!(
+                "{device} holds no file system yet: make one there (`{name}.mkfs(\"{fstype}\", \"{device}\")`), then mount it"
+            );
+        }
+        let contents = self.contents(host, &resolved.disk);
+        let partitions: Vec<(String, Option<&str>)> = contents
+            .disk
+            .partitions()
+            .iter()
+            .map(|p| {
+                (
+                    format!("{}{}", resolved.disk_path, p.number),
+                    contents.fs(p.number).map(|f| f.fstype().name()),
+                )
+            })
+            .collect();
+        let Some((first, _)) = partitions.first() else {
+            return format!(
+                "{device} is a whole disk with no partitions yet: partition it (`{name}.disk(\"{device}\").mklabel(\"gpt\")`, then `mkpart`), make the file system on the partition (`{name}.mkfs(\"{fstype}\", \"{device}1\")`) and mount the partition"
+            );
+        };
+        let list: Vec<String> = partitions
+            .iter()
+            .map(|(p, fs)| format!("{p}: {}", fs.unwrap_or("no file system")))
+            .collect();
+        let call = match partitions.iter().find_map(|(p, fs)| Some((p, (*fs)?))) {
+            Some((partition, fs)) => {
+                format!("mount the partition: `{name}.mount(\"{partition}\", DIR, \"{fs}\")`")
+            }
+            None => format!(
+                "make the file system on a partition (`{name}.mkfs(\"{fstype}\", \"{first}\")`) and mount the partition"
+            ),
+        };
+        format!(
+            "{device} is the whole disk and holds a partition table ({}): {call}; mkfs on the whole disk would wipe that table",
+            list.join(", ")
+        )
     }
 }

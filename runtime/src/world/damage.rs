@@ -56,7 +56,7 @@ fn and_list(names: &[&str]) -> String {
 
 impl World {
     /// Running or paused guests whose disk image is in the file system at `location`.
-    fn guests_running_on(&self, location: &FsLocation) -> Vec<GuestId> {
+    pub(crate) fn guests_running_on(&self, location: &FsLocation) -> Vec<GuestId> {
         self.guests()
             .filter(|(_, g)| matches!(g.state, GuestState::Running | GuestState::Paused))
             .filter(|(_, g)| {
@@ -265,16 +265,57 @@ impl World {
             None if mount.dir == "/" => format!(
                 "nothing is mounted over its directory on {host}, so the path is on the root file system: mount the file system that holds the pool's images first (`df` shows what is mounted; an fstab entry with `_netdev` mounts it at boot)"
             ),
-            None => format!(
-                "{} on {host} holds no such file: `volumes()` lists the pool's images; define the guest on one of them",
-                mount.dir
-            ),
+            None => match self.fs_at(g.host, &mount.location).and_then(|fs| fs.replaced.as_ref()) {
+                Some(cause) => format!(
+                    "the file system on {} was made anew ({cause}), so the image is gone: define the guest on a new volume and install it",
+                    mount.dir
+                ),
+                None => format!(
+                    "{} on {host} holds no such file: `volumes()` lists the pool's images; define the guest on one of them",
+                    mount.dir
+                ),
+            },
         };
         Err(Error::GuestDiskMissing {
             guest: g.name().into(),
             host: host.into(),
             path: path.clone(),
             help,
+        })
+    }
+
+    /// Whether two guests' disks are one image file: the same file on one host, or on
+    /// storage both hosts share.
+    fn same_image(&self, a: GuestId, b: GuestId) -> bool {
+        let (Some((host, location, inner)), Some((other_host, other_location, other_inner))) =
+            (self.image_location(a), self.image_location(b))
+        else {
+            return false;
+        };
+        other_inner == inner
+            && (location.same_storage(&other_location)
+                || (other_host == host && other_location == location))
+    }
+
+    /// Another guest that installed a system into this guest's image: a guest defined on
+    /// an existing image boots from it (virt-manager's "import existing disk image").
+    pub fn installed_by(&self, guest: GuestId) -> Option<GuestId> {
+        self.guests()
+            .filter(|(id, g)| *id != guest && g.state != GuestState::Defined)
+            .map(|(id, _)| id)
+            .find(|other| self.same_image(guest, *other))
+    }
+
+    /// The warning for installing `guest` over an image another guest's system is on.
+    pub fn install_over_image(&self, guest: GuestId) -> Option<Error> {
+        let other = self.installed_by(guest)?;
+        let (g, o) = (self.guest(guest), self.guest(other));
+        Some(Error::InstallOverImage {
+            guest: g.name().into(),
+            host: self.host(g.host).name().into(),
+            path: g.spec.disk.path.clone(),
+            other: o.name().into(),
+            other_where: format!("{} on {}", o.state.name(), self.host(o.host).name()),
         })
     }
 
@@ -298,22 +339,13 @@ impl World {
             return Ok(Vec::new());
         };
         let path = self.guest(guest).spec.disk.path.clone();
-        let same_image = |world: &World, other: GuestId| {
-            world
-                .image_location(other)
-                .is_some_and(|(other_host, other_location, other_inner)| {
-                    other_inner == inner
-                        && (location.same_storage(&other_location)
-                            || (other_host == host && other_location == location))
-                })
-        };
         let sharers: Vec<GuestId> = self
             .guests()
             .filter(|(id, g)| {
                 *id != guest && matches!(g.state, GuestState::Running | GuestState::Paused)
             })
             .map(|(id, _)| id)
-            .filter(|other| same_image(self, *other))
+            .filter(|other| self.same_image(guest, *other))
             .collect();
         let mut warnings = Vec::new();
         let name = self.guest(guest).name().to_string();

@@ -145,10 +145,15 @@ impl World {
     }
 
     fn check_guest_name(&self, name: &str) -> Result<()> {
-        if self.guests.iter().any(|g| g.name() == name) {
+        if let Some(g) = self.guests.iter().find(|g| g.name() == name) {
+            let host = self.host(g.host).name();
             return Err(Error::DuplicateName {
                 kind: "guest".into(),
                 name: name.into(),
+                help: format!(
+                    "{name} is defined on {host} ({}): one guest is one machine, whichever host runs it; to run it on another host, migrate it (`migrate(HOST)`); a second guest needs its own name and its own volume",
+                    g.state.name()
+                ),
             });
         }
         Ok(())
@@ -193,6 +198,8 @@ impl World {
             return Err(Error::DuplicateName {
                 kind: "client".into(),
                 name: client.name,
+                help: "names identify the lab's machines in reports: give each client its own"
+                    .into(),
             });
         }
         self.clients.push(client);

@@ -100,6 +100,8 @@ impl World {
             return Err(Error::DuplicateName {
                 kind: kind.into(),
                 name: name.into(),
+                help: "names identify hosts, switches and routers in reports: give each its own"
+                    .into(),
             });
         }
         Ok(())

@@ -279,6 +279,45 @@ fn serialization_ns(rate: f64) -> u64 {
     (FRAME_BYTES * 1e9 / rate).round() as u64
 }
 
+/// A bridge whose ports are all uncabled needs a cable, not another port: which card, and
+/// the switch of the bridge's network when one carries it.
+fn uncabled_port_help(world: &World, at: NodeId, bridge: &str) -> Option<String> {
+    let stack = world.stack(at);
+    let port = stack
+        .interfaces
+        .iter()
+        .find(|p| p.master.as_deref() == Some(bridge))?;
+    let node = world.node_name(at);
+    let network = stack.interface(bridge)?.addresses.first().and_then(|a| {
+        world
+            .switches()
+            .find(|(_, s)| s.cidr.contains(a.addr()))
+            .map(|(_, s)| s.name.clone())
+    });
+    Some(match network {
+        Some(switch) => format!(
+            "{bridge}'s port {} is not cabled: connect it to {switch}, the switch of {bridge}'s network (`{node}.nic(\"{}\").connect(...)`)",
+            port.name, port.name
+        ),
+        None => format!(
+            "{bridge}'s port {} is not cabled: connect it to the switch of {bridge}'s network (`{node}.nic(\"{}\").connect(...)`)",
+            port.name, port.name
+        ),
+    })
+}
+
+/// A bridge without ports while a card is the port of another bridge: a `BRIDGE=` line
+/// that names the wrong one (ifup creates any bridge a card names).
+fn other_bridge_help(stack: &NetStack, bridge: &str) -> Option<String> {
+    let (port, other) = stack.interfaces.iter().find_map(|i| {
+        let other = i.master.as_deref()?;
+        (other != bridge).then_some((i.name.as_str(), other))
+    })?;
+    Some(format!(
+        "{port} is a port of {other}, not of {bridge} (BRIDGE={other} in ifcfg-{port}; ifup made {other} for it): write BRIDGE={bridge} there, then restart the network"
+    ))
+}
+
 fn carrier_reason(stack: &NetStack, dev: &str) -> String {
     match stack.interface(dev) {
         Some(i) if i.kind == InterfaceKind::Bridge => {
@@ -375,7 +414,11 @@ fn walk_failure(world: &World, source: &str, address: Ipv4Addr, stop: Stop) -> E
             address: target,
             reason: describe(world, &stop, address),
             help: if world.stack(*at).interface(dev).is_some_and(|i| i.kind == InterfaceKind::Bridge) {
-                format!("make a cabled card a port of {dev} (BRIDGE={dev} in its ifcfg file), then restart the network")
+                uncabled_port_help(world, *at, dev)
+                    .or_else(|| other_bridge_help(world.stack(*at), dev))
+                    .unwrap_or_else(|| {
+                        format!("make a cabled card a port of {dev} (BRIDGE={dev} in its ifcfg file), then restart the network")
+                    })
             } else {
                 format!("connect {dev}'s card to the switch of its network")
             },
@@ -411,7 +454,9 @@ fn walk_failure(world: &World, source: &str, address: Ipv4Addr, stop: Stop) -> E
                     cabled.join(", "),
                     switches.join(", ")
                 ),
-                None => format!("no machine in the lab has {next_hop}: check the address (the target's `interfaces()` lists its own)"),
+                None => world.unapplied_address_advice(*next_hop).unwrap_or_else(|| {
+                    format!("no machine in the lab has {next_hop}: check the address (the target's `interfaces()` lists its own)")
+                }),
             },
         },
         Stop::NoRoute { .. } | Stop::NotForwarding { .. } | Stop::HopLimit => Error::NoReply {

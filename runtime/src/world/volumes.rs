@@ -22,6 +22,7 @@
 use std::net::Ipv4Addr;
 
 use super::advice::DiskUse;
+use super::guest::GuestId;
 use super::host::storage::{DiskRef, FsLocation, Mount, HOST_E2FSPROGS};
 use super::nas::{NasId, DATA_ROOT};
 use super::net::Finding;
@@ -510,10 +511,21 @@ impl World {
             .mounted_on_disk(host, &resolved.disk, Some(resolved.partition))
             .first()
         {
+            let fs = self.fs_at(host, &m.location);
+            let held = match fs.map_or(0, |fs| fs.file_count()) {
+                0 => "no files yet".to_string(),
+                1 => "1 file".to_string(),
+                n => format!("{n} files"),
+            };
+            let made = fs.map_or("a".to_string(), |fs| format!("an {}", fs.fstype().name()));
             return Err(Error::DeviceMounted {
                 host: self.host(host).name().into(),
                 device: resolved.device.clone(),
                 dir: m.dir.clone(),
+                help: format!(
+                    "{} already holds {made} file system, mounted on {} with {held}: it is made and in use, so skip this mkfs (a new file system would lose every file on it)",
+                    resolved.device, m.dir
+                ),
             });
         }
         let seed = match &resolved.disk {
@@ -532,6 +544,21 @@ impl World {
             &format!("`mkfs.{} {dev}`", kind.name()),
             "wrote a new file system over it",
         );
+        let replaced_images = self
+            .fs_at(host, &location)
+            .filter(|fs| fs.file_count() > 0)
+            .map(|fs| {
+                format!(
+                    "`mkfs.{} {dev}` on {} wrote it over the {} file system that held {}",
+                    kind.name(),
+                    self.host(host).name(),
+                    fs.fstype().name(),
+                    match fs.file_count() {
+                        1 => "1 guest image".to_string(),
+                        n => format!("{n} guest images"),
+                    }
+                )
+            });
         let replaced = self
             .fs_at(host, &location)
             .filter(|fs| fs.file_count() > 0)
@@ -549,6 +576,9 @@ impl World {
             c.mkfs(resolved.partition, kind, HOST_E2FSPROGS, &seed)
                 .cloned()
         })?;
+        if let Some(new_fs) = self.fs_at_mut(host, &location) {
+            new_fs.replaced = replaced_images;
+        }
         let mut warnings = self.apply_overwrite(plan);
         if warnings.is_empty() {
             warnings.extend(replaced);
@@ -668,7 +698,7 @@ impl World {
             let help = if system {
                 self.system_disk_help(host, &resolved, DiskUse::Mount)
             } else {
-                "make one first (`mkfs.ext3 DEVICE`), or check the device name".into()
+                self.no_file_system_help(host, &resolved, fstype)
             };
             return Err(Error::WrongFsType {
                 host: host_name,
@@ -747,6 +777,7 @@ impl World {
                 });
             }
         }
+        warnings.extend(self.files_hidden_by_mount(host, dir));
         self.hosts[host.0].storage_mut().add_mount(Mount {
             source: resolved.device,
             location,
@@ -758,6 +789,28 @@ impl World {
             lost: None,
         });
         Ok(warnings)
+    }
+
+    /// The files in `dir` that a mount there is about to cover: images made before the
+    /// file system they were meant for was mounted.
+    fn files_hidden_by_mount(&self, host: HostId, dir: &str) -> Option<Error> {
+        let (under, inner) = self.locate(host, dir)?;
+        let names: Vec<String> = self
+            .fs_at(host, &under.location)?
+            .files_in(&inner)
+            .into_iter()
+            .map(|(name, _)| name.to_string())
+            .collect();
+        if names.is_empty() {
+            return None;
+        }
+        Some(Error::MountHidesFiles {
+            host: self.host(host).name().into(),
+            dir: dir.into(),
+            are: if names.len() == 1 { "is" } else { "are" }.into(),
+            files: and_list(&names),
+            under: format!("{} ({} on {})", under.source, under.fstype, under.dir),
+        })
     }
 
     fn mount_nfs(
@@ -858,7 +911,26 @@ impl World {
             return Err(Error::TargetBusy {
                 host: h.name().into(),
                 dir: dir.clone(),
-                inner: inner.dir.clone(),
+                help: format!("{} is mounted inside {dir}: unmount it first", inner.dir),
+            });
+        }
+        // qemu keeps a running guest's image open, so the kernel refuses the umount.
+        let location = mounts[index].location.clone();
+        let users: Vec<GuestId> = self
+            .guests_running_on(&location)
+            .into_iter()
+            .filter(|g| self.guest(*g).host == host)
+            .collect();
+        if let Some(first) = users.first() {
+            let guest = self.guest(*first);
+            return Err(Error::TargetBusy {
+                host: h.name().into(),
+                dir: dir.clone(),
+                help: format!(
+                    "{} runs from {} on it and qemu holds the file open: shut it down (`shutdown()`) or migrate it to a host that keeps {dir} mounted, then unmount",
+                    guest.name(),
+                    guest.spec.disk.path
+                ),
             });
         }
         self.hosts[host.0].storage_mut().remove_mount(index);
@@ -1053,10 +1125,40 @@ impl World {
                     || self
                         .resolve_device(host, &e.source)
                         .is_some_and(|r| matches!(r.disk, DiskRef::Lun { .. }));
-                let error = e.check_netdev(on_lun)?;
+                let error = self
+                    .fstab_system_partition(host, e)
+                    .or_else(|| e.check_netdev(on_lun))?;
                 Some(Finding::warning(FSTAB_PATH, Some(e.line), error))
             })
             .collect()
+    }
+
+    /// An fstab entry that mounts a partition of the host's own system disk somewhere the
+    /// system does not have it (the report's `/dev/sda1 /iscsi1`, where sda is the host's
+    /// disk): the next boot fails on it, or mounts the root file system a second time.
+    fn fstab_system_partition(&self, host: HostId, entry: &FstabEntry) -> Option<Error> {
+        if entry.fstype == "swap" {
+            return None;
+        }
+        let resolved = self.resolve_device(host, &entry.source)?;
+        if !self.is_system_disk(host, &resolved.disk) {
+            return None;
+        }
+        let location = resolved.location();
+        let in_place = self
+            .host(host)
+            .storage()
+            .mounts()
+            .iter()
+            .any(|m| m.location == location && m.dir == entry.target);
+        (!in_place).then(|| {
+            self.system_disk_error(
+                host,
+                &resolved,
+                &format!("/etc/fstab line {} mounts", entry.line),
+                DiskUse::Fstab,
+            )
+        })
     }
 
     /// `mount -a`: every fstab entry not mounted yet (`noauto` aside). Returns the findings:

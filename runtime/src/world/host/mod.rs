@@ -358,7 +358,11 @@ impl Host {
                 std::iter::once(e.canonical.as_str()).chain(e.aliases.iter().map(String::as_str))
             })
             .collect();
-        let help = match suggest::closest(name, known.iter().copied()) {
+        // A host rarely pings itself: its own name is the guess only when nothing else is.
+        let others = known.iter().copied().filter(|k| *k != self.name);
+        let guess = suggest::closest(name, others)
+            .or_else(|| suggest::closest(name, known.iter().copied()));
+        let help = match guess {
             Some(near) => format!(
                 "did you mean `{near}`? otherwise add `ADDRESS {name}` to /etc/hosts on {}",
                 self.name

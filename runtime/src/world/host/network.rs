@@ -227,15 +227,19 @@ impl Restart<'_> {
         }
         if let Some(line) = config.dhcp_line {
             self.set_up(device);
-            return self.findings.push(Finding::warning(
+            let finding = Finding::warning(
                 &config.file,
                 Some(line),
                 Error::NoDhcpServer {
                     file: config.file.clone(),
                     line,
                     device: device.into(),
+                    help: "configure a static address: BOOTPROTO=none, IPADDR=..., NETMASK=..."
+                        .into(),
                 },
-            ));
+            );
+            let advised = self.with_segment_advice(device, finding);
+            return self.findings.push(advised);
         }
         self.set_up(device);
         for finding in read_findings {
@@ -515,6 +519,17 @@ impl Restart<'_> {
                 *help = format!(
                     "{on}, which the classful mask happens to match: add {} to say so",
                     segment.netmask()
+                );
+            }
+            Error::NoDhcpServer { help, .. } => {
+                let range = if segment.prefix == segment.network.prefix() {
+                    format!("of {}", segment.network)
+                } else {
+                    format!("in the /{} its machines use", segment.prefix)
+                };
+                *help = format!(
+                    "{on}: configure a static address there: BOOTPROTO=none, IPADDR=an unused address {range}, NETMASK={}",
+                    crate::world::net::ip::netmask(segment.prefix)
                 );
             }
             _ => {}

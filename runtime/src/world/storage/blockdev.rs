@@ -89,6 +89,10 @@ pub struct ExtFs {
     pub uuid: String,
     /// Image files by absolute path inside the file system (`/centos-nz2.img`).
     files: BTreeMap<String, ImageFile>,
+    /// What this file system was written over, when that held images: a guest whose image
+    /// was there finds it gone, and the help says why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaced: Option<String>,
 }
 
 impl ExtFs {
@@ -97,6 +101,7 @@ impl ExtFs {
             layout,
             uuid,
             files: BTreeMap::new(),
+            replaced: None,
         }
     }
 
