@@ -429,7 +429,7 @@ fn register_guest(engine: &mut Engine) {
                         .into(),
                 });
             }
-            b.world().require_image(g.id)?;
+            b.world().require_bootable(g.id)?;
             let seconds = INSTALL_BYTES as f64 / INSTALL_WRITE_RATE + INSTALL_FIXED_S;
             b.spend(SimTime::from_secs_f64(seconds))?;
             let guest = b.world_mut().guest_mut(g.id);

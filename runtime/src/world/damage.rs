@@ -238,6 +238,17 @@ impl World {
         }])
     }
 
+    /// Refuses to boot a guest where libvirt cannot: libvirtd stopped, KVM unusable for a
+    /// `kvm` guest (a reinstall without the Virtualization group), or its image missing.
+    pub fn require_bootable(&self, guest: GuestId) -> Result<()> {
+        let g = self.guest(guest);
+        self.require_libvirtd(g.host)?;
+        if g.spec.virt_type == "kvm" {
+            self.host(g.host).kvm_check()?;
+        }
+        self.require_image(guest)
+    }
+
     /// Refuses to boot a guest whose image file is not there, as qemu cannot open it: its
     /// file system is not mounted, or was written over.
     pub fn require_image(&self, guest: GuestId) -> Result<()> {
@@ -288,7 +299,9 @@ impl World {
             GuestState::ShutOff | GuestState::Defined
         );
         if state == GuestState::Running && booting {
-            self.require_image(guest)?;
+            self.require_bootable(guest)?;
+        } else {
+            self.require_libvirtd(self.guest(guest).host)?;
         }
         self.guest_mut(guest).state = state;
         if state != GuestState::Running || !booting {

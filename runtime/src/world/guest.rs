@@ -124,6 +124,7 @@ const BOOTED_GUEST_USED: u64 = 96 << 20;
 
 impl World {
     pub fn add_guest(&mut self, host: HostId, spec: GuestSpec, seed: u64) -> Result<GuestId> {
+        self.require_libvirtd(host)?;
         self.check_guest_name(&spec.name)?;
         let (mac, uuid) = super::domain_xml::identity(seed, &spec.name);
         let workload = Workload {

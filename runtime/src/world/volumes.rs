@@ -22,6 +22,7 @@
 use std::net::Ipv4Addr;
 
 use super::advice::DiskUse;
+use super::guest::GuestState;
 use super::host::storage::{DiskRef, FsLocation, Mount, HOST_E2FSPROGS};
 use super::nas::{NasId, DATA_ROOT};
 use super::net::Finding;
@@ -858,7 +859,27 @@ impl World {
             return Err(Error::TargetBusy {
                 host: h.name().into(),
                 dir: dir.clone(),
-                inner: inner.dir.clone(),
+                help: format!("{} is mounted inside {dir}: unmount it first", inner.dir),
+            });
+        }
+        // qemu holds its image open: the kernel refuses to unmount under it.
+        let holder = self.guests().find(|(_, g)| {
+            g.host == host
+                && matches!(g.state, GuestState::Running | GuestState::Paused)
+                && self
+                    .locate(host, &g.spec.disk.path)
+                    .is_some_and(|(m, _)| m.dir == *dir)
+        });
+        if let Some((_, g)) = holder {
+            return Err(Error::TargetBusy {
+                host: h.name().into(),
+                dir: dir.clone(),
+                help: format!(
+                    "{} is {} with its disk {} open: shut it down (`shutdown()`) or migrate it to the other host first, then unmount",
+                    g.name(),
+                    g.state.name(),
+                    g.spec.disk.path
+                ),
             });
         }
         self.hosts[host.0].storage_mut().remove_mount(index);

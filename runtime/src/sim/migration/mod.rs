@@ -283,6 +283,40 @@ impl MigrationConfig {
         self.postcopy_after.is_some()
             || (self.timeout.is_some() && self.timeout_action == TimeoutAction::Postcopy)
     }
+
+    /// What to change when this migration did not converge, in the script's option names
+    /// and from the options it ran with: auto-converge is advised only when it was off.
+    pub fn convergence_help(&self) -> String {
+        let bandwidth = match self.bandwidth() {
+            b if b.is_infinite() => "unlimited".to_string(),
+            b => format!("{} MiB/s", (b / MIB).round()),
+        };
+        let downtime = format!("{} ms", self.downtime_ms());
+        let mut help = if self.auto_converge {
+            format!(
+                "auto-converge is on and the throttled guest still dirties memory faster than it is sent: \
+                 allow a longer final pause with `downtime_limit` (now {downtime}, e.g. `#{{downtime_limit: 2000}}`), \
+                 raise `bandwidth` (now {bandwidth}, e.g. `#{{bandwidth: \"unlimited\"}}`), \
+                 or switch to post-copy with `#{{postcopy_after: 10}}`, which always completes"
+            )
+        } else {
+            format!(
+                "the guest dirties memory faster than it is sent: throttle it with `#{{auto_converge: true}}`, \
+                 allow a longer final pause with `downtime_limit` (now {downtime}) or raise `bandwidth` (now {bandwidth}), \
+                 or switch to post-copy with `#{{postcopy_after: 10}}`, which always completes"
+            )
+        };
+        match self.timeout {
+            Some(t) if t > HORIZON_S => help.push_str(&format!(
+                "; the `timeout` of {t} s is past the {HORIZON_S} s kvmlab waits for a migration: give a shorter one"
+            )),
+            None => help.push_str(
+                "; or give it a deadline with `timeout` and `timeout_action` (\"abort\", \"suspend\" or \"postcopy\")",
+            ),
+            Some(_) => {}
+        }
+        help
+    }
 }
 
 /// Where the migration is.
@@ -1054,6 +1088,7 @@ pub fn migrate_on_dedicated_link(
             return Err(Error::MigrateNoConvergence {
                 seconds: HORIZON_S,
                 remaining: migration.remaining(),
+                help: config.convergence_help(),
             });
         }
     }

@@ -204,6 +204,19 @@ pub fn lint(kind: ConfigKind, file: &str, text: &str) -> Vec<Finding> {
             Some(values) => findings.extend(check_value(file, &a.key, &a.value, a.line, values)),
         }
     }
+    // The addresses and gateway as `ifup` will read them: a wrong one is said at the line
+    // that writes the file, not first at the next `service network restart`.
+    match kind {
+        ConfigKind::Interface => {
+            let no_globals = ShellVars::parse(NETWORK_PATH, "");
+            findings.extend(InterfaceConfig::read(file, &vars, &no_globals).1);
+        }
+        ConfigKind::Network => {
+            if let Some(a) = vars.get("GATEWAY") {
+                parse_gateway(file, a.line, &a.value, true, &mut findings);
+            }
+        }
+    }
     findings
 }
 
