@@ -182,7 +182,11 @@ pub fn human_duration(seconds: f64) -> String {
     };
     let text = format!("{value:.1}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
-    format!("{text} {unit}")
+    match (text, unit) {
+        ("1", "days") => "1 day".into(),
+        ("1", "years") => "1 year".into(),
+        _ => format!("{text} {unit}"),
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod migration;
 mod mistakes;
 mod network;
 mod primitives;
+mod refusals;
 mod reference;
 mod report;
 mod sandbox;
