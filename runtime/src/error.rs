@@ -397,18 +397,16 @@ pub enum Error {
     )]
     TransferStalled { path: String },
 
-    #[error("the transfer of {path} is slow, not stalled: {done} of {size} after {waited}, at {rate}; the rest needs {needed} more")]
+    /// `progress`: bytes done of the size after the wait, at the rate, and the time the rest needs.
+    #[error("the transfer of {path} is slow, not stalled: {progress}")]
     #[diagnostic(
         code(kvmlab::guest::transfer_too_slow),
         help("`wait()` waits at most {waited} of lab time: serve a smaller file, or give the path a faster link (a 1 Gbit/s switch and cards); to watch a long copy, `sleep(..)` and read `bytes`")
     )]
     TransferTooSlow {
         path: String,
-        done: String,
-        size: String,
+        progress: String,
         waited: String,
-        rate: String,
-        needed: String,
     },
 
     #[error("{guest} on {host} gets I/O errors from its disk {path}: {cause}")]

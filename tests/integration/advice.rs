@@ -240,7 +240,12 @@ fn a_bad_netmask_gets_the_segments_netmask_and_keeps_gateway() {
         .into_iter()
         .flatten()
         .filter(|d| d["code"] == "kvmlab::net::bad_ifcfg_value")
-        .map(|d| (d["line"].as_u64().unwrap_or(0), d["help"].as_str().unwrap_or("")))
+        .map(|d| {
+            (
+                d["line"].as_u64().unwrap_or(0),
+                d["help"].as_str().unwrap_or(""),
+            )
+        })
         .collect();
     assert_eq!(
         helps,

@@ -75,7 +75,9 @@ fn umount_under_a_running_guest_is_busy_and_names_it() {
     );
     // A paused guest holds its image open too.
     Test::new()
-        .script(&format!("{ON_ISCSI}g.suspend();\nsv1.umount(\"/iscsi1\");\n"))
+        .script(&format!(
+            "{ON_ISCSI}g.suspend();\nsv1.umount(\"/iscsi1\");\n"
+        ))
         .status(2)
         .diagnostic("kvmlab::storage::target_busy", 11)
         .run();
@@ -194,9 +196,10 @@ fn a_router_port_must_fit_its_network_and_have_it_alone() {
             .script(&format!("{nets}let r = router(\"gw\", [{ports}]);\n"))
             .status(2)
     };
-    let out = run("#{net: n1, address: \"192.168.1.1/24\"}, #{net: n1, address: \"192.168.1.2/24\"}")
-        .diagnostic("kvmlab::net::router_ports_overlap", 3)
-        .run();
+    let out =
+        run("#{net: n1, address: \"192.168.1.1/24\"}, #{net: n1, address: \"192.168.1.2/24\"}")
+            .diagnostic("kvmlab::net::router_ports_overlap", 3)
+            .run();
     assert_eq!(
         said(&out, "kvmlab::net::router_ports_overlap"),
         (
@@ -245,7 +248,8 @@ fn a_router_port_must_fit_its_network_and_have_it_alone() {
 #[test]
 fn a_slow_transfer_is_told_from_a_stalled_one() {
     // 10 TiB over NET1's 100 Mbit/s: it moves, but needs more than the 7 days `wait` gives.
-    let serve = "g.serve_file(\"/big.iso\", size(\"10T\"));\nlet t = c.download(g, \"/big.iso\");\n";
+    let serve =
+        "g.serve_file(\"/big.iso\", size(\"10T\"));\nlet t = c.download(g, \"/big.iso\");\n";
     let out = Test::new()
         .script(&format!("{SERVING}{serve}t.wait();\n"))
         .status(2)
@@ -256,8 +260,15 @@ fn a_slow_transfer_is_told_from_a_stalled_one() {
         message,
         "the transfer of /big.iso is slow, not stalled: 6.5T of 10T after 7 days, at 94.15 Mbit/s; the rest needs 3.8 days more"
     );
-    assert!(help.starts_with("`wait()` waits at most 7 days of lab time: serve a smaller file"), "{help}");
-    assert!(out.report["diagnostics"].as_array().unwrap().len() == 1, "{}", out.report);
+    assert!(
+        help.starts_with("`wait()` waits at most 7 days of lab time: serve a smaller file"),
+        "{help}"
+    );
+    assert!(
+        out.report["diagnostics"].as_array().unwrap().len() == 1,
+        "{}",
+        out.report
+    );
     // Nothing carries a shut-off guest's data: that one is stalled.
     let out = Test::new()
         .script(&format!("{SERVING}{serve}g.shutdown();\nt.wait();\n"))
@@ -295,7 +306,10 @@ fn a_reinstall_under_a_serving_guest_leaves_a_consistent_lab() {
         .diagnostic("kvmlab::storage::reinstall_erased", 15)
         .diagnostic("kvmlab::guest::transfer_stalled", 20)
         .run();
-    assert_eq!(out.report["values"], json!({"state": "shut off", "moved": 0}));
+    assert_eq!(
+        out.report["values"],
+        json!({"state": "shut off", "moved": 0})
+    );
 }
 
 #[test]
@@ -380,7 +394,9 @@ fn a_closure_calling_itself_is_told_how_not_a_data_race() {
         .status(2)
         .run();
     assert!(
-        said(&out, "kvmlab::script::value_in_use").1.starts_with("a method locks the value it runs on until it returns"),
+        said(&out, "kvmlab::script::value_in_use")
+            .1
+            .starts_with("a method locks the value it runs on until it returns"),
         "{}",
         out.stderr
     );

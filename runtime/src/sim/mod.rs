@@ -189,13 +189,17 @@ impl Backend for Simulator {
             });
         }
         let done = transfer.bytes();
+        let waited = human_duration(TRANSFER_HORIZON_S);
         Err(Error::TransferTooSlow {
             path: transfer.path.clone(),
-            done: human_size(done),
-            size: human_size(transfer.size),
-            waited: human_duration(TRANSFER_HORIZON_S),
-            rate: human_rate(rate),
-            needed: human_duration(transfer.size.saturating_sub(done) as f64 / rate),
+            progress: format!(
+                "{} of {} after {waited}, at {}; the rest needs {} more",
+                human_size(done),
+                human_size(transfer.size),
+                human_rate(rate),
+                human_duration(transfer.size.saturating_sub(done) as f64 / rate)
+            ),
+            waited,
         })
     }
 
@@ -290,14 +294,14 @@ impl Backend for Simulator {
             self.traffic.migration = Some(active);
             self.run(SimTime(u64::MAX), |t| t.migration.is_none())?;
         }
-        let outcome = self
-            .finished_migration
-            .take()
-            .ok_or_else(|| Error::MigrateNoConvergence {
-                seconds: migration::HORIZON_S,
-                remaining: 0,
-                help: config.convergence_help(),
-            })?;
+        let outcome =
+            self.finished_migration
+                .take()
+                .ok_or_else(|| Error::MigrateNoConvergence {
+                    seconds: migration::HORIZON_S,
+                    remaining: 0,
+                    help: config.convergence_help(),
+                })?;
         if copy_disk && outcome.guest_on_destination {
             self.world.copy_image(guest, from, dest);
             self.world.guest_mut(guest).spec.disk.host = dest;

@@ -104,15 +104,29 @@ fn check_ports(router: &str, ports: &[RouterPort], switches: &[&Switch]) -> Resu
     for (i, (port, switch)) in ports.iter().zip(switches).enumerate() {
         let network = switch.cidr;
         let (first, last) = network.host_range();
-        let inside = format!("an address from {first} to {last} with /{}", network.prefix());
+        let inside = format!(
+            "an address from {first} to {last} with /{}",
+            network.prefix()
+        );
         let reason = if !network.contains(port.address.addr()) {
-            Some(format!("give port{i} {inside}, or cable it to the switch of {}", port.address.network_cidr()))
+            Some(format!(
+                "give port{i} {inside}, or cable it to the switch of {}",
+                port.address.network_cidr()
+            ))
         } else if port.address.prefix() != network.prefix() {
-            Some(format!("write its address with {}'s prefix: {}/{}", switch.name, port.address.addr(), network.prefix()))
-        } else if let Some(role) = port.address.reserved_role() {
-            Some(format!("{} is the {role} address of {network}: give port{i} {inside}", port.address.addr()))
+            Some(format!(
+                "write its address with {}'s prefix: {}/{}",
+                switch.name,
+                port.address.addr(),
+                network.prefix()
+            ))
         } else {
-            None
+            port.address.reserved_role().map(|role| {
+                format!(
+                    "{} is the {role} address of {network}: give port{i} {inside}",
+                    port.address.addr()
+                )
+            })
         };
         if let Some(help) = reason {
             return Err(Error::RouterPortOffNetwork {
@@ -124,14 +138,19 @@ fn check_ports(router: &str, ports: &[RouterPort], switches: &[&Switch]) -> Resu
                 help,
             });
         }
-        let earlier = ports[..i]
-            .iter()
-            .position(|p| p.address.network_cidr().overlaps(&port.address.network_cidr()));
+        let earlier = ports[..i].iter().position(|p| {
+            p.address
+                .network_cidr()
+                .overlaps(&port.address.network_cidr())
+        });
         if let Some(j) = earlier {
             let help = if ports[j].switch == port.switch {
                 format!("both ports are cabled to {}: keep one port there and cable port{i} to another network's switch", switch.name)
             } else {
-                format!("{} and {} have overlapping networks: give each switch its own network", switches[j].name, switch.name)
+                format!(
+                    "{} and {} have overlapping networks: give each switch its own network",
+                    switches[j].name, switch.name
+                )
             };
             return Err(Error::RouterPortsOverlap {
                 router: router.into(),

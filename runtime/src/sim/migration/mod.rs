@@ -299,7 +299,9 @@ impl MigrationConfig {
                 (bandwidth / MIB).round()
             ));
         }
-        remedies.push("switch to post-copy with `#{postcopy_after: 10}`, which always completes".into());
+        remedies.push(
+            "switch to post-copy with `#{postcopy_after: 10}`, which always completes".into(),
+        );
         let mut help = if self.auto_converge {
             "auto-converge is on and the throttled guest still dirties memory faster than it is sent: ".to_string()
         } else {
