@@ -250,7 +250,10 @@ fn a_bad_netmask_gets_the_segments_netmask_and_keeps_gateway() {
     assert_eq!(
         helps,
         [
-            (at as u64 + 1, "write a netmask such as 255.255.255.0"),
+            (
+                at as u64 + 1,
+                "write the netmask of the interface's network, e.g. NETMASK=255.255.255.0 for a /24; `service network restart` names the network's own once the card is cabled"
+            ),
             (
                 at as u64 + 3,
                 "NET1, where br0 is cabled, is 192.168.1.0/24 and its machines use /24: write NETMASK=255.255.255.0"

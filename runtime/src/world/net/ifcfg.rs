@@ -209,7 +209,8 @@ pub fn lint(kind: ConfigKind, file: &str, text: &str) -> Vec<Finding> {
     match kind {
         ConfigKind::Interface => {
             let no_globals = ShellVars::parse(NETWORK_PATH, "");
-            findings.extend(InterfaceConfig::read(file, &vars, &no_globals).1);
+            let read = InterfaceConfig::read(file, &vars, &no_globals).1;
+            findings.extend(read.into_iter().map(netmask_help_before_restart));
         }
         ConfigKind::Network => {
             if let Some(a) = vars.get("GATEWAY") {
@@ -218,6 +219,18 @@ pub fn lint(kind: ConfigKind, file: &str, text: &str) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// At the write, the network the interface will be on is not known yet, so a bad netmask is
+/// not answered with the written value's nearest valid one (which may be far from the
+/// network's); the restart names the network's own.
+fn netmask_help_before_restart(mut finding: Finding) -> Finding {
+    if let Error::BadIfcfgValue { setting, help, .. } = &mut finding.error {
+        if setting.starts_with("NETMASK") {
+            *help = "write the netmask of the interface's network, e.g. NETMASK=255.255.255.0 for a /24; `service network restart` names the network's own once the card is cabled".into();
+        }
+    }
+    finding
 }
 
 fn unknown_key_help(kind: ConfigKind, key: &str) -> String {
