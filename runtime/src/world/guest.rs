@@ -26,6 +26,8 @@ pub enum GuestState {
     Paused,
     #[serde(rename = "shut off")]
     ShutOff,
+    /// Its definition is gone: it was on a host's disks that a reinstall erased.
+    Undefined,
 }
 
 impl GuestState {
@@ -35,6 +37,7 @@ impl GuestState {
             GuestState::Running => "running",
             GuestState::Paused => "paused",
             GuestState::ShutOff => "shut off",
+            GuestState::Undefined => "undefined",
         }
     }
 }
@@ -146,7 +149,11 @@ impl World {
     }
 
     fn check_guest_name(&self, name: &str) -> Result<()> {
-        if self.guests.iter().any(|g| g.name() == name) {
+        if self
+            .guests
+            .iter()
+            .any(|g| g.name() == name && g.state != GuestState::Undefined)
+        {
             return Err(Error::DuplicateName {
                 kind: "guest".into(),
                 name: name.into(),
