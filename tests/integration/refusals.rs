@@ -246,6 +246,35 @@ fn a_router_port_must_fit_its_network_and_have_it_alone() {
 }
 
 #[test]
+fn a_client_refuses_its_networks_own_addresses() {
+    let net = "let n1 = switch(\"NET1\", \"192.168.1.0/24\", #{speed: \"100Mbit/s\"});\n";
+    for (address, role) in [
+        ("192.168.1.255/24", "broadcast"),
+        ("192.168.1.0/24", "network"),
+    ] {
+        let out = Test::new()
+            .script(&format!(
+                "{net}let c = client(\"c\", #{{net: n1, address: \"{address}\"}});\n"
+            ))
+            .status(2)
+            .diagnostic("kvmlab::spec::bad_value", 2)
+            .run();
+        let (message, help) = said(&out, "kvmlab::spec::bad_value");
+        assert!(
+            message.ends_with(&format!("is the {role} address of 192.168.1.0/24")),
+            "{message}"
+        );
+        assert_eq!(help, "give an address from 192.168.1.1 to 192.168.1.254");
+    }
+    Test::new()
+        .script(&format!(
+            "{net}let c = client(\"c\", #{{net: n1, address: \"192.168.1.254/24\"}});\n"
+        ))
+        .status(0)
+        .run();
+}
+
+#[test]
 fn a_slow_transfer_is_told_from_a_stalled_one() {
     // 10 TiB over NET1's 100 Mbit/s: it moves, but needs more than the 7 days `wait` gives.
     let serve =

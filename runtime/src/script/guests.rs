@@ -701,6 +701,19 @@ fn register_client(engine: &mut Engine, session: &SharedSession) {
                         format!("give an address in {cidr}"),
                     ));
                 }
+                // A PC's network settings refuse its network's all-zeros or all-ones host.
+                if let Some(role) = address.reserved_role() {
+                    let (first, last) = address.host_range();
+                    return Err(spec.bad(
+                        "address",
+                        format!(
+                            "{} is the {role} address of {}",
+                            address.addr(),
+                            address.network_cidr()
+                        ),
+                        format!("give an address from {first} to {last}"),
+                    ));
+                }
                 b.world_mut().add_client(Client {
                     name: name.into(),
                     switch: switch.id,
