@@ -217,7 +217,7 @@ impl World {
                 .map(|g| g.name().to_string())
                 .collect()
         };
-        let names = named(self, true);
+        let running = named(self, true);
         let stopped = named(self, false);
         // Their definitions were in /etc/libvirt on the erased disks.
         for guest in &defined {
@@ -231,13 +231,13 @@ impl World {
             1 => "1 guest image on its own disks is gone".to_string(),
             n => format!("{n} guest images on its own disks are gone"),
         }];
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        match names.as_slice() {
+        let running: Vec<&str> = running.iter().map(String::as_str).collect();
+        match running.as_slice() {
             [] => {}
             [one] => lost.push(format!("{one} was running and stopped")),
             many => lost.push(format!("{} were running and stopped", and_list(many))),
         }
-        let all: Vec<&str> = names
+        let all: Vec<&str> = running
             .iter()
             .copied()
             .chain(stopped.iter().map(String::as_str))
