@@ -64,6 +64,11 @@ pub enum Error {
     )]
     TypeMismatch { expected: String, found: String },
 
+    /// Rhai's "data race": a value locked by the call running on it is used again inside it.
+    #[error("{message}")]
+    #[diagnostic(code(kvmlab::script::value_in_use), help("{help}"))]
+    ValueInUse { message: String, help: String },
+
     #[error("{message}")]
     #[diagnostic(code(kvmlab::script::index), help("{help}"))]
     Index { message: String, help: String },
@@ -342,12 +347,14 @@ pub enum Error {
     )]
     MigrateNotActive,
 
+    /// `help` is read from the migration's own options (see `MigrationConfig::convergence_help`).
     #[error("the migration did not converge in {seconds} s ({remaining} bytes still dirty)")]
-    #[diagnostic(
-        code(kvmlab::migrate::no_convergence),
-        help("the guest dirties memory as fast as it is sent: raise the bandwidth or the downtime limit, enable auto-converge, or set a timeout with --timeout-suspend / --timeout-postcopy")
-    )]
-    MigrateNoConvergence { seconds: f64, remaining: u64 },
+    #[diagnostic(code(kvmlab::migrate::no_convergence), help("{help}"))]
+    MigrateNoConvergence {
+        seconds: f64,
+        remaining: u64,
+        help: String,
+    },
 
     #[error("{guest} is {state}, not running: only a running guest migrates live")]
     #[diagnostic(
@@ -460,6 +467,18 @@ pub enum Error {
         help("check that the guest is running and that the client and the guest's bridge are cabled to the same switch")
     )]
     TransferStalled { path: String },
+
+    /// `progress`: bytes done of the size after the wait, at the rate, and the time the rest needs.
+    #[error("the transfer of {path} is slow, not stalled: {progress}")]
+    #[diagnostic(
+        code(kvmlab::guest::transfer_too_slow),
+        help("`wait()` waits at most {waited} of lab time: serve a smaller file, or give the path a faster link (a 1 Gbit/s switch and cards); to watch a long copy, `sleep(..)` and read `bytes`")
+    )]
+    TransferTooSlow {
+        path: String,
+        progress: String,
+        waited: String,
+    },
 
     #[error("{guest} on {host} gets I/O errors from its disk {path}: {cause}")]
     #[diagnostic(code(kvmlab::guest::disk_io_error), help("{help}"))]
@@ -920,6 +939,8 @@ pub enum Error {
         under: String,
     },
 
+    /// `help` names what holds the mount: a file system mounted inside it, or a running
+    /// guest whose image is on it.
     #[error("{host}: umount: {dir}: device is busy.")]
     #[diagnostic(code(kvmlab::storage::target_busy), help("{help}"))]
     TargetBusy {
@@ -1393,6 +1414,27 @@ pub enum Error {
     AddressOutsideSegment {
         host: String,
         device: String,
+        address: crate::world::net::ip::Ipv4Cidr,
+        switch: String,
+        network: crate::world::net::ip::Ipv4Cidr,
+        help: String,
+    },
+
+    #[error("router {router}: {first} and {second} are both on {network}: a router has one port per network")]
+    #[diagnostic(code(kvmlab::net::router_ports_overlap), help("{help}"))]
+    RouterPortsOverlap {
+        router: String,
+        first: String,
+        second: String,
+        network: String,
+        help: String,
+    },
+
+    #[error("router {router}: {port} has address {address}, which does not fit {switch} ({network}), where it is cabled")]
+    #[diagnostic(code(kvmlab::net::router_port_off_network), help("{help}"))]
+    RouterPortOffNetwork {
+        router: String,
+        port: String,
         address: crate::world::net::ip::Ipv4Cidr,
         switch: String,
         network: crate::world::net::ip::Ipv4Cidr,

@@ -200,9 +200,40 @@ pub fn human_rate(bytes_per_second: f64) -> String {
     format!("{text} {unit}")
 }
 
+/// A span of lab time for messages: "45 s", "12 min", "3.5 h", "7 days", "2.1 years".
+pub fn human_duration(seconds: f64) -> String {
+    const DAY: f64 = 86400.0;
+    if !seconds.is_finite() {
+        return "forever".into();
+    }
+    let (value, unit) = match seconds.max(0.0) {
+        s if s < 60.0 => (s, "s"),
+        s if s < 3600.0 => (s / 60.0, "min"),
+        s if s < DAY => (s / 3600.0, "h"),
+        s if s < 365.0 * DAY => (s / DAY, "days"),
+        s => (s / (365.25 * DAY), "years"),
+    };
+    let text = format!("{value:.1}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    match (text, unit) {
+        ("1", "days") => "1 day".into(),
+        ("1", "years") => "1 year".into(),
+        _ => format!("{text} {unit}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_in_the_largest_unit() {
+        assert_eq!(human_duration(45.0), "45 s");
+        assert_eq!(human_duration(720.0), "12 min");
+        assert_eq!(human_duration(7.0 * 86400.0), "7 days");
+        assert_eq!(human_duration(12600.0), "3.5 h");
+        assert_eq!(human_duration(f64::INFINITY), "forever");
+    }
 
     #[test]
     fn sizes_follow_libvirt_units() {

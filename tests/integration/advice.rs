@@ -226,15 +226,39 @@ fn a_bad_netmask_gets_the_segments_netmask_and_keeps_gateway() {
             br0("255.255.225.0")
         ),
     );
+    // The write says the netmask is not one; the restart, knowing where br0 is cabled,
+    // adds the segment's own.
     let out = Test::new()
         .script(&script)
         .status(0)
+        .diagnostic("kvmlab::net::bad_ifcfg_value", at + 1)
         .diagnostic("kvmlab::net::bad_ifcfg_value", at + 3)
         .diagnostic("kvmlab::net::gateway_off_link", at + 3)
         .run();
+    let helps: Vec<(u64, &str)> = out.report["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["code"] == "kvmlab::net::bad_ifcfg_value")
+        .map(|d| {
+            (
+                d["line"].as_u64().unwrap_or(0),
+                d["help"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
     assert_eq!(
-        help(&out, "kvmlab::net::bad_ifcfg_value"),
-        "NET1, where br0 is cabled, is 192.168.1.0/24 and its machines use /24: write NETMASK=255.255.255.0"
+        helps,
+        [
+            (
+                at as u64 + 1,
+                "write the netmask of the interface's network, e.g. NETMASK=255.255.255.0 for a /24; `service network restart` names the network's own once the card is cabled"
+            ),
+            (
+                at as u64 + 3,
+                "NET1, where br0 is cabled, is 192.168.1.0/24 and its machines use /24: write NETMASK=255.255.255.0"
+            )
+        ]
     );
     let gateway = help(&out, "kvmlab::net::gateway_off_link");
     assert_eq!(

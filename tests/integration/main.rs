@@ -16,6 +16,7 @@ mod mistakes;
 mod network;
 mod primitives;
 mod reference;
+mod refusals;
 mod report;
 mod sandbox;
 mod storage;

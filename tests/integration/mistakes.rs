@@ -522,15 +522,40 @@ fn reinstalling_a_host_erases_its_guests_images() {
         .script(&script)
         .status(2)
         .diagnostic("kvmlab::storage::reinstall_erased", 10)
-        .diagnostic("kvmlab::guest::disk_missing", 12)
+        .diagnostic("kvmlab::guest::state", 12)
         .run();
     says(
         &out,
         "kvmlab::storage::reinstall_erased",
-        "sv1: installing the OS again erased its disks: 1 guest image on its own disks is gone; g was running and is shut off",
+        "sv1: installing the OS again erased its disks: 1 guest image on its own disks is gone; g was running and stopped; libvirt's definition of g is gone",
         &["install a host once"],
     );
-    assert_eq!(out.report["values"]["state"], "shut off");
+    says(
+        &out,
+        "kvmlab::guest::state",
+        "g is undefined: it cannot start",
+        &["libvirt's definition of g was on sv1's disks, which the reinstall erased: define it again with `define_guest`"],
+    );
+    assert_eq!(out.report["values"]["state"], "undefined");
+    // The advice applied: the guest defined again, on a new volume, installs and runs.
+    let out = Test::new()
+        .script(&format!(
+            "{LOCAL_GUEST}sv1.install_os(report::os_spec(\"sv1\"));\n\
+             let scripts = \"/etc/sysconfig/network-scripts/\";\n\
+             sv1.write_file(scripts + \"ifcfg-br0\", report::ifcfg_br0(\"192.168.1.11\"));\n\
+             sv1.append_file(scripts + \"ifcfg-eth0\", \"BRIDGE=br0\\n\");\n\
+             sv1.service(\"network\").restart();\n\
+             sv1.store_file(\"/guest/iso/c.iso\", size(\"3.9G\"));\n\
+             let pool = sv1.define_pool(#{{name: \"guest\", type: \"dir\", target: \"/guest\"}});\n\
+             let vol = pool.create_volume(#{{name: \"g.img\", capacity: \"20G\", allocation: 0}});\n\
+             let g = sv1.define_guest(#{{name: \"g\", memory: \"512M\", iso: \"/guest/iso/c.iso\", disk: vol, network: #{{bridge: \"br0\"}}}});\n\
+             g.install();\nrecord(\"state\", g.state);\nrecord(\"guests\", sv1.guests().len());\n"
+        ))
+        .json()
+        .status(0)
+        .run();
+    assert_eq!(out.report["values"]["state"], "running");
+    assert_eq!(out.report["values"]["guests"], 1);
     // the first install erases nothing and says nothing
     let out = Test::new().script(LOCAL_GUEST).json().status(0).run();
     assert_eq!(out.report["diagnostics"].as_array().unwrap().len(), 0);
@@ -714,28 +739,6 @@ fn a_guest_defined_twice_under_one_name_says_where_it_is_and_to_migrate() {
     let script = format!("{RUNNING}g.migrate(sv2);\nrecord(\"host\", g.host.name);\n");
     let out = Test::new().script(&script).json().status(0).run();
     assert_eq!(out.report["values"]["host"], "sv2");
-}
-
-#[test]
-fn unmounting_the_file_system_a_guest_runs_from_is_refused_as_busy() {
-    let script = format!("{RUNNING}sv1.umount(\"/iscsi1\");\n");
-    let out = Test::new()
-        .script(&script)
-        .status(2)
-        .diagnostic("kvmlab::storage::target_busy", line(1))
-        .run();
-    says(
-        &out,
-        "kvmlab::storage::target_busy",
-        "sv1: umount: /iscsi1: device is busy.",
-        &["web1 runs from /iscsi1/web1.img on it and qemu holds the file open: shut it down (`shutdown()`) or migrate it to a host that keeps /iscsi1 mounted, then unmount"],
-    );
-    // Applied, either way unmounts: a shut-off guest holds nothing open, and a guest
-    // migrated to sv2 runs from sv2's own mount.
-    for first in ["g.shutdown();", "g.migrate(sv2);"] {
-        let script = format!("{RUNNING}{first}\nsv1.umount(\"/iscsi1\");\n");
-        Test::new().script(&script).status(0).run();
-    }
 }
 
 #[test]

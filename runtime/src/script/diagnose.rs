@@ -57,6 +57,14 @@ pub fn diagnose(
         }
     }
     let error = classify(current, engine).into_error();
+    let error = match error {
+        Error::ValueInUse { .. } => innermost
+            .as_ref()
+            .and_then(|(f, p)| Some((sources(f)?, *p)))
+            .and_then(|(text, pos)| closure_calling_itself(&text, pos, engine))
+            .unwrap_or(error),
+        other => other,
+    };
     let error = with_suggestions(
         error,
         innermost.as_ref().and_then(|(f, _)| sources(f)).as_deref(),
@@ -82,6 +90,37 @@ pub fn diagnose(
         }
     }
     diagnostic
+}
+
+const VALUE_IN_USE_HELP: &str = "a method locks the value it runs on until it returns, so its closure cannot change or call that value: work on a copy, or collect the results and apply them after the call";
+
+/// `f.call(..)` inside the closure `f` itself: the method call locks `f`, so the closure's
+/// own `f.call(..)` finds it in use. `call(f, ..)` does not lock it.
+fn closure_calling_itself(source: &str, pos: Position, engine: &Engine) -> Option<Error> {
+    let line = source.lines().nth(pos.line()?.checked_sub(1)?)?;
+    let column = pos.position()?.checked_sub(1)?;
+    let before = line.get(..column)?;
+    let rest = line.get(column..)?;
+    if !rest.starts_with("call") || !before.ends_with('.') {
+        return None;
+    }
+    let receiver = &before[..before.len() - 1];
+    let name_start = receiver
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    let name = &receiver[name_start..];
+    if name.is_empty() {
+        return None;
+    }
+    Some(Error::ValueInUse {
+        message: format!(
+            "the closure in `{name}` calls itself with `{name}.call(..)`, but `{name}` is locked by the call that is running"
+        ),
+        help: format!(
+            "write `call({name}, ..)` instead: it calls the closure without locking `{name}`, and a recursion that never ends then stops at the call-depth limit ({} nested calls)",
+            engine.max_call_levels()
+        ),
+    })
 }
 
 /// Reads one (innermost) Rhai error as a kvmlab error.
@@ -195,6 +234,14 @@ pub fn classify(err: &EvalAltResult, engine: &Engine) -> Classified {
         }
         E::ErrorArithmetic(message, _) => Error::Arithmetic {
             message: message.clone(),
+        },
+        E::ErrorDataRace(detail, _) => Error::ValueInUse {
+            message: if detail.is_empty() {
+                "a value is used inside a method call that is running on it".into()
+            } else {
+                format!("{detail} is a value that the call running already uses")
+            },
+            help: VALUE_IN_USE_HELP.into(),
         },
         E::ErrorFor(_) => Error::Runtime {
             message: "`for` needs an array, a range or an iterator".into(),

@@ -301,7 +301,7 @@ fn register_define(engine: &mut Engine) {
         s.backend
             .world()
             .guests()
-            .filter(|(_, g)| g.host == h.id)
+            .filter(|(_, g)| g.host == h.id && g.state != GuestState::Undefined)
             .map(|(id, _)| {
                 Dynamic::from(GuestRef {
                     session: h.session.clone(),
@@ -324,6 +324,16 @@ fn register_define(engine: &mut Engine) {
             })
         },
     );
+}
+
+/// What to do about a guest whose definition a reinstall erased.
+fn undefined_help(world: &World, guest: GuestId) -> String {
+    let g = world.guest(guest);
+    format!(
+        "libvirt's definition of {} was on {}'s disks, which the reinstall erased: define it again with `define_guest`",
+        g.name(),
+        world.host(g.host).name()
+    )
 }
 
 /// A size argument: integer bytes or a string such as "4G".
@@ -420,6 +430,14 @@ fn register_guest(engine: &mut Engine) {
     .register_into_engine(engine, |ctx: NativeCallContext, g: &mut GuestRef| {
         call(&g.session, &ctx, |b| {
             let guest = b.world().guest(g.id);
+            if guest.state == GuestState::Undefined {
+                return Err(Error::GuestState {
+                    guest: guest.name().into(),
+                    state: guest.state.name().into(),
+                    action: "install".into(),
+                    help: undefined_help(b.world(), g.id),
+                });
+            }
             if guest.spec.iso.is_none() {
                 return Err(Error::GuestState {
                     guest: guest.name().into(),
@@ -429,7 +447,7 @@ fn register_guest(engine: &mut Engine) {
                         .into(),
                 });
             }
-            b.world().require_image(g.id)?;
+            b.world().require_bootable(g.id)?;
             let overwritten = b.world().install_over_image(g.id);
             let seconds = INSTALL_BYTES as f64 / INSTALL_WRITE_RATE + INSTALL_FIXED_S;
             b.spend(SimTime::from_secs_f64(seconds))?;
@@ -492,6 +510,7 @@ fn register_guest(engine: &mut Engine) {
                             action: name.into(),
                             help: match guest.state {
                                 GuestState::Defined => "install it first: `g.install()`".into(),
+                                GuestState::Undefined => undefined_help(b.world(), g.id),
                                 _ => format!("it is {} already", guest.state.name()),
                             },
                         });
@@ -685,6 +704,19 @@ fn register_client(engine: &mut Engine, session: &SharedSession) {
                         "address",
                         format!("{address} is not on {cidr}"),
                         format!("give an address in {cidr}"),
+                    ));
+                }
+                // A PC's network settings refuse its network's all-zeros or all-ones host.
+                if let Some(role) = address.reserved_role() {
+                    let (first, last) = address.host_range();
+                    return Err(spec.bad(
+                        "address",
+                        format!(
+                            "{} is the {role} address of {}",
+                            address.addr(),
+                            address.network_cidr()
+                        ),
+                        format!("give an address from {first} to {last}"),
                     ));
                 }
                 b.world_mut().add_client(Client {

@@ -12,6 +12,7 @@ pub mod traffic;
 
 use crate::backend::Backend;
 use crate::error::{Error, Result};
+use crate::units::{human_duration, human_rate, human_size};
 use crate::world::guest::{ClientId, GuestId, GuestState};
 use crate::world::{HostId, World};
 use clock::{Clock, SimTime};
@@ -178,12 +179,28 @@ impl Backend for Simulator {
         self.run(deadline, |t| t.transfers[id.0].is_done())?;
         let transfer = &self.traffic.transfers[id.0];
         if transfer.is_done() {
-            Ok(())
-        } else {
-            Err(Error::TransferStalled {
-                path: transfer.path.clone(),
-            })
+            return Ok(());
         }
+        // Slow and stalled are told apart by the rate the transfer has now.
+        let rate = transfer.timeline.last().map_or(0.0, |&(_, rate)| rate);
+        if rate <= 0.0 {
+            return Err(Error::TransferStalled {
+                path: transfer.path.clone(),
+            });
+        }
+        let done = transfer.bytes();
+        let waited = human_duration(TRANSFER_HORIZON_S);
+        Err(Error::TransferTooSlow {
+            path: transfer.path.clone(),
+            progress: format!(
+                "{} of {} after {waited}, at {}; the rest needs {} more",
+                human_size(done),
+                human_size(transfer.size),
+                human_rate(rate),
+                human_duration(transfer.size.saturating_sub(done) as f64 / rate)
+            ),
+            waited,
+        })
     }
 
     fn migrate(
@@ -236,10 +253,15 @@ impl Backend for Simulator {
                 remaining: disk_bytes as f64,
             });
             self.run(horizon, |t| t.disk_copy.is_none())?;
-            if self.traffic.disk_copy.take().is_some() {
+            if let Some(copy) = self.traffic.disk_copy.take() {
                 return Err(Error::MigrateNoConvergence {
                     seconds: migration::HORIZON_S,
-                    remaining: disk_bytes,
+                    remaining: copy.remaining.max(0.0) as u64,
+                    help: format!(
+                        "the copy of the {} disk did not finish in {} s: put the image on storage both hosts mount (the iSCSI pool), so that only memory moves",
+                        crate::units::human_size(disk_bytes),
+                        migration::HORIZON_S
+                    ),
                 });
             }
         }
@@ -266,18 +288,20 @@ impl Backend for Simulator {
                 return Err(Error::MigrateNoConvergence {
                     seconds: migration::HORIZON_S,
                     remaining,
+                    help: config.convergence_help(),
                 });
             }
             self.traffic.migration = Some(active);
             self.run(SimTime(u64::MAX), |t| t.migration.is_none())?;
         }
-        let outcome = self
-            .finished_migration
-            .take()
-            .ok_or(Error::MigrateNoConvergence {
-                seconds: migration::HORIZON_S,
-                remaining: 0,
-            })?;
+        let outcome =
+            self.finished_migration
+                .take()
+                .ok_or_else(|| Error::MigrateNoConvergence {
+                    seconds: migration::HORIZON_S,
+                    remaining: 0,
+                    help: config.convergence_help(),
+                })?;
         if copy_disk && outcome.guest_on_destination {
             self.world.copy_image(guest, from, dest);
             self.world.guest_mut(guest).spec.disk.host = dest;

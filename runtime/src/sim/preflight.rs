@@ -45,6 +45,8 @@ pub fn check(
     if let Some(e) = world.guest_disk_error(guest) {
         return Err(e);
     }
+    // virsh on the source talks to its own libvirtd first.
+    world.require_libvirtd(g.host)?;
     let source = world.host(g.host);
     let target = world.host(dest);
     if g.host == dest {

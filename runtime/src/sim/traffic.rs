@@ -172,6 +172,14 @@ impl Traffic {
         for &i in &active {
             let t = &self.transfers[i];
             let guest = world.guest(t.guest);
+            if guest.state != GuestState::Running {
+                // A stopped guest sends nothing, whatever its host's cabling is now.
+                demands.push(FlowDemand {
+                    path: vec![index(Link::GuestCard(t.guest))],
+                    cap: 0.0,
+                });
+                continue;
+            }
             let uplink = uplink_card(world, guest.host, &guest.spec.bridge)?;
             demands.push(FlowDemand {
                 path: vec![

@@ -176,9 +176,9 @@ impl World {
     }
 
     /// Installs a host's OS ([`Host::install_os`]). Installing again clears the host's
-    /// disks, as a kickstart's `clearpart --all` does: the guests running there stop, and
-    /// the images on its own disks are gone (a guest on them no longer starts). Returns the
-    /// warning saying what was lost.
+    /// disks, as a kickstart's `clearpart --all` does: the guests running there stop, the
+    /// images on its own disks are gone, and so are libvirt's definitions of its guests
+    /// (they become [`GuestState::Undefined`]). Returns the warning saying what was lost.
     ///
     /// [`Host::install_os`]: super::host::Host::install_os
     pub fn install_os(&mut self, host: HostId, spec: &OsSpec) -> Result<Vec<Error>> {
@@ -203,22 +203,27 @@ impl World {
         } else {
             0
         };
-        let running: Vec<GuestId> = self
+        let defined: Vec<GuestId> = self
             .guests()
-            .filter(|(_, g)| {
-                g.host == host && matches!(g.state, GuestState::Running | GuestState::Paused)
-            })
+            .filter(|(_, g)| g.host == host && g.state != GuestState::Undefined)
             .map(|(id, _)| id)
             .collect();
         self.hosts[host.0].install_os(spec)?;
-        let names: Vec<String> = running
-            .iter()
-            .map(|g| self.guest(*g).name().to_string())
-            .collect();
-        for guest in running {
-            self.guest_mut(guest).state = GuestState::ShutOff;
+        let named = |world: &World, running: bool| -> Vec<String> {
+            defined
+                .iter()
+                .map(|g| world.guest(*g))
+                .filter(|g| matches!(g.state, GuestState::Running | GuestState::Paused) == running)
+                .map(|g| g.name().to_string())
+                .collect()
+        };
+        let running = named(self, true);
+        let stopped = named(self, false);
+        // Their definitions were in /etc/libvirt on the erased disks.
+        for guest in &defined {
+            self.guest_mut(*guest).state = GuestState::Undefined;
         }
-        if !reinstall || (images == 0 && names.is_empty()) {
+        if !reinstall || (images == 0 && defined.is_empty()) {
             return Ok(Vec::new());
         }
         let mut lost = vec![match images {
@@ -226,16 +231,40 @@ impl World {
             1 => "1 guest image on its own disks is gone".to_string(),
             n => format!("{n} guest images on its own disks are gone"),
         }];
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        match names.as_slice() {
+        let running: Vec<&str> = running.iter().map(String::as_str).collect();
+        match running.as_slice() {
             [] => {}
-            [one] => lost.push(format!("{one} was running and is shut off")),
-            many => lost.push(format!("{} were running and are shut off", and_list(many))),
+            [one] => lost.push(format!("{one} was running and stopped")),
+            many => lost.push(format!("{} were running and stopped", and_list(many))),
+        }
+        let all: Vec<&str> = running
+            .iter()
+            .copied()
+            .chain(stopped.iter().map(String::as_str))
+            .collect();
+        match all.as_slice() {
+            [] => {}
+            [one] => lost.push(format!("libvirt's definition of {one} is gone")),
+            many => lost.push(format!(
+                "libvirt's definitions of {} are gone",
+                and_list(many)
+            )),
         }
         Ok(vec![Error::ReinstallErased {
             host: self.host(host).name().into(),
             lost: lost.join("; "),
         }])
+    }
+
+    /// Refuses to boot a guest where libvirt cannot: libvirtd stopped, KVM unusable for a
+    /// `kvm` guest (a reinstall without the Virtualization group), or its image missing.
+    pub fn require_bootable(&self, guest: GuestId) -> Result<()> {
+        let g = self.guest(guest);
+        self.require_libvirtd(g.host)?;
+        if g.spec.virt_type == "kvm" {
+            self.host(g.host).kvm_check()?;
+        }
+        self.require_image(guest)
     }
 
     /// Refuses to boot a guest whose image file is not there, as qemu cannot open it: its
@@ -329,7 +358,9 @@ impl World {
             GuestState::ShutOff | GuestState::Defined
         );
         if state == GuestState::Running && booting {
-            self.require_image(guest)?;
+            self.require_bootable(guest)?;
+        } else {
+            self.require_libvirtd(self.guest(guest).host)?;
         }
         self.guest_mut(guest).state = state;
         if state != GuestState::Running || !booting {

@@ -26,6 +26,8 @@ pub enum GuestState {
     Paused,
     #[serde(rename = "shut off")]
     ShutOff,
+    /// Its definition is gone: it was on a host's disks that a reinstall erased.
+    Undefined,
 }
 
 impl GuestState {
@@ -35,6 +37,7 @@ impl GuestState {
             GuestState::Running => "running",
             GuestState::Paused => "paused",
             GuestState::ShutOff => "shut off",
+            GuestState::Undefined => "undefined",
         }
     }
 }
@@ -124,6 +127,7 @@ const BOOTED_GUEST_USED: u64 = 96 << 20;
 
 impl World {
     pub fn add_guest(&mut self, host: HostId, spec: GuestSpec, seed: u64) -> Result<GuestId> {
+        self.require_libvirtd(host)?;
         self.check_guest_name(&spec.name)?;
         let (mac, uuid) = super::domain_xml::identity(seed, &spec.name);
         let workload = Workload {
@@ -145,7 +149,11 @@ impl World {
     }
 
     fn check_guest_name(&self, name: &str) -> Result<()> {
-        if let Some(g) = self.guests.iter().find(|g| g.name() == name) {
+        if let Some(g) = self
+            .guests
+            .iter()
+            .find(|g| g.name() == name && g.state != GuestState::Undefined)
+        {
             let host = self.host(g.host).name();
             return Err(Error::DuplicateName {
                 kind: "guest".into(),

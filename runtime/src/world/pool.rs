@@ -174,10 +174,9 @@ fn join(dir: &str, name: &str) -> String {
 }
 
 impl World {
-    /// Defines a pool, starts it and marks it autostart as the spec says, like virt-manager.
-    /// A pool that fails to start is not kept. Returns the warnings starting it raised
-    /// (mounting a shared ext3 file system from a second host).
-    pub fn define_pool(&mut self, host: HostId, spec: PoolSpec) -> Result<Vec<Error>> {
+    /// Refuses a virsh command on a host whose libvirtd is not running: virsh cannot
+    /// connect to the hypervisor (the guests running there keep running).
+    pub fn require_libvirtd(&self, host: HostId) -> Result<()> {
         let h = self.host(host);
         h.require_command("virsh")?;
         if !h.packages().is_running("libvirtd") {
@@ -188,6 +187,15 @@ impl World {
                 help: "start it: `service libvirtd start` (and `chkconfig libvirtd on` so it starts at boot)".into(),
             });
         }
+        Ok(())
+    }
+
+    /// Defines a pool, starts it and marks it autostart as the spec says, like virt-manager.
+    /// A pool that fails to start is not kept. Returns the warnings starting it raised
+    /// (mounting a shared ext3 file system from a second host).
+    pub fn define_pool(&mut self, host: HostId, spec: PoolSpec) -> Result<Vec<Error>> {
+        self.require_libvirtd(host)?;
+        let h = self.host(host);
         if h.storage().pools().iter().any(|p| p.spec.name == spec.name) {
             return Err(Error::DuplicatePool {
                 host: h.name().into(),

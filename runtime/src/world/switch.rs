@@ -66,6 +66,7 @@ impl Router {
     /// A router whose ports are already cabled (`switches[i]` is port i's switch).
     pub fn new(name: &str, ports: &[RouterPort], switches: &[&Switch]) -> Result<Router> {
         check_name(name, "router spec")?;
+        check_ports(name, ports, switches)?;
         let specs: Vec<NicSpec> = switches
             .iter()
             .enumerate()
@@ -94,6 +95,73 @@ impl Router {
             net,
         })
     }
+}
+
+/// Refuses what a router's configuration refuses: a port whose address does not fit the
+/// network it is cabled to (outside it, another prefix, its network or broadcast address),
+/// and two ports on one network (IOS: "% 192.168.1.0 overlaps with port0").
+fn check_ports(router: &str, ports: &[RouterPort], switches: &[&Switch]) -> Result<()> {
+    for (i, (port, switch)) in ports.iter().zip(switches).enumerate() {
+        let network = switch.cidr;
+        let (first, last) = network.host_range();
+        let inside = format!(
+            "an address from {first} to {last} with /{}",
+            network.prefix()
+        );
+        let reason = if !network.contains(port.address.addr()) {
+            Some(format!(
+                "give port{i} {inside}, or cable it to the switch of {}",
+                port.address.network_cidr()
+            ))
+        } else if port.address.prefix() != network.prefix() {
+            Some(format!(
+                "write its address with {}'s prefix: {}/{}",
+                switch.name,
+                port.address.addr(),
+                network.prefix()
+            ))
+        } else {
+            port.address.reserved_role().map(|role| {
+                format!(
+                    "{} is the {role} address of {network}: give port{i} {inside}",
+                    port.address.addr()
+                )
+            })
+        };
+        if let Some(help) = reason {
+            return Err(Error::RouterPortOffNetwork {
+                router: router.into(),
+                port: format!("port{i}"),
+                address: port.address,
+                switch: switch.name.clone(),
+                network,
+                help,
+            });
+        }
+        let earlier = ports[..i].iter().position(|p| {
+            p.address
+                .network_cidr()
+                .overlaps(&port.address.network_cidr())
+        });
+        if let Some(j) = earlier {
+            let help = if ports[j].switch == port.switch {
+                format!("both ports are cabled to {}: keep one port there and cable port{i} to another network's switch", switch.name)
+            } else {
+                format!(
+                    "{} and {} have overlapping networks: give each switch its own network",
+                    switches[j].name, switch.name
+                )
+            };
+            return Err(Error::RouterPortsOverlap {
+                router: router.into(),
+                first: format!("port{j}"),
+                second: format!("port{i}"),
+                network: format!("{} ({network})", switch.name),
+                help,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Names show in reports and tables: letters, digits, `-`, `_` and `.`.

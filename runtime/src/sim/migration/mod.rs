@@ -283,6 +283,46 @@ impl MigrationConfig {
         self.postcopy_after.is_some()
             || (self.timeout.is_some() && self.timeout_action == TimeoutAction::Postcopy)
     }
+
+    /// What to change when this migration did not converge, in the script's option names
+    /// and from the options it ran with: auto-converge is advised only when it was off.
+    pub fn convergence_help(&self) -> String {
+        let downtime = self.downtime_ms();
+        let mut remedies = vec![format!(
+            "allow a longer final pause with `downtime_limit` (now {downtime} ms, e.g. `#{{downtime_limit: {}}}`)",
+            (downtime * 4.0).max(1000.0)
+        )];
+        let bandwidth = self.bandwidth();
+        if bandwidth.is_finite() {
+            remedies.push(format!(
+                "raise `bandwidth` (now {} MiB/s, e.g. `#{{bandwidth: \"unlimited\"}}`)",
+                (bandwidth / MIB).round()
+            ));
+        }
+        remedies.push(
+            "switch to post-copy with `#{postcopy_after: 10}`, which always completes".into(),
+        );
+        let mut help = if self.auto_converge {
+            "auto-converge is on and the throttled guest still dirties memory faster than it is sent: ".to_string()
+        } else {
+            remedies.insert(0, "throttle the guest with `#{auto_converge: true}`".into());
+            "the guest dirties memory faster than it is sent: ".to_string()
+        };
+        let last = remedies.pop().unwrap_or_default();
+        help.push_str(&remedies.join(", "));
+        help.push_str(", or ");
+        help.push_str(&last);
+        match self.timeout {
+            Some(t) if t > HORIZON_S => help.push_str(&format!(
+                "; the `timeout` of {t} s is past the {HORIZON_S} s kvmlab waits for a migration: give a shorter one"
+            )),
+            None => help.push_str(
+                "; to end it in time instead, give it a `timeout` and a `timeout_action` (\"abort\", \"suspend\" or \"postcopy\")",
+            ),
+            Some(_) => {}
+        }
+        help
+    }
 }
 
 /// Where the migration is.
@@ -1054,6 +1094,7 @@ pub fn migrate_on_dedicated_link(
             return Err(Error::MigrateNoConvergence {
                 seconds: HORIZON_S,
                 remaining: migration.remaining(),
+                help: config.convergence_help(),
             });
         }
     }

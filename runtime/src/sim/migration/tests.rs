@@ -749,6 +749,7 @@ fn migrate_errors_carry_their_codes_values_and_help() {
             Error::MigrateNoConvergence {
                 seconds: 3600.0,
                 remaining: 4096,
+                help: MigrationConfig::new(Profile::Modern).convergence_help(),
             },
             "kvmlab::migrate::no_convergence",
             "the migration did not converge in 3600 s (4096 bytes still dirty)",

@@ -64,6 +64,9 @@ struct Restart<'a> {
     net: &'a mut NetStack,
     view: &'a SegmentView,
     findings: Vec<Finding>,
+    /// What the config files themselves get wrong, raised already where a script wrote them;
+    /// kept to explain their effect (an interface left without an address).
+    file_findings: Vec<Finding>,
     /// The current default route and where it came from.
     default_from: Option<(String, Ipv4Addr, String)>,
     /// Bridges named by some BRIDGE= key, for help texts.
@@ -143,6 +146,7 @@ pub fn restart(
         net,
         view,
         findings: Vec::new(),
+        file_findings: Vec::new(),
         default_from: None,
         bridge_names: configs
             .iter()
@@ -243,8 +247,13 @@ impl Restart<'_> {
         }
         self.set_up(device);
         for finding in read_findings {
+            // The write raised it with the file's line; the restart adds only what it knows
+            // more: the netmask of the segment the card is cabled to.
             let advised = self.with_segment_advice(device, finding.clone());
-            self.findings.push(advised);
+            if advised != *finding {
+                self.findings.push(advised);
+            }
+            self.file_findings.push(finding.clone());
         }
         let switches = self.switches_of(device);
         for address in &config.addresses {
@@ -566,8 +575,9 @@ impl Restart<'_> {
         );
         let Some(first) = first else {
             let cause = self
-                .findings
+                .file_findings
                 .iter()
+                .chain(&self.findings)
                 .find(|f| f.file == *file && f.line.is_some());
             let ignored = self.ignored_keys.iter().find(|(f, ..)| f == file);
             return match (cause, ignored) {

@@ -204,7 +204,33 @@ pub fn lint(kind: ConfigKind, file: &str, text: &str) -> Vec<Finding> {
             Some(values) => findings.extend(check_value(file, &a.key, &a.value, a.line, values)),
         }
     }
+    // The addresses and gateway as `ifup` will read them: a wrong one is said at the line
+    // that writes the file, not first at the next `service network restart`.
+    match kind {
+        ConfigKind::Interface => {
+            let no_globals = ShellVars::parse(NETWORK_PATH, "");
+            let read = InterfaceConfig::read(file, &vars, &no_globals).1;
+            findings.extend(read.into_iter().map(netmask_help_before_restart));
+        }
+        ConfigKind::Network => {
+            if let Some(a) = vars.get("GATEWAY") {
+                parse_gateway(file, a.line, &a.value, true, &mut findings);
+            }
+        }
+    }
     findings
+}
+
+/// At the write, the network the interface will be on is not known yet, so a bad netmask is
+/// not answered with the written value's nearest valid one (which may be far from the
+/// network's); the restart names the network's own.
+fn netmask_help_before_restart(mut finding: Finding) -> Finding {
+    if let Error::BadIfcfgValue { setting, help, .. } = &mut finding.error {
+        if setting.starts_with("NETMASK") {
+            *help = "write the netmask of the interface's network, e.g. NETMASK=255.255.255.0 for a /24; `service network restart` names the network's own once the card is cabled".into();
+        }
+    }
+    finding
 }
 
 fn unknown_key_help(kind: ConfigKind, key: &str) -> String {
