@@ -243,6 +243,13 @@ pub enum Error {
     )]
     MigrateBadMemory { size: u64, used: u64, wss: u64 },
 
+    #[error("a guest of {size} B cannot be migrated: no x86-64 KVM host has more than {limit} B (64 TiB) of memory")]
+    #[diagnostic(
+        code(kvmlab::migrate::memory_too_large),
+        help("give the guest at most 64 TiB, the most physical memory Linux maps on x86-64 with 4-level page tables")
+    )]
+    MigrateMemoryTooLarge { size: u64, limit: u64 },
+
     #[error("post-copy needs a live migration")]
     #[diagnostic(
         code(kvmlab::migrate::postcopy_needs_live),

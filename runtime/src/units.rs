@@ -122,6 +122,18 @@ fn split_number(text: &str) -> Option<(f64, &str)> {
     Some((number, text[end..].trim()))
 }
 
+/// Two sizes a message compares ("16T does not fit: sv1 has 16T free"), each as
+/// [`human_size`] prints it, with the exact bytes added when the two would read alike but
+/// differ.
+pub fn human_sizes_apart(a: u64, b: u64) -> (String, String) {
+    let (short_a, short_b) = (human_size(a), human_size(b));
+    if short_a == short_b && a != b {
+        (format!("{short_a} ({a} B)"), format!("{short_b} ({b} B)"))
+    } else {
+        (short_a, short_b)
+    }
+}
+
 /// A size the way `df -h` and `ls -lh` print it (coreutils' `human_readable` with
 /// `human_autoscale | human_SI | human_base_1024` and its default ceiling rounding): powers of
 /// 1024, one decimal below 10, always rounded up, and a value that rounds up to 1024 moves to
@@ -252,6 +264,15 @@ mod tests {
         assert_eq!(human_rate(125_000_000.0), "1 Gbit/s");
         assert_eq!(human_rate(1_250_000_000.0), "10 Gbit/s");
         assert_eq!(human_rate(1_000.0), "8 kbit/s");
+    }
+
+    #[test]
+    fn sizes_that_read_alike_but_differ_show_their_bytes() {
+        let (a, b) = human_sizes_apart(16 << 40, (16 << 40) - (1 << 20));
+        assert_eq!(a, "16T (17592186044416 B)");
+        assert_eq!(b, "16T (17592185995264 B)");
+        assert_eq!(human_sizes_apart(1 << 30, 512 << 20), ("1.0G".into(), "512M".into()));
+        assert_eq!(human_sizes_apart(1 << 30, 1 << 30), ("1.0G".into(), "1.0G".into()));
     }
 
     #[test]

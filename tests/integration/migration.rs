@@ -401,3 +401,22 @@ fn edge_inputs_end_with_a_diagnostic() {
         .diagnostic("kvmlab::spec::bad_value", 12)
         .run();
 }
+
+#[test]
+fn a_host_with_more_memory_than_x86_64_takes_is_refused_before_anything_is_allocated() {
+    // 8000000T once reached the migration engine and aborted the process allocating its
+    // bitmaps; now the host line is refused, with the figure and why.
+    let out = Test::new()
+        .script(&third_host("spec.memory = \"8000000T\";"))
+        .status(2)
+        .diagnostic("kvmlab::spec::bad_value", 14)
+        .stderr("Linux maps at most 64 TiB (70368744177664 bytes) of physical memory")
+        .stderr("at most \"64T\"")
+        .run();
+    assert!(!out.stderr.contains("memory allocation"), "{}", out.stderr);
+    // The advice applied: a 64 TiB host is a host, and the guest migrates to it.
+    Test::new()
+        .script(&third_host("spec.memory = \"64T\";"))
+        .status(0)
+        .run();
+}

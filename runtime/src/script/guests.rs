@@ -12,7 +12,7 @@ use crate::sim::migration::{MigrationConfig, Profile, Status, TimeoutAction};
 use crate::sim::preflight::Safety;
 use crate::sim::traffic::TransferId;
 use crate::sim::{MigrationReport, MigrationRequest};
-use crate::units::human_size;
+use crate::units::{human_size, human_sizes_apart};
 use crate::world::domain_xml::{DiskSource, DomainSpec};
 use crate::world::guest::{Client, ClientId, GuestDisk, GuestId, GuestSpec, GuestState, Workload};
 use crate::world::net::ip::Ipv4Cidr;
@@ -177,13 +177,12 @@ fn guest_spec(world: &World, host: HostId, map: Map) -> Result<GuestSpec> {
     }
     let free = world.free_guest_memory(host);
     if memory == 0 || memory > free {
+        let (needed, free) = human_sizes_apart(memory, free);
         return Err(spec.bad(
             "memory",
             format!(
-                "{} does not fit: {} has {} free for guests",
-                human_size(memory),
+                "{needed} does not fit: {} has {free} free for guests",
                 h.name(),
-                human_size(free)
             ),
             "give the guest less memory, e.g. \"512M\"",
         ));
@@ -520,13 +519,12 @@ fn register_guest(engine: &mut Engine) {
                 let host = guest.host;
                 let free = b.world().free_guest_memory(host);
                 if memory == 0 || memory > free {
+                    let (needed, free) = human_sizes_apart(memory, free);
                     return Err(Error::BadValue {
                         key: "memory".into(),
                         what: "set_memory".into(),
                         reason: format!(
-                            "{} does not fit: the host has {} free for guests",
-                            human_size(memory),
-                            human_size(free)
+                            "{needed} does not fit: the host has {free} free for guests"
                         ),
                         help: "give the guest less memory".into(),
                     });

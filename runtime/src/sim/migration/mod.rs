@@ -122,6 +122,7 @@ mod transfer;
 mod tests;
 
 use crate::error::{Error, Result};
+use crate::world::host::hardware::MAX_HOST_MEMORY;
 use bitmap::DirtyBitmap;
 use memory::{GuestWriter, PageLayout};
 use transfer::{send_pages, Budget, Sent};
@@ -971,6 +972,12 @@ fn validate(memory: &GuestMemory, config: &MigrationConfig) -> Result<()> {
             reason: reason.into(),
         })
     };
+    if memory.size > MAX_HOST_MEMORY {
+        return Err(Error::MigrateMemoryTooLarge {
+            size: memory.size,
+            limit: MAX_HOST_MEMORY,
+        });
+    }
     if memory.size == 0 || memory.used > memory.size || memory.wss > memory.used {
         return Err(Error::MigrateBadMemory {
             size: memory.size,
