@@ -437,6 +437,13 @@ pub enum Error {
     )]
     BadSize { text: String },
 
+    #[error("`{text}` is {bytes}, above the largest size, 8 EiB - 1 (9223372036854775807 bytes)")]
+    #[diagnostic(
+        code(kvmlab::units::size_too_large),
+        help("a size must fit a script integer; no disk, memory or file comes near it: write the real size, e.g. \"16T\"")
+    )]
+    SizeTooLarge { text: String, bytes: String },
+
     #[error("`{text}` is not a rate")]
     #[diagnostic(
         code(kvmlab::units::rate),

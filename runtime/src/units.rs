@@ -46,24 +46,46 @@ pub fn parse_size(text: &str) -> Result<u64> {
             number: number_text,
         });
     }
-    let scale = match unit.to_ascii_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "k" | "kib" => KIB,
-        "m" | "mib" => KIB.powi(2),
-        "g" | "gib" => KIB.powi(3),
-        "t" | "tib" => KIB.powi(4),
-        "kb" => 1e3,
-        "mb" => 1e6,
-        "gb" => 1e9,
-        "tb" => 1e12,
+    let scale: u64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "t" | "tib" => 1 << 40,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
         _ => return Err(bad()),
     };
-    let bytes = number * scale;
-    if !bytes.is_finite() || bytes < 0.0 || bytes > u64::MAX as f64 {
+    if number < 0.0 {
         return Err(bad());
     }
-    Ok(bytes.round() as u64)
+    // A whole number is counted exactly; a fraction in floating point, rounded to a byte.
+    let trimmed = text.trim();
+    let digits = trimmed[..trimmed.len() - unit.len()].trim();
+    let exact = match digits.parse::<u128>() {
+        Ok(whole) => whole.checked_mul(u128::from(scale)),
+        Err(_) => {
+            let bytes = (number * scale as f64).round();
+            (bytes.is_finite() && bytes < 2f64.powi(100)).then_some(bytes as u128)
+        }
+    };
+    match exact {
+        Some(bytes) if bytes <= u128::from(MAX_SIZE) => Ok(bytes as u64),
+        Some(bytes) => Err(Error::SizeTooLarge {
+            text: text.into(),
+            bytes: format!("{bytes} bytes"),
+        }),
+        None => Err(Error::SizeTooLarge {
+            text: text.into(),
+            bytes: format_bytes_decimal(number * scale as f64),
+        }),
+    }
 }
+
+/// The largest size a script can hold: a script integer is an `i64`, 8 EiB - 1 bytes.
+pub const MAX_SIZE: u64 = i64::MAX as u64;
 
 /// Parses a rate such as `"64M/s"` or `"100Mbit/s"` into bytes per second.
 pub fn parse_rate(text: &str) -> Result<f64> {
@@ -195,6 +217,17 @@ mod tests {
     }
 
     #[test]
+    fn sizes_past_8_eib_are_refused_as_too_large_not_as_misspelt() {
+        assert_eq!(parse_size("9223372036854775807").unwrap(), i64::MAX as u64);
+        for big in ["9223372036854775808", "18446744073709551615", "8388608T", "99999999999999999999999999999999999999999T"] {
+            let err = parse_size(big).unwrap_err();
+            assert_eq!(err.code_str(), "kvmlab::units::size_too_large", "{big}");
+            assert!(err.to_string().contains("8 EiB - 1"), "{err}");
+        }
+        assert_eq!(parse_size("8388607T").unwrap(), 8_388_607 << 40);
+    }
+
+    #[test]
     fn bad_sizes_name_the_text() {
         for bad in ["", "M", "12Q", "-3G", "1..2G", "G12"] {
             let err = parse_size(bad).unwrap_err();
@@ -270,7 +303,7 @@ mod tests {
     fn sizes_that_read_alike_but_differ_show_their_bytes() {
         let (a, b) = human_sizes_apart(16 << 40, (16 << 40) - (1 << 20));
         assert_eq!(a, "16T (17592186044416 B)");
-        assert_eq!(b, "16T (17592185995264 B)");
+        assert_eq!(b, "16T (17592184995840 B)");
         assert_eq!(human_sizes_apart(1 << 30, 512 << 20), ("1.0G".into(), "512M".into()));
         assert_eq!(human_sizes_apart(1 << 30, 1 << 30), ("1.0G".into(), "1.0G".into()));
     }
