@@ -420,3 +420,22 @@ fn a_host_with_more_memory_than_x86_64_takes_is_refused_before_anything_is_alloc
         .status(0)
         .run();
 }
+
+#[test]
+fn a_dirty_rate_no_cpu_reaches_is_refused_at_workload_not_at_migrate() {
+    // Line 12: the workload, before any migration is asked for.
+    Test::new()
+        .script(&lab(
+            "g.workload(#{used: \"410M\", wss: \"64M\", dirty_rate: \"1000000G/s\"});\ng.migrate(sv2, #{unsafe: true});",
+        ))
+        .status(2)
+        .diagnostic("kvmlab::spec::bad_value", 12)
+        .stderr("more than a CPU can dirty (at most 64 GiB/s")
+        .stderr("all 512M of the guest 2000000 times a second")
+        .run();
+    // The advice applied: a busy guest's rate migrates.
+    let v = values(
+        "g.workload(#{used: \"410M\", wss: \"64M\", dirty_rate: \"16M/s\"});\nlet r = g.migrate(sv2, #{unsafe: true});\nrecord(\"status\", r.status);\n",
+    );
+    assert_eq!(v["status"], "completed");
+}

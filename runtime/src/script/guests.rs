@@ -14,7 +14,9 @@ use crate::sim::traffic::TransferId;
 use crate::sim::{MigrationReport, MigrationRequest};
 use crate::units::{human_size, human_sizes_apart};
 use crate::world::domain_xml::{DiskSource, DomainSpec};
-use crate::world::guest::{Client, ClientId, GuestDisk, GuestId, GuestSpec, GuestState, Workload};
+use crate::world::guest::{
+    Client, ClientId, GuestDisk, GuestId, GuestSpec, GuestState, Workload, MAX_DIRTY_RATE,
+};
 use crate::world::net::ip::Ipv4Cidr;
 use crate::world::{HostId, World};
 use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
@@ -575,6 +577,17 @@ fn register_guest(engine: &mut Engine) {
                             human_size(used)
                         ),
                         "the working set is part of the memory in use",
+                    ));
+                }
+                if dirty_rate > MAX_DIRTY_RATE {
+                    return Err(spec.bad(
+                        "dirty_rate",
+                        format!(
+                            "{dirty_rate} B/s is more than a CPU can dirty (at most 64 GiB/s, beyond any memory bus): it would rewrite all {} of the guest {:.0} times a second",
+                            human_size(memory),
+                            dirty_rate / memory as f64
+                        ),
+                        "give the rate the guest's writes reach, e.g. \"16M/s\" for a busy database; 0 for an idle guest",
                     ));
                 }
                 if dirty_rate > 0.0 && wss == 0 {
