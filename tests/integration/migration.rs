@@ -435,7 +435,7 @@ fn a_dirty_rate_no_cpu_reaches_is_refused_at_workload_not_at_migrate() {
         .run();
     // The advice applied: a busy guest's rate migrates.
     let v = values(
-        "g.workload(#{used: \"410M\", wss: \"64M\", dirty_rate: \"16M/s\"});\nlet r = g.migrate(sv2, #{unsafe: true});\nrecord(\"status\", r.status);\n",
+        "g.workload(#{used: \"410M\", wss: \"64M\", dirty_rate: \"2M/s\"});\nlet r = g.migrate(sv2, #{unsafe: true});\nrecord(\"status\", r.status);\n",
     );
     assert_eq!(v["status"], "completed");
 }

@@ -587,7 +587,7 @@ fn register_guest(engine: &mut Engine) {
                             human_size(memory),
                             dirty_rate / memory as f64
                         ),
-                        "give the rate the guest's writes reach, e.g. \"16M/s\" for a busy database; 0 for an idle guest",
+                        "give the rate the guest's writes reach, e.g. \"2M/s\"; 0 for an idle guest",
                     ));
                 }
                 if dirty_rate > 0.0 && wss == 0 {
