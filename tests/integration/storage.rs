@@ -516,6 +516,24 @@ fn extreme_sizes_and_locations_are_refused() {
     Test::new()
         .script("let n = nas(\"big\", #{model: \"Thecus N7700PRO\", disks: 7, disk_size: \"10000000TB\", raid: 0});")
         .status(2)
+        .diagnostic("kvmlab::units::size_too_large", 1)
+        .stderr("above the largest size, 8 EiB - 1")
+        .run();
+}
+
+#[test]
+fn a_write_rate_slower_than_any_disk_is_refused_at_the_nas() {
+    // 1e-300 B/s once made one mkfs last 390 days of lab time.
+    Test::new()
+        .script("let n = nas(\"x\", #{model: \"Thecus N7700PRO\", disks: 7, disk_size: \"2TB\", raid: 6,\n    write_rate: 1.0e-300});")
+        .status(2)
         .diagnostic("kvmlab::spec::bad_value", 1)
+        .stderr("slower than any disk writes")
+        .stderr("at least \"1MB/s\"")
+        .run();
+    // The advice applied: the slowest rate kvmlab takes is a NAS.
+    Test::new()
+        .script("let n = nas(\"x\", #{model: \"Thecus N7700PRO\", disks: 7, disk_size: \"2TB\", raid: 6, write_rate: \"1MB/s\"});\nrecord(\"disks\", n.disks);")
+        .status(0)
         .run();
 }
