@@ -165,6 +165,17 @@ pub enum Error {
     )]
     BadDuration { seconds: f64 },
 
+    #[error("the lab clock is at {now_s} s and this needs {needed_s} s more: past its cap of a century ({cap_s} s)")]
+    #[diagnostic(
+        code(kvmlab::lab::clock_cap),
+        help("a lab lasts at most a century of lab time; the clock stays where it was, so later calls (even `sleep(0)`) still work: take out the sleeps or loops that used the century up")
+    )]
+    LabClockCap {
+        now_s: f64,
+        needed_s: f64,
+        cap_s: f64,
+    },
+
     #[error("`{key}` cannot be recorded: {reason}")]
     #[diagnostic(code(kvmlab::lab::bad_record), help("{help}"))]
     BadRecord {

@@ -439,3 +439,21 @@ fn a_dirty_rate_no_cpu_reaches_is_refused_at_workload_not_at_migrate() {
     );
     assert_eq!(v["status"], "completed");
 }
+
+#[test]
+fn no_operation_takes_the_clock_past_its_century() {
+    // A reboot that would cross the cap is refused at its line; the clock stays below it.
+    let near_the_cap = "sleep(3153600000.0 - clock() - 10.0);\n";
+    Test::new()
+        .script(&lab(&format!("{near_the_cap}sv1.reboot();\n")))
+        .status(2)
+        .diagnostic("kvmlab::lab::clock_cap", 13)
+        .stderr("past its cap of a century (3153600000 s)")
+        .run();
+    // The advice holds: later calls, `sleep(0)` among them, still work.
+    let v = values(&format!(
+        "{near_the_cap}expect_error(|| sv1.reboot(), \"kvmlab::lab::clock_cap\");\nlet before = clock();\nsleep(0);\nsleep(10);\nrecord(\"gap\", 3153600000.0 - before);\nrecord(\"end\", clock());\n"
+    ));
+    assert_eq!(v["gap"], 10.0);
+    assert_eq!(v["end"], 3153600000.0);
+}
