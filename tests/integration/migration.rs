@@ -457,3 +457,26 @@ fn no_operation_takes_the_clock_past_its_century() {
     assert_eq!(v["gap"], 10.0);
     assert_eq!(v["end"], 3153600000.0);
 }
+
+#[test]
+fn a_served_file_larger_than_any_size_is_refused_at_its_line() {
+    // 2^64 - 1 bytes once read back as -1.
+    Test::new()
+        .script(&lab("g.serve_file(\"/var/ftp/pub/dvd.iso\", \"18446744073709551615\");"))
+        .status(2)
+        .diagnostic("kvmlab::units::size_too_large", 12)
+        .stderr("`18446744073709551615` is 18446744073709551615 bytes, above the largest size, 8 EiB - 1")
+        .run();
+    Test::new()
+        .script("let s = size(\"9223372036854775808\");")
+        .status(2)
+        .diagnostic("kvmlab::units::size_too_large", 1)
+        .stderr("above the largest size, 8 EiB - 1 (9223372036854775807 bytes)")
+        .run();
+    let out = Test::new()
+        .script("record(\"largest\", size(\"9223372036854775807\"));")
+        .json()
+        .status(0)
+        .run();
+    assert_eq!(out.report["values"]["largest"], i64::MAX);
+}
