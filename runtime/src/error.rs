@@ -696,6 +696,13 @@ pub enum Error {
     )]
     MsdosPrimaryLimit,
 
+    #[error("a GPT partition table holds at most 128 partitions, and {device} has 128")]
+    #[diagnostic(
+        code(kvmlab::storage::gpt_full),
+        help("every entry of the table is used: put further file systems on another disk or LUN")
+    )]
+    GptFull { device: String },
+
     #[error(
         "`{part_type}` partitions are not modelled: kvmlab's msdos labels hold primary partitions"
     )]
