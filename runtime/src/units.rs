@@ -219,7 +219,12 @@ mod tests {
     #[test]
     fn sizes_past_8_eib_are_refused_as_too_large_not_as_misspelt() {
         assert_eq!(parse_size("9223372036854775807").unwrap(), i64::MAX as u64);
-        for big in ["9223372036854775808", "18446744073709551615", "8388608T", "99999999999999999999999999999999999999999T"] {
+        for big in [
+            "9223372036854775808",
+            "18446744073709551615",
+            "8388608T",
+            "99999999999999999999999999999999999999999T",
+        ] {
             let err = parse_size(big).unwrap_err();
             assert_eq!(err.code_str(), "kvmlab::units::size_too_large", "{big}");
             assert!(err.to_string().contains("8 EiB - 1"), "{err}");
@@ -304,8 +309,14 @@ mod tests {
         let (a, b) = human_sizes_apart(16 << 40, (16 << 40) - (1 << 20));
         assert_eq!(a, "16T (17592186044416 B)");
         assert_eq!(b, "16T (17592184995840 B)");
-        assert_eq!(human_sizes_apart(1 << 30, 512 << 20), ("1.0G".into(), "512M".into()));
-        assert_eq!(human_sizes_apart(1 << 30, 1 << 30), ("1.0G".into(), "1.0G".into()));
+        assert_eq!(
+            human_sizes_apart(1 << 30, 512 << 20),
+            ("1.0G".into(), "512M".into())
+        );
+        assert_eq!(
+            human_sizes_apart(1 << 30, 1 << 30),
+            ("1.0G".into(), "1.0G".into())
+        );
     }
 
     #[test]

@@ -116,7 +116,7 @@
 //! rather than the guest's RAM; the layout's masks are worked out per word when asked.
 //! A 16 TiB guest costs megabytes, and guests above 64 TiB, more than any x86-64 host has,
 //! are refused before anything is allocated.
-//!
+
 mod bitmap;
 mod memory;
 mod transfer;
