@@ -480,3 +480,18 @@ fn a_served_file_larger_than_any_size_is_refused_at_its_line() {
         .run();
     assert_eq!(out.report["values"]["largest"], i64::MAX);
 }
+
+#[test]
+fn sizes_that_print_alike_but_differ_show_their_bytes() {
+    // A 16T guest on a 16T host: 1 GiB is the host's own, so 16T does not fit in "16T".
+    Test::new()
+        .script(&lab(
+            "let spec = report::server_spec();\nspec.memory = \"16T\";\nlet sv3 = host(\"sv3\", spec);\n\
+             sv3.install_os(report::os_spec(\"sv3\"));\n\
+             let h = sv3.define_guest(#{name: \"big\", memory: \"16T\", disk: vol, network: #{bridge: \"br0\"}});",
+        ))
+        .status(2)
+        .diagnostic("kvmlab::spec::bad_value", 16)
+        .stderr("16T (17592186044416 B) does not fit: sv3 has 16T (17591112302592 B) free for guests")
+        .run();
+}
