@@ -250,12 +250,13 @@ impl DirtyBitmap {
         if matches!(self.blocks[block], Block::Dirty) {
             self.blocks[block] = Block::Mixed(Mixed::filled(self.block_pages(block)));
         }
+        // A clean block has nothing to clear.
         let Block::Mixed(mixed) = &mut self.blocks[block] else {
-            unreachable!("a word with dirty pages is in a dirty or mixed block");
+            return;
         };
         let local = index % BLOCK_WORDS;
+        let cleared = u64::from((mixed.words[local] & mask).count_ones());
         mixed.words[local] &= !mask;
-        let cleared = u64::from(mask.count_ones());
         mixed.dirty -= cleared;
         self.dirty -= cleared;
         if mixed.words[local] == 0 {
