@@ -215,6 +215,17 @@ pub enum Error {
     )]
     BadDuration { seconds: f64 },
 
+    #[error("the lab clock is at {now_s} s and this needs {needed_s} s more: past its cap of a century ({cap_s} s)")]
+    #[diagnostic(
+        code(kvmlab::lab::clock_cap),
+        help("a lab lasts at most a century of lab time; the clock stays where it was, so later calls (even `sleep(0)`) still work: take out the sleeps or loops that used the century up")
+    )]
+    LabClockCap {
+        now_s: f64,
+        needed_s: f64,
+        cap_s: f64,
+    },
+
     #[error("`{key}` cannot be recorded: {reason}")]
     #[diagnostic(code(kvmlab::lab::bad_record), help("{help}"))]
     BadRecord {
@@ -318,6 +329,13 @@ pub enum Error {
         help("the working set is part of the used memory, which is part of the guest's RAM: size > 0 and size >= used >= wss")
     )]
     MigrateBadMemory { size: u64, used: u64, wss: u64 },
+
+    #[error("a guest of {size} B cannot be migrated: no x86-64 KVM host has more than {limit} B (64 TiB) of memory")]
+    #[diagnostic(
+        code(kvmlab::migrate::memory_too_large),
+        help("give the guest at most 64 TiB, the most physical memory Linux maps on x86-64 with 4-level page tables")
+    )]
+    MigrateMemoryTooLarge { size: u64, limit: u64 },
 
     #[error("post-copy needs a live migration")]
     #[diagnostic(
@@ -533,6 +551,13 @@ pub enum Error {
         help("write bytes as an integer, or a number with a unit: \"512M\", \"20G\", \"1.5TiB\", \"100GB\" (K/M/G/T are binary)")
     )]
     BadSize { text: String },
+
+    #[error("`{text}` is {bytes}, above the largest size, 8 EiB - 1 (9223372036854775807 bytes)")]
+    #[diagnostic(
+        code(kvmlab::units::size_too_large),
+        help("a size must fit a script integer; no disk, memory or file comes near it: write the real size, e.g. \"16T\"")
+    )]
+    SizeTooLarge { text: String, bytes: String },
 
     #[error("`{text}` is not a rate")]
     #[diagnostic(code(kvmlab::units::rate), help("{help}"))]
@@ -770,6 +795,13 @@ pub enum Error {
         help("use a GPT label (`mklabel gpt`), which holds 128 partitions, or remove a partition")
     )]
     MsdosPrimaryLimit,
+
+    #[error("a GPT partition table holds at most 128 partitions, and {device} has 128")]
+    #[diagnostic(
+        code(kvmlab::storage::gpt_full),
+        help("every entry of the table is used: put further file systems on another disk or LUN")
+    )]
+    GptFull { device: String },
 
     #[error(
         "`{part_type}` partitions are not modelled: kvmlab's msdos labels hold primary partitions"

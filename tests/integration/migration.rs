@@ -401,3 +401,97 @@ fn edge_inputs_end_with_a_diagnostic() {
         .diagnostic("kvmlab::spec::bad_value", 12)
         .run();
 }
+
+#[test]
+fn a_host_with_more_memory_than_x86_64_takes_is_refused_before_anything_is_allocated() {
+    // 8000000T once reached the migration engine and aborted the process allocating its
+    // bitmaps; now the host line is refused, with the figure and why.
+    let out = Test::new()
+        .script(&third_host("spec.memory = \"8000000T\";"))
+        .status(2)
+        .diagnostic("kvmlab::spec::bad_value", 14)
+        .stderr("Linux maps at most 64 TiB (70368744177664 bytes) of physical memory")
+        .stderr("at most \"64T\"")
+        .run();
+    assert!(!out.stderr.contains("memory allocation"), "{}", out.stderr);
+    // The advice applied: a 64 TiB host is a host, and the guest migrates to it.
+    Test::new()
+        .script(&third_host("spec.memory = \"64T\";"))
+        .status(0)
+        .run();
+}
+
+#[test]
+fn a_dirty_rate_no_cpu_reaches_is_refused_at_workload_not_at_migrate() {
+    // Line 12: the workload, before any migration is asked for.
+    Test::new()
+        .script(&lab(
+            "g.workload(#{used: \"410M\", wss: \"64M\", dirty_rate: \"1000000G/s\"});\ng.migrate(sv2, #{unsafe: true});",
+        ))
+        .status(2)
+        .diagnostic("kvmlab::spec::bad_value", 12)
+        .stderr("more than a CPU can dirty (at most 64 GiB/s")
+        .stderr("all 512M of the guest 2000000 times a second")
+        .run();
+    // The advice applied: a busy guest's rate migrates.
+    let v = values(
+        "g.workload(#{used: \"410M\", wss: \"64M\", dirty_rate: \"2M/s\"});\nlet r = g.migrate(sv2, #{unsafe: true});\nrecord(\"status\", r.status);\n",
+    );
+    assert_eq!(v["status"], "completed");
+}
+
+#[test]
+fn no_operation_takes_the_clock_past_its_century() {
+    // A reboot that would cross the cap is refused at its line; the clock stays below it.
+    let near_the_cap = "sleep(3153600000.0 - clock() - 10.0);\n";
+    Test::new()
+        .script(&lab(&format!("{near_the_cap}sv1.reboot();\n")))
+        .status(2)
+        .diagnostic("kvmlab::lab::clock_cap", 13)
+        .stderr("past its cap of a century (3153600000 s)")
+        .run();
+    // The advice holds: later calls, `sleep(0)` among them, still work.
+    let v = values(&format!(
+        "{near_the_cap}expect_error(|| sv1.reboot(), \"kvmlab::lab::clock_cap\");\nlet before = clock();\nsleep(0);\nsleep(10);\nrecord(\"gap\", 3153600000.0 - before);\nrecord(\"end\", clock());\n"
+    ));
+    assert_eq!(v["gap"], 10.0);
+    assert_eq!(v["end"], 3153600000.0);
+}
+
+#[test]
+fn a_served_file_larger_than_any_size_is_refused_at_its_line() {
+    // 2^64 - 1 bytes once read back as -1.
+    Test::new()
+        .script(&lab("g.serve_file(\"/var/ftp/pub/dvd.iso\", \"18446744073709551615\");"))
+        .status(2)
+        .diagnostic("kvmlab::units::size_too_large", 12)
+        .stderr("`18446744073709551615` is 18446744073709551615 bytes, above the largest size, 8 EiB - 1")
+        .run();
+    Test::new()
+        .script("let s = size(\"9223372036854775808\");")
+        .status(2)
+        .diagnostic("kvmlab::units::size_too_large", 1)
+        .stderr("above the largest size, 8 EiB - 1 (9223372036854775807 bytes)")
+        .run();
+    let out = Test::new()
+        .script("record(\"largest\", size(\"9223372036854775807\"));")
+        .json()
+        .status(0)
+        .run();
+    assert_eq!(out.report["values"]["largest"], i64::MAX);
+}
+
+#[test]
+fn sizes_that_print_alike_but_differ_show_their_bytes() {
+    // A 16T guest on a 16T host: 1 GiB is the host's own, so 16T does not fit in "16T".
+    Test::new()
+        .script(&lab(
+            "let spec = report::server_spec();\nspec.memory = \"16T\";\nlet sv3 = host(\"sv3\", spec);\n\
+             sv3.install_os(report::os_spec(\"sv3\"));\n\
+             let h = sv3.define_guest(#{name: \"big\", memory: \"16T\", disk: vol, network: #{bridge: \"br0\"}});",
+        ))
+        .status(2)
+        .diagnostic("kvmlab::spec::bad_value", 16)
+        .stderr("16T (17592186044416 B) does not fit: sv3 has 16T (17591112302592 B) free for guests")
+        .run();
+}

@@ -516,6 +516,44 @@ fn extreme_sizes_and_locations_are_refused() {
     Test::new()
         .script("let n = nas(\"big\", #{model: \"Thecus N7700PRO\", disks: 7, disk_size: \"10000000TB\", raid: 0});")
         .status(2)
-        .diagnostic("kvmlab::spec::bad_value", 1)
+        .diagnostic("kvmlab::units::size_too_large", 1)
+        .stderr("above the largest size, 8 EiB - 1")
         .run();
+}
+
+#[test]
+fn a_write_rate_slower_than_any_disk_is_refused_at_the_nas() {
+    // 1e-300 B/s once made one mkfs last 390 days of lab time.
+    Test::new()
+        .script("let n = nas(\"x\", #{model: \"Thecus N7700PRO\", disks: 7, disk_size: \"2TB\", raid: 6,\n    write_rate: 1.0e-300});")
+        .status(2)
+        .diagnostic("kvmlab::spec::bad_value", 1)
+        .stderr("slower than any disk writes")
+        .stderr("at least \"1MB/s\"")
+        .run();
+    // The advice applied: the slowest rate kvmlab takes is a NAS.
+    Test::new()
+        .script("let n = nas(\"x\", #{model: \"Thecus N7700PRO\", disks: 7, disk_size: \"2TB\", raid: 6, write_rate: \"1MB/s\"});\nrecord(\"disks\", n.disks);")
+        .status(0)
+        .run();
+}
+
+#[test]
+fn a_gpt_table_holds_128_partitions() {
+    let labelled = "import \"kvmlab/hosts\" as hosts;\nimport \"kvmlab/report\" as report;\n\
+         let lab = hosts::build();\nlet sv1 = lab.sv1;\n\
+         let n = nas(\"iscsi1\", report::nas_spec());\nn.nic(\"eth0\").connect(lab.net2);\n\
+         n.ip(\"eth0\", report::nas_address());\nn.iscsi_target(\"iqn.2006-01.com.thecus:t0\", \"10GB\");\n\
+         sv1.iscsi_discover(\"10.10.1.10\");\nlet disk = sv1.disk(sv1.iscsi_login(\"iqn.2006-01.com.thecus:t0\"));\n\
+         disk.mklabel(\"gpt\");\n".to_string();
+    let out = Test::new()
+        .script(&(labelled
+            + "for i in 0..129 { disk.mkpart(\"p\", \"ext3\", `${16 + i * 16}MiB`, `${32 + i * 16}MiB`); }\n"))
+        .json()
+        .status(2)
+        .diagnostic("kvmlab::storage::gpt_full", 12)
+        .stderr("at most 128 partitions")
+        .stderr("another disk or LUN")
+        .run();
+    assert_eq!(out.report["diagnostics"].as_array().unwrap().len(), 1);
 }

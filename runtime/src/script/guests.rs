@@ -12,9 +12,11 @@ use crate::sim::migration::{MigrationConfig, Profile, Status, TimeoutAction};
 use crate::sim::preflight::Safety;
 use crate::sim::traffic::TransferId;
 use crate::sim::{MigrationReport, MigrationRequest};
-use crate::units::human_size;
+use crate::units::{human_size, human_sizes_apart};
 use crate::world::domain_xml::{DiskSource, DomainSpec};
-use crate::world::guest::{Client, ClientId, GuestDisk, GuestId, GuestSpec, GuestState, Workload};
+use crate::world::guest::{
+    Client, ClientId, GuestDisk, GuestId, GuestSpec, GuestState, Workload, MAX_DIRTY_RATE,
+};
 use crate::world::net::ip::Ipv4Cidr;
 use crate::world::{HostId, World};
 use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
@@ -177,13 +179,12 @@ fn guest_spec(world: &World, host: HostId, map: Map) -> Result<GuestSpec> {
     }
     let free = world.free_guest_memory(host);
     if memory == 0 || memory > free {
+        let (needed, free) = human_sizes_apart(memory, free);
         return Err(spec.bad(
             "memory",
             format!(
-                "{} does not fit: {} has {} free for guests",
-                human_size(memory),
+                "{needed} does not fit: {} has {free} free for guests",
                 h.name(),
-                human_size(free)
             ),
             "give the guest less memory, e.g. \"512M\"",
         ));
@@ -544,13 +545,12 @@ fn register_guest(engine: &mut Engine) {
                 let host = guest.host;
                 let free = b.world().free_guest_memory(host);
                 if memory == 0 || memory > free {
+                    let (needed, free) = human_sizes_apart(memory, free);
                     return Err(Error::BadValue {
                         key: "memory".into(),
                         what: "set_memory".into(),
                         reason: format!(
-                            "{} does not fit: the host has {} free for guests",
-                            human_size(memory),
-                            human_size(free)
+                            "{needed} does not fit: the host has {free} free for guests"
                         ),
                         help: "give the guest less memory".into(),
                     });
@@ -601,6 +601,17 @@ fn register_guest(engine: &mut Engine) {
                             human_size(used)
                         ),
                         "the working set is part of the memory in use",
+                    ));
+                }
+                if dirty_rate > MAX_DIRTY_RATE {
+                    return Err(spec.bad(
+                        "dirty_rate",
+                        format!(
+                            "{dirty_rate} B/s is more than a CPU can dirty (at most 64 GiB/s, beyond any memory bus): it would rewrite all {} of the guest {:.0} times a second",
+                            human_size(memory),
+                            dirty_rate / memory as f64
+                        ),
+                        "give the rate the guest's writes reach, e.g. \"2M/s\"; 0 for an idle guest",
                     ));
                 }
                 if dirty_rate > 0.0 && wss == 0 {

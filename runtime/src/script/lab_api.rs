@@ -348,7 +348,12 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         .with_comments(["/// Bytes in a size such as \"512M\" (binary) or \"100GB\" (decimal)."])
         .register_into_engine(engine, |text: &str| -> Outcome<INT> {
             let bytes = units::parse_size(text).map_err(raise)?;
-            INT::try_from(bytes).map_err(|_| raise(Error::BadSize { text: text.into() }))
+            INT::try_from(bytes).map_err(|_| {
+                raise(Error::SizeTooLarge {
+                    text: text.into(),
+                    bytes: format!("{bytes} bytes"),
+                })
+            })
         });
 
     FuncRegistration::new("rate")

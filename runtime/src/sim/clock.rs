@@ -10,6 +10,9 @@ pub struct SimTime(pub u64);
 
 impl SimTime {
     pub const ZERO: SimTime = SimTime(0);
+    /// The lab clock's cap: a lab spans at most a century (365-day years), beyond which its
+    /// seconds as `f64` would no longer be exact to the microsecond.
+    pub const LONGEST_LAB: SimTime = SimTime(100 * 365 * 86_400 * 1_000_000_000);
 
     pub fn from_secs_f64(seconds: f64) -> SimTime {
         SimTime((seconds * 1e9).round() as u64)

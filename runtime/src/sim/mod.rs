@@ -67,8 +67,26 @@ impl Simulator {
         }
     }
 
-    /// Runs the background traffic until `done` holds or the clock reaches `deadline`.
+    /// Runs the background traffic until `done` holds or the clock reaches `deadline`. The
+    /// clock stops at its cap: waiting on past it is refused there.
     fn run(&mut self, deadline: SimTime, done: impl Fn(&Traffic) -> bool) -> Result<()> {
+        let until = deadline.min(SimTime::LONGEST_LAB);
+        self.run_until(until, &done)?;
+        if deadline > until && !done(&self.traffic) {
+            return Err(self.clock_cap(deadline.0 - self.clock.now().0));
+        }
+        Ok(())
+    }
+
+    fn clock_cap(&self, needed_ns: u64) -> Error {
+        Error::LabClockCap {
+            now_s: self.clock.now().as_secs_f64(),
+            needed_s: needed_ns as f64 / 1e9,
+            cap_s: SimTime::LONGEST_LAB.as_secs_f64(),
+        }
+    }
+
+    fn run_until(&mut self, deadline: SimTime, done: &impl Fn(&Traffic) -> bool) -> Result<()> {
         while !done(&self.traffic) && self.clock.now() < deadline {
             if self.traffic.is_idle() {
                 self.clock.advance_to(deadline);
@@ -112,10 +130,8 @@ impl Backend for Simulator {
     }
 
     fn sleep(&mut self, seconds: f64) -> Result<()> {
-        // A lab spans at most a century: beyond that the clock's arithmetic is not exact.
-        const LONGEST_LAB_S: f64 = 100.0 * 365.0 * 86400.0;
         let until = self.clock.now().as_secs_f64() + seconds;
-        if !seconds.is_finite() || seconds < 0.0 || until > LONGEST_LAB_S {
+        if !seconds.is_finite() || seconds < 0.0 || until > SimTime::LONGEST_LAB.as_secs_f64() {
             return Err(Error::BadDuration { seconds });
         }
         let deadline = self
@@ -127,6 +143,9 @@ impl Backend for Simulator {
 
     fn spend(&mut self, duration: SimTime) -> Result<()> {
         let deadline = self.clock.now().saturating_add(duration.0);
+        if deadline > SimTime::LONGEST_LAB {
+            return Err(self.clock_cap(duration.0));
+        }
         self.run(deadline, |_| false)
     }
 

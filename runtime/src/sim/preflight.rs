@@ -4,7 +4,7 @@
 
 use super::traffic::uplink_card;
 use crate::error::{Error, Result};
-use crate::units::human_size;
+use crate::units::human_sizes_apart;
 use crate::world::guest::{GuestId, GuestState};
 use crate::world::{HostId, World};
 
@@ -112,11 +112,12 @@ pub fn check(
     }
     let free = world.free_guest_memory(dest);
     if free < g.spec.memory {
+        let (free, needed) = human_sizes_apart(free, g.spec.memory);
         return Err(Error::MigrateNoMemory {
             host: target.name().into(),
             guest: name,
-            free: human_size(free),
-            needed: human_size(g.spec.memory),
+            free,
+            needed,
         });
     }
     let (source_cpu, target_cpu) = (&source.spec().cpu, &target.spec().cpu);

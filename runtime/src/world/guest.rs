@@ -76,6 +76,9 @@ pub struct GuestSpec {
     pub cache: String,
 }
 
+/// The fastest a guest can dirty memory: 64 GiB/s, beyond any machine's memory bus.
+pub const MAX_DIRTY_RATE: f64 = 64.0 * 1024.0 * 1024.0 * 1024.0;
+
 /// What the guest keeps in memory and how fast it rewrites it.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Workload {

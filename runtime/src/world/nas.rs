@@ -116,9 +116,24 @@ impl NasSpec {
                 "give the drives' size, e.g. \"2TB\"",
             );
         }
-        check_speed(self.write_rate, "NAS spec")
+        check_speed(self.write_rate, "NAS spec")?;
+        if self.write_rate < MIN_WRITE_RATE {
+            return bad(
+                "write_rate",
+                format!(
+                    "{} bytes/s is slower than any disk writes: the slowest, a floppy drive, writes about 60 KB/s, and a RAID of hard disks at least 1 MB/s",
+                    self.write_rate
+                ),
+                "give the RAID's sustained write rate, at least \"1MB/s\", e.g. \"100MB/s\"",
+            );
+        }
+        Ok(())
     }
 }
+
+/// The slowest sustained write rate a NAS's RAID can have: 1 MB/s, below any hard disk
+/// since the 1990s. Slower figures would make one mkfs outlast the lab clock.
+pub const MIN_WRITE_RATE: f64 = 1e6;
 
 /// A LUN's contents, filed under its target and number.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -28,7 +28,7 @@ use super::{HostId, World};
 use crate::error::{Error, Result};
 use crate::sim::clock::SimTime;
 use crate::suggest;
-use crate::units::human_size;
+use crate::units::human_sizes_apart;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -415,10 +415,11 @@ impl World {
         let statfs = fs.statfs(HOST_KERNEL);
         let free = statfs.free * statfs.block_size;
         if allocation > free {
+            let (needed, available) = human_sizes_apart(allocation, free);
             return Err(Error::NoSpace {
                 path,
-                needed: human_size(allocation),
-                available: human_size(free),
+                needed,
+                available,
             });
         }
         let fallocate =

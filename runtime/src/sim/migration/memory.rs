@@ -1,6 +1,6 @@
 //! What the guest's memory holds and how the guest rewrites it.
 //!
-//! [`PageLayout`] says, one `u64` word per 64 pages, which pages hold data (sent as 4104 B on
+//! [`PageLayout`] says, one `u64` mask per 64 pages, which pages hold data (sent as 4104 B on
 //! the wire) and which are zero (9 B): the working set first, then the rest of the used
 //! memory with the free (zero) pages spread evenly through it, then the firmware blocks.
 //! It also maps the guest's write order onto physical pages: the working set's 2 MiB
@@ -13,12 +13,15 @@ use super::{GuestMemory, FIRMWARE_PAGES, PAGE_SIZE};
 
 const BITS: u64 = 64;
 
-/// Which pages of the migrated RAM hold data; the rest are zero.
+/// Which pages of the migrated RAM hold data; the rest are zero. The mask of a word is
+/// worked out when asked (a few integer operations), so the layout costs nothing per page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageLayout {
-    nonzero: Vec<u64>,
     pages: u64,
+    ram_pages: u64,
     wss_pages: u64,
+    /// Zero pages, all of them past the working set.
+    zero_pages: u64,
     /// The guest's write order: `chunk_order[i]` is the physical piece it writes i-th.
     chunk_order: Vec<u32>,
 }
@@ -28,35 +31,27 @@ impl PageLayout {
         let ram_pages = memory.size.div_ceil(PAGE_SIZE);
         let used_pages = memory.used.div_ceil(PAGE_SIZE).min(ram_pages);
         let wss_pages = memory.wss.div_ceil(PAGE_SIZE).min(used_pages);
-        let pages = ram_pages + FIRMWARE_PAGES;
-        let mut nonzero = vec![0u64; pages.div_ceil(BITS) as usize];
-        // The working set holds data throughout; the free pages are spread evenly over the
-        // rest of RAM, each word taking its proportional share (a Bresenham split).
-        let other = ram_pages - wss_pages;
-        let zero = ram_pages - used_pages;
-        let zero_before = |page: u64| -> u64 {
-            if other == 0 {
-                0
-            } else {
-                let past_wss = u128::from(page.saturating_sub(wss_pages));
-                (past_wss * u128::from(zero) / u128::from(other)) as u64
-            }
-        };
-        for (index, word) in nonzero.iter_mut().enumerate() {
-            let first = index as u64 * BITS;
-            let last = (first + BITS).min(pages);
-            let wss_end = wss_pages.clamp(first, last);
-            let ram_end = ram_pages.clamp(first, last);
-            let zeros = zero_before(ram_end) - zero_before(wss_end);
-            *word = range_mask(first, first, wss_end)
-                | range_mask(first, wss_end, ram_end - zeros)
-                | range_mask(first, ram_end.max(ram_pages), last);
-        }
         PageLayout {
-            nonzero,
-            pages,
+            pages: ram_pages + FIRMWARE_PAGES,
+            ram_pages,
             wss_pages,
+            zero_pages: ram_pages - used_pages,
             chunk_order: shuffled_chunks(wss_pages / CHUNK_PAGES, memory.layout_seed),
+        }
+    }
+
+    /// Zero pages before `page`. The working set holds data throughout; the free pages are
+    /// spread evenly over the rest of RAM, each word taking its proportional share (a
+    /// Bresenham split).
+    fn zero_before(&self, page: u64) -> u64 {
+        let other = self.ram_pages - self.wss_pages;
+        if other == 0 {
+            return 0;
+        }
+        let past_wss = page.saturating_sub(self.wss_pages);
+        match past_wss.checked_mul(self.zero_pages) {
+            Some(product) => product / other,
+            None => (u128::from(past_wss) * u128::from(self.zero_pages) / u128::from(other)) as u64,
         }
     }
 
@@ -92,9 +87,24 @@ impl PageLayout {
         self.wss_pages
     }
 
-    /// The data-holding pages of word `index`, as a bit mask.
+    /// The data-holding pages of word `index`, as a bit mask: the working set, then the
+    /// used pages of the word with its zero pages at its top, then the firmware.
     pub fn nonzero(&self, index: usize) -> u64 {
-        self.nonzero[index]
+        let first = index as u64 * BITS;
+        let last = (first + BITS).min(self.pages);
+        let wss_end = self.wss_pages.clamp(first, last);
+        if wss_end == last {
+            return range_mask(first, first, last);
+        }
+        let ram_end = self.ram_pages.clamp(first, last);
+        let zeros = if self.zero_pages == 0 {
+            0
+        } else {
+            self.zero_before(ram_end) - self.zero_before(wss_end)
+        };
+        range_mask(first, first, wss_end)
+            | range_mask(first, wss_end, ram_end - zeros)
+            | range_mask(first, ram_end.max(self.ram_pages), last)
     }
 }
 

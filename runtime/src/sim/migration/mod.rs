@@ -111,8 +111,11 @@
 //!
 //! Everything is word arithmetic on `u64` bitmaps: runs of pages are sent a word at a time
 //! (data and zero pages told apart by masking with the layout), counts are popcounts, and a
-//! sync marks the guest's written range piece by piece. A two-level bitmap skips clean
-//! memory 4096 pages at a time.
+//! sync marks the guest's written range piece by piece. The dirty bitmap is kept in blocks
+//! of 32 768 pages, each clean, wholly dirty or in bits, so its memory follows what is dirty
+//! rather than the guest's RAM; the layout's masks are worked out per word when asked.
+//! A 16 TiB guest costs megabytes, and guests above 64 TiB, more than any x86-64 host has,
+//! are refused before anything is allocated.
 
 mod bitmap;
 mod memory;
@@ -122,6 +125,7 @@ mod transfer;
 mod tests;
 
 use crate::error::{Error, Result};
+use crate::world::host::hardware::MAX_HOST_MEMORY;
 use bitmap::DirtyBitmap;
 use memory::{GuestWriter, PageLayout};
 use transfer::{send_pages, Budget, Sent};
@@ -1011,6 +1015,12 @@ fn validate(memory: &GuestMemory, config: &MigrationConfig) -> Result<()> {
             reason: reason.into(),
         })
     };
+    if memory.size > MAX_HOST_MEMORY {
+        return Err(Error::MigrateMemoryTooLarge {
+            size: memory.size,
+            limit: MAX_HOST_MEMORY,
+        });
+    }
     if memory.size == 0 || memory.used > memory.size || memory.wss > memory.used {
         return Err(Error::MigrateBadMemory {
             size: memory.size,

@@ -761,3 +761,20 @@ fn migrate_errors_carry_their_codes_values_and_help() {
         assert!(error.help_str().is_some(), "{code} has no help");
     }
 }
+
+#[test]
+fn a_guest_larger_than_any_x86_64_host_is_refused_before_its_bitmaps_exist() {
+    let config = MigrationConfig::new(Profile::Modern);
+    // 4000000T once asked for 134 TB of bitmap and aborted the process.
+    let huge = GuestMemory::new(4_000_000 << 40, 1 << 30, 0, 0.0);
+    let error = Migration::new(huge, config).unwrap_err();
+    assert_eq!(error.code_str(), "kvmlab::migrate::memory_too_large");
+    assert!(
+        error.to_string().contains("4398046511104000000 B"),
+        "{error}"
+    );
+    let largest = GuestMemory::new(MAX_HOST_MEMORY, 1 << 30, 0, 0.0);
+    assert!(Migration::new(largest, config).is_ok());
+    let over = GuestMemory::new(MAX_HOST_MEMORY + 4096, 1 << 30, 0, 0.0);
+    assert!(Migration::new(over, config).is_err());
+}

@@ -4,6 +4,10 @@ use super::super::node::NicSpec;
 use super::super::switch::{check_name, check_speed};
 use crate::error::{Error, Result};
 
+/// The most physical memory an x86-64 Linux host maps with 4-level page tables (46-bit
+/// physical addresses): 64 TiB. The migration engine's costs are sized from this bound.
+pub const MAX_HOST_MEMORY: u64 = 64 << 40;
+
 /// Hardware virtualization support in the CPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum VirtExtension {
@@ -130,6 +134,16 @@ impl HostSpec {
                 "memory",
                 "a host needs memory".into(),
                 "write e.g. memory: \"16G\"",
+            );
+        }
+        if self.memory > MAX_HOST_MEMORY {
+            return bad(
+                "memory",
+                format!(
+                    "{} bytes is more memory than an x86-64 KVM host takes: Linux maps at most 64 TiB ({MAX_HOST_MEMORY} bytes) of physical memory with 4-level page tables",
+                    self.memory
+                ),
+                "give the host's real memory, at most \"64T\", e.g. memory: \"16G\"",
             );
         }
         if self.disks.is_empty() {

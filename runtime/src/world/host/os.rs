@@ -4,7 +4,7 @@
 use super::hardware::{Disk, HostSpec};
 use crate::error::{Error, Result};
 use crate::suggest;
-use crate::units::human_size;
+use crate::units::{human_size, human_sizes_apart};
 use crate::world::node::NicSpec;
 
 /// A partition as the installer's custom layout asks for it.
@@ -260,11 +260,12 @@ fn layout(host: &str, disks: &[Disk], wanted: &[PartitionSpec]) -> Result<Vec<Pa
                     human_size(needed.saturating_sub(usable))
                 ),
             };
+            let (needed, available) = human_sizes_apart(needed, usable);
             return Err(Error::PartitionsDoNotFit {
                 host: host.into(),
                 disk: disk.name.clone(),
-                needed: human_size(needed),
-                available: human_size(usable),
+                needed,
+                available,
                 help,
             });
         };

@@ -24,6 +24,9 @@ use crate::error::{Error, Result};
 pub const SECTOR: u64 = 512;
 /// parted's optimal alignment grain for a device without I/O hints: 1 MiB.
 pub const ALIGNMENT_GRAIN: u64 = (1 << 20) / SECTOR;
+/// Partition entries in a GPT table as parted writes it.
+const GPT_ENTRIES: usize = 128;
+
 /// GPT's reserved sectors at the start: protective MBR, header, 32 sectors of entries.
 pub const GPT_RESERVED_START: u64 = 34;
 /// GPT's reserved sectors at the end: 32 sectors of backup entries and the backup header.
@@ -312,6 +315,10 @@ impl Disk {
             if self.partitions.len() >= 4 {
                 return Err(Error::MsdosPrimaryLimit);
             }
+        } else if self.partitions.len() >= GPT_ENTRIES {
+            return Err(Error::GptFull {
+                device: self.path.clone(),
+            });
         }
         let fs_hint = match fstype.trim() {
             "" => None,
