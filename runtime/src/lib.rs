@@ -5,11 +5,13 @@
 //! - [`units`]: sizes and rates as trainees write them.
 //! - [`script`]: the sandboxed Rhai engine and the bindings; [`run`] runs a lab through it into
 //!   a [`report::RunReport`], the one record the console, JSON output and graders read.
+//! - [`meter`]: the work world operations do, which the sandbox charges to a script.
 //! - [`diagnostic`]: errors pinned to a file and line, rendered with miette.
 
 pub mod backend;
 pub mod diagnostic;
 pub mod error;
+pub mod meter;
 #[doc(hidden)]
 pub mod oracle;
 pub mod plot;

@@ -44,6 +44,8 @@ pub struct Session {
     pub out_dir: PathBuf,
     /// The lab's file name as shown in diagnostics.
     pub main_file: String,
+    /// The run's spending against its limits; [`engine::build`] installs the run's own.
+    pub budget: Rc<engine::Budget>,
 }
 
 pub type SharedSession = Rc<RefCell<Session>>;
@@ -55,6 +57,7 @@ impl Session {
             recorder: Recorder::default(),
             out_dir,
             main_file: main_file.to_string(),
+            budget: Rc::new(engine::Budget::new(&engine::Limits::default())),
         }))
     }
 
@@ -152,12 +155,19 @@ pub fn raise(error: Error) -> Box<EvalAltResult> {
     EvalAltResult::ErrorRuntime(Dynamic::from(error), Position::NONE).into()
 }
 
-/// Finishes a native call: records its warnings and hands its error to Rhai.
+/// Finishes a native call: records its warnings, charges its work to the operation budget
+/// (stopping the script at this call when a limit is reached) and hands its error to Rhai.
 pub fn finish<T>(
     session: &SharedSession,
     ctx: &NativeCallContext,
     result: crate::Result<T>,
 ) -> Result<T, Box<EvalAltResult>> {
-    session.borrow_mut().flush_warnings(ctx);
+    let spent = {
+        let mut s = session.borrow_mut();
+        s.flush_warnings(ctx);
+        s.budget
+            .spend(ctx.global_runtime_state().num_operations())
+    };
+    spent.map_err(|limit| limit.into_error(ctx.call_position()))?;
     result.map_err(raise)
 }
