@@ -602,7 +602,7 @@ fn register_guest(engine: &mut Engine) {
                 if let Some(e) = b.world().guest_disk_error(g.id) {
                     return Err(e);
                 }
-                Ok(b.world_mut().put_guest_file(g.id, path, size))
+                b.world_mut().put_guest_file(g.id, path, size)
             })
         });
     reg(

@@ -151,6 +151,11 @@ impl Backend for Simulator {
         guest: GuestId,
         path: &str,
     ) -> Result<TransferId> {
+        crate::world::capacity::room(
+            "downloads",
+            self.traffic.transfers.len(),
+            crate::world::capacity::DOWNLOADS,
+        )?;
         let g = self.world.guest(guest);
         let source = g
             .files
