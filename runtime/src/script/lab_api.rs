@@ -3,7 +3,7 @@
 
 use super::check::{human_number, shown_value};
 use super::diagnose::{self, Classified};
-use super::{finish, raise, Outcome, SharedSession};
+use super::{finish, finite, raise, Outcome, SharedSession};
 use crate::error::Error;
 use crate::plot::{LineChart, Mark, Series};
 use crate::report::Check;
@@ -275,7 +275,8 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     for seconds_type in ["seconds: f64", "seconds: i64"] {
         let s = session.clone();
         let sleep = move |ctx: NativeCallContext, seconds: f64| -> Outcome<()> {
-            let result = s.borrow_mut().backend.sleep(seconds);
+            let result =
+                finite(seconds, "seconds", "sleep").and_then(|_| s.borrow_mut().backend.sleep(seconds));
             finish(&s, &ctx, result)
         };
         let registration = FuncRegistration::new("sleep")
@@ -424,10 +425,17 @@ fn line_chart(chart: rhai::Map) -> crate::Result<LineChart> {
                 .ok_or_else(|| bad_series("each line has `points`, a list of [x, y]"))?;
             let points = points
                 .into_iter()
-                .map(|p| {
+                .enumerate()
+                .map(|(index, p)| {
                     let pair = p.try_cast::<rhai::Array>().filter(|a| a.len() == 2);
                     let xy = pair.and_then(|a| Some((as_number(&a[0])?, as_number(&a[1])?)));
-                    xy.ok_or_else(|| bad_series("each point is a pair of numbers [x, y]"))
+                    let (x, y) =
+                        xy.ok_or_else(|| bad_series("each point is a pair of numbers [x, y]"))?;
+                    let argument = |axis: &str| format!("points[{index}] {axis}");
+                    Ok((
+                        finite(x, &argument("x"), "save_plot")?,
+                        finite(y, &argument("y"), "save_plot")?,
+                    ))
                 })
                 .collect::<crate::Result<Vec<_>>>()?;
             Ok(Series {
@@ -517,7 +525,7 @@ fn values_equal(a: &Dynamic, b: &Dynamic) -> bool {
 }
 
 fn number(value: &Dynamic, what: &str) -> Outcome<f64> {
-    as_number(value).ok_or_else(|| {
+    let x = as_number(value).ok_or_else(|| {
         raise(Error::WrongType {
             key: what.to_string(),
             what: "check_within".to_string(),
@@ -526,7 +534,8 @@ fn number(value: &Dynamic, what: &str) -> Outcome<f64> {
             help: "pass integers or floats, e.g. `check_within(t, 36.0, 10, \"about 36 s\")`"
                 .to_string(),
         })
-    })
+    })?;
+    finite(x, what, "check_within").map_err(raise)
 }
 
 fn to_json(key: &str, value: &Dynamic) -> crate::Result<serde_json::Value> {

@@ -143,6 +143,19 @@ pub fn warn_all(backend: &mut dyn Backend, warnings: Vec<Error>) {
     }
 }
 
+/// A number a script passed, refused when it is infinite or NaN: `1.0e308 * 10.0` or
+/// `0.0 / 0.0` would otherwise reach arithmetic that never ends or answers nonsense.
+pub fn finite(value: f64, argument: &str, call: &str) -> crate::Result<f64> {
+    if value.is_finite() {
+        return Ok(value);
+    }
+    Err(Error::NotFinite {
+        argument: argument.into(),
+        call: call.into(),
+        value: value.to_string(),
+    })
+}
+
 /// A function registration with its parameters and one doc line (Rhai function metadata).
 pub fn reg(name: &str, params: &[&str], doc: &str) -> FuncRegistration {
     FuncRegistration::new(name)
