@@ -8,9 +8,9 @@
 
 use std::cell::Cell;
 
-/// Bytes of file text worth one script operation: reading or scanning 16 bytes costs about
-/// what one interpreted operation does.
-pub const BYTES_PER_OPERATION: u64 = 16;
+/// Bytes of file text worth one script operation: parsing 4 bytes of a config file costs
+/// about what one interpreted operation does.
+pub const BYTES_PER_OPERATION: u64 = 4;
 
 /// Operations one new entity (a host, a guest, a download) costs: building it, and the
 /// walks over every entity that later calls make.
@@ -48,7 +48,7 @@ mod tests {
     fn work_is_counted_in_operations_and_taken_once() {
         take();
         bytes(1);
-        bytes(32);
+        bytes(8);
         entity();
         assert_eq!(take(), 1 + 2 + OPERATIONS_PER_ENTITY);
         assert_eq!(take(), 0);

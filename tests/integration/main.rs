@@ -10,6 +10,7 @@ mod cli;
 mod console;
 mod diagnostics;
 mod labs;
+mod limits;
 mod migration;
 mod mistakes;
 mod network;
