@@ -168,7 +168,9 @@ pub enum Error {
     )]
     WallTime { seconds: u64 },
 
-    #[error("{host}: {path} would hold {size} bytes; a file of the lab holds at most {limit} bytes")]
+    #[error(
+        "{host}: {path} would hold {size} bytes; a file of the lab holds at most {limit} bytes"
+    )]
     #[diagnostic(
         code(kvmlab::sandbox::file_size),
         help("config files are a few kilobytes and a lab never needs one this large: check the loop that writes or appends to it")

@@ -40,7 +40,10 @@ fn appends_of_640_kib_stop_at_the_file_cap() {
         .find(|d| d["code"] == "kvmlab::sandbox::file_size")
         .unwrap();
     let message = refusal["message"].as_str().unwrap();
-    assert!(message.contains(&format!("would hold {}", bytes + 640 * 1024)), "{message}");
+    assert!(
+        message.contains(&format!("would hold {}", bytes + 640 * 1024)),
+        "{message}"
+    );
 }
 
 #[test]
@@ -132,7 +135,8 @@ fn world_limits_cannot_be_caught() {
 
 #[test]
 fn reinstalling_in_a_loop_meets_the_operation_budget() {
-    let script = format!("{HOST}for i in 0..1000000 {{\n  h.install_os(report::os_spec(\"sv1\"));\n}}\n");
+    let script =
+        format!("{HOST}for i in 0..1000000 {{\n  h.install_os(report::os_spec(\"sv1\"));\n}}\n");
     Test::new()
         .script(&script)
         .status(2)

@@ -852,7 +852,13 @@ fn register_download(engine: &mut Engine) {
         |ctx: NativeCallContext, d: &mut DownloadRef, from: f64, to: f64| -> Outcome<f64> {
             let rate = finite(from, "from", "mean_rate")
                 .and_then(|_| finite(to, "to", "mean_rate"))
-                .map(|_| d.session.borrow().backend.transfer(d.id).mean_rate(from, to));
+                .map(|_| {
+                    d.session
+                        .borrow()
+                        .backend
+                        .transfer(d.id)
+                        .mean_rate(from, to)
+                });
             finish(&d.session, &ctx, rate)
         },
     );

@@ -275,8 +275,8 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     for seconds_type in ["seconds: f64", "seconds: i64"] {
         let s = session.clone();
         let sleep = move |ctx: NativeCallContext, seconds: f64| -> Outcome<()> {
-            let result =
-                finite(seconds, "seconds", "sleep").and_then(|_| s.borrow_mut().backend.sleep(seconds));
+            let result = finite(seconds, "seconds", "sleep")
+                .and_then(|_| s.borrow_mut().backend.sleep(seconds));
             finish(&s, &ctx, result)
         };
         let registration = FuncRegistration::new("sleep")

@@ -178,8 +178,7 @@ pub fn finish<T>(
     let spent = {
         let mut s = session.borrow_mut();
         s.flush_warnings(ctx);
-        s.budget
-            .spend(ctx.global_runtime_state().num_operations())
+        s.budget.spend(ctx.global_runtime_state().num_operations())
     };
     spent.map_err(|limit| limit.into_error(ctx.call_position()))?;
     result.map_err(raise)

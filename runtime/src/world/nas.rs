@@ -340,7 +340,11 @@ impl World {
         let iqn = Iqn::parse(iqn)?;
         let n = &mut self.nases[nas.0];
         let what = format!("iSCSI targets on {}", n.name);
-        super::capacity::room(&what, n.volume.targets().len(), super::capacity::NAS_TARGETS)?;
+        super::capacity::room(
+            &what,
+            n.volume.targets().len(),
+            super::capacity::NAS_TARGETS,
+        )?;
         let what = format!("LUNs on {}", n.name);
         super::capacity::room(&what, n.luns.len(), super::capacity::NAS_LUNS)?;
         let warnings = n.volume.create_target(iqn.clone(), size)?;

@@ -642,9 +642,7 @@ mod tests {
     #[test]
     fn backup_groups() {
         for groups in [0, 1, 2, 3, 4, 26, 27, 28, 50, 7451] {
-            let walked = (0..groups)
-                .filter(|g| has_superblock(*g))
-                .count() as u64;
+            let walked = (0..groups).filter(|g| has_superblock(*g)).count() as u64;
             assert_eq!(superblock_groups(groups), walked, "{groups} groups");
         }
         let with: Vec<u64> = (0..100).filter(|g| has_superblock(*g)).collect();
