@@ -7,6 +7,7 @@
 //! world only adds to it; [`crate::script::engine`] takes it after every native call.
 
 use std::cell::Cell;
+use std::time::Instant;
 
 /// Bytes of file text worth one script operation: parsing 4 bytes of a config file costs
 /// about what one interpreted operation does.
@@ -18,6 +19,33 @@ pub const OPERATIONS_PER_ENTITY: u64 = 1_000;
 
 thread_local! {
     static WORK: Cell<u64> = const { Cell::new(0) };
+    /// When the run's wall-clock limit passes, and the limit in seconds.
+    static DEADLINE: Cell<Option<(Instant, u64)>> = const { Cell::new(None) };
+}
+
+/// Sets the moment the run's wall-clock limit (of `seconds`) passes.
+pub fn set_deadline(at: Instant, seconds: u64) {
+    DEADLINE.with(|deadline| deadline.set(Some((at, seconds))));
+}
+
+/// Forgets the deadline set at `at`, when it is still the thread's: a run's limit ends with
+/// its run.
+pub fn clear_deadline(at: Instant) {
+    DEADLINE.with(|deadline| {
+        if deadline.get().is_some_and(|(set, _)| set == at) {
+            deadline.set(None);
+        }
+    });
+}
+
+/// For the world's long loops (a migration's windows, a long sleep's traffic steps): the
+/// wall-clock limit, reached in the middle of one call. The run's outcome does not depend
+/// on it unless the limit stops the run.
+pub fn check_deadline() -> crate::Result<()> {
+    match DEADLINE.with(Cell::get) {
+        Some((at, seconds)) if Instant::now() > at => Err(crate::Error::WallTime { seconds }),
+        _ => Ok(()),
+    }
 }
 
 /// Adds `operations` of work.
@@ -52,5 +80,22 @@ mod tests {
         entity();
         assert_eq!(take(), 1 + 2 + OPERATIONS_PER_ENTITY);
         assert_eq!(take(), 0);
+    }
+
+    #[test]
+    fn a_passed_deadline_stops_long_world_loops_until_cleared() {
+        assert!(check_deadline().is_ok());
+        let past = Instant::now();
+        set_deadline(past, 30);
+        let error = check_deadline().unwrap_err();
+        assert_eq!(error.code_str(), "kvmlab::sandbox::wall_time");
+        assert_eq!(error.to_string(), "wall-clock limit of 30 s exceeded");
+        clear_deadline(past + std::time::Duration::from_secs(1));
+        assert!(
+            check_deadline().is_err(),
+            "another run's deadline is not cleared"
+        );
+        clear_deadline(past);
+        assert!(check_deadline().is_ok());
     }
 }

@@ -280,6 +280,20 @@ mod tests {
     }
 
     #[test]
+    fn the_wall_clock_is_read_after_every_native_call() {
+        let options = RunOptions {
+            limits: Limits {
+                wall_time: Duration::ZERO,
+                ..Limits::default()
+            },
+            ..RunOptions::default()
+        };
+        let run = run_source("slow.rhai", "let x = 1;\nsleep(1);\n", &options);
+        assert_eq!(codes(&run), ["kvmlab::sandbox::wall_time"]);
+        assert_eq!(run.report.diagnostics[0].line, 2);
+    }
+
+    #[test]
     fn a_loop_of_ten_thousand_natives_meets_the_operation_budget() {
         // Each lookup parses a 4 KiB /etc/hosts: a thousand operations of work, not one.
         let options = RunOptions {

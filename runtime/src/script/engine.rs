@@ -69,7 +69,17 @@ pub struct Budget {
     max_operations: u64,
     wall_time: Duration,
     started: Instant,
+    /// The wall-clock limit as a moment, shared with the world's long loops via the meter.
+    deadline: Option<Instant>,
     native: Cell<u64>,
+}
+
+impl Drop for Budget {
+    fn drop(&mut self) {
+        if let Some(deadline) = self.deadline {
+            crate::meter::clear_deadline(deadline);
+        }
+    }
 }
 
 /// How often (in operations) the progress callback reads the clock and the meter; reading
@@ -80,10 +90,16 @@ const CHECK_EVERY: u64 = 256;
 impl Budget {
     pub fn new(limits: &Limits) -> Budget {
         crate::meter::take();
+        let started = Instant::now();
+        let deadline = started.checked_add(limits.wall_time);
+        if let Some(deadline) = deadline {
+            crate::meter::set_deadline(deadline, limits.wall_time.as_secs());
+        }
         Budget {
             max_operations: limits.max_operations,
             wall_time: limits.wall_time,
-            started: Instant::now(),
+            started,
+            deadline,
             native: Cell::new(0),
         }
     }

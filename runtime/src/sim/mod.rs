@@ -68,10 +68,16 @@ impl Simulator {
 
     /// Runs the background traffic until `done` holds or the clock reaches `deadline`.
     fn run(&mut self, deadline: SimTime, done: impl Fn(&Traffic) -> bool) -> Result<()> {
+        let mut steps: u64 = 0;
         while !done(&self.traffic) && self.clock.now() < deadline {
             if self.traffic.is_idle() {
                 self.clock.advance_to(deadline);
                 break;
+            }
+            // Hours of lab time are many steps: the run's wall-clock limit may pass within.
+            steps += 1;
+            if steps % 64 == 0 {
+                crate::meter::check_deadline()?;
             }
             let (t, ended) = self.traffic.step(&self.world, self.clock.now(), deadline)?;
             self.clock.advance_to(t);
