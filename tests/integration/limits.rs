@@ -88,6 +88,10 @@ fn non_finite_arguments_are_refused_by_name() {
     for (call, argument) in [
         ("sleep(1.0e308 * 10.0);", "`seconds` of sleep is inf"),
         (
+            "record(\"rates\", [1.0, 1.0e308 * 10.0]);",
+            "`rates` of record is inf",
+        ),
+        (
             "check_within(0.0 / 0.0, 1, 5, \"x\");",
             "`actual` of check_within is NaN",
         ),

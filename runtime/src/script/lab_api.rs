@@ -556,7 +556,24 @@ fn to_json(key: &str, value: &Dynamic) -> crate::Result<serde_json::Value> {
     if let Some(type_name) = first_non_data(value) {
         return Err(refuse(&type_name));
     }
+    // JSON has no infinity or NaN: the report would read `null`.
+    if let Some(x) = first_non_finite(value) {
+        finite(x, key, "record")?;
+    }
     serde_json::to_value(value).map_err(|_| refuse(value.type_name()))
+}
+
+/// The first infinite or NaN number inside `value`, if any.
+fn first_non_finite(value: &Dynamic) -> Option<f64> {
+    if let Ok(x) = value.as_float() {
+        Some(x).filter(|x| !x.is_finite())
+    } else if let Some(array) = value.read_lock::<rhai::Array>() {
+        array.iter().find_map(first_non_finite)
+    } else if let Some(map) = value.read_lock::<rhai::Map>() {
+        map.values().find_map(first_non_finite)
+    } else {
+        None
+    }
 }
 
 /// The type name of the first value inside `value` that is not plain data, if any.
