@@ -104,11 +104,6 @@ impl Budget {
         }
     }
 
-    /// Operations charged for native work so far.
-    pub fn native_operations(&self) -> u64 {
-        self.native.get()
-    }
-
     /// Charges the meter's work and checks both limits; `operations` is Rhai's count.
     pub fn spend(&self, operations: u64) -> Result<(), LimitReached> {
         self.native

@@ -267,6 +267,30 @@ mod tests {
     }
 
     #[test]
+    fn sizes_are_capped_per_file_and_per_host() {
+        let mut fs = FileSystem::new();
+        fs.create_dir("sv1", "/etc", false).unwrap();
+        let big = "x".repeat(MAX_FILE_BYTES);
+        fs.write("sv1", "/etc/hosts", &big).unwrap();
+        let e = fs.append("sv1", "/etc/hosts", "y").unwrap_err();
+        assert_eq!(e.code_str(), "kvmlab::sandbox::file_size");
+        assert_eq!(
+            e.to_string(),
+            "sv1: /etc/hosts would hold 1048577 bytes; a file of the lab holds at most 1048576 bytes"
+        );
+        assert_eq!(fs.read("sv1", "/etc/hosts").unwrap().len(), MAX_FILE_BYTES);
+        for i in 1..4 {
+            fs.write("sv1", &format!("/etc/f{i}"), &big).unwrap();
+        }
+        let e = fs.write("sv1", "/etc/f4", "z").unwrap_err();
+        assert_eq!(e.code_str(), "kvmlab::sandbox::host_files");
+        // Replacing or removing a file gives its bytes back.
+        fs.write("sv1", "/etc/f3", "small").unwrap();
+        fs.remove("sv1", "/etc/f2").unwrap();
+        fs.write("sv1", "/etc/f4", &big).unwrap();
+    }
+
+    #[test]
     fn missing_files_suggest_the_near_one() {
         let mut fs = FileSystem::new();
         fs.create_dir("sv1", "/etc", false).unwrap();
