@@ -107,6 +107,17 @@ pub enum Error {
     )]
     Unreadable { path: String, reason: String },
 
+    #[error("`{argument}` of {call} is {value}: it must be a finite number")]
+    #[diagnostic(
+        code(kvmlab::script::not_finite),
+        help("an overflow (e.g. `1.0e308 * 10.0`) or `0.0 / 0.0` made it infinite or NaN: check the arithmetic that computed it")
+    )]
+    NotFinite {
+        argument: String,
+        call: String,
+        value: String,
+    },
+
     // ── import: module resolution ──────────────────────────────────────────────────────────
     #[error("module `{path}` not found")]
     #[diagnostic(code(kvmlab::import::not_found), help("{help}"))]
@@ -206,6 +217,27 @@ pub enum Error {
         help("print summaries rather than every value a loop sees, e.g. one line per step")
     )]
     TooMuchOutput { lines: usize, limit: String },
+
+    #[error(
+        "{host}: {path} would hold {size} bytes; a file of the lab holds at most {limit} bytes"
+    )]
+    #[diagnostic(
+        code(kvmlab::sandbox::file_size),
+        help("config files are a few kilobytes and a lab never needs one this large: check the loop that writes or appends to it")
+    )]
+    FileTooLarge {
+        host: String,
+        path: String,
+        size: u64,
+        limit: u64,
+    },
+
+    #[error("{host}: its files would hold {size} bytes; a host of the lab holds at most {limit} bytes of files")]
+    #[diagnostic(
+        code(kvmlab::sandbox::host_files),
+        help("a lab's hosts hold kilobytes of config files: check the loop that writes them, or remove_file what the lab no longer needs")
+    )]
+    HostFilesTooLarge { host: String, size: u64, limit: u64 },
 
     // ── lab: the lab primitives ────────────────────────────────────────────────────────────
     #[error("cannot sleep for {seconds} s")]
@@ -1686,6 +1718,12 @@ impl Error {
     /// The stable code, e.g. `kvmlab::sandbox::operations`.
     pub fn code_str(&self) -> String {
         self.code().map(|c| c.to_string()).unwrap_or_default()
+    }
+
+    /// Whether this is a limit of the sandbox (code `kvmlab::sandbox::…`), which a script
+    /// cannot catch.
+    pub fn is_sandbox_limit(&self) -> bool {
+        self.code_str().starts_with("kvmlab::sandbox::")
     }
 
     /// The help line, if the variant has one.

@@ -5,6 +5,7 @@
 //! - [`units`]: sizes and rates as trainees write them.
 //! - [`script`]: the sandboxed Rhai engine and the bindings; [`run`] runs a lab through it into
 //!   a [`report::RunReport`], the one record the console, JSON output and graders read.
+//! - [`meter`]: the work world operations do, which the sandbox charges to a script.
 //! - [`diagnostic`]: errors pinned to a file and line, rendered with miette; [`text`] makes
 //!   script strings safe to show (controls escaped, long values cut).
 //! - [`artifacts`]: the run's output folder, the only place a lab writes files.
@@ -13,6 +14,7 @@ pub mod artifacts;
 pub mod backend;
 pub mod diagnostic;
 pub mod error;
+pub mod meter;
 #[doc(hidden)]
 pub mod oracle;
 pub mod plot;

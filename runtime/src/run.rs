@@ -289,6 +289,43 @@ mod tests {
     }
 
     #[test]
+    fn the_wall_clock_is_read_after_every_native_call() {
+        let options = RunOptions {
+            limits: Limits {
+                wall_time: Duration::ZERO,
+                ..Limits::default()
+            },
+            ..RunOptions::default()
+        };
+        let run = run_source("slow.rhai", "let x = 1;\nsleep(1);\n", &options);
+        assert_eq!(codes(&run), ["kvmlab::sandbox::wall_time"]);
+        assert_eq!(run.report.diagnostics[0].line, 2);
+    }
+
+    #[test]
+    fn a_loop_of_ten_thousand_natives_meets_the_operation_budget() {
+        // Each lookup parses a 4 KiB /etc/hosts: a thousand operations of work, not one.
+        let options = RunOptions {
+            limits: Limits {
+                max_operations: 200_000,
+                ..Limits::default()
+            },
+            ..RunOptions::default()
+        };
+        let script = "import \"kvmlab/report\" as report;\n\
+                      let h = host(\"sv1\", report::server_spec());\n\
+                      h.install_os(report::os_spec(\"sv1\"));\n\
+                      let s = \"10.0.0.1 sv9\\n\"; while s.len() < 4096 { s += s; }\n\
+                      h.write_file(\"/etc/hosts\", s);\n\
+                      for i in 0..10000 {\n  h.resolve(\"sv9\");\n  record(\"calls\", i + 1);\n}\n";
+        let run = run_source("natives.rhai", script, &options);
+        assert_eq!(codes(&run), ["kvmlab::sandbox::operations"]);
+        assert_eq!(run.report.diagnostics[0].line, 7);
+        let calls = run.report.values["calls"].as_i64().unwrap();
+        assert!((100..200).contains(&calls), "{calls} lookups");
+    }
+
+    #[test]
     fn scripts_without_a_folder_import_only_the_stdlib() {
         let run = run_source(
             "x.rhai",

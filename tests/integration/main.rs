@@ -11,6 +11,7 @@ mod console;
 mod containment;
 mod diagnostics;
 mod labs;
+mod limits;
 mod migration;
 mod mistakes;
 mod network;

@@ -1,7 +1,7 @@
 //! From Rhai's errors to kvmlab diagnostics: a code, a message a trainee understands, a
 //! `help:` (with "did you mean …" where a near name exists) and the line in the trainee's file.
 
-use super::engine::WallTimeExceeded;
+use super::engine::LimitReached;
 use super::modules::STDLIB_PREFIX;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::error::{Error, Severity};
@@ -174,17 +174,18 @@ pub fn classify(err: &EvalAltResult, engine: &Engine) -> Classified {
             })
         }
         E::ErrorTerminated(token, _) => {
-            let seconds = token
-                .clone()
-                .try_cast::<WallTimeExceeded>()
-                .map_or(0, |w| w.0);
-            return limits(Error::WallTime { seconds });
+            return limits(match token.clone().try_cast::<LimitReached>() {
+                Some(LimitReached::Operations) => Error::OperationBudget {
+                    limit: engine.max_operations(),
+                },
+                Some(LimitReached::WallTime(seconds)) => Error::WallTime { seconds },
+                None => Error::WallTime { seconds: 0 },
+            });
         }
         E::ErrorRuntime(value, _) => match value.clone().try_cast::<Error>() {
-            // A limit a native call enforces (artifacts under --out) is a limit like the others.
-            Some(error) if error.code_str().starts_with("kvmlab::sandbox::") => {
-                return limits(error)
-            }
+            // A limit a world operation reached (a file's size, the number of hosts) is a
+            // sandbox limit like the engine's own: not catchable.
+            Some(error) if error.is_sandbox_limit() => return limits(error),
             Some(error) => error,
             None => Error::Thrown {
                 message: value.to_string(),

@@ -2,11 +2,15 @@
 //!
 //! Scripts are untrusted (trainees write them, graders run them), so the engine has limits on
 //! operations, call depth, expression depth, data sizes and wall time, no `eval`, and reaches
-//! the file system only through [`super::modules`] and the world model.
+//! the file system only through [`super::modules`] and the world model. Native calls are
+//! charged by their work ([`Budget`]), so a loop of heavy calls meets the operation budget
+//! and the wall clock like a loop of script operations.
 
 use super::modules::LabModules;
 use super::{check, guests, lab_api, network, pools, rows, storage, SharedSession};
-use rhai::{Dynamic, Engine};
+use rhai::{Dynamic, Engine, EvalAltResult, Position};
+use std::cell::Cell;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 /// The sandbox's limits. The defaults leave every lab ample room and stop runaway scripts in
@@ -42,14 +46,101 @@ impl Default for Limits {
     }
 }
 
-/// Carried by `ErrorTerminated` when the wall-clock limit (in seconds) stops a script.
-#[derive(Debug, Clone, Copy)]
-pub struct WallTimeExceeded(pub u64);
+/// Carried by `ErrorTerminated` when a limit the engine cannot see by itself stops a script:
+/// the operation budget with native work counted, or the wall clock (in seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitReached {
+    Operations,
+    WallTime(u64),
+}
+
+impl LimitReached {
+    /// The error Rhai carries back out of the script, at the call that reached the limit.
+    pub fn into_error(self, position: Position) -> Box<EvalAltResult> {
+        EvalAltResult::ErrorTerminated(Dynamic::from(self), position).into()
+    }
+}
+
+/// What a run spends beyond Rhai's own operation count: the work native calls did (from
+/// [`crate::meter`]) and the wall clock. Shared by the engine's progress callback and the
+/// session, which charges it after every native call.
+#[derive(Debug)]
+pub struct Budget {
+    max_operations: u64,
+    wall_time: Duration,
+    started: Instant,
+    /// The wall-clock limit as a moment, shared with the world's long loops via the meter.
+    deadline: Option<Instant>,
+    native: Cell<u64>,
+}
+
+impl Drop for Budget {
+    fn drop(&mut self) {
+        if let Some(deadline) = self.deadline {
+            crate::meter::clear_deadline(deadline);
+        }
+    }
+}
+
+/// How often (in operations) the progress callback reads the clock and the meter; reading
+/// both costs tens of nanoseconds, so checking every 256 operations is free and keeps a
+/// pure-script loop within microseconds of its limit.
+const CHECK_EVERY: u64 = 256;
+
+impl Budget {
+    pub fn new(limits: &Limits) -> Budget {
+        crate::meter::take();
+        let started = Instant::now();
+        let deadline = started.checked_add(limits.wall_time);
+        if let Some(deadline) = deadline {
+            crate::meter::set_deadline(deadline, limits.wall_time.as_secs());
+        }
+        Budget {
+            max_operations: limits.max_operations,
+            wall_time: limits.wall_time,
+            started,
+            deadline,
+            native: Cell::new(0),
+        }
+    }
+
+    /// Charges the meter's work and checks both limits; `operations` is Rhai's count.
+    pub fn spend(&self, operations: u64) -> Result<(), LimitReached> {
+        self.native
+            .set(self.native.get().saturating_add(crate::meter::take()));
+        self.within_operations(operations)?;
+        if self.started.elapsed() > self.wall_time {
+            return Err(LimitReached::WallTime(self.wall_time.as_secs()));
+        }
+        Ok(())
+    }
+
+    fn within_operations(&self, operations: u64) -> Result<(), LimitReached> {
+        if self.max_operations > 0
+            && operations.saturating_add(self.native.get()) > self.max_operations
+        {
+            return Err(LimitReached::Operations);
+        }
+        Ok(())
+    }
+
+    fn on_progress(&self, operations: u64) -> Option<Dynamic> {
+        let checked = if operations % CHECK_EVERY == 0 {
+            self.spend(operations)
+        } else {
+            self.within_operations(operations)
+        };
+        checked.err().map(Dynamic::from)
+    }
+}
 
 /// Builds the engine for one run: sandbox, module resolver, lab primitives and world bindings.
 pub fn build(session: &SharedSession, limits: &Limits, modules: LabModules) -> Engine {
     let mut engine = Engine::new();
     apply_limits(&mut engine, limits);
+    let budget = Rc::new(Budget::new(limits));
+    session.borrow_mut().budget = budget.clone();
+    engine.on_progress(move |operations| budget.on_progress(operations));
     engine.disable_symbol("eval");
     let sources = modules.sources();
     engine.set_module_resolver(modules);
@@ -85,14 +176,4 @@ fn apply_limits(engine: &mut Engine, limits: &Limits) {
         .set_max_variables(limits.max_variables)
         .set_max_functions(limits.max_functions)
         .set_max_modules(limits.max_modules);
-    let started = Instant::now();
-    let wall_time = limits.wall_time;
-    engine.on_progress(move |operations| {
-        // Reading the clock is cheap, but not free: look every 4096 operations.
-        if operations % 4096 == 0 && started.elapsed() > wall_time {
-            Some(Dynamic::from(WallTimeExceeded(wall_time.as_secs())))
-        } else {
-            None
-        }
-    });
 }

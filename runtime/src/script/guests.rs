@@ -5,7 +5,7 @@ use super::pools::VolumeRef;
 use super::rows::Rows;
 use super::spec::{Key, Spec, SpecTable};
 use super::SharedSession;
-use super::{call, reg, warn_all, Outcome};
+use super::{call, finish, finite, reg, warn_all, Outcome};
 use crate::error::{Error, Result};
 use crate::sim::clock::SimTime;
 use crate::sim::migration::{MigrationConfig, Profile, Status, TimeoutAction};
@@ -637,7 +637,7 @@ fn register_guest(engine: &mut Engine) {
                 if let Some(e) = b.world().guest_disk_error(g.id) {
                     return Err(e);
                 }
-                Ok(b.world_mut().put_guest_file(g.id, path, size))
+                b.world_mut().put_guest_file(g.id, path, size)
             })
         });
     reg(
@@ -895,13 +895,21 @@ fn register_download(engine: &mut Engine) {
         &["download: Download", "from: f64", "to: f64", "f64"],
         "The mean rate in bytes/s between two lab times (seconds).",
     )
-    .register_into_engine(engine, |d: &mut DownloadRef, from: f64, to: f64| {
-        d.session
-            .borrow()
-            .backend
-            .transfer(d.id)
-            .mean_rate(from, to)
-    });
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, d: &mut DownloadRef, from: f64, to: f64| -> Outcome<f64> {
+            let rate = finite(from, "from", "mean_rate")
+                .and_then(|_| finite(to, "to", "mean_rate"))
+                .map(|_| {
+                    d.session
+                        .borrow()
+                        .backend
+                        .transfer(d.id)
+                        .mean_rate(from, to)
+                });
+            finish(&d.session, &ctx, rate)
+        },
+    );
 }
 
 pub const MIGRATE_SPEC: SpecTable = SpecTable {

@@ -3,7 +3,7 @@
 
 use super::check::{human_number, shown_value};
 use super::diagnose::{self, Classified};
-use super::{finish, raise, Outcome, SharedSession};
+use super::{finish, finite, raise, Outcome, SharedSession};
 use crate::error::Error;
 use crate::plot::{LineChart, Mark, Series};
 use crate::report::Check;
@@ -277,7 +277,8 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     for seconds_type in ["seconds: f64", "seconds: i64"] {
         let s = session.clone();
         let sleep = move |ctx: NativeCallContext, seconds: f64| -> Outcome<()> {
-            let result = s.borrow_mut().backend.sleep(seconds);
+            let result = finite(seconds, "seconds", "sleep")
+                .and_then(|_| s.borrow_mut().backend.sleep(seconds));
             finish(&s, &ctx, result)
         };
         let registration = FuncRegistration::new("sleep")
@@ -434,10 +435,17 @@ fn line_chart(chart: rhai::Map) -> crate::Result<LineChart> {
                 .ok_or_else(|| bad_series("each line has `points`, a list of [x, y]"))?;
             let points = points
                 .into_iter()
-                .map(|p| {
+                .enumerate()
+                .map(|(index, p)| {
                     let pair = p.try_cast::<rhai::Array>().filter(|a| a.len() == 2);
                     let xy = pair.and_then(|a| Some((as_number(&a[0])?, as_number(&a[1])?)));
-                    xy.ok_or_else(|| bad_series("each point is a pair of numbers [x, y]"))
+                    let (x, y) =
+                        xy.ok_or_else(|| bad_series("each point is a pair of numbers [x, y]"))?;
+                    let argument = |axis: &str| format!("points[{index}] {axis}");
+                    Ok((
+                        finite(x, &argument("x"), "save_plot")?,
+                        finite(y, &argument("y"), "save_plot")?,
+                    ))
                 })
                 .collect::<crate::Result<Vec<_>>>()?;
             Ok(Series {
@@ -530,7 +538,7 @@ fn values_equal(a: &Dynamic, b: &Dynamic) -> bool {
 }
 
 fn number(value: &Dynamic, what: &str) -> Outcome<f64> {
-    as_number(value).ok_or_else(|| {
+    let x = as_number(value).ok_or_else(|| {
         raise(Error::WrongType {
             key: what.to_string(),
             what: "check_within".to_string(),
@@ -539,7 +547,8 @@ fn number(value: &Dynamic, what: &str) -> Outcome<f64> {
             help: "pass integers or floats, e.g. `check_within(t, 36.0, 10, \"about 36 s\")`"
                 .to_string(),
         })
-    })
+    })?;
+    finite(x, what, "check_within").map_err(raise)
 }
 
 fn to_json(key: &str, value: &Dynamic) -> crate::Result<serde_json::Value> {
@@ -560,7 +569,24 @@ fn to_json(key: &str, value: &Dynamic) -> crate::Result<serde_json::Value> {
     if let Some(type_name) = first_non_data(value) {
         return Err(refuse(&type_name));
     }
+    // JSON has no infinity or NaN: the report would read `null`.
+    if let Some(x) = first_non_finite(value) {
+        finite(x, key, "record")?;
+    }
     serde_json::to_value(value).map_err(|_| refuse(value.type_name()))
+}
+
+/// The first infinite or NaN number inside `value`, if any.
+fn first_non_finite(value: &Dynamic) -> Option<f64> {
+    if let Ok(x) = value.as_float() {
+        Some(x).filter(|x| !x.is_finite())
+    } else if let Some(array) = value.read_lock::<rhai::Array>() {
+        array.iter().find_map(first_non_finite)
+    } else if let Some(map) = value.read_lock::<rhai::Map>() {
+        map.values().find_map(first_non_finite)
+    } else {
+        None
+    }
 }
 
 /// The type name of the first value inside `value` that is not plain data, if any.

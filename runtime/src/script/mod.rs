@@ -45,6 +45,8 @@ pub struct Session {
     pub out_dir: OutputDir,
     /// The lab's file name as shown in diagnostics.
     pub main_file: String,
+    /// The run's spending against its limits; [`engine::build`] installs the run's own.
+    pub budget: Rc<engine::Budget>,
 }
 
 pub type SharedSession = Rc<RefCell<Session>>;
@@ -56,6 +58,7 @@ impl Session {
             recorder: Recorder::default(),
             out_dir: OutputDir::new(out_dir),
             main_file: main_file.to_string(),
+            budget: Rc::new(engine::Budget::new(&engine::Limits::default())),
         }))
     }
 
@@ -123,6 +126,19 @@ pub fn warn_all(backend: &mut dyn Backend, warnings: Vec<Error>) {
     }
 }
 
+/// A number a script passed, refused when it is infinite or NaN: `1.0e308 * 10.0` or
+/// `0.0 / 0.0` would otherwise reach arithmetic that never ends or answers nonsense.
+pub fn finite(value: f64, argument: &str, call: &str) -> crate::Result<f64> {
+    if value.is_finite() {
+        return Ok(value);
+    }
+    Err(Error::NotFinite {
+        argument: argument.into(),
+        call: call.into(),
+        value: value.to_string(),
+    })
+}
+
 /// A function registration with its parameters and one doc line (Rhai function metadata).
 pub fn reg(name: &str, params: &[&str], doc: &str) -> FuncRegistration {
     FuncRegistration::new(name)
@@ -135,12 +151,18 @@ pub fn raise(error: Error) -> Box<EvalAltResult> {
     EvalAltResult::ErrorRuntime(Dynamic::from(error), Position::NONE).into()
 }
 
-/// Finishes a native call: records its warnings and hands its error to Rhai.
+/// Finishes a native call: records its warnings, charges its work to the operation budget
+/// (stopping the script at this call when a limit is reached) and hands its error to Rhai.
 pub fn finish<T>(
     session: &SharedSession,
     ctx: &NativeCallContext,
     result: crate::Result<T>,
 ) -> Result<T, Box<EvalAltResult>> {
-    session.borrow_mut().flush_warnings(ctx);
+    let spent = {
+        let mut s = session.borrow_mut();
+        s.flush_warnings(ctx);
+        s.budget.spend(ctx.global_runtime_state().num_operations())
+    };
+    spent.map_err(|limit| limit.into_error(ctx.call_position()))?;
     result.map_err(raise)
 }

@@ -174,11 +174,10 @@ impl Spec {
         self.same_example(key, example);
         match self.get(key) {
             None => Ok(None),
-            Some(v) => v
-                .as_float()
-                .or_else(|_| v.as_int().map(|i| i as f64))
-                .map(Some)
-                .map_err(|_| self.wrong(key, "a number", v, example)),
+            Some(v) => match v.as_float().or_else(|_| v.as_int().map(|i| i as f64)) {
+                Ok(x) => super::finite(x, key, self.table.what).map(Some),
+                Err(_) => Err(self.wrong(key, "a number", v, example)),
+            },
         }
     }
 
@@ -228,7 +227,8 @@ impl Spec {
             None => Ok(None),
             Some(v) if v.is_string() => units::parse_rate(&v.to_string()).map(Some),
             Some(v) => match v.as_float().or_else(|_| v.as_int().map(|i| i as f64)) {
-                Ok(r) if r > 0.0 && r.is_finite() => Ok(Some(r)),
+                Ok(r) if !r.is_finite() => super::finite(r, key, self.table.what).map(Some),
+                Ok(r) if r > 0.0 => Ok(Some(r)),
                 Ok(r) => Err(self.bad(
                     key,
                     format!("{r} is not a positive rate"),

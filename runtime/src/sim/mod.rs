@@ -87,10 +87,16 @@ impl Simulator {
     }
 
     fn run_until(&mut self, deadline: SimTime, done: &impl Fn(&Traffic) -> bool) -> Result<()> {
+        let mut steps: u64 = 0;
         while !done(&self.traffic) && self.clock.now() < deadline {
             if self.traffic.is_idle() {
                 self.clock.advance_to(deadline);
                 break;
+            }
+            // Hours of lab time are many steps: the run's wall-clock limit may pass within.
+            steps += 1;
+            if steps % 64 == 0 {
+                crate::meter::check_deadline()?;
             }
             let (t, ended) = self.traffic.step(&self.world, self.clock.now(), deadline)?;
             self.clock.advance_to(t);
@@ -171,6 +177,11 @@ impl Backend for Simulator {
         guest: GuestId,
         path: &str,
     ) -> Result<TransferId> {
+        crate::world::capacity::room(
+            "downloads",
+            self.traffic.transfers.len(),
+            crate::world::capacity::DOWNLOADS,
+        )?;
         let g = self.world.guest(guest);
         let source = g
             .files

@@ -132,6 +132,7 @@ impl World {
     pub fn add_guest(&mut self, host: HostId, spec: GuestSpec, seed: u64) -> Result<GuestId> {
         self.require_libvirtd(host)?;
         self.check_guest_name(&spec.name)?;
+        super::capacity::room("guests", self.guests.len(), super::capacity::GUESTS)?;
         let (mac, uuid) = super::domain_xml::identity(seed, &spec.name);
         let workload = Workload {
             used: BOOTED_GUEST_USED.min(spec.memory),
@@ -213,6 +214,7 @@ impl World {
                     .into(),
             });
         }
+        super::capacity::room("clients", self.clients.len(), super::capacity::CLIENTS)?;
         self.clients.push(client);
         Ok(ClientId(self.clients.len() - 1))
     }
@@ -240,13 +242,18 @@ impl World {
     }
 
     /// Puts a file of fresh content on a guest; returns its digest.
-    pub fn put_guest_file(&mut self, guest: GuestId, path: &str, size: u64) -> String {
+    pub fn put_guest_file(&mut self, guest: GuestId, path: &str, size: u64) -> Result<String> {
+        let g = &self.guests[guest.0];
+        if !g.files.contains_key(path) {
+            let what = format!("files served by {}", g.name());
+            super::capacity::room(&what, g.files.len(), super::capacity::GUEST_FILES)?;
+        }
         let contents = Contents::original(self.fresh_content(), size);
         let digest = contents.sha256();
         self.guests[guest.0]
             .files
             .insert(path.to_string(), contents);
-        digest
+        Ok(digest)
     }
 
     /// Writes a copy of the guest's image from `from`'s file system into `to`'s at the same

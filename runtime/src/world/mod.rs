@@ -38,6 +38,40 @@ use self::reach::PingReport;
 use self::switch::{Router, RouterPort, Switch, SwitchSpec};
 use crate::error::{Error, Result};
 
+/// The most entities of each kind one lab holds. A lab has a handful of each; the limits
+/// stop a loop that makes them long before it eats the machine's memory or time, and every
+/// entity made is charged to the script ([`crate::meter::entity`]).
+pub mod capacity {
+    pub const HOSTS: usize = 256;
+    pub const SWITCHES: usize = 256;
+    pub const ROUTERS: usize = 256;
+    pub const NASES: usize = 64;
+    pub const GUESTS: usize = 1024;
+    pub const CLIENTS: usize = 1024;
+    /// Downloads started over the whole run.
+    pub const DOWNLOADS: usize = 4096;
+    /// Files one guest serves.
+    pub const GUEST_FILES: usize = 1024;
+    /// iSCSI targets, LUNs (over all targets) and NFS shares of one NAS.
+    pub const NAS_TARGETS: usize = 256;
+    pub const NAS_LUNS: usize = 1024;
+    pub const NAS_SHARES: usize = 256;
+    /// libvirt pools defined on one host.
+    pub const POOLS: usize = 256;
+
+    /// Refuses one more of `what` when `count` already reach `limit`; charges the new one.
+    pub fn room(what: &str, count: usize, limit: usize) -> crate::Result<()> {
+        if count >= limit {
+            return Err(crate::Error::TooMany {
+                what: what.into(),
+                limit,
+            });
+        }
+        crate::meter::entity();
+        Ok(())
+    }
+}
+
 /// A host of this world.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct HostId(usize);
@@ -109,12 +143,14 @@ impl World {
 
     pub fn add_host(&mut self, name: &str, spec: HostSpec) -> Result<HostId> {
         self.check_unique("host", name)?;
+        capacity::room("hosts", self.hosts.len(), capacity::HOSTS)?;
         self.hosts.push(Host::new(name, spec)?);
         Ok(HostId(self.hosts.len() - 1))
     }
 
     pub fn add_switch(&mut self, spec: SwitchSpec) -> Result<SwitchId> {
         self.check_unique("switch", &spec.name)?;
+        capacity::room("switches", self.switches.len(), capacity::SWITCHES)?;
         self.switches.push(Switch::new(spec)?);
         Ok(SwitchId(self.switches.len() - 1))
     }
@@ -122,6 +158,7 @@ impl World {
     /// A router with one port per entry, cabled and addressed, forwarding between them.
     pub fn add_router(&mut self, name: &str, ports: &[RouterPort]) -> Result<RouterId> {
         self.check_unique("router", name)?;
+        capacity::room("routers", self.routers.len(), capacity::ROUTERS)?;
         let switches: Vec<&Switch> = ports.iter().map(|p| &self.switches[p.switch.0]).collect();
         let router = Router::new(name, ports, &switches)?;
         self.routers.push(router);

@@ -274,6 +274,7 @@ impl World {
     /// unaddressed until [`World::set_nas_address`].
     pub fn add_nas(&mut self, name: &str, spec: NasSpec) -> Result<NasId> {
         self.check_unique("NAS", name)?;
+        super::capacity::room("NAS", self.nases.len(), super::capacity::NASES)?;
         check_name(name, "NAS spec")?;
         spec.validate()?;
         let volume = NasVolume::new(
@@ -353,6 +354,14 @@ impl World {
     pub fn nas_create_target(&mut self, nas: NasId, iqn: &str, size: u64) -> Result<Vec<Error>> {
         let iqn = Iqn::parse(iqn)?;
         let n = &mut self.nases[nas.0];
+        let what = format!("iSCSI targets on {}", n.name);
+        super::capacity::room(
+            &what,
+            n.volume.targets().len(),
+            super::capacity::NAS_TARGETS,
+        )?;
+        let what = format!("LUNs on {}", n.name);
+        super::capacity::room(&what, n.luns.len(), super::capacity::NAS_LUNS)?;
         let warnings = n.volume.create_target(iqn.clone(), size)?;
         n.refresh_portal();
         n.store_lun(&iqn, 0, size);
@@ -364,6 +373,8 @@ impl World {
         let iqn = Iqn::parse(iqn)?;
         let n = &mut self.nases[nas.0];
         n.target(&iqn)?;
+        let what = format!("LUNs on {}", n.name);
+        super::capacity::room(&what, n.luns.len(), super::capacity::NAS_LUNS)?;
         let lun = n.volume.add_lun(&iqn, size)?;
         n.store_lun(&iqn, lun, size);
         Ok(lun)
@@ -408,6 +419,8 @@ impl World {
                 name: name.into(),
             });
         }
+        let what = format!("NFS shares on {}", n.name);
+        super::capacity::room(&what, n.shares.len(), super::capacity::NAS_SHARES)?;
         n.shares.push(name.into());
         Ok(format!("{DATA_ROOT}/{name}"))
     }

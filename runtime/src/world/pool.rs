@@ -203,6 +203,8 @@ impl World {
             });
         }
         super::switch::check_name(&spec.name, "pool spec")?;
+        let what = format!("storage pools on {}", h.name());
+        super::capacity::room(&what, h.storage().pools().len(), super::capacity::POOLS)?;
         super::host::fs::check_path(&spec.target)?;
         match spec.kind {
             PoolKind::Dir => {}

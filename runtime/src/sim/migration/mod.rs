@@ -132,6 +132,9 @@ use transfer::{send_pages, Budget, Sent};
 
 /// Guest page size.
 pub const PAGE_SIZE: u64 = 4096;
+
+/// Script operations one migration window is worth (see [`crate::meter`]).
+const WINDOW_OPERATIONS: u64 = 16;
 /// A page holding data on the wire: 8-byte header + 4096 bytes.
 pub const NORMAL_PAGE_WIRE: u64 = 8 + PAGE_SIZE;
 /// A zero page on the wire: 8-byte header + 1 byte.
@@ -537,9 +540,13 @@ impl Migration {
             Stage::PostCopy => self.postcopy_window(link_rate),
             Stage::Done => {}
         }
+        let bytes_on_wire = self.transferred - start.1;
+        // The window's work for the sandbox: its fixed steps, and a bitmap word per 64
+        // pages it sent.
+        crate::meter::charge(WINDOW_OPERATIONS + bytes_on_wire / (64 * PAGE_SIZE));
         Window {
             duration_ns: self.now_ns - start.0,
-            bytes_on_wire: self.transferred - start.1,
+            bytes_on_wire,
             phase,
             finished: self.stage == Stage::Done,
         }

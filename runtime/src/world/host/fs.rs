@@ -1,15 +1,32 @@
 //! A host's file system: text files by absolute path, and the directories that hold them.
 //! Enough for config files; contents are text, paths are normalised absolute paths.
+//!
+//! A lab's files are config files of a few kilobytes, so sizes are capped: a file holds at
+//! most [`MAX_FILE_BYTES`], a host at most [`MAX_HOST_FILE_BYTES`] in at most
+//! [`MAX_HOST_PATHS`] files and directories. Every byte read or written is charged to the
+//! script ([`crate::meter`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::{Error, Result};
-use crate::suggest;
+use crate::{meter, suggest};
+
+/// The largest file a host holds: 1 MiB, hundreds of times a lab's largest config file.
+pub const MAX_FILE_BYTES: usize = 1 << 20;
+
+/// The most bytes of files one host holds.
+pub const MAX_HOST_FILE_BYTES: usize = 4 << 20;
+
+/// The most files and directories one host holds.
+pub const MAX_HOST_PATHS: usize = 4096;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct FileSystem {
     files: BTreeMap<String, String>,
     dirs: BTreeSet<String>,
+    /// The bytes of every file together.
+    #[serde(skip)]
+    total: usize,
 }
 
 fn parent(path: &str) -> &str {
@@ -47,6 +64,7 @@ impl FileSystem {
         FileSystem {
             files: BTreeMap::new(),
             dirs: BTreeSet::from(["/".to_string()]),
+            total: 0,
         }
     }
 
@@ -66,7 +84,11 @@ impl FileSystem {
                 path: path.into(),
             });
         }
-        self.files.get(path).map(String::as_str).ok_or_else(|| {
+        if let Some(text) = self.files.get(path) {
+            meter::bytes(text.len());
+            return Ok(text);
+        }
+        Err({
             let siblings = self.files_in(parent(path));
             let help = match suggest::closest(path, siblings.iter().copied()) {
                 Some(near) => format!("did you mean {near}?"),
@@ -85,17 +107,59 @@ impl FileSystem {
         })
     }
 
+    /// Refuses a write that would leave `path` holding `size` bytes beyond the caps.
+    fn check_room(&self, host: &str, path: &str, size: usize) -> Result<()> {
+        let old = self.files.get(path).map(String::len);
+        if size > MAX_FILE_BYTES {
+            return Err(Error::FileTooLarge {
+                host: host.into(),
+                path: path.into(),
+                size: size as u64,
+                limit: MAX_FILE_BYTES as u64,
+            });
+        }
+        let total = self.total - old.unwrap_or(0) + size;
+        if total > MAX_HOST_FILE_BYTES {
+            return Err(Error::HostFilesTooLarge {
+                host: host.into(),
+                size: total as u64,
+                limit: MAX_HOST_FILE_BYTES as u64,
+            });
+        }
+        if old.is_none() {
+            self.check_path_room(host)?;
+        }
+        Ok(())
+    }
+
+    fn check_path_room(&self, host: &str) -> Result<()> {
+        if self.files.len() + self.dirs.len() >= MAX_HOST_PATHS {
+            return Err(Error::TooMany {
+                what: format!("files and directories on {host}"),
+                limit: MAX_HOST_PATHS,
+            });
+        }
+        Ok(())
+    }
+
     /// Creates or replaces a file; its directory must exist.
     pub fn write(&mut self, host: &str, path: &str, text: &str) -> Result<()> {
         self.check_writable(host, path)?;
-        self.files.insert(path.into(), text.into());
+        self.check_room(host, path, text.len())?;
+        meter::bytes(text.len());
+        let old = self.files.insert(path.into(), text.into());
+        self.total = self.total - old.map_or(0, |old| old.len()) + text.len();
         Ok(())
     }
 
     /// Appends to a file, creating it if missing (like `>>`).
     pub fn append(&mut self, host: &str, path: &str, text: &str) -> Result<()> {
         self.check_writable(host, path)?;
+        let old = self.files.get(path).map_or(0, String::len);
+        self.check_room(host, path, old + text.len())?;
+        meter::bytes(text.len());
         self.files.entry(path.into()).or_default().push_str(text);
+        self.total += text.len();
         Ok(())
     }
 
@@ -121,7 +185,8 @@ impl FileSystem {
     /// `rm`: removes a file.
     pub fn remove(&mut self, host: &str, path: &str) -> Result<()> {
         self.read(host, path)?;
-        self.files.remove(path);
+        let removed = self.files.remove(path).map_or(0, |text| text.len());
+        self.total -= removed;
         Ok(())
     }
 
@@ -144,6 +209,9 @@ impl FileSystem {
                 });
             }
             self.create_dir(host, dir, true)?;
+        }
+        if !self.is_dir(path) {
+            self.check_path_room(host)?;
         }
         self.dirs.insert(path.into());
         Ok(())
@@ -196,6 +264,30 @@ mod tests {
             "kvmlab::host::no_such_directory"
         );
         assert_eq!(fs.files_in("/etc"), ["/etc/hosts"]);
+    }
+
+    #[test]
+    fn sizes_are_capped_per_file_and_per_host() {
+        let mut fs = FileSystem::new();
+        fs.create_dir("sv1", "/etc", false).unwrap();
+        let big = "x".repeat(MAX_FILE_BYTES);
+        fs.write("sv1", "/etc/hosts", &big).unwrap();
+        let e = fs.append("sv1", "/etc/hosts", "y").unwrap_err();
+        assert_eq!(e.code_str(), "kvmlab::sandbox::file_size");
+        assert_eq!(
+            e.to_string(),
+            "sv1: /etc/hosts would hold 1048577 bytes; a file of the lab holds at most 1048576 bytes"
+        );
+        assert_eq!(fs.read("sv1", "/etc/hosts").unwrap().len(), MAX_FILE_BYTES);
+        for i in 1..4 {
+            fs.write("sv1", &format!("/etc/f{i}"), &big).unwrap();
+        }
+        let e = fs.write("sv1", "/etc/f4", "z").unwrap_err();
+        assert_eq!(e.code_str(), "kvmlab::sandbox::host_files");
+        // Replacing or removing a file gives its bytes back.
+        fs.write("sv1", "/etc/f3", "small").unwrap();
+        fs.remove("sv1", "/etc/f2").unwrap();
+        fs.write("sv1", "/etc/f4", &big).unwrap();
     }
 
     #[test]

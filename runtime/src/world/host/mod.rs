@@ -117,6 +117,9 @@ impl Host {
     /// file systems mounted, services chkconfig'd on running (the lab configures the
     /// network next, then starts it).
     pub fn install_os(&mut self, spec: &OsSpec) -> Result<()> {
+        // An install lays down partitions, file systems and packages: work like making a
+        // new entity, charged as one.
+        crate::meter::entity();
         let installed = os::plan(&self.name, &self.spec, spec)?;
         let (storage, fstab) =
             HostStorage::installed(&self.name, &self.spec.disks, &installed.partitions)?;

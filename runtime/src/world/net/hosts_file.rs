@@ -90,6 +90,7 @@ impl HostsFile {
     pub fn parse(text: &str) -> HostsFile {
         let mut entries: Vec<HostsEntry> = Vec::new();
         let mut findings = Vec::new();
+        let mut first_v4 = FirstLines::default();
         for (index, raw) in text.split('\n').enumerate() {
             let line = index + 1;
             // C string functions stop at NUL; everything from `#` is a comment.
@@ -126,7 +127,7 @@ impl HostsFile {
                         canonical: names[0].to_string(),
                         aliases: names[1..].iter().map(|s| s.to_string()).collect(),
                     };
-                    findings.extend(shadowing(&entries, &entry));
+                    findings.extend(first_v4.shadowing(&entry));
                     entries.push(entry);
                 }
                 None => findings.push(lint_unusable_line(line, &fields)),
@@ -237,34 +238,43 @@ fn lint_unusable_line(line: usize, fields: &[&str]) -> Finding {
     }
 }
 
-/// Names of `entry` that an earlier line already maps to a different IPv4 address.
-fn shadowing(earlier: &[HostsEntry], entry: &HostsEntry) -> Vec<Finding> {
-    let Some(address) = entry.v4_address() else {
-        return Vec::new();
-    };
-    let mut findings = Vec::new();
-    for name in entry.names() {
-        let first = earlier
-            .iter()
-            .find(|e| e.v4_address().is_some() && e.matches(name));
-        if let Some(first) = first {
-            let first_address = first.v4_address().unwrap_or(address);
-            if first_address != address {
-                findings.push(Finding::warning(
-                    HOSTS_PATH,
-                    Some(entry.line),
-                    Error::HostsShadowed {
-                        line: entry.line,
-                        name: name.to_string(),
-                        address: address.to_string(),
-                        first_line: first.line,
-                        first_address: first_address.to_string(),
-                    },
-                ));
+/// The first IPv4 line of each name so far, by its ASCII-lowercased name (glibc matches
+/// names case-insensitively): one lookup per name keeps parsing linear in the file's size.
+#[derive(Default)]
+struct FirstLines(std::collections::HashMap<String, (usize, Ipv4Addr)>);
+
+impl FirstLines {
+    /// The findings of a line whose names an earlier line already gives another address,
+    /// and the line's names noted for the lines after it.
+    fn shadowing(&mut self, entry: &HostsEntry) -> Vec<Finding> {
+        let Some(address) = entry.v4_address() else {
+            return Vec::new();
+        };
+        let mut findings = Vec::new();
+        for name in entry.names() {
+            let key = name.to_ascii_lowercase();
+            match self.0.get(&key) {
+                Some(&(first_line, first_address)) if first_address != address => {
+                    findings.push(Finding::warning(
+                        HOSTS_PATH,
+                        Some(entry.line),
+                        Error::HostsShadowed {
+                            line: entry.line,
+                            name: name.to_string(),
+                            address: address.to_string(),
+                            first_line,
+                            first_address: first_address.to_string(),
+                        },
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    self.0.insert(key, (entry.line, address));
+                }
             }
         }
+        findings
     }
-    findings
 }
 
 #[cfg(test)]

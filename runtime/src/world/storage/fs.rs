@@ -201,6 +201,21 @@ pub fn default_journal_blocks(blocks: u64, tools: E2fsprogs) -> Option<u64> {
 }
 
 /// Whether group `g` holds a superblock copy (sparse_super: 0, 1, powers of 3, 5 and 7).
+/// How many of the first `groups` groups hold a superblock: 0, 1 and the powers of 3, 5
+/// and 7, counted by their powers rather than by walking millions of groups.
+pub fn superblock_groups(groups: u64) -> u64 {
+    let powers_below = |base: u64| {
+        let mut count = 0;
+        let mut power = base;
+        while power < groups {
+            count += 1;
+            power = power.saturating_mul(base);
+        }
+        count
+    };
+    groups.min(2) + powers_below(3) + powers_below(5) + powers_below(7)
+}
+
 pub fn has_superblock(group: u64) -> bool {
     if group <= 1 {
         return true;
@@ -352,7 +367,7 @@ impl ExtLayout {
                 reserved_blocks = (ratio * blocks as f64 / 100.0) as u64;
                 continue;
             }
-            let backup_groups = (0..groups).filter(|g| has_superblock(*g)).count() as u64;
+            let backup_groups = superblock_groups(groups);
             let journal_blocks = if fstype.has_journal() {
                 default_journal_blocks(blocks, tools).unwrap_or(0)
             } else {
@@ -626,6 +641,10 @@ mod tests {
 
     #[test]
     fn backup_groups() {
+        for groups in [0, 1, 2, 3, 4, 26, 27, 28, 50, 7451] {
+            let walked = (0..groups).filter(|g| has_superblock(*g)).count() as u64;
+            assert_eq!(superblock_groups(groups), walked, "{groups} groups");
+        }
         let with: Vec<u64> = (0..100).filter(|g| has_superblock(*g)).collect();
         assert_eq!(with, [0, 1, 3, 5, 7, 9, 25, 27, 49, 81]);
     }
