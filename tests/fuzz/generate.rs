@@ -479,6 +479,17 @@ impl Case<'_> {
                         inner
                     }
                 }
+                // A list of pairs of numbers (chart points): pairs of hostile numbers.
+                _ if key.example.starts_with("[[") && self.rng.chance(50) => {
+                    let pairs: Vec<String> = (0..1 + self.rng.below(4))
+                        .map(|_| {
+                            let x = self.rng.pick(HOSTILE_FLOATS);
+                            let y = self.rng.pick(HOSTILE_FLOATS);
+                            format!("[{x}, {y}]")
+                        })
+                        .collect();
+                    format!("[{}]", pairs.join(", "))
+                }
                 _ if self.rng.chance(55) => key.example.to_string(),
                 _ => self.value(None, depth + 1),
             };

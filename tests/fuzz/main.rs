@@ -7,7 +7,8 @@
 //!
 //! Environment: `KVMLAB_FUZZ_SEED` (replay a run), `KVMLAB_FUZZ_CASES` (how many, default 40),
 //! `KVMLAB_FUZZ_SECONDS` (stop starting cases after this long), `KVMLAB_FUZZ_CASE` (run one
-//! case of the seed). Failures are shrunk and written under the target's `fuzz-failures/`.
+//! case of the seed), `KVMLAB_FUZZ_KNOWN` (also replay `tests/fuzz/known/`: holes being fixed,
+//! each of which must still fail as its first line says, until it moves to the corpus). Failures are shrunk and written under the target's `fuzz-failures/`.
 
 mod generate;
 
@@ -59,7 +60,11 @@ fn main() {
     let started = Instant::now();
     let mut failures = Vec::new();
     let corpus = replay_corpus(&mut failures);
-    let generated = run_generated(&mut failures);
+    let known = known_cases();
+    if std::env::var_os("KVMLAB_FUZZ_KNOWN").is_some() {
+        replay_known(&known, &mut failures);
+    }
+    let generated = run_generated(&known, &mut failures);
     let failed = usize::from(!failures.is_empty());
     for failure in &failures {
         eprintln!("{failure}");
@@ -116,6 +121,66 @@ fn replay_corpus(failures: &mut Vec<String>) -> usize {
     files.len()
 }
 
+/// A case of a hole being fixed elsewhere, kept out of the corpus until the fix lands. Its
+/// first line says the problem it shows: `// known: abort: memory allocation`, a kind and,
+/// optionally, text the problem's detail contains.
+struct Known {
+    file: PathBuf,
+    kind: String,
+    detail: String,
+}
+
+impl Known {
+    fn matches(&self, problem: &Problem) -> bool {
+        problem.kind == self.kind && problem.detail.contains(&self.detail)
+    }
+}
+
+fn known_cases() -> Vec<Known> {
+    let dir = repo_root().join("tests/fuzz/known");
+    let mut known: Vec<Known> = std::fs::read_dir(&dir)
+        .expect("tests/fuzz/known")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "rhai"))
+        .map(|file| {
+            let text = std::fs::read_to_string(&file).expect("a known case");
+            let first = text.lines().next().unwrap_or_default();
+            let what = first
+                .strip_prefix("// known: ")
+                .unwrap_or_else(|| panic!("{} opens with no `// known: KIND`", file.display()));
+            let (kind, detail) = what.split_once(": ").unwrap_or((what, ""));
+            Known {
+                kind: kind.trim().to_string(),
+                detail: detail.trim().to_string(),
+                file,
+            }
+        })
+        .collect();
+    known.sort_by(|a, b| a.file.cmp(&b.file));
+    known
+}
+
+/// Each known case must still show its problem: one that passes belongs in the corpus.
+fn replay_known(known: &[Known], failures: &mut Vec<String>) {
+    for case in known {
+        let text = std::fs::read_to_string(&case.file).expect("a known case");
+        let shown = case.file.strip_prefix(repo_root()).unwrap_or(&case.file);
+        match run_case(&text) {
+            Err(problem) if case.matches(&problem) => {
+                println!("fuzz: known {}: still {problem}", shown.display())
+            }
+            Err(problem) => failures.push(format!(
+                "known {}: now fails differently: {problem}",
+                shown.display()
+            )),
+            Ok(()) => failures.push(format!(
+                "known {} passes now: move it to tests/fuzz/corpus/",
+                shown.display()
+            )),
+        }
+    }
+}
+
 fn env_number(name: &str) -> Option<u64> {
     let text = std::env::var(name).ok()?;
     Some(
@@ -126,7 +191,8 @@ fn env_number(name: &str) -> Option<u64> {
 }
 
 /// Runs the generated cases two at a time; says what ran.
-fn run_generated(failures: &mut Vec<String>) -> String {
+/// A failure that matches a known case is listed, not counted.
+fn run_generated(known: &[Known], failures: &mut Vec<String>) -> String {
     let seed = env_number("KVMLAB_FUZZ_SEED").unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -158,10 +224,19 @@ fn run_generated(failures: &mut Vec<String>) -> String {
                 };
                 let script = generator.script(case_seed(seed, index));
                 if let Err(problem) = run_case(&script.text()) {
+                    let replay = format!("KVMLAB_FUZZ_SEED={seed} KVMLAB_FUZZ_CASE={index}");
+                    if let Some(case) = known.iter().find(|k| k.matches(&problem)) {
+                        println!(
+                            "fuzz: case {index} ({replay}): {problem}; known, like {}",
+                            case.file.file_name().unwrap_or_default().to_string_lossy()
+                        );
+                        ran.fetch_add(1, Ordering::SeqCst);
+                        continue;
+                    }
                     let shrunk = shrink(script, &problem);
                     let saved = save_failure(seed, index, &shrunk);
                     found.lock().unwrap().push(format!(
-                        "case {index} of seed {seed} (KVMLAB_FUZZ_SEED={seed} KVMLAB_FUZZ_CASE={index}): {problem}\n  shrunk to {}:\n{}",
+                        "case {index} ({replay}): {problem}\n  shrunk to {}:\n{}",
                         saved.display(),
                         shrunk.text()
                     ));
