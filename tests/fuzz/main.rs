@@ -162,10 +162,21 @@ fn known_cases() -> Vec<Known> {
 
 /// Each known case must still show its problem: one that passes belongs in the corpus.
 fn replay_known(known: &[Known], failures: &mut Vec<String>) {
-    for case in known {
-        let text = std::fs::read_to_string(&case.file).expect("a known case");
+    // Side by side: most of them hang until their timeout.
+    let outcomes: Vec<Result<(), Problem>> = std::thread::scope(|scope| {
+        let runs: Vec<_> = known
+            .iter()
+            .map(|case| {
+                scope.spawn(|| run_case(&std::fs::read_to_string(&case.file).expect("a case")))
+            })
+            .collect();
+        runs.into_iter()
+            .map(|run| run.join().expect("a known case ran"))
+            .collect()
+    });
+    for (case, outcome) in known.iter().zip(outcomes) {
         let shown = case.file.strip_prefix(repo_root()).unwrap_or(&case.file);
-        match run_case(&text) {
+        match outcome {
             Err(problem) if case.matches(&problem) => {
                 println!("fuzz: known {}: still {problem}", shown.display())
             }
@@ -328,6 +339,7 @@ fn run_child(mut command: Command, dir: &Path, limit: Duration) -> Result<Outcom
     let mut child = command
         .current_dir(dir)
         .env_remove("NO_COLOR")
+        .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -385,18 +397,19 @@ fn check_exit(outcome: &Outcome, allowed: &[i32]) -> Result<(), Problem> {
         Some(code) if allowed.contains(&code) => Ok(()),
         Some(code) => Err(problem(
             "bad exit",
-            format!("exit {code}: {}", last_lines(&outcome.stderr)),
+            format!("exit {code}: {}", first_lines(&outcome.stderr)),
         )),
         None => Err(problem(
             "abort",
-            format!("{}: {}", outcome.status, last_lines(&outcome.stderr)),
+            format!("{}: {}", outcome.status, first_lines(&outcome.stderr)),
         )),
     }
 }
 
-fn last_lines(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(3)..].join(" / ")
+/// What a dying process said first (an allocation failure, a panic's message).
+fn first_lines(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(2).collect();
+    lines.join(" / ")
 }
 
 /// No internal error, and every diagnostic with a code and a help line.
@@ -456,22 +469,34 @@ fn check_written(root: &Path, allowed: &[&str]) -> Result<(), Problem> {
 }
 
 /// Time spent shrinking one failure at most.
-const SHRINK_TIME: Duration = Duration::from_secs(45);
+const SHRINK_TIME: Duration = Duration::from_secs(90);
 
-/// Drops statements one at a time while the same kind of problem remains, for up to
-/// [`SHRINK_TIME`], so a failure is shown in the fewest statements that still show it.
+/// Drops runs of statements, halves first, then smaller runs down to single statements,
+/// while the same kind of problem remains (for up to [`SHRINK_TIME`]), so a failure is shown
+/// in few statements even when each try costs a hang's timeout.
 fn shrink(mut script: Script, problem: &Problem) -> Script {
     let started = Instant::now();
-    let mut i = script.statements.len();
-    while i > 0 && started.elapsed() < SHRINK_TIME {
-        i -= 1;
-        let mut smaller = script.clone();
-        smaller.statements.remove(i);
-        if matches!(run_case(&smaller.text()), Err(p) if p.kind == problem.kind) {
-            script = smaller;
+    let mut chunk = script.statements.len().div_ceil(2).max(1);
+    loop {
+        let mut start = 0;
+        while start < script.statements.len() {
+            if started.elapsed() > SHRINK_TIME {
+                return script;
+            }
+            let mut smaller = script.clone();
+            let end = (start + chunk).min(smaller.statements.len());
+            smaller.statements.drain(start..end);
+            if matches!(run_case(&smaller.text()), Err(p) if p.kind == problem.kind) {
+                script = smaller;
+            } else {
+                start = end;
+            }
         }
+        if chunk == 1 {
+            return script;
+        }
+        chunk = chunk.div_ceil(2);
     }
-    script
 }
 
 fn save_failure(seed: u64, index: u64, script: &Script) -> PathBuf {
