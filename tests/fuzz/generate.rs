@@ -275,9 +275,7 @@ impl Case<'_> {
             header.push('\n');
         }
         for (name, ty) in PRELUDE_VARIABLES {
-            let defined = PRELUDES[..=level]
-                .iter()
-                .any(|p| p.defines.contains(name));
+            let defined = PRELUDES[..=level].iter().any(|p| p.defines.contains(name));
             if !defined {
                 header.push_str(&format!("let {name} = ();\n"));
             }
@@ -301,7 +299,10 @@ impl Case<'_> {
         let statement = match self.rng.below(20) {
             // Unguarded: the error reaches the report as a diagnostic.
             0 => body,
-            1 => format!("for i in 0..{} {{ {guarded} }}", self.rng.pick(&[3, 20, 100])),
+            1 => format!(
+                "for i in 0..{} {{ {guarded} }}",
+                self.rng.pick(&[3, 20, 100])
+            ),
             _ => guarded,
         };
         if let Some(ty) = returns {
@@ -320,7 +321,12 @@ impl Case<'_> {
         }
         if self.rng.chance(4) {
             return (
-                format!("switch({}, {}, {})", self.string(), self.string(), self.map(depth)),
+                format!(
+                    "switch({}, {}, {})",
+                    self.string(),
+                    self.string(),
+                    self.map(depth)
+                ),
                 Some("Switch".into()),
             );
         }
@@ -433,7 +439,10 @@ impl Case<'_> {
             return "[]".into();
         }
         if self.rng.chance(10) {
-            return format!("{{ let a = []; a.pad({}, 0); a }}", self.rng.pick(&[1000, 99_999]));
+            return format!(
+                "{{ let a = []; a.pad({}, 0); a }}",
+                self.rng.pick(&[1000, 99_999])
+            );
         }
         let items: Vec<String> = (0..self.rng.below(4))
             .map(|_| self.value(None, depth + 1))
@@ -578,4 +587,3 @@ fn string_literals(code: &str) -> Vec<String> {
     }
     literals
 }
-

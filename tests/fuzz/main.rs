@@ -237,9 +237,11 @@ fn run_generated(known: &[Known], failures: &mut Vec<String>) -> String {
                 if let Err(problem) = run_case(&script.text()) {
                     let replay = format!("KVMLAB_FUZZ_SEED={seed} KVMLAB_FUZZ_CASE={index}");
                     if let Some(case) = known.iter().find(|k| k.matches(&problem)) {
+                        let saved = save_failure(seed, index, &script);
                         println!(
-                            "fuzz: case {index} ({replay}): {problem}; known, like {}",
-                            case.file.file_name().unwrap_or_default().to_string_lossy()
+                            "fuzz: case {index} ({replay}): {problem}; known, like {}; in {}",
+                            case.file.file_name().unwrap_or_default().to_string_lossy(),
+                            saved.display()
                         );
                         ran.fetch_add(1, Ordering::SeqCst);
                         continue;
@@ -304,8 +306,8 @@ fn run_case(text: &str) -> Result<(), Problem> {
     check_exit(&outcome, &[0])?;
     let json = std::fs::read_to_string(&report_path)
         .map_err(|e| problem("no report", format!("the child wrote none: {e}")))?;
-    let report: serde_json::Value = serde_json::from_str(&json)
-        .map_err(|e| problem("bad report", format!("not JSON: {e}")))?;
+    let report: serde_json::Value =
+        serde_json::from_str(&json).map_err(|e| problem("bad report", format!("not JSON: {e}")))?;
     check_report(&report)?;
     std::fs::remove_file(&report_path).expect("remove the report");
     check_written(root.path(), &["case/lab.rhai", "case/out"])?;
@@ -408,13 +410,20 @@ fn check_exit(outcome: &Outcome, allowed: &[i32]) -> Result<(), Problem> {
 
 /// What a dying process said first (an allocation failure, a panic's message).
 fn first_lines(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(2).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(2)
+        .collect();
     lines.join(" / ")
 }
 
 /// No internal error, and every diagnostic with a code and a help line.
 fn check_report(report: &serde_json::Value) -> Result<(), Problem> {
-    let diagnostics = report["diagnostics"].as_array().cloned().unwrap_or_default();
+    let diagnostics = report["diagnostics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     for d in &diagnostics {
         let code = d["code"].as_str().unwrap_or_default();
         let message = d["message"].as_str().unwrap_or_default();
