@@ -49,23 +49,33 @@ fn main() {
         return;
     }
     // `cargo test NAME` passes NAME on: run only when it names this target.
-    let filters: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
+    let mut filters: Vec<String> = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if matches!(
+            arg.as_str(),
+            "--test-threads" | "--skip" | "--format" | "--color" | "--logfile" | "-Z"
+        ) {
+            args.next();
+        } else if !arg.starts_with('-') {
+            filters.push(arg);
+        }
+    }
     if !filters.is_empty() && !filters.iter().any(|f| "fuzz".contains(f.as_str())) {
         println!("test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 2 filtered out");
         return;
     }
     let started = Instant::now();
-    let mut failures = Vec::new();
-    let corpus = replay_corpus(&mut failures);
+    // Two tests, as the totals count them: the replays, and the generated cases.
+    let mut replayed = Vec::new();
+    let corpus = replay_corpus(&mut replayed);
     let known = known_cases();
     if std::env::var_os("KVMLAB_FUZZ_KNOWN").is_some() {
-        replay_known(&known, &mut failures);
+        replay_known(&known, &mut replayed);
     }
-    let generated = run_generated(&known, &mut failures);
-    let failed = usize::from(!failures.is_empty());
+    let mut generated_failures = Vec::new();
+    let generated = run_generated(&known, &mut generated_failures);
+    let failures: Vec<&String> = replayed.iter().chain(&generated_failures).collect();
     for failure in &failures {
         eprintln!("{failure}");
     }
@@ -73,6 +83,7 @@ fn main() {
         "fuzz: corpus {corpus} files; {generated}; {} failures",
         failures.len()
     );
+    let failed = usize::from(!replayed.is_empty()) + usize::from(!generated_failures.is_empty());
     println!(
         "test result: {}. {} passed; {failed} failed; 0 ignored; 0 measured; 0 filtered out; finished in {:.2}s",
         if failed == 0 { "ok" } else { "FAILED" },
@@ -309,6 +320,7 @@ fn run_case(text: &str) -> Result<(), Problem> {
     let report: serde_json::Value =
         serde_json::from_str(&json).map_err(|e| problem("bad report", format!("not JSON: {e}")))?;
     check_report(&report)?;
+    check_artifacts(&report, "out")?;
     std::fs::remove_file(&report_path).expect("remove the report");
     check_written(root.path(), &["case/lab.rhai", "case/out"])?;
 
@@ -442,6 +454,23 @@ fn check_report(report: &serde_json::Value) -> Result<(), Problem> {
                 "generator wrote bad syntax",
                 format!("line {}: {message}", d["line"]),
             ));
+        }
+    }
+    Ok(())
+}
+
+/// Every file the report lists is inside the output folder: a write elsewhere (an absolute
+/// path, `..`) would land beyond the case's folder, where no walk of it finds it.
+fn check_artifacts(report: &serde_json::Value, out: &str) -> Result<(), Problem> {
+    let artifacts = report["artifacts"].as_array().cloned().unwrap_or_default();
+    for artifact in &artifacts {
+        let path = Path::new(artifact.as_str().unwrap_or_default());
+        let inside = path.starts_with(out)
+            && path
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !inside {
+            return Err(problem("wrote outside --out", path.display().to_string()));
         }
     }
     Ok(())
