@@ -247,11 +247,22 @@ fn run_generated(known: &[Known], failures: &mut Vec<String>) -> String {
                 let script = generator.script(case_seed(seed, index));
                 if let Err(problem) = run_case(&script.text()) {
                     let replay = format!("KVMLAB_FUZZ_SEED={seed} KVMLAB_FUZZ_CASE={index}");
-                    if let Some(case) = known.iter().find(|k| k.matches(&problem)) {
+                    let alike: Vec<String> = known
+                        .iter()
+                        .filter(|k| k.matches(&problem))
+                        .map(|k| {
+                            k.file
+                                .file_name()
+                                .unwrap_or_default()
+                                .to_string_lossy()
+                                .into()
+                        })
+                        .collect();
+                    if !alike.is_empty() {
                         let saved = save_failure(seed, index, &script);
                         println!(
-                            "fuzz: case {index} ({replay}): {problem}; known, like {}; in {}",
-                            case.file.file_name().unwrap_or_default().to_string_lossy(),
+                            "fuzz: case {index} ({replay}): {problem}; known, as in {}; in {}",
+                            alike.join(", "),
                             saved.display()
                         );
                         ran.fetch_add(1, Ordering::SeqCst);
