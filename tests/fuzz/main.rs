@@ -14,6 +14,7 @@ mod generate;
 
 use generate::{case_seed, Generator, Script};
 use kvmlab_runtime::run::{self, RunOptions};
+use kvmlab_runtime::script::catalog::{Catalog, Kind};
 use kvmlab_runtime::script::engine::Limits;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -231,6 +232,7 @@ fn run_generated(known: &[Known], failures: &mut Vec<String>) -> String {
     let budget = env_number("KVMLAB_FUZZ_SECONDS").map(Duration::from_secs);
     let catalog = run::catalog();
     let generator = Generator::new(&catalog);
+    failures.extend(uncalled(&generator, &catalog));
     let started = Instant::now();
     let next = AtomicUsize::new(0);
     let ran = AtomicUsize::new(0);
@@ -289,6 +291,40 @@ fn run_generated(known: &[Known], failures: &mut Vec<String>) -> String {
         "seed {seed}: {ran} cases in {seconds:.1} s ({:.0} cases per minute)",
         ran as f64 * 60.0 / seconds.max(0.001)
     )
+}
+
+/// The catalog's items that 2,000 generated scripts never call: the generator must reach the
+/// whole API, a function added to it included.
+fn uncalled(generator: &Generator, catalog: &Catalog) -> Vec<String> {
+    let scripts: Vec<String> = (0..2000)
+        .map(|i| generator.script(case_seed(0, i)).statements.join("\n"))
+        .collect();
+    let mut missing = Vec::new();
+    for item in &catalog.items {
+        let called = |text: &String| match item.kind {
+            Kind::Function => text.contains(&format!("{}(", item.name)),
+            Kind::Method => text.contains(&format!(".{}(", item.name)),
+            Kind::Property => text.contains(&format!(".{}", item.name)),
+            // `rows[0]`: a `[` right after a name or a `)`, not one opening a list.
+            Kind::Indexer => text
+                .as_bytes()
+                .windows(2)
+                .any(|w| w[1] == b'[' && (w[0].is_ascii_alphanumeric() || w[0] == b')')),
+        };
+        if !scripts.iter().any(called) {
+            missing.push(format!("the generator never calls {}", item.key()));
+        }
+    }
+    for module in &catalog.stdlib {
+        for function in &module.functions {
+            let short = module.name.rsplit('/').next().unwrap_or(module.name);
+            let call = format!("{short}::{}(", function.name);
+            if !scripts.iter().any(|text| text.contains(&call)) {
+                missing.push(format!("the generator never calls {call}..)"));
+            }
+        }
+    }
+    missing
 }
 
 /// What went wrong in a case; shrinking keeps a statement out only while the kind stays.
