@@ -23,6 +23,22 @@ fn columns_count_characters_on_multibyte_lines() {
 }
 
 #[test]
+fn a_property_of_nothing_names_the_unit_value() {
+    let out = Test::new()
+        .script("let s = \"\";\nlet t = s.pad(10, \"A\");\nprint(t.len);\n")
+        .json()
+        .status(2)
+        .diagnostic("kvmlab::script::unknown_property", 3)
+        .run();
+    let d = &out.report["diagnostics"][0];
+    assert_eq!(d["message"], "unknown property `len` on ()");
+    assert_eq!(
+        d["help"],
+        "the value is `()`, nothing: the map or object it came from has no such key"
+    );
+}
+
+#[test]
 fn crlf_line_endings_keep_lines_right() {
     Test::new()
         .script("let a = 1;\r\nlet b = 2;\r\nprint(c);\r\n")

@@ -316,7 +316,9 @@ fn unknown_function(signature: &str, engine: &Engine) -> Error {
             .split(" (")
             .nth(1)
             .map(|rest| {
-                rest.trim_end_matches(')')
+                // One `)` closes the list; `()` itself ends in another.
+                rest.strip_suffix(')')
+                    .unwrap_or(rest)
                     .split(',')
                     .next()
                     .unwrap_or("")
