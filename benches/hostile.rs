@@ -58,6 +58,13 @@ fn loops() -> Vec<(&'static str, &'static str, String)> {
                 .into(),
         ),
         ("busy_loop", "an empty endless loop", "loop {}\n".into()),
+        (
+            "large_strings",
+            "800 variables of 512 KiB each",
+            (1..=800)
+                .map(|n| format!("let v{n} = \"x\"; for i in 0..19 {{ v{n} += v{n}; }}\n"))
+                .collect(),
+        ),
     ]
 }
 

@@ -173,6 +173,13 @@ pub enum Error {
     )]
     WallTime { seconds: u64 },
 
+    #[error("memory limit exceeded: the run grew by more than {limit}")]
+    #[diagnostic(
+        code(kvmlab::sandbox::memory),
+        help("a lab's data is small: check the loop or the lines that build large strings, arrays or maps, and keep what is no longer needed out of scope")
+    )]
+    MemoryLimit { limit: String },
+
     #[error("cannot write `{path}`: a run writes at most {limit} files under --out")]
     #[diagnostic(
         code(kvmlab::sandbox::artifacts),

@@ -147,3 +147,28 @@ fn reinstalling_in_a_loop_meets_the_operation_budget() {
         .diagnostic("kvmlab::sandbox::operations", 5)
         .run();
 }
+
+#[test]
+fn many_large_strings_stop_at_the_memory_limit() {
+    // Each line keeps 512 KiB alive in a variable of its own: Rhai's limits hold each value
+    // (1 MiB a string), not their sum, so 800 lines would hold 400 MiB.
+    let lines = 800;
+    let script: String = (1..=lines)
+        .map(|n| format!("let v{n} = \"x\"; for i in 0..19 {{ v{n} += v{n}; }}\n"))
+        .collect();
+    let out = Test::new().script(&script).json().status(2).run();
+    let diagnostics = out.report["diagnostics"].as_array().expect("diagnostics");
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    let d = &diagnostics[0];
+    assert_eq!(d["code"], "kvmlab::sandbox::memory");
+    assert_eq!(
+        d["message"],
+        "memory limit exceeded: the run grew by more than 256M"
+    );
+    // 256 MiB of live strings is line 512; the allocator and the check's interval move it.
+    let line = d["line"].as_u64().expect("a line");
+    assert!((100..lines).contains(&line), "stopped at line {line}");
+    assert!(out
+        .stderr
+        .contains("help: a lab's data is small: check the loop or the lines that build"));
+}

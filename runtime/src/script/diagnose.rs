@@ -179,6 +179,9 @@ pub fn classify(err: &EvalAltResult, engine: &Engine) -> Classified {
                     limit: engine.max_operations(),
                 },
                 Some(LimitReached::WallTime(seconds)) => Error::WallTime { seconds },
+                Some(LimitReached::Memory(bytes)) => Error::MemoryLimit {
+                    limit: crate::units::human_size(bytes),
+                },
                 None => Error::WallTime { seconds: 0 },
             });
         }

@@ -27,6 +27,9 @@ pub struct Limits {
     pub max_functions: usize,
     pub max_modules: usize,
     pub wall_time: Duration,
+    /// How much the process's resident memory may grow during the run, in bytes; 0 for no
+    /// limit. Rhai's own limits hold each value, not their sum.
+    pub max_memory_growth: u64,
 }
 
 impl Default for Limits {
@@ -42,6 +45,7 @@ impl Default for Limits {
             max_functions: 1_000,
             max_modules: 32,
             wall_time: Duration::from_secs(30),
+            max_memory_growth: 256 << 20,
         }
     }
 }
@@ -52,6 +56,8 @@ impl Default for Limits {
 pub enum LimitReached {
     Operations,
     WallTime(u64),
+    /// The memory limit, in bytes.
+    Memory(u64),
 }
 
 impl LimitReached {
@@ -72,6 +78,7 @@ pub struct Budget {
     /// The wall-clock limit as a moment, shared with the world's long loops via the meter.
     deadline: Option<Instant>,
     native: Cell<u64>,
+    memory: MemoryWatch,
 }
 
 impl Drop for Budget {
@@ -101,6 +108,7 @@ impl Budget {
             started,
             deadline,
             native: Cell::new(0),
+            memory: MemoryWatch::new(limits.max_memory_growth),
         }
     }
 
@@ -109,10 +117,11 @@ impl Budget {
         self.native
             .set(self.native.get().saturating_add(crate::meter::take()));
         self.within_operations(operations)?;
-        if self.started.elapsed() > self.wall_time {
+        let elapsed = self.started.elapsed();
+        if elapsed > self.wall_time {
             return Err(LimitReached::WallTime(self.wall_time.as_secs()));
         }
-        Ok(())
+        self.memory.check(elapsed)
     }
 
     fn within_operations(&self, operations: u64) -> Result<(), LimitReached> {
@@ -132,6 +141,53 @@ impl Budget {
         };
         checked.err().map(Dynamic::from)
     }
+}
+
+/// The run's memory limit. The resident set is read from `/proc/self/status` at most every
+/// [`MEMORY_CHECK_INTERVAL`] of wall time (a few microseconds a read), so a script that
+/// fills memory fast overshoots by what it allocates in that interval, tens of MiB at most.
+/// Where there is no `/proc` (not Linux) the limit is not enforced.
+#[derive(Debug)]
+struct MemoryWatch {
+    limit: u64,
+    baseline: Option<u64>,
+    last_read: Cell<Duration>,
+}
+
+const MEMORY_CHECK_INTERVAL: Duration = Duration::from_millis(5);
+
+impl MemoryWatch {
+    fn new(limit: u64) -> MemoryWatch {
+        MemoryWatch {
+            limit,
+            baseline: if limit > 0 { resident_bytes() } else { None },
+            last_read: Cell::new(Duration::ZERO),
+        }
+    }
+
+    fn check(&self, elapsed: Duration) -> Result<(), LimitReached> {
+        let Some(baseline) = self.baseline else {
+            return Ok(());
+        };
+        if elapsed.saturating_sub(self.last_read.get()) < MEMORY_CHECK_INTERVAL {
+            return Ok(());
+        }
+        self.last_read.set(elapsed);
+        match resident_bytes() {
+            Some(now) if now.saturating_sub(baseline) > self.limit => {
+                Err(LimitReached::Memory(self.limit))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The process's resident set in bytes (`VmRSS`), where the system says.
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// Builds the engine for one run: sandbox, module resolver, lab primitives and world bindings.
