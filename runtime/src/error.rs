@@ -1043,7 +1043,7 @@ pub enum Error {
     #[error("{host}: Error: Partition(s) on {device} are being used ({mounted}).")]
     #[diagnostic(
         code(kvmlab::storage::partitions_in_use),
-        help("changing the partition table under a mounted file system destroys it: unmount {mounted} first")
+        help("{device} already holds the file system mounted on {mounted}: a new table or a removed partition would destroy it and its files, so leave this disk as it is; to partition a new disk, check which one is new with `disks()`; only to wipe this one on purpose, move what lives on {mounted} away and unmount it first")
     )]
     PartitionsInUse {
         host: String,

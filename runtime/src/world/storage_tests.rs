@@ -675,6 +675,16 @@ fn block_device_and_mount_errors() {
         code(world.parted_mklabel(sv1, "/dev/sdb", "gpt")),
         "kvmlab::storage::partitions_in_use"
     );
+    // The help keeps the mounted disk as it is: unmounting and relabelling would wipe it.
+    let help = world
+        .parted_mklabel(sv1, "/dev/sdb", "gpt")
+        .unwrap_err()
+        .help_str()
+        .unwrap();
+    assert!(
+        help.starts_with("/dev/sdb already holds the file system mounted on /iscsi1: a new table or a removed partition would destroy it and its files, so leave this disk as it is; to partition a new disk, check which one is new with `disks()`"),
+        "{help}"
+    );
     assert_eq!(
         code(world.parted_rm(sv1, "/dev/sdb", 1)),
         "kvmlab::storage::partitions_in_use"
