@@ -134,6 +134,16 @@ pub fn visible_source(source: &str) -> Cow<'_, str> {
     }
 }
 
+/// `text` cut to `max` characters, with `…` where it was cut.
+pub fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let kept: String = text.chars().take(max.saturating_sub(1)).collect();
+        format!("{kept}…")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +197,11 @@ mod tests {
         assert_eq!(shown.lines().count(), source.lines().count());
         assert!(!shown.contains('\x1b') && !shown.contains('\u{202e}'));
         assert!(shown.contains("\r\n") && shown.contains('␛'));
+    }
+
+    #[test]
+    fn long_values_are_cut() {
+        assert_eq!(cut("abcdef", 4), "abc…");
+        assert_eq!(cut("abc", 4), "abc");
     }
 }

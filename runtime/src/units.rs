@@ -256,6 +256,30 @@ pub fn human_duration(seconds: f64) -> String {
     }
 }
 
+/// A float rounded to four significant digits (never fewer than its integer digits), without
+/// trailing zeros: 402.28982009 is "402.3", 360.0 is "360", 0.000123456 is "0.0001235".
+pub fn human_number(x: f64) -> String {
+    if !x.is_finite() {
+        return x.to_string();
+    }
+    if x == x.trunc() && x.abs() < 1e15 {
+        return format!("{}", x as i64);
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    let decimals = (3 - magnitude).clamp(0, 12) as usize;
+    let text = format!("{x:.decimals$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    if text == "-0" {
+        "0".to_string()
+    } else {
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,5 +431,17 @@ mod tests {
         assert_eq!(human_size(1023), "1023");
         assert_eq!(human_size(10 * 1024), "10K");
         assert_eq!(human_size(u64::MAX), "16E");
+    }
+
+    #[test]
+    fn numbers_are_rounded_for_people() {
+        assert_eq!(human_number(402.28982009000003), "402.3");
+        assert_eq!(human_number(360.0), "360");
+        assert_eq!(human_number(36.776180468), "36.78");
+        assert_eq!(human_number(8.919460879166667), "8.919");
+        assert_eq!(human_number(0.42), "0.42");
+        assert_eq!(human_number(2566.827), "2567");
+        assert_eq!(human_number(-0.0001234567), "-0.0001235");
+        assert_eq!(human_number(f64::INFINITY), "inf");
     }
 }

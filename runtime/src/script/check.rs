@@ -14,6 +14,7 @@ use super::modules::Sources;
 use super::network::PingResult;
 use super::SharedSession;
 use crate::error::Error;
+use crate::units::human_number;
 use rhai::{
     BinaryExpr, Dynamic, Engine, EvalAltResult, EvalContext, Expr, Expression, ImmutableString,
     ParseError, ParseErrorType, Position,
@@ -214,8 +215,10 @@ impl Facts {
     fn push(&mut self, text: String, value: &Dynamic) {
         let unnamed = text == UNPRINTED;
         if !unnamed && !self.knows(&text) && self.values.len() < MAX_FACTS {
-            self.values
-                .push((text, cut(&shown_value(value, true), MAX_VALUE_CHARS)));
+            self.values.push((
+                text,
+                crate::text::cut(&shown_value(value, true), MAX_VALUE_CHARS),
+            ));
         }
     }
 
@@ -507,7 +510,7 @@ fn is_plain_data(value: &Dynamic) -> bool {
         || value.is_map()
 }
 
-/// A value as people read it in a check's message: numbers rounded ([`human_number`]),
+/// A value as people read it in a check's message: numbers rounded ([`human_number`](crate::units::human_number)),
 /// strings quoted when `quote` is set.
 pub fn shown_value(value: &Dynamic, quote: bool) -> String {
     let value = &value.flatten_clone();
@@ -530,55 +533,9 @@ pub fn shown_value(value: &Dynamic, quote: bool) -> String {
     }
 }
 
-/// A float rounded to four significant digits (never fewer than its integer digits), without
-/// trailing zeros: 402.28982009 is "402.3", 360.0 is "360", 0.000123456 is "0.0001235".
-pub fn human_number(x: f64) -> String {
-    if !x.is_finite() {
-        return x.to_string();
-    }
-    if x == x.trunc() && x.abs() < 1e15 {
-        return format!("{}", x as i64);
-    }
-    let magnitude = x.abs().log10().floor() as i32;
-    let decimals = (3 - magnitude).clamp(0, 12) as usize;
-    let text = format!("{x:.decimals$}");
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    };
-    if text == "-0" {
-        "0".to_string()
-    } else {
-        text
-    }
-}
-
-/// `text` cut to `max` characters, with `…` where it was cut.
-pub fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let kept: String = text.chars().take(max.saturating_sub(1)).collect();
-        format!("{kept}…")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_are_rounded_for_people() {
-        assert_eq!(human_number(402.28982009000003), "402.3");
-        assert_eq!(human_number(360.0), "360");
-        assert_eq!(human_number(36.776180468), "36.78");
-        assert_eq!(human_number(8.919460879166667), "8.919");
-        assert_eq!(human_number(0.42), "0.42");
-        assert_eq!(human_number(2566.827), "2567");
-        assert_eq!(human_number(-0.0001234567), "-0.0001235");
-        assert_eq!(human_number(f64::INFINITY), "inf");
-    }
 
     #[test]
     fn the_condition_is_found_between_check_and_its_comma() {
@@ -588,11 +545,5 @@ mod tests {
             Some("(a + 1) == f(\"x, y\", [1, 2]) // a, b")
         );
         assert_eq!(condition_text(source, Position::new(9, 1)), None);
-    }
-
-    #[test]
-    fn long_values_are_cut() {
-        assert_eq!(cut("abcdef", 4), "abc…");
-        assert_eq!(cut("abc", 4), "abc");
     }
 }

@@ -1,7 +1,7 @@
 //! The lab primitives every script can call: `step`, `check` and friends, `record`,
 //! `expect_error`, `clock`, `sleep`, and unit helpers `size` and `rate`.
 
-use super::check::{human_number, shown_value};
+use super::check::shown_value;
 use super::diagnose::{self, Classified};
 use super::{finish, finite, raise, Outcome, SharedSession};
 use crate::error::Error;
@@ -9,6 +9,7 @@ use crate::plot::{LineChart, Mark, Series};
 use crate::report::Check;
 use crate::script::spec::{Key, Spec, SpecTable};
 use crate::units;
+use crate::units::human_number;
 use rhai::{Dynamic, Engine, FnPtr, FuncRegistration, NativeCallContext, INT};
 
 pub fn register(engine: &mut Engine, session: &SharedSession) {
