@@ -87,19 +87,19 @@ impl ColorChoice {
     }
 }
 
-/// A lab path that cannot be run is a usage error: one line, exit 64.
+/// Why a lab path cannot be read as a lab (missing, unreadable, a directory), in one line.
 fn unusable(file: &Path) -> Option<String> {
     let shown = file.display();
     match std::fs::metadata(file) {
         Ok(meta) if meta.is_dir() => Some(match first_lab_in(file) {
             Some(lab) => format!(
-                "kvmlab: `{shown}` is a directory; give a lab file, e.g. `{}`",
+                "`{shown}` is a directory; give a lab file, e.g. `{}`",
                 lab.display()
             ),
-            None => format!("kvmlab: `{shown}` is a directory with no .rhai lab in it"),
+            None => format!("`{shown}` is a directory with no .rhai lab in it"),
         }),
         Ok(_) => None,
-        Err(e) => Some(format!("kvmlab: cannot read `{shown}`: {e}")),
+        Err(e) => Some(format!("cannot read `{shown}`: {e}")),
     }
 }
 
@@ -141,7 +141,7 @@ pub fn main() -> i32 {
             color,
         } => {
             if let Some(problem) = unusable(&file) {
-                eprintln!("{problem}");
+                eprintln!("kvmlab: {problem}");
                 return EXIT_USAGE;
             }
             let options = RunOptions {
@@ -224,13 +224,8 @@ fn expand(patterns: &[String]) -> Result<Vec<PathBuf>, String> {
             files.extend(matched);
         } else {
             let path = PathBuf::from(pattern);
-            if !path.is_file() {
-                let what = if path.is_dir() {
-                    "is a directory"
-                } else {
-                    "does not exist"
-                };
-                return Err(format!("`{pattern}` {what}"));
+            if let Some(problem) = unusable(&path) {
+                return Err(problem);
             }
             files.push(path);
         }
