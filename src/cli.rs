@@ -1,9 +1,12 @@
 //! Command-line parsing and dispatch. Exit codes: 0 every check passed, 1 a check failed (or,
 //! with `--strict`, a warning the lab did not expect), 2 a script or world error, 64 a usage
 //! error (a bad flag, a lab file that is missing or a directory). `kvmlab check` has its own:
-//! 0 clean, 1 findings, 2 usage (a missing file, a pattern matching nothing).
+//! 0 clean, 1 findings, 2 usage (a missing file, a pattern matching nothing). So has
+//! `kvmlab grade`: 0 graded (whatever the scores), 1 the exercise is broken, 2 usage (its
+//! bad flags included).
 
 use crate::console;
+use crate::grade;
 use clap::{Parser, Subcommand, ValueEnum};
 use kvmlab_runtime::run::{self, RunOptions};
 use std::io::IsTerminal;
@@ -64,6 +67,64 @@ enum Command {
         /// A function, `Type.method`, type, keyword map ("host spec") or stdlib module
         name: Option<String>,
     },
+    /// Grade a class's submissions against an exercise, each in a process of its own.
+    /// Exit 0 graded (whatever the scores), 1 the exercise is broken, 2 usage
+    Grade {
+        /// The exercise's folder, e.g. labs/exercises/network
+        exercise: PathBuf,
+        /// Submissions (a .rhai file or a folder each), or the class's folder holding one
+        /// per student
+        submissions: Vec<PathBuf>,
+        /// What to write: a table for people, or an export
+        #[arg(long, value_enum, default_value_t = GradeFormat::Table)]
+        format: GradeFormat,
+        /// Write the export to this file (and, for two or more submissions, an SVG
+        /// histogram of the scores beside it as <stem>-scores.svg); default stdout
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Submissions graded at once; default one per core
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Check the exercise itself: the solution gets full marks, the starter does not,
+        /// every mutant scores below full and every rubric item fails on some mutant
+        #[arg(long)]
+        self_test: bool,
+        /// When to color the table: auto means on a terminal and NO_COLOR unset or empty
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+    /// Grade one submission and print its grade as JSON (what `grade` runs per submission)
+    #[command(name = "grade-worker", hide = true)]
+    GradeWorker {
+        exercise: PathBuf,
+        submission: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GradeFormat {
+    /// One row per student and the class summary, for people
+    Table,
+    /// kvmlab's full format: the exercise, every grade and the summary
+    Json,
+    /// Gradescope's results.json, for exactly one submission
+    Gradescope,
+    /// JUnit XML: a test suite per student, a test case per rubric item
+    Junit,
+    /// A gradebook: one row per student, one column per rubric item
+    Csv,
+}
+
+impl From<GradeFormat> for grade::Export {
+    fn from(format: GradeFormat) -> Self {
+        match format {
+            GradeFormat::Table => grade::Export::Table,
+            GradeFormat::Json => grade::Export::Json,
+            GradeFormat::Gradescope => grade::Export::Gradescope,
+            GradeFormat::Junit => grade::Export::Junit,
+            GradeFormat::Csv => grade::Export::Csv,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -127,7 +188,16 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { EXIT_USAGE } else { 0 };
+            if !e.use_stderr() {
+                return 0;
+            }
+            // `kvmlab grade` keeps 1 for a broken exercise and 2 for usage, bad flags too.
+            let grading = std::env::args().nth(1).is_some_and(|a| a == "grade");
+            return if grading {
+                grade::EXIT_USAGE
+            } else {
+                EXIT_USAGE
+            };
         }
     };
     match cli.command {
@@ -170,6 +240,27 @@ pub fn main() -> i32 {
             check(&files, color.colors(std::io::stderr().is_terminal()))
         }
         Command::Doc { name } => doc(name.as_deref()),
+        Command::Grade {
+            exercise,
+            submissions,
+            format,
+            out,
+            jobs,
+            self_test,
+            color,
+        } => grade::run(&grade::Request {
+            exercise,
+            submissions,
+            export: format.into(),
+            out,
+            jobs,
+            self_test,
+            color: color.colors(std::io::stdout().is_terminal()),
+        }),
+        Command::GradeWorker {
+            exercise,
+            submission,
+        } => grade::worker(&exercise, &submission),
     }
 }
 

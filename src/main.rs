@@ -2,6 +2,7 @@
 
 mod cli;
 mod console;
+mod grade;
 
 fn main() {
     std::process::exit(cli::main());
