@@ -10,6 +10,7 @@ mod cli;
 mod console;
 mod containment;
 mod diagnostics;
+mod grading;
 mod labs;
 mod limits;
 mod migration;
