@@ -2,7 +2,7 @@
 //! table, the JSON export and the histogram show (pass rate per check, score distribution,
 //! the costliest submissions). Only deterministic figures: no wall-clock time anywhere.
 
-use super::core_shim::{CheckStatus, GradeStatus, SubmissionGrade};
+use kvmlab_runtime::grade::{CheckStatus, GradeStatus, SubmissionGrade};
 use serde::Serialize;
 
 /// How many submissions the summary names as the slowest.
@@ -86,21 +86,6 @@ impl Class {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a class serializes")
     }
-}
-
-/// The rubric's items (name, points) as the grades show them: those of the first submission
-/// that has checks (every graded submission has the whole rubric, in its order).
-pub fn rubric_of(submissions: &[SubmissionGrade]) -> Vec<(String, f64)> {
-    submissions
-        .iter()
-        .find(|s| !s.checks.is_empty())
-        .map(|s| {
-            s.checks
-                .iter()
-                .map(|c| (c.name.clone(), c.points))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 impl Summary {

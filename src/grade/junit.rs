@@ -1,10 +1,10 @@
 //! JUnit XML for CI systems, written with quick-junit: a test suite per student, a test case
 //! per rubric item (a failure with the feedback, partial credit as a failure that says so,
-//! skipped for a skipped item), and one error case for a submission that was not graded.
+//! skipped for a skipped item); a submission that was not graded has one error case instead.
 //! No times or timestamps: the same class gives the same bytes.
 
 use super::class::{points, Class};
-use super::core_shim::{CheckStatus, GradeStatus};
+use kvmlab_runtime::grade::{CheckStatus, GradeStatus};
 use super::table::status_word;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
@@ -25,7 +25,9 @@ pub fn render(class: &Class) -> String {
             case.set_classname(grade.student.as_str());
             suite.add_test_case(case);
         }
-        for check in &grade.checks {
+        // A submission that was not graded ran no rubric item: its one case says why.
+        let graded = grade.status == GradeStatus::Graded;
+        for check in grade.checks.iter().filter(|_| graded) {
             let feedback = check.feedback.clone().unwrap_or_default();
             let status = match check.status {
                 CheckStatus::Passed => TestCaseStatus::success(),

@@ -5,7 +5,6 @@
 //! exercise is broken, 2 a usage error.
 
 mod class;
-mod core_shim;
 mod csv;
 mod gradescope;
 mod histogram;
@@ -15,9 +14,10 @@ mod table;
 mod workers;
 
 use class::Class;
-use core_shim::{Exercise, Submission, SubmissionGrade};
+use kvmlab_runtime::grade::{self as core, Exercise, Submission, SubmissionGrade};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub const EXIT_GRADED: i32 = 0;
@@ -79,9 +79,9 @@ pub fn run(request: &Request) -> i32 {
                 "leave the submissions out: `kvmlab grade --self-test EXERCISE`",
             );
         }
-        return selftest::run(&request.exercise, &exercise, jobs);
+        return selftest::run(Arc::new(exercise), jobs);
     }
-    let submissions = match find_submissions(&request.submissions) {
+    let submissions = match find_submissions(&request.submissions, &exercise) {
         Ok(submissions) => submissions,
         Err(code) => return code,
     };
@@ -95,12 +95,17 @@ pub fn run(request: &Request) -> i32 {
              --format gradescope --out /autograder/results/results.json`",
         );
     }
-    let grades = grade_all(&request.exercise, &exercise, &submissions, jobs);
-    let rubric = class::rubric_of(&grades);
+    let exercise = Arc::new(exercise);
+    let grades = grade_all(&exercise, submissions, jobs);
+    let rubric: Vec<(String, f64)> = exercise
+        .items
+        .iter()
+        .map(|item| (item.name.clone(), item.points))
+        .collect();
     let class = Class::new(
-        exercise_name(&request.exercise),
-        exercise.title.clone(),
-        exercise.points,
+        exercise.name.clone(),
+        exercise.config.title.clone(),
+        exercise.max_score(),
         &rubric,
         grades,
     );
@@ -147,81 +152,53 @@ fn load_exercise(dir: &Path, color: bool) -> Result<Exercise, i32> {
     })
 }
 
-fn find_submissions(paths: &[PathBuf]) -> Result<Vec<Submission>, i32> {
+fn find_submissions(paths: &[PathBuf], exercise: &Exercise) -> Result<Vec<Submission>, i32> {
     if paths.is_empty() {
         return Err(usage(
             "no submissions to grade",
             "name the submissions, or the class's folder: `kvmlab grade EXERCISE class/`",
         ));
     }
-    for path in paths {
-        if !path.exists() {
-            return Err(usage(
-                &format!("there is no submission at `{}`", path.display()),
-                "give a submission's .rhai file or folder, or the class's folder holding one per student",
-            ));
-        }
-    }
-    let submissions = Submission::discover(paths).map_err(|error| {
+    Submission::discover(paths, &exercise.config.submission.main).map_err(|error| {
         let help = error
             .help_str()
             .unwrap_or_else(|| "give the submissions' files or folders".into());
         usage(&format!("{error} [{}]", error.code_str()), &help)
-    })?;
-    if submissions.is_empty() {
-        let shown: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
-        return Err(usage(
-            &format!("no submissions found in {}", shown.join(", ")),
-            "a class's folder holds one .rhai file or one folder per student, named after the student",
-        ));
-    }
-    Ok(submissions)
+    })
 }
 
 fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// The exercise's name: its folder's.
-fn exercise_name(dir: &Path) -> String {
-    dir.canonicalize()
-        .ok()
-        .as_deref()
-        .unwrap_or(dir)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| dir.display().to_string())
-}
-
 /// Grades every submission, each in its own worker process.
 fn grade_all(
-    exercise_dir: &Path,
-    exercise: &Exercise,
-    submissions: &[Submission],
+    exercise: &Arc<Exercise>,
+    submissions: Vec<Submission>,
     jobs: usize,
 ) -> Vec<SubmissionGrade> {
     let program = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("kvmlab"));
-    let limits = &exercise.limits;
-    let deadline = Duration::from_secs_f64(limits.seconds.max(0.0)) + GRACE;
-    let address_space = WORKER_BASE_ADDRESS_SPACE + limits.memory_mib.saturating_mul(5 << 20) / 4;
+    let limits = exercise.limits();
+    let deadline = limits.wall_time + GRACE;
+    let memory = limits.max_memory_growth;
+    let address_space = WORKER_BASE_ADDRESS_SPACE + memory.saturating_add(memory / 4);
     let work = submissions
-        .iter()
+        .into_iter()
         .map(|submission| {
             let mut command = Command::new(&program);
             command
                 .arg(WORKER_COMMAND)
-                .arg(exercise_dir)
+                .arg(&exercise.dir)
                 .arg(&submission.path)
                 // One allocator arena per thread would reserve address space for nothing.
                 .env("MALLOC_ARENA_MAX", "2");
             workers::Job {
-                student: submission.student.clone(),
-                submission: submission.path.display().to_string(),
-                max_score: exercise.points,
+                exercise: exercise.clone(),
+                submission,
                 command,
                 deadline,
                 address_space,
-                memory_mib: limits.memory_mib,
+                memory_mib: memory >> 20,
             }
         })
         .collect();
@@ -258,7 +235,8 @@ fn write_export(file: &Path, text: &str, class: &Class) -> i32 {
     EXIT_GRADED
 }
 
-/// The worker: grades one submission and prints its grade as JSON on stdout.
+/// The worker: grades one submission and prints its grade as JSON on stdout. The parent
+/// expanded class folders already, so a folder here is one trainee's.
 pub fn worker(exercise_dir: &Path, submission: &Path) -> i32 {
     let exercise = match Exercise::load(exercise_dir) {
         Ok(exercise) => exercise,
@@ -267,22 +245,12 @@ pub fn worker(exercise_dir: &Path, submission: &Path) -> i32 {
             return EXIT_BROKEN_EXERCISE;
         }
     };
-    let submissions = match Submission::discover(&[submission.to_path_buf()]) {
-        Ok(found) if found.len() == 1 => found,
-        Ok(found) => {
-            eprintln!(
-                "`{}` holds {} submissions, not one",
-                submission.display(),
-                found.len()
-            );
-            return EXIT_USAGE;
-        }
-        Err(error) => {
-            eprintln!("{error}");
-            return EXIT_USAGE;
-        }
+    let submission = if submission.is_dir() {
+        Submission::folder(submission)
+    } else {
+        Submission::file(submission)
     };
-    let grade = core_shim::grade_submission(&exercise, &submissions[0]);
+    let grade = core::grade_submission(&exercise, &submission);
     match serde_json::to_string(&grade) {
         Ok(json) => {
             println!("{json}");

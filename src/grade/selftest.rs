@@ -4,10 +4,11 @@
 //! be shown to fail at all). Exit 0 when all hold, 1 otherwise, naming what does not.
 
 use super::class::points;
-use super::core_shim::{CheckStatus, Exercise, GradeStatus, Submission, SubmissionGrade};
 use super::{grade_all, EXIT_BROKEN_EXERCISE, EXIT_GRADED};
+use kvmlab_runtime::grade::{CheckStatus, Exercise, GradeStatus, Submission, SubmissionGrade};
 use kvmlab_runtime::text::escaped;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 
 /// One finding of the self-test, shown as `ok` or `FAIL`.
 struct Finding {
@@ -15,35 +16,20 @@ struct Finding {
     text: String,
 }
 
-pub fn run(dir: &Path, exercise: &Exercise, jobs: usize) -> i32 {
-    let solution = dir.join("solution.rhai");
-    let starter = dir.join("starter.rhai");
-    let mutants = mutants_of(dir);
-    let mut files = vec![solution.clone(), starter.clone()];
-    files.extend(mutants.iter().cloned());
-    let missing: Vec<String> = files[..2]
-        .iter()
-        .filter(|f| !f.is_file())
-        .map(|f| format!("`{}`", f.display()))
-        .collect();
-    if !missing.is_empty() {
-        eprintln!(
-            "kvmlab grade: the self-test needs {}\n  help: an exercise ships its reference as \
-             solution.rhai and the trainee's start as starter.rhai",
-            missing.join(" and ")
-        );
-        return EXIT_BROKEN_EXERCISE;
-    }
+pub fn run(exercise: Arc<Exercise>, jobs: usize) -> i32 {
+    let dir = exercise.dir.clone();
+    let mut files = vec![exercise.solution.path.clone(), exercise.starter.path.clone()];
+    files.extend(exercise.mutants.iter().map(|m| m.path.clone()));
     let submissions: Vec<Submission> = files
         .iter()
         .map(|path| Submission {
-            student: label(dir, path),
-            path: path.clone(),
+            student: label(&dir, path),
+            ..Submission::file(path)
         })
         .collect();
-    let grades = grade_all(dir, exercise, &submissions, jobs);
+    let grades = grade_all(&exercise, submissions, jobs);
     let (solution_grade, starter_grade, mutant_grades) = (&grades[0], &grades[1], &grades[2..]);
-    let max = points(exercise.points);
+    let max = points(exercise.max_score());
     let mut findings = Vec::new();
     let full = |g: &SubmissionGrade| g.status == GradeStatus::Graded && g.score >= g.max_score;
     findings.push(Finding {
@@ -98,7 +84,7 @@ pub fn run(dir: &Path, exercise: &Exercise, jobs: usize) -> i32 {
             .filter(|g| {
                 g.checks
                     .iter()
-                    .any(|c| c.name == *item && c.status != CheckStatus::Passed)
+                    .any(|c| c.name == *item && fails(c.status))
             })
             .map(|g| escaped(&g.student).into_owned())
             .collect();
@@ -121,7 +107,7 @@ pub fn run(dir: &Path, exercise: &Exercise, jobs: usize) -> i32 {
     println!(
         "self-test of {} ({}, {max} points, {} mutant(s))",
         dir.display(),
-        escaped(&exercise.title),
+        escaped(&exercise.config.title),
         mutant_grades.len()
     );
     for finding in &findings {
@@ -141,16 +127,10 @@ pub fn run(dir: &Path, exercise: &Exercise, jobs: usize) -> i32 {
     }
 }
 
-/// `mutants/*.rhai`, sorted by name.
-fn mutants_of(dir: &Path) -> Vec<PathBuf> {
-    let mut mutants: Vec<PathBuf> = std::fs::read_dir(dir.join("mutants"))
-        .into_iter()
-        .flatten()
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "rhai"))
-        .collect();
-    mutants.sort();
-    mutants
+/// Whether an item's result shows it failing: failed or partial. A skipped item was not
+/// tried, so it shows nothing about its own check.
+fn fails(status: CheckStatus) -> bool {
+    matches!(status, CheckStatus::Failed | CheckStatus::Partial)
 }
 
 /// A file's name as the self-test shows it: relative to the exercise.
@@ -165,7 +145,7 @@ fn failing_items(grade: &SubmissionGrade) -> Vec<String> {
     grade
         .checks
         .iter()
-        .filter(|c| c.status != CheckStatus::Passed)
+        .filter(|c| fails(c.status))
         .map(|c| format!("\"{}\"", escaped(&c.name)))
         .collect()
 }

@@ -4,7 +4,7 @@
 //! Names and reasons come from files and scripts, so they are shown escaped.
 
 use super::class::{points, Class};
-use super::core_shim::{CheckStatus, GradeStatus};
+use kvmlab_runtime::grade::{CheckStatus, GradeStatus};
 use crate::console::WIDTH;
 use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 use kvmlab_runtime::text::{clipped, escaped};
@@ -134,13 +134,13 @@ pub fn render(class: &Class, color: bool) -> String {
         .max(1);
     for bin in &summary.distribution {
         let bar = "#".repeat(bin.students * BAR_COLUMNS / most);
-        let _ = writeln!(
-            out,
+        let line = format!(
             "  {:>6} - {:<6} {:>4} {bar}",
             points(bin.from),
             points(bin.to),
             bin.students
         );
+        let _ = writeln!(out, "{}", line.trim_end());
     }
     if !summary.slowest.is_empty() {
         let _ = writeln!(

@@ -5,10 +5,11 @@
 //! deadline. Anything else than one valid grade on stdout becomes that student's
 //! `internal_error` (or `stopped`, for the time and memory limits) with the reason.
 
-use super::core_shim::{GradeStatus, OwnChecks, SubmissionGrade};
+use kvmlab_runtime::grade::{Exercise, GradeStatus, Submission, SubmissionGrade};
 use kvmlab_runtime::text::{clipped, escaped};
 use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -24,10 +25,8 @@ const POLL: Duration = Duration::from_millis(2);
 
 /// One submission to grade in a child process.
 pub struct Job {
-    pub student: String,
-    /// The submission's path as given.
-    pub submission: String,
-    pub max_score: f64,
+    pub exercise: Arc<Exercise>,
+    pub submission: Submission,
     /// The worker command, ready to spawn (arguments set; stdio and limits are set here).
     pub command: Command,
     /// The child is killed when it runs longer than this.
@@ -177,8 +176,8 @@ fn finish(running: Running, status: ExitStatus) -> SubmissionGrade {
         match serde_json::from_slice::<SubmissionGrade>(&stdout) {
             Ok(mut grade) => {
                 // The parent names the student: a grade is filed where it was asked for.
-                grade.student.clone_from(&job.student);
-                grade.submission.clone_from(&job.submission);
+                grade.student.clone_from(&job.submission.student);
+                grade.submission = job.submission.path.to_string_lossy().into_owned();
                 return grade;
             }
             Err(e) => {
@@ -275,36 +274,27 @@ fn signal_name(signal: i32) -> &'static str {
     }
 }
 
-/// A zero grade with the reason, for a submission whose worker gave no grade.
+/// A zero grade with the reason, for a submission whose worker gave no grade: every rubric
+/// item listed, none graded.
 fn failed(job: &Job, status: GradeStatus, reason: String) -> SubmissionGrade {
-    SubmissionGrade {
-        student: job.student.clone(),
-        submission: job.submission.clone(),
-        score: 0.0,
-        max_score: job.max_score,
-        status,
-        reason: Some(reason),
-        checks: Vec::new(),
-        output: Vec::new(),
-        output_cut: 0,
-        diagnostics: Vec::new(),
-        own_checks: OwnChecks::default(),
-        operations: 0,
-        lab_seconds: 0.0,
-    }
+    SubmissionGrade::zero(&job.exercise, &job.submission, status, reason)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn exercise() -> Arc<Exercise> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/grading/window");
+        Arc::new(Exercise::load(&dir).expect("the fixture exercise loads"))
+    }
+
     fn shell(student: &str, script: &str, deadline_ms: u64) -> Job {
         let mut command = Command::new("sh");
         command.args(["-c", script]);
         Job {
-            student: student.into(),
-            submission: format!("{student}.rhai"),
-            max_score: 10.0,
+            exercise: exercise(),
+            submission: Submission::file(std::path::Path::new(&format!("{student}.rhai"))),
             command,
             deadline: Duration::from_millis(deadline_ms),
             address_space: 1 << 30,
@@ -313,12 +303,10 @@ mod tests {
     }
 
     fn grade_json(student: &str, score: f64) -> String {
-        let grade = failed(&shell(student, "", 0), GradeStatus::Graded, String::new());
-        let grade = SubmissionGrade {
-            score,
-            reason: None,
-            ..grade
-        };
+        let job = shell(student, "", 0);
+        let mut grade = failed(&job, GradeStatus::Graded, String::new());
+        grade.score = score;
+        grade.reason = None;
         serde_json::to_string(&grade).unwrap()
     }
 

@@ -10,7 +10,7 @@ fn fixtures() -> PathBuf {
 }
 
 fn exercise() -> PathBuf {
-    fixtures().join("motd")
+    fixtures().join("window")
 }
 
 struct Graded {
@@ -65,11 +65,11 @@ impl Graded {
 fn class_with(extra: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let class = fixtures().join("class");
-    for name in ["ann.rhai", "bob.rhai", "dan.rhai"] {
+    for name in ["ann.rhai", "bob.rhai", "dan.rhai", "eve.rhai"] {
         std::fs::copy(class.join(name), dir.path().join(name)).unwrap();
     }
     std::fs::create_dir(dir.path().join("cid")).unwrap();
-    for name in ["lab.rhai", "banner.rhai"] {
+    for name in ["lab.rhai", "window.rhai"] {
         std::fs::copy(class.join("cid").join(name), dir.path().join("cid").join(name)).unwrap();
     }
     for (name, text) in extra {
@@ -92,8 +92,8 @@ fn a_class_gets_exact_scores_feedback_and_a_summary() {
     let exercise = exercise();
     let graded = grade(&[exercise.to_str().unwrap(), "class", "--format", "json"]).status(0);
     let class = graded.json();
-    assert_eq!(class["exercise"], "motd");
-    assert_eq!(class["title"], "Greet the trainees");
+    assert_eq!(class["exercise"], "window");
+    assert_eq!(class["title"], "Hold the maintenance window");
     assert_eq!(class["max_score"], 6.0);
     let names: Vec<&str> = class["submissions"]
         .as_array()
@@ -101,41 +101,45 @@ fn a_class_gets_exact_scores_feedback_and_a_summary() {
         .iter()
         .map(|s| s["student"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["ann", "bob", "cid", "dan"]);
+    assert_eq!(names, ["ann", "bob", "cid", "dan", "eve"]);
     let scores: Vec<f64> = class["submissions"]
         .as_array()
         .unwrap()
         .iter()
         .map(|s| s["score"].as_f64().unwrap())
         .collect();
-    assert_eq!(scores, [6.0, 3.0, 6.0, 0.0]);
+    assert_eq!(scores, [6.0, 5.0, 6.0, 0.0, 4.0]);
     let bob = student(&class, "bob");
     assert_eq!(bob["status"], "graded");
-    assert_eq!(bob["checks"][1]["status"], "failed");
-    assert_eq!(
-        bob["checks"][1]["feedback"],
-        "/etc/motd on sv1 does not say Welcome"
-    );
+    assert_eq!(bob["lab_seconds"], 4600.0);
     assert_eq!(bob["checks"][2]["status"], "partial");
     assert_eq!(bob["checks"][2]["score"], 1.0);
     assert_eq!(
         bob["checks"][2]["feedback"],
-        "/etc/issue is there but does not name kvmlab"
+        "the window ran over by more than 400 s"
+    );
+    let eve = student(&class, "eve");
+    assert_eq!(eve["checks"][1]["status"], "failed");
+    assert_eq!(
+        eve["checks"][1]["feedback"],
+        "the window is shorter than an hour (3600 s)"
     );
     assert_eq!(bob["checks"][2]["visibility"], "hidden");
     // bob's own check(true, ...) is shown, never counted.
     assert_eq!(bob["own_checks"]["passed"], 1);
     let dan = student(&class, "dan");
     assert_eq!(dan["checks"][1]["status"], "skipped");
-    assert_eq!(student(&class, "ann")["output"][0], "all written");
+    // The setup handed sv1 over; cid's folder imported its own module.
+    assert_eq!(student(&class, "ann")["output"][0], "sv1: maintenance done");
+    assert_eq!(student(&class, "cid")["score"], 6.0);
     let summary = &class["summary"];
-    assert_eq!(summary["students"], 4);
-    assert_eq!(summary["graded"], 4);
-    assert_eq!(summary["mean"], 3.75);
-    assert_eq!(summary["median"], 4.5);
-    assert_eq!(summary["checks"][0]["name"], "motd exists");
-    assert_eq!(summary["checks"][0]["passed"], 3);
-    assert_eq!(summary["checks"][0]["pass_rate"], 0.75);
+    assert_eq!(summary["students"], 5);
+    assert_eq!(summary["graded"], 5);
+    assert_eq!(summary["mean"], 4.2);
+    assert_eq!(summary["median"], 5.0);
+    assert_eq!(summary["checks"][0]["name"], "time passed");
+    assert_eq!(summary["checks"][0]["passed"], 4);
+    assert_eq!(summary["checks"][0]["pass_rate"], 0.8);
     assert_eq!(summary["checks"][1]["skipped"], 1);
     assert_eq!(summary["checks"][2]["partial"], 1);
     let bins: Vec<u64> = summary["distribution"]
@@ -144,7 +148,7 @@ fn a_class_gets_exact_scores_feedback_and_a_summary() {
         .iter()
         .map(|b| b["students"].as_u64().unwrap())
         .collect();
-    assert_eq!(bins, [1, 0, 0, 0, 0, 1, 0, 0, 0, 2]);
+    assert_eq!(bins, [1, 0, 0, 0, 0, 0, 1, 0, 1, 2]);
     assert_eq!(summary["slowest"].as_array().unwrap().len(), 3);
 }
 
@@ -156,7 +160,9 @@ fn the_table_fits_80_columns_and_shows_the_class_summary() {
     for line in table.lines() {
         assert!(line.chars().count() <= 80, "too wide: {line:?}");
     }
-    assert!(table.starts_with("Greet the trainees (motd): 4 submission(s), 6 point(s) each"));
+    assert!(table.starts_with(
+        "Hold the maintenance window (window): 5 submission(s), 6 point(s) each"
+    ));
     let row = |name: &str| {
         table
             .lines()
@@ -164,13 +170,13 @@ fn the_table_fits_80_columns_and_shows_the_class_summary() {
             .unwrap_or_else(|| panic!("no row for {name}:\n{table}"))
             .to_string()
     };
-    assert!(row("bob").contains("3/6"), "{table}");
-    assert!(row("bob").contains("motd welcomes, issue names the course (1/2)"));
-    assert!(row("dan").contains("motd welcomes (skipped)"), "{table}");
+    assert!(row("bob").contains("|   5/6 | graded | no overtime (1/2) "), "{table}");
+    assert!(row("dan").contains("time passed, the window lasts an hour (skipped),"));
+    assert!(row("eve").contains("|   4/6 | graded | the window lasts an hour "));
     assert!(row("ann").contains("6/6"));
-    assert!(table.contains("Scores: mean 3.75, median 4.5, 4 of 4 graded"));
-    assert!(table.contains("| motd exists "), "{table}");
-    assert!(table.contains("3 (75%)"), "{table}");
+    assert!(table.contains("Scores: mean 4.2, median 5, 5 of 5 graded"));
+    assert!(table.contains("| time passed              |      2 | 4 (80%) |"), "{table}");
+    assert!(table.contains("     5.4 - 6         2 ########################################\n"));
     assert!(table.contains("Slowest submissions, by operations"));
 }
 
@@ -178,7 +184,13 @@ fn the_table_fits_80_columns_and_shows_the_class_summary() {
 fn the_output_is_identical_whatever_jobs_and_argument_order() {
     let exercise = exercise();
     let exercise = exercise.to_str().unwrap();
-    let forward = ["class/ann.rhai", "class/bob.rhai", "class/cid", "class/dan.rhai"];
+    let forward = [
+        "class/ann.rhai",
+        "class/bob.rhai",
+        "class/cid",
+        "class/dan.rhai",
+        "class/eve.rhai",
+    ];
     let mut backward = forward;
     backward.reverse();
     for format in ["json", "table", "csv", "junit"] {
@@ -222,11 +234,15 @@ fn hostile_submissions_get_zero_with_a_reason_and_leave_the_others_untouched() {
     assert_eq!(memory["status"], "stopped", "{memory}");
     assert_eq!(memory["score"], 0.0);
     assert!(memory["reason"].as_str().unwrap().contains("memory"), "{memory}");
-    for name in ["ann.rhai", "bob.rhai", "cid", "dan.rhai"] {
+    for name in ["ann.rhai", "bob.rhai", "cid", "dan.rhai", "eve.rhai"] {
         let alone = grade_in(class.path(), &[exercise, name, "--format", "json"]).status(0);
-        let alone = &alone.json()["submissions"][0];
+        let mut alone = alone.json()["submissions"][0].take();
         let stem = name.trim_end_matches(".rhai");
-        assert_eq!(student(&all, stem), alone, "{stem} graded beside hostile ones");
+        let mut beside = student(&all, stem).clone();
+        // The path as given differs (`./ann.rhai`, `ann.rhai`); the rest is the same grade.
+        assert_eq!(beside["submission"].take(), format!("./{name}").as_str());
+        alone["submission"].take();
+        assert_eq!(beside, alone, "{stem} graded beside hostile ones");
     }
 }
 
@@ -237,7 +253,7 @@ fn the_gradescope_export_follows_gradescope_s_published_results_format() {
         .expect("the schema is JSON");
     let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
     let exercise = exercise();
-    for name in ["class/ann.rhai", "class/bob.rhai", "class/dan.rhai"] {
+    for name in ["class/ann.rhai", "class/bob.rhai", "class/dan.rhai", "class/eve.rhai"] {
         let graded = grade(&[exercise.to_str().unwrap(), name, "--format", "gradescope"]).status(0);
         let results = graded.json();
         let errors: Vec<String> = validator
@@ -248,17 +264,19 @@ fn the_gradescope_export_follows_gradescope_s_published_results_format() {
     }
     let bob = grade(&[exercise.to_str().unwrap(), "class/bob.rhai", "--format", "gradescope"]);
     let results = bob.json();
-    assert_eq!(results["score"], 3.0);
+    assert_eq!(results["score"], 5.0);
     let tests = results["tests"].as_array().unwrap();
     assert_eq!(tests.len(), 3);
+    assert_eq!(tests[0]["name"], "time passed");
     assert_eq!(tests[0]["status"], "passed");
-    assert_eq!(tests[1]["status"], "failed");
-    assert_eq!(tests[1]["output"], "/etc/motd on sv1 does not say Welcome");
+    assert_eq!(tests[0]["visibility"], "visible");
+    assert_eq!(tests[2]["status"], "failed");
+    assert_eq!(tests[2]["output"], "the window ran over by more than 400 s");
     assert_eq!(tests[2]["score"], 1.0);
     assert_eq!(tests[2]["max_score"], 2.0);
     assert_eq!(tests[2]["visibility"], "hidden");
     let output = results["output"].as_str().unwrap();
-    assert!(output.starts_with("Score: 3/6 (graded)"), "{output}");
+    assert!(output.starts_with("Score: 5/6 (graded)\n"), "{output}");
     assert!(output.contains("1 passed, 0 failed (they do not count toward the grade)"));
     // The schema is strict enough to catch a wrong field.
     let mut broken = results.clone();
@@ -272,7 +290,7 @@ fn gradescope_with_several_submissions_is_a_usage_error() {
     let graded = grade(&[exercise.to_str().unwrap(), "class", "--format", "gradescope"]).status(2);
     assert!(
         unwrapped(&graded.stderr).contains(
-            "kvmlab grade: the gradescope export is one student's results.json, and 4 \
+            "kvmlab grade: the gradescope export is one student's results.json, and 5 \
              submissions were found"
         ),
         "{}",
@@ -294,21 +312,27 @@ fn the_junit_export_reads_back_with_its_counts() {
     let suites = junit_parser::from_reader(std::io::Cursor::new(graded.stdout.as_bytes()))
         .expect("JUnit XML that a reader accepts");
     let names: Vec<&str> = suites.suites.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["ann", "bob", "cid", "dan", "loop"]);
+    assert_eq!(names, ["ann", "bob", "cid", "dan", "eve", "loop"]);
     let counts = |name: &str| {
         let suite = suites.suites.iter().find(|s| s.name == name).unwrap();
         (suite.tests, suite.failures, suite.skipped, suite.errors)
     };
     assert_eq!(counts("ann"), (3, 0, 0, 0));
-    assert_eq!(counts("bob"), (3, 2, 0, 0));
-    assert_eq!(counts("dan"), (3, 2, 1, 0));
+    assert_eq!(counts("bob"), (3, 1, 0, 0));
+    assert_eq!(counts("dan"), (3, 1, 2, 0));
+    assert_eq!(counts("eve"), (3, 1, 0, 0));
+    // Not graded: one error case that says why, and no rubric item.
     assert_eq!(counts("loop"), (1, 0, 0, 1));
-    let bob = suites.suites.iter().find(|s| s.name == "bob").unwrap();
-    let welcome = bob.cases.iter().find(|c| c.name == "motd welcomes").unwrap();
-    let failure = welcome.status.failure_as_ref();
+    let eve = suites.suites.iter().find(|s| s.name == "eve").unwrap();
+    let hour = eve
+        .cases
+        .iter()
+        .find(|c| c.original_name == "the window lasts an hour")
+        .unwrap();
+    assert_eq!(hour.classname.as_deref(), Some("eve"));
     assert_eq!(
-        failure.message,
-        "0/2 point(s): /etc/motd on sv1 does not say Welcome"
+        hour.status.failure_as_ref().message,
+        "0/2 point(s): the window is shorter than an hour (3600 s)"
     );
 }
 
@@ -322,9 +346,9 @@ fn the_csv_gradebook_reads_back_one_row_per_student() {
         header,
         [
             "student",
-            "motd exists",
-            "motd welcomes",
-            "issue names the course",
+            "time passed",
+            "the window lasts an hour",
+            "no overtime",
             "total",
             "max_score",
             "status",
@@ -335,9 +359,10 @@ fn the_csv_gradebook_reads_back_one_row_per_student() {
         .records()
         .map(|r| r.unwrap().iter().map(String::from).collect())
         .collect();
-    assert_eq!(rows.len(), 4);
-    assert_eq!(rows[1], ["bob", "2", "0", "1", "3", "6", "graded", ""]);
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[1], ["bob", "2", "2", "1", "5", "6", "graded", ""]);
     assert_eq!(rows[3], ["dan", "0", "0", "0", "0", "6", "graded", ""]);
+    assert_eq!(rows[4], ["eve", "2", "0", "2", "4", "6", "graded", ""]);
 }
 
 #[test]
@@ -353,10 +378,10 @@ fn out_writes_the_export_and_a_histogram_beside_it() {
         .unwrap();
     assert_eq!(graded.status.code(), Some(0));
     let csv_text = std::fs::read_to_string(&out).unwrap();
-    assert!(csv_text.starts_with("student,motd exists,"));
+    assert!(csv_text.starts_with("student,time passed,the window lasts an hour,"));
     let svg = std::fs::read_to_string(dir.path().join("grades-scores.svg")).unwrap();
     assert!(svg.starts_with("<svg"), "{svg}");
-    assert!(svg.contains("Greet the trainees: scores of 4 submission(s)"));
+    assert!(svg.contains("Hold the maintenance window: scores of 5 submission(s)"));
     // One submission: no histogram.
     let single = dir.path().join("one.json");
     let graded = kvmlab()
@@ -375,6 +400,7 @@ fn usage_errors_exit_2_with_a_help_line() {
     let exercise = exercise();
     let exercise = exercise.to_str().unwrap();
     let empty = tempfile::tempdir().unwrap();
+    let solution = fixtures().join("window/solution.rhai");
     let cases: Vec<(Vec<&str>, String)> = vec![
         (
             vec!["no-such-exercise", "class"],
@@ -382,12 +408,13 @@ fn usage_errors_exit_2_with_a_help_line() {
         ),
         (
             vec![exercise, "class/nobody.rhai"],
-            "kvmlab grade: there is no submission at `class/nobody.rhai`".into(),
+            "kvmlab grade: no submission at `class/nobody.rhai` [kvmlab::grade::no_submission]"
+                .into(),
         ),
         (
             vec![exercise, empty.path().to_str().unwrap()],
             format!(
-                "kvmlab grade: no submissions found in `{}`",
+                "kvmlab grade: `{}` holds no submissions [kvmlab::grade::empty_class]",
                 empty.path().display()
             ),
         ),
@@ -395,6 +422,11 @@ fn usage_errors_exit_2_with_a_help_line() {
         (
             vec![exercise, "class", "--jobs", "0"],
             "kvmlab grade: --jobs 0 would grade nothing".into(),
+        ),
+        (
+            vec!["--self-test", exercise, solution.to_str().unwrap()],
+            "kvmlab grade: --self-test grades the exercise's own solution, starter and mutants"
+                .into(),
         ),
     ];
     for (args, message) in cases {
@@ -436,54 +468,79 @@ fn the_self_test_holds_for_a_sound_exercise() {
     let exercise = exercise();
     let graded = grade(&["--self-test", exercise.to_str().unwrap()]).status(0);
     let out = &graded.stdout;
-    assert!(out.contains("ok    solution.rhai gets full marks: 6/6"), "{out}");
-    assert!(out.contains("ok    starter.rhai does not get full marks: 0/6"), "{out}");
-    assert!(
-        out.contains("ok    mutants/bare-issue.rhai scores below full: 5/6, fails \"issue names the course\""),
-        "{out}"
-    );
-    assert!(
-        out.contains("ok    \"motd welcomes\" fails on mutants/cold-motd.rhai, mutants/no-motd.rhai"),
-        "{out}"
-    );
-    assert!(out.ends_with("self-test passed\n"), "{out}");
+    let expected = [
+        "  ok    solution.rhai gets full marks: 6/6",
+        "  ok    starter.rhai does not get full marks: 0/6",
+        "  ok    mutants/no-wait.rhai scores below full: 0/6, fails \"time passed\"",
+        "  ok    mutants/overtime.rhai scores below full: 5/6, fails \"no overtime\"",
+        "  ok    mutants/short.rhai scores below full: 4/6, fails \"the window lasts an hour\"",
+        "  ok    \"time passed\" fails on mutants/no-wait.rhai",
+        "  ok    \"the window lasts an hour\" fails on mutants/short.rhai",
+        "  ok    \"no overtime\" fails on mutants/overtime.rhai",
+        "self-test passed",
+    ];
+    let lines: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(lines, expected, "{out}");
 }
 
 #[test]
 fn the_self_test_names_the_item_no_mutant_fails() {
     let copy = exercise_copy();
-    std::fs::remove_file(copy.path().join("mutants/bare-issue.rhai")).unwrap();
+    std::fs::remove_file(copy.path().join("mutants/overtime.rhai")).unwrap();
     let graded = grade(&["--self-test", copy.path().to_str().unwrap()]).status(1);
     let out = &graded.stdout;
+    // A skipped item was not tried: no-wait skips "no overtime" but does not fail it.
     assert!(
-        out.contains("FAIL  \"issue names the course\" fails on no mutant: add one to mutants/"),
+        out.contains(
+            "  FAIL  \"no overtime\" fails on no mutant: add one to mutants/ that breaks it, \
+             or the check cannot be shown to fail\n"
+        ),
         "{out}"
     );
     assert!(out.ends_with("self-test failed: 1 problem(s)\n"), "{out}");
-    // Applied, the advice fixes it: a mutant that breaks the banner.
-    std::fs::write(
-        copy.path().join("mutants/no-banner.rhai"),
-        "sv1.write_file(\"/etc/motd\", \"Welcome\\n\");\n",
-    )
-    .unwrap();
+    // Applied, the advice fixes it: a mutant that runs far over the window.
+    std::fs::write(copy.path().join("mutants/long.rhai"), "sleep(9000);\n").unwrap();
     let graded = grade(&["--self-test", copy.path().to_str().unwrap()]).status(0);
-    assert!(graded.stdout.ends_with("self-test passed\n"), "{}", graded.stdout);
+    assert!(
+        graded
+            .stdout
+            .contains("  ok    \"no overtime\" fails on mutants/long.rhai\n"),
+        "{}",
+        graded.stdout
+    );
+    assert!(graded.stdout.ends_with("self-test passed\n"));
 }
 
 #[test]
 fn a_solution_without_full_marks_fails_the_self_test() {
     let copy = exercise_copy();
-    std::fs::write(
-        copy.path().join("solution.rhai"),
-        "sv1.write_file(\"/etc/motd\", \"Welcome\\n\");\n",
-    )
-    .unwrap();
+    std::fs::write(copy.path().join("solution.rhai"), "sleep(60);\n").unwrap();
     let graded = grade(&["--self-test", copy.path().to_str().unwrap()]).status(1);
     assert!(
-        graded
-            .stdout
-            .contains("FAIL  solution.rhai gets full marks: 4/6 (fails \"issue names the course\")"),
+        graded.stdout.contains(
+            "  FAIL  solution.rhai gets full marks: 4/6 (fails \"the window lasts an hour\")\n"
+        ),
         "{}",
         graded.stdout
     );
+}
+
+#[test]
+fn a_broken_exercise_exits_1_with_its_diagnostics() {
+    let copy = exercise_copy();
+    let toml = copy.path().join("exercise.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, text.replace("points = 6", "points = 7")).unwrap();
+    let graded = grade(&[copy.path().to_str().unwrap(), "class"]).status(1);
+    let stderr = unwrapped(&graded.stderr);
+    assert!(stderr.contains("kvmlab::grade::points_mismatch"), "{stderr}");
+    assert!(
+        stderr.contains("the rubric's items add up to 6 points, but exercise.toml says 7"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("help: make `points` in exercise.toml the sum of the rubric's items"));
+    assert!(stderr.contains("is broken: 1 problem(s); nothing was graded"));
+    assert!(graded.stdout.is_empty());
+    // The self-test of a broken exercise says so the same way.
+    grade(&["--self-test", copy.path().to_str().unwrap()]).status(1);
 }
