@@ -4,9 +4,9 @@
 //! with the grade's status, the submission's own output and diagnostics.
 
 use super::class::points;
+use super::table::status_word;
 use kvmlab_runtime::grade::{CheckGrade, CheckStatus, GradeStatus, SubmissionGrade};
 use kvmlab_runtime::script::rubric::Visibility;
-use super::table::status_word;
 use serde::Serialize;
 use std::fmt::Write;
 

@@ -4,8 +4,8 @@
 //! No times or timestamps: the same class gives the same bytes.
 
 use super::class::{points, Class};
-use kvmlab_runtime::grade::{CheckStatus, GradeStatus};
 use super::table::status_word;
+use kvmlab_runtime::grade::{CheckStatus, GradeStatus};
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 pub fn render(class: &Class) -> String {

@@ -18,7 +18,10 @@ struct Finding {
 
 pub fn run(exercise: Arc<Exercise>, jobs: usize) -> i32 {
     let dir = exercise.dir.clone();
-    let mut files = vec![exercise.solution.path.clone(), exercise.starter.path.clone()];
+    let mut files = vec![
+        exercise.solution.path.clone(),
+        exercise.starter.path.clone(),
+    ];
     files.extend(exercise.mutants.iter().map(|m| m.path.clone()));
     let submissions: Vec<Submission> = files
         .iter()
@@ -81,11 +84,7 @@ pub fn run(exercise: Arc<Exercise>, jobs: usize) -> i32 {
     for item in &rubric {
         let failed_by: Vec<String> = mutant_grades
             .iter()
-            .filter(|g| {
-                g.checks
-                    .iter()
-                    .any(|c| c.name == *item && fails(c.status))
-            })
+            .filter(|g| g.checks.iter().any(|c| c.name == *item && fails(c.status)))
             .map(|g| escaped(&g.student).into_owned())
             .collect();
         findings.push(if failed_by.is_empty() {

@@ -4,14 +4,14 @@
 //! Names and reasons come from files and scripts, so they are shown escaped.
 
 use super::class::{points, Class};
-use kvmlab_runtime::grade::{CheckStatus, GradeStatus};
 use crate::console::WIDTH;
 use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
+use kvmlab_runtime::grade::{CheckStatus, GradeStatus};
 use kvmlab_runtime::text::{clipped, escaped};
 use std::fmt::Write;
 
 /// Characters of a student's name, check name or reason shown in a cell.
-const CELL_CHARS: usize = 120;
+const CELL_CHARS: usize = 240;
 /// Columns of the longest distribution bar.
 const BAR_COLUMNS: usize = 40;
 

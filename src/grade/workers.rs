@@ -285,7 +285,8 @@ mod tests {
     use super::*;
 
     fn exercise() -> Arc<Exercise> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/grading/window");
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/grading/window");
         Arc::new(Exercise::load(&dir).expect("the fixture exercise loads"))
     }
 

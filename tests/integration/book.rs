@@ -1,23 +1,36 @@
-//! Every ```rhai block in the book runs and passes, so the manual never rots.
+//! Every ```rhai block in the book runs and passes, and every ```rhai,checks block (a
+//! rubric, for the instructors' chapter) declares its items in the grader's checks engine,
+//! so the manual never rots.
 
 use crate::harness::repo_root;
 use kvmlab_runtime::run::{run_source, RunOptions};
+use kvmlab_runtime::script::diagnose;
+use kvmlab_runtime::script::engine::{self, Limits};
+use kvmlab_runtime::script::modules::{LabModules, Sources};
+use kvmlab_runtime::script::rubric::Rubric;
+use kvmlab_runtime::script::Session;
+use kvmlab_runtime::sim::Simulator;
+use std::path::PathBuf;
 
-#[test]
-fn every_book_example_runs() {
+/// The book's Markdown pages, by name.
+fn pages() -> Vec<PathBuf> {
     let src = repo_root().join("book/src");
     let mut pages: Vec<_> = std::fs::read_dir(&src)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "md"))
-        // The reference's examples run after their preludes, in `reference.rs`.
-        .filter(|p| !p.ends_with("reference.md"))
         .collect();
     pages.sort();
+    pages
+}
+
+#[test]
+fn every_book_example_runs() {
     let mut examples = 0;
-    for page in pages {
+    // The reference's examples run after their preludes, in `reference.rs`.
+    for page in pages().into_iter().filter(|p| !p.ends_with("reference.md")) {
         let text = std::fs::read_to_string(&page).unwrap();
-        for (number, (line, block)) in rhai_blocks(&text).into_iter().enumerate() {
+        for (number, (line, block)) in blocks(&text, "rhai").into_iter().enumerate() {
             let name = format!(
                 "{}#{}",
                 page.file_name().unwrap().to_string_lossy(),
@@ -41,8 +54,31 @@ fn every_book_example_runs() {
     assert!(examples >= 3, "the book has only {examples} examples");
 }
 
-/// The ```rhai blocks of a Markdown page, with the line each starts on.
-fn rhai_blocks(text: &str) -> Vec<(usize, String)> {
+#[test]
+fn every_rubric_in_the_book_declares_its_items() {
+    let mut rubrics = 0;
+    for page in pages() {
+        let text = std::fs::read_to_string(&page).unwrap();
+        for (line, block) in blocks(&text, "rhai,checks") {
+            let name = format!("{}:{line}", page.file_name().unwrap().to_string_lossy());
+            let session = Session::new(Box::new(Simulator::new(0)), &name, PathBuf::new());
+            let modules = LabModules::new(None, PathBuf::new(), Sources::default());
+            let rubric = Rubric::default();
+            let engine = engine::build_checks(&session, &Limits::default(), modules, &rubric);
+            if let Err(e) = engine.run(&block) {
+                let error = diagnose::classify(&e, &engine).into_error();
+                panic!("{name}: the rubric does not run in the checks engine: {error}");
+            }
+            let items = rubric.take();
+            assert!(!items.is_empty(), "{name} declares no rubric item");
+            rubrics += 1;
+        }
+    }
+    assert!(rubrics >= 2, "the book shows only {rubrics} rubrics");
+}
+
+/// The blocks of a Markdown page fenced as ```INFO, with the line each starts on.
+fn blocks(text: &str, info: &str) -> Vec<(usize, String)> {
     let mut blocks = Vec::new();
     let mut current: Option<(usize, String)> = None;
     for (number, line) in text.lines().enumerate() {
@@ -54,7 +90,7 @@ fn rhai_blocks(text: &str) -> Vec<(usize, String)> {
                 body.push('\n');
                 current = Some((start, body));
             }
-            None if fence && line.trim() == "```rhai" => {
+            None if fence && line.trim().strip_prefix("```") == Some(info) => {
                 current = Some((number + 1, String::new()))
             }
             None => {}

@@ -70,7 +70,11 @@ fn class_with(extra: &[(&str, &str)]) -> tempfile::TempDir {
     }
     std::fs::create_dir(dir.path().join("cid")).unwrap();
     for name in ["lab.rhai", "window.rhai"] {
-        std::fs::copy(class.join("cid").join(name), dir.path().join("cid").join(name)).unwrap();
+        std::fs::copy(
+            class.join("cid").join(name),
+            dir.path().join("cid").join(name),
+        )
+        .unwrap();
     }
     for (name, text) in extra {
         std::fs::write(dir.path().join(name), text).unwrap();
@@ -160,9 +164,9 @@ fn the_table_fits_80_columns_and_shows_the_class_summary() {
     for line in table.lines() {
         assert!(line.chars().count() <= 80, "too wide: {line:?}");
     }
-    assert!(table.starts_with(
-        "Hold the maintenance window (window): 5 submission(s), 6 point(s) each"
-    ));
+    assert!(
+        table.starts_with("Hold the maintenance window (window): 5 submission(s), 6 point(s) each")
+    );
     let row = |name: &str| {
         table
             .lines()
@@ -170,12 +174,18 @@ fn the_table_fits_80_columns_and_shows_the_class_summary() {
             .unwrap_or_else(|| panic!("no row for {name}:\n{table}"))
             .to_string()
     };
-    assert!(row("bob").contains("|   5/6 | graded | no overtime (1/2) "), "{table}");
+    assert!(
+        row("bob").contains("|   5/6 | graded | no overtime (1/2) "),
+        "{table}"
+    );
     assert!(row("dan").contains("time passed, the window lasts an hour (skipped),"));
     assert!(row("eve").contains("|   4/6 | graded | the window lasts an hour "));
     assert!(row("ann").contains("6/6"));
     assert!(table.contains("Scores: mean 4.2, median 5, 5 of 5 graded"));
-    assert!(table.contains("| time passed              |      2 | 4 (80%) |"), "{table}");
+    assert!(
+        table.contains("| time passed              |      2 | 4 (80%) |"),
+        "{table}"
+    );
     assert!(table.contains("     5.4 - 6         2 ########################################\n"));
     assert!(table.contains("Slowest submissions, by operations"));
 }
@@ -201,7 +211,11 @@ fn the_output_is_identical_whatever_jobs_and_argument_order() {
         };
         let one = run("1", &forward);
         assert_eq!(one, run("2", &forward), "{format}: --jobs 1 and 2 differ");
-        assert_eq!(one, run("2", &backward), "{format}: the argument order shows");
+        assert_eq!(
+            one,
+            run("2", &backward),
+            "{format}: the argument order shows"
+        );
     }
 }
 
@@ -233,7 +247,10 @@ fn hostile_submissions_get_zero_with_a_reason_and_leave_the_others_untouched() {
     let memory = student(&all, "memory");
     assert_eq!(memory["status"], "stopped", "{memory}");
     assert_eq!(memory["score"], 0.0);
-    assert!(memory["reason"].as_str().unwrap().contains("memory"), "{memory}");
+    assert!(
+        memory["reason"].as_str().unwrap().contains("memory"),
+        "{memory}"
+    );
     for name in ["ann.rhai", "bob.rhai", "cid", "dan.rhai", "eve.rhai"] {
         let alone = grade_in(class.path(), &[exercise, name, "--format", "json"]).status(0);
         let mut alone = alone.json()["submissions"][0].take();
@@ -253,7 +270,12 @@ fn the_gradescope_export_follows_gradescope_s_published_results_format() {
         .expect("the schema is JSON");
     let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
     let exercise = exercise();
-    for name in ["class/ann.rhai", "class/bob.rhai", "class/dan.rhai", "class/eve.rhai"] {
+    for name in [
+        "class/ann.rhai",
+        "class/bob.rhai",
+        "class/dan.rhai",
+        "class/eve.rhai",
+    ] {
         let graded = grade(&[exercise.to_str().unwrap(), name, "--format", "gradescope"]).status(0);
         let results = graded.json();
         let errors: Vec<String> = validator
@@ -262,7 +284,12 @@ fn the_gradescope_export_follows_gradescope_s_published_results_format() {
             .collect();
         assert!(errors.is_empty(), "{name}: {errors:?}\n{results:#}");
     }
-    let bob = grade(&[exercise.to_str().unwrap(), "class/bob.rhai", "--format", "gradescope"]);
+    let bob = grade(&[
+        exercise.to_str().unwrap(),
+        "class/bob.rhai",
+        "--format",
+        "gradescope",
+    ]);
     let results = bob.json();
     assert_eq!(results["score"], 5.0);
     let tests = results["tests"].as_array().unwrap();
@@ -287,7 +314,13 @@ fn the_gradescope_export_follows_gradescope_s_published_results_format() {
 #[test]
 fn gradescope_with_several_submissions_is_a_usage_error() {
     let exercise = exercise();
-    let graded = grade(&[exercise.to_str().unwrap(), "class", "--format", "gradescope"]).status(2);
+    let graded = grade(&[
+        exercise.to_str().unwrap(),
+        "class",
+        "--format",
+        "gradescope",
+    ])
+    .status(2);
     assert!(
         unwrapped(&graded.stderr).contains(
             "kvmlab grade: the gradescope export is one student's results.json, and 5 \
@@ -418,7 +451,10 @@ fn usage_errors_exit_2_with_a_help_line() {
                 empty.path().display()
             ),
         ),
-        (vec![exercise], "kvmlab grade: no submissions to grade".into()),
+        (
+            vec![exercise],
+            "kvmlab grade: no submissions to grade".into(),
+        ),
         (
             vec![exercise, "class", "--jobs", "0"],
             "kvmlab grade: --jobs 0 would grade nothing".into(),
@@ -436,11 +472,19 @@ fn usage_errors_exit_2_with_a_help_line() {
             "{args:?}: {}",
             graded.stderr
         );
-        assert!(graded.stderr.contains("\n  help: "), "{args:?}: {}", graded.stderr);
+        assert!(
+            graded.stderr.contains("\n  help: "),
+            "{args:?}: {}",
+            graded.stderr
+        );
     }
     // A bad flag is a usage error of grade's, not the 64 of `kvmlab run`.
     let graded = grade(&[exercise, "class", "--format", "xlsx"]).status(2);
-    assert!(graded.stderr.contains("invalid value 'xlsx'"), "{}", graded.stderr);
+    assert!(
+        graded.stderr.contains("invalid value 'xlsx'"),
+        "{}",
+        graded.stderr
+    );
 }
 
 /// The fixture exercise copied, for tests that break it.
@@ -533,7 +577,10 @@ fn a_broken_exercise_exits_1_with_its_diagnostics() {
     std::fs::write(&toml, text.replace("points = 6", "points = 7")).unwrap();
     let graded = grade(&[copy.path().to_str().unwrap(), "class"]).status(1);
     let stderr = unwrapped(&graded.stderr);
-    assert!(stderr.contains("kvmlab::grade::points_mismatch"), "{stderr}");
+    assert!(
+        stderr.contains("kvmlab::grade::points_mismatch"),
+        "{stderr}"
+    );
     assert!(
         stderr.contains("the rubric's items add up to 6 points, but exercise.toml says 7"),
         "{stderr}"
