@@ -222,13 +222,24 @@ fn kill(mut running: Running) -> SubmissionGrade {
     failed(&running.job, GradeStatus::Stopped, reason)
 }
 
-/// The last line of a worker's stderr, escaped and cut, as ": ..." (or nothing).
+/// What the worker said on stderr, as ": ..." (or nothing): its first lines that are not
+/// Rust's notes ("note: run with `RUST_BACKTRACE=1`"), escaped and cut. A panic's location
+/// and message come first, so that is what the reason quotes.
 fn stderr_tail(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
-    match text.lines().rev().find(|line| !line.trim().is_empty()) {
-        Some(line) => format!(": {}", clipped(&escaped(line.trim()), REASON_STDERR_CHARS)),
-        None => String::new(),
+    let said: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("note:"))
+        .take(2)
+        .collect();
+    if said.is_empty() {
+        return String::new();
     }
+    format!(
+        ": {}",
+        clipped(&escaped(&said.join(" ")), REASON_STDERR_CHARS)
+    )
 }
 
 /// Kills the worker's process group (the worker and anything it started).
@@ -355,6 +366,12 @@ mod tests {
             shell("garbage", "echo 'not json'", 10_000),
             shell("status", "echo oops >&2; exit 3", 10_000),
             shell(
+                "panic",
+                "printf \"thread 'main' panicked at src/x.rs:1:2:\\nindex out of bounds\\nnote: run with RUST_BACKTRACE=1\\n\" >&2; exit 101",
+                10_000,
+            ),
+            shell("flood", "yes 'flood of stderr' | head -c 50000000 >&2; exit 1", 10_000),
+            shell(
                 "oom",
                 "echo 'memory allocation of 314572800 bytes failed' >&2; kill -ABRT $$",
                 10_000,
@@ -374,9 +391,20 @@ mod tests {
             reason(2),
             "the grading process exited with status 3 without a grade: oops"
         );
-        assert_eq!(grades[3].status, GradeStatus::Stopped);
         assert_eq!(
             reason(3),
+            "the grading process exited with status 101 without a grade: thread 'main' \
+             panicked at src/x.rs:1:2: index out of bounds"
+        );
+        // 50 MB of stderr: the parent keeps the first 16 KiB and quotes two lines.
+        assert_eq!(
+            reason(4),
+            "the grading process exited with status 1 without a grade: flood of stderr flood \
+             of stderr"
+        );
+        assert_eq!(grades[5].status, GradeStatus::Stopped);
+        assert_eq!(
+            reason(5),
             "the submission ran out of memory: it needed more than the exercise's 256 MiB"
         );
         assert!(grades.iter().all(|g| g.score == 0.0));
