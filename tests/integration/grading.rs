@@ -305,6 +305,34 @@ fn the_gradescope_export_follows_gradescope_s_published_results_format() {
     let output = results["output"].as_str().unwrap();
     assert!(output.starts_with("Score: 5/6 (graded)\n"), "{output}");
     assert!(output.contains("1 passed, 0 failed (they do not count toward the grade)"));
+    // A submission the sandbox stopped: zero, every test failed with the reason.
+    let hostile = tempfile::tempdir().unwrap();
+    std::fs::write(hostile.path().join("loop.rhai"), ENDLESS_LOOP).unwrap();
+    let stopped = grade_in(
+        hostile.path(),
+        &[
+            exercise.to_str().unwrap(),
+            "loop.rhai",
+            "--format",
+            "gradescope",
+        ],
+    )
+    .status(0)
+    .json();
+    assert!(validator.is_valid(&stopped), "{stopped:#}");
+    assert_eq!(stopped["score"], 0.0);
+    let output = stopped["output"].as_str().unwrap();
+    assert!(
+        output.starts_with("Score: 0/6 (stopped)\nReason: stopped by the sandbox at line 2: operation budget exceeded"),
+        "{output}"
+    );
+    for test in stopped["tests"].as_array().unwrap() {
+        assert_eq!(test["status"], "failed");
+        assert!(test["output"]
+            .as_str()
+            .unwrap()
+            .starts_with("not graded: stopped by the sandbox"));
+    }
     // The schema is strict enough to catch a wrong field.
     let mut broken = results.clone();
     broken["tests"][0]["status"] = "partial".into();
@@ -458,6 +486,11 @@ fn usage_errors_exit_2_with_a_help_line() {
         (
             vec![exercise, "class", "--jobs", "0"],
             "kvmlab grade: --jobs 0 would grade nothing".into(),
+        ),
+        (
+            vec![exercise, "class", "--out", "no-such-folder/grades.csv"],
+            "kvmlab grade: cannot write `no-such-folder/grades.csv`: No such file or directory"
+                .into(),
         ),
         (
             vec!["--self-test", exercise, solution.to_str().unwrap()],
