@@ -415,6 +415,7 @@ fn register_host_network(engine: &mut Engine) {
             ask(&h.session, &ctx, |s| {
                 let host = s.backend.world().host(h.id);
                 let interfaces = host.interface_states().into_iter().map(|i| {
+                    let switch = i.switch.unwrap_or_default();
                     map([
                         ("name", Dynamic::from(i.name)),
                         (
@@ -422,7 +423,9 @@ fn register_host_network(engine: &mut Engine) {
                             Dynamic::from(i.address.map(|a| a.to_string()).unwrap_or_default()),
                         ),
                         ("up", Dynamic::from(i.up)),
-                        ("switch", Dynamic::from(i.switch.unwrap_or_default())),
+                        // `switch` is a keyword (`i.switch` does not parse): `net` too.
+                        ("net", Dynamic::from(switch.clone())),
+                        ("switch", Dynamic::from(switch)),
                     ])
                 });
                 Ok(rows(interfaces.collect()))
