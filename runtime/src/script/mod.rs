@@ -27,6 +27,7 @@ pub mod network;
 pub mod pools;
 pub mod query;
 pub mod rows;
+pub mod rubric;
 pub mod spec;
 pub mod stdlib;
 pub mod storage;
