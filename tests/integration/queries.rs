@@ -467,3 +467,23 @@ fn queries_do_not_change_the_world() {
     assert_eq!(plain.stdout, queried.stdout);
     assert!(plain.report["clock"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn a_run_asks_for_at_most_4096_migrations() {
+    // Refused migrations cost next to nothing; the history that lists them is capped.
+    let line = HOSTS.lines().count() + STORAGE.lines().count() + GUEST.lines().count() + 1;
+    let out = Test::new()
+        .script(&format!(
+            "{HOSTS}{STORAGE}{GUEST}for i in 0..5000 {{ try {{ vm.migrate(sv1); }} catch (e) {{ if e.code != \"kvmlab::migrate::same_host\" {{ throw e; }} }} }}\n"
+        ))
+        .status(2)
+        .diagnostic("kvmlab::sandbox::too_many", line)
+        .stderr("too many migrations: the limit is 4096")
+        .run();
+    assert_eq!(
+        out.report["diagnostics"].as_array().unwrap().len(),
+        3,
+        "{}",
+        out.report["diagnostics"]
+    );
+}
