@@ -487,3 +487,18 @@ fn a_run_asks_for_at_most_4096_migrations() {
         out.report["diagnostics"]
     );
 }
+
+#[test]
+fn kvmlab_check_knows_the_queries() {
+    let out = Test::new()
+        .script("let q = lab();\nprint(q.hots);\nprint(q.host(\"sv1\").adress(\"br0\"));\n")
+        .args(&["check", "lab.rhai"])
+        .status(1)
+        .stderr("unknown property `hots` on Lab")
+        .stderr("did you mean `hosts`? (`kvmlab doc Lab.hosts`)")
+        .stderr("unknown method `HostView.adress` with 1 argument(s)")
+        .stderr("did you mean `address`? (`kvmlab doc HostView.address`)")
+        .run();
+    assert!(out.stderr.contains("lab.rhai:2"), "{}", out.stderr);
+    assert!(out.stderr.contains("lab.rhai:3"), "{}", out.stderr);
+}
