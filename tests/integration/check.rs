@@ -53,7 +53,7 @@ fn unknown_functions_by_name_and_by_argument_count() {
         "let p = ping(\"sv2\");\n",
         "kvmlab::script::unknown_function",
         1,
-        "`ping` is a method of Host: call it on the object, e.g. `x.ping(..)` (`kvmlab doc ping`)",
+        "`ping` is a method of Host, HostView: call it on the object, e.g. `x.ping(..)` (`kvmlab doc ping`)",
     );
     // Functions the lab defines are known, with their own argument counts.
     finds(
