@@ -305,6 +305,16 @@ fn the_gradescope_export_follows_gradescope_s_published_results_format() {
     let output = results["output"].as_str().unwrap();
     assert!(output.starts_with("Score: 5/6 (graded)\n"), "{output}");
     assert!(output.contains("1 passed, 0 failed (they do not count toward the grade)"));
+    let dan = grade(&[
+        exercise.to_str().unwrap(),
+        "class/dan.rhai",
+        "--format",
+        "gradescope",
+    ]);
+    assert_eq!(
+        dan.json()["tests"][1]["output"],
+        "skipped: it needs \"time passed\", which did not pass"
+    );
     // A submission the sandbox stopped: zero, every test failed with the reason.
     let hostile = tempfile::tempdir().unwrap();
     std::fs::write(hostile.path().join("loop.rhai"), ENDLESS_LOOP).unwrap();
