@@ -351,7 +351,8 @@ impl Catalog {
 /// described once for every type, with the type's sample.
 fn fill_from_entries(item: &mut Item, types: &[&'static TypeDoc]) {
     let key = item.key();
-    if let Some(Entry { doc, example, .. }) = examples::ENTRIES.iter().find(|e| e.item == key) {
+    let mut entries = examples::ENTRIES.iter().chain(examples::RUBRIC_ENTRIES);
+    if let Some(Entry { doc, example, .. }) = entries.find(|e| e.item == key) {
         if item.doc.is_empty() {
             item.doc = doc.to_string();
         }

@@ -226,6 +226,28 @@ pub const TYPES: &[TypeDoc] = &[
     },
 ];
 
+/// The examples of what only an exercise's `checks.rhai` has; they run in the checks engine.
+pub const RUBRIC_ENTRIES: &[Entry] = &[
+    e(
+        "rubric",
+        "",
+        r#"rubric("sv2 resolves on sv1", #{
+    points: 2,
+    feedback: "sv1 cannot resolve sv2: add `192.168.10.12 sv2` to sv1's /etc/hosts",
+    visibility: "visible",
+}, |lab| lab.has_host("sv1") && lab.host("sv1").resolve("sv2") == "192.168.10.12");"#,
+    ),
+    e(
+        "partial",
+        "",
+        r#"rubric("both hosts resolve sv2", #{points: 2}, |lab| {
+    let sv1 = lab.has_host("sv1") && lab.host("sv1").resolve("sv2") != ();
+    let sv2 = lab.has_host("sv2") && lab.host("sv2").resolve("sv2") != ();
+    if sv1 && sv2 { true } else if sv1 || sv2 { partial(0.5, "only one host resolves sv2") } else { false }
+});"#,
+    ),
+];
+
 pub const ENTRIES: &[Entry] = &[
     // Lab primitives.
     e("step", "", r#"step("Hosts and networks");"#),
