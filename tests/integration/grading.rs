@@ -232,7 +232,23 @@ fn huge_allocation() -> String {
 #[test]
 fn hostile_submissions_get_zero_with_a_reason_and_leave_the_others_untouched() {
     let huge = huge_allocation();
-    let class = class_with(&[("loop.rhai", ENDLESS_LOOP), ("memory.rhai", &huge)]);
+    let class = class_with(&[
+        ("loop.rhai", ENDLESS_LOOP),
+        ("memory.rhai", &huge),
+        ("deep.rhai", "fn down(n) { down(n + 1) }\ndown(0);\n"),
+        ("flood.rhai", "for i in 0..100000 { print(\"flood\"); }\n"),
+        ("evil.rhai", "eval(\"sleep(3600)\");\n"),
+        ("escape.rhai", "import \"../window/solution\" as s;\n"),
+        (
+            "grader.rhai",
+            "rubric(\"mine\", #{points: 6}, |lab| true);\n",
+        ),
+        // Its own `lab()` cannot fool the rubric, which runs in an engine of its own.
+        (
+            "shadow.rhai",
+            "fn lab() { #{clock: 9999.0} }\ncheck(lab().clock > 0.0, \"done\");\n",
+        ),
+    ]);
     let exercise = exercise();
     let exercise = exercise.to_str().unwrap();
     let graded = grade_in(class.path(), &[exercise, ".", "--format", "json"]).status(0);
@@ -251,6 +267,37 @@ fn hostile_submissions_get_zero_with_a_reason_and_leave_the_others_untouched() {
         memory["reason"].as_str().unwrap().contains("memory"),
         "{memory}"
     );
+    let first_code = |name: &str| {
+        let grade = student(&all, name);
+        let diagnostic = grade["diagnostics"][0].as_str().unwrap_or("");
+        (
+            grade["status"].as_str().unwrap().to_string(),
+            grade["score"].as_f64().unwrap(),
+            diagnostic.lines().next().unwrap_or("").to_string(),
+        )
+    };
+    let graded_zero = |code: &str| ("graded".to_string(), 0.0, code.to_string());
+    assert_eq!(
+        first_code("deep"),
+        ("stopped".into(), 0.0, "kvmlab::sandbox::call_depth".into())
+    );
+    assert_eq!(
+        first_code("evil"),
+        graded_zero("kvmlab::script::eval_disabled")
+    );
+    assert_eq!(
+        first_code("escape"),
+        graded_zero("kvmlab::import::forbidden")
+    );
+    assert_eq!(
+        first_code("grader"),
+        graded_zero("kvmlab::script::unknown_function")
+    );
+    assert_eq!(first_code("shadow"), graded_zero(""));
+    assert_eq!(student(&all, "shadow")["own_checks"]["passed"], 1);
+    let flood = student(&all, "flood");
+    assert_eq!(flood["output"].as_array().unwrap().len(), 200);
+    assert_eq!(flood["output_cut"], 99_800);
     for name in ["ann.rhai", "bob.rhai", "cid", "dan.rhai", "eve.rhai"] {
         let alone = grade_in(class.path(), &[exercise, name, "--format", "json"]).status(0);
         let mut alone = alone.json()["submissions"][0].take();
