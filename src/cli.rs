@@ -89,7 +89,8 @@ enum Command {
         /// every mutant scores below full and every rubric item fails on some mutant
         #[arg(long)]
         self_test: bool,
-        /// When to color the table: auto means on a terminal and NO_COLOR unset or empty
+        /// When to color the table and diagnostics: auto means on a terminal and NO_COLOR
+        /// unset or empty
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
     },
@@ -256,6 +257,7 @@ pub fn main() -> i32 {
             jobs,
             self_test,
             color: color.colors(std::io::stdout().is_terminal()),
+            color_diagnostics: color.colors(std::io::stderr().is_terminal()),
         }),
         Command::GradeWorker {
             exercise,

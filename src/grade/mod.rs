@@ -51,7 +51,10 @@ pub struct Request {
     pub out: Option<PathBuf>,
     pub jobs: Option<usize>,
     pub self_test: bool,
+    /// Color the table (stdout).
     pub color: bool,
+    /// Color a broken exercise's diagnostics (stderr).
+    pub color_diagnostics: bool,
 }
 
 /// A usage error: the message, then a help line, exit 2.
@@ -67,7 +70,7 @@ pub fn run(request: &Request) -> i32 {
             "give a number of parallel workers of 1 or more, or leave --jobs out for one per core",
         );
     }
-    let exercise = match load_exercise(&request.exercise, request.color) {
+    let exercise = match load_exercise(&request.exercise, request.color_diagnostics) {
         Ok(exercise) => exercise,
         Err(code) => return code,
     };
