@@ -681,3 +681,38 @@ fn a_broken_exercise_exits_1_with_its_diagnostics() {
     // The self-test of a broken exercise says so the same way.
     grade(&["--self-test", copy.path().to_str().unwrap()]).status(1);
 }
+
+#[test]
+fn a_submission_past_the_exercise_s_seconds_is_stopped_naming_the_limit() {
+    let copy = exercise_copy();
+    let toml = copy.path().join("exercise.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    let text = text
+        .replace("operations = 2000000", "operations = 1000000000")
+        .replace("seconds = 10", "seconds = 1");
+    std::fs::write(&toml, text).unwrap();
+    let class = class_with(&[("loop.rhai", ENDLESS_LOOP)]);
+    let started = std::time::Instant::now();
+    let graded = grade_in(
+        class.path(),
+        &[
+            copy.path().to_str().unwrap(),
+            ".",
+            "--format",
+            "json",
+            "--jobs",
+            "2",
+        ],
+    )
+    .status(0);
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    let all = graded.json();
+    let looping = student(&all, "loop");
+    assert_eq!(looping["status"], "stopped");
+    assert_eq!(
+        looping["reason"],
+        "stopped by the sandbox at line 2: wall-clock limit of 1 s exceeded \
+         (kvmlab::sandbox::wall_time)"
+    );
+    assert_eq!(student(&all, "ann")["score"], 6.0);
+}
