@@ -568,6 +568,21 @@ fn usage_errors_exit_2_with_a_help_line() {
             graded.stderr
         );
     }
+    // Two submissions for one student.
+    let other = tempfile::tempdir().unwrap();
+    let twin = other.path().join("ann.rhai");
+    std::fs::write(&twin, "sleep(1);\n").unwrap();
+    let graded = grade(&[exercise, "class/ann.rhai", twin.to_str().unwrap()]).status(2);
+    assert!(
+        graded
+            .stderr
+            .starts_with("kvmlab grade: two submissions are named `ann`"),
+        "{}",
+        graded.stderr
+    );
+    assert!(graded
+        .stderr
+        .contains("[kvmlab::grade::duplicate_student]\n  help: "));
     // A bad flag is a usage error of grade's, not the 64 of `kvmlab run`.
     let graded = grade(&[exercise, "class", "--format", "xlsx"]).status(2);
     assert!(
