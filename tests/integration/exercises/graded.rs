@@ -45,6 +45,20 @@ pub fn own(exercise: &Exercise, file: &str) -> SubmissionGrade {
     grade(exercise, &exercise.dir.join(file))
 }
 
+/// Grades `text` as a single-file submission `NAME.rhai`: a mutant with a feedback's advice
+/// applied, say.
+pub fn grade_text(exercise: &Exercise, name: &str, text: &str) -> SubmissionGrade {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(format!("{name}.rhai"));
+    std::fs::write(&path, text).unwrap();
+    grade(exercise, &path)
+}
+
+/// The text of `labs/exercises/EXERCISE/FILE`.
+pub fn text_of(exercise: &Exercise, file: &str) -> String {
+    std::fs::read_to_string(exercise.dir.join(file)).unwrap()
+}
+
 /// The grade in a form a failed assertion can show whole.
 pub fn shown(grade: &SubmissionGrade) -> String {
     serde_json::to_string_pretty(grade).unwrap()

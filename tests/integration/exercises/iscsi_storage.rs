@@ -1,7 +1,9 @@
 //! `labs/exercises/iscsi-storage`: a target, both hosts logged in, and a mount on sv1 that
 //! survives a reboot.
 
-use super::graded::{assert_grade, assert_self_test, corpus, exercise, feedback, own};
+use super::graded::{
+    assert_grade, assert_self_test, corpus, exercise, feedback, grade_text, own, text_of,
+};
 use kvmlab_runtime::grade::CheckStatus::{Failed, Partial, Passed, Skipped};
 use kvmlab_runtime::grade::{Exercise, GradeStatus};
 
@@ -216,6 +218,15 @@ fn the_mutants_feedback_names_the_boot_problem() {
         "the /iscsi1 line of /etc/fstab is not right: its options `defaults` lack _netdev, so \
          rc.sysinit tries to mount it before the network and iSCSI are up: add _netdev to them"
     );
+    // The mount is gone after the boot, but the file system is still on the LUN: the
+    // feedback says to mount it, never to make it again.
+    assert_eq!(
+        feedback(&no_netdev, MOUNTED),
+        "/iscsi1 on sv1 is not a file system on the iSCSI LUN: mount the LUN's partition there \
+         (`sv1.mount(\"/dev/sdb1\", \"/iscsi1\", \"ext3\")`); only a new, empty LUN needs a \
+         partition and mkfs first, and never the system disk /dev/sda; if it was mounted before a \
+         reboot, the reboot's warnings say why it did not come back"
+    );
     let off = own(&ex, "mutants/iscsi-off-at-boot.rhai");
     assert!(
         feedback(&off, INITIATOR).starts_with("on sv1, iscsi does not start at boot"),
@@ -227,5 +238,27 @@ fn the_mutants_feedback_names_the_boot_problem() {
         feedback(&manual, AUTOMATIC).contains("node.startup = manual"),
         "{}",
         feedback(&manual, AUTOMATIC)
+    );
+}
+
+#[test]
+fn the_mount_and_fstab_feedback_applied_gives_full_marks() {
+    let ex = iscsi_storage();
+    // What the feedback of the mutant without _netdev says: mount the LUN's partition (no
+    // mkfs: its file system is there), add _netdev to the line's options; then the reboot.
+    let advice = r#"
+sv1.mount("/dev/sdb1", "/iscsi1", "ext3");
+let fstab = sv1.read_file("/etc/fstab");
+fstab.replace("/dev/sdb1 /iscsi1 ext3 defaults 0 0", "/dev/sdb1 /iscsi1 ext3 _netdev 0 0");
+sv1.write_file("/etc/fstab", fstab);
+sv1.reboot();
+check_eq(sv1.df("/iscsi1")[0].filesystem, "/dev/sdb1", "the LUN is back after the boot");
+"#;
+    let text = text_of(&ex, "mutants/no-netdev.rhai") + advice;
+    let fixed = grade_text(&ex, "no-netdev-fixed", &text);
+    assert_grade(&fixed, 11.0, GradeStatus::Graded, &[Passed; 9]);
+    assert_eq!(
+        fixed.own_checks.failed, 1,
+        "only the mutant's own check, before the fix, failed"
     );
 }

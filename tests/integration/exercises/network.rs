@@ -1,6 +1,8 @@
 //! `labs/exercises/network`: the report's /etc/hosts and GATEWAY errata to repair.
 
-use super::graded::{assert_grade, assert_self_test, corpus, exercise, feedback, own};
+use super::graded::{
+    assert_grade, assert_self_test, corpus, exercise, feedback, grade_text, own, text_of,
+};
 use kvmlab_runtime::grade::CheckStatus::{Failed, Partial, Passed, Skipped};
 use kvmlab_runtime::grade::{Exercise, GradeStatus};
 
@@ -301,4 +303,26 @@ fn an_endless_loop_after_the_work_is_stopped_and_scores_zero() {
     let reason = grade.reason.as_deref().unwrap();
     assert!(reason.contains("kvmlab::sandbox::operations"), "{reason}");
     assert!(reason.contains("line 10"), "{reason}");
+}
+
+#[test]
+fn the_gateway_feedback_applied_gives_full_marks() {
+    let ex = network();
+    let kept = own(&ex, "mutants/gateway-kept.rhai");
+    assert!(feedback(&kept, NO_GATEWAY).contains("remove the GATEWAY line"));
+    // What the feedback says: the GATEWAY line out of ifcfg-eth1, then the network restarted.
+    let advice = r#"
+for h in [sv1, sv2] {
+    let path = "/etc/sysconfig/network-scripts/ifcfg-eth1";
+    let kept = [];
+    for line in h.read_file(path).split("\n") {
+        if !line.starts_with("GATEWAY=") && line != "" { kept.push(line); }
+    }
+    h.write_file(path, kept.reduce(|text, line| text + line + "\n", ""));
+    h.service("network").restart();
+}
+"#;
+    let text = text_of(&ex, "mutants/gateway-kept.rhai") + advice;
+    let fixed = grade_text(&ex, "gateway-fixed", &text);
+    assert_grade(&fixed, 10.0, GradeStatus::Graded, &[Passed; 8]);
 }

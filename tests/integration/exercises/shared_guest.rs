@@ -1,7 +1,9 @@
 //! `labs/exercises/shared-guest`: the libvirt pool on the NAS's file system on both hosts and
 //! centos-nz2 installed on it.
 
-use super::graded::{assert_grade, assert_self_test, corpus, exercise, feedback, own};
+use super::graded::{
+    assert_grade, assert_self_test, corpus, exercise, feedback, grade_text, own, text_of,
+};
 use kvmlab_runtime::grade::CheckStatus::{Failed, Partial, Passed, Skipped};
 use kvmlab_runtime::grade::{Exercise, GradeStatus};
 
@@ -74,6 +76,16 @@ fn submissions_written_differently_also_score_full_marks() {
 }
 
 #[test]
+fn a_guest_never_installed_is_told_to_start_not_to_reinstall_an_installed_one() {
+    let grade = own(&shared_guest(), "mutants/not-installed.rhai");
+    assert_eq!(
+        feedback(&grade, RUNS),
+        "centos-nz2 is not running: start it (`g.start()`); only a guest that was never installed \
+         needs `g.install()` first, which installs onto its disk and so overwrites it"
+    );
+}
+
+#[test]
 fn a_disk_on_the_local_pool_loses_the_sharing_items() {
     let grade = corpus(&shared_guest(), "partial-local-disk.rhai");
     assert_grade(
@@ -110,7 +122,8 @@ fn a_guest_defined_but_not_installed_with_too_much_memory_gets_part_of_the_size(
     assert_eq!(
         feedback(&grade, AUTOSTART),
         "the /iscsi1 pool of sv2 is missing or not autostart, so libvirt would not start it after \
-         a reboot: define it with `autostart: true` (`virsh pool-autostart`)"
+         a reboot: give its `define_pool` spec `autostart: true` (on a real host, `virsh \
+         pool-autostart iscsi1`)"
     );
 }
 
@@ -149,4 +162,21 @@ fn an_endless_loop_is_stopped_and_scores_zero() {
     assert!(grade.checks.iter().all(|c| c.score == 0.0));
     let reason = grade.reason.as_deref().unwrap();
     assert!(reason.contains("kvmlab::sandbox::operations"), "{reason}");
+}
+
+#[test]
+fn the_autostart_feedback_applied_gives_full_marks() {
+    let ex = shared_guest();
+    let manual = own(&ex, "mutants/pool-no-autostart.rhai");
+    assert_eq!(
+        feedback(&manual, AUTOSTART),
+        "the /iscsi1 pool of sv1, sv2 is missing or not autostart, so libvirt would not start it \
+         after a reboot: give its `define_pool` spec `autostart: true` (on a real host, `virsh \
+         pool-autostart iscsi1`)"
+    );
+    // The advice applied: the trainee's define_pool calls say `autostart: true`.
+    let text = text_of(&ex, "mutants/pool-no-autostart.rhai")
+        .replace("autostart: false", "autostart: true");
+    let fixed = grade_text(&ex, "autostart-fixed", &text);
+    assert_grade(&fixed, 10.0, GradeStatus::Graded, &[Passed; 8]);
 }
