@@ -326,3 +326,15 @@ for h in [sv1, sv2] {
     let fixed = grade_text(&ex, "gateway-fixed", &text);
     assert_grade(&fixed, 10.0, GradeStatus::Graded, &[Passed; 8]);
 }
+
+#[test]
+fn grading_the_same_submission_twice_gives_the_same_grade() {
+    let ex = network();
+    let first = corpus(&ex, "partial-sv1-only.rhai");
+    let second = corpus(&ex, "partial-sv1-only.rhai");
+    assert_eq!(
+        serde_json::to_string(&first).unwrap(),
+        serde_json::to_string(&second).unwrap()
+    );
+    assert!(first.operations > 0);
+}
