@@ -74,7 +74,9 @@ fn a_real_syntax_error_still_stops_the_exercise_at_its_line() {
     for (name, text) in files {
         fs::write(dir.path().join(name), text).unwrap();
     }
-    let problems = Exercise::load(dir.path()).err().expect("a broken solution");
+    let Err(problems) = Exercise::load(dir.path()) else {
+        panic!("an exercise with a broken solution loads");
+    };
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert_eq!(problems[0].code, "kvmlab::grade::exercise_script");
     assert_eq!(problems[0].line, 2);
