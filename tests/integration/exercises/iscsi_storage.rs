@@ -36,6 +36,17 @@ fn the_solution_scores_full_marks_the_starter_does_not_and_each_mutant_fails_its
                 "manual-startup",
                 &[LOGGED_IN, MOUNTED, AUTOMATIC, CAME_BACK],
             ),
+            (
+                "no-login",
+                &[
+                    LOGGED_IN,
+                    MOUNTED,
+                    FSTAB,
+                    INSTALLER_LINES,
+                    REBOOTED,
+                    CAME_BACK,
+                ],
+            ),
             ("no-netdev", &[MOUNTED, FSTAB, INSTALLER_LINES, CAME_BACK]),
             ("no-reboot", &[REBOOTED, CAME_BACK]),
             ("sv2-not-logged-in", &[LOGGED_IN]),

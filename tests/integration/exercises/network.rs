@@ -36,6 +36,17 @@ fn the_solution_scores_full_marks_the_starter_does_not_and_each_mutant_fails_its
                 "hosts-on-sv2-only",
                 &[SV2_ON_SV1, EVERY_NAME, LOCALHOST, NO_REVERSED, REACH],
             ),
+            (
+                "hosts-untouched",
+                &[
+                    SV2_ON_SV1,
+                    SV1_ON_SV2,
+                    EVERY_NAME,
+                    LOCALHOST,
+                    NO_REVERSED,
+                    REACH,
+                ],
+            ),
             ("hosts-without-localhost", &[LOCALHOST]),
             ("no-restart", &[DEFAULT_ROUTE, REACH]),
         ],
