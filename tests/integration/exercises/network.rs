@@ -119,8 +119,9 @@ fn hosts_repaired_without_the_network_scores_the_name_items_only() {
     );
     assert_eq!(
         feedback(&grade, REACH),
-        "sv1 and sv2 do not answer each other on both networks: restart the network on both hosts \
-         (`service network restart`) so br0 and eth1 get their addresses"
+        "no answer from sv1 to sv2 (NET1), sv1 to sv20 (NET2), sv2 to sv1 (NET1), sv2 to sv10 \
+         (NET2): restart the network on both hosts (`service network restart`) so that br0 and \
+         eth1 get their addresses"
     );
 }
 
@@ -134,6 +135,11 @@ fn work_on_sv1_alone_earns_half_of_the_per_host_items() {
         &[
             Passed, Failed, Partial, Passed, Failed, Partial, Failed, Failed,
         ],
+    );
+    assert_eq!(
+        feedback(&grade, DEFAULT_ROUTE),
+        "sv2 has no default route via 192.168.1.1: keep GATEWAY=192.168.1.1 in ifcfg-br0 and run \
+         `service network restart` on it"
     );
     let every = grade.checks.iter().find(|c| c.name == EVERY_NAME).unwrap();
     assert_eq!((every.score, every.points), (1.0, 2.0));
