@@ -355,3 +355,12 @@ fn grading_the_same_submission_twice_gives_the_same_grade() {
     );
     assert!(first.operations > 0);
 }
+
+#[test]
+fn a_flood_of_output_is_capped_and_the_work_still_counts() {
+    let grade = corpus(&network(), "hostile-prints-a-flood.rhai");
+    assert_grade(&grade, 10.0, GradeStatus::Graded, &[Passed; 8]);
+    assert_eq!(grade.output.len(), 200);
+    assert_eq!(grade.output_cut, 4800);
+    assert_eq!(grade.output[0], "PASS all checks passed 0");
+}
