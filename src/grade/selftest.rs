@@ -1,10 +1,12 @@
 //! `kvmlab grade --self-test EXERCISE`: the exercise grades what it ships as it should. The
 //! solution gets full marks, the starter does not, every mutant in `mutants/` scores below
 //! full, and every rubric item fails on at least one mutant (a check no mutant fails cannot
-//! be shown to fail at all). Exit 0 when all hold, 1 otherwise, naming what does not.
+//! be shown to fail at all). Exit 0 when all hold, 1 otherwise, naming what does not. Each
+//! finding is one `ok` or `FAIL` line, wrapped to 80 columns.
 
 use super::class::points;
 use super::{grade_all, EXIT_BROKEN_EXERCISE, EXIT_GRADED};
+use crate::console::WIDTH;
 use kvmlab_runtime::grade::{CheckStatus, Exercise, GradeStatus, Submission, SubmissionGrade};
 use kvmlab_runtime::text::escaped;
 use std::path::Path;
@@ -103,18 +105,17 @@ pub fn run(exercise: Arc<Exercise>, jobs: usize) -> i32 {
             }
         });
     }
-    println!(
-        "self-test of {} ({}, {max} points, {} mutant(s))",
+    let header = format!(
+        "self-test of {}: {} ({max} points, {} mutant(s))",
         dir.display(),
         escaped(&exercise.config.title),
         mutant_grades.len()
     );
+    println!("{}", wrapped(&header, "  "));
     for finding in &findings {
-        println!(
-            "  {:<4}  {}",
-            if finding.ok { "ok" } else { "FAIL" },
-            finding.text
-        );
+        let mark = if finding.ok { "ok" } else { "FAIL" };
+        let line = format!("  {mark:<4}  {}", finding.text);
+        println!("{}", wrapped(&line, "        "));
     }
     let problems = findings.iter().filter(|f| !f.ok).count();
     if problems == 0 {
@@ -124,6 +125,14 @@ pub fn run(exercise: Arc<Exercise>, jobs: usize) -> i32 {
         println!("self-test failed: {problems} problem(s)");
         EXIT_BROKEN_EXERCISE
     }
+}
+
+/// A line wrapped to the console's width, its continuation indented.
+fn wrapped(line: &str, indent: &str) -> String {
+    textwrap::fill(
+        line,
+        textwrap::Options::new(WIDTH).subsequent_indent(indent),
+    )
 }
 
 /// Whether an item's result shows it failing: failed or partial. A skipped item was not

@@ -614,22 +614,21 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn the_self_test_holds_for_a_sound_exercise() {
-    let exercise = exercise();
-    let graded = grade(&["--self-test", exercise.to_str().unwrap()]).status(0);
-    let out = &graded.stdout;
-    let expected = [
-        "  ok    solution.rhai gets full marks: 6/6",
-        "  ok    starter.rhai does not get full marks: 0/6",
-        "  ok    mutants/no-wait.rhai scores below full: 0/6, fails \"time passed\"",
-        "  ok    mutants/overtime.rhai scores below full: 5/6, fails \"no overtime\"",
-        "  ok    mutants/short.rhai scores below full: 4/6, fails \"the window lasts an hour\"",
-        "  ok    \"time passed\" fails on mutants/no-wait.rhai",
-        "  ok    \"the window lasts an hour\" fails on mutants/short.rhai",
-        "  ok    \"no overtime\" fails on mutants/overtime.rhai",
-        "self-test passed",
-    ];
-    let lines: Vec<&str> = out.lines().skip(1).collect();
-    assert_eq!(lines, expected, "{out}");
+    let graded = grade(&["--self-test", "window"]).status(0);
+    let expected = "\
+self-test of window: Hold the maintenance window (6 points, 3 mutant(s))
+  ok    solution.rhai gets full marks: 6/6
+  ok    starter.rhai does not get full marks: 0/6
+  ok    mutants/no-wait.rhai scores below full: 0/6, fails \"time passed\"
+  ok    mutants/overtime.rhai scores below full: 5/6, fails \"no overtime\"
+  ok    mutants/short.rhai scores below full: 4/6, fails \"the window lasts an
+        hour\"
+  ok    \"time passed\" fails on mutants/no-wait.rhai
+  ok    \"the window lasts an hour\" fails on mutants/short.rhai
+  ok    \"no overtime\" fails on mutants/overtime.rhai
+self-test passed
+";
+    assert_eq!(graded.stdout, expected);
 }
 
 #[test]
@@ -640,9 +639,13 @@ fn the_self_test_names_the_item_no_mutant_fails() {
     let out = &graded.stdout;
     // A skipped item was not tried: no-wait skips "no overtime" but does not fail it.
     assert!(
-        out.contains(
-            "  FAIL  \"no overtime\" fails on no mutant: add one to mutants/ that breaks it, \
-             or the check cannot be shown to fail\n"
+        out.contains("  FAIL  \"no overtime\" fails on no mutant: add one to mutants/ that"),
+        "{out}"
+    );
+    assert!(
+        unwrapped(out).contains(
+            "FAIL \"no overtime\" fails on no mutant: add one to mutants/ that breaks it, or \
+             the check cannot be shown to fail"
         ),
         "{out}"
     );
@@ -730,4 +733,57 @@ fn a_submission_past_the_exercise_s_seconds_is_stopped_naming_the_limit() {
          (kvmlab::sandbox::wall_time)"
     );
     assert_eq!(student(&all, "ann")["score"], 6.0);
+}
+
+#[test]
+fn every_shipped_exercise_passes_its_self_test() {
+    let exercises = repo_root().join("labs/exercises");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&exercises)
+        .expect("labs/exercises")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 3, "only {} exercises ship", dirs.len());
+    for dir in dirs {
+        let graded = grade(&["--self-test", dir.to_str().unwrap(), "--jobs", "2"]);
+        assert_eq!(
+            graded.status,
+            0,
+            "{}:\n{}{}",
+            dir.display(),
+            graded.stdout,
+            graded.stderr
+        );
+        assert!(graded.stdout.ends_with("self-test passed\n"));
+        for line in graded.stdout.lines() {
+            assert!(line.chars().count() <= 80, "too wide: {line:?}");
+        }
+    }
+}
+
+#[test]
+fn a_shipped_exercise_s_corpus_grades_the_same_whatever_jobs() {
+    let exercise = repo_root().join("labs/exercises/network");
+    let corpus = repo_root().join("tests/exercises/network");
+    let run = |jobs: &str| {
+        grade(&[
+            exercise.to_str().unwrap(),
+            corpus.to_str().unwrap(),
+            "--format",
+            "json",
+            "--jobs",
+            jobs,
+        ])
+        .status(0)
+        .stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    let class: Value = serde_json::from_str(&one).unwrap();
+    let solution = student(&class, "good-solution");
+    assert_eq!(solution["score"], 10.0);
+    let looping = student(&class, "hostile-endless-loop");
+    assert_eq!(looping["status"], "stopped");
+    assert_eq!(looping["score"], 0.0);
 }
