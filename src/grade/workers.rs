@@ -127,6 +127,7 @@ fn drain(mut pipe: impl Read + Send + 'static, cap: usize) -> JoinHandle<Vec<u8>
         let mut buffer = [0u8; 64 << 10];
         loop {
             match pipe.read(&mut buffer) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
                     let room = cap.saturating_sub(kept.len());
@@ -142,7 +143,7 @@ fn drain(mut pipe: impl Read + Send + 'static, cap: usize) -> JoinHandle<Vec<u8>
 fn limit_child(command: &mut Command, address_space: u64) {
     use std::os::unix::process::CommandExt;
     // SAFETY: the closure runs in the forked child before exec and calls only setrlimit,
-    // which is async-signal-safe; it allocates nothing.
+    // setpgid and prctl, which are async-signal-safe; it allocates nothing.
     unsafe {
         command.pre_exec(move || {
             let memory = libc::rlimit {
@@ -160,6 +161,10 @@ fn limit_child(command: &mut Command, address_space: u64) {
             libc::setrlimit(libc::RLIMIT_CORE, &no_core);
             // A group of its own, so that a kill reaches whatever the worker started too.
             libc::setpgid(0, 0);
+            // Out of the terminal's group, a worker would miss a Ctrl-C: it dies with the
+            // parent instead.
+            #[cfg(target_os = "linux")]
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
             Ok(())
         });
     }
@@ -183,7 +188,7 @@ fn finish(running: Running, status: ExitStatus) -> SubmissionGrade {
             Err(e) => {
                 let reason = format!(
                     "the grading process printed no valid grade ({e}){}",
-                    stderr_tail(&stderr)
+                    stderr_said(&stderr)
                 );
                 return failed(job, GradeStatus::InternalError, reason);
             }
@@ -204,7 +209,7 @@ fn finish(running: Running, status: ExitStatus) -> SubmissionGrade {
     };
     let reason = format!(
         "the grading process {how} without a grade{}",
-        stderr_tail(&stderr)
+        stderr_said(&stderr)
     );
     failed(job, GradeStatus::InternalError, reason)
 }
@@ -225,7 +230,7 @@ fn kill(mut running: Running) -> SubmissionGrade {
 /// What the worker said on stderr, as ": ..." (or nothing): its first lines that are not
 /// Rust's notes ("note: run with `RUST_BACKTRACE=1`"), escaped and cut. A panic's location
 /// and message come first, so that is what the reason quotes.
-fn stderr_tail(stderr: &[u8]) -> String {
+fn stderr_said(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
     let said: Vec<&str> = text
         .lines()
