@@ -26,7 +26,9 @@ const MAX_PART_BYTES: usize = 255;
 /// The output folder of one run and what the run has written there.
 #[derive(Debug)]
 pub struct OutputDir {
-    root: PathBuf,
+    /// `None` when the run writes nowhere (a graded submission): names and limits are still
+    /// checked, so a lab behaves as it would with `--out`, but nothing reaches the disk.
+    root: Option<PathBuf>,
     /// Bytes of each file written, by its normalized name.
     written: BTreeMap<String, u64>,
 }
@@ -34,7 +36,15 @@ pub struct OutputDir {
 impl OutputDir {
     pub fn new(root: PathBuf) -> OutputDir {
         OutputDir {
-            root,
+            root: Some(root),
+            written: BTreeMap::new(),
+        }
+    }
+
+    /// An output folder that keeps nothing: see [`OutputDir::root`].
+    pub fn discarding() -> OutputDir {
+        OutputDir {
+            root: None,
             written: BTreeMap::new(),
         }
     }
@@ -44,14 +54,19 @@ impl OutputDir {
         let parts = parts_of(name)?;
         let key = parts.join("/");
         self.check_limits(name, &key, contents.len() as u64)?;
+        let Some(root) = &self.root else {
+            let path = PathBuf::from(&key);
+            self.written.insert(key, contents.len() as u64);
+            return Ok(path);
+        };
         let io = |e: std::io::Error| Error::Artifact {
             path: name.to_string(),
             reason: e.to_string(),
         };
         // `--out` itself is the operator's choice and may be anywhere, a link included.
-        fs::create_dir_all(&self.root).map_err(io)?;
+        fs::create_dir_all(root).map_err(io)?;
         let (file_name, folders) = parts.split_last().expect("a name has a part");
-        let mut dir = self.root.clone();
+        let mut dir = root.clone();
         for (depth, folder) in folders.iter().enumerate() {
             dir.push(folder);
             let shown = parts[..=depth].join("/");
@@ -60,7 +75,7 @@ impl OutputDir {
         let path = dir.join(file_name);
         refuse_existing(&path, name, &key)?;
         // A folder swapped for a link during the walk would lead the file out: look again.
-        let real_root = fs::canonicalize(&self.root).map_err(io)?;
+        let real_root = fs::canonicalize(root).map_err(io)?;
         let real_dir = fs::canonicalize(&dir).map_err(io)?;
         if !real_dir.starts_with(&real_root) {
             return Err(Error::ArtifactLink {

@@ -130,6 +130,85 @@ pub enum Error {
     )]
     ImportForbidden { path: String, reason: String },
 
+    // ── grade: exercises, rubrics and submissions ──────────────────────────────────────────
+    #[error("the exercise `{exercise}` has no {file}")]
+    #[diagnostic(code(kvmlab::grade::missing_file), help("{help}"))]
+    ExerciseMissingFile {
+        exercise: String,
+        file: String,
+        help: String,
+    },
+
+    #[error("exercise.toml: {message}")]
+    #[diagnostic(
+        code(kvmlab::grade::exercise_toml),
+        help("exercise.toml needs `title`, `summary` and `points`, and may have [limits], [submission] and [setup]; see the instructors' chapter")
+    )]
+    ExerciseToml { message: String },
+
+    #[error("the rubric is not valid: {message}")]
+    #[diagnostic(code(kvmlab::grade::rubric), help("{help}"))]
+    Rubric { message: String, help: String },
+
+    #[error("the rubric's items add up to {sum} points, but exercise.toml says {declared}")]
+    #[diagnostic(
+        code(kvmlab::grade::points_mismatch),
+        help("make `points` in exercise.toml the sum of the rubric's items, or change the items' points")
+    )]
+    PointsMismatch { sum: String, declared: String },
+
+    #[error("the exercise's {script} failed: {message}")]
+    #[diagnostic(code(kvmlab::grade::exercise_script), help("{help}"))]
+    ExerciseScript {
+        script: String,
+        message: String,
+        help: String,
+    },
+
+    #[error("no submission at `{path}`")]
+    #[diagnostic(
+        code(kvmlab::grade::no_submission),
+        help("name a trainee's .rhai file, a trainee's folder, or a folder holding one of those per trainee")
+    )]
+    NoSubmission { path: String },
+
+    #[error("`{path}` holds no submissions")]
+    #[diagnostic(
+        code(kvmlab::grade::empty_class),
+        help("a class folder holds one `.rhai` file or one folder per trainee, named after the trainee")
+    )]
+    EmptyClass { path: String },
+
+    #[error("two submissions are named `{student}`: `{first}` and `{second}`")]
+    #[diagnostic(
+        code(kvmlab::grade::duplicate_student),
+        help("each trainee hands in one file or one folder; rename or remove one of them")
+    )]
+    DuplicateStudent {
+        student: String,
+        first: String,
+        second: String,
+    },
+
+    #[error("the submission holds `{file}`, which this exercise does not accept")]
+    #[diagnostic(code(kvmlab::grade::file_not_allowed), help("{help}"))]
+    FileNotAllowed { file: String, help: String },
+
+    #[error("the submission's `{file}` is {size}, more than the {limit} a submitted file may be")]
+    #[diagnostic(
+        code(kvmlab::grade::submission_too_large),
+        help("a lab script is a few kilobytes: hand in the script, not data it could compute")
+    )]
+    SubmissionTooLarge {
+        file: String,
+        size: String,
+        limit: String,
+    },
+
+    #[error("the submission folder has no `{main}`")]
+    #[diagnostic(code(kvmlab::grade::missing_main), help("{help}"))]
+    MissingMain { main: String, help: String },
+
     // ── sandbox: limits that protect graders and trainees from runaway scripts ─────────────
     #[error("operation budget exceeded ({limit} operations): an endless loop?")]
     #[diagnostic(

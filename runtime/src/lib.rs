@@ -14,6 +14,7 @@ pub mod artifacts;
 pub mod backend;
 pub mod diagnostic;
 pub mod error;
+pub mod grade;
 pub mod meter;
 #[doc(hidden)]
 pub mod oracle;

@@ -78,6 +78,8 @@ pub struct Budget {
     /// The wall-clock limit as a moment, shared with the world's long loops via the meter.
     deadline: Option<Instant>,
     native: Cell<u64>,
+    /// Rhai's operation count as last reported to the progress callback.
+    operations: Cell<u64>,
     memory: MemoryWatch,
 }
 
@@ -108,6 +110,7 @@ impl Budget {
             started,
             deadline,
             native: Cell::new(0),
+            operations: Cell::new(0),
             memory: MemoryWatch::new(limits.max_memory_growth),
         }
     }
@@ -133,7 +136,14 @@ impl Budget {
         Ok(())
     }
 
+    /// Everything the run has spent: script operations plus native work. The same script
+    /// spends the same on every machine, so graders can rank submissions by it.
+    pub fn spent(&self) -> u64 {
+        self.operations.get().saturating_add(self.native.get())
+    }
+
     fn on_progress(&self, operations: u64) -> Option<Dynamic> {
+        self.operations.set(operations);
         let checked = if operations % CHECK_EVERY == 0 {
             self.spend(operations)
         } else {
@@ -218,6 +228,39 @@ pub fn build(session: &SharedSession, limits: &Limits, modules: LabModules) -> E
     storage::register(&mut engine, session);
     pools::register(&mut engine);
     guests::register(&mut engine, session);
+    engine
+}
+
+/// Builds the grader's engine for an exercise's `checks.rhai`: the same sandbox, the stdlib
+/// and the exercise's own modules, the read-only queries and the rubric, but none of the lab
+/// primitives, so a rubric cannot change the world it grades. What it prints is dropped.
+pub fn build_checks(
+    session: &SharedSession,
+    limits: &Limits,
+    modules: LabModules,
+    rubric: &super::rubric::Rubric,
+) -> Engine {
+    let mut engine = Engine::new();
+    apply_limits(&mut engine, limits);
+    let budget = Rc::new(Budget::new(limits));
+    session.borrow_mut().budget = budget.clone();
+    engine.on_progress(move |operations| budget.on_progress(operations));
+    engine.disable_symbol("eval");
+    engine.set_module_resolver(modules);
+    engine.on_print(|_| {});
+    engine.on_debug(|_, _, _| {});
+    // Rhai's own `sleep` would hold the grader's thread; lab time is not the rubric's to move.
+    let still = || -> super::Outcome<()> {
+        Err(super::raise(crate::error::Error::Rubric {
+            message: "`sleep` in a rubric: checks look at the lab and cannot let time pass".into(),
+            help: "grade what the submission left; a rubric item that needs time to pass belongs in the exercise's setup or the task".into(),
+        }))
+    };
+    engine.register_fn("sleep", move |_: rhai::INT| still());
+    engine.register_fn("sleep", move |_: rhai::FLOAT| still());
+    rows::register(&mut engine);
+    super::query::register(&mut engine, session);
+    super::rubric::register(&mut engine, rubric);
     engine
 }
 
