@@ -10,6 +10,7 @@ mod cli;
 mod console;
 mod containment;
 mod diagnostics;
+mod exercises;
 mod labs;
 mod limits;
 mod migration;
