@@ -1,1 +1,161 @@
+//! `fix-migration`: a refused migration diagnosed and fixed: sv1's reversed /etc/hosts lines
+//! and a guest disk on sv1's local storage.
 
+use super::corpus::*;
+use kvmlab_runtime::grade::GradeStatus;
+
+const RESOLVES: &str = "sv2 resolves on sv1";
+const NAMES: &str = "the report's other names resolve on sv1";
+const COMPLETED: &str = "a migration of centos-nz2 to sv2 completed";
+const ON_SV2: &str = "centos-nz2 runs on sv2";
+const DISK: &str = "its disk went along to sv2";
+const RAN: &str = "the script ran to its end";
+
+fn full_marks() -> Vec<(&'static str, &'static str, f64)> {
+    vec![
+        (RESOLVES, "passed", 2.0),
+        (NAMES, "passed", 1.0),
+        (COMPLETED, "passed", 2.0),
+        (ON_SV2, "passed", 2.0),
+        (DISK, "passed", 2.0),
+        (RAN, "passed", 1.0),
+    ]
+}
+
+fn nothing_fixed() -> Vec<(&'static str, &'static str, f64)> {
+    vec![
+        (RESOLVES, "failed", 0.0),
+        (NAMES, "failed", 0.0),
+        (COMPLETED, "failed", 0.0),
+        (ON_SV2, "failed", 0.0),
+        (DISK, "skipped", 0.0),
+        (RAN, "skipped", 0.0),
+    ]
+}
+
+#[test]
+fn the_solution_gets_full_marks_and_the_starter_does_not() {
+    let ex = exercise("fix-migration");
+    assert_graded(&grade_shipped(&ex, "solution.rhai"), 10.0, &full_marks());
+    let starter = grade_shipped(&ex, "starter.rhai");
+    assert_graded(&starter, 0.0, &nothing_fixed());
+    assert!(
+        starter.diagnostics.iter().any(|d| d.contains("kvmlab::migrate::unreachable")),
+        "{:#?}",
+        starter.diagnostics
+    );
+}
+
+#[test]
+fn each_mutant_fails_the_items_it_is_meant_to() {
+    let ex = exercise("fix-migration");
+    let expected: &[(&str, f64, &[&str])] = &[
+        ("hosts-on-sv2", 0.0, &[RESOLVES, NAMES, COMPLETED, ON_SV2, DISK, RAN]),
+        ("net2-address", 9.0, &[RESOLVES]),
+        ("no-target-pool", 3.0, &[COMPLETED, ON_SV2, DISK, RAN]),
+        ("only-sv2-line", 9.0, &[NAMES]),
+        ("reversed-again", 0.0, &[RESOLVES, NAMES, COMPLETED, ON_SV2, DISK, RAN]),
+        ("unsafe", 8.0, &[DISK]),
+    ];
+    assert_eq!(ex.mutants.len(), expected.len(), "a mutant without a test");
+    for (mutant, score, failing) in expected {
+        let grade = grade_shipped(&ex, &format!("mutants/{mutant}.rhai"));
+        assert_eq!(grade.status, GradeStatus::Graded, "{mutant}: {:?}", grade.reason);
+        assert_eq!(not_passed(&grade), *failing, "{mutant}: {:#?}", grade.checks);
+        assert_eq!(grade.score, *score, "{mutant}");
+    }
+}
+
+#[test]
+fn good_submissions_written_differently_get_full_marks() {
+    let ex = exercise("fix-migration");
+    for file in ["good-solution.rhai", "good-rewrite.rhai"] {
+        assert_graded(&grade_corpus(&ex, file), 10.0, &full_marks());
+    }
+}
+
+#[test]
+fn partial_fixes_say_what_is_left() {
+    let ex = exercise("fix-migration");
+    let forced = grade_corpus(&ex, "partial-unsafe.rhai");
+    assert_graded(
+        &forced,
+        8.0,
+        &[
+            (RESOLVES, "passed", 2.0),
+            (NAMES, "passed", 1.0),
+            (COMPLETED, "passed", 2.0),
+            (ON_SV2, "passed", 2.0),
+            (DISK, "failed", 0.0),
+            (RAN, "passed", 1.0),
+        ],
+    );
+    assert!(feedback(&forced, DISK).contains("`unsafe: true` skips libvirt's storage check, it does not move the disk"));
+
+    let net2 = grade_corpus(&ex, "partial-net2-address.rhai");
+    assert_graded(
+        &net2,
+        9.0,
+        &[
+            (RESOLVES, "partial", 1.0),
+            (NAMES, "passed", 1.0),
+            (COMPLETED, "passed", 2.0),
+            (ON_SV2, "passed", 2.0),
+            (DISK, "passed", 2.0),
+            (RAN, "passed", 1.0),
+        ],
+    );
+    assert!(feedback(&net2, RESOLVES).starts_with("sv2 resolves on sv1 to 10.10.1.12, its NET2 address"));
+
+    let one_line = grade_corpus(&ex, "partial-only-sv2-line.rhai");
+    assert_graded(
+        &one_line,
+        9.0,
+        &[
+            (RESOLVES, "passed", 2.0),
+            (NAMES, "failed", 0.0),
+            (COMPLETED, "passed", 2.0),
+            (ON_SV2, "passed", 2.0),
+            (DISK, "passed", 2.0),
+            (RAN, "passed", 1.0),
+        ],
+    );
+    assert_eq!(
+        feedback(&one_line, NAMES),
+        "on sv1 these names do not resolve to the report's addresses: iscsi1 (10.10.1.10), sv1 (192.168.1.11), sv10 (10.10.1.11), sv20 (10.10.1.12); the report's lines in sv1's /etc/hosts are still name first, which glibc ignores: write each one address first (`10.10.1.10 iscsi1`)"
+    );
+}
+
+#[test]
+fn wrong_fixes_score_what_they_left() {
+    let ex = exercise("fix-migration");
+    assert_graded(&grade_corpus(&ex, "wrong-hosts-on-sv2.rhai"), 0.0, &nothing_fixed());
+    let no_pool = grade_corpus(&ex, "wrong-no-pool.rhai");
+    assert_graded(
+        &no_pool,
+        2.0,
+        &[
+            (RESOLVES, "passed", 2.0),
+            (NAMES, "failed", 0.0),
+            (COMPLETED, "failed", 0.0),
+            (ON_SV2, "failed", 0.0),
+            (DISK, "skipped", 0.0),
+            (RAN, "failed", 0.0),
+        ],
+    );
+    assert!(
+        feedback(&no_pool, RAN).starts_with("the script stopped at line 2 on kvmlab::migrate::no_target_pool: "),
+        "{}",
+        feedback(&no_pool, RAN)
+    );
+}
+
+#[test]
+fn hostile_submissions_cannot_bend_the_rubric() {
+    let ex = exercise("fix-migration");
+    let bragging = grade_corpus(&ex, "hostile-check-only.rhai");
+    assert_graded(&bragging, 0.0, &nothing_fixed());
+    assert_eq!(bragging.own_checks.passed, 1);
+    // Functions named like the rubric's helpers and API stay the submission's own.
+    assert_graded(&grade_corpus(&ex, "hostile-shadow-helpers.rhai"), 0.0, &nothing_fixed());
+}

@@ -1,10 +1,219 @@
+//! `migration-downtime`: centos-nz2 live-migrated to sv2 during the client's download,
+//! paused for under 100 ms (half marks under 200 ms).
+
 use super::corpus::*;
+use kvmlab_runtime::grade::GradeStatus;
+
+const ON_SV2: &str = "centos-nz2 runs on sv2";
+const COMPLETED: &str = "a live migration to sv2 completed";
+const UNDER_LOAD: &str = "it completed while the download was running";
+const DOWNTIME: &str = "the guest paused for under 100 ms";
+const INTACT: &str = "the download arrived intact";
+
+fn full_marks() -> Vec<(&'static str, &'static str, f64)> {
+    vec![
+        (ON_SV2, "passed", 2.0),
+        (COMPLETED, "passed", 1.0),
+        (UNDER_LOAD, "passed", 2.0),
+        (DOWNTIME, "passed", 3.0),
+        (INTACT, "passed", 2.0),
+    ]
+}
 
 #[test]
-fn probe() {
+fn the_solution_gets_full_marks_and_the_starter_does_not() {
     let ex = exercise("migration-downtime");
-    for f in ["solution.rhai", "starter.rhai"] {
-        let g = grade_shipped(&ex, f);
-        println!("{}", serde_json::to_string_pretty(&g).unwrap());
+    assert_graded(&grade_shipped(&ex, "solution.rhai"), 10.0, &full_marks());
+    let starter = grade_shipped(&ex, "starter.rhai");
+    assert_graded(
+        &starter,
+        0.0,
+        &[
+            (ON_SV2, "failed", 0.0),
+            (COMPLETED, "failed", 0.0),
+            (UNDER_LOAD, "skipped", 0.0),
+            (DOWNTIME, "skipped", 0.0),
+            (INTACT, "failed", 0.0),
+        ],
+    );
+    assert_eq!(
+        feedback(&starter, UNDER_LOAD),
+        "skipped: it needs \"a live migration to sv2 completed\", which did not pass"
+    );
+}
+
+#[test]
+fn each_mutant_fails_the_items_it_is_meant_to() {
+    let ex = exercise("migration-downtime");
+    let expected: &[(&str, f64, &[&str])] = &[
+        ("auto-converge-only", 8.5, &[DOWNTIME]),
+        ("downtime-limit-only", 5.0, &[UNDER_LOAD, DOWNTIME]),
+        ("no-wait", 8.0, &[INTACT]),
+        ("offline", 7.0, &[DOWNTIME]),
+        ("plain-migrate", 5.0, &[UNDER_LOAD, DOWNTIME]),
+        ("report-profile", 7.0, &[DOWNTIME]),
+        ("timeout-abort", 2.0, &[ON_SV2, COMPLETED, UNDER_LOAD, DOWNTIME]),
+    ];
+    assert_eq!(ex.mutants.len(), expected.len(), "a mutant without a test");
+    for (mutant, score, failing) in expected {
+        let grade = grade_shipped(&ex, &format!("mutants/{mutant}.rhai"));
+        assert_eq!(grade.status, GradeStatus::Graded, "{mutant}: {:?}", grade.reason);
+        assert_eq!(not_passed(&grade), *failing, "{mutant}: {:#?}", grade.checks);
+        assert_eq!(grade.score, *score, "{mutant}");
     }
+}
+
+#[test]
+fn the_downtime_earns_full_marks_under_the_budget_and_half_under_twice_it() {
+    let ex = exercise("migration-downtime");
+    let half = grade_corpus(&ex, "partial-auto-converge.rhai");
+    assert_graded(
+        &half,
+        8.5,
+        &[
+            (ON_SV2, "passed", 2.0),
+            (COMPLETED, "passed", 1.0),
+            (UNDER_LOAD, "passed", 2.0),
+            (DOWNTIME, "partial", 1.5),
+            (INTACT, "passed", 2.0),
+        ],
+    );
+    assert_eq!(
+        feedback(&half, DOWNTIME),
+        "centos-nz2 paused for 167.9 ms: over the 100 ms budget, though under twice it; modern QEMU aims its last round at 300 ms unless told otherwise: set the pause the last round may take with the migration option downtime_limit (in ms)"
+    );
+    let over = grade_shipped(&ex, "mutants/report-profile.rhai");
+    assert!(
+        feedback(&over, DOWNTIME).starts_with("centos-nz2 paused for 619.8 ms, over twice the 100 ms budget"),
+        "{}",
+        feedback(&over, DOWNTIME)
+    );
+    let offline = grade_shipped(&ex, "mutants/offline.rhai");
+    assert!(
+        feedback(&offline, DOWNTIME).starts_with("centos-nz2 paused for 36.7 s, the whole copy: a migration with live: false"),
+        "{}",
+        feedback(&offline, DOWNTIME)
+    );
+}
+
+#[test]
+fn good_submissions_written_differently_get_full_marks() {
+    let ex = exercise("migration-downtime");
+    for file in ["good-solution.rhai", "good-postcopy.rhai"] {
+        assert_graded(&grade_corpus(&ex, file), 10.0, &full_marks());
+    }
+}
+
+#[test]
+fn a_migration_that_waits_for_the_download_to_end_earns_no_downtime_points() {
+    let ex = exercise("migration-downtime");
+    let late = grade_corpus(&ex, "partial-after-download.rhai");
+    assert_graded(
+        &late,
+        5.0,
+        &[
+            (ON_SV2, "passed", 2.0),
+            (COMPLETED, "passed", 1.0),
+            (UNDER_LOAD, "failed", 0.0),
+            (DOWNTIME, "skipped", 0.0),
+            (INTACT, "passed", 2.0),
+        ],
+    );
+    assert!(feedback(&late, UNDER_LOAD).starts_with("the migration only completed after the download had finished"));
+}
+
+#[test]
+fn wrong_submissions_score_what_they_left() {
+    let ex = exercise("migration-downtime");
+    let cancelled = grade_corpus(&ex, "wrong-timeout.rhai");
+    assert_graded(
+        &cancelled,
+        2.0,
+        &[
+            (ON_SV2, "failed", 0.0),
+            (COMPLETED, "failed", 0.0),
+            (UNDER_LOAD, "skipped", 0.0),
+            (DOWNTIME, "skipped", 0.0),
+            (INTACT, "passed", 2.0),
+        ],
+    );
+    assert_eq!(cancelled.own_checks.failed, 1);
+    assert!(feedback(&cancelled, COMPLETED).contains("a `timeout` cancels a migration"));
+
+    // An unknown option stops the script before the migration: graded on the world it left.
+    let misnamed = grade_corpus(&ex, "wrong-option-name.rhai");
+    assert_graded(
+        &misnamed,
+        0.0,
+        &[
+            (ON_SV2, "failed", 0.0),
+            (COMPLETED, "failed", 0.0),
+            (UNDER_LOAD, "skipped", 0.0),
+            (DOWNTIME, "skipped", 0.0),
+            (INTACT, "failed", 0.0),
+        ],
+    );
+    assert_eq!(misnamed.diagnostics.len(), 1, "{:#?}", misnamed.diagnostics);
+    assert!(
+        misnamed.diagnostics[0].contains("kvmlab::spec::unknown_key"),
+        "{}",
+        misnamed.diagnostics[0]
+    );
+}
+
+/// A stopped submission scores 0 on every item, and its reason names the limit and line.
+fn assert_stopped(file: &str, code: &str, line: usize) {
+    let ex = exercise("migration-downtime");
+    let grade = grade_corpus(&ex, file);
+    assert_eq!(grade.status, GradeStatus::Stopped, "{file}: {:#?}", grade.checks);
+    assert_eq!(grade.score, 0.0, "{file}");
+    let reason = grade.reason.as_deref().unwrap_or_default();
+    assert!(
+        reason.starts_with(&format!("stopped by the sandbox at line {line}: ")) && reason.ends_with(&format!("({code})")),
+        "{file}: {reason}"
+    );
+    assert!(grade.checks.iter().all(|c| c.score == 0.0), "{file}");
+}
+
+#[test]
+fn hostile_submissions_are_stopped_by_their_limit() {
+    assert_stopped("hostile-loop.rhai", "kvmlab::sandbox::operations", 2);
+    assert_stopped("hostile-recursion.rhai", "kvmlab::sandbox::call_depth", 2);
+    assert_stopped("hostile-huge-string.rhai", "kvmlab::sandbox::data_size", 3);
+    assert_stopped("hostile-huge-array.rhai", "kvmlab::sandbox::data_size", 3);
+    // The right migration, then an endless loop: stopped, so nothing counts.
+    assert_stopped("hostile-migrate-then-loop.rhai", "kvmlab::sandbox::operations", 3);
+}
+
+#[test]
+fn hostile_submissions_that_do_nothing_score_nothing() {
+    let ex = exercise("migration-downtime");
+    let nothing = [
+        (ON_SV2, "failed", 0.0),
+        (COMPLETED, "failed", 0.0),
+        (UNDER_LOAD, "skipped", 0.0),
+        (DOWNTIME, "skipped", 0.0),
+        (INTACT, "failed", 0.0),
+    ];
+    let bragging = grade_corpus(&ex, "hostile-check-only.rhai");
+    assert_graded(&bragging, 0.0, &nothing);
+    assert_eq!((bragging.own_checks.passed, bragging.own_checks.failed), (1, 0));
+    assert_graded(&grade_corpus(&ex, "hostile-empty.rhai"), 0.0, &nothing);
+
+    let eval = grade_corpus(&ex, "hostile-eval.rhai");
+    assert_graded(&eval, 0.0, &nothing);
+    assert!(
+        eval.diagnostics.iter().any(|d| d.contains("kvmlab::script::eval_disabled")),
+        "{:#?}",
+        eval.diagnostics
+    );
+}
+
+#[test]
+fn megabytes_of_output_are_cut_and_the_work_still_graded() {
+    let ex = exercise("migration-downtime");
+    let loud = grade_corpus(&ex, "hostile-print-megabytes.rhai");
+    assert_graded(&loud, 10.0, &full_marks());
+    assert!(loud.output_cut > 0);
+    assert!(loud.output.len() <= kvmlab_runtime::grade::MAX_OUTPUT_LINES);
 }

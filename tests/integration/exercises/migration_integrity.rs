@@ -1,1 +1,189 @@
+//! `migration-integrity`: the report's integrity test, a download that survives a live
+//! migration in its middle.
 
+use super::corpus::*;
+use kvmlab_runtime::grade::GradeStatus;
+
+const DOWNLOADS: &str = "a client downloads the ISO from centos-nz2";
+const FINISHED: &str = "the download finished";
+const INTACT: &str = "the received file is intact";
+const MIDDLE: &str = "centos-nz2 migrated to sv2 in the middle of the download";
+const ON_SV2: &str = "centos-nz2 runs on sv2";
+const LIVE: &str = "the guest stayed live";
+
+fn full_marks() -> Vec<(&'static str, &'static str, f64)> {
+    vec![
+        (DOWNLOADS, "passed", 1.0),
+        (FINISHED, "passed", 1.0),
+        (INTACT, "passed", 2.0),
+        (MIDDLE, "passed", 3.0),
+        (ON_SV2, "passed", 1.0),
+        (LIVE, "passed", 2.0),
+    ]
+}
+
+#[test]
+fn the_solution_gets_full_marks_and_the_starter_does_not() {
+    let ex = exercise("migration-integrity");
+    assert_graded(&grade_shipped(&ex, "solution.rhai"), 10.0, &full_marks());
+    let starter = grade_shipped(&ex, "starter.rhai");
+    assert_graded(
+        &starter,
+        0.0,
+        &[
+            (DOWNLOADS, "failed", 0.0),
+            (FINISHED, "skipped", 0.0),
+            (INTACT, "skipped", 0.0),
+            (MIDDLE, "skipped", 0.0),
+            (ON_SV2, "failed", 0.0),
+            (LIVE, "failed", 0.0),
+        ],
+    );
+    assert!(feedback(&starter, DOWNLOADS).starts_with(
+        "no client downloaded /var/ftp/pub/CentOS-5.6-i386-bin-DVD.iso from centos-nz2"
+    ));
+}
+
+#[test]
+fn each_mutant_fails_the_items_it_is_meant_to() {
+    let ex = exercise("migration-integrity");
+    let expected: &[(&str, f64, &[&str])] = &[
+        ("migrate-after-wait", 7.0, &[MIDDLE]),
+        ("migrate-first", 7.0, &[MIDDLE]),
+        ("modern-defaults", 8.5, &[MIDDLE]),
+        ("no-wait", 7.0, &[FINISHED, INTACT]),
+        ("offline", 8.0, &[LIVE]),
+        ("reserve-for-digest", 8.0, &[INTACT]),
+        ("small-test-file", 3.0, &[DOWNLOADS, FINISHED, INTACT, MIDDLE]),
+        ("timeout-abort", 4.0, &[MIDDLE, ON_SV2, LIVE]),
+    ];
+    assert_eq!(ex.mutants.len(), expected.len(), "a mutant without a test");
+    for (mutant, score, failing) in expected {
+        let grade = grade_shipped(&ex, &format!("mutants/{mutant}.rhai"));
+        assert_eq!(grade.status, GradeStatus::Graded, "{mutant}: {:?}", grade.reason);
+        assert_eq!(not_passed(&grade), *failing, "{mutant}: {:#?}", grade.checks);
+        assert_eq!(grade.score, *score, "{mutant}");
+    }
+}
+
+#[test]
+fn the_migration_is_placed_against_the_download() {
+    let ex = exercise("migration-integrity");
+    let first = grade_shipped(&ex, "mutants/migrate-first.rhai");
+    assert_eq!(
+        feedback(&first, MIDDLE),
+        "the migration began before the download did: start the download first, let it run a while (`sleep(120)`), then migrate"
+    );
+    let after = grade_shipped(&ex, "mutants/migrate-after-wait.rhai");
+    assert_eq!(
+        feedback(&after, MIDDLE),
+        "the migration began after the download had finished: migrate while it is still running (`ftp.done` is false), not after `wait()`"
+    );
+    let late = grade_corpus(&ex, "partial-modern-defaults.rhai");
+    assert_graded(
+        &late,
+        8.5,
+        &[
+            (DOWNLOADS, "passed", 1.0),
+            (FINISHED, "passed", 1.0),
+            (INTACT, "passed", 2.0),
+            (MIDDLE, "partial", 1.5),
+            (ON_SV2, "passed", 1.0),
+            (LIVE, "passed", 2.0),
+        ],
+    );
+    assert!(feedback(&late, MIDDLE)
+        .starts_with("the migration began during the download but completed only after it"));
+}
+
+#[test]
+fn good_submissions_written_differently_get_full_marks() {
+    let ex = exercise("migration-integrity");
+    for file in ["good-solution.rhai", "good-auto-converge.rhai"] {
+        assert_graded(&grade_corpus(&ex, file), 10.0, &full_marks());
+    }
+}
+
+#[test]
+fn partial_submissions_lose_what_they_skipped() {
+    let ex = exercise("migration-integrity");
+    let first = grade_corpus(&ex, "partial-migrate-first.rhai");
+    assert_graded(
+        &first,
+        7.0,
+        &[
+            (DOWNLOADS, "passed", 1.0),
+            (FINISHED, "passed", 1.0),
+            (INTACT, "passed", 2.0),
+            (MIDDLE, "failed", 0.0),
+            (ON_SV2, "passed", 1.0),
+            (LIVE, "passed", 2.0),
+        ],
+    );
+    let unfinished = grade_corpus(&ex, "partial-no-wait.rhai");
+    assert_graded(
+        &unfinished,
+        7.0,
+        &[
+            (DOWNLOADS, "passed", 1.0),
+            (FINISHED, "failed", 0.0),
+            (INTACT, "skipped", 0.0),
+            (MIDDLE, "passed", 3.0),
+            (ON_SV2, "passed", 1.0),
+            (LIVE, "passed", 2.0),
+        ],
+    );
+    assert!(feedback(&unfinished, FINISHED).starts_with("the script ended with the ISO's download still running"));
+}
+
+#[test]
+fn wrong_submissions_score_what_they_left() {
+    let ex = exercise("migration-integrity");
+    assert_graded(
+        &grade_corpus(&ex, "wrong-no-download.rhai"),
+        3.0,
+        &[
+            (DOWNLOADS, "failed", 0.0),
+            (FINISHED, "skipped", 0.0),
+            (INTACT, "skipped", 0.0),
+            (MIDDLE, "skipped", 0.0),
+            (ON_SV2, "passed", 1.0),
+            (LIVE, "passed", 2.0),
+        ],
+    );
+    let bad_path = grade_corpus(&ex, "wrong-bad-path.rhai");
+    assert_graded(
+        &bad_path,
+        0.0,
+        &[
+            (DOWNLOADS, "failed", 0.0),
+            (FINISHED, "skipped", 0.0),
+            (INTACT, "skipped", 0.0),
+            (MIDDLE, "skipped", 0.0),
+            (ON_SV2, "failed", 0.0),
+            (LIVE, "failed", 0.0),
+        ],
+    );
+    assert!(
+        bad_path.diagnostics.iter().any(|d| d.contains("kvmlab::host::no_such_file")),
+        "{:#?}",
+        bad_path.diagnostics
+    );
+}
+
+#[test]
+fn hostile_submissions_get_nothing() {
+    let ex = exercise("migration-integrity");
+    let bragging = grade_corpus(&ex, "hostile-check-only.rhai");
+    assert_eq!(bragging.score, 0.0);
+    assert_eq!((bragging.own_checks.passed, bragging.own_checks.failed), (2, 0));
+
+    let looping = grade_corpus(&ex, "hostile-loop-after-download.rhai");
+    assert_eq!(looping.status, GradeStatus::Stopped);
+    assert_eq!(looping.score, 0.0);
+    let reason = looping.reason.as_deref().unwrap_or_default();
+    assert!(
+        reason.starts_with("stopped by the sandbox at line 6: ") && reason.ends_with("(kvmlab::sandbox::operations)"),
+        "{reason}"
+    );
+}
