@@ -253,7 +253,10 @@ fn doc(name: Option<&str>) -> i32 {
             print!("{}", catalog.to_markdown());
             0
         }
-        Some(name) => match catalog.describe(name) {
+        Some(name) => match catalog
+            .describe(name)
+            .or_else(|| run::rubric_catalog().describe(name))
+        {
             Some(text) => {
                 print!("{text}");
                 0

@@ -53,6 +53,9 @@ pub trait Backend {
 
     fn transfer(&self, id: TransferId) -> &Transfer;
 
+    /// Every download started so far, in start order, in plain values.
+    fn downloads(&self) -> Vec<DownloadStatus>;
+
     /// Lets time pass until the transfer is done.
     fn wait_transfer(&mut self, id: TransferId) -> Result<()>;
 
@@ -65,4 +68,20 @@ pub trait Backend {
         request: MigrationRequest,
         disk_shared: bool,
     ) -> Result<MigrationReport>;
+}
+
+/// A download as the query API reports it (`lab().downloads`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DownloadStatus {
+    pub client: ClientId,
+    pub guest: GuestId,
+    pub path: String,
+    /// The file's size and the bytes received so far.
+    pub size: u64,
+    pub bytes: u64,
+    /// Done, and what arrived is the guest's file as it is now, byte for byte.
+    pub intact: bool,
+    /// Lab times (s) it began and ended; `finished` is `None` while it runs.
+    pub started: f64,
+    pub finished: Option<f64>,
 }

@@ -359,6 +359,19 @@ pub enum Error {
     )]
     Artifact { path: String, reason: String },
 
+    // ── query: the read-only query API over the lab (`lab()`) ─────────────────────────────
+    #[error("the lab has no host `{name}`")]
+    #[diagnostic(code(kvmlab::query::no_such_host), help("{help}"))]
+    NoSuchHost { name: String, help: String },
+
+    #[error("the lab has no guest `{name}`")]
+    #[diagnostic(code(kvmlab::query::no_such_guest), help("{help}"))]
+    NoSuchGuest { name: String, help: String },
+
+    #[error("the lab has no NAS `{name}`")]
+    #[diagnostic(code(kvmlab::query::no_such_nas), help("{help}"))]
+    NoSuchNas { name: String, help: String },
+
     // ── artifact: the names of files a lab writes under --out ──────────────────────────────
     #[error("`{path}` is not an artifact name: {reason}")]
     #[diagnostic(

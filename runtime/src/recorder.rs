@@ -118,6 +118,17 @@ impl Recorder {
             .push(Entry::Output(line.to_string()));
     }
 
+    /// The lines printed so far, oldest first (those past [`MAX_OUTPUT_BYTES`] are not kept).
+    pub fn output_lines(&self) -> impl Iterator<Item = &str> {
+        self.steps
+            .iter()
+            .flat_map(|s| s.entries.iter())
+            .filter_map(|e| match e {
+                Entry::Output(line) => Some(line.as_str()),
+                _ => None,
+            })
+    }
+
     /// Printed lines past [`MAX_OUTPUT_BYTES`], counted but not recorded.
     pub fn output_dropped(&self) -> usize {
         self.output_dropped

@@ -209,6 +209,27 @@ fn reference_engine(modules: LabModules) -> Engine {
     engine::build(&session, &Limits::default(), modules)
 }
 
+/// The grader's checks engine as it reads an exercise's rubric, for its API.
+fn rubric_engine() -> Engine {
+    let session = Session::new(Box::new(Simulator::new(0)), "", PathBuf::new());
+    let modules = LabModules::new(None, PathBuf::new(), Sources::default());
+    engine::build_checks(&session, &Limits::default(), modules, &Default::default())
+}
+
+/// Whether `path` is an exercise's rubric: a `checks.rhai` beside an `exercise.toml`. Its
+/// functions are the rubric's and the queries, not the lab's.
+pub fn is_rubric(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == "checks.rhai")
+        && path
+            .parent()
+            .is_some_and(|dir| dir.join("exercise.toml").is_file())
+}
+
+/// The reference of what an exercise's `checks.rhai` has beyond the queries: `rubric`, `partial`.
+pub fn rubric_catalog() -> Catalog {
+    Catalog::from_engine(&rubric_engine())
+}
+
 /// The script API's reference, read from the engine.
 pub fn catalog() -> Catalog {
     let modules = LabModules::new(None, PathBuf::new(), Sources::default());
@@ -250,8 +271,16 @@ pub fn check_file(path: &Path, catalog: &Catalog) -> Vec<Diagnostic> {
     let modules = LabModules::new(lab_dir, shown_dir, Sources::default());
     // Checking only compiles: the engine's own resolver is never asked. Unoptimized, map
     // literals stay literals instead of folding into constants.
-    let mut engine = reference_engine(LabModules::new(None, PathBuf::new(), Sources::default()));
+    let (mut engine, rubric_catalog) = if is_rubric(path) {
+        let engine = rubric_engine();
+        let catalog = Catalog::from_engine(&engine);
+        (engine, Some(catalog))
+    } else {
+        let modules = LabModules::new(None, PathBuf::new(), Sources::default());
+        (reference_engine(modules), None)
+    };
     engine.set_optimization_level(rhai::OptimizationLevel::None);
+    let catalog = rubric_catalog.as_ref().unwrap_or(catalog);
     lint::check_source(&engine, catalog, &shown, &text, &modules)
 }
 

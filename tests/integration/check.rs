@@ -53,7 +53,7 @@ fn unknown_functions_by_name_and_by_argument_count() {
         "let p = ping(\"sv2\");\n",
         "kvmlab::script::unknown_function",
         1,
-        "`ping` is a method of Host: call it on the object, e.g. `x.ping(..)` (`kvmlab doc ping`)",
+        "`ping` is a method of Host, HostView: call it on the object, e.g. `x.ping(..)` (`kvmlab doc ping`)",
     );
     // Functions the lab defines are known, with their own argument counts.
     finds(
@@ -313,5 +313,31 @@ fn a_lab_module_that_does_not_parse_is_a_finding_in_its_file() {
         .status(1)
         .stderr("kvmlab::script::syntax")
         .stderr("[helpers.rhai:3:")
+        .run();
+}
+
+#[test]
+fn an_exercises_rubric_is_checked_with_the_rubric_and_the_queries() {
+    let checks = "rubric(\"sv1 is installed\", #{points: 1}, |lab| lab.host(\"sv1\").instaled);\n\
+                  rubric(\"half\", #{points: 1}, |lab| partial(0.5, \"half\"));\n";
+    Test::new()
+        .file(
+            "ex/exercise.toml",
+            b"title = \"T\"\nsummary = \"S\"\npoints = 2\n",
+        )
+        .file("ex/checks.rhai", checks.as_bytes())
+        .args(&["check", "ex/checks.rhai"])
+        .status(1)
+        .stderr("kvmlab::script::unknown_property")
+        .stderr("[ex/checks.rhai:1:")
+        .stderr("did you mean `installed`?")
+        .stderr("1 finding(s) in 1 file(s)")
+        .run();
+    // The same file outside an exercise is a lab, where `rubric` is no function.
+    Test::new()
+        .file("checks.rhai", checks.as_bytes())
+        .args(&["check", "checks.rhai"])
+        .status(1)
+        .stderr("unknown function `rubric(")
         .run();
 }

@@ -17,6 +17,7 @@ mod migration;
 mod mistakes;
 mod network;
 mod primitives;
+mod queries;
 mod reference;
 mod refusals;
 mod report;

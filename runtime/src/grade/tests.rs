@@ -302,3 +302,27 @@ fn a_class_folder_lists_one_submission_per_trainee() {
     let missing = Submission::discover(&[dir.path().join("nobody.rhai")], "lab.rhai").unwrap_err();
     assert_eq!(missing.code_str(), "kvmlab::grade::no_submission");
 }
+
+#[test]
+fn the_rubrics_reference_examples_declare_items_in_the_checks_engine() {
+    let catalog = crate::run::rubric_catalog();
+    for name in ["rubric", "partial"] {
+        let items = catalog.find(name);
+        assert!(!items.is_empty(), "{name} is not in the rubric's reference");
+        for item in items {
+            assert!(!item.doc.is_empty() && !item.example.is_empty(), "{name}");
+        }
+    }
+    for entry in crate::script::examples::RUBRIC_ENTRIES {
+        let checks = format!("{}\n", entry.example);
+        let (_dir, ex) = exercise(&[
+            (
+                "exercise.toml",
+                "title = \"T\"\nsummary = \"S\"\npoints = 2\n",
+            ),
+            ("checks.rhai", &checks),
+        ]);
+        let ex = ex.unwrap_or_else(|p| panic!("{}: {:?}", entry.item, p));
+        assert_eq!(ex.items.len(), 1, "{}", entry.item);
+    }
+}

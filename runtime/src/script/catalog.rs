@@ -153,6 +153,9 @@ pub struct Catalog {
     pub builtins: BTreeMap<String, Vec<usize>>,
 }
 
+/// Types of answers that have no members a lint could check.
+const SCALARS: &[&str] = &["bool", "i64", "f64", "()"];
+
 /// Functions Rhai's parser handles itself; they are in no metadata.
 const KEYWORD_FUNCTIONS: &[(&str, &[usize])] = &[
     ("print", &[0, 1]),
@@ -307,13 +310,19 @@ impl Catalog {
 
     /// The type a call returns when every overload of it returns the same registered type:
     /// `on` is the object's type for a method, `None` for a function.
+    ///
+    /// On an object of unknown type (`on` is `None`), an overload that answers a scalar
+    /// (`bool`, a number, `()`) does not hide the others' type: a scalar has no members, so a
+    /// member read off the answer is checked against the registered type either way
+    /// (`x.ping(..)` is a `PingResult` for a `Host` and a `bool` for a `HostView`).
     pub fn returns(&self, on: Option<&str>, name: &str, kind: Kind) -> Option<&str> {
         let mut returns = self
             .items
             .iter()
             .filter(|i| i.name == name && i.kind == kind)
             .filter(|i| on.is_none() || i.on.as_deref() == on)
-            .flat_map(|i| i.returns.iter());
+            .flat_map(|i| i.returns.iter())
+            .filter(|r| on.is_some() || !SCALARS.contains(&r.as_str()));
         let first = returns.next()?;
         let registered = self.types.iter().any(|t| t.name == first);
         (registered && returns.all(|r| r == first)).then_some(first.as_str())
@@ -342,7 +351,8 @@ impl Catalog {
 /// described once for every type, with the type's sample.
 fn fill_from_entries(item: &mut Item, types: &[&'static TypeDoc]) {
     let key = item.key();
-    if let Some(Entry { doc, example, .. }) = examples::ENTRIES.iter().find(|e| e.item == key) {
+    let mut entries = examples::ENTRIES.iter().chain(examples::RUBRIC_ENTRIES);
+    if let Some(Entry { doc, example, .. }) = entries.find(|e| e.item == key) {
         if item.doc.is_empty() {
             item.doc = doc.to_string();
         }

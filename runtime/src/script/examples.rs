@@ -150,9 +150,24 @@ pub const TYPES: &[TypeDoc] = &[
         sample: "vm",
     },
     TypeDoc {
+        name: "GuestView",
+        doc: "A guest as the query API sees it (`lab().guest(name)`): read-only facts.",
+        sample: "lab().guest(vm.name)",
+    },
+    TypeDoc {
         name: "Host",
         doc: "A physical server of the lab.",
         sample: "sv1",
+    },
+    TypeDoc {
+        name: "HostView",
+        doc: "A host as the query API sees it (`lab().host(name)`): read-only facts.",
+        sample: "lab().host(sv1.name)",
+    },
+    TypeDoc {
+        name: "Lab",
+        doc: "The whole lab as the query API sees it (`lab()`): names, views and what the run did.",
+        sample: "lab()",
     },
     TypeDoc {
         name: "MigrationResult",
@@ -163,6 +178,11 @@ pub const TYPES: &[TypeDoc] = &[
         name: "Nas",
         doc: "The network storage box with its RAID and iSCSI targets.",
         sample: "nas",
+    },
+    TypeDoc {
+        name: "NasView",
+        doc: "A NAS as the query API sees it (`lab().nas(name)`): read-only facts.",
+        sample: "lab().nas(nas.name)",
     },
     TypeDoc {
         name: "Nic",
@@ -204,6 +224,28 @@ pub const TYPES: &[TypeDoc] = &[
         doc: "A volume (disk image) of a storage pool.",
         sample: r#"pool.create_volume(#{name: "a.img", capacity: "1G"})"#,
     },
+];
+
+/// The examples of what only an exercise's `checks.rhai` has; they run in the checks engine.
+pub const RUBRIC_ENTRIES: &[Entry] = &[
+    e(
+        "rubric",
+        "",
+        r#"rubric("sv2 resolves on sv1", #{
+    points: 2,
+    feedback: "sv1 cannot resolve sv2: add `192.168.10.12 sv2` to sv1's /etc/hosts",
+    visibility: "visible",
+}, |lab| lab.has_host("sv1") && lab.host("sv1").resolve("sv2") == "192.168.10.12");"#,
+    ),
+    e(
+        "partial",
+        "",
+        r#"rubric("both hosts resolve sv2", #{points: 2}, |lab| {
+    let sv1 = lab.has_host("sv1") && lab.host("sv1").resolve("sv2") != ();
+    let sv2 = lab.has_host("sv2") && lab.host("sv2").resolve("sv2") != ();
+    if sv1 && sv2 { true } else if sv1 || sv2 { partial(0.5, "only one host resolves sv2") } else { false }
+});"#,
+    ),
 ];
 
 pub const ENTRIES: &[Entry] = &[
@@ -472,4 +514,117 @@ print(ftp.mean_rate(0.0, 10.0));"#),
     e("MigrationResult.profile", "The QEMU profile used.", r#"check_eq(moved.profile, "modern", "modern QEMU");"#),
     e("MigrationResult.rounds", "One map per pre-copy round.", r#"print(moved.rounds.len());"#),
     e("MigrationResult.table", "The rounds as a table.", r#"print(moved.table().text);"#),
+    // The query API.
+    e("lab", "", r#"print(sv1);
+let q = lab();
+check_eq(q.hosts, ["sv1", "sv2"], "two hosts");
+check_eq(q.host("sv1").resolve("sv2"), "192.168.1.12", "sv2 resolves on sv1");"#),
+    e("Lab.hosts", "The hosts' names, in creation order.", r#"print(sv1);
+check_eq(lab().hosts, ["sv1", "sv2"], "two hosts");"#),
+    e("Lab.has_host", "", r#"print(sv1);
+check(lab().has_host("sv2"), "sv2 is there");
+check(!lab().has_host("sv3"), "sv3 is not");"#),
+    e("Lab.host", "", r#"print(sv1);
+check_eq(lab().host("sv1").address("br0"), "192.168.1.11", "sv1's bridge address");
+expect_error(|| lab().host("sv3"), "kvmlab::query::no_such_host");"#),
+    e("Lab.guests", "The guests' names (those libvirt knows), in definition order.", r#"print(vm);
+check_eq(lab().guests, ["centos-nz2"], "one guest");"#),
+    e("Lab.has_guest", "", r#"print(vm);
+check(lab().has_guest("centos-nz2"), "the guest is defined");"#),
+    e("Lab.guest", "", r#"print(vm);
+check_eq(lab().guest("centos-nz2").state, "running", "it runs");
+expect_error(|| lab().guest("centos"), "kvmlab::query::no_such_guest");"#),
+    e("Lab.nases", "The NAS boxes' names.", r#"print(nas);
+check_eq(lab().nases, ["iscsi1"], "one NAS");"#),
+    e("Lab.has_nas", "", r#"print(nas);
+check(lab().has_nas("iscsi1"), "the NAS is there");"#),
+    e("Lab.nas", "", r#"print(nas);
+check_eq(lab().nas("iscsi1").targets.len(), 1, "one target");
+expect_error(|| lab().nas("iscsi2"), "kvmlab::query::no_such_nas");"#),
+    e("Lab.switches", "The switches' names.", r#"print(net1);
+check_eq(lab().switches, ["NET1", "NET2"], "two networks");"#),
+    e("Lab.migrations", "Every migration the run asked for, in order: #{guest, from, to, status (completed, failed, cancelled or refused), downtime_ms, total_time, transferred, iterations, memory_intact, postcopy, started, code} (`code`: the refusal's error code, else `()`).", r#"print(moved);
+let m = lab().migrations[0];
+check_eq([m.guest, m.from, m.to, m.status], ["centos-nz2", "sv1", "sv2", "completed"], "sv1 to sv2");
+check(m.downtime_ms < 1000.0, "under a second of downtime");"#),
+    e("Lab.downloads", "Every download, in start order: #{client, guest, path, size, bytes, done, intact, started, finished} (`intact`: done, and what arrived is the guest's file; `finished` is `()` while it runs).", r#"ftp.wait();
+let d = lab().downloads[0];
+check(d.done && d.intact, "the file arrived whole");
+check_eq(d.bytes, d.size, "every byte");"#),
+    e("Lab.diagnostics", "The diagnostics raised so far: #{code, severity (warning or error), file, line, message}.", r#"expect_warning(|| sv1.write_file("/etc/hosts", "sv1 192.168.1.11\n"), "kvmlab::net::hosts_reversed");
+let d = lab().diagnostics[0];
+check_eq([d.code, d.severity], ["kvmlab::net::hosts_reversed", "warning"], "a warning");
+check(d.line > 0, "at the line of the write");"#),
+    e("Lab.raised", "", r#"expect_warning(|| sv1.write_file("/etc/hosts", "sv1 192.168.1.11\n"), "kvmlab::net::hosts_reversed");
+check_eq(lab().raised("kvmlab::net::hosts_reversed"), 1, "raised once");"#),
+    e("Lab.raised_at", "", r#"expect_warning(|| sv1.write_file("/etc/hosts", "sv1 192.168.1.11\n"), "kvmlab::net::hosts_reversed");
+check_eq(lab().raised_at("kvmlab::net::hosts_reversed").len(), 1, "at one line");"#),
+    e("Lab.clock", "Seconds of lab time since the lab began, as `clock()`.", r#"sleep(2);
+check_eq(lab().clock, 2.0, "two seconds");"#),
+    e("Lab.output", "The lines printed so far (at most as many as an array may hold).", r#"print("hello");
+check_eq(lab().output, ["hello"], "one line");"#),
+    e("HostView.name", "The host's name.", r#"check_eq(lab().host(sv1.name).name, "sv1", "its name");"#),
+    e("HostView.installed", "Whether an OS is installed.", r#"check(lab().host(sv1.name).installed, "sv1 has its OS");"#),
+    e("HostView.kvm", "Whether KVM is usable (the CPU's extension, enabled in the BIOS).", r#"check(lab().host(sv1.name).kvm, "KVM is usable");"#),
+    e("HostView.boots", "How many times the host was rebooted during the lab; 0 = never.", r#"sv2.reboot();
+check_eq(lab().host("sv2").boots, 1, "rebooted once");"#),
+    e("HostView.file", "", r#"check(lab().host(sv1.name).file("/etc/hosts").contains("sv2"), "sv2 is in /etc/hosts");
+check_eq(lab().host("sv1").file("/etc/nothing"), (), "no such file");"#),
+    e("HostView.has_file", "", r#"check(lab().host(sv1.name).has_file("/etc/fstab"), "sv1 has an fstab");"#),
+    e("HostView.files", "Every file's path, sorted.", r#"check(lab().host(sv1.name).files.contains("/etc/hosts"), "/etc/hosts is there");"#),
+    e("HostView.resolve", "", r#"check_eq(lab().host(sv1.name).resolve("sv2"), "192.168.1.12", "sv2 resolves");
+check_eq(lab().host("sv1").resolve("nowhere"), (), "nowhere does not");"#),
+    e("HostView.ping", "", r#"check(lab().host(sv1.name).ping("sv2"), "sv2 answers");"#),
+    e("HostView.interfaces", "The interfaces: #{name, address (\"192.168.1.11/24\" or \"\"), up, switch (the switch's name, \"\" when unplugged; `switch` is a keyword, so read it as `i[\"switch\"]` or by its other name `i.net`)}.", r#"let br0 = lab().host(sv1.name).interfaces.filter(|i| i.name == "br0")[0];
+check_eq([br0.address, br0.up, br0.net, br0["switch"]], ["192.168.1.11/24", true, "NET1", "NET1"], "sv1's bridge");"#),
+    e("HostView.address", "", r#"check_eq(lab().host(sv1.name).address("eth1"), "10.10.1.11", "sv1 on NET2");
+check_eq(lab().host("sv1").address("eth0"), (), "eth0 is a port of br0");"#),
+    e("HostView.gateway", "The default gateway's address, or `()`.", r#"check_eq(lab().host(sv1.name).gateway, "192.168.1.1", "the router");"#),
+    e("HostView.mounts", "What is mounted: #{source, target, fstype, options, lost} (`lost`: another host wrote over the file system).", r#"print(st);
+let m = lab().host(sv1.name).mount("/iscsi1");
+check_eq([m.source, m.fstype], ["/dev/sdb1", "ext3"], "the LUN's partition");
+check_eq(lab().host("sv1").mounts.len(), 3, "/, /guest and /iscsi1");"#),
+    e("HostView.mounted", "", r#"print(st);
+check(lab().host(sv1.name).mounted("/iscsi1"), "the LUN is mounted");"#),
+    e("HostView.mount", "", r#"print(st);
+check_eq(lab().host(sv1.name).mount("/iscsi1").source, "/dev/sdb1", "the LUN's partition");
+check_eq(lab().host("sv1").mount("/data"), (), "nothing on /data");"#),
+    e("HostView.fstab", "The entries of /etc/fstab as mount reads them: #{device, target, fstype, options, dump, pass}; [] without the file.", r#"print(st);
+let e = lab().host(sv1.name).fstab.filter(|e| e.target == "/iscsi1")[0];
+check_eq([e.device, e.options, e.dump, e.pass], ["/dev/sdb1", "_netdev", 0, 0], "mounted after the network");"#),
+    e("HostView.service", "", r#"print(st);
+let iscsi = lab().host(sv1.name).service("iscsi");
+check(iscsi.running && iscsi.enabled, "iscsi runs and starts at boot");"#),
+    e("HostView.has_package", "", r#"print(st);
+check(lab().host(sv1.name).has_package("iscsi-initiator-utils"), "the initiator is installed");"#),
+    e("HostView.iscsi_sessions", "The IQNs of the targets the host is logged in to.", r#"check_eq(lab().host(sv1.name).iscsi_sessions, [st.target], "one session");"#),
+    e("HostView.iscsi_nodes", "The IQNs of the targets discovery recorded.", r#"check_eq(lab().host(sv1.name).iscsi_nodes, [st.target], "one node record");"#),
+    e("HostView.iscsi_automatic", "", r#"check(lab().host(sv1.name).iscsi_automatic(st.target), "logged in at boot");"#),
+    e("HostView.pools", "The libvirt pools: #{name, kind, active, autostart, target}.", r#"print(pool);
+check_eq(lab().host(sv1.name).pools.map(|p| p.name), ["iscsi1"], "one pool");"#),
+    e("HostView.pool", "", r#"print(pool);
+let p = lab().host(sv1.name).pool("iscsi1");
+check_eq([p.kind, p.active, p.target], ["dir", true, "/iscsi1"], "a started dir pool");"#),
+    e("HostView.volumes", "", r#"pool.create_volume(#{name: "disk.img", capacity: "1G"});
+check_eq(lab().host(sv1.name).volumes("iscsi1")[0].path, "/iscsi1/disk.img", "the new volume");"#),
+    e("HostView.guests", "The names of the guests defined on this host.", r#"print(vm);
+check_eq(lab().host(sv1.name).guests, ["centos-nz2"], "centos-nz2 is on sv1");"#),
+    e("HostView.df", "", r#"print(st);
+let df = lab().host(sv1.name).df("/iscsi1");
+check_eq(df.filesystem, "/dev/sdb1", "the LUN");
+check(df.used + df.available <= df.size, "sizes in bytes");"#),
+    e("GuestView.name", "The guest's name.", r#"check_eq(lab().guest(vm.name).name, "centos-nz2", "its name");"#),
+    e("GuestView.host", "The name of the host it runs on.", r#"check_eq(lab().guest(vm.name).host, "sv1", "on sv1");"#),
+    e("GuestView.state", "running, paused, shut off, …, as virsh domstate says.", r#"check_eq(lab().guest(vm.name).state, "running", "it runs");"#),
+    e("GuestView.disk", "Its disk image's path.", r#"check_eq(lab().guest(vm.name).disk, "/iscsi1/centos-nz2.img", "on the shared pool");"#),
+    e("GuestView.memory", "Its RAM in bytes.", r#"check_eq(lab().guest(vm.name).memory, size("512M"), "512 MiB");"#),
+    e("GuestView.vcpus", "Its virtual CPUs.", r#"check_eq(lab().guest(vm.name).vcpus, 1, "one vCPU");"#),
+    e("GuestView.disk_error", "Why its disk fails, or `()` while it is healthy.", r#"check_eq(lab().guest(vm.name).disk_error, (), "a healthy disk");"#),
+    e("GuestView.disk_visible_from", "", r#"check(lab().guest(vm.name).disk_visible_from("sv2"), "sv2 sees the disk: it can migrate");"#),
+    e("GuestView.files", "The paths of the files it serves.", r#"vm.serve_file("/var/ftp/pub/small.iso", size("10M"));
+check_eq(lab().guest(vm.name).files, ["/var/ftp/pub/small.iso"], "one file");"#),
+    e("NasView.name", "The NAS's name.", r#"check_eq(lab().nas(nas.name).name, "iscsi1", "its name");"#),
+    e("NasView.targets", "The IQNs of its iSCSI targets.", r#"check_eq(lab().nas(nas.name).targets, [st.target], "the lab's target");"#),
+    e("NasView.shares", "The names of its NFS shares.", r#"nas.nfs_share("guests");
+check_eq(lab().nas(nas.name).shares, ["guests"], "one share");"#),
 ];

@@ -1,11 +1,13 @@
 //! Script objects for guests, clients, downloads and live migration (report §2.5, §3).
 
+use super::history::{History, MigrationRecord, MigrationStatus};
 use super::network::{HostRef, SwitchRef};
 use super::pools::VolumeRef;
 use super::rows::Rows;
 use super::spec::{Key, Spec, SpecTable};
 use super::SharedSession;
 use super::{call, finish, finite, reg, warn_all, Outcome};
+use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::sim::clock::SimTime;
 use crate::sim::migration::{MigrationConfig, Profile, Status, TimeoutAction};
@@ -1025,12 +1027,18 @@ fn register_migration(engine: &mut Engine) {
                        dest: HostRef,
                        options: Map|
          -> Outcome<MigrationResult> {
-            call(&g.session, &ctx, |b| {
-                let request = migration_request(options)?;
-                let shared = b.world().disk_visible_from(g.id, dest.id);
-                b.migrate(g.id, dest.id, request, shared)
-                    .map(MigrationResult)
-            })
+            let result = {
+                let mut session = g.session.borrow_mut();
+                let session = &mut *session;
+                migrate_recorded(
+                    session.backend.as_mut(),
+                    &mut session.history,
+                    g.id,
+                    dest.id,
+                    options,
+                )
+            };
+            finish(&g.session, &ctx, result.map(MigrationResult))
         };
         let registration = reg("migrate", params, "Live-migrates the guest to another host (virt-manager's Migrate, virsh migrate --live).");
         if with_options {
@@ -1092,6 +1100,60 @@ fn register_migration(engine: &mut Engine) {
         .register_get("rounds", |m: &mut MigrationResult| round_rows(&m.0))
         .register_fn("table", |m: &mut MigrationResult| rounds_table(&m.0))
         .register_fn("to_string", |m: &mut MigrationResult| summary(&m.0));
+}
+
+/// Runs one migration and adds it to the run's history, a refused one too (with its
+/// error's code); a sandbox limit stops the run instead and is not a refusal.
+fn migrate_recorded(
+    b: &mut dyn Backend,
+    history: &mut History,
+    guest: GuestId,
+    dest: HostId,
+    options: Map,
+) -> Result<MigrationReport> {
+    history.room_for_migration()?;
+    let started = b.now().as_secs_f64();
+    let result = migration_request(options).and_then(|request| {
+        let shared = b.world().disk_visible_from(guest, dest);
+        b.migrate(guest, dest, request, shared)
+    });
+    let record = match &result {
+        Ok(report) => {
+            let o = &report.outcome;
+            MigrationRecord {
+                guest: report.guest.clone(),
+                from: report.from.clone(),
+                to: report.to.clone(),
+                status: match o.status {
+                    Status::Completed => MigrationStatus::Completed,
+                    Status::Failed => MigrationStatus::Failed,
+                    Status::Cancelled => MigrationStatus::Cancelled,
+                },
+                downtime_ms: o.downtime_ms,
+                total_time: o.total_time,
+                transferred: o.transferred,
+                iterations: o.iterations,
+                memory_intact: o.memory_intact,
+                postcopy: o.postcopy,
+                started: report.started,
+                code: None,
+            }
+        }
+        Err(error) if error.is_sandbox_limit() => return result,
+        Err(error) => {
+            let world = b.world();
+            let g = world.guest(guest);
+            MigrationRecord::refused(
+                g.name(),
+                world.host(g.host).name(),
+                world.host(dest).name(),
+                started,
+                error,
+            )
+        }
+    };
+    history.migrations.push(record);
+    result
 }
 
 fn summary(r: &MigrationReport) -> String {

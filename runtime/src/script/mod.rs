@@ -7,6 +7,8 @@
 //! - [`catalog`] is the script API's reference, read from the engine; [`examples`] holds its
 //!   examples; [`lint`] finds mistakes in a lab without running it (`kvmlab check`).
 //! - [`diagnose`] turns Rhai's errors into kvmlab diagnostics with codes and help.
+//! - [`query`] is the read-only query API (`lab()`); [`history`] keeps what it reports that
+//!   the world does not (the migrations that ran).
 //!
 //! Script-visible objects hold a [`SharedSession`] and an id; every operation borrows the
 //! session for the length of one native call, never across a call back into the script.
@@ -17,6 +19,7 @@ pub mod diagnose;
 pub mod engine;
 pub mod examples;
 pub mod guests;
+pub mod history;
 pub mod lab_api;
 pub mod lint;
 pub mod modules;
@@ -49,6 +52,8 @@ pub struct Session {
     pub main_file: String,
     /// The run's spending against its limits; [`engine::build`] installs the run's own.
     pub budget: Rc<engine::Budget>,
+    /// What the run did that the world does not keep (the migrations, for `lab()`).
+    pub history: history::History,
 }
 
 pub type SharedSession = Rc<RefCell<Session>>;
@@ -61,6 +66,7 @@ impl Session {
             out_dir: OutputDir::new(out_dir),
             main_file: main_file.to_string(),
             budget: Rc::new(engine::Budget::new(&engine::Limits::default())),
+            history: history::History::default(),
         }))
     }
 

@@ -10,7 +10,7 @@ pub mod migration;
 pub mod preflight;
 pub mod traffic;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, DownloadStatus};
 use crate::error::{Error, Result};
 use crate::units::{human_duration, human_rate, human_size};
 use crate::world::guest::{ClientId, GuestId, GuestState};
@@ -199,6 +199,24 @@ impl Backend for Simulator {
 
     fn transfer(&self, id: TransferId) -> &Transfer {
         &self.traffic.transfers[id.0]
+    }
+
+    fn downloads(&self) -> Vec<DownloadStatus> {
+        self.traffic
+            .transfers
+            .iter()
+            .map(|t| DownloadStatus {
+                client: t.client,
+                guest: t.guest,
+                path: t.path.clone(),
+                size: t.size,
+                bytes: t.bytes(),
+                intact: t.is_done()
+                    && self.world.guest(t.guest).files.get(&t.path) == Some(&t.received),
+                started: t.started.as_secs_f64(),
+                finished: t.finished.map(SimTime::as_secs_f64),
+            })
+            .collect()
     }
 
     fn wait_transfer(&mut self, id: TransferId) -> Result<()> {

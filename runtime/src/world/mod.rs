@@ -16,6 +16,7 @@ pub mod domain_xml;
 pub mod guest;
 pub mod host;
 pub mod initiator;
+pub mod inspect;
 pub mod nas;
 pub mod net;
 pub mod node;

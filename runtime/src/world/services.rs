@@ -379,6 +379,7 @@ impl World {
         self.host(host).require_command("service")?;
         let name = self.host(host).name().to_string();
         let h = &mut self.hosts[host.0];
+        h.count_boot();
         let storage = h.storage_mut();
         if let Some(initiator) = storage.initiator_mut() {
             initiator.reboot();

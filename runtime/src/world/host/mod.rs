@@ -60,6 +60,8 @@ pub struct Host {
     /// The network config files as the last `service network start` read them; `None`
     /// until the network service has run on this install.
     applied_network: Option<Vec<(String, String)>>,
+    /// How many times the host was rebooted during the lab (an install is no reboot).
+    boots: u32,
 }
 
 impl Host {
@@ -76,6 +78,7 @@ impl Host {
             fs: FileSystem::new(),
             packages: Packages::default(),
             applied_network: None,
+            boots: 0,
         })
     }
 
@@ -97,6 +100,15 @@ impl Host {
 
     pub(crate) fn net_mut(&mut self) -> &mut NetStack {
         &mut self.net
+    }
+
+    /// How many times the host was rebooted during the lab; 0 when never.
+    pub fn boots(&self) -> u32 {
+        self.boots
+    }
+
+    pub(crate) fn count_boot(&mut self) {
+        self.boots = self.boots.saturating_add(1);
     }
 
     pub fn bios_virt_enabled(&self) -> bool {
