@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 
 fn class(exercise: &Path, size: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let mut scripts = vec![exercise.join("solution.rhai"), exercise.join("starter.rhai")];
+    let mut scripts = vec![
+        exercise.join("solution.rhai"),
+        exercise.join("starter.rhai"),
+    ];
     let mut mutants: Vec<PathBuf> = std::fs::read_dir(exercise.join("mutants"))
         .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
@@ -34,8 +37,8 @@ fn tree_rss(pid: u32) -> u64 {
         .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
         .unwrap_or(0)
         * 1024;
-    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default();
+    let children =
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
     own + children
         .split_whitespace()
         .filter_map(|c| c.parse().ok())
@@ -47,7 +50,11 @@ fn tree_rss(pid: u32) -> u64 {
 fn grade_once(exercise: &Path, class: &Path) -> (Duration, u64) {
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kvmlab"))
-        .args(["grade", &exercise.to_string_lossy(), &class.to_string_lossy()])
+        .args([
+            "grade",
+            &exercise.to_string_lossy(),
+            &class.to_string_lossy(),
+        ])
         .args(["--format", "json", "--jobs", "2"])
         .stdout(std::process::Stdio::null())
         .spawn()
@@ -69,13 +76,20 @@ fn main() {
         return;
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    println!("{:<20} {:>6} {:>9} {:>12} {:>10}", "exercise", "class", "seconds", "ms/trainee", "peak MiB");
-    for (name, sizes) in [("network", &[200][..]), ("migration-downtime", &[50, 100, 200][..])] {
+    println!(
+        "{:<20} {:>6} {:>9} {:>12} {:>10}",
+        "exercise", "class", "seconds", "ms/trainee", "peak MiB"
+    );
+    for (name, sizes) in [
+        ("network", &[200][..]),
+        ("migration-downtime", &[50, 100, 200][..]),
+    ] {
         let exercise = root.join("labs/exercises").join(name);
         for &size in sizes {
             let class = class(&exercise, size);
-            let runs: Vec<(Duration, u64)> =
-                (0..3).map(|_| grade_once(&exercise, class.path())).collect();
+            let runs: Vec<(Duration, u64)> = (0..3)
+                .map(|_| grade_once(&exercise, class.path()))
+                .collect();
             let best = runs.iter().map(|r| r.0).min().unwrap();
             let peak = runs.iter().map(|r| r.1).max().unwrap();
             println!(

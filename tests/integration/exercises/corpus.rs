@@ -25,12 +25,18 @@ pub fn grade(exercise: &Exercise, file: &str) -> SubmissionGrade {
 
 /// Grades the corpus file `tests/exercises/EXERCISE/FILE`.
 pub fn grade_corpus(exercise: &Exercise, file: &str) -> SubmissionGrade {
-    grade(exercise, &format!("tests/exercises/{}/{file}", exercise.name))
+    grade(
+        exercise,
+        &format!("tests/exercises/{}/{file}", exercise.name),
+    )
 }
 
 /// Grades one of the exercise's own scripts: `solution.rhai`, `mutants/x.rhai`.
 pub fn grade_shipped(exercise: &Exercise, file: &str) -> SubmissionGrade {
-    grade(exercise, &format!("labs/exercises/{}/{file}", exercise.name))
+    grade(
+        exercise,
+        &format!("labs/exercises/{}/{file}", exercise.name),
+    )
 }
 
 pub fn status_name(status: CheckStatus) -> &'static str {

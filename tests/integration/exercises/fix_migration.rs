@@ -29,7 +29,7 @@ fn nothing_fixed() -> Vec<(&'static str, &'static str, f64)> {
         (COMPLETED, "failed", 0.0),
         (ON_SV2, "failed", 0.0),
         (DISK, "skipped", 0.0),
-        (RAN, "skipped", 0.0),
+        (RAN, "failed", 0.0),
     ]
 }
 
@@ -40,7 +40,15 @@ fn the_solution_gets_full_marks_and_the_starter_does_not() {
     let starter = grade_shipped(&ex, "starter.rhai");
     assert_graded(&starter, 0.0, &nothing_fixed());
     assert!(
-        starter.diagnostics.iter().any(|d| d.contains("kvmlab::migrate::unreachable")),
+        feedback(&starter, RAN).starts_with("the script stopped at line 6 on kvmlab::migrate::unreachable: sv1 cannot reach the destination `sv2`"),
+        "{}",
+        feedback(&starter, RAN)
+    );
+    assert!(
+        starter
+            .diagnostics
+            .iter()
+            .any(|d| d.contains("kvmlab::migrate::unreachable")),
         "{:#?}",
         starter.diagnostics
     );
@@ -50,18 +58,36 @@ fn the_solution_gets_full_marks_and_the_starter_does_not() {
 fn each_mutant_fails_the_items_it_is_meant_to() {
     let ex = exercise("fix-migration");
     let expected: &[(&str, f64, &[&str])] = &[
-        ("hosts-on-sv2", 0.0, &[RESOLVES, NAMES, COMPLETED, ON_SV2, DISK, RAN]),
+        (
+            "hosts-on-sv2",
+            0.0,
+            &[RESOLVES, NAMES, COMPLETED, ON_SV2, DISK, RAN],
+        ),
         ("net2-address", 9.0, &[RESOLVES]),
         ("no-target-pool", 3.0, &[COMPLETED, ON_SV2, DISK, RAN]),
         ("only-sv2-line", 9.0, &[NAMES]),
-        ("reversed-again", 0.0, &[RESOLVES, NAMES, COMPLETED, ON_SV2, DISK, RAN]),
+        (
+            "reversed-again",
+            0.0,
+            &[RESOLVES, NAMES, COMPLETED, ON_SV2, DISK, RAN],
+        ),
         ("unsafe", 8.0, &[DISK]),
     ];
     assert_eq!(ex.mutants.len(), expected.len(), "a mutant without a test");
     for (mutant, score, failing) in expected {
         let grade = grade_shipped(&ex, &format!("mutants/{mutant}.rhai"));
-        assert_eq!(grade.status, GradeStatus::Graded, "{mutant}: {:?}", grade.reason);
-        assert_eq!(not_passed(&grade), *failing, "{mutant}: {:#?}", grade.checks);
+        assert_eq!(
+            grade.status,
+            GradeStatus::Graded,
+            "{mutant}: {:?}",
+            grade.reason
+        );
+        assert_eq!(
+            not_passed(&grade),
+            *failing,
+            "{mutant}: {:#?}",
+            grade.checks
+        );
         assert_eq!(grade.score, *score, "{mutant}");
     }
 }
@@ -90,7 +116,8 @@ fn partial_fixes_say_what_is_left() {
             (RAN, "passed", 1.0),
         ],
     );
-    assert!(feedback(&forced, DISK).contains("`unsafe: true` skips libvirt's storage check, it does not move the disk"));
+    assert!(feedback(&forced, DISK)
+        .contains("`unsafe: true` skips libvirt's storage check, it does not move the disk"));
 
     let net2 = grade_corpus(&ex, "partial-net2-address.rhai");
     assert_graded(
@@ -105,7 +132,8 @@ fn partial_fixes_say_what_is_left() {
             (RAN, "passed", 1.0),
         ],
     );
-    assert!(feedback(&net2, RESOLVES).starts_with("sv2 resolves on sv1 to 10.10.1.12, its NET2 address"));
+    assert!(feedback(&net2, RESOLVES)
+        .starts_with("sv2 resolves on sv1 to 10.10.1.12, its NET2 address"));
 
     let one_line = grade_corpus(&ex, "partial-only-sv2-line.rhai");
     assert_graded(
@@ -129,7 +157,11 @@ fn partial_fixes_say_what_is_left() {
 #[test]
 fn wrong_fixes_score_what_they_left() {
     let ex = exercise("fix-migration");
-    assert_graded(&grade_corpus(&ex, "wrong-hosts-on-sv2.rhai"), 0.0, &nothing_fixed());
+    assert_graded(
+        &grade_corpus(&ex, "wrong-hosts-on-sv2.rhai"),
+        0.0,
+        &nothing_fixed(),
+    );
     let no_pool = grade_corpus(&ex, "wrong-no-pool.rhai");
     assert_graded(
         &no_pool,
@@ -144,7 +176,8 @@ fn wrong_fixes_score_what_they_left() {
         ],
     );
     assert!(
-        feedback(&no_pool, RAN).starts_with("the script stopped at line 2 on kvmlab::migrate::no_target_pool: "),
+        feedback(&no_pool, RAN)
+            .starts_with("the script stopped at line 2 on kvmlab::migrate::no_target_pool: "),
         "{}",
         feedback(&no_pool, RAN)
     );
@@ -156,6 +189,14 @@ fn hostile_submissions_cannot_bend_the_rubric() {
     let bragging = grade_corpus(&ex, "hostile-check-only.rhai");
     assert_graded(&bragging, 0.0, &nothing_fixed());
     assert_eq!(bragging.own_checks.passed, 1);
+    assert_eq!(
+        feedback(&bragging, RAN),
+        "the script never migrated centos-nz2: run the migration to see why it is refused, then fix the lab"
+    );
     // Functions named like the rubric's helpers and API stay the submission's own.
-    assert_graded(&grade_corpus(&ex, "hostile-shadow-helpers.rhai"), 0.0, &nothing_fixed());
+    assert_graded(
+        &grade_corpus(&ex, "hostile-shadow-helpers.rhai"),
+        0.0,
+        &nothing_fixed(),
+    );
 }

@@ -52,13 +52,27 @@ fn each_mutant_fails_the_items_it_is_meant_to() {
         ("offline", 7.0, &[DOWNTIME]),
         ("plain-migrate", 5.0, &[UNDER_LOAD, DOWNTIME]),
         ("report-profile", 7.0, &[DOWNTIME]),
-        ("timeout-abort", 2.0, &[ON_SV2, COMPLETED, UNDER_LOAD, DOWNTIME]),
+        (
+            "timeout-abort",
+            2.0,
+            &[ON_SV2, COMPLETED, UNDER_LOAD, DOWNTIME],
+        ),
     ];
     assert_eq!(ex.mutants.len(), expected.len(), "a mutant without a test");
     for (mutant, score, failing) in expected {
         let grade = grade_shipped(&ex, &format!("mutants/{mutant}.rhai"));
-        assert_eq!(grade.status, GradeStatus::Graded, "{mutant}: {:?}", grade.reason);
-        assert_eq!(not_passed(&grade), *failing, "{mutant}: {:#?}", grade.checks);
+        assert_eq!(
+            grade.status,
+            GradeStatus::Graded,
+            "{mutant}: {:?}",
+            grade.reason
+        );
+        assert_eq!(
+            not_passed(&grade),
+            *failing,
+            "{mutant}: {:#?}",
+            grade.checks
+        );
         assert_eq!(grade.score, *score, "{mutant}");
     }
 }
@@ -84,13 +98,16 @@ fn the_downtime_earns_full_marks_under_the_budget_and_half_under_twice_it() {
     );
     let over = grade_shipped(&ex, "mutants/report-profile.rhai");
     assert!(
-        feedback(&over, DOWNTIME).starts_with("centos-nz2 paused for 619.8 ms, over twice the 100 ms budget"),
+        feedback(&over, DOWNTIME)
+            .starts_with("centos-nz2 paused for 619.8 ms, over twice the 100 ms budget"),
         "{}",
         feedback(&over, DOWNTIME)
     );
     let offline = grade_shipped(&ex, "mutants/offline.rhai");
     assert!(
-        feedback(&offline, DOWNTIME).starts_with("centos-nz2 paused for 36.7 s, the whole copy: a migration with live: false"),
+        feedback(&offline, DOWNTIME).starts_with(
+            "centos-nz2 paused for 36.7 s, the whole copy: a migration with live: false"
+        ),
         "{}",
         feedback(&offline, DOWNTIME)
     );
@@ -119,7 +136,8 @@ fn a_migration_that_waits_for_the_download_to_end_earns_no_downtime_points() {
             (INTACT, "passed", 2.0),
         ],
     );
-    assert!(feedback(&late, UNDER_LOAD).starts_with("the migration only completed after the download had finished"));
+    assert!(feedback(&late, UNDER_LOAD)
+        .starts_with("the migration only completed after the download had finished"));
 }
 
 #[test]
@@ -165,7 +183,12 @@ fn wrong_submissions_score_what_they_left() {
 fn assert_stopped(file: &str, reason: &str) {
     let ex = exercise("migration-downtime");
     let grade = grade_corpus(&ex, file);
-    assert_eq!(grade.status, GradeStatus::Stopped, "{file}: {:#?}", grade.checks);
+    assert_eq!(
+        grade.status,
+        GradeStatus::Stopped,
+        "{file}: {:#?}",
+        grade.checks
+    );
     assert_eq!(grade.score, 0.0, "{file}");
     assert_eq!(grade.reason.as_deref(), Some(reason), "{file}");
     assert!(grade.checks.iter().all(|c| c.score == 0.0), "{file}");
@@ -209,13 +232,18 @@ fn hostile_submissions_that_do_nothing_score_nothing() {
     ];
     let bragging = grade_corpus(&ex, "hostile-check-only.rhai");
     assert_graded(&bragging, 0.0, &nothing);
-    assert_eq!((bragging.own_checks.passed, bragging.own_checks.failed), (1, 0));
+    assert_eq!(
+        (bragging.own_checks.passed, bragging.own_checks.failed),
+        (1, 0)
+    );
     assert_graded(&grade_corpus(&ex, "hostile-empty.rhai"), 0.0, &nothing);
 
     let eval = grade_corpus(&ex, "hostile-eval.rhai");
     assert_graded(&eval, 0.0, &nothing);
     assert!(
-        eval.diagnostics.iter().any(|d| d.contains("kvmlab::script::eval_disabled")),
+        eval.diagnostics
+            .iter()
+            .any(|d| d.contains("kvmlab::script::eval_disabled")),
         "{:#?}",
         eval.diagnostics
     );

@@ -54,14 +54,28 @@ fn each_mutant_fails_the_items_it_is_meant_to() {
         ("no-wait", 7.0, &[FINISHED, INTACT]),
         ("offline", 8.0, &[LIVE]),
         ("reserve-for-digest", 8.0, &[INTACT]),
-        ("small-test-file", 3.0, &[DOWNLOADS, FINISHED, INTACT, MIDDLE]),
+        (
+            "small-test-file",
+            3.0,
+            &[DOWNLOADS, FINISHED, INTACT, MIDDLE],
+        ),
         ("timeout-abort", 4.0, &[MIDDLE, ON_SV2, LIVE]),
     ];
     assert_eq!(ex.mutants.len(), expected.len(), "a mutant without a test");
     for (mutant, score, failing) in expected {
         let grade = grade_shipped(&ex, &format!("mutants/{mutant}.rhai"));
-        assert_eq!(grade.status, GradeStatus::Graded, "{mutant}: {:?}", grade.reason);
-        assert_eq!(not_passed(&grade), *failing, "{mutant}: {:#?}", grade.checks);
+        assert_eq!(
+            grade.status,
+            GradeStatus::Graded,
+            "{mutant}: {:?}",
+            grade.reason
+        );
+        assert_eq!(
+            not_passed(&grade),
+            *failing,
+            "{mutant}: {:#?}",
+            grade.checks
+        );
         assert_eq!(grade.score, *score, "{mutant}");
     }
 }
@@ -133,7 +147,8 @@ fn partial_submissions_lose_what_they_skipped() {
             (LIVE, "passed", 2.0),
         ],
     );
-    assert!(feedback(&unfinished, FINISHED).starts_with("the script ended with the ISO's download still running"));
+    assert!(feedback(&unfinished, FINISHED)
+        .starts_with("the script ended with the ISO's download still running"));
 }
 
 #[test]
@@ -165,7 +180,10 @@ fn wrong_submissions_score_what_they_left() {
         ],
     );
     assert!(
-        bad_path.diagnostics.iter().any(|d| d.contains("kvmlab::host::no_such_file")),
+        bad_path
+            .diagnostics
+            .iter()
+            .any(|d| d.contains("kvmlab::host::no_such_file")),
         "{:#?}",
         bad_path.diagnostics
     );
@@ -176,14 +194,18 @@ fn hostile_submissions_get_nothing() {
     let ex = exercise("migration-integrity");
     let bragging = grade_corpus(&ex, "hostile-check-only.rhai");
     assert_eq!(bragging.score, 0.0);
-    assert_eq!((bragging.own_checks.passed, bragging.own_checks.failed), (2, 0));
+    assert_eq!(
+        (bragging.own_checks.passed, bragging.own_checks.failed),
+        (2, 0)
+    );
 
     let looping = grade_corpus(&ex, "hostile-loop-after-download.rhai");
     assert_eq!(looping.status, GradeStatus::Stopped);
     assert_eq!(looping.score, 0.0);
     let reason = looping.reason.as_deref().unwrap_or_default();
     assert!(
-        reason.starts_with("stopped by the sandbox at line 6: ") && reason.ends_with("(kvmlab::sandbox::operations)"),
+        reason.starts_with("stopped by the sandbox at line 6: ")
+            && reason.ends_with("(kvmlab::sandbox::operations)"),
         "{reason}"
     );
 }
