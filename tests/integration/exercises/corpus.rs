@@ -71,8 +71,7 @@ pub fn assert_graded(grade: &SubmissionGrade, score: f64, expected: &[(&str, &st
         .iter()
         .map(|(n, s, p)| (n.to_string(), *s, *p))
         .collect();
-    let actual: Vec<(String, &str, f64)> =
-        rows(grade).into_iter().map(|(n, s, p)| (n, s, p)).collect();
+    let actual = rows(grade);
     assert_eq!(actual, expected, "{}: {:#?}", grade.student, grade.checks);
     assert_eq!(grade.score, score, "{}", grade.student);
 }
