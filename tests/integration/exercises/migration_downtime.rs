@@ -5,7 +5,7 @@ use super::corpus::*;
 use kvmlab_runtime::grade::GradeStatus;
 
 const ON_SV2: &str = "centos-nz2 runs on sv2";
-const COMPLETED: &str = "a live migration to sv2 completed";
+const COMPLETED: &str = "a migration to sv2 completed";
 const UNDER_LOAD: &str = "it completed while the download was running";
 const DOWNTIME: &str = "the guest paused for under 100 ms";
 const INTACT: &str = "the download arrived intact";
@@ -38,7 +38,7 @@ fn the_solution_gets_full_marks_and_the_starter_does_not() {
     );
     assert_eq!(
         feedback(&starter, UNDER_LOAD),
-        "skipped: it needs \"a live migration to sv2 completed\", which did not pass"
+        "skipped: it needs \"a migration to sv2 completed\", which did not pass"
     );
 }
 
