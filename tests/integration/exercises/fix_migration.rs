@@ -200,3 +200,17 @@ fn hostile_submissions_cannot_bend_the_rubric() {
         &nothing_fixed(),
     );
 }
+
+#[test]
+fn the_graders_functions_are_not_a_submissions() {
+    let ex = exercise("fix-migration");
+    let grade = grade_corpus(&ex, "hostile-grader-functions.rhai");
+    assert_graded(&grade, 0.0, &nothing_fixed());
+    assert_eq!(grade.checks.len(), 6, "no item was added");
+    assert!(
+        grade.diagnostics[0].starts_with("kvmlab::script::unknown_function")
+            && grade.diagnostics[0].contains("unknown function `rubric (String, map, Fn)`"),
+        "{}",
+        grade.diagnostics[0]
+    );
+}

@@ -3,6 +3,7 @@
 
 use super::corpus::*;
 use kvmlab_runtime::grade::GradeStatus;
+use kvmlab_runtime::script::rubric::Visibility;
 
 const ON_SV2: &str = "centos-nz2 runs on sv2";
 const COMPLETED: &str = "a migration to sv2 completed";
@@ -40,6 +41,24 @@ fn the_solution_gets_full_marks_and_the_starter_does_not() {
         feedback(&starter, UNDER_LOAD),
         "skipped: it needs \"a migration to sv2 completed\", which did not pass"
     );
+}
+
+#[test]
+fn grading_is_deterministic_and_the_hidden_item_says_so() {
+    let ex = exercise("migration-downtime");
+    let first = grade_shipped(&ex, "solution.rhai");
+    let again = grade_shipped(&ex, "solution.rhai");
+    assert_eq!(
+        serde_json::to_string(&first).unwrap(),
+        serde_json::to_string(&again).unwrap()
+    );
+    let hidden: Vec<&str> = first
+        .checks
+        .iter()
+        .filter(|c| c.visibility == Visibility::Hidden)
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(hidden, [INTACT]);
 }
 
 #[test]
@@ -237,6 +256,11 @@ fn hostile_submissions_that_do_nothing_score_nothing() {
         (1, 0)
     );
     assert_graded(&grade_corpus(&ex, "hostile-empty.rhai"), 0.0, &nothing);
+
+    // Its own `migrate` and `check` change nothing in the lab: the rubric reads the world.
+    let pretender = grade_corpus(&ex, "hostile-redefine-stdlib.rhai");
+    assert_graded(&pretender, 0.0, &nothing);
+    assert_eq!(pretender.own_checks.passed, 1);
 
     let eval = grade_corpus(&ex, "hostile-eval.rhai");
     assert_graded(&eval, 0.0, &nothing);

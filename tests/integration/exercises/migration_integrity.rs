@@ -209,3 +209,18 @@ fn hostile_submissions_get_nothing() {
         "{reason}"
     );
 }
+
+#[test]
+fn a_submission_cannot_import_the_solution_or_the_checks() {
+    let ex = exercise("migration-integrity");
+    let grade = grade_corpus(&ex, "hostile-import-solution.rhai");
+    assert_eq!(grade.status, GradeStatus::Graded);
+    assert_eq!(grade.score, 0.0);
+    assert_eq!(grade.diagnostics.len(), 1, "{:#?}", grade.diagnostics);
+    assert!(
+        grade.diagnostics[0].starts_with("kvmlab::import::forbidden")
+            && grade.diagnostics[0].contains("`..` leaves the lab's folder"),
+        "{}",
+        grade.diagnostics[0]
+    );
+}
