@@ -3,6 +3,7 @@
 
 use super::corpus::*;
 use kvmlab_runtime::grade::GradeStatus;
+use kvmlab_runtime::script::rubric::Visibility;
 
 const RESOLVES: &str = "sv2 resolves on sv1";
 const NAMES: &str = "the report's other names resolve on sv1";
@@ -213,4 +214,41 @@ fn the_graders_functions_are_not_a_submissions() {
         "{}",
         grade.diagnostics[0]
     );
+}
+
+/// The items that name a cause wait for the due date: the task gives the symptom only.
+#[test]
+fn the_causes_are_shown_after_the_due_date() {
+    let ex = exercise("fix-migration");
+    let grade = grade_shipped(&ex, "solution.rhai");
+    let shown: Vec<(&str, Visibility)> = grade
+        .checks
+        .iter()
+        .map(|c| (c.name.as_str(), c.visibility))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (RESOLVES, Visibility::AfterDueDate),
+            (NAMES, Visibility::Hidden),
+            (COMPLETED, Visibility::Visible),
+            (ON_SV2, Visibility::Visible),
+            (DISK, Visibility::AfterDueDate),
+            (RAN, Visibility::Visible),
+        ]
+    );
+    let readme = std::fs::read_to_string(
+        crate::harness::repo_root().join("labs/exercises/fix-migration/README.md"),
+    )
+    .unwrap();
+    for cause in [
+        "/etc/hosts",
+        "resolve",
+        "local",
+        "copy_storage",
+        "pool",
+        "storage",
+    ] {
+        assert!(!readme.contains(cause), "the README gives away {cause:?}");
+    }
 }
