@@ -249,8 +249,8 @@ fn grade_here(exercise: &Exercise, submission: &Submission) -> SubmissionGrade {
 }
 
 /// Runs the exercise's setup in the session; the scope the submission starts with holds the
-/// setup's handed-over variables as constants, nothing else. The setup's own steps, output
-/// and warnings are not the submission's: the recorder starts again after it.
+/// setup's handed-over variables as constants, nothing else. The setup's own steps, output,
+/// warnings and migrations are not the submission's: their record starts again after it.
 fn run_setup(exercise: &Exercise, session: &SharedSession) -> Result<Scope<'static>, String> {
     let mut handed = Scope::new();
     let Some(setup) = &exercise.setup else {
@@ -284,7 +284,12 @@ fn run_setup(exercise: &Exercise, session: &SharedSession) -> Result<Scope<'stat
         })?;
         handed.push_constant_dynamic(name.clone(), value);
     }
-    session.borrow_mut().recorder = Recorder::default();
+    // Downloads the setup started go on into the submission; its migrations are not the
+    // submission's.
+    let mut s = session.borrow_mut();
+    s.recorder = Recorder::default();
+    s.history = Default::default();
+    drop(s);
     Ok(handed)
 }
 
