@@ -67,6 +67,7 @@ pub fn assert_graded(grade: &SubmissionGrade, score: f64, expected: &[(&str, &st
         grade.reason,
         grade.diagnostics
     );
+    assert_eq!(grade.reason, None, "{}", grade.student);
     let expected: Vec<(String, &str, f64)> = expected
         .iter()
         .map(|(n, s, p)| (n.to_string(), *s, *p))
