@@ -98,3 +98,19 @@ pub fn not_passed(grade: &SubmissionGrade) -> Vec<&str> {
         .map(|c| c.name.as_str())
         .collect()
 }
+
+/// Every rubric item fails (in full or in part) on at least one of `grades`, the self-test's
+/// rule for an exercise's mutants.
+pub fn assert_every_item_fails_somewhere(exercise: &Exercise, grades: &[SubmissionGrade]) {
+    for item in &exercise.items {
+        assert!(
+            grades.iter().any(|g| g
+                .checks
+                .iter()
+                .any(|c| c.name == item.name && c.status != CheckStatus::Passed)),
+            "no mutant of {} fails {:?}",
+            exercise.name,
+            item.name
+        );
+    }
+}

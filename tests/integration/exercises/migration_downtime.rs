@@ -78,6 +78,7 @@ fn each_mutant_fails_the_items_it_is_meant_to() {
         ),
     ];
     assert_eq!(ex.mutants.len(), expected.len(), "a mutant without a test");
+    let mut grades = Vec::new();
     for (mutant, score, failing) in expected {
         let grade = grade_shipped(&ex, &format!("mutants/{mutant}.rhai"));
         assert_eq!(
@@ -93,7 +94,9 @@ fn each_mutant_fails_the_items_it_is_meant_to() {
             grade.checks
         );
         assert_eq!(grade.score, *score, "{mutant}");
+        grades.push(grade);
     }
+    assert_every_item_fails_somewhere(&ex, &grades);
 }
 
 #[test]
