@@ -31,6 +31,16 @@ pub fn grade_corpus(exercise: &Exercise, file: &str) -> SubmissionGrade {
     )
 }
 
+/// Grades the corpus folder `tests/exercises/EXERCISE/FOLDER`, a trainee's folder submission.
+pub fn grade_corpus_folder(exercise: &Exercise, folder: &str) -> SubmissionGrade {
+    let path = repo_root()
+        .join("tests/exercises")
+        .join(&exercise.name)
+        .join(folder);
+    assert!(path.is_dir(), "{folder} is missing");
+    grade_submission(exercise, &Submission::folder(&path))
+}
+
 /// Grades one of the exercise's own scripts: `solution.rhai`, `mutants/x.rhai`.
 pub fn grade_shipped(exercise: &Exercise, file: &str) -> SubmissionGrade {
     grade(

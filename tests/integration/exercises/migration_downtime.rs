@@ -141,6 +141,11 @@ fn good_submissions_written_differently_get_full_marks() {
     for file in ["good-solution.rhai", "good-postcopy.rhai"] {
         assert_graded(&grade_corpus(&ex, file), 10.0, &full_marks());
     }
+    // A folder whose lab imports its options from a module beside it.
+    let folder = grade_corpus_folder(&ex, "good-folder");
+    assert_graded(&folder, 10.0, &full_marks());
+    assert_eq!(folder.student, "good-folder");
+    assert_eq!(folder.output, ["paused 45.4 ms"]);
 }
 
 #[test]
