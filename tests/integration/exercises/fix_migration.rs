@@ -255,3 +255,27 @@ fn the_causes_are_shown_after_the_due_date() {
         assert!(!readme.contains(cause), "the README gives away {cause:?}");
     }
 }
+
+/// The feedback on a forced migration names the commands that fix it; applied, they earn
+/// full marks.
+#[test]
+fn the_advice_on_a_forced_migration_fixes_it() {
+    let ex = exercise("fix-migration");
+    let forced = grade_corpus(&ex, "partial-unsafe.rhai");
+    let advice = feedback(&forced, DISK);
+    let pool = "sv2.define_pool(#{name: \"guest\", type: \"dir\", target: \"/guest\"})";
+    assert!(advice.contains(&format!("`{pool}`")), "{advice}");
+    assert!(advice.contains("`copy_storage: true`"), "{advice}");
+
+    let applied = std::fs::read_to_string(
+        crate::harness::repo_root()
+            .join("tests/exercises/fix-migration/advice-applied-unsafe.rhai"),
+    )
+    .unwrap();
+    assert!(applied.contains(pool) && applied.contains("copy_storage: true"));
+    assert_graded(
+        &grade_corpus(&ex, "advice-applied-unsafe.rhai"),
+        10.0,
+        &full_marks(),
+    );
+}
