@@ -116,7 +116,11 @@ fn the_migration_is_placed_against_the_download() {
 #[test]
 fn good_submissions_written_differently_get_full_marks() {
     let ex = exercise("migration-integrity");
-    for file in ["good-solution.rhai", "good-auto-converge.rhai"] {
+    for file in [
+        "good-solution.rhai",
+        "good-auto-converge.rhai",
+        "good-trial-run-first.rhai",
+    ] {
         assert_graded(&grade_corpus(&ex, file), 10.0, &full_marks());
     }
 }
