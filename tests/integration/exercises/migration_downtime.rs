@@ -38,6 +38,10 @@ fn the_solution_gets_full_marks_and_the_starter_does_not() {
         ],
     );
     assert_eq!(
+        feedback(&starter, COMPLETED),
+        "the script never migrated centos-nz2: call `guest.migrate(sv2, options)` while the download runs"
+    );
+    assert_eq!(
         feedback(&starter, UNDER_LOAD),
         "skipped: it needs \"a migration to sv2 completed\", which did not pass"
     );
@@ -183,7 +187,31 @@ fn wrong_submissions_score_what_they_left() {
         ],
     );
     assert_eq!(cancelled.own_checks.failed, 1);
-    assert!(feedback(&cancelled, COMPLETED).contains("a `timeout` cancels a migration"));
+    assert!(
+        feedback(&cancelled, COMPLETED).starts_with(
+            "the migration was cancelled after 120.0 s: a `timeout` cancels a migration"
+        ),
+        "{}",
+        feedback(&cancelled, COMPLETED)
+    );
+
+    // A refused migration names its code.
+    let mixed_up = grade_corpus(&ex, "wrong-to-sv1.rhai");
+    assert_graded(
+        &mixed_up,
+        0.0,
+        &[
+            (ON_SV2, "failed", 0.0),
+            (COMPLETED, "failed", 0.0),
+            (UNDER_LOAD, "skipped", 0.0),
+            (DOWNTIME, "skipped", 0.0),
+            (INTACT, "failed", 0.0),
+        ],
+    );
+    assert_eq!(
+        feedback(&mixed_up, COMPLETED),
+        "the migration to sv1 ended refused (kvmlab::migrate::same_host): read the error the script stopped on, fix its cause and migrate again"
+    );
 
     // An unknown option stops the script before the migration: graded on the world it left.
     let misnamed = grade_corpus(&ex, "wrong-option-name.rhai");
