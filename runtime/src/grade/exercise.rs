@@ -191,9 +191,13 @@ impl Exercise {
                 None
             }
         });
-        let scripts = [&setup, &starter, &solution, &checks];
-        for script in scripts.into_iter().flatten().chain(&mutants) {
-            if let Some(diagnostic) = super::syntax_error(script) {
+        let lab_scripts = [&setup, &starter, &solution].into_iter().flatten();
+        let scripts = lab_scripts
+            .chain(&mutants)
+            .map(|script| (script, super::RunsIn::Lab))
+            .chain(checks.iter().map(|script| (script, super::RunsIn::Checks)));
+        for (script, runs_in) in scripts {
+            if let Some(diagnostic) = super::syntax_error(script, runs_in) {
                 problems.push(diagnostic);
             }
         }

@@ -473,9 +473,26 @@ fn points_text(points: f64) -> String {
     }
 }
 
-/// A syntax error in one of the exercise's scripts, if any.
-fn syntax_error(script: &exercise::Script) -> Option<Diagnostic> {
-    let engine = Engine::new_raw();
+/// Which engine an exercise script runs in, and so which syntax and limits it compiles with.
+#[derive(Clone, Copy)]
+enum RunsIn {
+    /// The lab engine: setup, starter, solution and mutants (`switch(..)`, `check(..)`).
+    Lab,
+    /// The checks engine: `checks.rhai`.
+    Checks,
+}
+
+/// A syntax error in one of the exercise's scripts, if any, found by the engine the script
+/// runs in (its custom syntax, its expression depth limits), on a throwaway session.
+fn syntax_error(script: &exercise::Script, runs_in: RunsIn) -> Option<Diagnostic> {
+    let session = Session::new(Box::new(Simulator::new(0)), &script.shown, PathBuf::new());
+    let modules = LabModules::new(None, PathBuf::new(), Sources::default());
+    let engine = match runs_in {
+        RunsIn::Lab => engine::build(&session, &Limits::default(), modules),
+        RunsIn::Checks => {
+            engine::build_checks(&session, &Limits::default(), modules, &Rubric::default())
+        }
+    };
     let error = engine.compile(&script.text).err()?;
     let (line, column) = (
         error.position().line().unwrap_or(0),
