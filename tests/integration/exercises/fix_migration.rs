@@ -1,8 +1,8 @@
 //! `fix-migration`: a refused migration diagnosed and fixed: sv1's reversed /etc/hosts lines
 //! and a guest disk on sv1's local storage.
 
-use super::corpus::*;
-use kvmlab_runtime::grade::GradeStatus;
+use super::graded::*;
+use kvmlab_runtime::grade::CheckStatus::{self, Failed, Partial, Passed, Skipped};
 use kvmlab_runtime::script::rubric::Visibility;
 
 const RESOLVES: &str = "sv2 resolves on sv1";
@@ -12,34 +12,34 @@ const ON_SV2: &str = "centos-nz2 runs on sv2";
 const DISK: &str = "its disk went along to sv2";
 const RAN: &str = "the script ran to its end";
 
-fn full_marks() -> Vec<(&'static str, &'static str, f64)> {
+fn full_marks() -> Vec<(&'static str, CheckStatus, f64)> {
     vec![
-        (RESOLVES, "passed", 2.0),
-        (NAMES, "passed", 1.0),
-        (COMPLETED, "passed", 2.0),
-        (ON_SV2, "passed", 2.0),
-        (DISK, "passed", 2.0),
-        (RAN, "passed", 1.0),
+        (RESOLVES, Passed, 2.0),
+        (NAMES, Passed, 1.0),
+        (COMPLETED, Passed, 2.0),
+        (ON_SV2, Passed, 2.0),
+        (DISK, Passed, 2.0),
+        (RAN, Passed, 1.0),
     ]
 }
 
-fn nothing_fixed() -> Vec<(&'static str, &'static str, f64)> {
+fn nothing_fixed() -> Vec<(&'static str, CheckStatus, f64)> {
     vec![
-        (RESOLVES, "failed", 0.0),
-        (NAMES, "failed", 0.0),
-        (COMPLETED, "failed", 0.0),
-        (ON_SV2, "failed", 0.0),
-        (DISK, "skipped", 0.0),
-        (RAN, "failed", 0.0),
+        (RESOLVES, Failed, 0.0),
+        (NAMES, Failed, 0.0),
+        (COMPLETED, Failed, 0.0),
+        (ON_SV2, Failed, 0.0),
+        (DISK, Skipped, 0.0),
+        (RAN, Failed, 0.0),
     ]
 }
 
 #[test]
 fn the_solution_gets_full_marks_and_the_starter_does_not() {
     let ex = exercise("fix-migration");
-    assert_graded(&grade_shipped(&ex, "solution.rhai"), 10.0, &full_marks());
-    let starter = grade_shipped(&ex, "starter.rhai");
-    assert_graded(&starter, 0.0, &nothing_fixed());
+    assert_scored(&own(&ex, "solution.rhai"), 10.0, &full_marks());
+    let starter = own(&ex, "starter.rhai");
+    assert_scored(&starter, 0.0, &nothing_fixed());
     assert!(
         feedback(&starter, RAN).starts_with("the script stopped at line 6 on kvmlab::migrate::unreachable: sv1 cannot reach the destination `sv2`"),
         "{}",
@@ -74,82 +74,68 @@ fn each_mutant_fails_the_items_it_is_meant_to() {
         ),
         ("unsafe", 8.0, &[DISK]),
     ];
-    assert_eq!(ex.mutants.len(), expected.len(), "a mutant without a test");
-    let mut grades = Vec::new();
-    for (mutant, score, failing) in expected {
-        let grade = grade_shipped(&ex, &format!("mutants/{mutant}.rhai"));
-        assert_eq!(
-            grade.status,
-            GradeStatus::Graded,
-            "{mutant}: {:?}",
-            grade.reason
-        );
-        assert_eq!(
-            not_passed(&grade),
-            *failing,
-            "{mutant}: {:#?}",
-            grade.checks
-        );
-        assert_eq!(grade.score, *score, "{mutant}");
-        grades.push(grade);
+    let failing: Vec<(&str, &[&str])> = expected.iter().map(|(m, _, f)| (*m, *f)).collect();
+    assert_self_test(&ex, &failing);
+    for (mutant, score, _) in expected {
+        let grade = own(&ex, &format!("mutants/{mutant}.rhai"));
+        assert_eq!(grade.score, *score, "{mutant}: {}", shown(&grade));
     }
-    assert_every_item_fails_somewhere(&ex, &grades);
 }
 
 #[test]
 fn good_submissions_written_differently_get_full_marks() {
     let ex = exercise("fix-migration");
     for file in ["good-solution.rhai", "good-rewrite.rhai"] {
-        assert_graded(&grade_corpus(&ex, file), 10.0, &full_marks());
+        assert_scored(&corpus(&ex, file), 10.0, &full_marks());
     }
 }
 
 #[test]
 fn partial_fixes_say_what_is_left() {
     let ex = exercise("fix-migration");
-    let forced = grade_corpus(&ex, "partial-unsafe.rhai");
-    assert_graded(
+    let forced = corpus(&ex, "partial-unsafe.rhai");
+    assert_scored(
         &forced,
         8.0,
         &[
-            (RESOLVES, "passed", 2.0),
-            (NAMES, "passed", 1.0),
-            (COMPLETED, "passed", 2.0),
-            (ON_SV2, "passed", 2.0),
-            (DISK, "failed", 0.0),
-            (RAN, "passed", 1.0),
+            (RESOLVES, Passed, 2.0),
+            (NAMES, Passed, 1.0),
+            (COMPLETED, Passed, 2.0),
+            (ON_SV2, Passed, 2.0),
+            (DISK, Failed, 0.0),
+            (RAN, Passed, 1.0),
         ],
     );
     assert!(feedback(&forced, DISK)
         .contains("`unsafe: true` skips libvirt's storage check, it does not move the disk"));
 
-    let net2 = grade_corpus(&ex, "partial-net2-address.rhai");
-    assert_graded(
+    let net2 = corpus(&ex, "partial-net2-address.rhai");
+    assert_scored(
         &net2,
         9.0,
         &[
-            (RESOLVES, "partial", 1.0),
-            (NAMES, "passed", 1.0),
-            (COMPLETED, "passed", 2.0),
-            (ON_SV2, "passed", 2.0),
-            (DISK, "passed", 2.0),
-            (RAN, "passed", 1.0),
+            (RESOLVES, Partial, 1.0),
+            (NAMES, Passed, 1.0),
+            (COMPLETED, Passed, 2.0),
+            (ON_SV2, Passed, 2.0),
+            (DISK, Passed, 2.0),
+            (RAN, Passed, 1.0),
         ],
     );
     assert!(feedback(&net2, RESOLVES)
         .starts_with("sv2 resolves on sv1 to 10.10.1.12, its NET2 address"));
 
-    let one_line = grade_corpus(&ex, "partial-only-sv2-line.rhai");
-    assert_graded(
+    let one_line = corpus(&ex, "partial-only-sv2-line.rhai");
+    assert_scored(
         &one_line,
         9.0,
         &[
-            (RESOLVES, "passed", 2.0),
-            (NAMES, "failed", 0.0),
-            (COMPLETED, "passed", 2.0),
-            (ON_SV2, "passed", 2.0),
-            (DISK, "passed", 2.0),
-            (RAN, "passed", 1.0),
+            (RESOLVES, Passed, 2.0),
+            (NAMES, Failed, 0.0),
+            (COMPLETED, Passed, 2.0),
+            (ON_SV2, Passed, 2.0),
+            (DISK, Passed, 2.0),
+            (RAN, Passed, 1.0),
         ],
     );
     assert_eq!(
@@ -161,22 +147,22 @@ fn partial_fixes_say_what_is_left() {
 #[test]
 fn wrong_fixes_score_what_they_left() {
     let ex = exercise("fix-migration");
-    assert_graded(
-        &grade_corpus(&ex, "wrong-hosts-on-sv2.rhai"),
+    assert_scored(
+        &corpus(&ex, "wrong-hosts-on-sv2.rhai"),
         0.0,
         &nothing_fixed(),
     );
-    let no_pool = grade_corpus(&ex, "wrong-no-pool.rhai");
-    assert_graded(
+    let no_pool = corpus(&ex, "wrong-no-pool.rhai");
+    assert_scored(
         &no_pool,
         2.0,
         &[
-            (RESOLVES, "passed", 2.0),
-            (NAMES, "failed", 0.0),
-            (COMPLETED, "failed", 0.0),
-            (ON_SV2, "failed", 0.0),
-            (DISK, "skipped", 0.0),
-            (RAN, "failed", 0.0),
+            (RESOLVES, Passed, 2.0),
+            (NAMES, Failed, 0.0),
+            (COMPLETED, Failed, 0.0),
+            (ON_SV2, Failed, 0.0),
+            (DISK, Skipped, 0.0),
+            (RAN, Failed, 0.0),
         ],
     );
     assert!(
@@ -190,16 +176,16 @@ fn wrong_fixes_score_what_they_left() {
 #[test]
 fn hostile_submissions_cannot_bend_the_rubric() {
     let ex = exercise("fix-migration");
-    let bragging = grade_corpus(&ex, "hostile-check-only.rhai");
-    assert_graded(&bragging, 0.0, &nothing_fixed());
+    let bragging = corpus(&ex, "hostile-check-only.rhai");
+    assert_scored(&bragging, 0.0, &nothing_fixed());
     assert_eq!(bragging.own_checks.passed, 1);
     assert_eq!(
         feedback(&bragging, RAN),
         "the script never migrated centos-nz2: run the migration to see why it is refused, then fix the lab"
     );
     // Functions named like the rubric's helpers and API stay the submission's own.
-    assert_graded(
-        &grade_corpus(&ex, "hostile-shadow-helpers.rhai"),
+    assert_scored(
+        &corpus(&ex, "hostile-shadow-helpers.rhai"),
         0.0,
         &nothing_fixed(),
     );
@@ -208,8 +194,8 @@ fn hostile_submissions_cannot_bend_the_rubric() {
 #[test]
 fn the_graders_functions_are_not_a_submissions() {
     let ex = exercise("fix-migration");
-    let grade = grade_corpus(&ex, "hostile-grader-functions.rhai");
-    assert_graded(&grade, 0.0, &nothing_fixed());
+    let grade = corpus(&ex, "hostile-grader-functions.rhai");
+    assert_scored(&grade, 0.0, &nothing_fixed());
     assert_eq!(grade.checks.len(), 6, "no item was added");
     assert!(
         grade.diagnostics[0].starts_with("kvmlab::script::unknown_function")
@@ -223,7 +209,7 @@ fn the_graders_functions_are_not_a_submissions() {
 #[test]
 fn the_causes_are_shown_after_the_due_date() {
     let ex = exercise("fix-migration");
-    let grade = grade_shipped(&ex, "solution.rhai");
+    let grade = own(&ex, "solution.rhai");
     let shown: Vec<(&str, Visibility)> = grade
         .checks
         .iter()
@@ -261,7 +247,7 @@ fn the_causes_are_shown_after_the_due_date() {
 #[test]
 fn the_advice_on_a_forced_migration_fixes_it() {
     let ex = exercise("fix-migration");
-    let forced = grade_corpus(&ex, "partial-unsafe.rhai");
+    let forced = corpus(&ex, "partial-unsafe.rhai");
     let advice = feedback(&forced, DISK);
     let pool = "sv2.define_pool(#{name: \"guest\", type: \"dir\", target: \"/guest\"})";
     assert!(advice.contains(&format!("`{pool}`")), "{advice}");
@@ -273,8 +259,8 @@ fn the_advice_on_a_forced_migration_fixes_it() {
     )
     .unwrap();
     assert!(applied.contains(pool) && applied.contains("copy_storage: true"));
-    assert_graded(
-        &grade_corpus(&ex, "advice-applied-unsafe.rhai"),
+    assert_scored(
+        &corpus(&ex, "advice-applied-unsafe.rhai"),
         10.0,
         &full_marks(),
     );

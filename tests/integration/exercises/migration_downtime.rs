@@ -1,7 +1,8 @@
 //! `migration-downtime`: centos-nz2 live-migrated to sv2 during the client's download,
 //! paused for under 100 ms (half marks under 200 ms).
 
-use super::corpus::*;
+use super::graded::*;
+use kvmlab_runtime::grade::CheckStatus::{self, Failed, Partial, Passed, Skipped};
 use kvmlab_runtime::grade::GradeStatus;
 use kvmlab_runtime::script::rubric::Visibility;
 
@@ -11,30 +12,30 @@ const UNDER_LOAD: &str = "it completed while the download was running";
 const DOWNTIME: &str = "the guest paused for under 100 ms";
 const INTACT: &str = "the download arrived intact";
 
-fn full_marks() -> Vec<(&'static str, &'static str, f64)> {
+fn full_marks() -> Vec<(&'static str, CheckStatus, f64)> {
     vec![
-        (ON_SV2, "passed", 2.0),
-        (COMPLETED, "passed", 1.0),
-        (UNDER_LOAD, "passed", 2.0),
-        (DOWNTIME, "passed", 3.0),
-        (INTACT, "passed", 2.0),
+        (ON_SV2, Passed, 2.0),
+        (COMPLETED, Passed, 1.0),
+        (UNDER_LOAD, Passed, 2.0),
+        (DOWNTIME, Passed, 3.0),
+        (INTACT, Passed, 2.0),
     ]
 }
 
 #[test]
 fn the_solution_gets_full_marks_and_the_starter_does_not() {
     let ex = exercise("migration-downtime");
-    assert_graded(&grade_shipped(&ex, "solution.rhai"), 10.0, &full_marks());
-    let starter = grade_shipped(&ex, "starter.rhai");
-    assert_graded(
+    assert_scored(&own(&ex, "solution.rhai"), 10.0, &full_marks());
+    let starter = own(&ex, "starter.rhai");
+    assert_scored(
         &starter,
         0.0,
         &[
-            (ON_SV2, "failed", 0.0),
-            (COMPLETED, "failed", 0.0),
-            (UNDER_LOAD, "skipped", 0.0),
-            (DOWNTIME, "skipped", 0.0),
-            (INTACT, "failed", 0.0),
+            (ON_SV2, Failed, 0.0),
+            (COMPLETED, Failed, 0.0),
+            (UNDER_LOAD, Skipped, 0.0),
+            (DOWNTIME, Skipped, 0.0),
+            (INTACT, Failed, 0.0),
         ],
     );
     assert_eq!(
@@ -50,8 +51,8 @@ fn the_solution_gets_full_marks_and_the_starter_does_not() {
 #[test]
 fn grading_is_deterministic_and_the_hidden_item_says_so() {
     let ex = exercise("migration-downtime");
-    let first = grade_shipped(&ex, "solution.rhai");
-    let again = grade_shipped(&ex, "solution.rhai");
+    let first = own(&ex, "solution.rhai");
+    let again = own(&ex, "solution.rhai");
     assert_eq!(
         serde_json::to_string(&first).unwrap(),
         serde_json::to_string(&again).unwrap()
@@ -81,55 +82,41 @@ fn each_mutant_fails_the_items_it_is_meant_to() {
             &[ON_SV2, COMPLETED, UNDER_LOAD, DOWNTIME],
         ),
     ];
-    assert_eq!(ex.mutants.len(), expected.len(), "a mutant without a test");
-    let mut grades = Vec::new();
-    for (mutant, score, failing) in expected {
-        let grade = grade_shipped(&ex, &format!("mutants/{mutant}.rhai"));
-        assert_eq!(
-            grade.status,
-            GradeStatus::Graded,
-            "{mutant}: {:?}",
-            grade.reason
-        );
-        assert_eq!(
-            not_passed(&grade),
-            *failing,
-            "{mutant}: {:#?}",
-            grade.checks
-        );
-        assert_eq!(grade.score, *score, "{mutant}");
-        grades.push(grade);
+    let failing: Vec<(&str, &[&str])> = expected.iter().map(|(m, _, f)| (*m, *f)).collect();
+    assert_self_test(&ex, &failing);
+    for (mutant, score, _) in expected {
+        let grade = own(&ex, &format!("mutants/{mutant}.rhai"));
+        assert_eq!(grade.score, *score, "{mutant}: {}", shown(&grade));
     }
-    assert_every_item_fails_somewhere(&ex, &grades);
 }
 
 #[test]
 fn the_downtime_earns_full_marks_under_the_budget_and_half_under_twice_it() {
     let ex = exercise("migration-downtime");
-    let half = grade_corpus(&ex, "partial-auto-converge.rhai");
-    assert_graded(
+    let half = corpus(&ex, "partial-auto-converge.rhai");
+    assert_scored(
         &half,
         8.5,
         &[
-            (ON_SV2, "passed", 2.0),
-            (COMPLETED, "passed", 1.0),
-            (UNDER_LOAD, "passed", 2.0),
-            (DOWNTIME, "partial", 1.5),
-            (INTACT, "passed", 2.0),
+            (ON_SV2, Passed, 2.0),
+            (COMPLETED, Passed, 1.0),
+            (UNDER_LOAD, Passed, 2.0),
+            (DOWNTIME, Partial, 1.5),
+            (INTACT, Passed, 2.0),
         ],
     );
     assert_eq!(
         feedback(&half, DOWNTIME),
         "centos-nz2 paused for 167.9 ms: over the 100 ms budget, though under twice it; modern QEMU aims its last round at 300 ms unless told otherwise: set the pause the last round may take with the migration option downtime_limit (in ms)"
     );
-    let over = grade_shipped(&ex, "mutants/report-profile.rhai");
+    let over = own(&ex, "mutants/report-profile.rhai");
     assert!(
         feedback(&over, DOWNTIME)
             .starts_with("centos-nz2 paused for 619.8 ms, over twice the 100 ms budget"),
         "{}",
         feedback(&over, DOWNTIME)
     );
-    let offline = grade_shipped(&ex, "mutants/offline.rhai");
+    let offline = own(&ex, "mutants/offline.rhai");
     assert!(
         feedback(&offline, DOWNTIME).starts_with(
             "centos-nz2 paused for 36.7 s, the whole copy: a migration with live: false"
@@ -143,11 +130,11 @@ fn the_downtime_earns_full_marks_under_the_budget_and_half_under_twice_it() {
 fn good_submissions_written_differently_get_full_marks() {
     let ex = exercise("migration-downtime");
     for file in ["good-solution.rhai", "good-postcopy.rhai"] {
-        assert_graded(&grade_corpus(&ex, file), 10.0, &full_marks());
+        assert_scored(&corpus(&ex, file), 10.0, &full_marks());
     }
     // A folder whose lab imports its options from a module beside it.
-    let folder = grade_corpus_folder(&ex, "good-folder");
-    assert_graded(&folder, 10.0, &full_marks());
+    let folder = corpus(&ex, "good-folder");
+    assert_scored(&folder, 10.0, &full_marks());
     assert_eq!(folder.student, "good-folder");
     assert_eq!(folder.output, ["paused 45.4 ms"]);
 }
@@ -155,16 +142,16 @@ fn good_submissions_written_differently_get_full_marks() {
 #[test]
 fn a_migration_that_waits_for_the_download_to_end_earns_no_downtime_points() {
     let ex = exercise("migration-downtime");
-    let late = grade_corpus(&ex, "partial-after-download.rhai");
-    assert_graded(
+    let late = corpus(&ex, "partial-after-download.rhai");
+    assert_scored(
         &late,
         5.0,
         &[
-            (ON_SV2, "passed", 2.0),
-            (COMPLETED, "passed", 1.0),
-            (UNDER_LOAD, "failed", 0.0),
-            (DOWNTIME, "skipped", 0.0),
-            (INTACT, "passed", 2.0),
+            (ON_SV2, Passed, 2.0),
+            (COMPLETED, Passed, 1.0),
+            (UNDER_LOAD, Failed, 0.0),
+            (DOWNTIME, Skipped, 0.0),
+            (INTACT, Passed, 2.0),
         ],
     );
     assert!(feedback(&late, UNDER_LOAD)
@@ -174,16 +161,16 @@ fn a_migration_that_waits_for_the_download_to_end_earns_no_downtime_points() {
 #[test]
 fn wrong_submissions_score_what_they_left() {
     let ex = exercise("migration-downtime");
-    let cancelled = grade_corpus(&ex, "wrong-timeout.rhai");
-    assert_graded(
+    let cancelled = corpus(&ex, "wrong-timeout.rhai");
+    assert_scored(
         &cancelled,
         2.0,
         &[
-            (ON_SV2, "failed", 0.0),
-            (COMPLETED, "failed", 0.0),
-            (UNDER_LOAD, "skipped", 0.0),
-            (DOWNTIME, "skipped", 0.0),
-            (INTACT, "passed", 2.0),
+            (ON_SV2, Failed, 0.0),
+            (COMPLETED, Failed, 0.0),
+            (UNDER_LOAD, Skipped, 0.0),
+            (DOWNTIME, Skipped, 0.0),
+            (INTACT, Passed, 2.0),
         ],
     );
     assert_eq!(cancelled.own_checks.failed, 1);
@@ -196,16 +183,16 @@ fn wrong_submissions_score_what_they_left() {
     );
 
     // A refused migration names its code.
-    let mixed_up = grade_corpus(&ex, "wrong-to-sv1.rhai");
-    assert_graded(
+    let mixed_up = corpus(&ex, "wrong-to-sv1.rhai");
+    assert_scored(
         &mixed_up,
         0.0,
         &[
-            (ON_SV2, "failed", 0.0),
-            (COMPLETED, "failed", 0.0),
-            (UNDER_LOAD, "skipped", 0.0),
-            (DOWNTIME, "skipped", 0.0),
-            (INTACT, "failed", 0.0),
+            (ON_SV2, Failed, 0.0),
+            (COMPLETED, Failed, 0.0),
+            (UNDER_LOAD, Skipped, 0.0),
+            (DOWNTIME, Skipped, 0.0),
+            (INTACT, Failed, 0.0),
         ],
     );
     assert_eq!(
@@ -214,16 +201,16 @@ fn wrong_submissions_score_what_they_left() {
     );
 
     // An unknown option stops the script before the migration: graded on the world it left.
-    let misnamed = grade_corpus(&ex, "wrong-option-name.rhai");
-    assert_graded(
+    let misnamed = corpus(&ex, "wrong-option-name.rhai");
+    assert_scored(
         &misnamed,
         0.0,
         &[
-            (ON_SV2, "failed", 0.0),
-            (COMPLETED, "failed", 0.0),
-            (UNDER_LOAD, "skipped", 0.0),
-            (DOWNTIME, "skipped", 0.0),
-            (INTACT, "failed", 0.0),
+            (ON_SV2, Failed, 0.0),
+            (COMPLETED, Failed, 0.0),
+            (UNDER_LOAD, Skipped, 0.0),
+            (DOWNTIME, Skipped, 0.0),
+            (INTACT, Failed, 0.0),
         ],
     );
     assert_eq!(misnamed.diagnostics.len(), 1, "{:#?}", misnamed.diagnostics);
@@ -237,7 +224,7 @@ fn wrong_submissions_score_what_they_left() {
 /// A stopped submission scores 0 on every item, and its reason names the limit and line.
 fn assert_stopped(file: &str, reason: &str) {
     let ex = exercise("migration-downtime");
-    let grade = grade_corpus(&ex, file);
+    let grade = corpus(&ex, file);
     assert_eq!(
         grade.status,
         GradeStatus::Stopped,
@@ -279,27 +266,27 @@ fn hostile_submissions_are_stopped_by_their_limit() {
 fn hostile_submissions_that_do_nothing_score_nothing() {
     let ex = exercise("migration-downtime");
     let nothing = [
-        (ON_SV2, "failed", 0.0),
-        (COMPLETED, "failed", 0.0),
-        (UNDER_LOAD, "skipped", 0.0),
-        (DOWNTIME, "skipped", 0.0),
-        (INTACT, "failed", 0.0),
+        (ON_SV2, Failed, 0.0),
+        (COMPLETED, Failed, 0.0),
+        (UNDER_LOAD, Skipped, 0.0),
+        (DOWNTIME, Skipped, 0.0),
+        (INTACT, Failed, 0.0),
     ];
-    let bragging = grade_corpus(&ex, "hostile-check-only.rhai");
-    assert_graded(&bragging, 0.0, &nothing);
+    let bragging = corpus(&ex, "hostile-check-only.rhai");
+    assert_scored(&bragging, 0.0, &nothing);
     assert_eq!(
         (bragging.own_checks.passed, bragging.own_checks.failed),
         (1, 0)
     );
-    assert_graded(&grade_corpus(&ex, "hostile-empty.rhai"), 0.0, &nothing);
+    assert_scored(&corpus(&ex, "hostile-empty.rhai"), 0.0, &nothing);
 
     // Its own `migrate` and `check` change nothing in the lab: the rubric reads the world.
-    let pretender = grade_corpus(&ex, "hostile-redefine-stdlib.rhai");
-    assert_graded(&pretender, 0.0, &nothing);
+    let pretender = corpus(&ex, "hostile-redefine-stdlib.rhai");
+    assert_scored(&pretender, 0.0, &nothing);
     assert_eq!(pretender.own_checks.passed, 1);
 
-    let eval = grade_corpus(&ex, "hostile-eval.rhai");
-    assert_graded(&eval, 0.0, &nothing);
+    let eval = corpus(&ex, "hostile-eval.rhai");
+    assert_scored(&eval, 0.0, &nothing);
     assert!(
         eval.diagnostics
             .iter()
@@ -312,8 +299,8 @@ fn hostile_submissions_that_do_nothing_score_nothing() {
 #[test]
 fn megabytes_of_output_are_cut_and_the_work_still_graded() {
     let ex = exercise("migration-downtime");
-    let loud = grade_corpus(&ex, "hostile-print-megabytes.rhai");
-    assert_graded(&loud, 10.0, &full_marks());
+    let loud = corpus(&ex, "hostile-print-megabytes.rhai");
+    assert_scored(&loud, 10.0, &full_marks());
     // 20,000 lines of 200 bytes (4 MB): the first 32 KiB kept, the rest counted.
     assert_eq!((loud.output.len(), loud.output_cut), (163, 19_837));
     assert!(loud.output.iter().all(|l| l.starts_with("0123456789#")));

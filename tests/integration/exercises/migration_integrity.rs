@@ -1,7 +1,8 @@
 //! `migration-integrity`: the report's integrity test, a download that survives a live
 //! migration in its middle.
 
-use super::corpus::*;
+use super::graded::*;
+use kvmlab_runtime::grade::CheckStatus::{self, Failed, Partial, Passed, Skipped};
 use kvmlab_runtime::grade::GradeStatus;
 
 const DOWNLOADS: &str = "a client downloads the ISO from centos-nz2";
@@ -11,32 +12,32 @@ const MIDDLE: &str = "centos-nz2 migrated to sv2 in the middle of the download";
 const ON_SV2: &str = "centos-nz2 runs on sv2";
 const LIVE: &str = "the guest stayed live";
 
-fn full_marks() -> Vec<(&'static str, &'static str, f64)> {
+fn full_marks() -> Vec<(&'static str, CheckStatus, f64)> {
     vec![
-        (DOWNLOADS, "passed", 1.0),
-        (FINISHED, "passed", 1.0),
-        (INTACT, "passed", 2.0),
-        (MIDDLE, "passed", 3.0),
-        (ON_SV2, "passed", 1.0),
-        (LIVE, "passed", 2.0),
+        (DOWNLOADS, Passed, 1.0),
+        (FINISHED, Passed, 1.0),
+        (INTACT, Passed, 2.0),
+        (MIDDLE, Passed, 3.0),
+        (ON_SV2, Passed, 1.0),
+        (LIVE, Passed, 2.0),
     ]
 }
 
 #[test]
 fn the_solution_gets_full_marks_and_the_starter_does_not() {
     let ex = exercise("migration-integrity");
-    assert_graded(&grade_shipped(&ex, "solution.rhai"), 10.0, &full_marks());
-    let starter = grade_shipped(&ex, "starter.rhai");
-    assert_graded(
+    assert_scored(&own(&ex, "solution.rhai"), 10.0, &full_marks());
+    let starter = own(&ex, "starter.rhai");
+    assert_scored(
         &starter,
         0.0,
         &[
-            (DOWNLOADS, "failed", 0.0),
-            (FINISHED, "skipped", 0.0),
-            (INTACT, "skipped", 0.0),
-            (MIDDLE, "skipped", 0.0),
-            (ON_SV2, "failed", 0.0),
-            (LIVE, "failed", 0.0),
+            (DOWNLOADS, Failed, 0.0),
+            (FINISHED, Skipped, 0.0),
+            (INTACT, Skipped, 0.0),
+            (MIDDLE, Skipped, 0.0),
+            (ON_SV2, Failed, 0.0),
+            (LIVE, Failed, 0.0),
         ],
     );
     assert!(feedback(&starter, DOWNLOADS).starts_with(
@@ -61,52 +62,38 @@ fn each_mutant_fails_the_items_it_is_meant_to() {
         ),
         ("timeout-abort", 4.0, &[MIDDLE, ON_SV2, LIVE]),
     ];
-    assert_eq!(ex.mutants.len(), expected.len(), "a mutant without a test");
-    let mut grades = Vec::new();
-    for (mutant, score, failing) in expected {
-        let grade = grade_shipped(&ex, &format!("mutants/{mutant}.rhai"));
-        assert_eq!(
-            grade.status,
-            GradeStatus::Graded,
-            "{mutant}: {:?}",
-            grade.reason
-        );
-        assert_eq!(
-            not_passed(&grade),
-            *failing,
-            "{mutant}: {:#?}",
-            grade.checks
-        );
-        assert_eq!(grade.score, *score, "{mutant}");
-        grades.push(grade);
+    let failing: Vec<(&str, &[&str])> = expected.iter().map(|(m, _, f)| (*m, *f)).collect();
+    assert_self_test(&ex, &failing);
+    for (mutant, score, _) in expected {
+        let grade = own(&ex, &format!("mutants/{mutant}.rhai"));
+        assert_eq!(grade.score, *score, "{mutant}: {}", shown(&grade));
     }
-    assert_every_item_fails_somewhere(&ex, &grades);
 }
 
 #[test]
 fn the_migration_is_placed_against_the_download() {
     let ex = exercise("migration-integrity");
-    let first = grade_shipped(&ex, "mutants/migrate-first.rhai");
+    let first = own(&ex, "mutants/migrate-first.rhai");
     assert_eq!(
         feedback(&first, MIDDLE),
         "the migration began before the download did: start the download first, let it run a while (`sleep(120)`), then migrate"
     );
-    let after = grade_shipped(&ex, "mutants/migrate-after-wait.rhai");
+    let after = own(&ex, "mutants/migrate-after-wait.rhai");
     assert_eq!(
         feedback(&after, MIDDLE),
         "the migration began after the download had finished: migrate while it is still running (`ftp.done` is false), not after `wait()`"
     );
-    let late = grade_corpus(&ex, "partial-modern-defaults.rhai");
-    assert_graded(
+    let late = corpus(&ex, "partial-modern-defaults.rhai");
+    assert_scored(
         &late,
         8.5,
         &[
-            (DOWNLOADS, "passed", 1.0),
-            (FINISHED, "passed", 1.0),
-            (INTACT, "passed", 2.0),
-            (MIDDLE, "partial", 1.5),
-            (ON_SV2, "passed", 1.0),
-            (LIVE, "passed", 2.0),
+            (DOWNLOADS, Passed, 1.0),
+            (FINISHED, Passed, 1.0),
+            (INTACT, Passed, 2.0),
+            (MIDDLE, Partial, 1.5),
+            (ON_SV2, Passed, 1.0),
+            (LIVE, Passed, 2.0),
         ],
     );
     assert!(feedback(&late, MIDDLE)
@@ -121,37 +108,37 @@ fn good_submissions_written_differently_get_full_marks() {
         "good-auto-converge.rhai",
         "good-trial-run-first.rhai",
     ] {
-        assert_graded(&grade_corpus(&ex, file), 10.0, &full_marks());
+        assert_scored(&corpus(&ex, file), 10.0, &full_marks());
     }
 }
 
 #[test]
 fn partial_submissions_lose_what_they_skipped() {
     let ex = exercise("migration-integrity");
-    let first = grade_corpus(&ex, "partial-migrate-first.rhai");
-    assert_graded(
+    let first = corpus(&ex, "partial-migrate-first.rhai");
+    assert_scored(
         &first,
         7.0,
         &[
-            (DOWNLOADS, "passed", 1.0),
-            (FINISHED, "passed", 1.0),
-            (INTACT, "passed", 2.0),
-            (MIDDLE, "failed", 0.0),
-            (ON_SV2, "passed", 1.0),
-            (LIVE, "passed", 2.0),
+            (DOWNLOADS, Passed, 1.0),
+            (FINISHED, Passed, 1.0),
+            (INTACT, Passed, 2.0),
+            (MIDDLE, Failed, 0.0),
+            (ON_SV2, Passed, 1.0),
+            (LIVE, Passed, 2.0),
         ],
     );
-    let unfinished = grade_corpus(&ex, "partial-no-wait.rhai");
-    assert_graded(
+    let unfinished = corpus(&ex, "partial-no-wait.rhai");
+    assert_scored(
         &unfinished,
         7.0,
         &[
-            (DOWNLOADS, "passed", 1.0),
-            (FINISHED, "failed", 0.0),
-            (INTACT, "skipped", 0.0),
-            (MIDDLE, "passed", 3.0),
-            (ON_SV2, "passed", 1.0),
-            (LIVE, "passed", 2.0),
+            (DOWNLOADS, Passed, 1.0),
+            (FINISHED, Failed, 0.0),
+            (INTACT, Skipped, 0.0),
+            (MIDDLE, Passed, 3.0),
+            (ON_SV2, Passed, 1.0),
+            (LIVE, Passed, 2.0),
         ],
     );
     assert!(feedback(&unfinished, FINISHED)
@@ -161,29 +148,29 @@ fn partial_submissions_lose_what_they_skipped() {
 #[test]
 fn wrong_submissions_score_what_they_left() {
     let ex = exercise("migration-integrity");
-    assert_graded(
-        &grade_corpus(&ex, "wrong-no-download.rhai"),
+    assert_scored(
+        &corpus(&ex, "wrong-no-download.rhai"),
         3.0,
         &[
-            (DOWNLOADS, "failed", 0.0),
-            (FINISHED, "skipped", 0.0),
-            (INTACT, "skipped", 0.0),
-            (MIDDLE, "skipped", 0.0),
-            (ON_SV2, "passed", 1.0),
-            (LIVE, "passed", 2.0),
+            (DOWNLOADS, Failed, 0.0),
+            (FINISHED, Skipped, 0.0),
+            (INTACT, Skipped, 0.0),
+            (MIDDLE, Skipped, 0.0),
+            (ON_SV2, Passed, 1.0),
+            (LIVE, Passed, 2.0),
         ],
     );
-    let bad_path = grade_corpus(&ex, "wrong-bad-path.rhai");
-    assert_graded(
+    let bad_path = corpus(&ex, "wrong-bad-path.rhai");
+    assert_scored(
         &bad_path,
         0.0,
         &[
-            (DOWNLOADS, "failed", 0.0),
-            (FINISHED, "skipped", 0.0),
-            (INTACT, "skipped", 0.0),
-            (MIDDLE, "skipped", 0.0),
-            (ON_SV2, "failed", 0.0),
-            (LIVE, "failed", 0.0),
+            (DOWNLOADS, Failed, 0.0),
+            (FINISHED, Skipped, 0.0),
+            (INTACT, Skipped, 0.0),
+            (MIDDLE, Skipped, 0.0),
+            (ON_SV2, Failed, 0.0),
+            (LIVE, Failed, 0.0),
         ],
     );
     assert!(
@@ -199,14 +186,14 @@ fn wrong_submissions_score_what_they_left() {
 #[test]
 fn hostile_submissions_get_nothing() {
     let ex = exercise("migration-integrity");
-    let bragging = grade_corpus(&ex, "hostile-check-only.rhai");
+    let bragging = corpus(&ex, "hostile-check-only.rhai");
     assert_eq!(bragging.score, 0.0);
     assert_eq!(
         (bragging.own_checks.passed, bragging.own_checks.failed),
         (2, 0)
     );
 
-    let looping = grade_corpus(&ex, "hostile-loop-after-download.rhai");
+    let looping = corpus(&ex, "hostile-loop-after-download.rhai");
     assert_eq!(looping.status, GradeStatus::Stopped);
     assert_eq!(looping.score, 0.0);
     let reason = looping.reason.as_deref().unwrap_or_default();
@@ -220,7 +207,7 @@ fn hostile_submissions_get_nothing() {
 #[test]
 fn a_submission_cannot_import_the_solution_or_the_checks() {
     let ex = exercise("migration-integrity");
-    let grade = grade_corpus(&ex, "hostile-import-solution.rhai");
+    let grade = corpus(&ex, "hostile-import-solution.rhai");
     assert_eq!(grade.status, GradeStatus::Graded);
     assert_eq!(grade.score, 0.0);
     assert_eq!(grade.diagnostics.len(), 1, "{:#?}", grade.diagnostics);

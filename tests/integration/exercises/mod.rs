@@ -1,7 +1,6 @@
 //! The shipped exercises (`labs/exercises/`), each graded with the runtime's grader on its
 //! corpus of submissions (`tests/exercises/NAME/`): exact scores, statuses and feedback.
 
-mod corpus;
 mod fix_migration;
 mod graded;
 mod iscsi_storage;
