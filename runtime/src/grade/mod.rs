@@ -22,9 +22,11 @@ use crate::script::modules::{LabModules, Sources};
 use crate::script::rubric::{Partial, Rubric, RubricItem, Visibility};
 use crate::script::{diagnose, Session, SharedSession};
 use crate::sim::Simulator;
-use rhai::{Dynamic, Engine, EvalAltResult, Scope, AST};
+use rhai::{Dynamic, Engine, EvalAltResult, NativeCallContext, Scope};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// How a submission came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -293,77 +295,111 @@ fn run_setup(exercise: &Exercise, session: &SharedSession) -> Result<Scope<'stat
     Ok(handed)
 }
 
-/// The rubric's items as `checks.rhai` declares them, from running it in a checks engine of
-/// its own on an empty lab.
+/// The rubric's items as `checks.rhai` declares them, from running its top level in a
+/// checks engine of its own on an empty lab (no item is graded).
 fn declared_items(exercise: &Exercise) -> Result<Vec<RubricItem>, Box<Diagnostic>> {
-    let session = Session::new(
-        Box::new(Simulator::new(0)),
-        &exercise.checks.shown,
-        PathBuf::new(),
-    );
+    let checks = &exercise.checks;
+    let session = Session::new(Box::new(Simulator::new(0)), &checks.shown, PathBuf::new());
     let rubric = Rubric::default();
-    load_rubric(exercise, &session, &rubric).map(|_| rubric.take())
+    let engine = checks_engine(exercise, &session, &rubric);
+    let lookup = |_: &str| Some(checks.text.clone());
+    engine
+        .compile(&checks.text)
+        .map_err(|e| Box::new(e.into()))
+        .and_then(|mut ast| {
+            ast.set_source(checks.shown.as_str());
+            engine.run_ast(&ast)
+        })
+        .map_err(|err| Box::new(diagnose::diagnose(&err, &engine, &checks.shown, &lookup)))?;
+    Ok(rubric.take())
 }
 
-/// Compiles and runs `checks.rhai` in a checks engine, collecting its items into `rubric`.
-fn load_rubric(
-    exercise: &Exercise,
-    session: &SharedSession,
-    rubric: &Rubric,
-) -> Result<(Engine, AST), Box<Diagnostic>> {
-    let checks = &exercise.checks;
+/// The checks engine for this exercise: it imports the exercise folder's modules.
+fn checks_engine(exercise: &Exercise, session: &SharedSession, rubric: &Rubric) -> Engine {
     let modules = LabModules::new(
         Some(exercise.dir.clone()),
         exercise.dir.clone(),
         Sources::default(),
     );
-    let engine = engine::build_checks(session, &Limits::default(), modules, rubric);
-    let lookup = |_: &str| Some(checks.text.clone());
-    let ast = engine
-        .compile(&checks.text)
-        .map_err(|e| Box::new(e.into()))
-        .and_then(|mut ast| {
-            ast.set_source(checks.shown.as_str());
-            engine.run_ast(&ast).map(|_| ast)
-        })
-        .map_err(|err| Box::new(diagnose::diagnose(&err, &engine, &checks.shown, &lookup)))?;
-    Ok((engine, ast))
+    engine::build_checks(session, &Limits::default(), modules, rubric)
 }
+
+/// The native call that ends a grading run of `checks.rhai`: it grades every item from inside
+/// the script's own run, so the items' closures see what the rubric's top level imported and
+/// defined. Only the grader's checks engine has it.
+const GRADE_ALL: &str = "kvmlab_grade_rubric";
 
 /// Grades every rubric item against the world in `session`, in the order declared.
 fn grade_checks(exercise: &Exercise, session: &SharedSession) -> Result<Vec<CheckGrade>, String> {
+    let checks = &exercise.checks;
     let rubric = Rubric::default();
-    let (engine, ast) = load_rubric(exercise, session, &rubric).map_err(|d| {
+    let mut engine = checks_engine(exercise, session, &rubric);
+    let graded: Rc<RefCell<Option<Vec<CheckGrade>>>> = Rc::default();
+    let (items, out) = (rubric.clone(), graded.clone());
+    engine.register_fn(GRADE_ALL, move |ctx: NativeCallContext, lab: Dynamic| {
+        let items = items.borrow().clone();
+        let grades = score(&items, |item| {
+            let answer = item
+                .closure
+                .call_within_context::<Dynamic>(&ctx, (lab.clone(),));
+            read_answer(ctx.engine(), item, answer)
+        });
+        *out.borrow_mut() = Some(grades);
+    });
+    let broken = |d: Diagnostic| {
         format!(
             "the exercise's checks failed at line {}: {} ({}); the exercise is broken, not the submission",
             d.line, d.message, d.code
         )
-    })?;
-    let lab = engine
-        .eval_expression::<Dynamic>("lab()")
-        .map_err(|e| format!("the checks engine has no lab view: {e}"))?;
-    let items = rubric.take();
+    };
+    let lookup = |_: &str| Some(checks.text.clone());
+    let run = engine
+        .compile(&checks.text)
+        .and_then(|ast| Ok(ast.merge(&engine.compile(format!("{GRADE_ALL}(lab());"))?)))
+        .map_err(|e| Box::new(e.into()))
+        .and_then(|mut ast| {
+            ast.set_source(checks.shown.as_str());
+            engine.run_ast(&ast)
+        });
+    if let Err(err) = run {
+        return Err(broken(diagnose::diagnose(
+            &err,
+            &engine,
+            &checks.shown,
+            &lookup,
+        )));
+    }
+    let grades = graded.borrow_mut().take();
+    grades.ok_or_else(|| {
+        "the exercise's checks.rhai returned before its items were graded; the exercise is broken, not the submission".to_string()
+    })
+}
+
+/// Each item's grade, in order: an item whose needs did not all pass in full is skipped;
+/// `answer` gives the others' fraction and feedback.
+fn score(
+    items: &[RubricItem],
+    mut answer: impl FnMut(&RubricItem) -> (f64, String),
+) -> Vec<CheckGrade> {
     let mut grades: Vec<CheckGrade> = Vec::with_capacity(items.len());
-    for item in &items {
+    for item in items {
         let unmet = item.needs.iter().find(|need| {
             !grades
                 .iter()
                 .any(|g| &g.name == *need && g.status == CheckStatus::Passed)
         });
-        let (fraction, feedback) = match unmet {
-            Some(need) => {
-                grades.push(CheckGrade {
-                    name: item.name.clone(),
-                    points: item.points,
-                    score: 0.0,
-                    status: CheckStatus::Skipped,
-                    feedback: Some(format!("skipped: it needs \"{need}\", which did not pass")),
-                    visibility: item.visibility,
-                });
-                continue;
-            }
-            None => answer(&engine, &ast, item, lab.clone()),
-        };
+        if let Some(need) = unmet {
+            grades.push(CheckGrade {
+                name: item.name.clone(),
+                points: item.points,
+                score: 0.0,
+                status: CheckStatus::Skipped,
+                feedback: Some(format!("skipped: it needs \"{need}\", which did not pass")),
+                visibility: item.visibility,
+            });
+            continue;
+        }
+        let (fraction, feedback) = answer(item);
         let score = round(item.points * fraction);
         let status = if fraction >= 1.0 {
             CheckStatus::Passed
@@ -381,13 +417,16 @@ fn grade_checks(exercise: &Exercise, session: &SharedSession) -> Result<Vec<Chec
             visibility: item.visibility,
         });
     }
-    Ok(grades)
+    grades
 }
 
-/// One item's closure, called with the lab view: the fraction it earns and its feedback.
-fn answer(engine: &Engine, ast: &AST, item: &RubricItem, lab: Dynamic) -> (f64, String) {
+/// What one item's closure answered, as the fraction it earns and its feedback.
+fn read_answer(
+    engine: &Engine,
+    item: &RubricItem,
+    result: Result<Dynamic, Box<EvalAltResult>>,
+) -> (f64, String) {
     let feedback = item.feedback.clone();
-    let result: Result<Dynamic, Box<EvalAltResult>> = item.closure.call(engine, ast, (lab,));
     let value = match result {
         Ok(value) => value,
         Err(err) => {

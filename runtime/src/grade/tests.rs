@@ -326,3 +326,36 @@ fn the_rubrics_reference_examples_declare_items_in_the_checks_engine() {
         assert_eq!(ex.items.len(), 1, "{}", entry.item);
     }
 }
+
+#[test]
+fn items_see_what_the_rubrics_top_level_imports_and_defines() {
+    let (dir, ex) = exercise(&[
+        ("exercise.toml", "title = \"T\"\nsummary = \"S\"\npoints = 2\n"),
+        (
+            "checks.rhai",
+            "import \"kvmlab/report\" as report;\nconst PAUSE = 1.0;\n\
+             rubric(\"report imported\", #{points: 1}, |lab| report::server_spec().cores > 0);\n\
+             rubric(\"fixed and constants\", #{points: 1, feedback: \"waited\"}, |lab| fixed(lab.clock, 1) == fixed(PAUSE, 1));\n",
+        ),
+    ]);
+    let ex = ex.unwrap();
+    let grade = grade_submission(&ex, &submit(&dir, "a.rhai", "sleep(1);\n"));
+    assert_eq!(grade.score, 2.0, "{:?}", grade.checks);
+    let grade = grade_submission(&ex, &submit(&dir, "b.rhai", "sleep(2);\n"));
+    assert_eq!(grade.checks[1].feedback.as_deref(), Some("waited"));
+}
+
+#[test]
+fn a_rubric_that_returns_early_is_an_exercise_error_not_a_trainees() {
+    let (dir, ex) = exercise(&[(
+        "checks.rhai",
+        "rubric(\"time passed\", #{points: 3}, |lab| true);\nif lab().clock >= 0.0 { return; }\nprint(1);\n",
+    )]);
+    let grade = grade_submission(&ex.unwrap(), &submit(&dir, "a.rhai", ""));
+    assert_eq!(grade.status, GradeStatus::InternalError, "{grade:?}");
+    assert!(grade
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("returned before its items were graded"));
+}

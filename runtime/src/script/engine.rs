@@ -260,6 +260,7 @@ pub fn build_checks(
     engine.register_fn("sleep", move |_: rhai::INT| still());
     engine.register_fn("sleep", move |_: rhai::FLOAT| still());
     rows::register(&mut engine);
+    lab_api::register_units(&mut engine);
     super::query::register(&mut engine, session);
     super::rubric::register(&mut engine, rubric);
     engine

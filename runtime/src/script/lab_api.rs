@@ -333,6 +333,11 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
             },
         );
 
+    register_units(engine);
+}
+
+/// Numbers and units for people, pure functions a rubric uses too: `fixed`, `size`, `rate`.
+pub fn register_units(engine: &mut Engine) {
     FuncRegistration::new("fixed")
         .with_params_info(["value: f64", "decimals: i64", "String"])
         .with_comments(["/// `value` printed with a fixed number of decimals: `fixed(11.1111, 2)` is \"11.11\"."])

@@ -153,3 +153,17 @@ pub fn assert_self_test(exercise: &Exercise, mutants: &[(&str, &[&str])]) {
         );
     }
 }
+
+/// Asserts a graded submission's total and each item's name, status and score, in the
+/// rubric's order.
+pub fn assert_scored(grade: &SubmissionGrade, score: f64, items: &[(&str, CheckStatus, f64)]) {
+    assert_eq!(grade.status, GradeStatus::Graded, "{}", shown(grade));
+    assert_eq!(grade.reason, None, "{}", shown(grade));
+    let actual: Vec<(&str, CheckStatus, f64)> = grade
+        .checks
+        .iter()
+        .map(|c| (c.name.as_str(), c.status, c.score))
+        .collect();
+    assert_eq!(actual, items, "{}: {}", grade.student, shown(grade));
+    assert_eq!(grade.score, score, "{}: {}", grade.student, shown(grade));
+}
