@@ -241,7 +241,7 @@ fn write_export(file: &Path, text: &str, class: &Class) -> i32 {
 /// The worker: grades one submission and prints its grade as JSON on stdout. The parent
 /// expanded class folders already, so a folder here is one trainee's.
 pub fn worker(exercise_dir: &Path, submission: &Path) -> i32 {
-    let exercise = match Exercise::load(exercise_dir) {
+    let exercise = match Exercise::reopen(exercise_dir) {
         Ok(exercise) => exercise,
         Err(diagnostics) => {
             eprintln!("the exercise has {} problem(s)", diagnostics.len());

@@ -1,17 +1,22 @@
-//! The terminal view of a graded class, within 80 columns: one row per student (score,
-//! status, what did not pass or why it was not graded), then the class summary: each check's
-//! pass rate, the score distribution as bars, the slowest submissions by operations.
+//! The terminal view of a graded class, within 80 columns: one row per student (score, one
+//! mark per check, why it was not graded), then the class summary: each check, numbered in
+//! the order of the marks, with its pass rate; the score distribution as bars; the slowest
+//! submissions by operations.
 //! Names and reasons come from files and scripts, so they are shown escaped.
 
 use super::class::{points, Class};
 use crate::console::WIDTH;
 use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
-use kvmlab_runtime::grade::{CheckStatus, GradeStatus};
+use kvmlab_runtime::grade::{CheckGrade, CheckStatus, GradeStatus};
 use kvmlab_runtime::text::{clipped, escaped};
 use std::fmt::Write;
 
 /// Characters of a student's name, check name or reason shown in a cell.
 const CELL_CHARS: usize = 240;
+/// Characters of a reason shown in a student's row; the JSON export holds it whole.
+const NOTE_CHARS: usize = 100;
+/// Marks per group in the Checks column, so that a check is easy to count to.
+const MARKS_PER_GROUP: usize = 5;
 /// Columns of the longest distribution bar.
 const BAR_COLUMNS: usize = 40;
 
@@ -41,6 +46,23 @@ pub fn status_word(status: GradeStatus) -> &'static str {
     }
 }
 
+/// One mark per check, in the rubric's order: `++~x- ++`.
+fn marks(checks: &[CheckGrade]) -> String {
+    let mut marks = String::new();
+    for (i, check) in checks.iter().enumerate() {
+        if i > 0 && i % MARKS_PER_GROUP == 0 {
+            marks.push(' ');
+        }
+        marks.push(match check.status {
+            CheckStatus::Passed => '+',
+            CheckStatus::Partial => '~',
+            CheckStatus::Failed => 'x',
+            CheckStatus::Skipped => '-',
+        });
+    }
+    marks
+}
+
 pub fn render(class: &Class, color: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -52,34 +74,14 @@ pub fn render(class: &Class, color: bool) -> String {
         points(class.max_score)
     );
     let mut students = table(color);
-    students.set_header(vec![
-        "Student",
-        "Score",
-        "Status",
-        "Not passed in full / reason",
-    ]);
+    students.set_header(vec!["Student", "Score", "Checks", "Note"]);
     for grade in &class.submissions {
-        let detail = if grade.status == GradeStatus::Graded {
-            let missed: Vec<String> = grade
-                .checks
-                .iter()
-                .filter(|c| c.status != CheckStatus::Passed)
-                .map(|c| match c.status {
-                    CheckStatus::Partial => {
-                        format!(
-                            "{} ({}/{})",
-                            shown(&c.name),
-                            points(c.score),
-                            points(c.points)
-                        )
-                    }
-                    CheckStatus::Skipped => format!("{} (skipped)", shown(&c.name)),
-                    _ => shown(&c.name),
-                })
-                .collect();
-            missed.join(", ")
-        } else {
-            grade.reason.as_deref().map(shown).unwrap_or_default()
+        let escaped_reason = escaped(grade.reason.as_deref().unwrap_or(""));
+        let reason = clipped(&escaped_reason, NOTE_CHARS);
+        let note = match status_word(grade.status) {
+            _ if grade.status == GradeStatus::Graded => String::new(),
+            word if reason.starts_with(word) => reason.into_owned(),
+            word => format!("{word}: {reason}"),
         };
         students.add_row(vec![
             Cell::new(shown(&grade.student)),
@@ -89,20 +91,25 @@ pub fn render(class: &Class, color: bool) -> String {
                 points(grade.max_score)
             ))
             .set_alignment(CellAlignment::Right),
-            Cell::new(status_word(grade.status)),
-            Cell::new(detail),
+            Cell::new(marks(&grade.checks)),
+            Cell::new(note),
         ]);
     }
     let _ = writeln!(out, "{students}");
+    let _ = writeln!(
+        out,
+        "Checks, in the order numbered below: + passed, ~ partial, x failed, - skipped"
+    );
     let summary = &class.summary;
     if !summary.checks.is_empty() {
         let mut checks = table(color);
         checks.set_header(vec![
-            "Check", "Points", "Passed", "Partial", "Failed", "Skipped",
+            "#", "Check", "Points", "Passed", "Partial", "Failed", "Skipped",
         ]);
-        for check in &summary.checks {
+        for (number, check) in summary.checks.iter().enumerate() {
             let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
             checks.add_row(vec![
+                right((number + 1).to_string()),
                 Cell::new(shown(&check.name)),
                 right(points(check.points)),
                 right(format!(

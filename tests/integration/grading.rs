@@ -174,16 +174,15 @@ fn the_table_fits_80_columns_and_shows_the_class_summary() {
             .unwrap_or_else(|| panic!("no row for {name}:\n{table}"))
             .to_string()
     };
-    assert!(
-        row("bob").contains("|   5/6 | graded | no overtime (1/2) "),
-        "{table}"
-    );
-    assert!(row("dan").contains("time passed, the window lasts an hour (skipped),"));
-    assert!(row("eve").contains("|   4/6 | graded | the window lasts an hour "));
-    assert!(row("ann").contains("6/6"));
+    assert_eq!(row("bob"), "| bob     |   5/6 | ++~    |      |", "{table}");
+    assert_eq!(row("dan"), "| dan     |   0/6 | x--    |      |");
+    assert_eq!(row("eve"), "| eve     |   4/6 | +x+    |      |");
+    assert_eq!(row("ann"), "| ann     |   6/6 | +++    |      |");
+    assert!(table
+        .contains("Checks, in the order numbered below: + passed, ~ partial, x failed, - skipped"));
     assert!(table.contains("Scores: mean 4.2, median 5, 5 of 5 graded"));
     assert!(
-        table.contains("| time passed              |      2 | 4 (80%) |"),
+        table.contains("| 1 | time passed              |      2 | 4 (80%) |"),
         "{table}"
     );
     assert!(table.contains("     5.4 - 6         2 ########################################\n"));
@@ -786,4 +785,30 @@ fn a_shipped_exercise_s_corpus_grades_the_same_whatever_jobs() {
     let looping = student(&class, "hostile-endless-loop");
     assert_eq!(looping["status"], "stopped");
     assert_eq!(looping["score"], 0.0);
+}
+
+#[test]
+fn a_row_that_was_not_graded_says_why() {
+    let graded = grade_in(
+        repo_root(),
+        &[
+            "labs/exercises/network",
+            "tests/exercises/network/hostile-endless-loop.rhai",
+            "tests/exercises/network/hostile-folder-extra-file",
+            "--color",
+            "never",
+        ],
+    )
+    .status(0);
+    let row = |start: &str| graded.stdout.lines().any(|l| l.starts_with(start));
+    assert!(
+        row("| hostile-endless-loop      |  0/10 | xxxxx xxx | stopped by the sandbox at    |"),
+        "{}",
+        graded.stdout
+    );
+    assert!(
+        row("| hostile-folder-extra-file |  0/10 | xxxxx xxx | rejected: the submission     |"),
+        "{}",
+        graded.stdout
+    );
 }

@@ -521,34 +521,53 @@ enum RunsIn {
     Checks,
 }
 
-/// A syntax error in one of the exercise's scripts, if any, found by the engine the script
-/// runs in (its custom syntax, its expression depth limits), on a throwaway session.
-fn syntax_error(script: &exercise::Script, runs_in: RunsIn) -> Option<Diagnostic> {
-    let session = Session::new(Box::new(Simulator::new(0)), &script.shown, PathBuf::new());
-    let modules = LabModules::new(None, PathBuf::new(), Sources::default());
-    let engine = match runs_in {
-        RunsIn::Lab => engine::build(&session, &Limits::default(), modules),
-        RunsIn::Checks => {
-            engine::build_checks(&session, &Limits::default(), modules, &Rubric::default())
+/// The two engines an exercise's scripts run in, on a throwaway session, to find syntax
+/// errors with each script's own engine (its custom syntax, its expression depth limits).
+/// Built once per load: engines cost most of a small exercise's loading.
+struct Compilers {
+    lab: Engine,
+    checks: Engine,
+}
+
+impl Compilers {
+    fn new() -> Compilers {
+        let session = Session::new(Box::new(Simulator::new(0)), "", PathBuf::new());
+        let modules = || LabModules::new(None, PathBuf::new(), Sources::default());
+        Compilers {
+            lab: engine::build(&session, &Limits::default(), modules()),
+            checks: engine::build_checks(
+                &session,
+                &Limits::default(),
+                modules(),
+                &Rubric::default(),
+            ),
         }
-    };
-    let error = engine.compile(&script.text).err()?;
-    let (line, column) = (
-        error.position().line().unwrap_or(0),
-        error.position().position().unwrap_or(0),
-    );
-    let error = Error::ExerciseScript {
-        script: script.shown.clone(),
-        message: error.err_type().to_string(),
-        help: "fix the script's syntax; `kvmlab check` on it shows more".into(),
-    };
-    Some(Diagnostic::new(
-        &error,
-        Severity::Error,
-        &script.shown,
-        line,
-        column,
-    ))
+    }
+
+    /// A syntax error in one of the exercise's scripts, if any.
+    fn syntax_error(&self, script: &exercise::Script, runs_in: RunsIn) -> Option<Diagnostic> {
+        let engine = match runs_in {
+            RunsIn::Lab => &self.lab,
+            RunsIn::Checks => &self.checks,
+        };
+        let error = engine.compile(&script.text).err()?;
+        let (line, column) = (
+            error.position().line().unwrap_or(0),
+            error.position().position().unwrap_or(0),
+        );
+        let error = Error::ExerciseScript {
+            script: script.shown.clone(),
+            message: error.err_type().to_string(),
+            help: "fix the script's syntax; `kvmlab check` on it shows more".into(),
+        };
+        Some(Diagnostic::new(
+            &error,
+            Severity::Error,
+            &script.shown,
+            line,
+            column,
+        ))
+    }
 }
 
 #[cfg(test)]

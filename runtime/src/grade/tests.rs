@@ -359,3 +359,15 @@ fn a_rubric_that_returns_early_is_an_exercise_error_not_a_trainees() {
         .unwrap()
         .contains("returned before its items were graded"));
 }
+
+#[test]
+fn a_worker_reopens_an_exercise_without_checking_every_scripts_syntax_again() {
+    let (dir, loaded) = exercise(&[("mutants/typo.rhai", "let x = ;\n")]);
+    assert_eq!(
+        codes(&loaded.unwrap_err()),
+        [("kvmlab::grade::exercise_script", 1)]
+    );
+    let reopened = Exercise::reopen(dir.path()).unwrap();
+    assert_eq!(reopened.mutants.len(), 1);
+    assert_eq!(reopened.items.len(), 1);
+}
