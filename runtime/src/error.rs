@@ -325,6 +325,14 @@ pub enum Error {
     )]
     HostFilesTooLarge { host: String, size: u64, limit: u64 },
 
+    // ── console: the interactive console (`kvmlab repl`) ─────────────────────────────────
+    #[error("interrupted: the input was stopped by Ctrl-C")]
+    #[diagnostic(
+        code(kvmlab::console::interrupted),
+        help("the input was stopped; the lab is as it was when it stopped")
+    )]
+    Interrupted,
+
     // ── lab: the lab primitives ────────────────────────────────────────────────────────────
     #[error("cannot sleep for {seconds} s")]
     #[diagnostic(
@@ -1819,10 +1827,10 @@ impl Error {
         self.code().map(|c| c.to_string()).unwrap_or_default()
     }
 
-    /// Whether this is a limit of the sandbox (code `kvmlab::sandbox::…`), which a script
-    /// cannot catch.
+    /// Whether this is a limit of the sandbox (code `kvmlab::sandbox::…`) or the console's
+    /// interrupt, which a script cannot catch.
     pub fn is_sandbox_limit(&self) -> bool {
-        self.code_str().starts_with("kvmlab::sandbox::")
+        matches!(self, Error::Interrupted) || self.code_str().starts_with("kvmlab::sandbox::")
     }
 
     /// The help line, if the variant has one.

@@ -5,6 +5,8 @@
 //! - [`units`]: sizes and rates as trainees write them.
 //! - [`script`]: the sandboxed Rhai engine and the bindings; [`run`] runs a lab through it into
 //!   a [`report::RunReport`], the one record the console, JSON output and graders read.
+//! - [`console_session`]: the console's session (`kvmlab repl`): one world and scope across
+//!   inputs.
 //! - [`meter`]: the work world operations do, which the sandbox charges to a script.
 //! - [`diagnostic`]: errors pinned to a file and line, rendered with miette; [`text`] makes
 //!   script strings safe to show (controls escaped, long values cut).
@@ -12,6 +14,7 @@
 
 pub mod artifacts;
 pub mod backend;
+pub mod console_session;
 pub mod diagnostic;
 pub mod error;
 pub mod grade;

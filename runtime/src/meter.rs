@@ -6,7 +6,9 @@
 //! belongs to the thread that runs the lab (each run has its own interpreter thread). The
 //! world only adds to it; [`crate::script::engine`] takes it after every native call.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Bytes of file text worth one script operation: parsing 4 bytes of a config file costs
@@ -21,6 +23,13 @@ thread_local! {
     static WORK: Cell<u64> = const { Cell::new(0) };
     /// When the run's wall-clock limit passes, and the limit in seconds.
     static DEADLINE: Cell<Option<(Instant, u64)>> = const { Cell::new(None) };
+    /// The console's interrupt flag (Ctrl-C), while an input runs.
+    static INTERRUPT: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
+}
+
+/// Lets `flag` stop the world's long loops on this thread; `None` forgets it.
+pub fn set_interrupt(flag: Option<Arc<AtomicBool>>) {
+    INTERRUPT.with(|interrupt| *interrupt.borrow_mut() = flag);
 }
 
 /// Sets the moment the run's wall-clock limit (of `seconds`) passes.
@@ -42,6 +51,15 @@ pub fn clear_deadline(at: Instant) {
 /// wall-clock limit, reached in the middle of one call. The run's outcome does not depend
 /// on it unless the limit stops the run.
 pub fn check_deadline() -> crate::Result<()> {
+    let interrupted = INTERRUPT.with(|interrupt| {
+        interrupt
+            .borrow()
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::Relaxed))
+    });
+    if interrupted {
+        return Err(crate::Error::Interrupted);
+    }
     match DEADLINE.with(Cell::get) {
         Some((at, seconds)) if Instant::now() > at => Err(crate::Error::WallTime { seconds }),
         _ => Ok(()),

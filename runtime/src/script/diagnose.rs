@@ -182,6 +182,7 @@ pub fn classify(err: &EvalAltResult, engine: &Engine) -> Classified {
                 Some(LimitReached::Memory(bytes)) => Error::MemoryLimit {
                     limit: crate::units::human_size(bytes),
                 },
+                Some(LimitReached::Interrupted) => Error::Interrupted,
                 None => Error::WallTime { seconds: 0 },
             });
         }

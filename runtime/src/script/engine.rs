@@ -9,8 +9,10 @@
 use super::modules::LabModules;
 use super::{check, guests, lab_api, network, pools, query, rows, storage, SharedSession};
 use rhai::{Dynamic, Engine, EvalAltResult, Position};
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The sandbox's limits. The defaults leave every lab ample room and stop runaway scripts in
@@ -58,6 +60,8 @@ pub enum LimitReached {
     WallTime(u64),
     /// The memory limit, in bytes.
     Memory(u64),
+    /// The console's user stopped the input (Ctrl-C).
+    Interrupted,
 }
 
 impl LimitReached {
@@ -74,19 +78,25 @@ impl LimitReached {
 pub struct Budget {
     max_operations: u64,
     wall_time: Duration,
-    started: Instant,
+    started: Cell<Instant>,
     /// The wall-clock limit as a moment, shared with the world's long loops via the meter.
-    deadline: Option<Instant>,
+    deadline: Cell<Option<Instant>>,
     native: Cell<u64>,
     /// Rhai's operation count as last reported to the progress callback.
     operations: Cell<u64>,
     memory: MemoryWatch,
+    /// Set from another thread (the console's Ctrl-C) to stop the script at its next
+    /// operation or native call.
+    interrupt: OnceCell<Arc<AtomicBool>>,
 }
 
 impl Drop for Budget {
     fn drop(&mut self) {
-        if let Some(deadline) = self.deadline {
+        if let Some(deadline) = self.deadline.get() {
             crate::meter::clear_deadline(deadline);
+        }
+        if self.interrupt.get().is_some() {
+            crate::meter::set_interrupt(None);
         }
     }
 }
@@ -107,11 +117,48 @@ impl Budget {
         Budget {
             max_operations: limits.max_operations,
             wall_time: limits.wall_time,
-            started,
-            deadline,
+            started: Cell::new(started),
+            deadline: Cell::new(deadline),
             native: Cell::new(0),
             operations: Cell::new(0),
             memory: MemoryWatch::new(limits.max_memory_growth),
+            interrupt: OnceCell::new(),
+        }
+    }
+
+    /// Starts the budget again from nothing: the console gives every input the whole of
+    /// the sandbox's limits.
+    pub fn restart(&self) {
+        crate::meter::take();
+        if let Some(deadline) = self.deadline.get() {
+            crate::meter::clear_deadline(deadline);
+        }
+        let started = Instant::now();
+        let deadline = started.checked_add(self.wall_time);
+        if let Some(deadline) = deadline {
+            crate::meter::set_deadline(deadline, self.wall_time.as_secs());
+        }
+        self.started.set(started);
+        self.deadline.set(deadline);
+        self.native.set(0);
+        self.operations.set(0);
+        self.memory.restart();
+        if let Some(flag) = self.interrupt.get() {
+            crate::meter::set_interrupt(Some(flag.clone()));
+        }
+    }
+
+    /// Lets `flag` stop the script: read at every operation, after every native call and in
+    /// the world's long loops (through [`crate::meter`]). Set once per budget.
+    pub fn watch_interrupt(&self, flag: Arc<AtomicBool>) {
+        crate::meter::set_interrupt(Some(flag.clone()));
+        let _ = self.interrupt.set(flag);
+    }
+
+    fn interrupted(&self) -> Result<(), LimitReached> {
+        match self.interrupt.get() {
+            Some(flag) if flag.load(Ordering::Relaxed) => Err(LimitReached::Interrupted),
+            _ => Ok(()),
         }
     }
 
@@ -119,8 +166,9 @@ impl Budget {
     pub fn spend(&self, operations: u64) -> Result<(), LimitReached> {
         self.native
             .set(self.native.get().saturating_add(crate::meter::take()));
+        self.interrupted()?;
         self.within_operations(operations)?;
-        let elapsed = self.started.elapsed();
+        let elapsed = self.started.get().elapsed();
         if elapsed > self.wall_time {
             return Err(LimitReached::WallTime(self.wall_time.as_secs()));
         }
@@ -147,7 +195,8 @@ impl Budget {
         let checked = if operations % CHECK_EVERY == 0 {
             self.spend(operations)
         } else {
-            self.within_operations(operations)
+            self.interrupted()
+                .and_then(|()| self.within_operations(operations))
         };
         checked.err().map(Dynamic::from)
     }
@@ -160,7 +209,7 @@ impl Budget {
 #[derive(Debug)]
 struct MemoryWatch {
     limit: u64,
-    baseline: Option<u64>,
+    baseline: Cell<Option<u64>>,
     last_read: Cell<Duration>,
 }
 
@@ -170,13 +219,20 @@ impl MemoryWatch {
     fn new(limit: u64) -> MemoryWatch {
         MemoryWatch {
             limit,
-            baseline: if limit > 0 { resident_bytes() } else { None },
+            baseline: Cell::new(if limit > 0 { resident_bytes() } else { None }),
             last_read: Cell::new(Duration::ZERO),
         }
     }
 
+    fn restart(&self) {
+        if self.limit > 0 {
+            self.baseline.set(resident_bytes());
+        }
+        self.last_read.set(Duration::ZERO);
+    }
+
     fn check(&self, elapsed: Duration) -> Result<(), LimitReached> {
-        let Some(baseline) = self.baseline else {
+        let Some(baseline) = self.baseline.get() else {
             return Ok(());
         };
         if elapsed.saturating_sub(self.last_read.get()) < MEMORY_CHECK_INTERVAL {

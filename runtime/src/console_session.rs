@@ -1,0 +1,574 @@
+//! The console's session (`kvmlab repl`): one world, one scope and one engine that last
+//! across the inputs a trainee types, each input run under the sandbox's whole limits.
+//!
+//! Functions defined by an input stay defined (a library of functions grows while each
+//! input's statements run once), and so do its top-level `import`s (re-run before every
+//! later input, since Rhai keeps imported modules only for the length of one run). Every
+//! input is a source of its own, `<input N>`, so diagnostics point into the text as typed.
+//! Knows nothing of line editing: the binary's REPL drives it.
+
+use crate::diagnostic::Diagnostic;
+use crate::error::Severity;
+use crate::report::RunReport;
+use crate::script::engine::{self, Limits};
+use crate::script::modules::{LabModules, Sources};
+use crate::script::{diagnose, Session, SharedSession};
+use crate::sim::Simulator;
+use rhai::{Dynamic, Engine, EvalAltResult, ParseErrorType, Scope, Stmt, AST};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// What one input did.
+#[derive(Debug)]
+pub struct Evaluated {
+    /// The input's source name in diagnostics, e.g. `<input 3>`.
+    pub source: String,
+    /// The input's value; unit when it has none (a statement, or a failed input).
+    pub value: Dynamic,
+    /// The value as Rhai's `to_string` shows it (strings quoted); `None` for unit.
+    pub shown: Option<String>,
+    /// The input's steps, checks, printed lines and diagnostics, as a run records them.
+    pub report: RunReport,
+}
+
+impl Evaluated {
+    /// Whether the input raised an error or failed a check.
+    pub fn failed(&self) -> bool {
+        self.report.failed > 0 || self.error().is_some()
+    }
+
+    /// The error that stopped the input, if one did.
+    pub fn error(&self) -> Option<&Diagnostic> {
+        self.report
+            .diagnostics
+            .iter()
+            .find(|d| d.severity == Severity::Error)
+    }
+
+    /// The lines the input printed.
+    pub fn output(&self) -> impl Iterator<Item = &str> {
+        self.report.steps.iter().flat_map(|s| {
+            s.entries.iter().filter_map(|e| match e {
+                crate::report::Entry::Output(line) => Some(line.as_str()),
+                _ => None,
+            })
+        })
+    }
+}
+
+/// One console session: see the module's doc.
+pub struct ConsoleSession {
+    seed: u64,
+    limits: Limits,
+    lab_dir: Option<PathBuf>,
+    interrupt: Arc<AtomicBool>,
+    session: SharedSession,
+    engine: Engine,
+    scope: Scope<'static>,
+    /// Every function the session's inputs defined, with no statements.
+    functions: AST,
+    /// The top-level imports of the inputs that succeeded, re-run before each input.
+    imports: Vec<Stmt>,
+    /// Which input defined each function, so an error inside it points into that input.
+    defined_in: BTreeMap<String, String>,
+    /// The text of every input and loaded file, by source name.
+    sources: Sources,
+    /// The inputs that succeeded, in order, for `:save`.
+    kept: Vec<String>,
+    inputs: usize,
+}
+
+impl ConsoleSession {
+    /// A session on a fresh simulator with `seed`; `lab_dir` is the folder whose `.rhai` files
+    /// inputs may import (none: the stdlib only).
+    pub fn new(seed: u64, limits: Limits, lab_dir: Option<PathBuf>) -> ConsoleSession {
+        let interrupt = Arc::new(AtomicBool::new(false));
+        let sources = Sources::default();
+        let (session, engine) = world(seed, &limits, lab_dir.clone(), &sources, &interrupt);
+        ConsoleSession {
+            seed,
+            limits,
+            lab_dir,
+            interrupt,
+            session,
+            engine,
+            scope: Scope::new(),
+            functions: AST::empty(),
+            imports: Vec::new(),
+            defined_in: BTreeMap::new(),
+            sources,
+            kept: Vec::new(),
+            inputs: 0,
+        }
+    }
+
+    /// The flag that stops the running input when set (from any thread: a Ctrl-C handler).
+    /// Each input clears it when it starts.
+    pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
+        self.interrupt.clone()
+    }
+
+    /// The engine, for reading its API (completion, help).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The variables in scope.
+    pub fn scope(&self) -> &Scope<'static> {
+        &self.scope
+    }
+
+    /// The shared session, for reading the world (`:world`).
+    pub fn session(&self) -> &SharedSession {
+        &self.session
+    }
+
+    /// Lab time in seconds.
+    pub fn lab_time(&self) -> f64 {
+        self.session.borrow().backend.now().as_secs_f64()
+    }
+
+    /// The text of a source (an input or a loaded file) by its name in diagnostics.
+    pub fn source_text(&self, name: &str) -> Option<String> {
+        self.sources.borrow().get(name).cloned()
+    }
+
+    /// Runs one input typed at the console.
+    pub fn eval(&mut self, input: &str) -> Evaluated {
+        self.inputs += 1;
+        let name = format!("<input {}>", self.inputs);
+        self.run(&name, input)
+    }
+
+    /// Runs the file at `path` into the session: its variables, functions and world stay.
+    pub fn load(&mut self, path: &Path) -> Evaluated {
+        let shown = path.to_string_lossy().into_owned();
+        match std::fs::read_to_string(path) {
+            Ok(text) => self.run(&shown, &text),
+            Err(e) => {
+                let error = crate::Error::Unreadable {
+                    path: shown.clone(),
+                    reason: e.to_string(),
+                };
+                let diagnostic = Diagnostic::new(&error, Severity::Error, &shown, 0, 0);
+                let mut recorder = crate::recorder::Recorder::default();
+                recorder.diagnostic(diagnostic);
+                Evaluated {
+                    source: shown.clone(),
+                    value: Dynamic::UNIT,
+                    shown: None,
+                    report: recorder.finish(&shown, "sim", self.seed, self.lab_time()),
+                }
+            }
+        }
+    }
+
+    /// Starts again: a fresh world with the same seed, an empty scope, no functions.
+    pub fn reset(&mut self) {
+        let (session, engine) = world(
+            self.seed,
+            &self.limits,
+            self.lab_dir.clone(),
+            &self.sources,
+            &self.interrupt,
+        );
+        self.scope = Scope::new();
+        self.engine = engine;
+        self.session = session;
+        self.functions = AST::empty();
+        self.imports.clear();
+        self.defined_in.clear();
+        self.kept.clear();
+    }
+
+    /// The inputs that succeeded since the start or the last reset, as one script that
+    /// `kvmlab run` runs to the same world.
+    pub fn script(&self) -> String {
+        let mut script = String::new();
+        for input in &self.kept {
+            script.push_str(input);
+            if !input.ends_with('\n') {
+                script.push('\n');
+            }
+        }
+        script
+    }
+
+    /// Whether `input` is whole: `false` while a bracket, block or string is still open,
+    /// as Rhai's parser decides. Any other mistake counts as whole (running it reports it).
+    pub fn is_complete(&self, input: &str) -> bool {
+        match self.engine.compile(input) {
+            Ok(_) => true,
+            Err(e) => !is_open_at_end(e.err_type(), e.position(), input),
+        }
+    }
+
+    fn run(&mut self, name: &str, text: &str) -> Evaluated {
+        self.sources
+            .borrow_mut()
+            .insert(name.to_string(), text.to_string());
+        self.interrupt.store(false, Ordering::Relaxed);
+        self.session.borrow().budget.restart();
+        let outcome = self
+            .engine
+            .compile_with_scope(&self.scope, text)
+            .map_err(|e| Box::new(EvalAltResult::from(e)))
+            .and_then(|ast| {
+                let merged = self.functions.merge(&ast);
+                let statements = self.imports.iter().chain(ast.statements()).cloned();
+                let run = AST::new_with_source(statements, merged.shared_lib().clone(), name);
+                let value = self
+                    .engine
+                    .eval_ast_with_scope::<Dynamic>(&mut self.scope, &run)?;
+                Ok((ast, merged, value))
+            });
+        let (value, shown) = match outcome {
+            Ok((ast, merged, value)) => {
+                self.functions = merged.clone_functions_only();
+                for function in ast.iter_functions() {
+                    self.defined_in
+                        .insert(function.name.to_string(), name.to_string());
+                }
+                self.imports.extend(
+                    ast.statements()
+                        .iter()
+                        .filter(|s| matches!(s, Stmt::Import(..)))
+                        .cloned(),
+                );
+                self.kept.push(text.to_string());
+                let shown = self.show(&value);
+                (value, shown)
+            }
+            Err(mut err) => {
+                self.point_into_definitions(&mut err, name);
+                let sources = self.sources.clone();
+                let lookup = |file: &str| sources.borrow().get(file).cloned();
+                let diagnostic = diagnose::diagnose(&err, &self.engine, name, &lookup);
+                self.session.borrow_mut().recorder.diagnostic(diagnostic);
+                (Dynamic::UNIT, None)
+            }
+        };
+        let report = {
+            let mut s = self.session.borrow_mut();
+            let recorder = std::mem::take(&mut s.recorder);
+            let now = s.backend.now().as_secs_f64();
+            recorder.finish(name, s.backend.name(), s.backend.seed(), now)
+        };
+        Evaluated {
+            source: name.to_string(),
+            value,
+            shown,
+            report,
+        }
+    }
+
+    /// An error inside a function names the input that called it; the function's lines
+    /// belong to the input that defined it.
+    fn point_into_definitions(&self, err: &mut EvalAltResult, caller: &str) {
+        let mut current = err;
+        while let EvalAltResult::ErrorInFunctionCall(function, source, inner, _) = current {
+            if source.is_empty() || source.as_str() == caller {
+                if let Some(home) = self.defined_in.get(function.as_str()) {
+                    source.clone_from(home);
+                }
+            }
+            current = inner;
+        }
+    }
+
+    /// The value as a person reads it: Rhai's `to_string` (the types' own), strings quoted.
+    fn show(&self, value: &Dynamic) -> Option<String> {
+        if value.is_unit() {
+            return None;
+        }
+        if value.is_string() {
+            return Some(format!("{value:?}"));
+        }
+        let mut scope = Scope::new();
+        scope.push_dynamic("value", value.clone());
+        self.session.borrow().budget.restart();
+        Some(
+            self.engine
+                .eval_with_scope::<String>(&mut scope, "value.to_string()")
+                .unwrap_or_else(|_| value.to_string()),
+        )
+    }
+}
+
+/// A fresh simulator and its engine, watching `interrupt`.
+fn world(
+    seed: u64,
+    limits: &Limits,
+    lab_dir: Option<PathBuf>,
+    sources: &Sources,
+    interrupt: &Arc<AtomicBool>,
+) -> (SharedSession, Engine) {
+    let session = Session::new(Box::new(Simulator::new(seed)), "<input>", PathBuf::new());
+    let shown_dir = lab_dir.clone().unwrap_or_default();
+    let modules = LabModules::new(lab_dir, shown_dir, sources.clone());
+    let engine = engine::build(&session, limits, modules);
+    session.borrow().budget.watch_interrupt(interrupt.clone());
+    (session, engine)
+}
+
+/// Whether a parse error means the input is still open: a string not yet closed, or a
+/// missing closing token or an unexpected end positioned past the end of the text.
+fn is_open_at_end(error: &ParseErrorType, position: rhai::Position, input: &str) -> bool {
+    match error {
+        ParseErrorType::BadInput(rhai::LexError::UnterminatedString) => true,
+        ParseErrorType::MissingToken(..) | ParseErrorType::UnexpectedEOF => {
+            let Some(line) = position.line() else {
+                return true;
+            };
+            let lines: Vec<&str> = input.lines().collect();
+            match line.cmp(&lines.len()) {
+                std::cmp::Ordering::Greater => true,
+                std::cmp::Ordering::Equal => position
+                    .position()
+                    .is_none_or(|column| column > lines[line - 1].chars().count()),
+                std::cmp::Ordering::Less => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn console() -> ConsoleSession {
+        ConsoleSession::new(0, Limits::default(), None)
+    }
+
+    fn codes(evaluated: &Evaluated) -> Vec<(String, String, usize)> {
+        evaluated
+            .report
+            .diagnostics
+            .iter()
+            .map(|d| (d.code.clone(), d.file.clone(), d.line))
+            .collect()
+    }
+
+    /// Two report hosts and a guest on sv1's local pool, installed and running.
+    const GUEST: &str = "import \"kvmlab/hosts\" as hosts;
+let lab = hosts::build();
+let sv1 = lab.sv1; let sv2 = lab.sv2;
+sv1.store_file(\"/guest/iso/CentOS-5.6-i386-bin-DVD.iso\", size(\"3.9G\"));
+let local = sv1.define_pool(#{name: \"guest\", type: \"dir\", target: \"/guest\"});
+let vol = local.create_volume(#{name: \"g.img\", capacity: \"20G\", allocation: 0});
+let g = sv1.define_guest(#{name: \"g\", memory: \"512M\", iso: \"/guest/iso/CentOS-5.6-i386-bin-DVD.iso\",
+    disk: vol, network: #{bridge: \"br0\", address: \"192.168.1.20/24\"}, cache: \"none\"});
+g.install();
+";
+
+    #[test]
+    fn values_and_variables_last_across_inputs() {
+        let mut c = console();
+        assert_eq!(c.eval("let x = 40;").shown, None);
+        let sum = c.eval("x + 2");
+        assert_eq!(sum.shown.as_deref(), Some("42"));
+        assert_eq!(sum.value.as_int().unwrap(), 42);
+        assert_eq!(c.eval("\"sv1\"").shown.as_deref(), Some("\"sv1\""));
+        assert_eq!(c.eval("1.5 * 2").shown.as_deref(), Some("3.0"));
+        let printed = c.eval("print(`x is ${x}`);");
+        assert_eq!(printed.output().collect::<Vec<_>>(), ["x is 40"]);
+        assert_eq!(printed.source, "<input 5>");
+    }
+
+    #[test]
+    fn functions_and_imports_persist_without_rerunning_statements() {
+        let mut c = console();
+        c.eval("import \"kvmlab/report\" as report;\nfn twice(n) {\n  n * 2\n}\nprint(\"once\");");
+        let later = c.eval("twice(21)");
+        assert_eq!(later.shown.as_deref(), Some("42"));
+        assert_eq!(
+            later.output().count(),
+            0,
+            "earlier statements do not run again"
+        );
+        let spec = c.eval("report::server_spec().cores");
+        assert_eq!(spec.shown.as_deref(), Some("4"), "{:?}", codes(&spec));
+    }
+
+    #[test]
+    fn errors_point_at_the_line_as_typed_and_change_nothing_else() {
+        let mut c = console();
+        c.eval(
+            "import \"kvmlab/report\" as report;\nlet sv1 = host(\"sv1\", report::server_spec());",
+        );
+        let failed = c.eval("let y = 1;\nsv1.no_such_method();");
+        assert!(failed.failed());
+        let error = failed.error().unwrap();
+        assert_eq!((error.file.as_str(), error.line), ("<input 2>", 2));
+        let text = c.source_text(&error.file).unwrap();
+        let shown = error.render_width(Some(&text), false, 80);
+        assert!(shown.contains("sv1.no_such_method();"), "{shown}");
+        // The session goes on, and the failed input is not kept for `:save`.
+        assert_eq!(c.eval("sv1.cores").shown.as_deref(), Some("4"));
+        assert!(!c.script().contains("no_such_method"));
+    }
+
+    #[test]
+    fn an_error_inside_an_earlier_function_points_into_its_input() {
+        let mut c = console();
+        c.eval("fn boom() {\n  let a = 1;\n  throw \"boom\";\n}");
+        let failed = c.eval("boom()");
+        let error = failed.error().unwrap();
+        assert_eq!((error.file.as_str(), error.line), ("<input 1>", 3));
+        let text = c.source_text(&error.file).unwrap();
+        assert!(error
+            .render_width(Some(&text), false, 80)
+            .contains("throw \"boom\";"));
+    }
+
+    #[test]
+    fn a_parse_error_is_reported_at_its_line() {
+        let mut c = console();
+        let failed = c.eval("let a = 1;\nlet = 2;");
+        assert_eq!(failed.error().unwrap().line, 2);
+        assert_eq!(failed.error().unwrap().file, "<input 1>");
+    }
+
+    #[test]
+    fn a_warning_is_pinned_to_the_typed_line() {
+        let mut c = console();
+        c.eval("import \"kvmlab/hosts\" as hosts;\nlet lab = hosts::build();\nlet sv1 = lab.sv1;");
+        let warned = c.eval(
+            "sv1.set_vars(\"/etc/sysconfig/network-scripts/ifcfg-eth1\", #{GATEWAY: \"192.168.1.1\"});\n\
+             sv1.service(\"network\").restart();",
+        );
+        assert!(!warned.failed(), "{:?}", codes(&warned));
+        assert_eq!(
+            codes(&warned),
+            [(
+                "kvmlab::net::gateway_off_link".into(),
+                "<input 2>".into(),
+                2
+            )]
+        );
+    }
+
+    #[test]
+    fn reset_starts_a_fresh_world_and_scope() {
+        let mut c = console();
+        c.eval("import \"kvmlab/report\" as report;\nlet sv1 = host(\"sv1\", report::server_spec());\nsleep(60);");
+        assert_eq!(c.lab_time(), 60.0);
+        c.reset();
+        assert_eq!(c.lab_time(), 0.0);
+        assert!(c.scope().is_empty());
+        assert!(c.script().is_empty());
+        let again = c.eval("import \"kvmlab/report\" as report; let sv1 = host(\"sv1\", report::server_spec()); sv1.cores");
+        assert_eq!(again.shown.as_deref(), Some("4"), "{:?}", codes(&again));
+    }
+
+    #[test]
+    fn load_runs_a_file_into_the_session() {
+        let dir = std::env::temp_dir().join(format!("kvmlab-console-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("hosts.rhai");
+        std::fs::write(&file, "import \"kvmlab/report\" as report;\nlet sv1 = host(\"sv1\", report::server_spec());\nfn cores(h) { h.cores }\n").unwrap();
+        let mut c = console();
+        let loaded = c.load(&file);
+        assert!(!loaded.failed(), "{:?}", codes(&loaded));
+        assert_eq!(c.eval("cores(sv1)").shown.as_deref(), Some("4"));
+        assert!(c.script().starts_with("import \"kvmlab/report\""));
+        let missing = c.load(&dir.join("none.rhai"));
+        assert_eq!(missing.error().unwrap().code, "kvmlab::script::unreadable");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_sandbox_limits_apply_per_input() {
+        let limits = Limits {
+            max_operations: 50_000,
+            ..Limits::default()
+        };
+        let mut c = ConsoleSession::new(0, limits, None);
+        for _ in 0..3 {
+            let spent = c.eval("let n = 0; for i in 0..10000 { n += i; } n");
+            assert_eq!(
+                spent.shown.as_deref(),
+                Some("49995000"),
+                "{:?}",
+                codes(&spent)
+            );
+        }
+        let runaway = c.eval("while true {}");
+        assert_eq!(runaway.error().unwrap().code, "kvmlab::sandbox::operations");
+    }
+
+    fn interrupt_after(c: &ConsoleSession, wait: Duration) -> std::thread::JoinHandle<()> {
+        let flag = c.interrupt_flag();
+        std::thread::spawn(move || {
+            std::thread::sleep(wait);
+            flag.store(true, Ordering::Relaxed);
+        })
+    }
+
+    #[test]
+    fn an_interrupt_stops_an_endless_loop_and_the_session_goes_on() {
+        let mut c = console();
+        c.eval("let kept = 1;");
+        let stopper = interrupt_after(&c, Duration::from_millis(50));
+        let stopped = c.eval("let i = 0;\nwhile true { i += 1; }");
+        stopper.join().unwrap();
+        let error = stopped.error().unwrap();
+        assert_eq!(
+            (error.code.as_str(), error.line),
+            ("kvmlab::console::interrupted", 2)
+        );
+        assert_eq!(
+            error.help.as_deref(),
+            Some("the input was stopped; the lab is as it was when it stopped")
+        );
+        assert_eq!(c.eval("kept").shown.as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn an_interrupt_stops_a_migration_that_never_converges() {
+        let mut c = console();
+        let built = c.eval(GUEST);
+        assert!(!built.failed(), "{:?}", codes(&built));
+        c.eval("g.workload(#{used: \"410M\", wss: \"256M\", dirty_rate: \"20M/s\"});");
+        let stopper = interrupt_after(&c, Duration::from_millis(100));
+        let stopped = c.eval(
+            "try {\n  g.migrate(sv2, #{unsafe: true, timeout: 100000000});\n} catch (e) {\n  print(\"caught\");\n}",
+        );
+        stopper.join().unwrap();
+        assert_eq!(
+            codes(&stopped),
+            [("kvmlab::console::interrupted".into(), "<input 3>".into(), 2)],
+            "Ctrl-C cannot be caught"
+        );
+        assert_eq!(c.eval("g.host.name").shown.as_deref(), Some("\"sv1\""));
+        assert_eq!(c.eval("g.state").shown.as_deref(), Some("\"running\""));
+    }
+
+    #[test]
+    fn open_brackets_strings_and_blocks_are_incomplete() {
+        let c = console();
+        for open in [
+            "fn f(x) {",
+            "let a = [1, 2,",
+            "print(\"a\"",
+            "if true {\n  1",
+            "let s = `abc",
+        ] {
+            assert!(!c.is_complete(open), "{open:?} is still open");
+        }
+        for whole in [
+            "1 + 2",
+            "fn f(x) { x }",
+            "let a = [1, 2];",
+            "let = 3;",
+            "x)",
+            "",
+        ] {
+            assert!(c.is_complete(whole), "{whole:?} is whole");
+        }
+    }
+}
