@@ -7,6 +7,7 @@
 
 use crate::console;
 use crate::grade;
+use crate::repl;
 use clap::{Parser, Subcommand, ValueEnum};
 use kvmlab_runtime::run::{self, RunOptions};
 use std::io::IsTerminal;
@@ -58,6 +59,18 @@ enum Command {
     Check {
         /// Lab scripts or glob patterns, e.g. labs/*.rhai
         files: Vec<String>,
+        /// When to color the output: auto means on a terminal and NO_COLOR unset or empty
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+    /// The interactive console: type a lab a line at a time in one world that lasts the
+    /// session. Piped (no terminal), it reads the lines and exits 1 if an input failed
+    Repl {
+        /// A lab to run first; its world and variables stay to explore
+        file: Option<PathBuf>,
+        /// Seed of the simulator's randomness
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
         /// When to color the output: auto means on a terminal and NO_COLOR unset or empty
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
@@ -241,6 +254,17 @@ pub fn main() -> i32 {
             check(&files, color.colors(std::io::stderr().is_terminal()))
         }
         Command::Doc { name } => doc(name.as_deref()),
+        Command::Repl { file, seed, color } => {
+            if let Some(problem) = file.as_deref().and_then(unusable) {
+                eprintln!("kvmlab: {problem}");
+                return EXIT_USAGE;
+            }
+            repl::run(repl::Options {
+                file,
+                seed,
+                color: color.colors(std::io::stdout().is_terminal()),
+            })
+        }
         Command::Grade {
             exercise,
             submissions,

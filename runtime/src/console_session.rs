@@ -188,10 +188,14 @@ impl ConsoleSession {
     pub fn script(&self) -> String {
         let mut script = String::new();
         for input in &self.kept {
+            let input = input.trim_end();
             script.push_str(input);
-            if !input.ends_with('\n') {
-                script.push('\n');
+            // A value typed to be shown (`x + 2`) is a statement in a script.
+            if !input.ends_with([';', '}']) {
+                let last = input.lines().last().unwrap_or("");
+                script.push_str(if last.contains("//") { "\n;" } else { ";" });
             }
+            script.push('\n');
         }
         script
     }
@@ -410,6 +414,8 @@ g.install();
         // The session goes on, and the failed input is not kept for `:save`.
         assert_eq!(c.eval("sv1.cores").shown.as_deref(), Some("4"));
         assert!(!c.script().contains("no_such_method"));
+        c.eval("sv1.cores");
+        assert!(c.script().ends_with("sv1.cores;\n"), "{}", c.script());
     }
 
     #[test]

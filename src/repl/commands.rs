@@ -1,0 +1,208 @@
+//! The console's `:` commands: `:help [NAME]`, `:time`, `:reset`, `:load FILE`,
+//! `:save FILE` (`:save! FILE` to replace a file), `:quit`.
+
+use super::show::{self, View};
+use kvmlab_runtime::console_session::ConsoleSession;
+use kvmlab_runtime::run;
+use std::path::Path;
+
+/// A command as typed.
+#[derive(Debug, PartialEq)]
+pub enum Request<'a> {
+    Help(Option<&'a str>),
+    Time,
+    Reset,
+    Load(&'a str),
+    Save { file: &'a str, replace: bool },
+    Quit,
+    Unknown(&'a str),
+}
+
+/// What the console does after a command.
+pub enum Command {
+    Quit,
+    Done { ok: bool },
+}
+
+/// The commands and what they do, for `:help`.
+const COMMANDS: &[(&str, &str)] = &[
+    (
+        ":help [NAME]",
+        "this list, or the reference entry of a function, type or stdlib module",
+    ),
+    (":time", "the lab's simulated time"),
+    (
+        ":reset",
+        "a fresh lab: a new world with the same seed, no variables, no functions",
+    ),
+    (
+        ":load FILE",
+        "run a lab file into the session; its variables and world stay",
+    ),
+    (
+        ":save FILE",
+        "write the inputs that succeeded as a script `kvmlab run` runs (:save! replaces a file)",
+    ),
+    (":quit", "leave the console (Ctrl-D too)"),
+];
+
+/// The command on `line`, when it is one (it starts with `:`).
+pub fn parse(line: &str) -> Option<Request<'_>> {
+    let line = line.trim();
+    let rest = line.strip_prefix(':')?;
+    let (name, argument) = match rest.split_once(char::is_whitespace) {
+        Some((name, argument)) => (name, Some(argument.trim()).filter(|a| !a.is_empty())),
+        None => (rest, None),
+    };
+    Some(match (name, argument) {
+        ("help" | "h" | "?", name) => Request::Help(name),
+        ("time", None) => Request::Time,
+        ("reset", None) => Request::Reset,
+        ("load", Some(file)) => Request::Load(file),
+        ("save", Some(file)) => Request::Save {
+            file,
+            replace: false,
+        },
+        ("save!", Some(file)) => Request::Save {
+            file,
+            replace: true,
+        },
+        ("quit" | "q" | "exit", None) => Request::Quit,
+        _ => Request::Unknown(line),
+    })
+}
+
+/// Runs a command against the session, printing what it says.
+pub fn run(session: &mut ConsoleSession, request: Request, view: &View) -> Command {
+    let ok = match request {
+        Request::Quit => return Command::Quit,
+        Request::Help(None) => {
+            println!("Type Rhai: each input runs in one lab that lasts the session.");
+            for (command, what) in COMMANDS {
+                println!("  {command:<14} {what}");
+            }
+            true
+        }
+        Request::Help(Some(name)) => help(name),
+        Request::Time => {
+            println!("lab time {}", lab_time(session.lab_time()));
+            true
+        }
+        Request::Reset => {
+            session.reset();
+            println!("a fresh lab: lab time 0 s, no variables");
+            true
+        }
+        Request::Load(file) => {
+            let loaded = session.load(Path::new(file));
+            show::evaluated(session, &loaded, view);
+            !loaded.failed()
+        }
+        Request::Save { file, replace } => save(session, Path::new(file), replace),
+        Request::Unknown(line) => {
+            let known: Vec<&str> = COMMANDS
+                .iter()
+                .filter_map(|(c, _)| c.split_whitespace().next())
+                .collect();
+            eprintln!(
+                "kvmlab repl: `{line}` is not a command; the commands are {} (:help says more)",
+                known.join(", ")
+            );
+            false
+        }
+    };
+    Command::Done { ok }
+}
+
+fn help(name: &str) -> bool {
+    match run::catalog().describe(name) {
+        Some(text) => {
+            print!("{text}");
+            true
+        }
+        None => {
+            let catalog = run::catalog();
+            let names = catalog.doc_names();
+            match kvmlab_runtime::suggest::closest(name, names.iter().map(String::as_str)) {
+                Some(near) => eprintln!("nothing is called `{name}`; did you mean `{near}`?"),
+                None => eprintln!("nothing is called `{name}`; `kvmlab doc` lists everything"),
+            }
+            false
+        }
+    }
+}
+
+fn save(session: &ConsoleSession, file: &Path, replace: bool) -> bool {
+    let shown = file.display();
+    if !replace && file.exists() {
+        eprintln!("kvmlab repl: `{shown}` exists; `:save! {shown}` replaces it");
+        return false;
+    }
+    let script = session.script();
+    match std::fs::write(file, &script) {
+        Ok(()) => {
+            println!(
+                "saved {} line(s) to {shown}; `kvmlab run {shown}` runs them",
+                script.lines().count()
+            );
+            true
+        }
+        Err(e) => {
+            eprintln!("kvmlab repl: cannot write `{shown}`: {e}");
+            false
+        }
+    }
+}
+
+/// Lab time for people: seconds, with minutes and hours once there are some.
+fn lab_time(seconds: f64) -> String {
+    let whole = seconds.round() as u64;
+    let exact = if seconds.fract() == 0.0 {
+        format!("{whole} s")
+    } else {
+        format!("{seconds:.1} s")
+    };
+    match whole {
+        0..60 => exact,
+        60..3600 => format!("{exact} ({}m {:02}s)", whole / 60, whole % 60),
+        _ => format!(
+            "{exact} ({}h {:02}m {:02}s)",
+            whole / 3600,
+            whole / 60 % 60,
+            whole % 60
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse_with_their_arguments() {
+        assert_eq!(parse("1 + 2"), None);
+        assert_eq!(parse(":help"), Some(Request::Help(None)));
+        assert_eq!(parse(" :help host "), Some(Request::Help(Some("host"))));
+        assert_eq!(
+            parse(":load labs/a.rhai"),
+            Some(Request::Load("labs/a.rhai"))
+        );
+        assert_eq!(
+            parse(":save! s.rhai"),
+            Some(Request::Save {
+                file: "s.rhai",
+                replace: true
+            })
+        );
+        assert_eq!(parse(":save"), Some(Request::Unknown(":save")));
+        assert_eq!(parse(":quit"), Some(Request::Quit));
+    }
+
+    #[test]
+    fn lab_time_reads_in_minutes_and_hours() {
+        assert_eq!(lab_time(0.0), "0 s");
+        assert_eq!(lab_time(36.8), "36.8 s");
+        assert_eq!(lab_time(125.0), "125 s (2m 05s)");
+        assert_eq!(lab_time(3725.0), "3725 s (1h 02m 05s)");
+    }
+}

@@ -1,0 +1,119 @@
+//! The console on a terminal: rustyline's line editor with multi-line input (Rhai's parser
+//! decides when an input is whole), history kept across sessions, Ctrl-C to cancel the line
+//! being typed or stop the input running, Ctrl-D to quit.
+
+use super::commands::{self, Command};
+use super::show::{self, View};
+use kvmlab_runtime::console_session::ConsoleSession;
+use rustyline::completion::Completer;
+use rustyline::error::ReadlineError;
+use rustyline::highlight::Highlighter;
+use rustyline::hint::Hinter;
+use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::{Editor, Helper};
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+const PROMPT: &str = "kvmlab> ";
+
+/// The editor's view of the session: whether the lines typed so far are a whole input.
+struct ConsoleHelper {
+    session: Rc<RefCell<ConsoleSession>>,
+}
+
+impl Validator for ConsoleHelper {
+    fn validate(&self, ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
+        let input = ctx.input();
+        let whole = input.trim_start().starts_with(':') || self.session.borrow().is_complete(input);
+        Ok(if whole {
+            ValidationResult::Valid(None)
+        } else {
+            ValidationResult::Incomplete
+        })
+    }
+}
+
+impl Completer for ConsoleHelper {
+    type Candidate = String;
+}
+
+impl Hinter for ConsoleHelper {
+    type Hint = String;
+}
+
+impl Highlighter for ConsoleHelper {}
+
+impl Helper for ConsoleHelper {}
+
+/// The history file: `KVMLAB_HISTORY` when set, else `history.txt` in the user's data
+/// directory for kvmlab (none where the system names no home).
+pub fn history_file() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("KVMLAB_HISTORY").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    let dirs = directories::ProjectDirs::from("", "", "kvmlab")?;
+    Some(dirs.data_dir().join("history.txt"))
+}
+
+/// Runs the console until `:quit` or Ctrl-D.
+pub fn run(session: ConsoleSession, view: &View) {
+    let interrupt = session.interrupt_flag();
+    // The terminal is raw while a line is typed, so Ctrl-C reaches the handler only while
+    // an input runs: then it stops that input.
+    if let Err(e) =
+        ctrlc::set_handler(move || interrupt.store(true, std::sync::atomic::Ordering::Relaxed))
+    {
+        eprintln!("kvmlab repl: Ctrl-C cannot stop a running input here ({e})");
+    }
+    let session = Rc::new(RefCell::new(session));
+    let mut editor: Editor<ConsoleHelper, rustyline::history::FileHistory> = match Editor::new() {
+        Ok(editor) => editor,
+        Err(e) => {
+            eprintln!("kvmlab repl: cannot start the line editor: {e}");
+            return;
+        }
+    };
+    editor.set_helper(Some(ConsoleHelper {
+        session: session.clone(),
+    }));
+    let history = history_file();
+    if let Some(path) = &history {
+        // A first session has no history yet.
+        let _ = editor.load_history(path);
+    }
+    println!("kvmlab console: type Rhai, :help for the commands, Ctrl-D to leave");
+    loop {
+        match editor.readline(PROMPT) {
+            Ok(line) => {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let _ = editor.add_history_entry(line.as_str());
+                let mut session = session.borrow_mut();
+                if let Some(request) = commands::parse(&line) {
+                    if let Command::Quit = commands::run(&mut session, request, view) {
+                        break;
+                    }
+                    continue;
+                }
+                let evaluated = session.eval(&line);
+                show::evaluated(&session, &evaluated, view);
+            }
+            Err(ReadlineError::Interrupted) => continue,
+            Err(ReadlineError::Eof) => break,
+            Err(e) => {
+                eprintln!("kvmlab repl: cannot read the terminal: {e}");
+                break;
+            }
+        }
+    }
+    if let Some(path) = &history {
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        if let Err(e) = editor.save_history(path) {
+            eprintln!("kvmlab repl: history not kept in {}: {e}", path.display());
+        }
+    }
+}

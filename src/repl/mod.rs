@@ -1,0 +1,65 @@
+//! `kvmlab repl`: the interactive console. One [`ConsoleSession`] lasts the whole session;
+//! on a terminal the line editor drives it ([`editor`]), from a pipe the lines are read as
+//! they come ([`piped`]). [`commands`] are the `:` commands, [`show`] prints what an input
+//! did.
+
+mod commands;
+mod editor;
+mod piped;
+mod show;
+
+use kvmlab_runtime::console_session::ConsoleSession;
+use kvmlab_runtime::script::engine::Limits;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Room for every call level the sandbox allows, as `kvmlab run` gives its interpreter.
+const INTERPRETER_STACK: usize = 512 << 20;
+
+/// How the console was started.
+pub struct Options {
+    pub file: Option<PathBuf>,
+    pub seed: u64,
+    pub color: bool,
+}
+
+/// Runs the console to its end; the exit status: 0, or 1 when an input failed (piped).
+pub fn run(options: Options) -> i32 {
+    let thread = std::thread::Builder::new()
+        .name("kvmlab-console".into())
+        .stack_size(INTERPRETER_STACK)
+        .spawn(move || console(options));
+    match thread.map(|t| t.join()) {
+        Ok(Ok(status)) => status,
+        _ => {
+            eprintln!("kvmlab repl: internal error: the console thread stopped; this is a bug in kvmlab, please report it");
+            2
+        }
+    }
+}
+
+fn console(options: Options) -> i32 {
+    let lab_dir = options.file.as_ref().map(|file| match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    });
+    let mut session = ConsoleSession::new(options.seed, Limits::default(), lab_dir);
+    let terminal = std::io::stdin().is_terminal();
+    let view = show::View {
+        color: options.color && terminal,
+        width: 80,
+    };
+    let mut failed = false;
+    if let Some(file) = &options.file {
+        let loaded = session.load(file);
+        failed |= loaded.failed();
+        show::evaluated(&session, &loaded, &view);
+    }
+    if terminal {
+        editor::run(session, &view);
+        0
+    } else {
+        failed |= piped::run(&mut session, &view);
+        i32::from(failed)
+    }
+}
