@@ -45,11 +45,13 @@ pub fn evaluated(session: &ConsoleSession, evaluated: &Evaluated, view: &View) {
                     } else {
                         view.paint("31;1", "FAIL")
                     };
-                    println!(
-                        "{mark} {}: {}",
-                        escaped_line(&clipped(&check.name, LINE_CHARS)),
-                        escaped_line(&clipped(&check.message, LINE_CHARS))
-                    );
+                    let name = escaped_line(&clipped(&check.name, LINE_CHARS)).into_owned();
+                    if check.passed {
+                        println!("{mark} {name}");
+                    } else {
+                        let why = escaped_line(&clipped(&check.message, LINE_CHARS)).into_owned();
+                        println!("{mark} {name}: {why}");
+                    }
                 }
                 Entry::Diagnostic(_) => {}
             }

@@ -21,6 +21,7 @@ mod primitives;
 mod queries;
 mod reference;
 mod refusals;
+mod repl;
 mod report;
 mod sandbox;
 mod storage;

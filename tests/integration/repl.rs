@@ -1,0 +1,276 @@
+//! `kvmlab repl` through a pipe: transcripts typed line by line into the real binary, their
+//! values, diagnostics against the typed text, the commands and the exit status.
+
+use crate::harness::{kvmlab, repo_root};
+use std::io::Write;
+use std::path::Path;
+use std::process::Stdio;
+
+struct Transcript {
+    status: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Types `input` into `kvmlab repl ARGS` run in `dir`.
+fn repl_in(dir: &Path, args: &[&str], input: &str) -> Transcript {
+    let mut child = kvmlab()
+        .arg("repl")
+        .args(args)
+        .current_dir(dir)
+        .env("KVMLAB_HISTORY", dir.join("history.txt"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kvmlab starts");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Transcript {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn repl(input: &str) -> Transcript {
+    let dir = tempfile::tempdir().unwrap();
+    repl_in(dir.path(), &[], input)
+}
+
+const HOST: &str =
+    "import \"kvmlab/report\" as report;\nlet sv1 = host(\"sv1\", report::server_spec());\n";
+
+#[test]
+fn values_print_as_rhai_shows_them() {
+    let t = repl("let x = 40;\nx + 2\n\"sv1\"\n1.5 * 2\n[1, \"a\"]\n");
+    assert_eq!(t.stdout, "=> 42\n=> \"sv1\"\n=> 3.0\n=> [1, \"a\"]\n");
+    assert_eq!((t.status, t.stderr.as_str()), (0, ""));
+}
+
+#[test]
+fn a_function_typed_over_several_lines_is_kept() {
+    let t = repl("fn twice(n) {\n  let doubled = n * 2;\n  doubled\n}\ntwice(21)\nlet a = [1,\n  2];\na.len()\n");
+    assert_eq!(t.stdout, "=> 42\n=> 2\n");
+    assert_eq!(t.status, 0, "{}", t.stderr);
+}
+
+#[test]
+fn an_error_points_under_the_typed_line_and_the_session_goes_on() {
+    let t = repl(&format!(
+        "{HOST}sv1.cores\nlet y = 1;\nsv1.no_such();\nsv1.cores\n"
+    ));
+    assert_eq!(t.status, 1, "a failed input fails the transcript");
+    assert_eq!(t.stdout, "=> 4\n=> 4\n");
+    assert!(
+        t.stderr.contains("kvmlab::script::unknown_function"),
+        "{}",
+        t.stderr
+    );
+    assert!(t.stderr.contains("[<input 5>:1:5]"), "{}", t.stderr);
+    let caret = t
+        .stderr
+        .lines()
+        .skip_while(|l| !l.contains("1 | sv1.no_such();"));
+    assert!(
+        caret.clone().nth(1).is_some_and(|l| l.contains("^")),
+        "{}",
+        t.stderr
+    );
+}
+
+#[test]
+fn a_warning_shows_its_help_at_the_typed_line() {
+    let t = repl(
+        "import \"kvmlab/hosts\" as hosts;\nlet sv1 = hosts::build().sv1;\n\
+         sv1.set_vars(\"/etc/sysconfig/network-scripts/ifcfg-eth1\", #{GATEWAY: \"192.168.1.1\"});\n\
+         sv1.service(\"network\").restart();\n",
+    );
+    assert_eq!(t.status, 0, "a warning is not a failure: {}", t.stderr);
+    assert!(
+        t.stderr.contains("kvmlab::net::gateway_off_link"),
+        "{}",
+        t.stderr
+    );
+    assert!(t.stderr.contains("[<input 4>:1:"), "{}", t.stderr);
+}
+
+#[test]
+fn a_failed_check_fails_the_transcript() {
+    let t = repl("check(1 == 2, \"one is two\");\n");
+    assert_eq!(t.status, 1);
+    assert!(t.stdout.starts_with("FAIL one is two: "), "{}", t.stdout);
+}
+
+#[test]
+fn an_input_still_open_at_the_end_is_reported() {
+    let t = repl("fn f() {\n  1\n");
+    assert_eq!(t.status, 1);
+    assert!(t.stderr.contains("kvmlab::script::syntax"), "{}", t.stderr);
+}
+
+#[test]
+fn save_writes_the_inputs_that_succeeded_as_a_lab_that_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = format!(
+        "{HOST}sv1.cores\nsv1.nope();\nstep(\"cores\");\ncheck_eq(sv1.cores, 4, \"four cores\");\n\
+         sleep(30) // half a minute\n:save lab.rhai\n:save lab.rhai\n:save! lab.rhai\n"
+    );
+    let t = repl_in(dir.path(), &[], &input);
+    assert_eq!(t.status, 1, "the failed input and the refused save");
+    assert!(
+        t.stderr
+            .contains("`lab.rhai` exists; `:save! lab.rhai` replaces it"),
+        "{}",
+        t.stderr
+    );
+    assert_eq!(
+        t.stdout.matches("saved 7 line(s) to lab.rhai").count(),
+        2,
+        "{}",
+        t.stdout
+    );
+    let saved = std::fs::read_to_string(dir.path().join("lab.rhai")).unwrap();
+    assert!(!saved.contains("nope"), "{saved}");
+    let run = kvmlab()
+        .args(["run", "lab.rhai"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{saved}\n{stdout}");
+    assert!(
+        stdout.contains("PASS: all 1 checks passed; lab time 30.000 s"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn reset_forgets_the_world_and_the_variables() {
+    let t = repl(&format!("{HOST}sleep(60);\n:reset\n:time\nsv1\n"));
+    assert_eq!(t.status, 1);
+    assert!(t.stdout.contains("a fresh lab"), "{}", t.stdout);
+    assert!(t.stdout.contains("lab time 0 s"), "{}", t.stdout);
+    assert!(
+        t.stderr.contains("kvmlab::script::unknown_variable"),
+        "{}",
+        t.stderr
+    );
+}
+
+#[test]
+fn load_runs_a_file_into_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("helpers.rhai"),
+        format!("{HOST}fn cores(h) {{ h.cores }}\nprint(\"loaded\");\n"),
+    )
+    .unwrap();
+    let t = repl_in(
+        dir.path(),
+        &[],
+        ":load helpers.rhai\ncores(sv1)\n:load missing.rhai\n",
+    );
+    assert_eq!(t.stdout, "loaded\n=> 4\n");
+    assert_eq!(t.status, 1, "the missing file");
+    assert!(
+        t.stderr.contains("kvmlab::script::unreadable"),
+        "{}",
+        t.stderr
+    );
+}
+
+#[test]
+fn time_shows_the_lab_time() {
+    let t = repl(":time\nsleep(125);\n:time\n");
+    assert_eq!(t.stdout, "lab time 0 s\nlab time 125 s (2m 05s)\n");
+    assert_eq!(t.status, 0);
+}
+
+#[test]
+fn help_lists_the_commands_and_describes_a_name_as_kvmlab_doc_does() {
+    let t = repl(":help\n:help sleep\n:help slep\n:frobnicate\n");
+    for command in [
+        ":help",
+        ":time",
+        ":reset",
+        ":load FILE",
+        ":save FILE",
+        ":quit",
+    ] {
+        assert!(t.stdout.contains(command), "{command}: {}", t.stdout);
+    }
+    let doc = kvmlab().args(["doc", "sleep"]).output().unwrap();
+    assert!(t.stdout.contains(&*String::from_utf8_lossy(&doc.stdout)));
+    assert!(t.stderr.contains("did you mean `sleep`?"), "{}", t.stderr);
+    assert!(
+        t.stderr.contains("`:frobnicate` is not a command"),
+        "{}",
+        t.stderr
+    );
+    assert_eq!(t.status, 1);
+}
+
+#[test]
+fn quit_ends_the_session() {
+    let t = repl("1\n:quit\n2\n");
+    assert_eq!((t.status, t.stdout.as_str()), (0, "=> 1\n"));
+}
+
+#[test]
+fn a_file_given_runs_first_and_leaves_its_world() {
+    let lab = repo_root().join("labs/01-hosts-and-network.rhai");
+    let t = repl_in(
+        repo_root(),
+        &[lab.to_str().unwrap()],
+        "sv1.ping(\"sv2\").reachable\nover_net1.address\n",
+    );
+    assert_eq!(t.status, 0, "{}", t.stderr);
+    assert!(
+        t.stdout.ends_with("=> true\n=> \"192.168.1.12\"\n"),
+        "{}",
+        t.stdout
+    );
+}
+
+/// The checks `kvmlab run` passes on a lab, to compare with the console's.
+fn passed_by_run(lab: &Path) -> u64 {
+    let out = kvmlab()
+        .args(["run", "--report", "json", "--out"])
+        .arg(tempfile::tempdir().unwrap().path())
+        .arg(lab)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["passed"].as_u64().unwrap()
+}
+
+#[test]
+fn the_reports_sections_2_2_to_2_4_typed_line_by_line() {
+    // §2.1–2.2 (hosts, bridges, /etc/hosts) then §2.3–2.4 (the NAS, iSCSI), one session each
+    // as a trainee types the labs: statement by statement, multi-line ones as they come.
+    for lab in [
+        "labs/01-hosts-and-network.rhai",
+        "labs/02-nas-and-iscsi.rhai",
+    ] {
+        let path = repo_root().join(lab);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let t = repl_in(repo_root(), &[], &text);
+        assert_eq!(t.status, 0, "{lab}: {}", t.stderr);
+        assert!(!t.stdout.contains("FAIL"), "{lab}: {}", t.stdout);
+        let passed = t.stdout.lines().filter(|l| l.starts_with("PASS ")).count() as u64;
+        assert_eq!(passed, passed_by_run(&path), "{lab}: {}", t.stdout);
+        assert!(passed >= 30, "{lab}: {passed} checks");
+    }
+    let t = repl_in(
+        repo_root(),
+        &[],
+        "import \"kvmlab/hosts\" as hosts;\nlet lab = hosts::build();\nlab.sv1.ping(\"sv2\").reachable\n",
+    );
+    assert_eq!(t.stdout, "=> true\n", "{}", t.stderr);
+}
