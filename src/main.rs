@@ -3,6 +3,7 @@
 mod cli;
 mod console;
 mod grade;
+mod repl;
 
 fn main() {
     std::process::exit(cli::main());
