@@ -72,3 +72,77 @@ fn first_sentence(doc: &str) -> String {
     let cut: String = sentence.chars().take(DOC_CHARS - 1).collect();
     format!("{}…", cut.trim_end())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::repl::complete::tests::{catalog, scope};
+
+    fn hinted(line: &str) -> Option<String> {
+        hint(line, line.len(), catalog(), &scope())
+    }
+
+    #[test]
+    fn a_method_call_shows_the_object_types_signature() {
+        assert_eq!(
+            hinted("sv1.ping(").as_deref(),
+            Some(
+                "ping(host: Host, target: String) -> PingResult  — Pings a name or address; \
+                 the result tells whether it answered, and why not."
+            )
+        );
+        // The same name on a query's view is another method.
+        assert_eq!(
+            hinted(r#"lab().host("sv1").ping("#).as_deref(),
+            Some(
+                "ping(host: HostView, target: String) -> bool  — Whether a name or address \
+                 answers a ping from this host."
+            )
+        );
+    }
+
+    #[test]
+    fn a_function_call_shows_its_signature_while_arguments_are_typed() {
+        let host = "host(name: String, spec: Map) -> Host  — A physical server: its hardware \
+                    as in the report's Table 1.";
+        assert_eq!(hinted("host(").as_deref(), Some(host));
+        assert_eq!(hinted(r#"host("sv1", #{cores: 4, "#).as_deref(), Some(host));
+        assert_eq!(hinted(r#"let h = host("sv1", #{}); h"#), None);
+    }
+
+    #[test]
+    fn the_overload_that_takes_the_arguments_written_is_shown() {
+        assert_eq!(
+            hinted("vm.migrate(sv1, ").as_deref(),
+            Some(
+                "migrate(guest: Guest, destination: Host, options: Map) -> MigrationResult  — \
+                 Live-migrates the guest to another host (virt-manager's Migrate, virsh \
+                 migrate --live)."
+            )
+        );
+    }
+
+    #[test]
+    fn a_long_doc_is_cut_to_one_line() {
+        let shown = hinted("lab().host(").unwrap();
+        assert!(shown.starts_with("host(lab: Lab, name: String) -> HostView  — The host of that name"));
+        assert!(shown.ends_with('…'));
+        assert_eq!(first_sentence(&"x".repeat(200)).chars().count(), DOC_CHARS);
+    }
+
+    #[test]
+    fn stdlib_functions_show_their_parameters() {
+        let shown = hinted("hosts::build(").unwrap();
+        assert!(shown.starts_with("hosts::build("), "{shown}");
+    }
+
+    #[test]
+    fn no_hint_outside_a_known_call() {
+        assert_eq!(hinted(""), None);
+        assert_eq!(hinted("(1 + "), None);
+        assert_eq!(hinted("nosuch("), None);
+        assert_eq!(hinted("// host("), None);
+        // A cursor inside a character is moved back onto the line.
+        assert_eq!(hint("host(é", 6, catalog(), &scope()).map(|h| h.len() > 0), Some(true));
+    }
+}
