@@ -4,8 +4,8 @@
 //! keyword map, and the console's `:` commands.
 
 use kvmlab_runtime::script::catalog::{Catalog, Kind, SYNTAX, TAKES_SPEC};
-use kvmlab_runtime::script::spec::SpecTable;
 use kvmlab_runtime::script::modules::STDLIB_PREFIX;
+use kvmlab_runtime::script::spec::SpecTable;
 
 /// One completion: the text that replaces the word being typed, and how the list shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,8 +22,7 @@ pub const COMMANDS: &[&str] = &[
 /// Rhai's keywords a line can start a statement or expression with.
 const KEYWORDS: &[&str] = &[
     "break", "catch", "const", "continue", "do", "else", "export", "false", "fn", "for", "if",
-    "import", "in", "let", "loop", "private", "return", "throw", "true", "try", "until",
-    "while",
+    "import", "in", "let", "loop", "private", "return", "throw", "true", "try", "until", "while",
 ];
 
 /// The completions of the word that ends at byte `cursor` of `line`: where that word starts,
@@ -147,9 +146,7 @@ fn stdlib_functions(catalog: &Catalog, module: &str, word: &str) -> Vec<Candidat
 
 /// Variables in scope, global functions (registered and Rhai's own) and keywords.
 fn globals(catalog: &Catalog, scope: &[(String, String)], word: &str) -> Vec<Candidate> {
-    let variables = scope
-        .iter()
-        .map(|(name, _)| named(name, name.clone()));
+    let variables = scope.iter().map(|(name, _)| named(name, name.clone()));
     let functions = catalog
         .items
         .iter()
@@ -327,6 +324,10 @@ pub(super) fn callee(text: &str, paren: usize) -> Option<(&str, usize)> {
     is_identifier(name).then_some((name, start))
 }
 
+/// The longest chain of calls and properties (and the deepest nest of keyword maps) typed
+/// out; a pasted line of thousands of links gets no completion rather than a deep recursion.
+const MAX_LINKS: usize = 32;
+
 /// The Rhai type of the expression that ends `object`: a variable in scope, or a chain of
 /// calls and properties whose types the catalog knows (`lab().host("sv1")`).
 pub(super) fn receiver_type(
@@ -334,6 +335,16 @@ pub(super) fn receiver_type(
     catalog: &Catalog,
     scope: &[(String, String)],
 ) -> Option<String> {
+    receiver_type_within(object, catalog, scope, MAX_LINKS)
+}
+
+fn receiver_type_within(
+    object: &str,
+    catalog: &Catalog,
+    scope: &[(String, String)],
+    links: usize,
+) -> Option<String> {
+    let links = links.checked_sub(1)?;
     let (head, name, kind) = match object.strip_suffix(')') {
         Some(inner) => {
             let paren = matching_open(inner)?;
@@ -350,10 +361,8 @@ pub(super) fn receiver_type(
     }
     match head.strip_suffix('.') {
         Some(inner) => {
-            let on = receiver_type(inner, catalog, scope)?;
-            catalog
-                .returns(Some(&on), name, kind)
-                .map(str::to_string)
+            let on = receiver_type_within(inner, catalog, scope, links)?;
+            catalog.returns(Some(&on), name, kind).map(str::to_string)
         }
         None if kind == Kind::Method => catalog
             .returns(None, name, Kind::Function)
@@ -383,13 +392,17 @@ fn matching_open(text: &str) -> Option<usize> {
 fn key_position(text: &str, start: usize, scan: &Scan) -> Option<usize> {
     let (_, kind) = scan.open.last()?;
     let ahead = text[..start].trim_end();
-    (*kind == Open::Map && (ahead.ends_with('{') || ahead.ends_with(','))).then(|| scan.open.len() - 1)
+    (*kind == Open::Map && (ahead.ends_with('{') || ahead.ends_with(',')))
+        .then(|| scan.open.len() - 1)
 }
 
 /// The keyword map table of the `#{` last in `open`: the argument of a call that takes one
 /// (`host("sv1", #{`), an element of a list that argument is (`router("r", [#{`), or the map
 /// a key of an outer map holds (`disks: [#{`).
 fn map_table(text: &str, open: &[(usize, Open)]) -> Option<&'static SpecTable> {
+    if open.len() > 2 * MAX_LINKS {
+        return None;
+    }
     let (map_at, _) = *open.last()?;
     let mut item_at = map_at;
     let mut parent = open.len().checked_sub(2)?;
@@ -445,7 +458,6 @@ pub(super) fn char_boundary(line: &str, cursor: usize) -> usize {
     at
 }
 
-
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
@@ -457,10 +469,15 @@ pub(super) mod tests {
     }
 
     pub(in crate::repl) fn scope() -> Vec<(String, String)> {
-        [("sv1", "Host"), ("nas", "Nas"), ("vm", "Guest"), ("hostname", "string")]
-            .iter()
-            .map(|(n, t)| (n.to_string(), t.to_string()))
-            .collect()
+        [
+            ("sv1", "Host"),
+            ("nas", "Nas"),
+            ("vm", "Guest"),
+            ("hostname", "string"),
+        ]
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect()
     }
 
     fn shown(line: &str) -> (usize, Vec<String>) {
@@ -475,11 +492,7 @@ pub(super) mod tests {
             shown("let x = che"),
             (
                 8,
-                vec![
-                    "check(".into(),
-                    "check_eq(".into(),
-                    "check_within(".into()
-                ]
+                vec!["check(".into(), "check_eq(".into(), "check_within(".into()]
             )
         );
     }
@@ -488,8 +501,18 @@ pub(super) mod tests {
     fn a_host_variable_lists_the_host_methods_and_properties() {
         let (start, found) = shown("sv1.");
         assert_eq!(start, 4);
-        for expected in ["install_os(", "ping(", "resolve(", "iscsi_login(", "cores", "name"] {
-            assert!(found.contains(&expected.to_string()), "{expected} in {found:?}");
+        for expected in [
+            "install_os(",
+            "ping(",
+            "resolve(",
+            "iscsi_login(",
+            "cores",
+            "name",
+        ] {
+            assert!(
+                found.contains(&expected.to_string()),
+                "{expected} in {found:?}"
+            );
         }
         // A Guest's methods are not a Host's.
         assert!(!found.contains(&"migrate(".to_string()));
@@ -497,7 +520,10 @@ pub(super) mod tests {
         assert_eq!(shown("sv1.pi"), (4, vec!["ping(".into()]));
         assert_eq!(
             shown("sv1.re"),
-            (4, vec!["read_file(".into(), "reboot(".into(), "resolve(".into()])
+            (
+                4,
+                vec!["read_file(".into(), "reboot(".into(), "resolve(".into()]
+            )
         );
     }
 
@@ -517,7 +543,10 @@ pub(super) mod tests {
         );
         assert_eq!(
             shown(r#"lab().host("sv1").mou"#),
-            (18, vec!["mount(".into(), "mounted(".into(), "mounts".into()])
+            (
+                18,
+                vec!["mount(".into(), "mounted(".into(), "mounts".into()]
+            )
         );
     }
 
@@ -535,21 +564,27 @@ pub(super) mod tests {
                 ]
             )
         );
-        assert_eq!(shown(r#"import "kvmlab/h"#), (8, vec!["kvmlab/hosts".into()]));
+        assert_eq!(
+            shown(r#"import "kvmlab/h"#),
+            (8, vec!["kvmlab/hosts".into()])
+        );
         // Any other string is the trainee's own text.
         assert_eq!(shown(r#"print("kvmlab/"#), (14, vec![]));
-        assert_eq!(shown(r#"hosts::"#), (7, vec!["build(".into(), "server(".into()]));
+        assert_eq!(
+            shown(r#"hosts::"#),
+            (7, vec!["build(".into(), "server(".into()])
+        );
     }
 
     #[test]
     fn commands_complete_after_a_colon() {
         assert_eq!(shown(":he"), (0, vec![":help".into()]));
         assert_eq!(shown(":s"), (0, vec![":save".into(), ":step".into()]));
-        assert_eq!(shown(":"), (0, COMMANDS.iter().map(|c| c.to_string()).collect()));
         assert_eq!(
-            shown(":help Host.pi"),
-            (6, vec!["Host.ping".into()])
+            shown(":"),
+            (0, COMMANDS.iter().map(|c| c.to_string()).collect())
         );
+        assert_eq!(shown(":help Host.pi"), (6, vec!["Host.ping".into()]));
         assert_eq!(shown(":load li"), (6, vec![]));
     }
 
@@ -560,7 +595,14 @@ pub(super) mod tests {
             (
                 14,
                 [
-                    "bios_virt", "cores", "cpu", "disks", "ghz", "memory", "nics", "virt"
+                    "bios_virt",
+                    "cores",
+                    "cpu",
+                    "disks",
+                    "ghz",
+                    "memory",
+                    "nics",
+                    "virt"
                 ]
                 .iter()
                 .map(|k| format!("{k}: "))
@@ -581,9 +623,15 @@ pub(super) mod tests {
             shown(r#"router("r", [#{net: n1}, #{a"#),
             (27, vec!["address: ".into()])
         );
-        assert_eq!(shown(r#"switch("n", "c", #{"#), (19, vec!["speed: ".into()]));
+        assert_eq!(
+            shown(r#"switch("n", "c", #{"#),
+            (19, vec!["speed: ".into()])
+        );
         // After a key's colon comes a value: any expression.
-        assert_eq!(shown(r#"host("sv1", #{cores: ho"#), (21, vec!["host(".into(), "hostname".into()]));
+        assert_eq!(
+            shown(r#"host("sv1", #{cores: ho"#),
+            (21, vec!["host(".into(), "hostname".into()])
+        );
         // A map no call takes has no keys to offer.
         assert_eq!(shown("let m = #{"), (10, vec![]));
     }
@@ -621,7 +669,14 @@ pub(super) mod tests {
         assert_eq!(shown("hostname."), (9, vec![]));
         assert_eq!(shown("// ho"), (5, vec![]));
         assert_eq!(shown("/* ho"), (5, vec![]));
+        // A pasted line of thousands of links or maps is no trouble.
+        assert_eq!(shown(&"sv1.name.".repeat(5000)).1, Vec::<String>::new());
+        let nested = format!(r#"host("sv1", #{{disks: {}#{{"#, "#{a: ".repeat(5000));
+        assert_eq!(shown(&nested).1, Vec::<String>::new());
         // Unbalanced closing brackets do not upset the scan.
-        assert_eq!(shown(")]} ho"), (4, vec!["host(".into(), "hostname".into()]));
+        assert_eq!(
+            shown(")]} ho"),
+            (4, vec!["host(".into(), "hostname".into()])
+        );
     }
 }

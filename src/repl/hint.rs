@@ -34,7 +34,11 @@ pub fn hint(
             .iter()
             .filter(|i| i.kind == Kind::Method && i.name == name)
             .find(|i| on.is_none() || i.on == on)?;
-        (item.signatures.clone(), item.arities.clone(), item.doc.as_str())
+        (
+            item.signatures.clone(),
+            item.arities.clone(),
+            item.doc.as_str(),
+        )
     } else if let Some(module) = head.strip_suffix("::") {
         let module = &module[super::complete::word_start(module)..];
         let f = catalog.stdlib_fn(module, name)?;
@@ -45,7 +49,11 @@ pub fn hint(
             .items
             .iter()
             .find(|i| i.kind == Kind::Function && i.name == name)?;
-        (item.signatures.clone(), item.arities.clone(), item.doc.as_str())
+        (
+            item.signatures.clone(),
+            item.arities.clone(),
+            item.doc.as_str(),
+        )
     };
     // The overload with the fewest parameters that still takes every argument written.
     let chosen = (0..signatures.len())
@@ -62,10 +70,7 @@ pub fn hint(
 
 /// The doc's first sentence, cut to [`DOC_CHARS`] characters.
 fn first_sentence(doc: &str) -> String {
-    let sentence = doc
-        .find(". ")
-        .map_or(doc, |end| &doc[..=end])
-        .trim();
+    let sentence = doc.find(". ").map_or(doc, |end| &doc[..=end]).trim();
     if sentence.chars().count() <= DOC_CHARS {
         return sentence.to_string();
     }
@@ -125,7 +130,9 @@ mod tests {
     #[test]
     fn a_long_doc_is_cut_to_one_line() {
         let shown = hinted("lab().host(").unwrap();
-        assert!(shown.starts_with("host(lab: Lab, name: String) -> HostView  — The host of that name"));
+        assert!(
+            shown.starts_with("host(lab: Lab, name: String) -> HostView  — The host of that name")
+        );
         assert!(shown.ends_with('…'));
         assert_eq!(first_sentence(&"x".repeat(200)).chars().count(), DOC_CHARS);
     }
@@ -143,6 +150,9 @@ mod tests {
         assert_eq!(hinted("nosuch("), None);
         assert_eq!(hinted("// host("), None);
         // A cursor inside a character is moved back onto the line.
-        assert_eq!(hint("host(é", 6, catalog(), &scope()).map(|h| h.len() > 0), Some(true));
+        assert_eq!(
+            hint("host(é", 6, catalog(), &scope()).map(|h| h.len() > 0),
+            Some(true)
+        );
     }
 }
