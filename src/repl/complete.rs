@@ -228,24 +228,21 @@ pub(super) fn scan(text: &str) -> Scan {
                     };
                 }
             }
-            '/' if chars.peek().is_some_and(|(_, n)| *n == '/') => {
-                if !chars.any(|(_, s)| s == '\n') {
-                    return Scan {
-                        open,
-                        string: None,
-                        comment: true,
-                    };
-                }
-            }
-            '/' if chars.peek().is_some_and(|(_, n)| *n == '*') => {
-                chars.next();
-                let mut previous = ' ';
-                let closed = chars.any(|(_, s)| {
-                    let end = previous == '*' && s == '/';
-                    previous = s;
-                    end
-                });
-                if !closed {
+            '/' => {
+                let open_comment = match chars.peek().map(|(_, n)| *n) {
+                    Some('/') => !chars.any(|(_, s)| s == '\n'),
+                    Some('*') => {
+                        chars.next();
+                        let mut previous = ' ';
+                        !chars.any(|(_, s)| {
+                            let end = previous == '*' && s == '/';
+                            previous = s;
+                            end
+                        })
+                    }
+                    _ => false,
+                };
+                if open_comment {
                     return Scan {
                         open,
                         string: None,
@@ -463,12 +460,12 @@ pub(super) mod tests {
     use super::*;
     use std::sync::OnceLock;
 
-    pub(in crate::repl) fn catalog() -> &'static Catalog {
+    pub(in super::super) fn catalog() -> &'static Catalog {
         static CATALOG: OnceLock<Catalog> = OnceLock::new();
         CATALOG.get_or_init(kvmlab_runtime::run::catalog)
     }
 
-    pub(in crate::repl) fn scope() -> Vec<(String, String)> {
+    pub(in super::super) fn scope() -> Vec<(String, String)> {
         [
             ("sv1", "Host"),
             ("nas", "Nas"),
@@ -669,6 +666,8 @@ pub(super) mod tests {
         assert_eq!(shown("hostname."), (9, vec![]));
         assert_eq!(shown("// ho"), (5, vec![]));
         assert_eq!(shown("/* ho"), (5, vec![]));
+        assert_eq!(shown("/* x */ ho").1, vec!["host(", "hostname"]);
+        assert_eq!(shown("// x\n*ho").1, vec!["host(", "hostname"]);
         // A pasted line of thousands of links or maps is no trouble.
         assert_eq!(shown(&"sv1.name.".repeat(5000)).1, Vec::<String>::new());
         let nested = format!(r#"host("sv1", #{{disks: {}#{{"#, "#{a: ".repeat(5000));
