@@ -199,6 +199,16 @@ mod tests {
     }
 
     #[test]
+    fn every_command_the_editor_completes_is_one() {
+        for command in super::super::complete::COMMANDS {
+            let typed = format!("{command} x");
+            let request = parse(command).filter(|r| !matches!(r, Request::Unknown(_)));
+            let with_argument = parse(&typed).filter(|r| !matches!(r, Request::Unknown(_)));
+            assert!(request.or(with_argument).is_some(), "{command}");
+        }
+    }
+
+    #[test]
     fn lab_time_reads_in_minutes_and_hours() {
         assert_eq!(lab_time(0.0), "0 s");
         assert_eq!(lab_time(36.8), "36.8 s");

@@ -1,25 +1,63 @@
 //! The console on a terminal: rustyline's line editor with multi-line input (Rhai's parser
-//! decides when an input is whole), history kept across sessions, Ctrl-C to cancel the line
-//! being typed or stop the input running, Ctrl-D to quit.
+//! decides when an input is whole), tab completion and call hints ([`super::complete`],
+//! [`super::hint`]), history kept across sessions, Ctrl-C to cancel the line being typed or
+//! stop the input running, Ctrl-D to quit.
 
 use super::commands::{self, Command};
 use super::show::{self, View};
+use super::{complete, hint};
 use kvmlab_runtime::console_session::ConsoleSession;
-use rustyline::completion::Completer;
+use kvmlab_runtime::script::catalog::Catalog;
+use rustyline::completion::{Completer, Pair};
 use rustyline::error::ReadlineError;
 use rustyline::highlight::Highlighter;
-use rustyline::hint::Hinter;
+use rustyline::hint::{Hint, Hinter};
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
-use rustyline::{Editor, Helper};
+use rustyline::{Context, Editor, Helper};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
 
 const PROMPT: &str = "kvmlab> ";
 
-/// The editor's view of the session: whether the lines typed so far are a whole input.
+/// The editor's view of the session: whether the lines typed so far are a whole input,
+/// what the word at the cursor may become, and the signature of the call being typed.
 struct ConsoleHelper {
     session: Rc<RefCell<ConsoleSession>>,
+    catalog: Catalog,
+    color: bool,
+}
+
+impl ConsoleHelper {
+    /// The session's variables with the Rhai type of their values (`("sv1", "Host")`).
+    fn variables(&self) -> Vec<(String, String)> {
+        let session = self.session.borrow();
+        let engine = session.engine();
+        session
+            .scope()
+            .iter()
+            .map(|(name, _, value)| {
+                (
+                    name.to_string(),
+                    engine.map_type_name(value.type_name()).to_string(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// A call's signature shown after the cursor; never inserted into the line.
+struct SignatureHint(String);
+
+impl Hint for SignatureHint {
+    fn display(&self) -> &str {
+        &self.0
+    }
+
+    fn completion(&self) -> Option<&str> {
+        None
+    }
 }
 
 impl Validator for ConsoleHelper {
@@ -35,14 +73,48 @@ impl Validator for ConsoleHelper {
 }
 
 impl Completer for ConsoleHelper {
-    type Candidate = String;
+    type Candidate = Pair;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let (start, found) = complete::complete(line, pos, &self.catalog, &self.variables());
+        let pairs = found
+            .into_iter()
+            .map(|c| Pair {
+                display: c.display,
+                replacement: c.replacement,
+            })
+            .collect();
+        Ok((start, pairs))
+    }
 }
 
 impl Hinter for ConsoleHelper {
-    type Hint = String;
+    type Hint = SignatureHint;
+
+    fn hint(&self, line: &str, pos: usize, _: &Context<'_>) -> Option<SignatureHint> {
+        // Shown after the cursor: only while typing at the end of the line.
+        if pos < line.len() {
+            return None;
+        }
+        let found = hint::hint(line, pos, &self.catalog, &self.variables())?;
+        Some(SignatureHint(format!("  {found}")))
+    }
 }
 
-impl Highlighter for ConsoleHelper {}
+impl Highlighter for ConsoleHelper {
+    fn highlight_hint<'h>(&self, hint: &'h str) -> Cow<'h, str> {
+        if self.color {
+            Cow::Owned(format!("\x1b[2m{hint}\x1b[0m"))
+        } else {
+            Cow::Borrowed(hint)
+        }
+    }
+}
 
 impl Helper for ConsoleHelper {}
 
@@ -76,6 +148,8 @@ pub fn run(session: ConsoleSession, view: &View) {
     };
     editor.set_helper(Some(ConsoleHelper {
         session: session.clone(),
+        catalog: kvmlab_runtime::run::catalog(),
+        color: view.color,
     }));
     let history = history_file();
     if let Some(path) = &history {

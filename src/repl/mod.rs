@@ -1,10 +1,12 @@
 //! `kvmlab repl`: the interactive console. One [`ConsoleSession`] lasts the whole session;
 //! on a terminal the line editor drives it ([`editor`]), from a pipe the lines are read as
 //! they come ([`piped`]). [`commands`] are the `:` commands, [`show`] prints what an input
-//! did.
+//! did; [`complete`] and [`hint`] are the editor's tab completion and call hints.
 
 mod commands;
+pub mod complete;
 mod editor;
+pub mod hint;
 mod piped;
 mod show;
 
