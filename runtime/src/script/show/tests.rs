@@ -269,3 +269,33 @@ fn a_narrow_terminal_gets_a_narrow_world() {
         assert!(line.chars().count() <= 60, "wider than 60: {line}");
     }
 }
+
+#[test]
+fn command_output_shows_as_the_tools_text() {
+    let (session, scope) = lab(2, "let routes = sv1.routes();");
+    let want = r#"
+default via 192.168.1.1 dev br0
+10.10.1.0/24 dev eth1 proto kernel scope link src 10.10.1.11
+192.168.1.0/24 dev br0 proto kernel scope link src 192.168.1.11"#;
+    assert_eq!(shown(&session, &scope, "routes"), expected(want));
+}
+
+#[test]
+fn a_pool_shows_its_fields_then_its_volumes() {
+    let (session, scope) = lab(5, "");
+    let want = r#"
++-----------+---------+
+| pool      | iscsi1  |
+| host      | sv1     |
+| type      | dir     |
+| target    | /iscsi1 |
+| active    | yes     |
+| autostart | yes     |
++-----------+---------+
++----------------+------------------------+----------+------------+
+| volume         | path                   | capacity | allocation |
++=================================================================+
+| centos-nz2.img | /iscsi1/centos-nz2.img | 20 GiB   | 0 B        |
++----------------+------------------------+----------+------------+"#;
+    assert_eq!(shown(&session, &scope, "pool"), expected(want));
+}
