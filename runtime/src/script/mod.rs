@@ -9,6 +9,7 @@
 //! - [`diagnose`] turns Rhai's errors into kvmlab diagnostics with codes and help.
 //! - [`query`] is the read-only query API (`lab()`); [`history`] keeps what it reports that
 //!   the world does not (the migrations that ran).
+//! - [`show`] prints values for people at the console: tables, rounded numbers, `:world`.
 //!
 //! Script-visible objects hold a [`SharedSession`] and an id; every operation borrows the
 //! session for the length of one native call, never across a call back into the script.
@@ -28,6 +29,7 @@ pub mod pools;
 pub mod query;
 pub mod rows;
 pub mod rubric;
+pub mod show;
 pub mod spec;
 pub mod stdlib;
 pub mod storage;

@@ -1,0 +1,301 @@
+//! Exact renderings at 80 columns of the report's lab, built with the stdlib helpers the
+//! reference's examples use.
+
+use super::*;
+use crate::script::engine::{self, Limits};
+use crate::script::examples::PRELUDES;
+use crate::script::modules::{LabModules, Sources};
+use crate::script::SharedSession;
+// A test needs a backend to build a lab on; the simulator is the one there is.
+use crate::sim::Simulator;
+use rhai::Scope;
+use std::path::PathBuf;
+
+/// The session and scope after the first `preludes` of the reference's preludes, then `code`.
+fn lab(preludes: usize, code: &str) -> (SharedSession, Scope<'static>) {
+    let session = Session::new(Box::new(Simulator::new(0)), "lab.rhai", PathBuf::new());
+    let modules = LabModules::new(None, PathBuf::new(), Sources::default());
+    let engine = engine::build(&session, &Limits::default(), modules);
+    let mut scope = Scope::new();
+    let mut text: Vec<&str> = PRELUDES[..preludes].iter().map(|p| p.code).collect();
+    text.push(code);
+    if let Err(e) = engine.run_with_scope(&mut scope, &text.join("\n")) {
+        panic!("the lab did not build: {e}");
+    }
+    (session, scope)
+}
+
+fn shown(session: &SharedSession, scope: &Scope, name: &str) -> String {
+    let value = scope
+        .get_value::<Dynamic>(name)
+        .expect("a variable of the lab");
+    let text = show(&value, &session.borrow(), 80);
+    assert_widths(&text);
+    text
+}
+
+fn assert_widths(text: &str) {
+    for line in text.lines() {
+        assert!(line.chars().count() <= 80, "wider than 80: {line}");
+    }
+}
+
+/// `text` without the newline that opens a raw string literal.
+fn expected(text: &str) -> &str {
+    text.strip_prefix('\n').unwrap_or(text)
+}
+
+#[test]
+fn a_host_shows_its_os_addresses_mounts_and_guests() {
+    let (session, scope) = lab(5, "");
+    let want = r#"
++------------+-----------------------------+
+| host       | sv1                         |
+| OS         | Scientific Linux 6.1 x86_64 |
+| interfaces | lo 127.0.0.1/8 up           |
+|            | eth0 up NET1                |
+|            | eth1 10.10.1.11/24 up NET2  |
+|            | br0 192.168.1.11/24 up NET1 |
+| mounts     | /dev/sda1 on / (ext4)       |
+|            | /dev/sda3 on /guest (ext4)  |
+|            | /dev/sdb1 on /iscsi1 (ext3) |
+| guests     | none                        |
++------------+-----------------------------+"#;
+    assert_eq!(shown(&session, &scope, "sv1"), expected(want));
+}
+
+#[test]
+fn a_guest_shows_its_host_state_memory_vcpus_and_disk() {
+    let (session, scope) = lab(5, "");
+    let want = r#"
++--------+------------------------+
+| guest  | centos-nz2             |
+| host   | sv2                    |
+| state  | running                |
+| memory | 512 MiB                |
+| vcpus  | 1                      |
+| disk   | /iscsi1/centos-nz2.img |
++--------+------------------------+"#;
+    assert_eq!(shown(&session, &scope, "vm"), expected(want));
+}
+
+#[test]
+fn a_migration_result_is_rounded_with_units() {
+    let (session, scope) = lab(5, "");
+    let want = r#"
++-------------+----------------------+
+| migration   | centos-nz2 sv1 → sv2 |
+| status      | completed            |
+| total time  | 18 s                 |
+| downtime    | 136 ms               |
+| transferred | 201.5 MiB            |
+| iterations  | 3                    |
++-------------+----------------------+"#;
+    assert_eq!(shown(&session, &scope, "moved"), expected(want));
+}
+
+#[test]
+fn an_array_of_hosts_is_one_table_with_a_row_each() {
+    let (session, scope) = lab(5, "let both = [sv1, sv2];");
+    let want = r#"
++------+------------+----------------------+----------------------+------------+
+| host | OS         | interfaces           | mounts               | guests     |
++==============================================================================+
+| sv1  | Scientific | lo 127.0.0.1/8 up    | /dev/sda1 on /       | none       |
+|      | Linux 6.1  | eth0 up NET1         | (ext4)               |            |
+|      | x86_64     | eth1 10.10.1.11/24   | /dev/sda3 on /guest  |            |
+|      |            | up NET2              | (ext4)               |            |
+|      |            | br0 192.168.1.11/24  | /dev/sdb1 on /iscsi1 |            |
+|      |            | up NET1              | (ext3)               |            |
+| sv2  | Scientific | lo 127.0.0.1/8 up    | /dev/sda1 on /       | centos-nz2 |
+|      | Linux 6.1  | eth0 up NET1         | (ext4)               | (running)  |
+|      | x86_64     | eth1 10.10.1.12/24   | /dev/sda3 on /guest  |            |
+|      |            | up NET2              | (ext4)               |            |
+|      |            | br0 192.168.1.12/24  | /dev/sdb1 on /iscsi1 |            |
+|      |            | up NET1              | (ext3)               |            |
++------+------------+----------------------+----------------------+------------+"#;
+    assert_eq!(shown(&session, &scope, "both"), expected(want));
+}
+
+#[test]
+fn a_map_is_a_key_value_table_with_strings_quoted_escaped_and_floats_rounded() {
+    let (session, scope) = lab(
+        5,
+        r#"let m = #{name: "a\nb", rate: 2.0/3.0, n: 3, host: sv1};"#,
+    );
+    let want = r#"
++------+--------+
+| key  | value  |
++===============+
+| host | sv1    |
+| n    | 3      |
+| name | "a\nb" |
+| rate | 0.6667 |
++------+--------+"#;
+    assert_eq!(shown(&session, &scope, "m"), expected(want));
+}
+
+#[test]
+fn a_running_download_shows_its_bytes_rate_and_progress() {
+    let (session, scope) = lab(6, "sleep(5);");
+    let want = r#"
++----------+----------------------+
+| download | /var/ftp/pub/big.iso |
+| bytes    | 56.1 MiB of 200 MiB  |
+| rate     | 11.2 MiB/s           |
+| done     | no                   |
++----------+----------------------+"#;
+    assert_eq!(shown(&session, &scope, "ftp"), expected(want));
+    let want = r#"
+lab time: 371.9 s (6.2 min)
+downloads running:
++--------+------------+----------------------+-----------------+
+| client | from       | file                 | progress        |
++==============================================================+
+| pc     | centos-nz2 | /var/ftp/pub/big.iso | 28 % of 200 MiB |
++--------+------------+----------------------+-----------------+"#;
+    let time = time_summary(&session.borrow(), 80);
+    assert_widths(&time);
+    assert_eq!(time, expected(want));
+}
+
+#[test]
+fn time_with_nothing_running_says_so() {
+    let (session, _) = lab(2, "sleep(90);");
+    assert_eq!(
+        time_summary(&session.borrow(), 80),
+        "lab time: 90 s (1.5 min)\nnothing running"
+    );
+}
+
+#[test]
+fn the_world_summary_of_the_reports_lab() {
+    let (session, _) = lab(5, "");
+    let want = r#"
+hosts
++------+-----------------------+-----------------------+-----------------------+
+| host | OS                    | interfaces            | mounts                |
++==============================================================================+
+| sv1  | Scientific Linux 6.1  | lo 127.0.0.1/8 up     | /dev/sda1 on / (ext4) |
+|      | x86_64                | eth0 up NET1          | /dev/sda3 on /guest   |
+|      |                       | eth1 10.10.1.11/24 up | (ext4)                |
+|      |                       | NET2                  | /dev/sdb1 on /iscsi1  |
+|      |                       | br0 192.168.1.11/24   | (ext3)                |
+|      |                       | up NET1               |                       |
+| sv2  | Scientific Linux 6.1  | lo 127.0.0.1/8 up     | /dev/sda1 on / (ext4) |
+|      | x86_64                | eth0 up NET1          | /dev/sda3 on /guest   |
+|      |                       | eth1 10.10.1.12/24 up | (ext4)                |
+|      |                       | NET2                  | /dev/sdb1 on /iscsi1  |
+|      |                       | br0 192.168.1.12/24   | (ext3)                |
+|      |                       | up NET1               |                       |
++------+-----------------------+-----------------------+-----------------------+
+
+host services
++------+----------------------------------------+------------------------------+
+| host | iSCSI sessions                         | services running             |
++==============================================================================+
+| sv1  | iqn.2006-01.com.openfiler:tsn.b5ffc134 | iscsid network iscsi rpcbind |
+|      | d692                                   | nfslock netfs sshd libvirtd  |
+| sv2  | iqn.2006-01.com.openfiler:tsn.b5ffc134 | iscsid network iscsi rpcbind |
+|      | d692                                   | nfslock netfs sshd libvirtd  |
++------+----------------------------------------+------------------------------+
+
+networks
++---------+----------------+------------+----------+
+| network | subnet         | speed      | attached |
++==================================================+
+| NET1    | 192.168.1.0/24 | 100 Mbit/s | sv1:eth0 |
+|         |                |            | sv1:br0  |
+|         |                |            | sv2:eth0 |
+|         |                |            | sv2:br0  |
+| NET2    | 10.10.0.0/16   | 1 Gbit/s   | sv1:eth1 |
+|         |                |            | sv2:eth1 |
++---------+----------------+------------+----------+
+
+storage
++--------+--------------------------------------------+
+| NAS    | targets                                    |
++=====================================================+
+| iscsi1 | iqn.2006-01.com.openfiler:tsn.b5ffc134d692 |
++--------+--------------------------------------------+
+
+pools
++------+--------+------+---------+--------+---------+
+| host | pool   | type | target  | active | volumes |
++===================================================+
+| sv1  | iscsi1 | dir  | /iscsi1 | yes    | 1       |
+| sv2  | iscsi1 | dir  | /iscsi1 | yes    | 1       |
++------+--------+------+---------+--------+---------+
+
+guests
++------------+------+---------+---------+------------------------+
+| guest      | host | state   | memory  | disk                   |
++================================================================+
+| centos-nz2 | sv2  | running | 512 MiB | /iscsi1/centos-nz2.img |
++------------+------+---------+---------+------------------------+
+
+migrations
++------------+-----------+-----------+----------+------------+
+| guest      | from → to | status    | downtime | total time |
++============================================================+
+| centos-nz2 | sv1 → sv2 | completed | 136 ms   | 18 s       |
++------------+-----------+-----------+----------+------------+
+
+lab time: 366.9 s (6.1 min)"#;
+    let world = world_summary(&session.borrow(), 80);
+    assert_widths(&world);
+    assert_eq!(world, expected(want));
+}
+
+#[test]
+fn a_script_string_cannot_draw_on_the_terminal() {
+    let (session, scope) = lab(2, "let s = \"ok\u{1b}[2J\";");
+    assert_eq!(shown(&session, &scope, "s"), r#""ok\x1b[2J""#);
+}
+
+#[test]
+fn numbers_are_rounded_for_people() {
+    let (session, scope) = lab(2, "let x = 402.28982009; let y = 360.0; let z = 7;");
+    assert_eq!(shown(&session, &scope, "x"), "402.3");
+    assert_eq!(shown(&session, &scope, "y"), "360");
+    assert_eq!(shown(&session, &scope, "z"), "7");
+}
+
+#[test]
+fn a_narrow_terminal_gets_a_narrow_world() {
+    let (session, _) = lab(5, "");
+    let world = world_summary(&session.borrow(), 60);
+    for line in world.lines() {
+        assert!(line.chars().count() <= 60, "wider than 60: {line}");
+    }
+}
+
+#[test]
+fn command_output_shows_as_the_tools_text() {
+    let (session, scope) = lab(2, "let routes = sv1.routes();");
+    let want = r#"
+default via 192.168.1.1 dev br0
+10.10.1.0/24 dev eth1 proto kernel scope link src 10.10.1.11
+192.168.1.0/24 dev br0 proto kernel scope link src 192.168.1.11"#;
+    assert_eq!(shown(&session, &scope, "routes"), expected(want));
+}
+
+#[test]
+fn a_pool_shows_its_fields_then_its_volumes() {
+    let (session, scope) = lab(5, "");
+    let want = r#"
++-----------+---------+
+| pool      | iscsi1  |
+| host      | sv1     |
+| type      | dir     |
+| target    | /iscsi1 |
+| active    | yes     |
+| autostart | yes     |
++-----------+---------+
++----------------+------------------------+----------+------------+
+| volume         | path                   | capacity | allocation |
++=================================================================+
+| centos-nz2.img | /iscsi1/centos-nz2.img | 20 GiB   | 0 B        |
++----------------+------------------------+----------+------------+"#;
+    assert_eq!(shown(&session, &scope, "pool"), expected(want));
+}
