@@ -1,15 +1,17 @@
-//! The console's `:` commands: `:help [NAME]`, `:time`, `:reset`, `:load FILE`,
+//! The console's `:` commands: `:help [NAME]`, `:world`, `:time`, `:reset`, `:load FILE`,
 //! `:save FILE` (`:save! FILE` to replace a file), `:quit`.
 
 use super::show::{self, View};
 use kvmlab_runtime::console_session::ConsoleSession;
 use kvmlab_runtime::run;
+use kvmlab_runtime::script::show as summary;
 use std::path::Path;
 
 /// A command as typed.
 #[derive(Debug, PartialEq)]
 pub enum Request<'a> {
     Help(Option<&'a str>),
+    World,
     Time,
     Reset,
     Load(&'a str),
@@ -30,7 +32,14 @@ const COMMANDS: &[(&str, &str)] = &[
         ":help [NAME]",
         "this list, or the reference entry of a function, type or stdlib module",
     ),
-    (":time", "the lab's simulated time"),
+    (
+        ":world",
+        "the whole lab at a glance: hosts, networks, storage, guests, transfers",
+    ),
+    (
+        ":time",
+        "the lab's simulated time and the downloads still running",
+    ),
     (
         ":reset",
         "a fresh lab: a new world with the same seed, no variables, no functions",
@@ -56,6 +65,7 @@ pub fn parse(line: &str) -> Option<Request<'_>> {
     };
     Some(match (name, argument) {
         ("help" | "h" | "?", name) => Request::Help(name),
+        ("world", None) => Request::World,
         ("time", None) => Request::Time,
         ("reset", None) => Request::Reset,
         ("load", Some(file)) => Request::Load(file),
@@ -84,8 +94,18 @@ pub fn run(session: &mut ConsoleSession, request: Request, view: &View) -> Comma
             true
         }
         Request::Help(Some(name)) => help(name),
+        Request::World => {
+            println!(
+                "{}",
+                summary::world_summary(&session.session().borrow(), view.width)
+            );
+            true
+        }
         Request::Time => {
-            println!("lab time {}", lab_time(session.lab_time()));
+            println!(
+                "{}",
+                summary::time_summary(&session.session().borrow(), view.width)
+            );
             true
         }
         Request::Reset => {
@@ -154,26 +174,6 @@ fn save(session: &ConsoleSession, file: &Path, replace: bool) -> bool {
     }
 }
 
-/// Lab time for people: seconds, with minutes and hours once there are some.
-fn lab_time(seconds: f64) -> String {
-    let whole = seconds.round() as u64;
-    let exact = if seconds.fract() == 0.0 {
-        format!("{whole} s")
-    } else {
-        format!("{seconds:.1} s")
-    };
-    match whole {
-        0..60 => exact,
-        60..3600 => format!("{exact} ({}m {:02}s)", whole / 60, whole % 60),
-        _ => format!(
-            "{exact} ({}h {:02}m {:02}s)",
-            whole / 3600,
-            whole / 60 % 60,
-            whole % 60
-        ),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,13 +206,5 @@ mod tests {
             let with_argument = parse(&typed).filter(|r| !matches!(r, Request::Unknown(_)));
             assert!(request.or(with_argument).is_some(), "{command}");
         }
-    }
-
-    #[test]
-    fn lab_time_reads_in_minutes_and_hours() {
-        assert_eq!(lab_time(0.0), "0 s");
-        assert_eq!(lab_time(36.8), "36.8 s");
-        assert_eq!(lab_time(125.0), "125 s (2m 05s)");
-        assert_eq!(lab_time(3725.0), "3725 s (1h 02m 05s)");
     }
 }

@@ -49,7 +49,7 @@ fn console(options: Options) -> i32 {
     let terminal = std::io::stdin().is_terminal();
     let view = show::View {
         color: options.color && terminal,
-        width: 80,
+        width: if terminal { terminal_width() } else { 80 },
     };
     let mut failed = false;
     if let Some(file) = &options.file {
@@ -63,5 +63,16 @@ fn console(options: Options) -> i32 {
     } else {
         failed |= piped::run(&mut session, &view);
         i32::from(failed)
+    }
+}
+
+/// The terminal's width in columns (80 when the system does not say), so tables fit.
+fn terminal_width() -> usize {
+    // SAFETY: TIOCGWINSZ only writes a `winsize` into the struct it is given.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let read = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) };
+    match (read, size.ws_col) {
+        (0, columns) if columns >= 40 => usize::from(columns),
+        _ => 80,
     }
 }

@@ -1,6 +1,7 @@
 //! What an input did, for people: its printed lines and checks on stdout, its errors and
 //! warnings as miette diagnostics on stderr against the text as typed, and its value as
-//! `=> value`. Script strings are shown escaped and cut, as `kvmlab run` shows them.
+//! `=> value` (entities as tables, [`kvmlab_runtime::script::show`]). Script strings are
+//! shown escaped and cut, as `kvmlab run` shows them.
 
 use kvmlab_runtime::console_session::{ConsoleSession, Evaluated};
 use kvmlab_runtime::recorder::PREAMBLE_STEP;
@@ -68,7 +69,19 @@ pub fn evaluated(session: &ConsoleSession, evaluated: &Evaluated, view: &View) {
             diagnostic.render_width(source.as_deref(), view.color, view.width)
         );
     }
-    if let Some(shown) = &evaluated.shown {
-        println!("=> {}", escaped_line(&clipped(shown, LINE_CHARS)));
+    if evaluated.shown.is_some() {
+        let mut shown = kvmlab_runtime::script::show::show(
+            &evaluated.value,
+            &session.session().borrow(),
+            view.width,
+        );
+        if evaluated.value.is_string() {
+            shown = clipped(&shown, LINE_CHARS).into_owned();
+        }
+        // A table starts on a line of its own.
+        match shown.contains('\n') {
+            true => println!("=>\n{shown}"),
+            false => println!("=> {shown}"),
+        }
     }
 }

@@ -49,7 +49,8 @@ const HOST: &str =
 #[test]
 fn values_print_as_rhai_shows_them() {
     let t = repl("let x = 40;\nx + 2\n\"sv1\"\n1.5 * 2\n[1, \"a\"]\n");
-    assert_eq!(t.stdout, "=> 42\n=> \"sv1\"\n=> 3.0\n=> [1, \"a\"]\n");
+    // Floats are rounded for people (`kvmlab_runtime::script::show`).
+    assert_eq!(t.stdout, "=> 42\n=> \"sv1\"\n=> 3\n=> [1, \"a\"]\n");
     assert_eq!((t.status, t.stderr.as_str()), (0, ""));
 }
 
@@ -155,7 +156,11 @@ fn reset_forgets_the_world_and_the_variables() {
     let t = repl(&format!("{HOST}sleep(60);\n:reset\n:time\nsv1\n"));
     assert_eq!(t.status, 1);
     assert!(t.stdout.contains("a fresh lab"), "{}", t.stdout);
-    assert!(t.stdout.contains("lab time 0 s"), "{}", t.stdout);
+    assert!(
+        t.stdout.contains("lab time: 0 s (0 s)\nnothing running"),
+        "{}",
+        t.stdout
+    );
     assert!(
         t.stderr.contains("kvmlab::script::unknown_variable"),
         "{}",
@@ -188,8 +193,30 @@ fn load_runs_a_file_into_the_session() {
 #[test]
 fn time_shows_the_lab_time() {
     let t = repl(":time\nsleep(125);\n:time\n");
-    assert_eq!(t.stdout, "lab time 0 s\nlab time 125 s (2m 05s)\n");
+    assert_eq!(
+        t.stdout,
+        "lab time: 0 s (0 s)\nnothing running\nlab time: 125 s (2.1 min)\nnothing running\n"
+    );
     assert_eq!(t.status, 0);
+}
+
+#[test]
+fn world_shows_the_lab_and_values_show_as_tables() {
+    let t = repl("import \"kvmlab/hosts\" as hosts;\nlet lab = hosts::build();\nlab.sv1\n:world\n");
+    assert_eq!(t.status, 0, "{}", t.stderr);
+    assert!(
+        t.stdout.starts_with("=>\n+---"),
+        "a host is a table: {}",
+        t.stdout
+    );
+    assert!(
+        t.stdout.contains("| br0 192.168.1.11/24 up NET1 |"),
+        "{}",
+        t.stdout
+    );
+    for section in ["\nhosts\n", "\nnetworks\n", "| NET2    | 10.10.0.0/16"] {
+        assert!(t.stdout.contains(section), "{section}: {}", t.stdout);
+    }
 }
 
 #[test]
