@@ -301,3 +301,45 @@ fn the_reports_sections_2_2_to_2_4_typed_line_by_line() {
     );
     assert_eq!(t.stdout, "=> true\n", "{}", t.stderr);
 }
+
+#[test]
+fn the_books_recorded_session_is_what_the_console_prints() {
+    let chapter = std::fs::read_to_string(repo_root().join("book/src/console.md")).unwrap();
+    let session = chapter.split("## A session").nth(1).unwrap();
+    let blocks: Vec<&str> = session
+        .split("```text\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .collect();
+    let (typed, answer) = (blocks[0], blocks[1]);
+    let dir = tempfile::tempdir().unwrap();
+    let both = std::fs::File::create(dir.path().join("both.txt")).unwrap();
+    let mut child = kvmlab()
+        .arg("repl")
+        .current_dir(dir.path())
+        .env("KVMLAB_HISTORY", dir.path().join("history.txt"))
+        .stdin(Stdio::piped())
+        .stdout(both.try_clone().unwrap())
+        .stderr(both)
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(typed.as_bytes())
+        .unwrap();
+    assert_eq!(
+        child.wait().unwrap().code(),
+        Some(1),
+        "the session has a mistake"
+    );
+    let printed = std::fs::read_to_string(dir.path().join("both.txt")).unwrap();
+    assert_eq!(printed, answer);
+    let run = kvmlab()
+        .args(["run", "hosts.rhai"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "the saved session runs");
+}
