@@ -131,13 +131,6 @@ pub fn history_file() -> Option<PathBuf> {
 /// Runs the console until `:quit` or Ctrl-D.
 pub fn run(session: ConsoleSession, view: &View) {
     let interrupt = session.interrupt_flag();
-    // The terminal is raw while a line is typed, so Ctrl-C reaches the handler only while
-    // an input runs: then it stops that input.
-    if let Err(e) =
-        ctrlc::set_handler(move || interrupt.store(true, std::sync::atomic::Ordering::Relaxed))
-    {
-        eprintln!("kvmlab repl: Ctrl-C cannot stop a running input here ({e})");
-    }
     let session = Rc::new(RefCell::new(session));
     let mut editor: Editor<ConsoleHelper, rustyline::history::FileHistory> = match Editor::new() {
         Ok(editor) => editor,
@@ -146,6 +139,14 @@ pub fn run(session: ConsoleSession, view: &View) {
             return;
         }
     };
+    // The terminal is raw while a line is typed, so Ctrl-C reaches the handler only while
+    // an input runs: then it stops that input. Installed after the editor, whose own
+    // handler it replaces.
+    if let Err(e) =
+        ctrlc::set_handler(move || interrupt.store(true, std::sync::atomic::Ordering::Relaxed))
+    {
+        eprintln!("kvmlab repl: Ctrl-C cannot stop a running input here ({e})");
+    }
     editor.set_helper(Some(ConsoleHelper {
         session: session.clone(),
         catalog: kvmlab_runtime::run::catalog(),

@@ -43,6 +43,20 @@ fn repl(input: &str) -> Transcript {
     repl_in(dir.path(), &[], input)
 }
 
+/// Two report hosts and a guest `g` on sv1's local pool, installed and running.
+fn migration_lab_setup() -> &'static str {
+    "import \"kvmlab/hosts\" as hosts;
+let lab = hosts::build();
+let sv1 = lab.sv1; let sv2 = lab.sv2;
+sv1.store_file(\"/guest/iso/CentOS-5.6-i386-bin-DVD.iso\", size(\"3.9G\"));
+let local = sv1.define_pool(#{name: \"guest\", type: \"dir\", target: \"/guest\"});
+let vol = local.create_volume(#{name: \"g.img\", capacity: \"20G\", allocation: 0});
+let g = sv1.define_guest(#{name: \"g\", memory: \"512M\", iso: \"/guest/iso/CentOS-5.6-i386-bin-DVD.iso\",
+    disk: vol, network: #{bridge: \"br0\", address: \"192.168.1.20/24\"}, cache: \"none\"});
+g.install();
+"
+}
+
 const HOST: &str =
     "import \"kvmlab/report\" as report;\nlet sv1 = host(\"sv1\", report::server_spec());\n";
 
@@ -342,4 +356,187 @@ fn the_books_recorded_session_is_what_the_console_prints() {
         .output()
         .unwrap();
     assert_eq!(run.status.code(), Some(0), "the saved session runs");
+}
+
+/// The console on a pseudo-terminal of the test's own: what a trainee's keys do.
+mod terminal {
+    use crate::harness::kvmlab;
+    use std::io::{Read, Write};
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::process::{Child, Stdio};
+    use std::time::{Duration, Instant};
+
+    struct Terminal {
+        master: std::fs::File,
+        child: Child,
+        seen: String,
+    }
+
+    impl Terminal {
+        fn start(history: &std::path::Path) -> Terminal {
+            Terminal::start_with(history, &[])
+        }
+
+        fn start_with(history: &std::path::Path, args: &[&std::path::Path]) -> Terminal {
+            let (mut master, mut slave) = (0, 0);
+            // SAFETY: openpty writes two descriptors into the integers it is given.
+            let opened = unsafe {
+                libc::openpty(
+                    &mut master,
+                    &mut slave,
+                    std::ptr::null_mut(),
+                    std::ptr::null(),
+                    std::ptr::null(),
+                )
+            };
+            assert_eq!(opened, 0, "a pseudo-terminal");
+            // SAFETY: both descriptors are fresh and owned here.
+            let (master, slave) =
+                unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+            let mut command = kvmlab();
+            command
+                .arg("repl")
+                .args(args)
+                .env("KVMLAB_HISTORY", history)
+                .env("TERM", "xterm")
+                .stdin(Stdio::from(slave.try_clone().unwrap()))
+                .stdout(Stdio::from(slave.try_clone().unwrap()))
+                .stderr(Stdio::from(slave));
+            // SAFETY: setsid and TIOCSCTTY in the child before exec, so the pty is its
+            // controlling terminal and Ctrl-C reaches it as SIGINT.
+            unsafe {
+                use std::os::unix::process::CommandExt;
+                command.pre_exec(|| {
+                    libc::setsid();
+                    libc::ioctl(0, libc::TIOCSCTTY as _, 0);
+                    Ok(())
+                });
+            }
+            let child = command.spawn().expect("kvmlab starts");
+            let master = std::fs::File::from(master);
+            // SAFETY: the descriptor is the master's, open.
+            unsafe {
+                let flags = libc::fcntl(std::os::fd::AsRawFd::as_raw_fd(&master), libc::F_GETFL);
+                libc::fcntl(
+                    std::os::fd::AsRawFd::as_raw_fd(&master),
+                    libc::F_SETFL,
+                    flags | libc::O_NONBLOCK,
+                );
+            }
+            Terminal {
+                master,
+                child,
+                seen: String::new(),
+            }
+        }
+
+        fn keys(&mut self, keys: &str) {
+            self.master.write_all(keys.as_bytes()).unwrap();
+        }
+
+        /// Reads until `text` has been shown (after what earlier waits saw), at most 10 s.
+        fn wait_for(&mut self, text: &str) {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let mut buffer = [0u8; 4096];
+            while !self.seen.contains(text) {
+                assert!(
+                    Instant::now() < deadline,
+                    "never showed {text:?}:\n{}",
+                    self.seen
+                );
+                match self.master.read(&mut buffer) {
+                    Ok(n) if n > 0 => self.seen.push_str(&String::from_utf8_lossy(&buffer[..n])),
+                    _ => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+            let at = self.seen.find(text).unwrap() + text.len();
+            self.seen.drain(..at);
+        }
+
+        fn quit(mut self) -> i32 {
+            self.keys(":quit\r");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                if let Some(status) = self.child.try_wait().unwrap() {
+                    return status.code().unwrap_or(-1);
+                }
+                assert!(Instant::now() < deadline, "the console did not quit");
+                // Keep the pty drained so the console never blocks writing.
+                let mut buffer = [0u8; 4096];
+                let _ = self.master.read(&mut buffer);
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+
+    #[test]
+    fn multi_line_input_ctrl_c_and_history_on_a_terminal() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = dir.path().join("history.txt");
+        let mut t = Terminal::start(&history);
+        t.wait_for("kvmlab> ");
+        t.keys("fn twice(n) {\r  n * 2\r}\r");
+        t.wait_for("kvmlab> ");
+        t.keys("twice(21)\r");
+        t.wait_for("=> 42");
+        // Ctrl-C while typing drops the line; while running, stops the input.
+        t.keys("let lost = 1\x03");
+        t.wait_for("kvmlab> ");
+        // The editor drops what was typed ahead of its Ctrl-C: let it settle first.
+        std::thread::sleep(Duration::from_millis(300));
+        t.keys("let i = 0; while true { i += 1; }\r");
+        std::thread::sleep(Duration::from_millis(300));
+        t.keys("\x03");
+        t.wait_for("kvmlab::console::interrupted");
+        t.wait_for("kvmlab> ");
+        std::thread::sleep(Duration::from_millis(300));
+        t.keys("i > 0\r");
+        t.wait_for("=> true");
+        assert_eq!(t.quit(), 0);
+        let kept = std::fs::read_to_string(&history).unwrap();
+        assert!(kept.contains("twice(21)"), "{kept}");
+        assert!(!kept.contains("lost"), "{kept}");
+        assert!(kept.trim_end().ends_with("i > 0\n:quit"), "{kept}");
+        // The next session starts with it: Up twice brings back the line before `:quit`.
+        let mut again = Terminal::start(&history);
+        again.wait_for("kvmlab> ");
+        again.keys("\x1b[A");
+        again.wait_for(":quit");
+        again.keys("\x1b[A");
+        again.wait_for("i > 0");
+        again.keys("\x03");
+        again.wait_for("kvmlab> ");
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(again.quit(), 0);
+    }
+
+    #[test]
+    fn tab_completes_a_hosts_methods_and_ctrl_c_stops_a_migration_that_never_converges() {
+        let dir = tempfile::tempdir().unwrap();
+        let lab = dir.path().join("guest.rhai");
+        let setup = format!(
+            "{}g.workload(#{{used: \"410M\", wss: \"256M\", dirty_rate: \"20M/s\"}});\n",
+            super::migration_lab_setup()
+        );
+        std::fs::write(&lab, setup).unwrap();
+        let mut t = Terminal::start_with(&dir.path().join("history.txt"), &[&lab]);
+        t.wait_for("kvmlab> ");
+        t.keys("sv1.pin\t");
+        // The completion opens the call; the hint names its parameters.
+        t.wait_for("sv1.ping(");
+        t.wait_for("ping(host: Host, target: String) -> PingResult");
+        t.keys("\"sv2\").reachable\r");
+        t.wait_for("=> true");
+        t.wait_for("kvmlab> ");
+        // Each attempt gives up after an hour of lab time; the loop tries again forever.
+        t.keys("while true { try { g.migrate(sv2, #{unsafe: true}); } catch (e) {} }\r");
+        std::thread::sleep(Duration::from_millis(500));
+        t.keys("\x03");
+        t.wait_for("kvmlab::console::interrupted");
+        t.wait_for("kvmlab> ");
+        std::thread::sleep(Duration::from_millis(300));
+        t.keys("g.host.name\r");
+        t.wait_for("=> \"sv1\"");
+        assert_eq!(t.quit(), 0);
+    }
 }
