@@ -624,6 +624,11 @@ pub(super) mod tests {
             shown(r#"switch("n", "c", #{"#),
             (19, vec!["speed: ".into()])
         );
+        // The maps a key holds: a host's disks, the second one too.
+        assert_eq!(
+            shown(r#"host("sv1", #{disks: [#{name: "sda", size: "1TB"}, #{n"#).1,
+            vec!["name: "]
+        );
         // After a key's colon comes a value: any expression.
         assert_eq!(
             shown(r#"host("sv1", #{cores: ho"#),
