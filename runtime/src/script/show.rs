@@ -5,9 +5,11 @@
 
 use super::guests::{DownloadRef, GuestRef, MigrationResult};
 use super::network::HostRef;
+use super::network::SwitchRef;
 use super::pools::{PoolRef, VolumeRef};
-use super::query::{GuestView, HostView};
+use super::query::{GuestView, HostView, NasView};
 use super::rows::Rows;
+use super::storage::NasRef;
 use super::Session;
 use crate::text::{escaped, escaped_line};
 use crate::units::{human_duration, human_number};
@@ -118,7 +120,41 @@ fn show_entity(value: &Dynamic, session: &Session, width: usize) -> Option<Strin
     if let Some(p) = value.read_lock::<PoolRef>() {
         return Some(pool_text(world, p.host, &p.name, width));
     }
+    let nas = value.read_lock::<NasRef>().map(|n| n.id);
+    if let Some(id) = nas.or_else(|| value.read_lock::<NasView>().map(|n| n.id)) {
+        let nas = world.nas(id);
+        let targets = nas.volume().targets().iter().map(|t| t.iqn.to_string());
+        let rows = vec![
+            ("NAS", escaped(nas.name()).into_owned()),
+            ("targets", none_if_empty(targets.collect())),
+        ];
+        return Some(fields(rows, width));
+    }
+    if let Some(s) = value.read_lock::<SwitchRef>() {
+        let switch = world.switch(s.id);
+        let rows = vec![
+            ("network", escaped(&switch.name).into_owned()),
+            ("subnet", switch.cidr.to_string()),
+            ("speed", crate::units::human_rate(switch.speed)),
+            ("attached", attached_to(world, &switch.name)),
+        ];
+        return Some(fields(rows, width));
+    }
     None
+}
+
+/// The host interfaces cabled to a switch, `sv1:eth0` one a line.
+fn attached_to(world: &World, switch: &str) -> String {
+    let attached: Vec<String> = world
+        .hosts()
+        .flat_map(|(_, h)| {
+            h.interface_states()
+                .into_iter()
+                .filter(|i| i.switch.as_deref() == Some(switch))
+                .map(move |i| format!("{}:{}", escaped(h.name()), escaped(&i.name)))
+        })
+        .collect();
+    none_if_empty(attached)
 }
 
 fn host_id(value: &Dynamic) -> Option<HostId> {
@@ -456,20 +492,11 @@ pub fn world_summary(session: &Session, width: usize) -> String {
     let mut switches = table(width);
     switches.set_header(["network", "subnet", "speed", "attached"]);
     for (_, switch) in world.switches() {
-        let attached: Vec<String> = world
-            .hosts()
-            .flat_map(|(_, h)| {
-                h.interface_states()
-                    .into_iter()
-                    .filter(|i| i.switch.as_deref() == Some(switch.name.as_str()))
-                    .map(move |i| format!("{}:{}", escaped(h.name()), escaped(&i.name)))
-            })
-            .collect();
         switches.add_row([
             escaped(&switch.name).into_owned(),
             switch.cidr.to_string(),
             crate::units::human_rate(switch.speed),
-            none_if_empty(attached),
+            attached_to(world, &switch.name),
         ]);
     }
     section(&mut text, "networks", switches);

@@ -299,3 +299,23 @@ fn a_pool_shows_its_fields_then_its_volumes() {
 +----------------+------------------------+----------+------------+"#;
     assert_eq!(shown(&session, &scope, "pool"), expected(want));
 }
+
+#[test]
+fn a_nas_and_a_network_show_as_field_tables() {
+    let (session, scope) = lab(5, "");
+    let nas = r#"
++---------+--------------------------------------------+
+| NAS     | iscsi1                                     |
+| targets | iqn.2006-01.com.openfiler:tsn.b5ffc134d692 |
++---------+--------------------------------------------+"#;
+    assert_eq!(shown(&session, &scope, "nas"), expected(nas));
+    let net2 = r#"
++----------+--------------+
+| network  | NET2         |
+| subnet   | 10.10.0.0/16 |
+| speed    | 1 Gbit/s     |
+| attached | sv1:eth1     |
+|          | sv2:eth1     |
++----------+--------------+"#;
+    assert_eq!(shown(&session, &scope, "net2"), expected(net2));
+}
