@@ -48,6 +48,24 @@ impl LabRun {
 /// room for every call level the sandbox allows.
 const INTERPRETER_STACK: usize = 512 << 20;
 
+/// Runs `work` on an interpreter thread named `name` with [`INTERPRETER_STACK`]; a panic or a
+/// thread that cannot start comes back as the reason. Runs, grades and the console all
+/// interpret scripts this way.
+pub fn on_interpreter_thread<T: Send + 'static>(
+    name: &str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    let thread = std::thread::Builder::new()
+        .name(format!("kvmlab-{name}"))
+        .stack_size(INTERPRETER_STACK)
+        .spawn(work);
+    thread.map_err(|e| e.to_string()).and_then(|handle| {
+        handle
+            .join()
+            .map_err(|_| format!("the {name} thread panicked"))
+    })
+}
+
 /// Runs the lab in `path` (as the user named it; diagnostics show it that way).
 pub fn run_file(path: &Path, options: &RunOptions) -> LabRun {
     let shown = path.to_string_lossy().into_owned();
@@ -102,18 +120,12 @@ fn run_bytes(
             return failed_before_start(lab, shown, options, Error::NotText { byte }, line, column);
         }
     };
-    let thread = {
+    let joined = {
         let (lab, shown, options) = (lab.to_string(), shown.to_string(), options.clone());
-        std::thread::Builder::new()
-            .name("kvmlab-interpreter".into())
-            .stack_size(INTERPRETER_STACK)
-            .spawn(move || interpret(&lab, &shown, text, lab_dir, &options))
+        on_interpreter_thread("interpreter", move || {
+            interpret(&lab, &shown, text, lab_dir, &options)
+        })
     };
-    let joined = thread.map_err(|e| e.to_string()).and_then(|handle| {
-        handle
-            .join()
-            .map_err(|_| "the interpreter thread panicked".to_string())
-    });
     joined.unwrap_or_else(|reason| {
         let error = Error::Runtime {
             message: format!("internal error: {reason}"),

@@ -15,9 +15,6 @@ use kvmlab_runtime::script::engine::Limits;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-/// Room for every call level the sandbox allows, as `kvmlab run` gives its interpreter.
-const INTERPRETER_STACK: usize = 512 << 20;
-
 /// How the console was started.
 pub struct Options {
     pub file: Option<PathBuf>,
@@ -27,12 +24,8 @@ pub struct Options {
 
 /// Runs the console to its end; the exit status: 0, or 1 when an input failed (piped).
 pub fn run(options: Options) -> i32 {
-    let thread = std::thread::Builder::new()
-        .name("kvmlab-console".into())
-        .stack_size(INTERPRETER_STACK)
-        .spawn(move || console(options));
-    match thread.map(|t| t.join()) {
-        Ok(Ok(status)) => status,
+    match kvmlab_runtime::run::on_interpreter_thread("console", move || console(options)) {
+        Ok(status) => status,
         _ => {
             eprintln!("kvmlab repl: internal error: the console thread stopped; this is a bug in kvmlab, please report it");
             2

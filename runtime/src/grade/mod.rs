@@ -91,9 +91,6 @@ pub struct SubmissionGrade {
 pub const MAX_OUTPUT_LINES: usize = 200;
 pub const MAX_OUTPUT_BYTES: usize = 32 << 10;
 
-/// Deeply recursive scripts need stack, as in [`crate::run`].
-const INTERPRETER_STACK: usize = 512 << 20;
-
 impl SubmissionGrade {
     fn empty(exercise: &Exercise, submission: &Submission) -> SubmissionGrade {
         SubmissionGrade {
@@ -142,15 +139,7 @@ impl SubmissionGrade {
 /// Grades one submission. Never panics: whatever the submission does ends in a grade.
 pub fn grade_submission(exercise: &Exercise, submission: &Submission) -> SubmissionGrade {
     let (ex, sub) = (exercise.clone(), submission.clone());
-    let thread = std::thread::Builder::new()
-        .name("kvmlab-grader".into())
-        .stack_size(INTERPRETER_STACK)
-        .spawn(move || grade_here(&ex, &sub));
-    let joined = thread.map_err(|e| e.to_string()).and_then(|handle| {
-        handle
-            .join()
-            .map_err(|_| "the interpreter thread panicked".to_string())
-    });
+    let joined = crate::run::on_interpreter_thread("interpreter", move || grade_here(&ex, &sub));
     joined.unwrap_or_else(|reason| {
         SubmissionGrade::zero(
             exercise,
