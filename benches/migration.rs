@@ -17,9 +17,8 @@
 //! so it times the real thing.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use kvmlab_runtime::sim::migration::{
-    migrate_on_dedicated_link, GuestMemory, MigrationConfig, MigrationOutcome, Profile, Status,
-};
+use kvmlab_runtime::migration::{MigrationConfig, MigrationOutcome, Profile, Status};
+use kvmlab_runtime::sim::migration::{migrate_on_dedicated_link, GuestMemory};
 
 const MIB: f64 = 1024.0 * 1024.0;
 /// 10 Gbit/s.

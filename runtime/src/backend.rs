@@ -9,9 +9,9 @@
 //! outside the model (waiting, long-running commands) are methods of the backend itself.
 
 use crate::error::{Error, Result};
-use crate::sim::clock::SimTime;
-use crate::sim::traffic::{Transfer, TransferId};
-use crate::sim::{MigrationReport, MigrationRequest};
+use crate::migration::{MigrationReport, MigrationRequest};
+use crate::time::LabTime;
+use crate::transfer::{Transfer, TransferId};
 use crate::world::guest::{ClientId, GuestId};
 use crate::world::{HostId, World};
 
@@ -23,14 +23,14 @@ pub trait Backend {
     fn seed(&self) -> u64;
 
     /// Time since the lab began (simulated on the simulator, measured on real hosts).
-    fn now(&self) -> SimTime;
+    fn now(&self) -> LabTime;
 
     /// Lets `seconds` pass, with everything running in the background progressing.
     fn sleep(&mut self, seconds: f64) -> Result<()>;
 
     /// Lets an operation of known length (a `mkfs`, an install) take its time; background
     /// work goes on meanwhile.
-    fn spend(&mut self, duration: SimTime) -> Result<()>;
+    fn spend(&mut self, duration: LabTime) -> Result<()>;
 
     /// Records a warning: valid but dangerous; the lab goes on.
     fn warn(&mut self, warning: Error);

@@ -19,6 +19,7 @@ pub mod diagnostic;
 pub mod error;
 pub mod grade;
 pub mod meter;
+pub mod migration;
 #[doc(hidden)]
 pub mod oracle;
 pub mod plot;
@@ -29,6 +30,8 @@ pub mod script;
 pub mod sim;
 pub mod suggest;
 pub mod text;
+pub mod time;
+pub mod transfer;
 pub mod units;
 pub mod world;
 

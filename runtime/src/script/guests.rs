@@ -9,11 +9,11 @@ use super::SharedSession;
 use super::{call, finish, finite, reg, warn_all, Outcome};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
-use crate::sim::clock::SimTime;
-use crate::sim::migration::{MigrationConfig, Profile, Status, TimeoutAction};
-use crate::sim::preflight::Safety;
-use crate::sim::traffic::TransferId;
-use crate::sim::{MigrationReport, MigrationRequest};
+use crate::migration::{
+    MigrationConfig, MigrationReport, MigrationRequest, Profile, Safety, Status, TimeoutAction,
+};
+use crate::time::LabTime;
+use crate::transfer::TransferId;
 use crate::units::{human_size, human_sizes_apart};
 use crate::world::domain_xml::{DiskSource, DomainSpec};
 use crate::world::guest::{
@@ -453,7 +453,7 @@ fn register_guest(engine: &mut Engine) {
             b.world().require_bootable(g.id)?;
             let overwritten = b.world().install_over_image(g.id);
             let seconds = INSTALL_BYTES as f64 / INSTALL_WRITE_RATE + INSTALL_FIXED_S;
-            b.spend(SimTime::from_secs_f64(seconds))?;
+            b.spend(LabTime::from_secs_f64(seconds))?;
             let guest = b.world_mut().guest_mut(g.id);
             guest.spec.disk.allocation = guest
                 .spec

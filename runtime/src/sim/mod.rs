@@ -4,7 +4,6 @@
 //! script and seed give byte-identical results on any machine, with no root and no KVM.
 
 pub mod clock;
-pub mod content;
 pub mod fairshare;
 pub mod migration;
 pub mod preflight;
@@ -12,37 +11,18 @@ pub mod traffic;
 
 use crate::backend::{Backend, DownloadStatus};
 use crate::error::{Error, Result};
+use crate::migration::{MigrationOutcome, MigrationReport, MigrationRequest, HORIZON_S};
+use crate::time::LabTime;
+use crate::transfer::{Transfer, TransferId};
 use crate::units::{human_duration, human_rate, human_size};
 use crate::world::guest::{ClientId, GuestId, GuestState};
 use crate::world::{HostId, World};
-use clock::{Clock, SimTime};
-use migration::{GuestMemory, Migration, MigrationConfig, MigrationOutcome};
-use preflight::Safety;
-use traffic::{ActiveMigration, DiskCopy, Traffic, Transfer, TransferId};
+use clock::Clock;
+use migration::{GuestMemory, Migration};
+use traffic::{ActiveMigration, DiskCopy, Traffic};
 
 /// How long `wait` waits for a transfer before calling it stalled.
 const TRANSFER_HORIZON_S: f64 = 7.0 * 86400.0;
-
-/// A live migration as a lab asks for it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MigrationRequest {
-    pub config: MigrationConfig,
-    pub safety: Safety,
-}
-
-/// What a migration did, in the vocabulary every backend shares.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MigrationReport {
-    pub guest: String,
-    pub from: String,
-    pub to: String,
-    /// The address the destination's name resolved to on the source.
-    pub address: String,
-    pub profile: &'static str,
-    /// Lab time at which it started, in seconds.
-    pub started: f64,
-    pub outcome: MigrationOutcome,
-}
 
 /// The simulated lab: the world model plus the clock that drives it.
 pub struct Simulator {
@@ -69,8 +49,8 @@ impl Simulator {
 
     /// Runs the background traffic until `done` holds or the clock reaches `deadline`. The
     /// clock stops at its cap: waiting on past it is refused there.
-    fn run(&mut self, deadline: SimTime, done: impl Fn(&Traffic) -> bool) -> Result<()> {
-        let until = deadline.min(SimTime::LONGEST_LAB);
+    fn run(&mut self, deadline: LabTime, done: impl Fn(&Traffic) -> bool) -> Result<()> {
+        let until = deadline.min(LabTime::LONGEST_LAB);
         self.run_until(until, &done)?;
         if deadline > until && !done(&self.traffic) {
             return Err(self.clock_cap(deadline.0 - self.clock.now().0));
@@ -82,11 +62,11 @@ impl Simulator {
         Error::LabClockCap {
             now_s: self.clock.now().as_secs_f64(),
             needed_s: needed_ns as f64 / 1e9,
-            cap_s: SimTime::LONGEST_LAB.as_secs_f64(),
+            cap_s: LabTime::LONGEST_LAB.as_secs_f64(),
         }
     }
 
-    fn run_until(&mut self, deadline: SimTime, done: &impl Fn(&Traffic) -> bool) -> Result<()> {
+    fn run_until(&mut self, deadline: LabTime, done: &impl Fn(&Traffic) -> bool) -> Result<()> {
         let mut steps: u64 = 0;
         while !done(&self.traffic) && self.clock.now() < deadline {
             if self.traffic.is_idle() {
@@ -131,25 +111,25 @@ impl Backend for Simulator {
         self.seed
     }
 
-    fn now(&self) -> SimTime {
+    fn now(&self) -> LabTime {
         self.clock.now()
     }
 
     fn sleep(&mut self, seconds: f64) -> Result<()> {
         let until = self.clock.now().as_secs_f64() + seconds;
-        if !seconds.is_finite() || seconds < 0.0 || until > SimTime::LONGEST_LAB.as_secs_f64() {
+        if !seconds.is_finite() || seconds < 0.0 || until > LabTime::LONGEST_LAB.as_secs_f64() {
             return Err(Error::BadDuration { seconds });
         }
         let deadline = self
             .clock
             .now()
-            .saturating_add(SimTime::from_secs_f64(seconds).0);
+            .saturating_add(LabTime::from_secs_f64(seconds).0);
         self.run(deadline, |_| false)
     }
 
-    fn spend(&mut self, duration: SimTime) -> Result<()> {
+    fn spend(&mut self, duration: LabTime) -> Result<()> {
         let deadline = self.clock.now().saturating_add(duration.0);
-        if deadline > SimTime::LONGEST_LAB {
+        if deadline > LabTime::LONGEST_LAB {
             return Err(self.clock_cap(duration.0));
         }
         self.run(deadline, |_| false)
@@ -179,7 +159,7 @@ impl Backend for Simulator {
     ) -> Result<TransferId> {
         crate::world::capacity::room(
             "downloads",
-            self.traffic.transfers.len(),
+            self.traffic.downloads.len(),
             crate::world::capacity::DOWNLOADS,
         )?;
         let g = self.world.guest(guest);
@@ -198,13 +178,12 @@ impl Backend for Simulator {
     }
 
     fn transfer(&self, id: TransferId) -> &Transfer {
-        &self.traffic.transfers[id.0]
+        self.traffic.transfer(id)
     }
 
     fn downloads(&self) -> Vec<DownloadStatus> {
         self.traffic
-            .transfers
-            .iter()
+            .transfers()
             .map(|t| DownloadStatus {
                 client: t.client,
                 guest: t.guest,
@@ -214,7 +193,7 @@ impl Backend for Simulator {
                 intact: t.is_done()
                     && self.world.guest(t.guest).files.get(&t.path) == Some(&t.received),
                 started: t.started.as_secs_f64(),
-                finished: t.finished.map(SimTime::as_secs_f64),
+                finished: t.finished.map(LabTime::as_secs_f64),
             })
             .collect()
     }
@@ -223,9 +202,9 @@ impl Backend for Simulator {
         let deadline = self
             .clock
             .now()
-            .saturating_add(SimTime::from_secs_f64(TRANSFER_HORIZON_S).0);
-        self.run(deadline, |t| t.transfers[id.0].is_done())?;
-        let transfer = &self.traffic.transfers[id.0];
+            .saturating_add(LabTime::from_secs_f64(TRANSFER_HORIZON_S).0);
+        self.run(deadline, |t| t.transfer(id).is_done())?;
+        let transfer = self.traffic.transfer(id);
         if transfer.is_done() {
             return Ok(());
         }
@@ -263,8 +242,7 @@ impl Backend for Simulator {
         // A guest serving a file through its page cache rewrites the whole cache as it goes.
         let serving = self
             .traffic
-            .transfers
-            .iter()
+            .transfers()
             .any(|t| t.guest == guest && !t.is_done());
         let memory = GuestMemory {
             size: g.spec.memory,
@@ -281,7 +259,7 @@ impl Backend for Simulator {
         // Checked before the disk copy, which would spend lab time on a migration that fails.
         let engine = Migration::new(memory, config)?;
         let started = self.clock.now();
-        let horizon = started.saturating_add(SimTime::from_secs_f64(migration::HORIZON_S).0);
+        let horizon = started.saturating_add(LabTime::from_secs_f64(HORIZON_S).0);
         let from = g.host;
         let copy_disk = request.safety.copy_storage && !disk_shared;
         let disk_bytes = g.spec.disk.allocation;
@@ -303,12 +281,12 @@ impl Backend for Simulator {
             self.run(horizon, |t| t.disk_copy.is_none())?;
             if let Some(copy) = self.traffic.disk_copy.take() {
                 return Err(Error::MigrateNoConvergence {
-                    seconds: migration::HORIZON_S,
+                    seconds: HORIZON_S,
                     remaining: copy.remaining.max(0.0) as u64,
                     help: format!(
                         "the copy of the {} disk did not finish in {} s: put the image on storage both hosts mount (the iSCSI pool), so that only memory moves",
                         crate::units::human_size(disk_bytes),
-                        migration::HORIZON_S
+                        HORIZON_S
                     ),
                 });
             }
@@ -334,19 +312,19 @@ impl Backend for Simulator {
                     self.settle(&active, outcome);
                 }
                 return Err(Error::MigrateNoConvergence {
-                    seconds: migration::HORIZON_S,
+                    seconds: HORIZON_S,
                     remaining,
                     help: config.convergence_help(),
                 });
             }
             self.traffic.migration = Some(active);
-            self.run(SimTime(u64::MAX), |t| t.migration.is_none())?;
+            self.run(LabTime(u64::MAX), |t| t.migration.is_none())?;
         }
         let outcome =
             self.finished_migration
                 .take()
                 .ok_or_else(|| Error::MigrateNoConvergence {
-                    seconds: migration::HORIZON_S,
+                    seconds: HORIZON_S,
                     remaining: 0,
                     help: config.convergence_help(),
                 })?;
@@ -375,7 +353,7 @@ mod tests {
         let mut sim = Simulator::new(7);
         sim.sleep(2.5).unwrap();
         sim.sleep(0.0).unwrap();
-        assert_eq!(sim.now(), SimTime(2_500_000_000));
+        assert_eq!(sim.now(), LabTime(2_500_000_000));
         assert_eq!(sim.seed(), 7);
     }
 
@@ -386,6 +364,6 @@ mod tests {
             let err = sim.sleep(bad).unwrap_err();
             assert_eq!(err.code_str(), "kvmlab::lab::bad_duration");
         }
-        assert_eq!(sim.now(), SimTime::ZERO);
+        assert_eq!(sim.now(), LabTime::ZERO);
     }
 }

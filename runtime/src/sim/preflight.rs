@@ -4,18 +4,10 @@
 
 use super::traffic::uplink_card;
 use crate::error::{Error, Result};
+use crate::migration::Safety;
 use crate::units::human_sizes_apart;
 use crate::world::guest::{GuestId, GuestState};
 use crate::world::{HostId, World};
-
-/// What the caller asked for, beyond the migration engine's own settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Safety {
-    /// `--unsafe`: skip the storage and cache checks.
-    pub unsafe_: bool,
-    /// `--copy-storage-all`: the disk goes along with the memory.
-    pub copy_storage: bool,
-}
 
 /// The cards a migration crosses: the source's and the destination's.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,66 +14,28 @@
 //! one bulk flow of the volume's allocated bytes; the guest's disk writes during the copy
 //! are not modelled.
 
-use super::clock::SimTime;
-use super::content::Contents;
 use super::fairshare::{max_min_shares, FlowDemand};
-use super::migration::{Migration, MigrationOutcome};
+use super::migration::Migration;
 use crate::error::{Error, Result};
+use crate::migration::MigrationOutcome;
+use crate::time::LabTime;
+use crate::transfer::{Transfer, TransferId};
+use crate::world::content::Contents;
 use crate::world::guest::{ClientId, GuestId, GuestState};
+use crate::world::net::TCP_GOODPUT;
 use crate::world::{HostId, World};
-
-/// TCP payload per Ethernet frame on the wire: 1448 of 1538 bytes (1500 MTU, timestamps).
-pub const TCP_GOODPUT: f64 = 1448.0 / 1538.0;
 
 /// The share of its uplink a guest's I/O keeps while qemu-kvm 0.12 migrates it. The report
 /// saw the FTP rate fall "to a few percent"; the main loop ran the migration under the global
 /// lock and serviced device emulation only between its iterations.
 pub const STARVED_IO_SHARE: f64 = 0.03;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-pub struct TransferId(pub usize);
-
-/// A download from a guest's file to a client.
+/// A download as the simulator moves it: what the client sees, and the bytes still to come.
 #[derive(Debug, Clone)]
-pub struct Transfer {
-    pub client: ClientId,
-    pub guest: GuestId,
-    pub path: String,
-    pub size: u64,
+pub struct Download {
+    pub transfer: Transfer,
     source: Contents,
-    pub received: Contents,
     done: f64,
-    pub started: SimTime,
-    pub finished: Option<SimTime>,
-    /// (seconds since the lab began, bytes/s) whenever the rate changes.
-    pub timeline: Vec<(f64, f64)>,
-}
-
-impl Transfer {
-    pub fn bytes(&self) -> u64 {
-        self.received.len()
-    }
-
-    pub fn is_done(&self) -> bool {
-        self.finished.is_some()
-    }
-
-    /// Mean rate over `[from, to)` seconds, from the timeline.
-    pub fn mean_rate(&self, from: f64, to: f64) -> f64 {
-        if to <= from {
-            return 0.0;
-        }
-        let end = self.finished.map_or(f64::INFINITY, SimTime::as_secs_f64);
-        let mut bytes = 0.0;
-        for (i, &(t, rate)) in self.timeline.iter().enumerate() {
-            let next = self.timeline.get(i + 1).map_or(end, |p| p.0);
-            let (a, b) = (t.max(from), next.min(to));
-            if b > a {
-                bytes += rate * (b - a);
-            }
-        }
-        bytes / (to - from)
-    }
 }
 
 /// A migration on the wire.
@@ -87,7 +49,7 @@ pub struct ActiveMigration {
     pub engine: Migration,
     /// The guest's own dirty rate, before page-cache churn from serving files.
     pub base_dirty_rate: f64,
-    pub started: SimTime,
+    pub started: LabTime,
 }
 
 /// A guest's disk copied to the destination before its memory (`--copy-storage-all`: QEMU
@@ -102,7 +64,7 @@ pub struct DiskCopy {
 
 #[derive(Default)]
 pub struct Traffic {
-    pub transfers: Vec<Transfer>,
+    pub downloads: Vec<Download>,
     pub migration: Option<ActiveMigration>,
     pub disk_copy: Option<DiskCopy>,
 }
@@ -124,27 +86,38 @@ impl Traffic {
         guest: GuestId,
         path: &str,
         source: Contents,
-        now: SimTime,
+        now: LabTime,
     ) -> TransferId {
-        self.transfers.push(Transfer {
-            client,
-            guest,
-            path: path.to_string(),
-            size: source.len(),
+        self.downloads.push(Download {
+            transfer: Transfer {
+                client,
+                guest,
+                path: path.to_string(),
+                size: source.len(),
+                received: Contents::default(),
+                started: now,
+                finished: None,
+                timeline: Vec::new(),
+            },
             source,
-            received: Contents::default(),
             done: 0.0,
-            started: now,
-            finished: None,
-            timeline: Vec::new(),
         });
-        TransferId(self.transfers.len() - 1)
+        TransferId(self.downloads.len() - 1)
+    }
+
+    pub fn transfer(&self, id: TransferId) -> &Transfer {
+        &self.downloads[id.0].transfer
+    }
+
+    /// Every download started so far, in start order.
+    pub fn transfers(&self) -> impl Iterator<Item = &Transfer> {
+        self.downloads.iter().map(|d| &d.transfer)
     }
 
     pub fn is_idle(&self) -> bool {
         self.migration.is_none()
             && self.disk_copy.is_none()
-            && self.transfers.iter().all(Transfer::is_done)
+            && self.downloads.iter().all(|d| d.transfer.is_done())
     }
 
     /// Moves every flow forward from `now` by one step that ends no later than `limit`;
@@ -152,11 +125,11 @@ impl Traffic {
     pub fn step(
         &mut self,
         world: &World,
-        now: SimTime,
-        limit: SimTime,
-    ) -> Result<(SimTime, Option<(ActiveMigration, MigrationOutcome)>)> {
-        let active: Vec<usize> = (0..self.transfers.len())
-            .filter(|&i| !self.transfers[i].is_done())
+        now: LabTime,
+        limit: LabTime,
+    ) -> Result<(LabTime, Option<(ActiveMigration, MigrationOutcome)>)> {
+        let active: Vec<usize> = (0..self.downloads.len())
+            .filter(|&i| !self.downloads[i].transfer.is_done())
             .collect();
         let mut links: Vec<Link> = Vec::new();
         let mut index = |link: Link| -> usize {
@@ -170,7 +143,7 @@ impl Traffic {
         };
         let mut demands = Vec::new();
         for &i in &active {
-            let t = &self.transfers[i];
+            let t = &self.downloads[i].transfer;
             let guest = world.guest(t.guest);
             if guest.state != GuestState::Running {
                 // A stopped guest sends nothing, whatever its host's cabling is now.
@@ -222,7 +195,7 @@ impl Traffic {
             let serving: f64 = active
                 .iter()
                 .zip(&shares)
-                .filter(|(&i, _)| self.transfers[i].guest == m.guest)
+                .filter(|(&i, _)| self.downloads[i].transfer.guest == m.guest)
                 .map(|(_, rate)| rate)
                 .sum();
             m.engine.set_dirty_rate(m.base_dirty_rate + serving)?;
@@ -243,8 +216,8 @@ impl Traffic {
                 .zip(&shares)
                 .filter(|(_, rate)| **rate > 0.0)
                 .map(|(&i, rate)| {
-                    let t = &self.transfers[i];
-                    ((t.size as f64 - t.done) / rate * 1e9).ceil() as u64
+                    let d = &self.downloads[i];
+                    ((d.transfer.size as f64 - d.done) / rate * 1e9).ceil() as u64
                 })
                 .chain(
                     self.disk_copy
@@ -266,7 +239,11 @@ impl Traffic {
             }
         }
         for (&i, &rate) in active.iter().zip(&shares) {
-            let t = &mut self.transfers[i];
+            let Download {
+                transfer: t,
+                source,
+                done,
+            } = &mut self.downloads[i];
             let at = now.as_secs_f64();
             if t.timeline
                 .last()
@@ -274,10 +251,10 @@ impl Traffic {
             {
                 t.timeline.push((at, rate));
             }
-            let before = t.done as u64;
-            t.done = (t.done + rate * seconds).min(t.size as f64);
-            let after = t.done as u64;
-            for extent in t.source.slice(before, after - before) {
+            let before = *done as u64;
+            *done = (*done + rate * seconds).min(t.size as f64);
+            let after = *done as u64;
+            for extent in source.slice(before, after - before) {
                 t.received.append(extent);
             }
             if after >= t.size {
@@ -342,26 +319,5 @@ mod tests {
         // The report's 4 GB ISO (4 GiB) at that rate: about 6 minutes.
         let seconds = 4294967296.0 / rate;
         assert!((seconds / 60.0 - 6.08).abs() < 0.01, "{seconds}");
-    }
-
-    #[test]
-    fn mean_rate_integrates_the_timeline() {
-        let mut t = Transfer {
-            client: ClientId(0),
-            guest: GuestId(0),
-            path: "/x".into(),
-            size: 300,
-            source: Contents::default(),
-            received: Contents::default(),
-            done: 0.0,
-            started: SimTime::ZERO,
-            finished: Some(SimTime::from_secs_f64(30.0)),
-            timeline: vec![(0.0, 10.0), (10.0, 1.0), (20.0, 10.0)],
-        };
-        assert_eq!(t.mean_rate(0.0, 10.0), 10.0);
-        assert_eq!(t.mean_rate(10.0, 20.0), 1.0);
-        assert_eq!(t.mean_rate(5.0, 15.0), 5.5);
-        t.finished = Some(SimTime::from_secs_f64(25.0));
-        assert_eq!(t.mean_rate(20.0, 30.0), 5.0);
     }
 }

@@ -3,12 +3,12 @@
 //! A guest is defined on a host with its disk on a storage volume and its card on a host
 //! bridge; it runs on exactly one host at a time (live migration moves it). What it holds
 //! in memory is its [`Workload`]; files it serves have content by identity
-//! ([`crate::sim::content`]), so a 4 GB ISO costs nothing to hold or to check.
+//! ([`crate::world::content`]), so a 4 GB ISO costs nothing to hold or to check.
 
 use super::net::ip::Ipv4Cidr;
 use super::{HostId, SwitchId, World};
 use crate::error::{Error, Result};
-use crate::sim::content::{ContentId, Contents};
+use crate::world::content::{ContentId, Contents};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]

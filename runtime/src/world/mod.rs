@@ -11,6 +11,7 @@
 //! and reboot ([`services`]), and give libvirt storage pools ([`pool`]).
 
 pub mod advice;
+pub mod content;
 pub mod damage;
 pub mod domain_xml;
 pub mod guest;
@@ -116,7 +117,7 @@ pub struct World {
     guests: Vec<guest::Guest>,
     clients: Vec<guest::Client>,
     #[serde(skip)]
-    blobs: std::collections::BTreeMap<(HostId, String), crate::sim::content::Contents>,
+    blobs: std::collections::BTreeMap<(HostId, String), crate::world::content::Contents>,
     /// How many file contents the world has made (their ids).
     contents_made: u64,
 }

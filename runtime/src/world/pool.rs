@@ -26,8 +26,8 @@ use super::storage::iqn::Iqn;
 use super::volumes::{serialize_seconds, HOST_KERNEL};
 use super::{HostId, World};
 use crate::error::{Error, Result};
-use crate::sim::clock::SimTime;
 use crate::suggest;
+use crate::time::LabTime;
 use crate::units::human_sizes_apart;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -162,7 +162,7 @@ pub struct VolumeSpec {
 pub struct CreatedVolume {
     pub volume: Volume,
     #[serde(serialize_with = "serialize_seconds")]
-    pub duration: SimTime,
+    pub duration: LabTime,
 }
 
 fn join(dir: &str, name: &str) -> String {
@@ -439,10 +439,10 @@ impl World {
             },
         };
         let duration = if fallocate || allocation == 0 {
-            SimTime::ZERO
+            LabTime::ZERO
         } else {
             let rate = self.write_rate(host, &mount.location, address);
-            SimTime::from_secs_f64(allocation as f64 / rate)
+            LabTime::from_secs_f64(allocation as f64 / rate)
         };
         self.fs_at_mut(host, &mount.location)
             .expect("a mounted file system exists")

@@ -30,15 +30,15 @@ use super::storage::fstab::FSTAB_PATH;
 use super::volumes::fstab_finding;
 use super::{HostId, World};
 use crate::error::{Error, Result, Severity};
-use crate::sim::clock::SimTime;
+use crate::time::LabTime;
 
 /// A boot of the report's servers: POST, GRUB's 5-second menu, the kernel and the init
 /// scripts, about a minute (an assumption; the report timed no boot).
-pub const BOOT_TIME: SimTime = SimTime(60_000_000_000);
+pub const BOOT_TIME: LabTime = LabTime(60_000_000_000);
 
 /// How long iscsid keeps trying an unreachable portal at boot: RHEL 6's iscsid.conf has
 /// `node.conn[0].timeo.login_timeout = 15` and `node.session.initial_login_retry_max = 8`.
-pub const LOGIN_RETRY_TIME: SimTime = SimTime(120_000_000_000);
+pub const LOGIN_RETRY_TIME: LabTime = LabTime(120_000_000_000);
 
 /// What `service NAME ACTION` is asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -73,7 +73,7 @@ pub struct ServiceReport {
     pub lines: Vec<String>,
     pub findings: Vec<Finding>,
     #[serde(serialize_with = "super::volumes::serialize_seconds")]
-    pub duration: SimTime,
+    pub duration: LabTime,
 }
 
 impl ServiceReport {
@@ -81,7 +81,7 @@ impl ServiceReport {
         ServiceReport {
             lines,
             findings: Vec::new(),
-            duration: SimTime::ZERO,
+            duration: LabTime::ZERO,
         }
     }
 
@@ -100,7 +100,7 @@ pub struct BootReport {
     pub log: Vec<String>,
     pub findings: Vec<Finding>,
     #[serde(serialize_with = "super::volumes::serialize_seconds")]
-    pub duration: SimTime,
+    pub duration: LabTime,
 }
 
 impl BootReport {
@@ -173,7 +173,7 @@ impl World {
                 ServiceReport {
                     lines,
                     findings,
-                    duration: SimTime::ZERO,
+                    duration: LabTime::ZERO,
                 }
             }
             "iscsi" => self.start_iscsi(host),
@@ -195,7 +195,7 @@ impl World {
                 ServiceReport {
                     lines,
                     findings: done.mount_findings(),
-                    duration: SimTime::ZERO,
+                    duration: LabTime::ZERO,
                 }
             }
             "libvirtd" => {
@@ -225,7 +225,7 @@ impl World {
                 ServiceReport {
                     lines: vec![status_line("Starting libvirtd daemon: ", true)],
                     findings,
-                    duration: SimTime::ZERO,
+                    duration: LabTime::ZERO,
                 }
             }
             _ => ServiceReport::lines(vec![status_line(

@@ -13,7 +13,7 @@ use super::storage::fs::{ExtLayout, FsType};
 use super::storage::iscsi::Chap;
 use super::tests::{report_lab, restart_both, Lab};
 use super::*;
-use crate::sim::clock::SimTime;
+use crate::time::LabTime;
 use crate::Severity;
 
 const IQN: &str = "iqn.2006-01.com.openfiler:tsn.b5ffc134d692";
@@ -164,9 +164,9 @@ fn the_reports_section_2_4_on_both_hosts() {
     assert_eq!(mkfs.write_rate, 100e6);
     assert_eq!(
         mkfs.duration,
-        SimTime::from_secs_f64(layout.mkfs_bytes_written() as f64 / 100e6)
+        LabTime::from_secs_f64(layout.mkfs_bytes_written() as f64 / 100e6)
     );
-    assert!(mkfs.duration > SimTime::from_secs_f64(10.0));
+    assert!(mkfs.duration > LabTime::from_secs_f64(10.0));
     assert!(world
         .parted_print(sv1, "/dev/sdb")
         .unwrap()
@@ -251,7 +251,7 @@ fn the_reports_section_2_4_on_both_hosts() {
         .unwrap();
     assert_eq!(created.volume.path, "/iscsi1/centos-nz2.img");
     assert_eq!(created.volume.allocation, 0);
-    assert_eq!(created.duration, SimTime::ZERO);
+    assert_eq!(created.duration, LabTime::ZERO);
     assert_eq!(world.df(sv1, "/iscsi1").unwrap().row.used, "184M");
     world
         .define_pool(sv2, PoolSpec::dir("iscsi1", "/iscsi1"))
@@ -401,7 +401,7 @@ fn an_unreachable_portal_delays_the_boot() {
     let world = &mut s.lab.world;
     world.disconnect(s.nas, "eth0").unwrap();
     let boot = world.reboot(sv1).unwrap();
-    assert_eq!(boot.duration, SimTime(BOOT_TIME.0 + LOGIN_RETRY_TIME.0));
+    assert_eq!(boot.duration, LabTime(BOOT_TIME.0 + LOGIN_RETRY_TIME.0));
     assert!(boot.log.contains(&"iscsiadm: Could not login to [iface: default, target: iqn.2006-01.com.openfiler:tsn.b5ffc134d692, portal: 10.10.1.10,3260].".to_string()));
     assert!(codes(&boot.findings).contains(&"kvmlab::storage::portal_unreachable".to_string()));
 }
@@ -861,7 +861,7 @@ fn mkfs_time_grows_with_size_and_follows_the_slower_side() {
         .parted_mkpart(sv1, "/dev/sdc", "primary", "ext3", "0%", "100%")
         .unwrap();
     let linked = world.mkfs(sv1, "ext3", "/dev/sdc1").unwrap();
-    assert_eq!(linked.write_rate, 125e6 * crate::sim::traffic::TCP_GOODPUT);
+    assert_eq!(linked.write_rate, 125e6 * crate::world::net::TCP_GOODPUT);
 }
 
 #[test]
@@ -943,7 +943,7 @@ fn pools_of_every_kind_and_their_errors() {
         .unwrap();
     assert_eq!(
         full.duration,
-        SimTime::from_secs_f64(20.0 * GIB as f64 / 100e6)
+        LabTime::from_secs_f64(20.0 * GIB as f64 / 100e6)
     );
     let after = world.pool_info(sv1, dir).unwrap();
     assert_eq!(after.allocation - before.allocation, 20 * GIB);

@@ -32,7 +32,7 @@ use super::storage::fstab::{Fstab, FstabEntry, FSTAB_PATH};
 use super::storage::partition::Mkpart;
 use super::{HostId, World};
 use crate::error::{Error, Result};
-use crate::sim::clock::SimTime;
+use crate::time::LabTime;
 
 /// The kernel of the hosts kvmlab models (RHEL 6): its statfs decides what `df` shows.
 pub const HOST_KERNEL: Kernel = Kernel::Linux2_6_32;
@@ -84,7 +84,7 @@ pub struct MkfsReport {
     /// Bytes per second the device absorbed mke2fs's writes at.
     pub write_rate: f64,
     #[serde(serialize_with = "serialize_seconds")]
-    pub duration: SimTime,
+    pub duration: LabTime,
     /// What the new file system destroyed (another host's mount, images).
     #[serde(skip)]
     pub warnings: Vec<Error>,
@@ -99,7 +99,7 @@ pub struct DfReport {
 }
 
 pub(crate) fn serialize_seconds<S: serde::Serializer>(
-    time: &SimTime,
+    time: &LabTime,
     serializer: S,
 ) -> std::result::Result<S::Ok, S::Error> {
     serializer.serialize_f64(time.as_secs_f64())
@@ -618,7 +618,7 @@ impl World {
         let raid = self.nas(nas).write_rate();
         let Some(address) = address else { return raid };
         // iSCSI's 48-byte PDU headers are negligible beside TCP's own framing.
-        raid.min(self.link_rate(host, nas, address) * crate::sim::traffic::TCP_GOODPUT)
+        raid.min(self.link_rate(host, nas, address) * crate::world::net::TCP_GOODPUT)
     }
 
     /// The slower of the host's link toward `address` and the NAS port that has it.
@@ -1196,6 +1196,6 @@ mod tests {
             and_list(&["a".into(), "b".into(), "c".into()]),
             "a, b and c"
         );
-        assert!((crate::sim::traffic::TCP_GOODPUT * 125e6 - 117.685e6).abs() < 1e3);
+        assert!((crate::world::net::TCP_GOODPUT * 125e6 - 117.685e6).abs() < 1e3);
     }
 }

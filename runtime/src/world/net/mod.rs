@@ -11,6 +11,9 @@ pub mod ifcfg;
 pub mod ip;
 pub mod shell;
 
+/// TCP payload per Ethernet frame on the wire: 1448 of 1538 bytes (1500 MTU, timestamps).
+pub const TCP_GOODPUT: f64 = 1448.0 / 1538.0;
+
 use serde::ser::SerializeStruct;
 
 use crate::error::{Error, Severity};

@@ -21,7 +21,7 @@
 //! file systems, keeps back min(2 %, 4096) blocks from Avail for delayed allocation.
 
 use crate::error::{Error, Result};
-use crate::sim::clock::SimTime;
+use crate::time::LabTime;
 use crate::units::human_size;
 
 /// The first inode number for ordinary files: inodes 1–10 are reserved, 11 is lost+found.
@@ -479,8 +479,8 @@ impl ExtLayout {
     /// How long mkfs runs when the device absorbs `write_rate` bytes per second: the writes
     /// above at that rate. On the report's ~4.5 TiB ext3 LUN that is 73 GiB of inode tables,
     /// about 13 minutes at 100 MB/s: the "considerable time" it warns about.
-    pub fn mkfs_duration(&self, write_rate: f64) -> SimTime {
-        SimTime::from_secs_f64(self.mkfs_bytes_written() as f64 / write_rate.max(1.0))
+    pub fn mkfs_duration(&self, write_rate: f64) -> LabTime {
+        LabTime::from_secs_f64(self.mkfs_bytes_written() as f64 / write_rate.max(1.0))
     }
 }
 
@@ -722,12 +722,12 @@ mod tests {
         let lun =
             ExtLayout::mkfs(FsType::Ext3, REPORT_LUN - (2 << 20), E2fsprogs::V1_41Rhel6).unwrap();
         assert_eq!(lun.mkfs_bytes_written(), 78_593_802_240);
-        assert_eq!(lun.mkfs_duration(100e6), SimTime(785_938_022_400));
+        assert_eq!(lun.mkfs_duration(100e6), LabTime(785_938_022_400));
         let small = ExtLayout::mkfs(FsType::Ext3, 95_000_000_000, E2fsprogs::V1_41Rhel6).unwrap();
-        assert!(small.mkfs_duration(100e6) < SimTime::from_secs_f64(20.0));
+        assert!(small.mkfs_duration(100e6) < LabTime::from_secs_f64(20.0));
         // ext4 leaves the inode tables to the kernel's lazy init: seconds, not minutes
         let ext4 = ExtLayout::mkfs(FsType::Ext4, REPORT_LUN, E2fsprogs::V1_47).unwrap();
-        assert!(ext4.mkfs_duration(100e6) < SimTime::from_secs_f64(30.0));
+        assert!(ext4.mkfs_duration(100e6) < LabTime::from_secs_f64(30.0));
     }
 
     #[test]
