@@ -5,6 +5,8 @@
 
 pub mod clock;
 pub mod fairshare;
+mod guest_operations;
+mod host_operations;
 pub mod migration;
 pub mod preflight;
 pub mod traffic;

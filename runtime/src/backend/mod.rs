@@ -8,6 +8,12 @@
 //! keeps its world in step with the machines it drives. Operations that take time or act
 //! outside the model (waiting, long-running commands) are methods of the backend itself.
 
+mod guests;
+mod hosts;
+
+pub use guests::GuestOperations;
+pub use hosts::HostOperations;
+
 use crate::error::{Error, Result};
 use crate::migration::{MigrationReport, MigrationRequest};
 use crate::time::LabTime;
@@ -15,7 +21,9 @@ use crate::transfer::{Transfer, TransferId};
 use crate::world::guest::{ClientId, GuestId};
 use crate::world::{HostId, World};
 
-pub trait Backend {
+/// A backend: its clock, its warnings, the world as it knows it, and every operation a
+/// script performs on the lab ([`HostOperations`], [`GuestOperations`]).
+pub trait Backend: HostOperations + GuestOperations {
     /// Short name shown in reports: `sim` or `libvirt`.
     fn name(&self) -> &'static str;
 
