@@ -3,5 +3,4 @@
 //! mounts. Each operation takes typed values, validates them against the lab below this
 //! boundary, and answers in the world model's types; the bindings only convert.
 
-
 pub trait HostOperations {}
