@@ -1,6 +1,46 @@
 //! What a script does to guests and their storage: libvirt pools and volumes, guests and
 //! their life cycle, memory and workload, files on a guest, and the clients that reach it.
 //! Each operation takes typed values, validates them against the lab below this boundary,
-//! and answers in the world model's types; the bindings only convert.
+//! and answers in the world model's types; the bindings only convert. Warnings go to the
+//! backend's own [`super::Backend::warn`].
 
-pub trait GuestOperations {}
+use crate::error::Result;
+use crate::world::guest::{Client, ClientId, GuestId, GuestSpec, Workload};
+use crate::world::guest_life::GuestAction;
+use crate::world::pool::{PoolSpec, Volume, VolumeSpec};
+use crate::world::HostId;
+
+pub trait GuestOperations {
+    /// Defines and starts a libvirt storage pool on a host (`virsh pool-define` + start).
+    fn define_pool(&mut self, host: HostId, spec: PoolSpec) -> Result<()>;
+
+    /// Starts a defined pool (`virsh pool-start`).
+    fn start_pool(&mut self, host: HostId, pool: &str) -> Result<()>;
+
+    /// Creates a volume in an active pool (`virsh vol-create-as`), taking the time it takes.
+    fn create_volume(&mut self, host: HostId, pool: &str, spec: VolumeSpec) -> Result<Volume>;
+
+    /// Puts a file of `size` bytes on a host (an installation ISO); answers its SHA-256.
+    fn store_host_file(&mut self, host: HostId, path: &str, size: u64) -> Result<String>;
+
+    /// Defines a guest on a host (`virt-install`), refusing what the host cannot give it.
+    fn define_guest(&mut self, host: HostId, spec: GuestSpec) -> Result<GuestId>;
+
+    /// Installs the guest's OS from its ISO, taking the install's time; then it runs.
+    fn install_guest(&mut self, guest: GuestId) -> Result<()>;
+
+    /// Starts, shuts down, destroys, suspends or resumes a guest.
+    fn act_on_guest(&mut self, guest: GuestId, action: GuestAction) -> Result<()>;
+
+    /// Changes a shut-off guest's memory (`virsh setmaxmem` + `setmem`).
+    fn set_guest_memory(&mut self, guest: GuestId, memory: u64) -> Result<()>;
+
+    /// Sets what the guest holds in memory and how fast it rewrites it.
+    fn set_workload(&mut self, guest: GuestId, workload: Workload) -> Result<()>;
+
+    /// Puts a file of `size` bytes on the guest for it to serve; answers its SHA-256.
+    fn serve_file(&mut self, guest: GuestId, path: &str, size: u64) -> Result<String>;
+
+    /// Puts a client PC on a switch.
+    fn connect_client(&mut self, client: Client) -> Result<ClientId>;
+}

@@ -6,21 +6,19 @@ use super::pools::VolumeRef;
 use super::rows::Rows;
 use super::spec::{Key, Spec, SpecTable};
 use super::SharedSession;
-use super::{call, finish, finite, reg, warn_all, Outcome};
+use super::{call, finish, finite, reg, Outcome};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::migration::{
     MigrationConfig, MigrationReport, MigrationRequest, Profile, Safety, Status, TimeoutAction,
 };
-use crate::time::LabTime;
 use crate::transfer::TransferId;
-use crate::units::{human_size, human_sizes_apart};
+use crate::units::human_size;
 use crate::world::domain_xml::{DiskSource, DomainSpec};
-use crate::world::guest::{
-    Client, ClientId, GuestDisk, GuestId, GuestSpec, GuestState, Workload, MAX_DIRTY_RATE,
-};
+use crate::world::guest::{Client, ClientId, GuestDisk, GuestId, GuestSpec, GuestState, Workload};
+use crate::world::guest_life::GuestAction;
 use crate::world::net::ip::Ipv4Cidr;
-use crate::world::{HostId, World};
+use crate::world::HostId;
 use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 
 #[derive(Clone)]
@@ -161,54 +159,22 @@ pub const CLIENT_SPEC: SpecTable = SpecTable {
 };
 
 /// Reads a guest spec and checks it against the host, as virt-install would.
-fn guest_spec(world: &World, host: HostId, map: Map) -> Result<GuestSpec> {
+fn guest_spec(map: Map) -> Result<GuestSpec> {
     let spec = Spec::new(&GUEST_SPEC, map)?;
-    let h = world.host(host);
     let name = spec.string("name", "\"centos-nz2\"")?;
     let memory = spec.size("memory", "\"512M\"")?;
     let vcpus = spec.opt_int("vcpus", "1")?.unwrap_or(1);
     let virt_type = spec
         .opt_string("virt_type", "\"kvm\"")?
         .unwrap_or_else(|| "kvm".into());
-    if virt_type == "kvm" {
-        h.kvm_check()?;
-    } else if virt_type != "qemu" {
+    if virt_type != "kvm" && virt_type != "qemu" {
         return Err(spec.bad(
             "virt_type",
             format!("`{virt_type}` is not a domain type"),
             "write \"kvm\" (hardware) or \"qemu\" (software emulation)",
         ));
     }
-    let free = world.free_guest_memory(host);
-    if memory == 0 || memory > free {
-        let (needed, free) = human_sizes_apart(memory, free);
-        return Err(spec.bad(
-            "memory",
-            format!(
-                "{needed} does not fit: {} has {free} free for guests",
-                h.name(),
-            ),
-            "give the guest less memory, e.g. \"512M\"",
-        ));
-    }
-    let cpus = i64::from(h.spec().cpu.cores);
-    if vcpus < 1 || vcpus > cpus {
-        return Err(spec.bad(
-            "vcpus",
-            format!("{vcpus} vCPUs on a host with {cpus} cores"),
-            "give 1 up to the host's core count",
-        ));
-    }
     let iso = spec.opt_string("iso", "\"/guest/iso/CentOS-5.6-i386-bin-DVD.iso\"")?;
-    if let Some(iso) = &iso {
-        if world.host_blob(host, iso).is_none() && h.read_file(iso).is_err() {
-            return Err(spec.bad(
-                "iso",
-                format!("{} has no file {iso}", h.name()),
-                "copy the image to the host first: `h.store_file(path, size)`",
-            ));
-        }
-    }
     let network = spec
         .opt_map("network", "#{bridge: \"br0\"}")?
         .ok_or_else(|| {
@@ -220,17 +186,6 @@ fn guest_spec(world: &World, host: HostId, map: Map) -> Result<GuestSpec> {
         })?;
     let network = Spec::new(&GUEST_NETWORK_SPEC, network)?;
     let bridge = network.string("bridge", "\"br0\"")?;
-    let is_bridge = h
-        .net()
-        .interface(&bridge)
-        .is_some_and(|i| i.kind == crate::world::node::InterfaceKind::Bridge);
-    if !is_bridge {
-        return Err(network.bad(
-            "bridge",
-            format!("{} has no bridge {bridge}", h.name()),
-            "create it first (ifcfg-br0 with TYPE=Bridge, BRIDGE=br0 on the card) and restart the network",
-        ));
-    }
     let address = network
         .opt_string("address", "\"192.168.1.20/24\"")?
         .map(|a| Ipv4Cidr::parse(&a))
@@ -261,7 +216,8 @@ fn guest_spec(world: &World, host: HostId, map: Map) -> Result<GuestSpec> {
     Ok(GuestSpec {
         name,
         memory,
-        vcpus: vcpus as u32,
+        // Out of range either way: the host refuses it with its core count.
+        vcpus: u32::try_from(vcpus.max(0)).unwrap_or(u32::MAX),
         os_variant: spec
             .opt_string("os_variant", "\"rhel5.4\"")?
             .unwrap_or_else(|| "rhel5.4".into()),
@@ -288,9 +244,8 @@ fn register_define(engine: &mut Engine) {
     reg("define_guest", &["host: Host", "spec: Map", "Guest"], "Defines a guest on the host: #{name, memory, vcpus, os_variant, arch, virt_type, iso, disk, network, cache}.")
         .register_into_engine(engine, |ctx: NativeCallContext, h: &mut HostRef, spec: Map| -> Outcome<GuestRef> {
             let id = call(&h.session, &ctx, |b| {
-                let spec = guest_spec(b.world(), h.id, spec)?;
-                let seed = b.seed();
-                b.world_mut().add_guest(h.id, spec, seed)
+                let spec = guest_spec(spec)?;
+                b.define_guest(h.id, spec)
             })?;
             Ok(GuestRef { session: h.session.clone(), id })
         });
@@ -323,20 +278,10 @@ fn register_define(engine: &mut Engine) {
         |ctx: NativeCallContext, h: &mut HostRef, path: &str, size: Dynamic| -> Outcome<String> {
             call(&h.session, &ctx, |b| {
                 let size = size_of(&size, "size")?;
-                Ok(b.world_mut().put_host_blob(h.id, path, size).sha256())
+                b.store_host_file(h.id, path, size)
             })
         },
     );
-}
-
-/// What to do about a guest whose definition a reinstall erased.
-fn undefined_help(world: &World, guest: GuestId) -> String {
-    let g = world.guest(guest);
-    format!(
-        "libvirt's definition of {} was on {}'s disks, which the reinstall erased: define it again with `define_guest`",
-        g.name(),
-        world.host(g.host).name()
-    )
 }
 
 /// A size argument: integer bytes or a string such as "4G".
@@ -353,12 +298,6 @@ fn size_of(value: &Dynamic, what: &str) -> Result<u64> {
             })
     }
 }
-
-/// How long installing from the DVD takes: the packages written to the new disk at the
-/// disk's pace, plus the installer's own work.
-const INSTALL_BYTES: u64 = 2_300_000_000;
-const INSTALL_WRITE_RATE: f64 = 25e6;
-const INSTALL_FIXED_S: f64 = 240.0;
 
 fn register_guest(engine: &mut Engine) {
     engine
@@ -431,97 +370,28 @@ fn register_guest(engine: &mut Engine) {
         "Installs the OS from the ISO; takes lab time, then the guest runs.",
     )
     .register_into_engine(engine, |ctx: NativeCallContext, g: &mut GuestRef| {
-        call(&g.session, &ctx, |b| {
-            let guest = b.world().guest(g.id);
-            if guest.state == GuestState::Undefined {
-                return Err(Error::GuestState {
-                    guest: guest.name().into(),
-                    state: guest.state.name().into(),
-                    action: "install".into(),
-                    help: undefined_help(b.world(), g.id),
-                });
-            }
-            if guest.spec.iso.is_none() {
-                return Err(Error::GuestState {
-                    guest: guest.name().into(),
-                    state: guest.state.name().into(),
-                    action: "install".into(),
-                    help: "define the guest with `iso: \"/guest/iso/...iso\"` to install from it"
-                        .into(),
-                });
-            }
-            b.world().require_bootable(g.id)?;
-            let overwritten = b.world().install_over_image(g.id);
-            let seconds = INSTALL_BYTES as f64 / INSTALL_WRITE_RATE + INSTALL_FIXED_S;
-            b.spend(LabTime::from_secs_f64(seconds))?;
-            let guest = b.world_mut().guest_mut(g.id);
-            guest.spec.disk.allocation = guest
-                .spec
-                .disk
-                .allocation
-                .max(INSTALL_BYTES.min(guest.spec.disk.capacity));
-            let warnings = b.world_mut().set_guest_state(g.id, GuestState::Running)?;
-            warn_all(b, overwritten.into_iter().chain(warnings).collect());
-            Ok(())
-        })
+        call(&g.session, &ctx, |b| b.install_guest(g.id))
     });
-    for (name, from, to, doc) in [
+    for (action, doc) in [
+        (GuestAction::Start, "Starts the guest (virsh start)."),
         (
-            "start",
-            &[GuestState::ShutOff][..],
-            GuestState::Running,
-            "Starts the guest (virsh start).",
-        ),
-        (
-            "shutdown",
-            &[GuestState::Running][..],
-            GuestState::ShutOff,
+            GuestAction::Shutdown,
             "Shuts the guest down cleanly (virsh shutdown).",
         ),
         (
-            "destroy",
-            &[GuestState::Running, GuestState::Paused][..],
-            GuestState::ShutOff,
+            GuestAction::Destroy,
             "Pulls the guest's plug (virsh destroy).",
         ),
+        (GuestAction::Suspend, "Pauses the guest (virsh suspend)."),
         (
-            "suspend",
-            &[GuestState::Running][..],
-            GuestState::Paused,
-            "Pauses the guest (virsh suspend).",
-        ),
-        (
-            "resume",
-            &[GuestState::Paused][..],
-            GuestState::Running,
+            GuestAction::Resume,
             "Resumes a paused guest (virsh resume).",
         ),
     ] {
-        reg(name, &["guest: Guest", "()"], doc).register_into_engine(
+        reg(action.name(), &["guest: Guest", "()"], doc).register_into_engine(
             engine,
             move |ctx: NativeCallContext, g: &mut GuestRef| {
-                call(&g.session, &ctx, |b| {
-                    let guest = b.world().guest(g.id);
-                    // A defined guest whose image another guest installed boots from it.
-                    let imported = name == "start"
-                        && guest.state == GuestState::Defined
-                        && b.world().installed_by(g.id).is_some();
-                    if !from.contains(&guest.state) && !imported {
-                        return Err(Error::GuestState {
-                            guest: guest.name().into(),
-                            state: guest.state.name().into(),
-                            action: name.into(),
-                            help: match guest.state {
-                                GuestState::Defined => "install it first: `g.install()`".into(),
-                                GuestState::Undefined => undefined_help(b.world(), g.id),
-                                _ => format!("it is {} already", guest.state.name()),
-                            },
-                        });
-                    }
-                    let warnings = b.world_mut().set_guest_state(g.id, to)?;
-                    warn_all(b, warnings);
-                    Ok(())
-                })
+                call(&g.session, &ctx, |b| b.act_on_guest(g.id, action))
             },
         );
     }
@@ -535,33 +405,7 @@ fn register_guest(engine: &mut Engine) {
         |ctx: NativeCallContext, g: &mut GuestRef, memory: Dynamic| {
             call(&g.session, &ctx, |b| {
                 let memory = size_of(&memory, "memory")?;
-                let guest = b.world().guest(g.id);
-                if guest.state != GuestState::ShutOff {
-                    return Err(Error::GuestState {
-                        guest: guest.name().into(),
-                        state: guest.state.name().into(),
-                        action: "change its memory allocation".into(),
-                        help: "shut it down first: `g.shutdown()`".into(),
-                    });
-                }
-                let host = guest.host;
-                let free = b.world().free_guest_memory(host);
-                if memory == 0 || memory > free {
-                    let (needed, free) = human_sizes_apart(memory, free);
-                    return Err(Error::BadValue {
-                        key: "memory".into(),
-                        what: "set_memory".into(),
-                        reason: format!(
-                            "{needed} does not fit: the host has {free} free for guests"
-                        ),
-                        help: "give the guest less memory".into(),
-                    });
-                }
-                let guest = b.world_mut().guest_mut(g.id);
-                guest.spec.memory = memory;
-                guest.workload.used = guest.workload.used.min(memory);
-                guest.workload.wss = guest.workload.wss.min(guest.workload.used);
-                Ok(())
+                b.set_guest_memory(g.id, memory)
             })
         },
     );
@@ -574,7 +418,6 @@ fn register_guest(engine: &mut Engine) {
         engine,
         |ctx: NativeCallContext, g: &mut GuestRef, spec: Map| {
             call(&g.session, &ctx, |b| {
-                let memory = b.world().guest(g.id).spec.memory;
                 let spec = Spec::new(&WORKLOAD_SPEC, spec)?;
                 let used = spec.size("used", "\"430M\"")?;
                 let wss = spec.opt_size("wss", "\"64M\"")?.unwrap_or(0);
@@ -583,52 +426,14 @@ fn register_guest(engine: &mut Engine) {
                     Some(v) if v.as_int() == Ok(0) => 0.0,
                     Some(_) => spec.opt_rate("dirty_rate", "\"2M/s\"")?.unwrap_or(0.0),
                 };
-                if used > memory {
-                    return Err(spec.bad(
-                        "used",
-                        format!(
-                            "{} is more than the guest's {}",
-                            human_size(used),
-                            human_size(memory)
-                        ),
-                        "a guest cannot use more memory than it has",
-                    ));
-                }
-                if wss > used {
-                    return Err(spec.bad(
-                        "wss",
-                        format!(
-                            "the working set {} is more than the {} in use",
-                            human_size(wss),
-                            human_size(used)
-                        ),
-                        "the working set is part of the memory in use",
-                    ));
-                }
-                if dirty_rate > MAX_DIRTY_RATE {
-                    return Err(spec.bad(
-                        "dirty_rate",
-                        format!(
-                            "{dirty_rate} B/s is more than a CPU can dirty (at most 64 GiB/s, beyond any memory bus): it would rewrite all {} of the guest {:.0} times a second",
-                            human_size(memory),
-                            dirty_rate / memory as f64
-                        ),
-                        "give the rate the guest's writes reach, e.g. \"2M/s\"; 0 for an idle guest",
-                    ));
-                }
-                if dirty_rate > 0.0 && wss == 0 {
-                    return Err(spec.bad(
-                        "wss",
-                        "a guest that dirties memory needs a working set",
-                        "give `wss`, e.g. \"64M\"",
-                    ));
-                }
-                b.world_mut().guest_mut(g.id).workload = Workload {
-                    used,
-                    wss,
-                    dirty_rate,
-                };
-                Ok(())
+                b.set_workload(
+                    g.id,
+                    Workload {
+                        used,
+                        wss,
+                        dirty_rate,
+                    },
+                )
             })
         },
     );
@@ -636,10 +441,7 @@ fn register_guest(engine: &mut Engine) {
         .register_into_engine(engine, |ctx: NativeCallContext, g: &mut GuestRef, path: &str, size: Dynamic| -> Outcome<String> {
             call(&g.session, &ctx, |b| {
                 let size = size_of(&size, "size")?;
-                if let Some(e) = b.world().guest_disk_error(g.id) {
-                    return Err(e);
-                }
-                b.world_mut().put_guest_file(g.id, path, size)
+                b.serve_file(g.id, path, size)
             })
         });
     reg(
@@ -711,28 +513,7 @@ fn register_client(engine: &mut Engine, session: &SharedSession) {
                         spec.bad("net", "the client needs a switch", "write `net: net1`")
                     })?;
                 let address = Ipv4Cidr::parse(&spec.string("address", "\"192.168.1.100/24\"")?)?;
-                let cidr = b.world().switch(switch.id).cidr;
-                if !cidr.contains(address.addr()) {
-                    return Err(spec.bad(
-                        "address",
-                        format!("{address} is not on {cidr}"),
-                        format!("give an address in {cidr}"),
-                    ));
-                }
-                // A PC's network settings refuse its network's all-zeros or all-ones host.
-                if let Some(role) = address.reserved_role() {
-                    let (first, last) = address.host_range();
-                    return Err(spec.bad(
-                        "address",
-                        format!(
-                            "{} is the {role} address of {}",
-                            address.addr(),
-                            address.network_cidr()
-                        ),
-                        format!("give an address from {first} to {last}"),
-                    ));
-                }
-                b.world_mut().add_client(Client {
+                b.connect_client(Client {
                     name: name.into(),
                     switch: switch.id,
                     address,

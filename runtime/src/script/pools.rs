@@ -4,7 +4,7 @@
 use super::network::HostRef;
 use super::spec::{Key, Spec, SpecTable};
 use super::SharedSession;
-use super::{call, reg, warn_all, Outcome};
+use super::{call, reg, Outcome};
 use crate::error::Result;
 use crate::units::human_size;
 use crate::world::pool::{PoolKind, PoolSpec, Volume, VolumeSpec};
@@ -119,8 +119,7 @@ pub fn register(engine: &mut Engine) {
             let name = call(&h.session, &ctx, |b| {
                 let spec = pool_spec(spec)?;
                 let name = spec.name.clone();
-                let warnings = b.world_mut().define_pool(h.id, spec)?;
-                warn_all(b, warnings);
+                b.define_pool(h.id, spec)?;
                 Ok(name)
             })?;
             Ok(PoolRef { session: h.session.clone(), host: h.id, name })
@@ -184,11 +183,7 @@ pub fn register(engine: &mut Engine) {
     .register_into_engine(
         engine,
         |ctx: NativeCallContext, p: &mut PoolRef| -> Outcome<()> {
-            call(&p.session, &ctx, |b| {
-                let warnings = b.world_mut().start_pool(p.host, &p.name)?;
-                warn_all(b, warnings);
-                Ok(())
-            })
+            call(&p.session, &ctx, |b| b.start_pool(p.host, &p.name))
         },
     );
     reg("create_volume", &["pool: Pool", "spec: Map", "Volume"], "Creates a volume: #{name, capacity, format: \"raw\"|\"qcow2\", allocation} (allocation 0 = sparse).")
@@ -202,9 +197,7 @@ pub fn register(engine: &mut Engine) {
                     format: VolumeFormat::parse(&spec.opt_string("format", "\"raw\"")?.unwrap_or_else(|| "raw".into()))?,
                     allocation: spec.opt_size("allocation", "0")?.unwrap_or(capacity),
                 };
-                let created = b.world_mut().create_volume(p.host, &p.name, volume)?;
-                b.spend(created.duration)?;
-                Ok(created.volume)
+                b.create_volume(p.host, &p.name, volume)
             })?;
             Ok(VolumeRef { host: p.host, pool: p.name.clone(), volume })
         });

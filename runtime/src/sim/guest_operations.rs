@@ -2,6 +2,77 @@
 //! the simulated time an operation takes.
 
 use super::Simulator;
-use crate::backend::GuestOperations;
+use crate::backend::{Backend, GuestOperations};
+use crate::error::{Error, Result};
+use crate::time::LabTime;
+use crate::world::guest::{Client, ClientId, GuestId, GuestSpec, Workload};
+use crate::world::guest_life::GuestAction;
+use crate::world::pool::{PoolSpec, Volume, VolumeSpec};
+use crate::world::HostId;
 
-impl GuestOperations for Simulator {}
+impl Simulator {
+    fn warn_all(&mut self, warnings: impl IntoIterator<Item = Error>) {
+        for warning in warnings {
+            self.warn(warning);
+        }
+    }
+}
+
+impl GuestOperations for Simulator {
+    fn define_pool(&mut self, host: HostId, spec: PoolSpec) -> Result<()> {
+        let warnings = self.world.define_pool(host, spec)?;
+        self.warn_all(warnings);
+        Ok(())
+    }
+
+    fn start_pool(&mut self, host: HostId, pool: &str) -> Result<()> {
+        let warnings = self.world.start_pool(host, pool)?;
+        self.warn_all(warnings);
+        Ok(())
+    }
+
+    fn create_volume(&mut self, host: HostId, pool: &str, spec: VolumeSpec) -> Result<Volume> {
+        let created = self.world.create_volume(host, pool, spec)?;
+        self.spend(created.duration)?;
+        Ok(created.volume)
+    }
+
+    fn store_host_file(&mut self, host: HostId, path: &str, size: u64) -> Result<String> {
+        Ok(self.world.put_host_blob(host, path, size).sha256())
+    }
+
+    fn define_guest(&mut self, host: HostId, spec: GuestSpec) -> Result<GuestId> {
+        let seed = self.seed;
+        self.world.define_guest(host, spec, seed)
+    }
+
+    fn install_guest(&mut self, guest: GuestId) -> Result<()> {
+        let install = self.world.prepare_install(guest)?;
+        self.spend(LabTime::from_secs_f64(install.seconds))?;
+        let warnings = self.world.finish_install(guest)?;
+        self.warn_all(install.warning.into_iter().chain(warnings));
+        Ok(())
+    }
+
+    fn act_on_guest(&mut self, guest: GuestId, action: GuestAction) -> Result<()> {
+        let warnings = self.world.act_on_guest(guest, action)?;
+        self.warn_all(warnings);
+        Ok(())
+    }
+
+    fn set_guest_memory(&mut self, guest: GuestId, memory: u64) -> Result<()> {
+        self.world.set_guest_memory(guest, memory)
+    }
+
+    fn set_workload(&mut self, guest: GuestId, workload: Workload) -> Result<()> {
+        self.world.set_workload(guest, workload)
+    }
+
+    fn serve_file(&mut self, guest: GuestId, path: &str, size: u64) -> Result<String> {
+        self.world.serve_file(guest, path, size)
+    }
+
+    fn connect_client(&mut self, client: Client) -> Result<ClientId> {
+        self.world.connect_client(client)
+    }
+}

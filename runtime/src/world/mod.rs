@@ -15,6 +15,7 @@ pub mod content;
 pub mod damage;
 pub mod domain_xml;
 pub mod guest;
+pub mod guest_life;
 pub mod host;
 pub mod initiator;
 pub mod inspect;
