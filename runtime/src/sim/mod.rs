@@ -9,6 +9,7 @@ mod guest_operations;
 mod host_operations;
 pub mod migration;
 pub mod preflight;
+mod storage_operations;
 pub mod traffic;
 
 use crate::backend::{Backend, DownloadStatus};
