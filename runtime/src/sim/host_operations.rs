@@ -2,7 +2,7 @@
 //! simulated time an init script or a boot takes.
 
 use super::Simulator;
-use crate::backend::{Backend, HostOperations};
+use crate::backend::HostOperations;
 use crate::error::{Error, Result};
 use crate::world::host::hardware::HostSpec;
 use crate::world::host::os::OsSpec;
@@ -90,22 +90,4 @@ impl HostOperations for Simulator {
 
 fn findings_as_warnings(findings: &[Finding]) -> Vec<Error> {
     findings.iter().map(|f| f.error.clone()).collect()
-}
-
-impl Simulator {
-    /// Lets a done operation's time pass. When the clock cannot give it, the refusal goes
-    /// back in place of the operation's report, so its warnings are recorded here.
-    pub(super) fn take_time(
-        &mut self,
-        duration: crate::time::LabTime,
-        warnings: impl FnOnce() -> Vec<Error>,
-    ) -> Result<()> {
-        if let Err(refused) = self.spend(duration) {
-            for warning in warnings() {
-                self.warn(warning);
-            }
-            return Err(refused);
-        }
-        Ok(())
-    }
 }

@@ -103,6 +103,22 @@ impl Simulator {
         };
         self.finished_migration = Some(outcome);
     }
+
+    /// Lets a done operation's time pass. When the clock cannot give it, the refusal goes
+    /// back in place of the operation's report, so its warnings are recorded here.
+    fn take_time(
+        &mut self,
+        duration: LabTime,
+        warnings: impl FnOnce() -> Vec<Error>,
+    ) -> Result<()> {
+        if let Err(refused) = self.spend(duration) {
+            for warning in warnings() {
+                self.warn(warning);
+            }
+            return Err(refused);
+        }
+        Ok(())
+    }
 }
 
 impl Backend for Simulator {
