@@ -1,6 +1,6 @@
 //! Script objects for the report's first stages (§2.1–2.2): hosts, their NICs, files and
-//! services, switches and routers. Each is a handle (session + id); every method is one call
-//! into the backend's world.
+//! services, switches and routers. Each is a handle (session + id); every method reads the
+//! backend's world or is one call to a backend operation ([`crate::backend::HostOperations`]).
 
 use super::rows::Rows;
 use super::spec::{Key, Spec, SpecTable};

@@ -1,7 +1,9 @@
 //! Script objects for the report's storage (§2.3–2.4): the NAS and its iSCSI targets, and on
 //! each host the packages, iSCSI initiator, block devices, file systems, mounts and reboots.
-//! Every method is one call into the backend's world; what the real command prints comes
-//! back as text, what it warns about becomes a warning at the calling line.
+//! Every method reads the backend's world or is one call to a backend operation
+//! ([`crate::backend::StorageOperations`], [`crate::backend::HostOperations`]); what the real
+//! command prints comes back as text, what it warns about becomes a warning at the calling
+//! line.
 
 use super::network::{nic_of, nic_spec, HostRef};
 use super::rows::Rows;

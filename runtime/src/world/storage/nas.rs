@@ -283,6 +283,15 @@ mod tests {
     }
 
     #[test]
+    fn a_lun_size_is_bytes_or_a_share_of_the_raid() {
+        let nas = report_nas();
+        assert_eq!(nas.lun_bytes(LunSize::Bytes(20 << 30)), 20 << 30);
+        // The report's "50 %" slider: half of the 9305.7 GB RAID, the whole iSCSI space.
+        assert_eq!(nas.lun_bytes(LunSize::PercentOfRaid(50)), 4_995_964_170_240);
+        assert_eq!(nas.lun_bytes(LunSize::PercentOfRaid(100)), nas.capacity());
+    }
+
+    #[test]
     fn the_reports_openfiler_name_warns_on_a_thecus() {
         let mut nas = report_nas();
         let iqn = Iqn::parse("iqn.2006-01.com.openfiler:tsn.b5ffc134d692").unwrap();
