@@ -819,3 +819,25 @@ fn a_mount_over_images_made_before_it_says_they_are_hidden_on_the_host_disk() {
     let out = Test::new().script(&script).json().status(0).run();
     assert_eq!(out.report["values"]["listed"], 1);
 }
+
+#[test]
+fn a_boot_refused_at_the_clock_cap_still_warns_what_it_found() {
+    // The boot runs, finds the line without `_netdev`, and its time cannot pass: the refusal
+    // and the boot's warning both show at the reboot's line.
+    let reboot = FORMATTED.lines().count() + 4;
+    let script = format!(
+        "{FORMATTED}sv1.mkdir(\"/iscsi1\");\n\
+         sv1.append_file(\"/etc/fstab\", dev + \"1 /iscsi1 ext3 defaults 0 0\\n\");\n\
+         sleep(3153600000.0 - clock() - 1.0);\n\
+         sv1.reboot();\n"
+    );
+    let out = Test::new()
+        .script(&script)
+        .json()
+        .status(2)
+        .diagnostic("kvmlab::lab::clock_cap", reboot)
+        .diagnostic("kvmlab::storage::netdev_missing", reboot)
+        .run();
+    let (message, _) = said(&out, "kvmlab::lab::clock_cap");
+    assert!(message.contains("past its cap of a century"), "{message}");
+}

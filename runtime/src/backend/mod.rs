@@ -10,9 +10,11 @@
 
 mod guests;
 mod hosts;
+mod storage;
 
 pub use guests::GuestOperations;
 pub use hosts::HostOperations;
+pub use storage::StorageOperations;
 
 use crate::error::{Error, Result};
 use crate::migration::{MigrationReport, MigrationRequest};
@@ -22,8 +24,9 @@ use crate::world::guest::{ClientId, GuestId};
 use crate::world::{HostId, World};
 
 /// A backend: its clock, its warnings, the world as it knows it, and every operation a
-/// script performs on the lab ([`HostOperations`], [`GuestOperations`]).
-pub trait Backend: HostOperations + GuestOperations {
+/// script performs on the lab ([`HostOperations`], [`StorageOperations`],
+/// [`GuestOperations`]).
+pub trait Backend: HostOperations + StorageOperations + GuestOperations {
     /// Short name shown in reports: `sim` or `libvirt`.
     fn name(&self) -> &'static str;
 

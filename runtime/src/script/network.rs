@@ -1,6 +1,6 @@
 //! Script objects for the report's first stages (§2.1–2.2): hosts, their NICs, files and
-//! services, switches and routers. Each is a handle (session + id); every method is one call
-//! into the backend's world.
+//! services, switches and routers. Each is a handle (session + id); every method reads the
+//! backend's world or is one call to a backend operation ([`crate::backend::HostOperations`]).
 
 use super::rows::Rows;
 use super::spec::{Key, Spec, SpecTable};
@@ -305,7 +305,7 @@ fn register_constructors(engine: &mut Engine, session: &SharedSession) {
     .register_into_engine(
         engine,
         move |ctx: NativeCallContext, name: &str, spec: Map| -> Outcome<HostRef> {
-            let id = call(&s, &ctx, |b| b.world_mut().add_host(name, host_spec(spec)?))?;
+            let id = call(&s, &ctx, |b| b.add_host(name, host_spec(spec)?))?;
             Ok(HostRef {
                 session: s.clone(),
                 id,
@@ -319,7 +319,7 @@ fn register_constructors(engine: &mut Engine, session: &SharedSession) {
             let id = call(&s, &ctx, |b| {
                 let spec = Spec::new(&SWITCH_SPEC, spec)?;
                 let speed = spec.opt_rate("speed", "\"1Gbit/s\"")?.unwrap_or(125e6);
-                b.world_mut().add_switch(SwitchSpec {
+                b.add_switch(SwitchSpec {
                     name: name.into(),
                     cidr: Ipv4Cidr::parse_network(cidr)?,
                     speed,
@@ -353,7 +353,7 @@ fn register_constructors(engine: &mut Engine, session: &SharedSession) {
                         })
                     })
                     .collect::<Result<Vec<_>>>()?;
-                b.world_mut().add_router(name, &ports)
+                b.add_router(name, &ports)
             })?;
             Ok(RouterRef { session: s.clone(), id })
         });
@@ -437,7 +437,7 @@ fn register_host(engine: &mut Engine) {
         |ctx: NativeCallContext, h: &mut HostRef, spec: Map| {
             call(&h.session, &ctx, |b| {
                 let spec = os_spec(spec)?;
-                let warnings = b.world_mut().install_os(h.id, &spec)?;
+                let warnings = b.install_os(h.id, &spec)?;
                 warn_all(b, warnings);
                 Ok(())
             })
@@ -451,9 +451,7 @@ fn register_host(engine: &mut Engine) {
     .register_into_engine(
         engine,
         |ctx: NativeCallContext, h: &mut HostRef, group: &str| {
-            call(&h.session, &ctx, |b| {
-                b.world_mut().host_mut(h.id).install_group(group)
-            })
+            call(&h.session, &ctx, |b| b.install_group(h.id, group))
         },
     );
     reg(
@@ -463,7 +461,7 @@ fn register_host(engine: &mut Engine) {
     )
     .register_into_engine(engine, |h: &mut HostRef, enabled: bool| {
         let mut s = h.session.borrow_mut();
-        s.backend.world_mut().host_mut(h.id).set_bios_virt(enabled);
+        s.backend.set_bios_virt(h.id, enabled);
     });
     reg(
         "check_kvm",
@@ -493,7 +491,7 @@ fn register_host(engine: &mut Engine) {
         engine,
         |ctx: NativeCallContext, h: &mut HostRef, path: &str, text: &str| {
             call(&h.session, &ctx, |b| {
-                let findings = b.world_mut().write_host_file(h.id, path, text)?;
+                let findings = b.write_host_file(h.id, path, text)?;
                 warn_findings(b, findings);
                 Ok(())
             })
@@ -508,7 +506,7 @@ fn register_host(engine: &mut Engine) {
         engine,
         |ctx: NativeCallContext, h: &mut HostRef, path: &str, text: &str| {
             call(&h.session, &ctx, |b| {
-                let findings = b.world_mut().append_host_file(h.id, path, text)?;
+                let findings = b.append_host_file(h.id, path, text)?;
                 warn_findings(b, findings);
                 Ok(())
             })
@@ -531,7 +529,7 @@ fn register_host(engine: &mut Engine) {
                     .iter()
                     .map(|(k, v)| (k.as_str(), v.as_str()))
                     .collect();
-                let findings = b.world_mut().host_mut(h.id).set_vars(path, &borrowed)?;
+                let findings = b.set_host_vars(h.id, path, &borrowed)?;
                 warn_findings(b, findings);
                 Ok(())
             })
@@ -645,17 +643,13 @@ fn register_nic_and_service(engine: &mut Engine) {
     .register_into_engine(
         engine,
         |ctx: NativeCallContext, n: &mut NicRef, sw: SwitchRef| {
-            call(&n.session, &ctx, |b| {
-                b.world_mut().connect(n.node, &n.name, sw.id)
-            })
+            call(&n.session, &ctx, |b| b.connect(n.node, &n.name, sw.id))
         },
     );
     reg("disconnect", &["nic: Nic", "()"], "Pulls the card's cable.").register_into_engine(
         engine,
         |ctx: NativeCallContext, n: &mut NicRef| {
-            call(&n.session, &ctx, |b| {
-                b.world_mut().disconnect(n.node, &n.name)
-            })
+            call(&n.session, &ctx, |b| b.disconnect(n.node, &n.name))
         },
     );
 
@@ -687,9 +681,8 @@ fn register_nic_and_service(engine: &mut Engine) {
             engine,
             move |ctx: NativeCallContext, svc: &mut ServiceRef| -> Outcome<String> {
                 call(&svc.session, &ctx, |b| {
-                    let report = b.world_mut().service(svc.host, &svc.name, action)?;
+                    let report = b.service(svc.host, &svc.name, action)?;
                     warn_findings(b, report.findings);
-                    b.spend(report.duration)?;
                     Ok(report.lines.join("\n"))
                 })
             },

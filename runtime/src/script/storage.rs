@@ -1,7 +1,9 @@
 //! Script objects for the report's storage (§2.3–2.4): the NAS and its iSCSI targets, and on
 //! each host the packages, iSCSI initiator, block devices, file systems, mounts and reboots.
-//! Every method is one call into the backend's world; what the real command prints comes
-//! back as text, what it warns about becomes a warning at the calling line.
+//! Every method reads the backend's world or is one call to a backend operation
+//! ([`crate::backend::StorageOperations`], [`crate::backend::HostOperations`]); what the real
+//! command prints comes back as text, what it warns about becomes a warning at the calling
+//! line.
 
 use super::network::{nic_of, nic_spec, HostRef};
 use super::rows::Rows;
@@ -14,7 +16,7 @@ use crate::world::nas::{NasId, NasSpec};
 use crate::world::net::ip::Ipv4Cidr;
 use crate::world::storage::fstab::FSTAB_PATH;
 use crate::world::storage::iscsi::Chap;
-use crate::world::storage::nas::NasModel;
+use crate::world::storage::nas::{LunSize, NasModel};
 use crate::world::storage::raid::RaidLevel;
 use crate::world::{HostId, World};
 use rhai::{Array, Dynamic, Engine, Map, NativeCallContext, INT};
@@ -145,7 +147,7 @@ fn nas_spec(map: Map) -> Result<NasSpec> {
 
 /// A target or LUN size: bytes, a size string ("20G", "4TB"), or a percentage of the RAID's
 /// capacity ("50%"), as the UI's allocation slider gives it.
-fn lun_size(world: &World, nas: NasId, size: &Dynamic) -> Result<u64> {
+fn lun_size(size: &Dynamic) -> Result<LunSize> {
     let bad = |reason: String| Error::BadValue {
         key: "size".into(),
         what: "iSCSI target".into(),
@@ -153,7 +155,9 @@ fn lun_size(world: &World, nas: NasId, size: &Dynamic) -> Result<u64> {
         help: "give bytes, a size such as \"4TB\", or a share of the RAID such as \"50%\"".into(),
     };
     if let Ok(bytes) = size.as_int() {
-        return u64::try_from(bytes).map_err(|_| bad(format!("{bytes} is negative")));
+        return u64::try_from(bytes)
+            .map(LunSize::Bytes)
+            .map_err(|_| bad(format!("{bytes} is negative")));
     }
     if !size.is_string() {
         return Err(bad(format!("{} is not a size", describe(size))));
@@ -161,10 +165,10 @@ fn lun_size(world: &World, nas: NasId, size: &Dynamic) -> Result<u64> {
     let text = size.to_string();
     match text.trim().strip_suffix('%') {
         Some(percent) => match percent.trim().parse::<u8>() {
-            Ok(p) if p <= 100 => Ok(world.nas(nas).volume().percent_of_capacity(p)),
+            Ok(p) if p <= 100 => Ok(LunSize::PercentOfRaid(p)),
             _ => Err(bad(format!("`{text}` is not a percentage from 0 to 100"))),
         },
-        None => units::parse_size(&text),
+        None => units::parse_size(&text).map(LunSize::Bytes),
     }
 }
 
@@ -207,7 +211,7 @@ fn register_nas(engine: &mut Engine, session: &SharedSession) {
     .register_into_engine(
         engine,
         move |ctx: NativeCallContext, name: &str, spec: Map| -> Outcome<NasRef> {
-            let id = call(&s, &ctx, |b| b.world_mut().add_nas(name, nas_spec(spec)?))?;
+            let id = call(&s, &ctx, |b| b.add_nas(name, nas_spec(spec)?))?;
             Ok(NasRef {
                 session: s.clone(),
                 id,
@@ -294,7 +298,7 @@ fn register_nas(engine: &mut Engine, session: &SharedSession) {
         |ctx: NativeCallContext, n: &mut NasRef, nic: &str, address: &str| {
             call(&n.session, &ctx, |b| {
                 let address = Ipv4Cidr::parse(address)?;
-                b.world_mut().set_nas_address(n.id, nic, address)
+                b.set_nas_address(n.id, nic, address)
             })
         },
     );
@@ -307,8 +311,7 @@ fn register_nas(engine: &mut Engine, session: &SharedSession) {
         engine,
         |ctx: NativeCallContext, n: &mut NasRef, iqn: &str, size: Dynamic| {
             call(&n.session, &ctx, |b| {
-                let size = lun_size(b.world(), n.id, &size)?;
-                let warnings = b.world_mut().nas_create_target(n.id, iqn, size)?;
+                let warnings = b.nas_create_target(n.id, iqn, lun_size(&size)?)?;
                 warn_all(b, warnings);
                 Ok(())
             })
@@ -323,9 +326,7 @@ fn register_nas(engine: &mut Engine, session: &SharedSession) {
         engine,
         |ctx: NativeCallContext, n: &mut NasRef, iqn: &str, size: Dynamic| -> Outcome<INT> {
             call(&n.session, &ctx, |b| {
-                let size = lun_size(b.world(), n.id, &size)?;
-                b.world_mut()
-                    .nas_add_lun(n.id, iqn, size)
+                b.nas_add_lun(n.id, iqn, lun_size(&size)?)
                     .map(|lun| lun as INT)
             })
         },
@@ -339,7 +340,7 @@ fn register_nas(engine: &mut Engine, session: &SharedSession) {
         engine,
         |ctx: NativeCallContext, n: &mut NasRef, iqn: &str, initiator: &str| {
             call(&n.session, &ctx, |b| {
-                b.world_mut().nas_allow_initiator(n.id, iqn, initiator)
+                b.nas_allow_initiator(n.id, iqn, initiator)
             })
         },
     );
@@ -359,7 +360,7 @@ fn register_nas(engine: &mut Engine, session: &SharedSession) {
         |ctx: NativeCallContext, n: &mut NasRef, iqn: &str, user: &str, secret: &str| {
             call(&n.session, &ctx, |b| {
                 let chap = Chap::new(user, secret)?;
-                b.world_mut().nas_set_chap(n.id, iqn, Some(chap))
+                b.nas_set_chap(n.id, iqn, Some(chap))
             })
         },
     );
@@ -371,9 +372,7 @@ fn register_nas(engine: &mut Engine, session: &SharedSession) {
     .register_into_engine(
         engine,
         |ctx: NativeCallContext, n: &mut NasRef, name: &str| -> Outcome<String> {
-            call(&n.session, &ctx, |b| {
-                b.world_mut().nas_create_share(n.id, name)
-            })
+            call(&n.session, &ctx, |b| b.nas_create_share(n.id, name))
         },
     );
 }
@@ -392,7 +391,7 @@ fn register_packages_and_boot(engine: &mut Engine) {
         engine,
         |ctx: NativeCallContext, h: &mut HostRef, package: &str| -> Outcome<String> {
             call(&h.session, &ctx, |b| {
-                let report = b.world_mut().host_mut(h.id).yum_install(package)?;
+                let report = b.yum_install(h.id, package)?;
                 Ok(report.lines.join("\n"))
             })
         },
@@ -405,9 +404,7 @@ fn register_packages_and_boot(engine: &mut Engine) {
     .register_into_engine(
         engine,
         |ctx: NativeCallContext, h: &mut HostRef, name: &str, on: bool| {
-            call(&h.session, &ctx, |b| {
-                b.world_mut().chkconfig(h.id, name, on)
-            })
+            call(&h.session, &ctx, |b| b.chkconfig(h.id, name, on))
         },
     );
     reg(
@@ -419,9 +416,8 @@ fn register_packages_and_boot(engine: &mut Engine) {
         engine,
         |ctx: NativeCallContext, h: &mut HostRef| -> Outcome<String> {
             call(&h.session, &ctx, |b| {
-                let boot = b.world_mut().reboot(h.id)?;
+                let boot = b.reboot(h.id)?;
                 warn_findings(b, boot.findings);
-                b.spend(boot.duration)?;
                 Ok(boot.log.join("\n"))
             })
         },
@@ -438,7 +434,7 @@ fn register_initiator(engine: &mut Engine) {
         engine,
         |ctx: NativeCallContext, h: &mut HostRef, portal: &str| -> Outcome<Array> {
             call(&h.session, &ctx, |b| {
-                b.world_mut().iscsi_discover(h.id, portal).map(strings)
+                b.iscsi_discover(h.id, portal).map(strings)
             })
         },
     );
@@ -477,7 +473,7 @@ fn register_initiator(engine: &mut Engine) {
         engine,
         |ctx: NativeCallContext, h: &mut HostRef, iqn: &str| -> Outcome<String> {
             call(&h.session, &ctx, |b| {
-                let login = b.world_mut().iscsi_login(h.id, iqn)?;
+                let login = b.iscsi_login(h.id, iqn)?;
                 Ok(login.devices.into_iter().next().unwrap_or_default())
             })
         },
@@ -490,9 +486,7 @@ fn register_initiator(engine: &mut Engine) {
     .register_into_engine(
         engine,
         |ctx: NativeCallContext, h: &mut HostRef, iqn: &str| -> Outcome<Array> {
-            call(&h.session, &ctx, |b| {
-                b.world_mut().iscsi_logout(h.id, iqn).map(strings)
-            })
+            call(&h.session, &ctx, |b| b.iscsi_logout(h.id, iqn).map(strings))
         },
     );
     reg(
@@ -504,7 +498,7 @@ fn register_initiator(engine: &mut Engine) {
         engine,
         |ctx: NativeCallContext, h: &mut HostRef, iqn: &str, automatic: bool| {
             call(&h.session, &ctx, |b| {
-                b.world_mut().iscsi_set_startup(h.id, iqn, automatic)
+                b.iscsi_set_startup(h.id, iqn, automatic)
             })
         },
     );
@@ -524,7 +518,7 @@ fn register_initiator(engine: &mut Engine) {
         |ctx: NativeCallContext, h: &mut HostRef, iqn: &str, user: &str, secret: &str| {
             call(&h.session, &ctx, |b| {
                 let chap = Chap::new(user, secret)?;
-                b.world_mut().iscsi_set_chap(h.id, iqn, Some(chap))
+                b.iscsi_set_chap(h.id, iqn, Some(chap))
             })
         },
     );
@@ -600,7 +594,7 @@ fn register_block_devices(engine: &mut Engine) {
         engine,
         |ctx: NativeCallContext, d: &mut BlockDeviceRef, label: &str| {
             call(&d.session, &ctx, |b| {
-                let warnings = b.world_mut().parted_mklabel(d.host, &d.path, label)?;
+                let warnings = b.parted_mklabel(d.host, &d.path, label)?;
                 warn_all(b, warnings);
                 Ok(())
             })
@@ -627,9 +621,7 @@ fn register_block_devices(engine: &mut Engine) {
          start: &str,
          end: &str| {
             call(&d.session, &ctx, |b| {
-                let made = b
-                    .world_mut()
-                    .parted_mkpart(d.host, &d.path, name, fstype, start, end)?;
+                let made = b.parted_mkpart(d.host, &d.path, name, fstype, start, end)?;
                 warn_all(b, made.warnings);
                 Ok(())
             })
@@ -675,7 +667,7 @@ fn register_block_devices(engine: &mut Engine) {
                     reason: format!("{number} is not a partition number"),
                     help: "`print` lists the partitions and their numbers".into(),
                 })?;
-                let warnings = b.world_mut().parted_rm(d.host, &d.path, number)?;
+                let warnings = b.parted_rm(d.host, &d.path, number)?;
                 warn_all(b, warnings);
                 Ok(())
             })
@@ -705,7 +697,7 @@ fn register_file_systems(engine: &mut Engine) {
     .register_into_engine(
         engine,
         |ctx: NativeCallContext, h: &mut HostRef, path: &str| {
-            call(&h.session, &ctx, |b| b.world_mut().mkdir(h.id, path))
+            call(&h.session, &ctx, |b| b.mkdir(h.id, path))
         },
     );
     reg(
@@ -717,9 +709,8 @@ fn register_file_systems(engine: &mut Engine) {
         engine,
         |ctx: NativeCallContext, h: &mut HostRef, fstype: &str, dev: &str| -> Outcome<String> {
             call(&h.session, &ctx, |b| {
-                let made = b.world_mut().mkfs(h.id, fstype, dev)?;
+                let made = b.mkfs(h.id, fstype, dev)?;
                 warn_all(b, made.warnings);
-                b.spend(made.duration)?;
                 Ok(made.uuid)
             })
         },
@@ -739,7 +730,7 @@ fn register_file_systems(engine: &mut Engine) {
         engine,
         |ctx: NativeCallContext, h: &mut HostRef, dev: &str, dir: &str, fstype: &str| {
             call(&h.session, &ctx, |b| {
-                let warnings = b.world_mut().mount(h.id, dev, dir, fstype)?;
+                let warnings = b.mount(h.id, dev, dir, fstype, "defaults")?;
                 warn_all(b, warnings);
                 Ok(())
             })
@@ -766,9 +757,7 @@ fn register_file_systems(engine: &mut Engine) {
          fstype: &str,
          options: &str| {
             call(&h.session, &ctx, |b| {
-                let warnings = b
-                    .world_mut()
-                    .mount_with_options(h.id, dev, dir, fstype, options)?;
+                let warnings = b.mount(h.id, dev, dir, fstype, options)?;
                 warn_all(b, warnings);
                 Ok(())
             })
@@ -782,7 +771,7 @@ fn register_file_systems(engine: &mut Engine) {
     .register_into_engine(
         engine,
         |ctx: NativeCallContext, h: &mut HostRef, target: &str| {
-            call(&h.session, &ctx, |b| b.world_mut().umount(h.id, target))
+            call(&h.session, &ctx, |b| b.umount(h.id, target))
         },
     );
     reg(
@@ -792,7 +781,7 @@ fn register_file_systems(engine: &mut Engine) {
     )
     .register_into_engine(engine, |ctx: NativeCallContext, h: &mut HostRef| {
         call(&h.session, &ctx, |b| {
-            let findings = b.world_mut().mount_all(h.id)?;
+            let findings = b.mount_all(h.id)?;
             warn_findings(b, findings);
             Ok(())
         })

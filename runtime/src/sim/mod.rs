@@ -9,6 +9,7 @@ mod guest_operations;
 mod host_operations;
 pub mod migration;
 pub mod preflight;
+mod storage_operations;
 pub mod traffic;
 
 use crate::backend::{Backend, DownloadStatus};
@@ -101,6 +102,22 @@ impl Simulator {
             GuestState::Running
         };
         self.finished_migration = Some(outcome);
+    }
+
+    /// Lets a done operation's time pass. When the clock cannot give it, the refusal goes
+    /// back in place of the operation's report, so its warnings are recorded here.
+    fn take_time(
+        &mut self,
+        duration: LabTime,
+        warnings: impl FnOnce() -> Vec<Error>,
+    ) -> Result<()> {
+        if let Err(refused) = self.spend(duration) {
+            for warning in warnings() {
+                self.warn(warning);
+            }
+            return Err(refused);
+        }
+        Ok(())
     }
 }
 

@@ -42,6 +42,14 @@ impl NasModel {
     }
 }
 
+/// The size of a target or LUN as the trainee gives it: bytes, or a share of the RAID's
+/// capacity as the UI's allocation slider gives it (at most 100).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LunSize {
+    Bytes(u64),
+    PercentOfRaid(u8),
+}
+
 /// The RAID volume of a NAS and the iSCSI targets carved from it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct NasVolume {
@@ -117,6 +125,14 @@ impl NasVolume {
     /// `percent` % of the RAID's capacity: the UI sizes targets this way ("allocation 50 %").
     pub fn percent_of_capacity(&self, percent: u8) -> u64 {
         (self.capacity() as u128 * percent.min(100) as u128 / 100) as u64
+    }
+
+    /// A target's or LUN's size in bytes, as the UI's allocation gives it.
+    pub fn lun_bytes(&self, size: LunSize) -> u64 {
+        match size {
+            LunSize::Bytes(bytes) => bytes,
+            LunSize::PercentOfRaid(percent) => self.percent_of_capacity(percent),
+        }
     }
 
     pub fn iscsi_allocated(&self) -> u64 {
@@ -264,6 +280,15 @@ mod tests {
             nas.create_target(iqn, 1).unwrap_err().code_str(),
             "kvmlab::storage::duplicate_target"
         );
+    }
+
+    #[test]
+    fn a_lun_size_is_bytes_or_a_share_of_the_raid() {
+        let nas = report_nas();
+        assert_eq!(nas.lun_bytes(LunSize::Bytes(20 << 30)), 20 << 30);
+        // The report's "50 %" slider: half of the 9305.7 GB RAID, the whole iSCSI space.
+        assert_eq!(nas.lun_bytes(LunSize::PercentOfRaid(50)), 4_995_964_170_240);
+        assert_eq!(nas.lun_bytes(LunSize::PercentOfRaid(100)), nas.capacity());
     }
 
     #[test]
