@@ -49,10 +49,9 @@ pub trait Backend: HostOperations + StorageOperations + GuestOperations {
     /// Warnings raised since the last call, oldest first.
     fn take_warnings(&mut self) -> Vec<Error>;
 
-    /// The lab as this backend knows it.
+    /// The lab as this backend knows it, to read: scripts change it only through the
+    /// operations, so a backend can refuse, perform or check each one.
     fn world(&self) -> &World;
-
-    fn world_mut(&mut self) -> &mut World;
 
     /// Starts a download of a guest's file by a client; it runs in the background.
     fn start_transfer(

@@ -166,10 +166,6 @@ impl Backend for Simulator {
         &self.world
     }
 
-    fn world_mut(&mut self) -> &mut World {
-        &mut self.world
-    }
-
     fn start_transfer(
         &mut self,
         client: ClientId,
