@@ -5,10 +5,13 @@
 //! input's statements run once), and so do its top-level `import`s (re-run before every
 //! later input, since Rhai keeps imported modules only for the length of one run). Every
 //! input is a source of its own, `<input N>`, so diagnostics point into the text as typed.
+//! Started on an exercise, every fresh world is built by the exercise's setup as the grader
+//! builds a submission's, and [`ConsoleSession::check`] grades the world with its rubric.
 //! Knows nothing of line editing: the binary's REPL drives it.
 
 use crate::diagnostic::Diagnostic;
 use crate::error::Severity;
+use crate::grade::{self, CheckGrade, Exercise};
 use crate::report::RunReport;
 use crate::script::engine::{self, Limits};
 use crate::script::modules::{LabModules, Sources};
@@ -67,6 +70,8 @@ pub struct ConsoleSession {
     session: SharedSession,
     engine: Engine,
     scope: Scope<'static>,
+    /// The exercise the console was started on: its setup builds every fresh world.
+    exercise: Option<Exercise>,
     /// Every function the session's inputs defined, with no statements.
     functions: AST,
     /// The top-level imports of the inputs that succeeded, re-run before each input.
@@ -84,9 +89,20 @@ impl ConsoleSession {
     /// A session on a fresh simulator with `seed`; `lab_dir` is the folder whose `.rhai` files
     /// inputs may import (none: the stdlib only).
     pub fn new(seed: u64, limits: Limits, lab_dir: Option<PathBuf>) -> ConsoleSession {
+        ConsoleSession::on(simulator(seed), Scope::new(), seed, limits, lab_dir)
+    }
+
+    /// A session on the world in `session`, the inputs starting with `scope`.
+    fn on(
+        session: SharedSession,
+        scope: Scope<'static>,
+        seed: u64,
+        limits: Limits,
+        lab_dir: Option<PathBuf>,
+    ) -> ConsoleSession {
         let interrupt = Arc::new(AtomicBool::new(false));
         let sources = Sources::default();
-        let (session, engine) = world(seed, &limits, lab_dir.clone(), &sources, &interrupt);
+        let engine = console_engine(&session, &limits, lab_dir.clone(), &sources, &interrupt);
         ConsoleSession {
             seed,
             limits,
@@ -94,7 +110,8 @@ impl ConsoleSession {
             interrupt,
             session,
             engine,
-            scope: Scope::new(),
+            scope,
+            exercise: None,
             functions: AST::empty(),
             imports: Vec::new(),
             defined_in: BTreeMap::new(),
@@ -102,6 +119,45 @@ impl ConsoleSession {
             kept: Vec::new(),
             inputs: 0,
         }
+    }
+
+    /// A session on `exercise`: its setup runs first in the session's world exactly as the
+    /// grader runs it (the variables it hands over are constants in the scope, its record is
+    /// dropped), and each input is held to the exercise's limits. `seed` is the exercise's own
+    /// unless the trainee asked for another. Fails when the setup does, saying why.
+    pub fn with_exercise(
+        exercise: Exercise,
+        seed: u64,
+        lab_dir: Option<PathBuf>,
+    ) -> Result<ConsoleSession, String> {
+        let session = simulator(seed);
+        // The setup runs before the console's engine is built, as before a submission: each
+        // engine installs its own budget in the session, and the last one built is the inputs'.
+        let handed_over = grade::run_setup(&exercise, &session)?;
+        let limits = exercise.limits();
+        let mut console = ConsoleSession::on(session, handed_over, seed, limits, lab_dir);
+        console.exercise = Some(exercise);
+        Ok(console)
+    }
+
+    /// The exercise the console was started on, if any.
+    pub fn exercise(&self) -> Option<&Exercise> {
+        self.exercise.as_ref()
+    }
+
+    /// Grades the world as it is now with the exercise's rubric, as `kvmlab grade` grades the
+    /// world a submission leaves; every item, hidden ones included (the caller shows what the
+    /// trainee may see). `None` without an exercise. The checks only query: the world, lab
+    /// time, the session's record and its budget are as they were.
+    pub fn check(&self) -> Option<Result<Vec<CheckGrade>, String>> {
+        let exercise = self.exercise.as_ref()?;
+        let budget = self.session.borrow().budget.clone();
+        let recorder = std::mem::take(&mut self.session.borrow_mut().recorder);
+        let graded = grade::grade_checks(exercise, &self.session);
+        let mut session = self.session.borrow_mut();
+        session.budget = budget;
+        session.recorder = recorder;
+        Some(graded)
     }
 
     /// The flag that stops the running input when set (from any thread: a Ctrl-C handler).
@@ -165,22 +221,29 @@ impl ConsoleSession {
         }
     }
 
-    /// Starts again: a fresh world with the same seed, an empty scope, no functions.
-    pub fn reset(&mut self) {
-        let (session, engine) = world(
-            self.seed,
+    /// Starts again: a fresh world with the same seed, an empty scope, no functions; on an
+    /// exercise, its setup runs again and the scope holds what it hands over. Fails only when
+    /// the exercise's setup does, and then the session is as it was.
+    pub fn reset(&mut self) -> Result<(), String> {
+        let session = simulator(self.seed);
+        let scope = match &self.exercise {
+            Some(exercise) => grade::run_setup(exercise, &session)?,
+            None => Scope::new(),
+        };
+        self.engine = console_engine(
+            &session,
             &self.limits,
             self.lab_dir.clone(),
             &self.sources,
             &self.interrupt,
         );
-        self.scope = Scope::new();
-        self.engine = engine;
+        self.scope = scope;
         self.session = session;
         self.functions = AST::empty();
         self.imports.clear();
         self.defined_in.clear();
         self.kept.clear();
+        Ok(())
     }
 
     /// The inputs that succeeded since the start or the last reset, as one script that
@@ -301,20 +364,24 @@ impl ConsoleSession {
     }
 }
 
-/// A fresh simulator and its engine, watching `interrupt`.
-fn world(
-    seed: u64,
+/// A session on a fresh simulator with `seed`.
+fn simulator(seed: u64) -> SharedSession {
+    Session::new(Box::new(Simulator::new(seed)), "<input>", PathBuf::new())
+}
+
+/// The engine the inputs run in, its budget installed in `session` and watching `interrupt`.
+fn console_engine(
+    session: &SharedSession,
     limits: &Limits,
     lab_dir: Option<PathBuf>,
     sources: &Sources,
     interrupt: &Arc<AtomicBool>,
-) -> (SharedSession, Engine) {
-    let session = Session::new(Box::new(Simulator::new(seed)), "<input>", PathBuf::new());
+) -> Engine {
     let shown_dir = lab_dir.clone().unwrap_or_default();
     let modules = LabModules::new(lab_dir, shown_dir, sources.clone());
-    let engine = engine::build(&session, limits, modules);
+    let engine = engine::build(session, limits, modules);
     session.borrow().budget.watch_interrupt(interrupt.clone());
-    (session, engine)
+    engine
 }
 
 /// Whether a parse error means the input is still open: a string not yet closed, or a
@@ -463,7 +530,7 @@ g.install();
         let mut c = console();
         c.eval("import \"kvmlab/report\" as report;\nlet sv1 = host(\"sv1\", report::server_spec());\nsleep(60);");
         assert_eq!(c.lab_time(), 60.0);
-        c.reset();
+        c.reset().unwrap();
         assert_eq!(c.lab_time(), 0.0);
         assert!(c.scope().is_empty());
         assert!(c.script().is_empty());

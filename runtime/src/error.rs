@@ -333,6 +333,21 @@ pub enum Error {
     )]
     Interrupted,
 
+    #[error("there is no exercise `{name}` in {searched}")]
+    #[diagnostic(code(kvmlab::console::no_exercise), help("{help}"))]
+    NoExercise {
+        name: String,
+        searched: String,
+        help: String,
+    },
+
+    #[error("`:check` grades an exercise, and this console was started without one")]
+    #[diagnostic(
+        code(kvmlab::console::no_exercise_started),
+        help("start the console on an exercise: `kvmlab repl --exercise network` (an exercise of labs/exercises/) or `kvmlab repl --exercise PATH/TO/EXERCISE`")
+    )]
+    NoExerciseStarted,
+
     // ── lab: the lab primitives ────────────────────────────────────────────────────────────
     #[error("cannot sleep for {seconds} s")]
     #[diagnostic(

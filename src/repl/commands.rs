@@ -1,5 +1,6 @@
 //! The console's `:` commands: `:help [NAME]`, `:world`, `:time`, `:reset`, `:load FILE`,
-//! `:save FILE` (`:save! FILE` to replace a file), `:quit`.
+//! `:save FILE` (`:save! FILE` to replace a file), `:check` (an exercise's visible items,
+//! [`super::exercise`]), `:quit`.
 
 use super::show::{self, View};
 use kvmlab_runtime::console_session::ConsoleSession;
@@ -16,6 +17,7 @@ pub enum Request<'a> {
     Reset,
     Load(&'a str),
     Save { file: &'a str, replace: bool },
+    Check,
     Quit,
     Unknown(&'a str),
 }
@@ -52,6 +54,10 @@ const COMMANDS: &[(&str, &str)] = &[
         ":save FILE",
         "write the inputs that succeeded as a script `kvmlab run` runs (:save! replaces a file)",
     ),
+    (
+        ":check",
+        "grade the lab as it is now with the exercise's visible checks (--exercise)",
+    ),
     (":quit", "leave the console (Ctrl-D too)"),
 ];
 
@@ -77,6 +83,7 @@ pub fn parse(line: &str) -> Option<Request<'_>> {
             file,
             replace: true,
         },
+        ("check", None) => Request::Check,
         ("quit" | "q" | "exit", None) => Request::Quit,
         _ => Request::Unknown(line),
     })
@@ -108,11 +115,21 @@ pub fn run(session: &mut ConsoleSession, request: Request, view: &View) -> Comma
             );
             true
         }
-        Request::Reset => {
-            session.reset();
-            println!("a fresh lab: lab time 0 s, no variables");
-            true
-        }
+        Request::Reset => match session.reset() {
+            Ok(()) if session.exercise().is_some() => {
+                println!("a fresh lab: the exercise's setup ran again, lab time {} s, only its variables", session.lab_time());
+                true
+            }
+            Ok(()) => {
+                println!("a fresh lab: lab time 0 s, no variables");
+                true
+            }
+            Err(reason) => {
+                eprintln!("kvmlab repl: {reason}; the lab is as it was");
+                false
+            }
+        },
+        Request::Check => super::exercise::check(session, view),
         Request::Load(file) => {
             let loaded = session.load(Path::new(file));
             show::evaluated(session, &loaded, view);
@@ -161,10 +178,14 @@ fn save(session: &ConsoleSession, file: &Path, replace: bool) -> bool {
     let script = session.script();
     match std::fs::write(file, &script) {
         Ok(()) => {
-            println!(
-                "saved {} line(s) to {shown}; `kvmlab run {shown}` runs them",
-                script.lines().count()
-            );
+            let lines = script.lines().count();
+            match session.exercise() {
+                Some(exercise) => println!(
+                    "saved {lines} line(s) to {shown}, without the setup: `kvmlab grade {} {shown}` grades it",
+                    exercise.dir.display()
+                ),
+                None => println!("saved {lines} line(s) to {shown}; `kvmlab run {shown}` runs them"),
+            }
             true
         }
         Err(e) => {
@@ -196,6 +217,7 @@ mod tests {
         );
         assert_eq!(parse(":save"), Some(Request::Unknown(":save")));
         assert_eq!(parse(":quit"), Some(Request::Quit));
+        assert_eq!(parse(":check"), Some(Request::Check));
     }
 
     #[test]
