@@ -538,6 +538,81 @@ g.install();
         assert_eq!(again.shown.as_deref(), Some("4"), "{:?}", codes(&again));
     }
 
+    fn network_exercise() -> Exercise {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../labs/exercises/network");
+        Exercise::load(&dir).expect("the network exercise loads")
+    }
+
+    /// The first item's fix: sv1 resolves sv2, address first in its /etc/hosts.
+    const SV1_HOSTS: &str = "import \"kvmlab/report\" as report;\n\
+        sv1.write_file(\"/etc/hosts\", \"127.0.0.1 localhost\\n\" + report::hosts_corrected());";
+
+    #[test]
+    fn an_exercise_s_setup_builds_the_world_and_hands_over_its_variables() {
+        let exercise = network_exercise();
+        let mut c = ConsoleSession::with_exercise(exercise.clone(), 0, None).unwrap();
+        let names: Vec<&str> = c.scope().iter().map(|(name, _, _)| name).collect();
+        assert_eq!(names, ["sv1", "sv2", "net1", "net2"]);
+        assert!(c.scope().iter().all(|(_, constant, _)| constant));
+        // The setup's record (its steps, the warnings it raised) is not the trainee's.
+        let first = c.eval("sv2.name");
+        assert_eq!(first.shown.as_deref(), Some("\"sv2\""));
+        assert!(first.report.diagnostics.is_empty(), "{:?}", codes(&first));
+        let assigned = c.eval("sv1 = 1;");
+        assert_eq!(
+            assigned.error().unwrap().message,
+            "Cannot modify constant sv1"
+        );
+        // Each input is held to the exercise's limits, not the console's defaults.
+        let runaway = c.eval("let n = 0; while n < 6000000 { n += 1; }");
+        assert_eq!(runaway.error().unwrap().code, "kvmlab::sandbox::operations");
+        assert_eq!(exercise.limits().max_operations, 5_000_000);
+    }
+
+    #[test]
+    fn check_grades_the_world_as_it_is_and_changes_nothing() {
+        let mut c = ConsoleSession::with_exercise(network_exercise(), 0, None).unwrap();
+        assert!(ConsoleSession::new(0, Limits::default(), None)
+            .check()
+            .is_none());
+        let before = c.check().unwrap().unwrap();
+        assert_eq!(before[0].name, "sv2 resolves on sv1");
+        assert_eq!(before[0].status, grade::CheckStatus::Failed);
+        c.eval(SV1_HOSTS);
+        c.eval("sleep(30);");
+        let world = c.session().borrow().backend.world().clone();
+        let time = c.lab_time();
+        let after = c.check().unwrap().unwrap();
+        assert_eq!(after[0].status, grade::CheckStatus::Passed);
+        assert_eq!((after[2].score, after[2].points), (1.0, 2.0), "{after:?}");
+        assert_eq!(c.session().borrow().backend.world(), &world);
+        assert_eq!(c.lab_time(), time);
+        // The next input runs in the console's own budget and record, watching Ctrl-C.
+        let next = c.eval("sv1.resolve(\"sv2\")");
+        assert_eq!(next.shown.as_deref(), Some("\"192.168.1.12\""));
+        assert!(next.report.diagnostics.is_empty(), "{:?}", codes(&next));
+        let stopper = interrupt_after(&c, Duration::from_millis(50));
+        let stopped = c.eval("while true {}");
+        stopper.join().unwrap();
+        assert_eq!(
+            stopped.error().unwrap().code,
+            "kvmlab::console::interrupted"
+        );
+    }
+
+    #[test]
+    fn reset_on_an_exercise_runs_its_setup_again() {
+        let mut c = ConsoleSession::with_exercise(network_exercise(), 0, None).unwrap();
+        c.eval(SV1_HOSTS);
+        c.eval("let mine = 1;");
+        assert_eq!(c.check().unwrap().unwrap()[0].score, 1.0);
+        c.reset().unwrap();
+        assert_eq!(c.scope().len(), 4, "only the handed-over variables");
+        assert!(c.script().is_empty());
+        assert_eq!(c.check().unwrap().unwrap()[0].score, 0.0);
+        assert_eq!(c.eval("sv1.name").shown.as_deref(), Some("\"sv1\""));
+    }
+
     #[test]
     fn load_runs_a_file_into_the_session() {
         let dir = std::env::temp_dir().join(format!("kvmlab-console-{}", std::process::id()));

@@ -169,10 +169,12 @@ fn visible_grades(grades: &[CheckGrade], view: &View) -> String {
         points(score),
         points(total)
     ));
-    if hidden > 0 {
-        out.push_str(&format!(
-            "{hidden} more check(s) are hidden: `kvmlab grade` grades them with the rest\n"
-        ));
+    match hidden {
+        0 => {}
+        1 => out.push_str("1 more check is hidden: `kvmlab grade` grades it with the rest\n"),
+        _ => out.push_str(&format!(
+            "{hidden} more checks are hidden: `kvmlab grade` grades them with the rest\n"
+        )),
     }
     out
 }
