@@ -6,14 +6,14 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 
-struct Transcript {
-    status: i32,
-    stdout: String,
-    stderr: String,
+pub struct Transcript {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 /// Types `input` into `kvmlab repl ARGS` run in `dir`.
-fn repl_in(dir: &Path, args: &[&str], input: &str) -> Transcript {
+pub fn repl_in(dir: &Path, args: &[&str], input: &str) -> Transcript {
     let mut child = kvmlab()
         .arg("repl")
         .args(args)
