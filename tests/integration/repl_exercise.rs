@@ -424,3 +424,26 @@ fn checks_shown_after_the_due_date_are_hidden_in_the_console() {
     );
     assert!(t.stdout.contains("visible checks: 0/7 point(s)\n2 more checks are hidden: `kvmlab grade` grades them with the rest\n"), "{}", t.stdout);
 }
+
+#[test]
+fn the_books_exercise_session_is_what_the_console_prints() {
+    let chapter = std::fs::read_to_string(repo_root().join("book/src/console.md")).unwrap();
+    let section = chapter.split("## Exercises in the console").nth(1).unwrap();
+    let blocks: Vec<&str> = section
+        .split("```text\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .collect();
+    let (typed, answer) = (blocks[1], blocks[2]);
+    let course = course();
+    let t = repl_in(course.path(), &["--exercise", "network"], typed);
+    assert_eq!((t.status, t.stderr.as_str()), (0, ""));
+    assert_eq!(t.stdout, answer);
+    let graded = kvmlab()
+        .args(["grade", "labs/exercises/network", "fix.rhai"])
+        .current_dir(course.path())
+        .output()
+        .unwrap();
+    let table = String::from_utf8(graded.stdout).unwrap();
+    assert!(table.contains("| fix     | 10/10 | +++++ +++ |"), "{table}");
+}
