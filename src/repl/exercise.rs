@@ -21,7 +21,7 @@ const CELL_CHARS: usize = 240;
 
 /// The folder of the exercise `name`: a path to an exercise's folder, or a bare name
 /// (`network`) looked up in `labs/exercises/` of the current directory.
-pub fn find(name: &str) -> Result<PathBuf, Error> {
+pub fn find(name: &str) -> Result<PathBuf, Box<Error>> {
     let typed = Path::new(name);
     let bare = typed.components().count() == 1 && !name.contains('/');
     let wanted = if bare {
@@ -64,11 +64,11 @@ pub fn find(name: &str) -> Result<PathBuf, Error> {
             None => format!("the exercises there are {listed}"),
         }
     };
-    Err(Error::NoExercise {
+    Err(Box::new(Error::NoExercise {
         name: name.to_string(),
         searched: format!("`{}/`", folder.display()),
         help,
-    })
+    }))
 }
 
 /// An error of the console's own, with its code and help line: `kvmlab repl: ... [code]`.
