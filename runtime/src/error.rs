@@ -333,11 +333,11 @@ pub enum Error {
     )]
     Interrupted,
 
-    #[error("there is no exercise `{name}` in {searched}")]
+    #[error("`{name}` is not an exercise: {why}")]
     #[diagnostic(code(kvmlab::console::no_exercise), help("{help}"))]
     NoExercise {
         name: String,
-        searched: String,
+        why: String,
         help: String,
     },
 

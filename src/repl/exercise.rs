@@ -30,7 +30,22 @@ pub fn find(name: &str) -> Result<PathBuf, Box<Error>> {
         typed.to_path_buf()
     };
     if wanted.is_dir() {
-        return Ok(wanted);
+        // A folder of exercises is not one: name one of them. Any other folder is taken as
+        // an exercise, and loading it says what it lacks.
+        let inside = exercises_in(&wanted);
+        if wanted.join("exercise.toml").is_file() || inside.is_empty() {
+            return Ok(wanted);
+        }
+        let first = wanted.join(&inside[0]);
+        return Err(Box::new(Error::NoExercise {
+            name: name.to_string(),
+            why: "it is a folder of exercises".into(),
+            help: format!(
+                "give one of its exercises, e.g. `--exercise {}`; the exercises there are {}",
+                first.display(),
+                inside.join(", ")
+            ),
+        }));
     }
     let folder = match wanted.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
@@ -66,7 +81,7 @@ pub fn find(name: &str) -> Result<PathBuf, Box<Error>> {
     };
     Err(Box::new(Error::NoExercise {
         name: name.to_string(),
-        searched: format!("`{}/`", folder.display()),
+        why: format!("there is no such folder in `{}/`", folder.display()),
         help,
     }))
 }

@@ -326,7 +326,8 @@ fn an_unknown_exercise_is_refused_with_the_ones_there() {
         assert_eq!(
             t.stderr,
             format!(
-                "kvmlab repl: there is no exercise `{name}` in `labs/exercises/` [kvmlab::console::no_exercise]\n  \
+                "kvmlab repl: `{name}` is not an exercise: there is no such folder in \
+                 `labs/exercises/` [kvmlab::console::no_exercise]\n  \
                  help: did you mean `{near}`? the exercises there are network\n"
             )
         );
@@ -336,6 +337,14 @@ fn an_unknown_exercise_is_refused_with_the_ones_there() {
         assert_eq!(followed.status, 0, "{}", followed.stderr);
         assert!(followed.stdout.ends_with("=> \"sv1\"\n"));
     }
+    let t = repl_in(course.path(), &["--exercise", "labs/exercises"], "");
+    assert_eq!(t.status, 64);
+    assert_eq!(
+        t.stderr,
+        "kvmlab repl: `labs/exercises` is not an exercise: it is a folder of exercises \
+         [kvmlab::console::no_exercise]\n  help: give one of its exercises, e.g. \
+         `--exercise labs/exercises/network`; the exercises there are network\n"
+    );
     let elsewhere = tempfile::tempdir().unwrap();
     let t = repl_in(elsewhere.path(), &["--exercise", "network"], "");
     assert_eq!(t.status, 64);
