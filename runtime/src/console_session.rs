@@ -558,11 +558,20 @@ g.install();
         let first = c.eval("sv2.name");
         assert_eq!(first.shown.as_deref(), Some("\"sv2\""));
         assert!(first.report.diagnostics.is_empty(), "{:?}", codes(&first));
-        let assigned = c.eval("sv1 = 1;");
+        let assigned = c.eval("sv1 = sv2;");
+        let error = assigned.error().unwrap();
         assert_eq!(
-            assigned.error().unwrap().message,
-            "Cannot modify constant sv1"
+            (error.code.as_str(), error.message.as_str()),
+            (
+                "kvmlab::script::runtime",
+                "`sv1` is a constant: it cannot be given another value"
+            )
         );
+        let help = error.help.as_deref().unwrap();
+        assert!(help.ends_with("`let other_sv1 = ...;`"), "{help}");
+        // The advice, followed.
+        let followed = c.eval("let other_sv1 = sv2; other_sv1.name");
+        assert_eq!(followed.shown.as_deref(), Some("\"sv2\""));
         // Each input is held to the exercise's limits, not the console's defaults.
         let runaway = c.eval("let n = 0; while n < 6000000 { n += 1; }");
         assert_eq!(runaway.error().unwrap().code, "kvmlab::sandbox::operations");

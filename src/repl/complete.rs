@@ -576,6 +576,7 @@ pub(super) mod tests {
     #[test]
     fn commands_complete_after_a_colon() {
         assert_eq!(shown(":he"), (0, vec![":help".into()]));
+        assert_eq!(shown(":ch"), (0, vec![":check".into()]));
         assert_eq!(shown(":s"), (0, vec![":save".into(), ":save!".into()]));
         assert_eq!(
             shown(":"),
