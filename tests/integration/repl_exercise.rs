@@ -456,3 +456,24 @@ fn the_books_exercise_session_is_what_the_console_prints() {
     let table = String::from_utf8(graded.stdout).unwrap();
     assert!(table.contains("| fix     | 10/10 | +++++ +++ |"), "{table}");
 }
+
+#[test]
+fn every_shipped_solution_gets_every_visible_point_in_the_console() {
+    let exercises = repo_root().join("labs/exercises");
+    let mut names: Vec<String> = std::fs::read_dir(&exercises)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 6, "{names:?}");
+    for name in names {
+        let solution = format!("labs/exercises/{name}/solution.rhai");
+        let t = repl_in(repo_root(), &[&solution, "--exercise", &name], ":check\n");
+        assert_eq!(t.status, 0, "{name}: {}", t.stderr);
+        let table = &tables(&t.stdout)[0];
+        assert!(table.iter().all(|r| r.mark == "+"), "{name}: {}", t.stdout);
+        let total: f64 = table.iter().map(|r| r.points).sum();
+        let line = format!("visible checks: {total}/{total} point(s)\n");
+        assert!(t.stdout.contains(&line), "{name}: {}", t.stdout);
+    }
+}
