@@ -745,9 +745,28 @@ fn register_client(engine: &mut Engine, session: &SharedSession) {
             })
         },
     );
-    engine.register_get("name", |c: &mut ClientRef| {
-        c.session.borrow().backend.world().client(c.id).name.clone()
-    });
+    engine
+        .register_get("name", |c: &mut ClientRef| {
+            c.session.borrow().backend.world().client(c.id).name.clone()
+        })
+        .register_fn("to_string", |c: &mut ClientRef| {
+            let s = c.session.borrow();
+            let world = s.backend.world();
+            let client = world.client(c.id);
+            format!(
+                "client {} {} on {} at {}",
+                client.name,
+                client.address,
+                world.switch(client.switch).name,
+                crate::units::human_rate(client.nic_speed)
+            )
+        })
+        .register_fn("to_debug", |c: &mut ClientRef| {
+            format!(
+                "Client({})",
+                c.session.borrow().backend.world().client(c.id).name
+            )
+        });
     reg(
         "download",
         &["client: Client", "guest: Guest", "path: String", "Download"],

@@ -636,6 +636,22 @@ fn register_nic_and_service(engine: &mut Engine) {
         .register_fn("to_string", |n: &mut NicRef| {
             let s = n.session.borrow();
             format!("{} {}", s.backend.world().node_name(n.node), n.name)
+        })
+        .register_fn("to_debug", |n: &mut NicRef| {
+            let s = n.session.borrow();
+            format!("Nic({} {})", s.backend.world().node_name(n.node), n.name)
+        })
+        .register_fn("to_string", |s: &mut ServiceRef| {
+            let session = s.session.borrow();
+            format!(
+                "service {}",
+                super::show::service_line(session.backend.world(), s.host, &s.name)
+            )
+        })
+        .register_fn("to_debug", |s: &mut ServiceRef| {
+            let session = s.session.borrow();
+            let host = session.backend.world().host(s.host).name().to_string();
+            format!("Service({} on {host})", s.name)
         });
     reg(
         "connect",
