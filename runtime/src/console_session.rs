@@ -84,7 +84,15 @@ impl ConsoleSession {
     /// A session on a fresh simulator with `seed`; `lab_dir` is the folder whose `.rhai` files
     /// inputs may import (none: the stdlib only).
     pub fn new(seed: u64, limits: Limits, lab_dir: Option<PathBuf>) -> ConsoleSession {
-        let interrupt = Arc::new(AtomicBool::new(false));
+        Self::watching(seed, limits, lab_dir, Arc::new(AtomicBool::new(false)))
+    }
+
+    fn watching(
+        seed: u64,
+        limits: Limits,
+        lab_dir: Option<PathBuf>,
+        interrupt: Arc<AtomicBool>,
+    ) -> ConsoleSession {
         let sources = Sources::default();
         let (session, engine) = world(seed, &limits, lab_dir.clone(), &sources, &interrupt);
         ConsoleSession {
@@ -102,6 +110,25 @@ impl ConsoleSession {
             kept: Vec::new(),
             inputs: 0,
         }
+    }
+
+    /// Runs a reference example in a scratch lab of its own (this session's seed, limits and
+    /// interrupt flag), after the setup the reference's examples assume: this session's
+    /// world, lab time and variables are untouched. The scratch session, to show the value
+    /// with, and what the example did (or what the setup did, if it failed).
+    pub fn try_example(&self, example: &str) -> (ConsoleSession, Evaluated) {
+        let mut scratch = Self::watching(
+            self.seed,
+            self.limits.clone(),
+            None,
+            self.interrupt.clone(),
+        );
+        let setup = scratch.eval(&crate::script::examples::prelude_for(example));
+        if setup.failed() {
+            return (scratch, setup);
+        }
+        let ran = scratch.eval(example);
+        (scratch, ran)
     }
 
     /// The flag that stops the running input when set (from any thread: a Ctrl-C handler).

@@ -6,6 +6,7 @@
 mod commands;
 pub mod complete;
 mod editor;
+mod example;
 pub mod hint;
 mod piped;
 mod show;
