@@ -398,6 +398,9 @@ fn register_guest(engine: &mut Engine) {
                 id: host,
             }
         })
+        .register_fn("to_debug", |g: &mut GuestRef| {
+            format!("Guest({})", g.session.borrow().backend.world().guest(g.id).name())
+        })
         .register_fn("to_string", |g: &mut GuestRef| {
             let s = g.session.borrow();
             let world = s.backend.world();
@@ -869,6 +872,9 @@ fn register_download(engine: &mut Engine) {
                 Dynamic::from(f.as_secs_f64() - t.started.as_secs_f64())
             })
         })
+        .register_fn("to_debug", |d: &mut DownloadRef| {
+            format!("Download({})", d.session.borrow().backend.transfer(d.id).path)
+        })
         .register_fn("to_string", |d: &mut DownloadRef| {
             let s = d.session.borrow();
             let t = s.backend.transfer(d.id);
@@ -1118,6 +1124,9 @@ fn register_migration(engine: &mut Engine) {
         .register_get("profile", |m: &mut MigrationResult| m.0.profile.to_string())
         .register_get("rounds", |m: &mut MigrationResult| round_rows(&m.0))
         .register_fn("table", |m: &mut MigrationResult| rounds_table(&m.0))
+        .register_fn("to_debug", |m: &mut MigrationResult| {
+            format!("MigrationResult({} {} → {})", m.0.guest, m.0.from, m.0.to)
+        })
         .register_fn("to_string", |m: &mut MigrationResult| summary(&m.0));
 }
 

@@ -730,6 +730,9 @@ fn register_switch_and_ping(engine: &mut Engine) {
         .register_get("speed", |s: &mut SwitchRef| {
             s.session.borrow().backend.world().switch(s.id).speed
         })
+        .register_fn("to_debug", |s: &mut SwitchRef| {
+            format!("Switch({})", s.session.borrow().backend.world().switch(s.id).name)
+        })
         .register_fn("to_string", |s: &mut SwitchRef| {
             let session = s.session.borrow();
             let sw = session.backend.world().switch(s.id);
@@ -742,6 +745,9 @@ fn register_switch_and_ping(engine: &mut Engine) {
         })
         .register_get("name", |r: &mut RouterRef| {
             r.session.borrow().backend.world().router(r.id).name.clone()
+        })
+        .register_fn("to_debug", |r: &mut RouterRef| {
+            format!("Router({})", r.session.borrow().backend.world().router(r.id).name)
         })
         .register_fn("to_string", |r: &mut RouterRef| {
             format!(
@@ -784,6 +790,9 @@ fn register_switch_and_ping(engine: &mut Engine) {
                 .iter()
                 .map(|h| Dynamic::from(h.to_string()))
                 .collect::<Array>()
+        })
+        .register_fn("to_debug", |p: &mut PingResult| {
+            format!("PingResult({} → {})", p.0.source, p.0.target)
         })
         .register_fn("to_string", |p: &mut PingResult| p.0.to_string());
 }

@@ -38,6 +38,14 @@ pub fn show(value: &Dynamic, session: &Session, width: usize) -> String {
         if let Some(text) = entity_array(&array, session, width) {
             return text;
         }
+        // Entities of no table of their own: one a row, wrapped to the width.
+        if !array.is_empty() && array.iter().all(Dynamic::is_variant) {
+            let mut table = table(width);
+            for item in array.iter() {
+                table.add_row([cell(item, session)]);
+            }
+            return table.to_string();
+        }
     }
     if let Some(map) = value.read_lock::<Map>() {
         let mut table = table(width);
