@@ -114,15 +114,13 @@ impl ConsoleSession {
 
     /// Runs a reference example in a scratch lab of its own (this session's seed, limits and
     /// interrupt flag), after the setup the reference's examples assume: this session's
-    /// world, lab time and variables are untouched. The scratch session, to show the value
-    /// with, and what the example did (or what the setup did, if it failed).
+    /// world, lab time and variables are untouched, and the files it saves are checked but
+    /// not written. The scratch session, to show the value with, and what the example did
+    /// (or what the setup did, if it failed).
     pub fn try_example(&self, example: &str) -> (ConsoleSession, Evaluated) {
-        let mut scratch = Self::watching(
-            self.seed,
-            self.limits.clone(),
-            None,
-            self.interrupt.clone(),
-        );
+        let mut scratch =
+            Self::watching(self.seed, self.limits.clone(), None, self.interrupt.clone());
+        scratch.session.borrow_mut().out_dir = crate::artifacts::OutputDir::discarding();
         let setup = scratch.eval(&crate::script::examples::prelude_for(example));
         if setup.failed() {
             return (scratch, setup);
@@ -145,6 +143,18 @@ impl ConsoleSession {
     /// The variables in scope.
     pub fn scope(&self) -> &Scope<'static> {
         &self.scope
+    }
+
+    /// The variables in scope with the script name of their values' types
+    /// (`("sv1", "Host")`), for completion and call hints.
+    pub fn variable_types(&self) -> Vec<(String, String)> {
+        self.scope
+            .iter()
+            .map(|(name, _, value)| {
+                let ty = self.engine.map_type_name(value.type_name());
+                (name.to_string(), ty.to_string())
+            })
+            .collect()
     }
 
     /// The shared session, for reading the world (`:world`).

@@ -43,8 +43,11 @@ pub fn result(session: &ConsoleSession, example: &str, view: &View) -> Vec<Strin
         }
     }
     if evaluated.shown.is_some() {
-        let shown =
-            kvmlab_runtime::script::show::show(&evaluated.value, &scratch.session().borrow(), view.width);
+        let shown = kvmlab_runtime::script::show::show(
+            &evaluated.value,
+            &scratch.session().borrow(),
+            view.width,
+        );
         match shown.contains('\n') {
             true => {
                 lines.push("=>".into());

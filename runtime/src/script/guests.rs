@@ -399,7 +399,10 @@ fn register_guest(engine: &mut Engine) {
             }
         })
         .register_fn("to_debug", |g: &mut GuestRef| {
-            format!("Guest({})", g.session.borrow().backend.world().guest(g.id).name())
+            format!(
+                "Guest({})",
+                g.session.borrow().backend.world().guest(g.id).name()
+            )
         })
         .register_fn("to_string", |g: &mut GuestRef| {
             let s = g.session.borrow();
@@ -873,7 +876,10 @@ fn register_download(engine: &mut Engine) {
             })
         })
         .register_fn("to_debug", |d: &mut DownloadRef| {
-            format!("Download({})", d.session.borrow().backend.transfer(d.id).path)
+            format!(
+                "Download({})",
+                d.session.borrow().backend.transfer(d.id).path
+            )
         })
         .register_fn("to_string", |d: &mut DownloadRef| {
             let s = d.session.borrow();

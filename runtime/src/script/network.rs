@@ -731,7 +731,10 @@ fn register_switch_and_ping(engine: &mut Engine) {
             s.session.borrow().backend.world().switch(s.id).speed
         })
         .register_fn("to_debug", |s: &mut SwitchRef| {
-            format!("Switch({})", s.session.borrow().backend.world().switch(s.id).name)
+            format!(
+                "Switch({})",
+                s.session.borrow().backend.world().switch(s.id).name
+            )
         })
         .register_fn("to_string", |s: &mut SwitchRef| {
             let session = s.session.borrow();
@@ -747,7 +750,10 @@ fn register_switch_and_ping(engine: &mut Engine) {
             r.session.borrow().backend.world().router(r.id).name.clone()
         })
         .register_fn("to_debug", |r: &mut RouterRef| {
-            format!("Router({})", r.session.borrow().backend.world().router(r.id).name)
+            format!(
+                "Router({})",
+                r.session.borrow().backend.world().router(r.id).name
+            )
         })
         .register_fn("to_string", |r: &mut RouterRef| {
             format!(

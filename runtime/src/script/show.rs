@@ -15,8 +15,8 @@ use crate::text::{escaped, escaped_line};
 use crate::units::{human_duration, human_number};
 use crate::world::guest::GuestId;
 use crate::world::host::packages::SERVICES;
-use crate::world::pool::Volume;
 use crate::world::node::InterfaceKind;
+use crate::world::pool::Volume;
 use crate::world::{HostId, NodeId, World};
 use comfy_table::{presets, ContentArrangement, Table};
 use rhai::{Array, Dynamic, Map};
@@ -299,7 +299,10 @@ fn show_entity(value: &Dynamic, session: &Session, width: usize) -> Option<Strin
         let rows = vec![
             ("client", escaped(&client.name).into_owned()),
             ("address", client.address.to_string()),
-            ("network", escaped(&world.switch(client.switch).name).into_owned()),
+            (
+                "network",
+                escaped(&world.switch(client.switch).name).into_owned(),
+            ),
             ("speed", crate::units::human_rate(client.nic_speed)),
             ("downloads", downloads.to_string()),
         ];

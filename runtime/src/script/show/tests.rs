@@ -336,7 +336,10 @@ fn every_type_a_script_can_get_prints_and_shows_as_people_read_it() {
     use crate::script::examples::TYPES;
     let mut c = ConsoleSession::new(0, Limits::default(), None);
     let setup: Vec<&str> = PRELUDES.iter().map(|p| p.code).collect();
-    assert!(!c.eval(&setup.join("\n")).failed(), "the examples' lab builds");
+    assert!(
+        !c.eval(&setup.join("\n")).failed(),
+        "the examples' lab builds"
+    );
     for ty in TYPES {
         let made = c.eval(&format!("let it = {};", ty.sample));
         assert!(!made.failed(), "{}: {:?}", ty.name, made.error());
@@ -401,7 +404,10 @@ fn a_router_a_ping_and_a_client_show_as_field_tables() {
 
 #[test]
 fn an_error_shows_its_code_message_and_help() {
-    let (session, scope) = lab(0, r#"let e = (); try { size("lots"); } catch (err) { e = err; }"#);
+    let (session, scope) = lab(
+        0,
+        r#"let e = (); try { size("lots"); } catch (err) { e = err; }"#,
+    );
     let want = r#"
 +---------+--------------------------------------------------------------------+
 | error   | kvmlab::units::size                                                |
@@ -420,7 +426,10 @@ fn cards_and_services_are_one_line_and_entities_in_lists_and_maps_are_named() {
 let cards = [sv1.nic("eth0"), sv2.nic("eth1")];
 let seen = #{card: sv1.nic("eth0"), net: net1, via: lab.gateway};"#,
     );
-    assert_eq!(shown(&session, &scope, "eth1"), "sv1 eth1 10.10.1.11/24 up NET2");
+    assert_eq!(
+        shown(&session, &scope, "eth1"),
+        "sv1 eth1 10.10.1.11/24 up NET2"
+    );
     assert_eq!(
         shown(&session, &scope, "network"),
         "network on sv1: running, starts at boot"
