@@ -89,18 +89,20 @@ impl ConsoleSession {
     /// A session on a fresh simulator with `seed`; `lab_dir` is the folder whose `.rhai` files
     /// inputs may import (none: the stdlib only).
     pub fn new(seed: u64, limits: Limits, lab_dir: Option<PathBuf>) -> ConsoleSession {
-        ConsoleSession::on(simulator(seed), Scope::new(), seed, limits, lab_dir)
+        let interrupt = Arc::new(AtomicBool::new(false));
+        ConsoleSession::on(simulator(seed), Scope::new(), seed, limits, lab_dir, interrupt)
     }
 
-    /// A session on the world in `session`, the inputs starting with `scope`.
+    /// A session on the world in `session`, the inputs starting with `scope`, stopped when
+    /// `interrupt` is set.
     fn on(
         session: SharedSession,
         scope: Scope<'static>,
         seed: u64,
         limits: Limits,
         lab_dir: Option<PathBuf>,
+        interrupt: Arc<AtomicBool>,
     ) -> ConsoleSession {
-        let interrupt = Arc::new(AtomicBool::new(false));
         let sources = Sources::default();
         let engine = console_engine(&session, &limits, lab_dir.clone(), &sources, &interrupt);
         ConsoleSession {
@@ -135,7 +137,9 @@ impl ConsoleSession {
         // engine installs its own budget in the session, and the last one built is the inputs'.
         let handed_over = grade::run_setup(&exercise, &session)?;
         let limits = exercise.limits();
-        let mut console = ConsoleSession::on(session, handed_over, seed, limits, lab_dir);
+        let interrupt = Arc::new(AtomicBool::new(false));
+        let mut console =
+            ConsoleSession::on(session, handed_over, seed, limits, lab_dir, interrupt);
         console.exercise = Some(exercise);
         Ok(console)
     }
@@ -160,6 +164,29 @@ impl ConsoleSession {
         Some(graded)
     }
 
+    /// Runs a reference example in a scratch lab of its own (this session's seed, limits and
+    /// interrupt flag), after the setup the reference's examples assume: this session's
+    /// world, lab time and variables are untouched, and the files it saves are checked but
+    /// not written. The scratch session, to show the value with, and what the example did
+    /// (or what the setup did, if it failed).
+    pub fn try_example(&self, example: &str) -> (ConsoleSession, Evaluated) {
+        let mut scratch = ConsoleSession::on(
+            simulator(self.seed),
+            Scope::new(),
+            self.seed,
+            self.limits.clone(),
+            None,
+            self.interrupt.clone(),
+        );
+        scratch.session.borrow_mut().out_dir = crate::artifacts::OutputDir::discarding();
+        let setup = scratch.eval(&crate::script::examples::prelude_for(example));
+        if setup.failed() {
+            return (scratch, setup);
+        }
+        let ran = scratch.eval(example);
+        (scratch, ran)
+    }
+
     /// The flag that stops the running input when set (from any thread: a Ctrl-C handler).
     /// Each input clears it when it starts.
     pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
@@ -174,6 +201,18 @@ impl ConsoleSession {
     /// The variables in scope.
     pub fn scope(&self) -> &Scope<'static> {
         &self.scope
+    }
+
+    /// The variables in scope with the script name of their values' types
+    /// (`("sv1", "Host")`), for completion and call hints.
+    pub fn variable_types(&self) -> Vec<(String, String)> {
+        self.scope
+            .iter()
+            .map(|(name, _, value)| {
+                let ty = self.engine.map_type_name(value.type_name());
+                (name.to_string(), ty.to_string())
+            })
+            .collect()
     }
 
     /// The shared session, for reading the world (`:world`).

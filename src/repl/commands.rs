@@ -100,7 +100,7 @@ pub fn run(session: &mut ConsoleSession, request: Request, view: &View) -> Comma
             }
             true
         }
-        Request::Help(Some(name)) => help(name),
+        Request::Help(Some(name)) => help(session, name, view),
         Request::World => {
             println!(
                 "{}",
@@ -151,14 +151,25 @@ pub fn run(session: &mut ConsoleSession, request: Request, view: &View) -> Comma
     Command::Done { ok }
 }
 
-fn help(name: &str) -> bool {
-    match run::catalog().describe(name) {
-        Some(text) => {
-            print!("{text}");
+/// The entry's doc, each example followed by what it does in a scratch lab.
+fn help(session: &ConsoleSession, name: &str, view: &View) -> bool {
+    let catalog = run::catalog();
+    let entries = catalog.entries(name);
+    match entries.is_empty() {
+        false => {
+            for entry in entries {
+                print!("{}", entry.text);
+                if let Some(example) = entry.example {
+                    println!("The example, run in a lab of its own:");
+                    for line in super::example::result(session, &example, view) {
+                        println!("  {line}");
+                    }
+                    println!();
+                }
+            }
             true
         }
-        None => {
-            let catalog = run::catalog();
+        true => {
             let names = catalog.doc_names();
             match kvmlab_runtime::suggest::closest(name, names.iter().map(String::as_str)) {
                 Some(near) => eprintln!("nothing is called `{name}`; did you mean `{near}`?"),

@@ -534,6 +534,7 @@ pub(super) mod tests {
                     "connect(".into(),
                     "disconnect(".into(),
                     "name".into(),
+                    "to_debug(".into(),
                     "to_string(".into()
                 ]
             )

@@ -15,9 +15,10 @@ use rustyline::hint::{Hint, Hinter};
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Editor, Helper};
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::thread::JoinHandle;
 
 const PROMPT: &str = "kvmlab> ";
 
@@ -25,25 +26,24 @@ const PROMPT: &str = "kvmlab> ";
 /// what the word at the cursor may become, and the signature of the call being typed.
 struct ConsoleHelper {
     session: Rc<RefCell<ConsoleSession>>,
-    catalog: Catalog,
+    catalog: OnceCell<Catalog>,
+    /// The catalog being read on a thread of its own, so the first prompt does not wait
+    /// for it; the first completion or hint takes it.
+    reading: RefCell<Option<JoinHandle<Catalog>>>,
     color: bool,
 }
 
 impl ConsoleHelper {
+    fn catalog(&self) -> &Catalog {
+        self.catalog.get_or_init(|| {
+            let read = self.reading.borrow_mut().take().and_then(|t| t.join().ok());
+            read.unwrap_or_else(kvmlab_runtime::run::catalog)
+        })
+    }
+
     /// The session's variables with the Rhai type of their values (`("sv1", "Host")`).
     fn variables(&self) -> Vec<(String, String)> {
-        let session = self.session.borrow();
-        let engine = session.engine();
-        session
-            .scope()
-            .iter()
-            .map(|(name, _, value)| {
-                (
-                    name.to_string(),
-                    engine.map_type_name(value.type_name()).to_string(),
-                )
-            })
-            .collect()
+        self.session.borrow().variable_types()
     }
 }
 
@@ -81,7 +81,7 @@ impl Completer for ConsoleHelper {
         pos: usize,
         _: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let (start, found) = complete::complete(line, pos, &self.catalog, &self.variables());
+        let (start, found) = complete::complete(line, pos, self.catalog(), &self.variables());
         let pairs = found
             .into_iter()
             .map(|c| Pair {
@@ -97,11 +97,12 @@ impl Hinter for ConsoleHelper {
     type Hint = SignatureHint;
 
     fn hint(&self, line: &str, pos: usize, _: &Context<'_>) -> Option<SignatureHint> {
-        // Shown after the cursor: only while typing at the end of the line.
-        if pos < line.len() {
+        // Shown after the cursor: only while typing at the end of the line. An empty line
+        // (the prompt just shown) has no call, and does not wait for the catalog.
+        if pos < line.len() || line.trim().is_empty() {
             return None;
         }
-        let found = hint::hint(line, pos, &self.catalog, &self.variables())?;
+        let found = hint::hint(line, pos, self.catalog(), &self.variables())?;
         Some(SignatureHint(format!("  {found}")))
     }
 }
@@ -149,7 +150,14 @@ pub fn run(session: ConsoleSession, view: &View) {
     }
     editor.set_helper(Some(ConsoleHelper {
         session: session.clone(),
-        catalog: kvmlab_runtime::run::catalog(),
+        catalog: OnceCell::new(),
+        reading: RefCell::new(
+            std::thread::Builder::new()
+                .name("catalog".into())
+                .stack_size(8 << 20)
+                .spawn(kvmlab_runtime::run::catalog)
+                .ok(),
+        ),
         color: view.color,
     }));
     let history = history_file();

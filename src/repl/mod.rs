@@ -2,11 +2,13 @@
 //! on a terminal the line editor drives it ([`editor`]), from a pipe the lines are read as
 //! they come ([`piped`]). [`commands`] are the `:` commands, [`show`] prints what an input
 //! did; [`complete`] and [`hint`] are the editor's tab completion and call hints;
-//! [`exercise`] is the console on an exercise (`--exercise`, `:check`).
+//! [`exercise`] is the console on an exercise (`--exercise`, `:check`); [`example`] shows
+//! the run of a `:help` entry's example.
 
 mod commands;
 pub mod complete;
 mod editor;
+mod example;
 pub mod exercise;
 pub mod hint;
 mod piped;

@@ -540,3 +540,38 @@ mod terminal {
         assert_eq!(t.quit(), 0);
     }
 }
+
+#[test]
+fn help_runs_the_example_in_a_lab_of_its_own() {
+    let t = repl(&format!(
+        "{HOST}sleep(5);\n:time\n:help migrate\n:help Host.routes\n:time\nis_def_var(\"vm\")\nsv1.cores\n"
+    ));
+    let migrate = "```rhai
+let r = vm.migrate(sv2, #{profile: \"qemu-kvm-0.12\"});
+check_eq(r.status, \"completed\", \"it completed\");
+```
+
+The example, run in a lab of its own:
+  PASS it completed
+";
+    assert!(t.stdout.contains(migrate), "{}", t.stdout);
+    let routes = "```rhai
+print(sv1.routes().text);
+```
+
+The example, run in a lab of its own:
+  default via 192.168.1.1 dev br0
+  10.10.1.0/24 dev eth1 proto kernel scope link src 10.10.1.11
+  192.168.1.0/24 dev br0 proto kernel scope link src 192.168.1.11
+";
+    assert!(t.stdout.contains(routes), "{}", t.stdout);
+    // The trainee's lab is as it was: its time, its variables, its one bare host.
+    let clock = "lab time: 5 s (5 s)\nnothing running\n";
+    assert!(t.stdout.starts_with(clock), "{}", t.stdout);
+    assert!(
+        t.stdout.ends_with(&format!("{clock}=> false\n=> 4\n")),
+        "{}",
+        t.stdout
+    );
+    assert_eq!((t.status, t.stderr.as_str()), (0, ""));
+}
