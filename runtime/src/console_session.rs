@@ -209,25 +209,57 @@ impl ConsoleSession {
         }
     }
 
+    /// Runs `statements` of a file (a lab walked step by step) as one input: diagnostics point
+    /// into `file` by its own lines, `functions` stay defined, and `saved` (the statements'
+    /// text) is what `:save` keeps when they succeed.
+    pub fn eval_statements(
+        &mut self,
+        file: &str,
+        file_text: &str,
+        statements: &[Stmt],
+        functions: &AST,
+        saved: &str,
+    ) -> Evaluated {
+        self.sources
+            .borrow_mut()
+            .insert(file.to_string(), file_text.to_string());
+        let ast = AST::new_with_source(
+            statements.iter().cloned(),
+            functions.shared_lib().clone(),
+            file,
+        );
+        self.execute(file, saved, Ok(ast))
+    }
+
     fn run(&mut self, name: &str, text: &str) -> Evaluated {
         self.sources
             .borrow_mut()
             .insert(name.to_string(), text.to_string());
-        self.interrupt.store(false, Ordering::Relaxed);
-        self.session.borrow().budget.restart();
-        let outcome = self
+        let compiled = self
             .engine
             .compile_with_scope(&self.scope, text)
-            .map_err(|e| Box::new(EvalAltResult::from(e)))
-            .and_then(|ast| {
-                let merged = self.functions.merge(&ast);
-                let statements = self.imports.iter().chain(ast.statements()).cloned();
-                let run = AST::new_with_source(statements, merged.shared_lib().clone(), name);
-                let value = self
-                    .engine
-                    .eval_ast_with_scope::<Dynamic>(&mut self.scope, &run)?;
-                Ok((ast, merged, value))
-            });
+            .map_err(|e| Box::new(EvalAltResult::from(e)));
+        self.execute(name, text, compiled)
+    }
+
+    /// Runs a compiled input with a fresh budget; `saved` is kept for `:save` if it succeeds.
+    fn execute(
+        &mut self,
+        name: &str,
+        saved: &str,
+        compiled: Result<AST, Box<EvalAltResult>>,
+    ) -> Evaluated {
+        self.interrupt.store(false, Ordering::Relaxed);
+        self.session.borrow().budget.restart();
+        let outcome = compiled.and_then(|ast| {
+            let merged = self.functions.merge(&ast);
+            let statements = self.imports.iter().chain(ast.statements()).cloned();
+            let run = AST::new_with_source(statements, merged.shared_lib().clone(), name);
+            let value = self
+                .engine
+                .eval_ast_with_scope::<Dynamic>(&mut self.scope, &run)?;
+            Ok((ast, merged, value))
+        });
         let (value, shown) = match outcome {
             Ok((ast, merged, value)) => {
                 self.functions = merged.clone_functions_only();
@@ -241,7 +273,9 @@ impl ConsoleSession {
                         .filter(|s| matches!(s, Stmt::Import(..)))
                         .cloned(),
                 );
-                self.kept.push(text.to_string());
+                if !saved.trim().is_empty() {
+                    self.kept.push(saved.to_string());
+                }
                 let shown = self.show(&value);
                 (value, shown)
             }
@@ -554,6 +588,32 @@ g.install();
         assert!(c.eval("tries").value.as_int().unwrap() >= 1);
         assert_eq!(c.eval("g.host.name").shown.as_deref(), Some("\"sv1\""));
         assert_eq!(c.eval("g.state").shown.as_deref(), Some("\"running\""));
+    }
+
+    #[test]
+    fn a_labs_statements_run_as_one_input_with_the_labs_lines() {
+        let mut c = console();
+        let text = "import \"kvmlab/report\" as report;\nfn cores(h) { h.cores }\nstep(\"a\");\nlet sv1 = host(\"sv1\", report::server_spec());\nsv1.no_such_method();\n";
+        let lab = crate::lab_steps::Lab::parse(c.engine(), "labs/x.rhai", text.to_string()).unwrap();
+        let preamble: Vec<Stmt> = lab.preamble.iter().map(|c| c.statement().clone()).collect();
+        let started = c.eval_statements("labs/x.rhai", text, &preamble, lab.functions(), &lab.preamble[0].text);
+        assert!(!started.failed(), "{:?}", codes(&started));
+        let step = &lab.steps[0].commands;
+        let made = c.eval_statements("labs/x.rhai", text, &[step[0].statement().clone()], lab.functions(), &step[0].text);
+        assert!(!made.failed(), "{:?}", codes(&made));
+        // The lab's functions and imports last, as a typed input's do.
+        assert_eq!(c.eval("cores(sv1)").shown.as_deref(), Some("4"));
+        assert_eq!(c.eval("report::server_spec().cores").shown.as_deref(), Some("4"));
+        let failed = c.eval_statements("labs/x.rhai", text, &[step[1].statement().clone()], lab.functions(), &step[1].text);
+        let error = failed.error().unwrap();
+        assert_eq!((error.file.as_str(), error.line), ("labs/x.rhai", 5));
+        assert!(error
+            .render_width(c.source_text("labs/x.rhai").as_deref(), false, 80)
+            .contains("sv1.no_such_method();"));
+        assert_eq!(
+            c.script(),
+            "import \"kvmlab/report\" as report;\nlet sv1 = host(\"sv1\", report::server_spec());\ncores(sv1);\nreport::server_spec().cores;\n"
+        );
     }
 
     #[test]
