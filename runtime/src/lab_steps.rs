@@ -8,6 +8,7 @@
 //! function definition, without the comment lines that follow it (those explain what comes
 //! next).
 
+use crate::console_session::{ConsoleSession, Evaluated};
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Severity};
 use crate::script::catalog::{Catalog, Kind};
@@ -161,6 +162,20 @@ impl Lab {
     /// The lab's functions, defined when a walk starts.
     pub fn functions(&self) -> &AST {
         &self.functions
+    }
+
+    /// Runs `commands` of the lab in `session` as one input, with the lab's functions; what
+    /// `:save` keeps is their text.
+    pub fn run(&self, session: &mut ConsoleSession, commands: &[&Command]) -> Evaluated {
+        let statements: Vec<Stmt> = commands.iter().map(|c| c.statement.clone()).collect();
+        let saved: Vec<&str> = commands.iter().map(|c| c.text.as_str()).collect();
+        session.eval_statements(
+            &self.path,
+            &self.text,
+            &statements,
+            &self.functions,
+            &saved.join("\n"),
+        )
     }
 
     /// A diagnostic for each variable `check` reads that is not in `scope` but that the
@@ -442,7 +457,6 @@ pub fn resolve(name: &str, labs_dir: &Path) -> Result<PathBuf, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::console_session::ConsoleSession;
     use crate::script::engine::Limits;
 
     fn lab(text: &str) -> Result<Lab, Diagnostic> {

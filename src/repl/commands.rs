@@ -1,5 +1,6 @@
 //! The console's `:` commands: `:help [NAME]`, `:world`, `:time`, `:reset`, `:load FILE`,
-//! `:save FILE` (`:save! FILE` to replace a file), `:quit`.
+//! `:save FILE` (`:save! FILE` to replace a file), `:step …` (handed to [`super::walk`]),
+//! `:quit`.
 
 use super::show::{self, View};
 use kvmlab_runtime::console_session::ConsoleSession;
@@ -16,6 +17,7 @@ pub enum Request<'a> {
     Reset,
     Load(&'a str),
     Save { file: &'a str, replace: bool },
+    Step(Option<&'a str>),
     Quit,
     Unknown(&'a str),
 }
@@ -24,6 +26,8 @@ pub enum Request<'a> {
 pub enum Command {
     Quit,
     Done { ok: bool },
+    /// `:step` with its argument: the console's walk takes it.
+    Step(Option<String>),
 }
 
 /// The commands and what they do, for `:help`.
@@ -52,6 +56,14 @@ const COMMANDS: &[(&str, &str)] = &[
         ":save FILE",
         "write the inputs that succeeded as a script `kvmlab run` runs (:save! replaces a file)",
     ),
+    (
+        ":step LAB",
+        "walk a lab step by step (a path, or a name in labs/: `:step 01`); Enter runs the step",
+    ),
+    (
+        ":step run|skip|stop",
+        "during a walk: show the step again, run its own commands, go on, leave the walk",
+    ),
     (":quit", "leave the console (Ctrl-D too)"),
 ];
 
@@ -77,6 +89,7 @@ pub fn parse(line: &str) -> Option<Request<'_>> {
             file,
             replace: true,
         },
+        ("step", argument) => Request::Step(argument),
         ("quit" | "q" | "exit", None) => Request::Quit,
         _ => Request::Unknown(line),
     })
@@ -86,6 +99,7 @@ pub fn parse(line: &str) -> Option<Request<'_>> {
 pub fn run(session: &mut ConsoleSession, request: Request, view: &View) -> Command {
     let ok = match request {
         Request::Quit => return Command::Quit,
+        Request::Step(argument) => return Command::Step(argument.map(str::to_string)),
         Request::Help(None) => {
             println!("Type Rhai: each input runs in one lab that lasts the session.");
             for (command, what) in COMMANDS {
@@ -196,6 +210,8 @@ mod tests {
         );
         assert_eq!(parse(":save"), Some(Request::Unknown(":save")));
         assert_eq!(parse(":quit"), Some(Request::Quit));
+        assert_eq!(parse(":step 01"), Some(Request::Step(Some("01"))));
+        assert_eq!(parse(":step"), Some(Request::Step(None)));
     }
 
     #[test]

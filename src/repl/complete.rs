@@ -16,7 +16,7 @@ pub struct Candidate {
 
 /// The console's commands, completed after a `:` at the start of the line.
 pub const COMMANDS: &[&str] = &[
-    ":help", ":load", ":quit", ":reset", ":save", ":save!", ":time", ":world",
+    ":help", ":load", ":quit", ":reset", ":save", ":save!", ":step", ":time", ":world",
 ];
 
 /// Rhai's keywords a line can start a statement or expression with.

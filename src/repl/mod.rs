@@ -1,7 +1,8 @@
 //! `kvmlab repl`: the interactive console. One [`ConsoleSession`] lasts the whole session;
 //! on a terminal the line editor drives it ([`editor`]), from a pipe the lines are read as
 //! they come ([`piped`]). [`commands`] are the `:` commands, [`show`] prints what an input
-//! did; [`complete`] and [`hint`] are the editor's tab completion and call hints.
+//! did; [`complete`] and [`hint`] are the editor's tab completion and call hints; [`walk`]
+//! is `:step LAB`, a lab walked one step at a time.
 
 mod commands;
 pub mod complete;
@@ -9,6 +10,7 @@ mod editor;
 pub mod hint;
 mod piped;
 mod show;
+mod walk;
 
 use kvmlab_runtime::console_session::ConsoleSession;
 use kvmlab_runtime::script::engine::Limits;
