@@ -209,26 +209,27 @@ impl ConsoleSession {
         }
     }
 
-    /// Runs `statements` of a file (a lab walked step by step) as one input: diagnostics point
-    /// into `file` by its own lines, `functions` stay defined, and `saved` (the statements'
-    /// text) is what `:save` keeps when they succeed.
-    pub fn eval_statements(
+    /// Runs `code`, part of a file (a lab walked step by step, the rest of the file blanked
+    /// so that every line and column is the file's), as one input: diagnostics point into
+    /// `file` by its own lines, `functions` are defined, and `saved` is what `:save` keeps
+    /// when it succeeds. Compiled against the session's variables, as a typed input is.
+    pub fn eval_in_file(
         &mut self,
         file: &str,
         file_text: &str,
-        statements: &[Stmt],
+        code: &str,
         functions: &AST,
         saved: &str,
     ) -> Evaluated {
         self.sources
             .borrow_mut()
             .insert(file.to_string(), file_text.to_string());
-        let ast = AST::new_with_source(
-            statements.iter().cloned(),
-            functions.shared_lib().clone(),
-            file,
-        );
-        self.execute(file, saved, Ok(ast))
+        let compiled = self
+            .engine
+            .compile_with_scope(&self.scope, code)
+            .map(|ast| ast.merge(functions))
+            .map_err(|e| Box::new(EvalAltResult::from(e)));
+        self.execute(file, saved, compiled)
     }
 
     fn run(&mut self, name: &str, text: &str) -> Evaluated {
@@ -593,26 +594,62 @@ g.install();
     #[test]
     fn a_labs_statements_run_as_one_input_with_the_labs_lines() {
         let mut c = console();
+        c.eval("let typed_first = 1;");
         let text = "import \"kvmlab/report\" as report;\nfn cores(h) { h.cores }\nstep(\"a\");\nlet sv1 = host(\"sv1\", report::server_spec());\nsv1.no_such_method();\n";
-        let lab = crate::lab_steps::Lab::parse(c.engine(), "labs/x.rhai", text.to_string()).unwrap();
-        let preamble: Vec<Stmt> = lab.preamble.iter().map(|c| c.statement().clone()).collect();
-        let started = c.eval_statements("labs/x.rhai", text, &preamble, lab.functions(), &lab.preamble[0].text);
+        let blanked: String = text.lines().map(|l| if l.starts_with("let") { l.to_string() } else { " ".repeat(l.len()) } + "\n").collect();
+        let made = c.eval_in_file(
+            "labs/x.rhai",
+            text,
+            &blanked,
+            &AST::empty(),
+            "let sv1 = host(\"sv1\", report::server_spec());",
+        );
+        let error = made.error().unwrap();
+        assert_eq!(
+            (error.file.as_str(), error.line),
+            ("labs/x.rhai", 4),
+            "the import did not run"
+        );
+        let imports: String = text.lines().map(|l| if l.starts_with("import") { l.to_string() } else { " ".repeat(l.len()) } + "\n").collect();
+        let functions = c.engine().compile(text).unwrap().clone_functions_only();
+        let started = c.eval_in_file(
+            "labs/x.rhai",
+            text,
+            &imports,
+            &functions,
+            "import \"kvmlab/report\" as report;",
+        );
         assert!(!started.failed(), "{:?}", codes(&started));
-        let step = &lab.steps[0].commands;
-        let made = c.eval_statements("labs/x.rhai", text, &[step[0].statement().clone()], lab.functions(), &step[0].text);
+        let made = c.eval_in_file(
+            "labs/x.rhai",
+            text,
+            &blanked,
+            &AST::empty(),
+            "let sv1 = host(\"sv1\", report::server_spec());",
+        );
         assert!(!made.failed(), "{:?}", codes(&made));
-        // The lab's functions and imports last, as a typed input's do.
+        // The file's functions and imports last, as a typed input's do.
         assert_eq!(c.eval("cores(sv1)").shown.as_deref(), Some("4"));
-        assert_eq!(c.eval("report::server_spec().cores").shown.as_deref(), Some("4"));
-        let failed = c.eval_statements("labs/x.rhai", text, &[step[1].statement().clone()], lab.functions(), &step[1].text);
+        assert_eq!(c.eval("typed_first").shown.as_deref(), Some("1"));
+        let call: String = text.lines().map(|l| if l.starts_with("sv1") { l.to_string() } else { " ".repeat(l.len()) } + "\n").collect();
+        let failed = c.eval_in_file(
+            "labs/x.rhai",
+            text,
+            &call,
+            &AST::empty(),
+            "sv1.no_such_method();",
+        );
         let error = failed.error().unwrap();
-        assert_eq!((error.file.as_str(), error.line), ("labs/x.rhai", 5));
+        assert_eq!(
+            (error.file.as_str(), error.line, error.column),
+            ("labs/x.rhai", 5, 5)
+        );
         assert!(error
             .render_width(c.source_text("labs/x.rhai").as_deref(), false, 80)
             .contains("sv1.no_such_method();"));
         assert_eq!(
             c.script(),
-            "import \"kvmlab/report\" as report;\nlet sv1 = host(\"sv1\", report::server_spec());\ncores(sv1);\nreport::server_spec().cores;\n"
+            "let typed_first = 1;\nimport \"kvmlab/report\" as report;\nlet sv1 = host(\"sv1\", report::server_spec());\ncores(sv1);\ntyped_first;\n"
         );
     }
 

@@ -334,10 +334,7 @@ pub enum Error {
     Interrupted,
 
     #[error("no lab `{name}` in {dir}")]
-    #[diagnostic(
-        code(kvmlab::console::no_such_lab),
-        help("{suggestion}")
-    )]
+    #[diagnostic(code(kvmlab::console::no_such_lab), help("{suggestion}"))]
     NoSuchLab {
         name: String,
         dir: String,

@@ -26,15 +26,12 @@ pub struct Command {
     pub line: usize,
     /// Whether it is a call of the check family (`check`, `check_eq`, …).
     pub check: bool,
+    /// Its bytes in the lab's text.
+    span: std::ops::Range<usize>,
     statement: Stmt,
 }
 
-impl Command {
-    /// The statement, to run.
-    pub fn statement(&self) -> &Stmt {
-        &self.statement
-    }
-}
+impl Command {}
 
 /// One step: from a top-level `step("title")` to the next.
 #[derive(Debug, Clone)]
@@ -100,8 +97,10 @@ impl Lab {
         for (index, statement) in ast.statements().iter().enumerate() {
             let start = starts.statements[index];
             let next = starts.after(start);
+            let span = statement_span(&text, &lines, &tokens, start, next);
             let command = Command {
-                text: statement_text(&text, &lines, &tokens, start, next),
+                text: text[span.clone()].to_string(),
+                span,
                 line: start.line().unwrap_or(0),
                 check: is_check(statement, &checks),
                 statement: statement.clone(),
@@ -145,7 +144,9 @@ impl Lab {
             let header = |line: usize| index == 0 && line < first_code;
             step.explanation = comments
                 .iter()
-                .filter(|(line, _)| header(*line) || (*line >= from.max(step.line) && *line < ends[index]))
+                .filter(|(line, _)| {
+                    header(*line) || (*line >= from.max(step.line) && *line < ends[index])
+                })
                 .map(|(_, text)| text.clone())
                 .collect();
         }
@@ -165,14 +166,25 @@ impl Lab {
     }
 
     /// Runs `commands` of the lab in `session` as one input, with the lab's functions; what
-    /// `:save` keeps is their text.
+    /// `:save` keeps is their text. They are compiled again, in the lab's text with all else
+    /// blanked: against the session's variables as they are now (the trainee's own among
+    /// them), at the lab's own lines and columns.
     pub fn run(&self, session: &mut ConsoleSession, commands: &[&Command]) -> Evaluated {
-        let statements: Vec<Stmt> = commands.iter().map(|c| c.statement.clone()).collect();
+        let kept = |offset: usize| commands.iter().any(|c| c.span.contains(&offset));
+        let code: String = self
+            .text
+            .char_indices()
+            .map(|(offset, c)| match c {
+                '\n' => '\n',
+                c if kept(offset) => c,
+                _ => ' ',
+            })
+            .collect();
         let saved: Vec<&str> = commands.iter().map(|c| c.text.as_str()).collect();
-        session.eval_statements(
+        session.eval_in_file(
             &self.path,
             &self.text,
-            &statements,
+            &code,
             &self.functions,
             &saved.join("\n"),
         )
@@ -182,16 +194,18 @@ impl Lab {
     /// lab's own statements define: the trainee's inputs did not make it.
     pub fn undefined_in(&self, check: &Command, scope: &Scope) -> Option<Diagnostic> {
         let mut missing = None;
-        check.statement.walk(&mut Vec::new(), &mut |path: &[ASTNode]| {
-            if let Some(ASTNode::Expr(Expr::Variable(x, _, position))) = path.last() {
-                let name = x.1.as_str();
-                if x.2.is_empty() && !scope.contains(name) && self.defines.contains(name) {
-                    missing = Some((name.to_string(), *position));
-                    return false;
+        check
+            .statement
+            .walk(&mut Vec::new(), &mut |path: &[ASTNode]| {
+                if let Some(ASTNode::Expr(Expr::Variable(x, _, position))) = path.last() {
+                    let name = x.1.as_str();
+                    if x.2.is_empty() && !scope.contains(name) && self.defines.contains(name) {
+                        missing = Some((name.to_string(), *position));
+                        return false;
+                    }
                 }
-            }
-            true
-        });
+                true
+            });
         let (variable, position) = missing?;
         let error = Error::StepVariableUndefined { variable };
         Some(Diagnostic::new(
@@ -316,7 +330,11 @@ fn item_starts(ast: &AST, tokens: &[(Token, Position)]) -> Starts {
     for (index, (token, position)) in tokens.iter().enumerate() {
         if matches!(token, Token::Fn) {
             let private = index > 0 && matches!(tokens[index - 1].0, Token::Private);
-            all.push(if private { tokens[index - 1].1 } else { *position });
+            all.push(if private {
+                tokens[index - 1].1
+            } else {
+                *position
+            });
         }
     }
     all.sort_by_key(|p| (p.line(), p.position()));
@@ -351,13 +369,13 @@ fn opening(start: Position, tokens: &[(Token, Position)]) -> Position {
 }
 
 /// The text from `start` to the next item, without the comment lines after its last token.
-fn statement_text(
+fn statement_span(
     text: &str,
     lines: &Lines,
     tokens: &[(Token, Position)],
     start: Position,
     next: Option<Position>,
-) -> String {
+) -> std::ops::Range<usize> {
     let inside = |p: &Position| !before(*p, start) && next.is_none_or(|n| before(*p, n));
     let own: Vec<&(Token, Position)> = tokens.iter().filter(|(_, p)| inside(p)).collect();
     let last_line = own
@@ -372,7 +390,7 @@ fn statement_text(
         .or(next)
         .map_or(text.len(), |p| lines.offset(text, p));
     let from = lines.offset(text, start);
-    text[from..end.max(from)].trim_end().to_string()
+    from..from + text[from..end.max(from)].trim_end().len()
 }
 
 /// The `//` comments that stand alone on their lines, by line, without their slashes.
@@ -389,7 +407,13 @@ fn comment_lines(text: &str, lines: &Lines, tokens: &[(Token, Position)]) -> Vec
             let body = comment.strip_prefix("//")?;
             let body = body.trim_start_matches('/');
             (alone && !body.starts_with('!')).then(|| {
-                (line, body.strip_prefix(' ').unwrap_or(body).trim_end().to_string())
+                (
+                    line,
+                    body.strip_prefix(' ')
+                        .unwrap_or(body)
+                        .trim_end()
+                        .to_string(),
+                )
             })
         })
         .collect()
@@ -497,14 +521,26 @@ check(memory == size(\"16G\"),
             .collect();
         assert_eq!(
             preamble,
-            [("import \"kvmlab/report\" as report;", 5), ("const N = 4;", 6)]
+            [
+                ("import \"kvmlab/report\" as report;", 5),
+                ("const N = 4;", 6)
+            ]
         );
-        let titles: Vec<(&str, usize)> = lab.steps.iter().map(|s| (s.title.as_str(), s.line)).collect();
+        let titles: Vec<(&str, usize)> = lab
+            .steps
+            .iter()
+            .map(|s| (s.title.as_str(), s.line))
+            .collect();
         assert_eq!(titles, [("One host", 8), ("Its memory", 17)]);
         let first = &lab.steps[0];
         assert_eq!(
             first.explanation,
-            ["A small lab.", "", "It has two steps.", "sv1 from the report's spec."]
+            [
+                "A small lab.",
+                "",
+                "It has two steps.",
+                "sv1 from the report's spec."
+            ]
         );
         let commands: Vec<(&str, usize, bool)> = first
             .commands
@@ -515,7 +551,11 @@ check(memory == size(\"16G\"),
             commands,
             [
                 ("let sv1 = host(\"sv1\", report::server_spec());", 10, false),
-                ("check_eq(sv1.cores, N, \"4 cores\"); // trailing note", 11, true),
+                (
+                    "check_eq(sv1.cores, N, \"4 cores\"); // trailing note",
+                    11,
+                    true
+                ),
             ],
             "the function after it is no command"
         );
@@ -548,7 +588,9 @@ check(memory == size(\"16G\"),
 
     #[test]
     fn a_lab_without_steps_or_that_does_not_compile_is_diagnosed() {
-        let none = lab("let a = 1;\nfn f() { step(\"inside\"); }\n").err().unwrap();
+        let none = lab("let a = 1;\nfn f() { step(\"inside\"); }\n")
+            .err()
+            .unwrap();
         assert_eq!(none.code, "kvmlab::console::lab_without_steps");
         assert_eq!((none.file.as_str(), none.line), ("lab.rhai", 1));
         assert!(none.help.unwrap().contains(":load lab.rhai"));
@@ -580,8 +622,14 @@ check(memory == size(\"16G\"),
         }
         let labs = dir.path();
         assert_eq!(resolve("01", labs).unwrap(), labs.join("01-hosts.rhai"));
-        assert_eq!(resolve("01-hosts", labs).unwrap(), labs.join("01-hosts.rhai"));
-        assert_eq!(resolve("02-nas.rhai", labs).unwrap(), labs.join("02-nas.rhai"));
+        assert_eq!(
+            resolve("01-hosts", labs).unwrap(),
+            labs.join("01-hosts.rhai")
+        );
+        assert_eq!(
+            resolve("02-nas.rhai", labs).unwrap(),
+            labs.join("02-nas.rhai")
+        );
         let full = labs.join("021-more.rhai");
         assert_eq!(resolve(full.to_str().unwrap(), labs).unwrap(), full);
         assert_eq!(resolve("01-ho", labs).unwrap(), labs.join("01-hosts.rhai"));

@@ -25,7 +25,9 @@ pub enum Request<'a> {
 /// What the console does after a command.
 pub enum Command {
     Quit,
-    Done { ok: bool },
+    Done {
+        ok: bool,
+    },
     /// `:step` with its argument: the console's walk takes it.
     Step(Option<String>),
 }

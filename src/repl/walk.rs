@@ -79,7 +79,7 @@ pub fn command(
 /// Reads the lab `name` names, runs its preamble and shows its first step.
 fn start(session: &mut ConsoleSession, name: &str, view: &View) -> Option<Walk> {
     let read = lab_steps::resolve(name, Path::new(LABS_DIR))
-        .map_err(|e| Diagnostic::new(&e, Severity::Error, name, 0, 0))
+        .map_err(|e| Diagnostic::new(&e, Severity::Error, &format!(":step {name}"), 0, 0))
         .and_then(|path| Lab::read(session.engine(), &path));
     let lab = match read {
         Ok(lab) => lab,
@@ -163,7 +163,9 @@ impl Walk {
     /// `:step run`: every command of the step, checks included.
     fn run_own(mut self, session: &mut ConsoleSession, view: &View) -> (bool, Option<Walk>) {
         let step = &self.lab.steps[self.at];
-        let evaluated = self.lab.run(session, &step.commands.iter().collect::<Vec<_>>());
+        let evaluated = self
+            .lab
+            .run(session, &step.commands.iter().collect::<Vec<_>>());
         self.ran = true;
         show::evaluated(session, &evaluated, view);
         self.finish(session, &evaluated, Vec::new(), view)
@@ -248,7 +250,10 @@ impl Walk {
         let (mut passed, mut failed, mut skipped) = (0, 0, 0);
         for outcome in &self.outcomes {
             match outcome {
-                Outcome::Ran { passed: p, failed: f } => {
+                Outcome::Ran {
+                    passed: p,
+                    failed: f,
+                } => {
                     passed += p;
                     failed += f;
                 }

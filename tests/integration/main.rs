@@ -22,6 +22,7 @@ mod queries;
 mod reference;
 mod refusals;
 mod repl;
+mod repl_steps;
 mod report;
 mod sandbox;
 mod storage;
