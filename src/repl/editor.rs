@@ -174,6 +174,11 @@ pub fn run(session: ConsoleSession, view: &View) {
                 }
                 let _ = editor.add_history_entry(line.as_str());
                 if let Some(request) = commands::parse(&line) {
+                    if matches!(request, commands::Request::Reset) {
+                        if let Some(walk) = walking.take() {
+                            walk.reset();
+                        }
+                    }
                     match commands::run(&mut session, request, view) {
                         Command::Quit => break,
                         Command::Done { .. } => {}

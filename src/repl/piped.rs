@@ -29,6 +29,11 @@ pub fn run(session: &mut ConsoleSession, view: &View) -> bool {
                 continue;
             }
             if let Some(command) = commands::parse(&line) {
+                if matches!(command, commands::Request::Reset) {
+                    if let Some(walk) = walking.take() {
+                        walk.reset();
+                    }
+                }
                 match commands::run(session, command, view) {
                     Command::Quit => return failed,
                     Command::Done { ok } => failed |= !ok,

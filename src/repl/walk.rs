@@ -114,6 +114,14 @@ fn start(session: &mut ConsoleSession, name: &str, view: &View) -> Option<Walk> 
 }
 
 impl Walk {
+    /// `:reset` ends the walk: the lab's preamble and steps so far are gone with the world.
+    pub fn reset(&self) {
+        println!(
+            "the walk of {} ends with the reset; `:step {}` starts it again",
+            self.lab.path, self.lab.path
+        );
+    }
+
     /// The prompt while the walk is on: `step 2/10> `.
     pub fn prompt(&self) -> String {
         format!("step {}/{}> ", self.at + 1, self.lab.steps.len())

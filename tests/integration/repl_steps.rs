@@ -227,6 +227,17 @@ fn skip_and_stop_leave_the_world_as_it_is() {
 }
 
 #[test]
+fn reset_ends_the_walk() {
+    let t = walk(":step 01\n:reset\n\n1 + 1\n");
+    assert!(
+        t.stdout.ends_with("the walk of labs/01-hosts-and-network.rhai ends with the reset; `:step labs/01-hosts-and-network.rhai` starts it again\na fresh lab: lab time 0 s, no variables\n=> 2\n"),
+        "{}",
+        t.stdout
+    );
+    assert_eq!((t.status, t.stderr.as_str()), (0, ""));
+}
+
+#[test]
 fn the_walk_ends_with_a_summary_of_checks_and_skipped_steps() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("labs")).unwrap();
