@@ -68,24 +68,26 @@ pub struct Lab {
 
 impl Lab {
     /// Reads and parses the lab at `path` with `engine` (the console's).
-    pub fn read(engine: &Engine, path: &Path) -> Result<Lab, Diagnostic> {
+    pub fn read(engine: &Engine, path: &Path) -> Result<Lab, Box<Diagnostic>> {
         let shown = path.to_string_lossy().into_owned();
         let text = std::fs::read_to_string(path).map_err(|e| {
             let error = Error::Unreadable {
                 path: shown.clone(),
                 reason: e.to_string(),
             };
-            Diagnostic::new(&error, Severity::Error, &shown, 0, 0)
+            Box::new(Diagnostic::new(&error, Severity::Error, &shown, 0, 0))
         })?;
         Lab::parse(engine, &shown, text)
     }
 
     /// Parses `text`, shown as `path` in diagnostics.
-    pub fn parse(engine: &Engine, path: &str, text: String) -> Result<Lab, Diagnostic> {
+    pub fn parse(engine: &Engine, path: &str, text: String) -> Result<Lab, Box<Diagnostic>> {
         let ast = engine.compile(&text).map_err(|e| {
             let err = EvalAltResult::from(e);
             let source = text.clone();
-            diagnose::diagnose(&err, engine, path, &|_| Some(source.clone()))
+            Box::new(diagnose::diagnose(&err, engine, path, &|_| {
+                Some(source.clone())
+            }))
         })?;
         let checks = check_family(engine);
         let lines = Lines::new(&text);
@@ -125,7 +127,13 @@ impl Lab {
             let error = Error::LabWithoutSteps {
                 path: path.to_string(),
             };
-            return Err(Diagnostic::new(&error, Severity::Error, path, 1, 1));
+            return Err(Box::new(Diagnostic::new(
+                &error,
+                Severity::Error,
+                path,
+                1,
+                1,
+            )));
         }
         let comments = comment_lines(&text, &lines, &tokens);
         let first_code = tokens
@@ -483,7 +491,7 @@ mod tests {
     use super::*;
     use crate::script::engine::Limits;
 
-    fn lab(text: &str) -> Result<Lab, Diagnostic> {
+    fn lab(text: &str) -> Result<Lab, Box<Diagnostic>> {
         let console = ConsoleSession::new(0, Limits::default(), None);
         Lab::parse(console.engine(), "lab.rhai", text.to_string())
     }

@@ -79,7 +79,15 @@ pub fn command(
 /// Reads the lab `name` names, runs its preamble and shows its first step.
 fn start(session: &mut ConsoleSession, name: &str, view: &View) -> Option<Walk> {
     let read = lab_steps::resolve(name, Path::new(LABS_DIR))
-        .map_err(|e| Diagnostic::new(&e, Severity::Error, &format!(":step {name}"), 0, 0))
+        .map_err(|e| {
+            Box::new(Diagnostic::new(
+                &e,
+                Severity::Error,
+                &format!(":step {name}"),
+                0,
+                0,
+            ))
+        })
         .and_then(|path| Lab::read(session.engine(), &path));
     let lab = match read {
         Ok(lab) => lab,
@@ -234,7 +242,7 @@ impl Walk {
                 );
             }
         }
-        let passed = evaluated.report.passed as usize;
+        let passed = evaluated.report.passed;
         self.outcomes[self.at] = Outcome::Ran { passed, failed };
         if failed > 0 || evaluated.error().is_some() {
             println!(
