@@ -178,14 +178,19 @@ impl Lab {
     /// blanked: against the session's variables as they are now (the trainee's own among
     /// them), at the lab's own lines and columns.
     pub fn run(&self, session: &mut ConsoleSession, commands: &[&Command]) -> Evaluated {
-        let kept = |offset: usize| commands.iter().any(|c| c.span.contains(&offset));
+        let mut spans: Vec<&std::ops::Range<usize>> = commands.iter().map(|c| &c.span).collect();
+        spans.sort_by_key(|span| span.start);
+        let mut spans = spans.into_iter().peekable();
         let code: String = self
             .text
             .char_indices()
-            .map(|(offset, c)| match c {
-                '\n' => '\n',
-                c if kept(offset) => c,
-                _ => ' ',
+            .map(|(offset, c)| {
+                while spans.next_if(|span| span.end <= offset).is_some() {}
+                match c {
+                    '\n' => '\n',
+                    c if spans.peek().is_some_and(|span| span.contains(&offset)) => c,
+                    _ => ' ',
+                }
             })
             .collect();
         let saved: Vec<&str> = commands.iter().map(|c| c.text.as_str()).collect();
@@ -319,7 +324,8 @@ struct Starts {
 impl Starts {
     /// The start of the item after the one starting at `start`.
     fn after(&self, start: Position) -> Option<Position> {
-        self.all.iter().copied().find(|p| before(start, *p))
+        let at = self.all.partition_point(|p| !before(start, *p));
+        self.all.get(at).copied()
     }
 }
 
@@ -366,9 +372,7 @@ fn earliest(statement: &Stmt) -> Position {
 
 /// `start` moved back over the opening brackets just before it (`(a + b).c()`).
 fn opening(start: Position, tokens: &[(Token, Position)]) -> Position {
-    let Some(at) = tokens.iter().position(|(_, p)| !before(*p, start)) else {
-        return start;
-    };
+    let at = tokens.partition_point(|(_, p)| before(*p, start));
     let mut first = at;
     while first > 0 && matches!(tokens[first - 1].0, Token::LeftParen) {
         first -= 1;
@@ -384,8 +388,12 @@ fn statement_span(
     start: Position,
     next: Option<Position>,
 ) -> std::ops::Range<usize> {
-    let inside = |p: &Position| !before(*p, start) && next.is_none_or(|n| before(*p, n));
-    let own: Vec<&(Token, Position)> = tokens.iter().filter(|(_, p)| inside(p)).collect();
+    // The tokens are in the text's order.
+    let from_token = tokens.partition_point(|(_, p)| before(*p, start));
+    let to_token = next.map_or(tokens.len(), |n| {
+        tokens.partition_point(|(_, p)| before(*p, n))
+    });
+    let own = &tokens[from_token..to_token.max(from_token)];
     let last_line = own
         .iter()
         .rev()
