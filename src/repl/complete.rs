@@ -576,7 +576,11 @@ pub(super) mod tests {
     #[test]
     fn commands_complete_after_a_colon() {
         assert_eq!(shown(":he"), (0, vec![":help".into()]));
-        assert_eq!(shown(":s"), (0, vec![":save".into(), ":save!".into()]));
+        assert_eq!(
+            shown(":s"),
+            (0, vec![":save".into(), ":save!".into(), ":step".into()])
+        );
+        assert_eq!(shown(":st"), (0, vec![":step".into()]));
         assert_eq!(
             shown(":"),
             (0, COMMANDS.iter().map(|c| c.to_string()).collect())

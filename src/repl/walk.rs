@@ -57,7 +57,7 @@ pub fn command(
         (Some(walk), Some("stop")) => {
             println!(
                 "left the walk of {} at step {}/{}; the lab and its variables stay",
-                walk.lab.path,
+                escaped_line(&walk.lab.path),
                 walk.at + 1,
                 walk.lab.steps.len()
             );
@@ -69,9 +69,10 @@ pub fn command(
             );
             (false, None)
         }
-        (_, Some(lab)) => match start(session, lab, view) {
-            Some(walk) => (true, Some(walk)),
-            None => (false, None),
+        // A lab that cannot start leaves the walk under way, if one is.
+        (walk, Some(lab)) => match start(session, lab, view) {
+            Some(started) => (true, Some(started)),
+            None => (false, walk),
         },
     }
 }
@@ -100,7 +101,11 @@ fn start(session: &mut ConsoleSession, name: &str, view: &View) -> Option<Walk> 
             return None;
         }
     };
-    println!("walking {}: {} steps", lab.path, lab.steps.len());
+    println!(
+        "walking {}: {} steps",
+        escaped_line(&lab.path),
+        lab.steps.len()
+    );
     let preamble = lab.run(session, &lab.preamble.iter().collect::<Vec<_>>());
     for command in &lab.preamble {
         println!("ran {}", escaped_line(&command.text));
@@ -125,8 +130,8 @@ impl Walk {
     /// `:reset` ends the walk: the lab's preamble and steps so far are gone with the world.
     pub fn reset(&self) {
         println!(
-            "the walk of {} ends with the reset; `:step {}` starts it again",
-            self.lab.path, self.lab.path
+            "the walk of {path} ends with the reset; `:step {path}` starts it again",
+            path = escaped_line(&self.lab.path)
         );
     }
 
@@ -279,7 +284,7 @@ impl Walk {
         }
         println!(
             "\nwalk of {} over: {} steps, {passed} check(s) passed, {failed} failed, {skipped} step(s) skipped",
-            self.lab.path,
+            escaped_line(&self.lab.path),
             self.lab.steps.len()
         );
         None

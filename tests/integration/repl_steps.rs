@@ -260,7 +260,7 @@ fn the_walk_ends_with_a_summary_of_checks_and_skipped_steps() {
 
 #[test]
 fn a_bad_lab_name_lists_the_labs_with_the_closest_first() {
-    let t = walk(":step 01-hosts-and-netwrk\n:step 03\n1 + 1\n");
+    let t = walk(":step 01-hosts-and-netwrk\n:step 03\n1 + 1\n:step 01\n:step 03\n:step\n");
     assert_eq!(t.status, 1);
     assert!(
         t.stderr.contains("kvmlab::console::no_such_lab"),
@@ -274,7 +274,15 @@ fn a_bad_lab_name_lists_the_labs_with_the_closest_first() {
     );
     assert!(t.stderr.contains("help: did you mean `01-hosts-and-network`? the labs there: 00-first-lab,\n        01-hosts-and-network, 02-nas-and-iscsi, live-migration\n  at :step 01-hosts-and-netwrk\n"), "{}", t.stderr);
     assert!(t.stderr.contains("no lab `03` in labs"), "{}", t.stderr);
-    assert_eq!(t.stdout, "=> 2\n", "the console goes on");
+    let (before, walking) = t.stdout.split_once("walking ").unwrap();
+    assert_eq!(before, "=> 2\n", "the console goes on");
+    assert_eq!(
+        walking
+            .matches("\nstep 1/10: The hardware (Table 1)\n")
+            .count(),
+        2,
+        "a bad name leaves the walk under way: {walking}"
+    );
 }
 
 #[test]
