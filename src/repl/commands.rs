@@ -60,12 +60,12 @@ const COMMANDS: &[(&str, &str)] = &[
     ),
     (
         ":step LAB",
-        "walk a lab step by step (a path, or a name in labs/: `:step 01`); Enter runs the step",
+        "walk a lab a step at a time (its path, or its name in labs/: `:step 01`); Enter runs a step",
     ),
-    (
-        ":step run|skip|stop",
-        "during a walk: show the step again, run its own commands, go on, leave the walk",
-    ),
+    (":step", "during a walk: show the step again"),
+    (":step run", "during a walk: run the step's own commands, checks included"),
+    (":step skip", "during a walk: go on to the next step without running this one"),
+    (":step stop", "leave the walk; the lab and the variables stay"),
     (":quit", "leave the console (Ctrl-D too)"),
 ];
 
@@ -136,10 +136,11 @@ pub fn run(session: &mut ConsoleSession, request: Request, view: &View) -> Comma
         }
         Request::Save { file, replace } => save(session, Path::new(file), replace),
         Request::Unknown(line) => {
-            let known: Vec<&str> = COMMANDS
+            let mut known: Vec<&str> = COMMANDS
                 .iter()
                 .filter_map(|(c, _)| c.split_whitespace().next())
                 .collect();
+            known.dedup();
             eprintln!(
                 "kvmlab repl: `{line}` is not a command; the commands are {} (:help says more)",
                 known.join(", ")

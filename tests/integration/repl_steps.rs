@@ -310,3 +310,18 @@ fn a_file_without_steps_or_that_does_not_compile_is_told_and_the_console_goes_on
     assert!(t.stderr.contains("[broken.rhai:2:"), "{}", t.stderr);
     assert_eq!(t.stdout, "=> 6\n");
 }
+
+#[test]
+fn help_lists_the_walks_commands() {
+    let t = walk(":help\n:frobnicate\n");
+    for line in [
+        "  :step LAB      walk a lab a step at a time",
+        "  :step          during a walk: show the step again\n",
+        "  :step run      during a walk: run the step's own commands, checks included\n",
+        "  :step skip     during a walk: go on to the next step without running this one\n",
+        "  :step stop     leave the walk; the lab and the variables stay\n",
+    ] {
+        assert!(t.stdout.contains(line), "{line}: {}", t.stdout);
+    }
+    assert_eq!(t.stderr.matches(":step").count(), 1, "{}", t.stderr);
+}
