@@ -306,12 +306,33 @@ impl Lines {
 /// The lab's tokens with comments, in order.
 fn tokens(engine: &Engine, text: &str) -> Vec<(Token, Position)> {
     let inputs = [text];
-    let (mut stream, _) = engine.lex(&inputs);
+    let (mut stream, control) = engine.lex(&inputs);
     stream.state.include_comments = true;
-    stream
-        .take_while(|(t, _)| !matches!(t, Token::EOF))
-        .filter(|(_, p)| !p.is_none())
-        .collect()
+    let mut tokens = Vec::new();
+    let mut depth = 0_usize;
+    // The brace depths at which an interpolation (`${ … }`) in a back-tick string opened.
+    let mut interpolations = Vec::new();
+    for (token, position) in stream {
+        match &token {
+            Token::EOF => break,
+            Token::InterpolatedString(_) => interpolations.push(depth),
+            Token::LeftBrace | Token::MapStart => depth += 1,
+            Token::RightBrace => {
+                depth = depth.saturating_sub(1);
+                if interpolations.last() == Some(&depth) {
+                    interpolations.pop();
+                    // What follows is the string's text again, as Rhai's parser tells its
+                    // tokenizer.
+                    control.borrow_mut().is_within_text = true;
+                }
+            }
+            _ => {}
+        }
+        if !position.is_none() {
+            tokens.push((token, position));
+        }
+    }
+    tokens
 }
 
 /// Where each top-level statement and function definition starts.
@@ -525,6 +546,8 @@ let memory = sv1.memory;
 check(memory == size(\"16G\"),
       \"16 GB\");
 (memory).to_string();
+print(`${memory / 2} is #{half}: ${#{a: 1}.a}`); // not a `string
+// the end
 ";
 
     #[test]
@@ -586,9 +609,13 @@ check(memory == size(\"16G\"),
                 ("let memory = sv1.memory;", false),
                 ("check(memory == size(\"16G\"),\n      \"16 GB\");", true),
                 ("(memory).to_string();", false),
+                (
+                    "print(`${memory / 2} is #{half}: ${#{a: 1}.a}`); // not a `string",
+                    false
+                ),
             ]
         );
-        assert!(lab.steps[1].explanation.is_empty());
+        assert_eq!(lab.steps[1].explanation, ["the end"]);
         assert_eq!(lab.functions().iter_functions().count(), 1);
     }
 

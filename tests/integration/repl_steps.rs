@@ -325,3 +325,28 @@ fn help_lists_the_walks_commands() {
     }
     assert_eq!(t.stderr.matches(":step").count(), 1, "{}", t.stderr);
 }
+
+#[test]
+fn labs_00_and_02_walked_with_enter_only_pass_what_kvmlab_run_passes() {
+    // Lab 02's steps use back-tick strings with `${…}` in them, lab 00's checks too.
+    for (lab, steps) in [
+        ("labs/00-first-lab.rhai", 4),
+        ("labs/02-nas-and-iscsi.rhai", 12),
+    ] {
+        let t = walk(&format!(":step {lab}\n{}", "\n".repeat(steps)));
+        assert_eq!(
+            (t.status, t.stderr.as_str()),
+            (0, ""),
+            "{lab}: {}",
+            t.stdout
+        );
+        let passed = passed_by_run(&repo_root().join(lab));
+        assert!(
+            t.stdout.ends_with(&format!(
+                "walk of {lab} over: {steps} steps, {passed} check(s) passed, 0 failed, 0 step(s) skipped\n"
+            )),
+            "{lab}: {}",
+            t.stdout
+        );
+    }
+}
