@@ -440,7 +440,8 @@ fn comment_lines(text: &str, lines: &Lines, tokens: &[(Token, Position)]) -> Vec
             };
             let line = position.line()?;
             let offset = lines.offset(text, *position);
-            let alone = text[lines.starts[line - 1]..offset].trim().is_empty();
+            let line_start = *lines.starts.get(line - 1)?;
+            let alone = text.get(line_start..offset)?.trim().is_empty();
             let body = comment.strip_prefix("//")?;
             let body = body.trim_start_matches('/');
             (alone && !body.starts_with('!')).then(|| {
