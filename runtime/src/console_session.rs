@@ -90,7 +90,14 @@ impl ConsoleSession {
     /// inputs may import (none: the stdlib only).
     pub fn new(seed: u64, limits: Limits, lab_dir: Option<PathBuf>) -> ConsoleSession {
         let interrupt = Arc::new(AtomicBool::new(false));
-        ConsoleSession::on(simulator(seed), Scope::new(), seed, limits, lab_dir, interrupt)
+        ConsoleSession::on(
+            simulator(seed),
+            Scope::new(),
+            seed,
+            limits,
+            lab_dir,
+            interrupt,
+        )
     }
 
     /// A session on the world in `session`, the inputs starting with `scope`, stopped when
@@ -311,25 +318,58 @@ impl ConsoleSession {
         }
     }
 
+    /// Runs `code`, part of a file (a lab walked step by step, the rest of the file blanked
+    /// so that every line and column is the file's), as one input: diagnostics point into
+    /// `file` by its own lines, `functions` are defined, and `saved` is what `:save` keeps
+    /// when it succeeds. Compiled against the session's variables, as a typed input is.
+    pub fn eval_in_file(
+        &mut self,
+        file: &str,
+        file_text: &str,
+        code: &str,
+        functions: &AST,
+        saved: &str,
+    ) -> Evaluated {
+        self.sources
+            .borrow_mut()
+            .insert(file.to_string(), file_text.to_string());
+        let compiled = self
+            .engine
+            .compile_with_scope(&self.scope, code)
+            .map(|ast| ast.merge(functions))
+            .map_err(|e| Box::new(EvalAltResult::from(e)));
+        self.execute(file, saved, compiled)
+    }
+
     fn run(&mut self, name: &str, text: &str) -> Evaluated {
         self.sources
             .borrow_mut()
             .insert(name.to_string(), text.to_string());
-        self.interrupt.store(false, Ordering::Relaxed);
-        self.session.borrow().budget.restart();
-        let outcome = self
+        let compiled = self
             .engine
             .compile_with_scope(&self.scope, text)
-            .map_err(|e| Box::new(EvalAltResult::from(e)))
-            .and_then(|ast| {
-                let merged = self.functions.merge(&ast);
-                let statements = self.imports.iter().chain(ast.statements()).cloned();
-                let run = AST::new_with_source(statements, merged.shared_lib().clone(), name);
-                let value = self
-                    .engine
-                    .eval_ast_with_scope::<Dynamic>(&mut self.scope, &run)?;
-                Ok((ast, merged, value))
-            });
+            .map_err(|e| Box::new(EvalAltResult::from(e)));
+        self.execute(name, text, compiled)
+    }
+
+    /// Runs a compiled input with a fresh budget; `saved` is kept for `:save` if it succeeds.
+    fn execute(
+        &mut self,
+        name: &str,
+        saved: &str,
+        compiled: Result<AST, Box<EvalAltResult>>,
+    ) -> Evaluated {
+        self.interrupt.store(false, Ordering::Relaxed);
+        self.session.borrow().budget.restart();
+        let outcome = compiled.and_then(|ast| {
+            let merged = self.functions.merge(&ast);
+            let statements = self.imports.iter().chain(ast.statements()).cloned();
+            let run = AST::new_with_source(statements, merged.shared_lib().clone(), name);
+            let value = self
+                .engine
+                .eval_ast_with_scope::<Dynamic>(&mut self.scope, &run)?;
+            Ok((ast, merged, value))
+        });
         let (value, shown) = match outcome {
             Ok((ast, merged, value)) => {
                 self.functions = merged.clone_functions_only();
@@ -343,7 +383,9 @@ impl ConsoleSession {
                         .filter(|s| matches!(s, Stmt::Import(..)))
                         .cloned(),
                 );
-                self.kept.push(text.to_string());
+                if !saved.trim().is_empty() {
+                    self.kept.push(saved.to_string());
+                }
                 let shown = self.show(&value);
                 (value, shown)
             }
@@ -744,6 +786,68 @@ g.install();
         assert!(c.eval("tries").value.as_int().unwrap() >= 1);
         assert_eq!(c.eval("g.host.name").shown.as_deref(), Some("\"sv1\""));
         assert_eq!(c.eval("g.state").shown.as_deref(), Some("\"running\""));
+    }
+
+    #[test]
+    fn a_labs_statements_run_as_one_input_with_the_labs_lines() {
+        let mut c = console();
+        c.eval("let typed_first = 1;");
+        let text = "import \"kvmlab/report\" as report;\nfn cores(h) { h.cores }\nstep(\"a\");\nlet sv1 = host(\"sv1\", report::server_spec());\nsv1.no_such_method();\n";
+        let blanked: String = text.lines().map(|l| if l.starts_with("let") { l.to_string() } else { " ".repeat(l.len()) } + "\n").collect();
+        let made = c.eval_in_file(
+            "labs/x.rhai",
+            text,
+            &blanked,
+            &AST::empty(),
+            "let sv1 = host(\"sv1\", report::server_spec());",
+        );
+        let error = made.error().unwrap();
+        assert_eq!(
+            (error.file.as_str(), error.line),
+            ("labs/x.rhai", 4),
+            "the import did not run"
+        );
+        let imports: String = text.lines().map(|l| if l.starts_with("import") { l.to_string() } else { " ".repeat(l.len()) } + "\n").collect();
+        let functions = c.engine().compile(text).unwrap().clone_functions_only();
+        let started = c.eval_in_file(
+            "labs/x.rhai",
+            text,
+            &imports,
+            &functions,
+            "import \"kvmlab/report\" as report;",
+        );
+        assert!(!started.failed(), "{:?}", codes(&started));
+        let made = c.eval_in_file(
+            "labs/x.rhai",
+            text,
+            &blanked,
+            &AST::empty(),
+            "let sv1 = host(\"sv1\", report::server_spec());",
+        );
+        assert!(!made.failed(), "{:?}", codes(&made));
+        // The file's functions and imports last, as a typed input's do.
+        assert_eq!(c.eval("cores(sv1)").shown.as_deref(), Some("4"));
+        assert_eq!(c.eval("typed_first").shown.as_deref(), Some("1"));
+        let call: String = text.lines().map(|l| if l.starts_with("sv1") { l.to_string() } else { " ".repeat(l.len()) } + "\n").collect();
+        let failed = c.eval_in_file(
+            "labs/x.rhai",
+            text,
+            &call,
+            &AST::empty(),
+            "sv1.no_such_method();",
+        );
+        let error = failed.error().unwrap();
+        assert_eq!(
+            (error.file.as_str(), error.line, error.column),
+            ("labs/x.rhai", 5, 5)
+        );
+        assert!(error
+            .render_width(c.source_text("labs/x.rhai").as_deref(), false, 80)
+            .contains("sv1.no_such_method();"));
+        assert_eq!(
+            c.script(),
+            "let typed_first = 1;\nimport \"kvmlab/report\" as report;\nlet sv1 = host(\"sv1\", report::server_spec());\ncores(sv1);\ntyped_first;\n"
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The console's `:` commands: `:help [NAME]`, `:world`, `:time`, `:reset`, `:load FILE`,
 //! `:save FILE` (`:save! FILE` to replace a file), `:check` (an exercise's visible items,
-//! [`super::exercise`]), `:quit`.
+//! [`super::exercise`]), `:step …` (handed to [`super::walk`]), `:quit`.
 
 use super::show::{self, View};
 use kvmlab_runtime::console_session::ConsoleSession;
@@ -18,6 +18,7 @@ pub enum Request<'a> {
     Load(&'a str),
     Save { file: &'a str, replace: bool },
     Check,
+    Step(Option<&'a str>),
     Quit,
     Unknown(&'a str),
 }
@@ -25,7 +26,11 @@ pub enum Request<'a> {
 /// What the console does after a command.
 pub enum Command {
     Quit,
-    Done { ok: bool },
+    Done {
+        ok: bool,
+    },
+    /// `:step` with its argument: the console's walk takes it.
+    Step(Option<String>),
 }
 
 /// The commands and what they do, for `:help`.
@@ -58,6 +63,14 @@ const COMMANDS: &[(&str, &str)] = &[
         ":check",
         "grade the lab as it is now with the exercise's visible checks (--exercise)",
     ),
+    (
+        ":step LAB",
+        "walk a lab a step at a time (its path, or its name in labs/: `:step 01`); Enter runs a step",
+    ),
+    (":step", "during a walk: show the step again"),
+    (":step run", "during a walk: run the step's own commands, checks included"),
+    (":step skip", "during a walk: go on to the next step without running this one"),
+    (":step stop", "leave the walk; the lab and the variables stay"),
     (":quit", "leave the console (Ctrl-D too)"),
 ];
 
@@ -84,6 +97,7 @@ pub fn parse(line: &str) -> Option<Request<'_>> {
             replace: true,
         },
         ("check", None) => Request::Check,
+        ("step", argument) => Request::Step(argument),
         ("quit" | "q" | "exit", None) => Request::Quit,
         _ => Request::Unknown(line),
     })
@@ -93,6 +107,7 @@ pub fn parse(line: &str) -> Option<Request<'_>> {
 pub fn run(session: &mut ConsoleSession, request: Request, view: &View) -> Command {
     let ok = match request {
         Request::Quit => return Command::Quit,
+        Request::Step(argument) => return Command::Step(argument.map(str::to_string)),
         Request::Help(None) => {
             println!("Type Rhai: each input runs in one lab that lasts the session.");
             for (command, what) in COMMANDS {
@@ -137,10 +152,11 @@ pub fn run(session: &mut ConsoleSession, request: Request, view: &View) -> Comma
         }
         Request::Save { file, replace } => save(session, Path::new(file), replace),
         Request::Unknown(line) => {
-            let known: Vec<&str> = COMMANDS
+            let mut known: Vec<&str> = COMMANDS
                 .iter()
                 .filter_map(|(c, _)| c.split_whitespace().next())
                 .collect();
+            known.dedup();
             eprintln!(
                 "kvmlab repl: `{line}` is not a command; the commands are {} (:help says more)",
                 known.join(", ")
@@ -229,6 +245,8 @@ mod tests {
         assert_eq!(parse(":save"), Some(Request::Unknown(":save")));
         assert_eq!(parse(":quit"), Some(Request::Quit));
         assert_eq!(parse(":check"), Some(Request::Check));
+        assert_eq!(parse(":step 01"), Some(Request::Step(Some("01"))));
+        assert_eq!(parse(":step"), Some(Request::Step(None)));
     }
 
     #[test]

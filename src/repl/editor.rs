@@ -5,6 +5,7 @@
 
 use super::commands::{self, Command};
 use super::show::{self, View};
+use super::walk::{self, Walk};
 use super::{complete, hint};
 use kvmlab_runtime::console_session::ConsoleSession;
 use kvmlab_runtime::script::catalog::Catalog;
@@ -166,22 +167,42 @@ pub fn run(session: ConsoleSession, view: &View) {
         let _ = editor.load_history(path);
     }
     println!("kvmlab console: type Rhai, :help for the commands, Ctrl-D to leave");
+    let mut walking: Option<Walk> = None;
     loop {
-        match editor.readline(PROMPT) {
+        let prompt = walking.as_ref().map_or(PROMPT.to_string(), Walk::prompt);
+        match editor.readline(&prompt) {
             Ok(line) => {
+                let mut session = session.borrow_mut();
                 if line.trim().is_empty() {
+                    // Enter on an empty line runs the step being walked.
+                    if let Some(walk) = walking.take() {
+                        walking = walk.enter(&mut session, view).1;
+                    }
                     continue;
                 }
                 let _ = editor.add_history_entry(line.as_str());
-                let mut session = session.borrow_mut();
                 if let Some(request) = commands::parse(&line) {
-                    if let Command::Quit = commands::run(&mut session, request, view) {
-                        break;
+                    if matches!(request, commands::Request::Reset) {
+                        if let Some(walk) = walking.take() {
+                            walk.reset();
+                        }
+                    }
+                    match commands::run(&mut session, request, view) {
+                        Command::Quit => break,
+                        Command::Done { .. } => {}
+                        Command::Step(argument) => {
+                            let taken = walking.take();
+                            walking =
+                                walk::command(&mut session, taken, argument.as_deref(), view).1;
+                        }
                     }
                     continue;
                 }
                 let evaluated = session.eval(&line);
                 show::evaluated(&session, &evaluated, view);
+                if let Some(walk) = walking.as_mut() {
+                    walk.typed(!evaluated.failed());
+                }
             }
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => break,

@@ -3,7 +3,8 @@
 //! they come ([`piped`]). [`commands`] are the `:` commands, [`show`] prints what an input
 //! did; [`complete`] and [`hint`] are the editor's tab completion and call hints;
 //! [`exercise`] is the console on an exercise (`--exercise`, `:check`); [`example`] shows
-//! the run of a `:help` entry's example.
+//! the run of a `:help` entry's example; [`walk`] is `:step LAB`, a lab walked one step at
+//! a time.
 
 mod commands;
 pub mod complete;
@@ -13,6 +14,7 @@ pub mod exercise;
 pub mod hint;
 mod piped;
 mod show;
+mod walk;
 
 use kvmlab_runtime::console_session::ConsoleSession;
 use kvmlab_runtime::grade::Exercise;

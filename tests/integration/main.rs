@@ -23,6 +23,7 @@ mod reference;
 mod refusals;
 mod repl;
 mod repl_exercise;
+mod repl_steps;
 mod report;
 mod sandbox;
 mod storage;

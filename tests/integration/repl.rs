@@ -280,7 +280,7 @@ fn a_file_given_runs_first_and_leaves_its_world() {
 }
 
 /// The checks `kvmlab run` passes on a lab, to compare with the console's.
-fn passed_by_run(lab: &Path) -> u64 {
+pub(crate) fn passed_by_run(lab: &Path) -> u64 {
     let out = kvmlab()
         .args(["run", "--report", "json", "--out"])
         .arg(tempfile::tempdir().unwrap().path())
@@ -508,6 +508,29 @@ mod terminal {
         again.wait_for("kvmlab> ");
         std::thread::sleep(Duration::from_millis(300));
         assert_eq!(again.quit(), 0);
+    }
+
+    #[test]
+    fn a_walk_of_lab_01_shows_the_step_in_the_prompt_and_enter_runs_each_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = Terminal::start(&dir.path().join("history.txt"));
+        t.wait_for("kvmlab> ");
+        let lab = crate::harness::repo_root().join("labs/01-hosts-and-network.rhai");
+        t.keys(&format!(":step {}\r", lab.display()));
+        t.wait_for("step 1/10: The hardware (Table 1)");
+        t.wait_for("step 1/10> ");
+        t.keys("\r");
+        t.wait_for("step 1/10 done: 2 check(s) passed");
+        t.wait_for("step 2/10> ");
+        t.keys("\r");
+        t.wait_for("step 2/10 done: 4 check(s) passed");
+        t.wait_for("step 3/10> ");
+        t.keys(":step stop\r");
+        t.wait_for("left the walk");
+        t.wait_for("kvmlab> ");
+        t.keys("sv1.kvm_usable\r");
+        t.wait_for("=> true");
+        assert_eq!(t.quit(), 0);
     }
 
     #[test]
