@@ -75,6 +75,9 @@ enum Command {
         /// Seed of the simulator's randomness; default 0, or the exercise's seed
         #[arg(long)]
         seed: Option<u64>,
+        /// Folder for the files the inputs save (`save_text`, plots), as `kvmlab run --out`
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
         /// When to color the output: auto means on a terminal and NO_COLOR unset or empty
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
@@ -280,6 +283,7 @@ pub fn main() -> i32 {
             file,
             exercise,
             seed,
+            out,
             color,
         } => {
             if let Some(problem) = file.as_deref().and_then(unusable) {
@@ -301,6 +305,7 @@ pub fn main() -> i32 {
                 file,
                 exercise,
                 seed,
+                out,
                 color: color.colors(std::io::stdout().is_terminal()),
             })
         }

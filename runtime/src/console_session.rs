@@ -66,6 +66,8 @@ pub struct ConsoleSession {
     seed: u64,
     limits: Limits,
     lab_dir: Option<PathBuf>,
+    /// Where files the inputs save (`save_text`, plots) go; none: saving is refused.
+    out_dir: Option<PathBuf>,
     interrupt: Arc<AtomicBool>,
     session: SharedSession,
     engine: Engine,
@@ -116,6 +118,7 @@ impl ConsoleSession {
             seed,
             limits,
             lab_dir,
+            out_dir: None,
             interrupt,
             session,
             engine,
@@ -149,6 +152,13 @@ impl ConsoleSession {
             ConsoleSession::on(session, handed_over, seed, limits, lab_dir, interrupt);
         console.exercise = Some(exercise);
         Ok(console)
+    }
+
+    /// Files the inputs save go to `dir` (made when the first is saved), under the same
+    /// rules as `kvmlab run --out`; this session and every one `:reset` makes.
+    pub fn save_files_in(&mut self, dir: PathBuf) {
+        self.session.borrow_mut().out_dir = crate::artifacts::OutputDir::new(dir.clone());
+        self.out_dir = Some(dir);
     }
 
     /// The exercise the console was started on, if any.
@@ -272,6 +282,9 @@ impl ConsoleSession {
     /// the exercise's setup does, and then the session is as it was.
     pub fn reset(&mut self) -> Result<(), String> {
         let session = simulator(self.seed);
+        if let Some(dir) = &self.out_dir {
+            session.borrow_mut().out_dir = crate::artifacts::OutputDir::new(dir.clone());
+        }
         let scope = match &self.exercise {
             Some(exercise) => grade::run_setup(exercise, &session)?,
             None => Scope::new(),

@@ -28,6 +28,8 @@ pub struct Options {
     /// The exercise whose setup builds the lab and whose checks `:check` runs.
     pub exercise: Option<Exercise>,
     pub seed: u64,
+    /// Where files the inputs save go (`kvmlab run`'s `--out`).
+    pub out: PathBuf,
     pub color: bool,
 }
 
@@ -58,6 +60,7 @@ fn console(options: Options) -> i32 {
             }
         },
     };
+    session.save_files_in(options.out);
     if let Some(exercise) = session.exercise() {
         exercise::introduce(exercise);
     }

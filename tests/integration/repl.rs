@@ -279,6 +279,34 @@ fn a_file_given_runs_first_and_leaves_its_world() {
     );
 }
 
+#[test]
+fn the_report_lab_loads_whole_and_saves_its_files_where_run_saves_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let lab = repo_root().join("labs/live-migration.rhai");
+    let t = repl_in(
+        dir.path(),
+        &[lab.to_str().unwrap(), "--out", "console-out"],
+        "lab().migrations.len()\n",
+    );
+    assert_eq!(t.status, 0, "{}", t.stderr);
+    assert!(t.stdout.ends_with("=> 24\n"), "{}", t.stdout);
+    let ran = kvmlab()
+        .args(["run", "--out"])
+        .arg(dir.path().join("run-out"))
+        .arg(&lab)
+        .output()
+        .unwrap();
+    assert!(ran.status.success());
+    for file in ["report-vs-kvmlab.txt", "centos-nz2.xml", "ftp-rate.svg"] {
+        let console = std::fs::read(dir.path().join("console-out").join(file)).unwrap();
+        let run = std::fs::read(dir.path().join("run-out").join(file)).unwrap();
+        assert!(
+            console == run,
+            "{file} differs between the console and kvmlab run"
+        );
+    }
+}
+
 /// The checks `kvmlab run` passes on a lab, to compare with the console's.
 pub(crate) fn passed_by_run(lab: &Path) -> u64 {
     let out = kvmlab()
