@@ -68,9 +68,16 @@ enum Command {
     Repl {
         /// A lab to run first; its world and variables stay to explore
         file: Option<PathBuf>,
-        /// Seed of the simulator's randomness
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
+        /// An exercise to work on: its folder, or its name in labs/exercises/. Its setup
+        /// builds the lab first, and `:check` grades the work so far
+        #[arg(long, value_name = "NAME")]
+        exercise: Option<String>,
+        /// Seed of the simulator's randomness; default 0, or the exercise's seed
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Folder for the files the inputs save (`save_text`, plots), as `kvmlab run --out`
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
         /// When to color the output: auto means on a terminal and NO_COLOR unset or empty
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
@@ -178,6 +185,24 @@ fn unusable(file: &Path) -> Option<String> {
     }
 }
 
+/// The exercise `kvmlab repl --exercise NAME` works on, loaded and checked as `kvmlab grade`
+/// loads it; an unknown name is a usage error, a broken exercise its diagnostics and exit 2.
+fn console_exercise(name: &str, color: bool) -> Result<kvmlab_runtime::grade::Exercise, i32> {
+    let dir = repl::exercise::find(name).map_err(|error| {
+        eprint!("{}", repl::exercise::refusal(&error));
+        EXIT_USAGE
+    })?;
+    kvmlab_runtime::grade::Exercise::load(&dir).map_err(|diagnostics| {
+        eprint!("{}", grade::render_problems(&diagnostics, color));
+        eprintln!(
+            "kvmlab repl: the exercise `{}` is broken: {} problem(s); the console did not start",
+            dir.display(),
+            diagnostics.len()
+        );
+        2
+    })
+}
+
 /// The first `.rhai` file of `dir` by name, to suggest one that exists.
 fn first_lab_in(dir: &Path) -> Option<PathBuf> {
     let mut labs: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -254,14 +279,33 @@ pub fn main() -> i32 {
             check(&files, color.colors(std::io::stderr().is_terminal()))
         }
         Command::Doc { name } => doc(name.as_deref()),
-        Command::Repl { file, seed, color } => {
+        Command::Repl {
+            file,
+            exercise,
+            seed,
+            out,
+            color,
+        } => {
             if let Some(problem) = file.as_deref().and_then(unusable) {
                 eprintln!("kvmlab: {problem}");
                 return EXIT_USAGE;
             }
+            let exercise = match exercise
+                .as_deref()
+                .map(|name| console_exercise(name, color.colors(std::io::stderr().is_terminal())))
+                .transpose()
+            {
+                Ok(exercise) => exercise,
+                Err(code) => return code,
+            };
+            let seed = seed
+                .or(exercise.as_ref().map(|e| e.config.seed))
+                .unwrap_or(0);
             repl::run(repl::Options {
                 file,
+                exercise,
                 seed,
+                out,
                 color: color.colors(std::io::stdout().is_terminal()),
             })
         }

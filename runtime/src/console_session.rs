@@ -5,10 +5,13 @@
 //! input's statements run once), and so do its top-level `import`s (re-run before every
 //! later input, since Rhai keeps imported modules only for the length of one run). Every
 //! input is a source of its own, `<input N>`, so diagnostics point into the text as typed.
+//! Started on an exercise, every fresh world is built by the exercise's setup as the grader
+//! builds a submission's, and [`ConsoleSession::check`] grades the world with its rubric.
 //! Knows nothing of line editing: the binary's REPL drives it.
 
 use crate::diagnostic::Diagnostic;
 use crate::error::Severity;
+use crate::grade::{self, CheckGrade, Exercise};
 use crate::report::RunReport;
 use crate::script::engine::{self, Limits};
 use crate::script::modules::{LabModules, Sources};
@@ -63,10 +66,14 @@ pub struct ConsoleSession {
     seed: u64,
     limits: Limits,
     lab_dir: Option<PathBuf>,
+    /// Where files the inputs save (`save_text`, plots) go; none: saving is refused.
+    out_dir: Option<PathBuf>,
     interrupt: Arc<AtomicBool>,
     session: SharedSession,
     engine: Engine,
     scope: Scope<'static>,
+    /// The exercise the console was started on: its setup builds every fresh world.
+    exercise: Option<Exercise>,
     /// Every function the session's inputs defined, with no statements.
     functions: AST,
     /// The top-level imports of the inputs that succeeded, re-run before each input.
@@ -85,16 +92,38 @@ impl ConsoleSession {
     /// inputs may import (none: the stdlib only).
     pub fn new(seed: u64, limits: Limits, lab_dir: Option<PathBuf>) -> ConsoleSession {
         let interrupt = Arc::new(AtomicBool::new(false));
-        let sources = Sources::default();
-        let (session, engine) = world(seed, &limits, lab_dir.clone(), &sources, &interrupt);
-        ConsoleSession {
+        ConsoleSession::on(
+            simulator(seed),
+            Scope::new(),
             seed,
             limits,
             lab_dir,
             interrupt,
+        )
+    }
+
+    /// A session on the world in `session`, the inputs starting with `scope`, stopped when
+    /// `interrupt` is set.
+    fn on(
+        session: SharedSession,
+        scope: Scope<'static>,
+        seed: u64,
+        limits: Limits,
+        lab_dir: Option<PathBuf>,
+        interrupt: Arc<AtomicBool>,
+    ) -> ConsoleSession {
+        let sources = Sources::default();
+        let engine = console_engine(&session, &limits, lab_dir.clone(), &sources, &interrupt);
+        ConsoleSession {
+            seed,
+            limits,
+            lab_dir,
+            out_dir: None,
+            interrupt,
             session,
             engine,
-            scope: Scope::new(),
+            scope,
+            exercise: None,
             functions: AST::empty(),
             imports: Vec::new(),
             defined_in: BTreeMap::new(),
@@ -102,6 +131,77 @@ impl ConsoleSession {
             kept: Vec::new(),
             inputs: 0,
         }
+    }
+
+    /// A session on `exercise`: its setup runs first in the session's world exactly as the
+    /// grader runs it (the variables it hands over are constants in the scope, its record is
+    /// dropped), and each input is held to the exercise's limits. `seed` is the exercise's own
+    /// unless the trainee asked for another. Fails when the setup does, saying why.
+    pub fn with_exercise(
+        exercise: Exercise,
+        seed: u64,
+        lab_dir: Option<PathBuf>,
+    ) -> Result<ConsoleSession, String> {
+        let session = simulator(seed);
+        // The setup runs before the console's engine is built, as before a submission: each
+        // engine installs its own budget in the session, and the last one built is the inputs'.
+        let handed_over = grade::run_setup(&exercise, &session)?;
+        let limits = exercise.limits();
+        let interrupt = Arc::new(AtomicBool::new(false));
+        let mut console =
+            ConsoleSession::on(session, handed_over, seed, limits, lab_dir, interrupt);
+        console.exercise = Some(exercise);
+        Ok(console)
+    }
+
+    /// Files the inputs save go to `dir` (made when the first is saved), under the same
+    /// rules as `kvmlab run --out`; this session and every one `:reset` makes.
+    pub fn save_files_in(&mut self, dir: PathBuf) {
+        self.session.borrow_mut().out_dir = crate::artifacts::OutputDir::new(dir.clone());
+        self.out_dir = Some(dir);
+    }
+
+    /// The exercise the console was started on, if any.
+    pub fn exercise(&self) -> Option<&Exercise> {
+        self.exercise.as_ref()
+    }
+
+    /// Grades the world as it is now with the exercise's rubric, as `kvmlab grade` grades the
+    /// world a submission leaves; every item, hidden ones included (the caller shows what the
+    /// trainee may see). `None` without an exercise. The checks only query: the world, lab
+    /// time, the session's record and its budget are as they were.
+    pub fn check(&self) -> Option<Result<Vec<CheckGrade>, String>> {
+        let exercise = self.exercise.as_ref()?;
+        let budget = self.session.borrow().budget.clone();
+        let recorder = std::mem::take(&mut self.session.borrow_mut().recorder);
+        let graded = grade::grade_checks(exercise, &self.session);
+        let mut session = self.session.borrow_mut();
+        session.budget = budget;
+        session.recorder = recorder;
+        Some(graded)
+    }
+
+    /// Runs a reference example in a scratch lab of its own (this session's seed, limits and
+    /// interrupt flag), after the setup the reference's examples assume: this session's
+    /// world, lab time and variables are untouched, and the files it saves are checked but
+    /// not written. The scratch session, to show the value with, and what the example did
+    /// (or what the setup did, if it failed).
+    pub fn try_example(&self, example: &str) -> (ConsoleSession, Evaluated) {
+        let mut scratch = ConsoleSession::on(
+            simulator(self.seed),
+            Scope::new(),
+            self.seed,
+            self.limits.clone(),
+            None,
+            self.interrupt.clone(),
+        );
+        scratch.session.borrow_mut().out_dir = crate::artifacts::OutputDir::discarding();
+        let setup = scratch.eval(&crate::script::examples::prelude_for(example));
+        if setup.failed() {
+            return (scratch, setup);
+        }
+        let ran = scratch.eval(example);
+        (scratch, ran)
     }
 
     /// The flag that stops the running input when set (from any thread: a Ctrl-C handler).
@@ -118,6 +218,18 @@ impl ConsoleSession {
     /// The variables in scope.
     pub fn scope(&self) -> &Scope<'static> {
         &self.scope
+    }
+
+    /// The variables in scope with the script name of their values' types
+    /// (`("sv1", "Host")`), for completion and call hints.
+    pub fn variable_types(&self) -> Vec<(String, String)> {
+        self.scope
+            .iter()
+            .map(|(name, _, value)| {
+                let ty = self.engine.map_type_name(value.type_name());
+                (name.to_string(), ty.to_string())
+            })
+            .collect()
     }
 
     /// The shared session, for reading the world (`:world`).
@@ -165,22 +277,32 @@ impl ConsoleSession {
         }
     }
 
-    /// Starts again: a fresh world with the same seed, an empty scope, no functions.
-    pub fn reset(&mut self) {
-        let (session, engine) = world(
-            self.seed,
+    /// Starts again: a fresh world with the same seed, an empty scope, no functions; on an
+    /// exercise, its setup runs again and the scope holds what it hands over. Fails only when
+    /// the exercise's setup does, and then the session is as it was.
+    pub fn reset(&mut self) -> Result<(), String> {
+        let session = simulator(self.seed);
+        if let Some(dir) = &self.out_dir {
+            session.borrow_mut().out_dir = crate::artifacts::OutputDir::new(dir.clone());
+        }
+        let scope = match &self.exercise {
+            Some(exercise) => grade::run_setup(exercise, &session)?,
+            None => Scope::new(),
+        };
+        self.engine = console_engine(
+            &session,
             &self.limits,
             self.lab_dir.clone(),
             &self.sources,
             &self.interrupt,
         );
-        self.scope = Scope::new();
-        self.engine = engine;
+        self.scope = scope;
         self.session = session;
         self.functions = AST::empty();
         self.imports.clear();
         self.defined_in.clear();
         self.kept.clear();
+        Ok(())
     }
 
     /// The inputs that succeeded since the start or the last reset, as one script that
@@ -209,25 +331,58 @@ impl ConsoleSession {
         }
     }
 
+    /// Runs `code`, part of a file (a lab walked step by step, the rest of the file blanked
+    /// so that every line and column is the file's), as one input: diagnostics point into
+    /// `file` by its own lines, `functions` are defined, and `saved` is what `:save` keeps
+    /// when it succeeds. Compiled against the session's variables, as a typed input is.
+    pub fn eval_in_file(
+        &mut self,
+        file: &str,
+        file_text: &str,
+        code: &str,
+        functions: &AST,
+        saved: &str,
+    ) -> Evaluated {
+        self.sources
+            .borrow_mut()
+            .insert(file.to_string(), file_text.to_string());
+        let compiled = self
+            .engine
+            .compile_with_scope(&self.scope, code)
+            .map(|ast| ast.merge(functions))
+            .map_err(|e| Box::new(EvalAltResult::from(e)));
+        self.execute(file, saved, compiled)
+    }
+
     fn run(&mut self, name: &str, text: &str) -> Evaluated {
         self.sources
             .borrow_mut()
             .insert(name.to_string(), text.to_string());
-        self.interrupt.store(false, Ordering::Relaxed);
-        self.session.borrow().budget.restart();
-        let outcome = self
+        let compiled = self
             .engine
             .compile_with_scope(&self.scope, text)
-            .map_err(|e| Box::new(EvalAltResult::from(e)))
-            .and_then(|ast| {
-                let merged = self.functions.merge(&ast);
-                let statements = self.imports.iter().chain(ast.statements()).cloned();
-                let run = AST::new_with_source(statements, merged.shared_lib().clone(), name);
-                let value = self
-                    .engine
-                    .eval_ast_with_scope::<Dynamic>(&mut self.scope, &run)?;
-                Ok((ast, merged, value))
-            });
+            .map_err(|e| Box::new(EvalAltResult::from(e)));
+        self.execute(name, text, compiled)
+    }
+
+    /// Runs a compiled input with a fresh budget; `saved` is kept for `:save` if it succeeds.
+    fn execute(
+        &mut self,
+        name: &str,
+        saved: &str,
+        compiled: Result<AST, Box<EvalAltResult>>,
+    ) -> Evaluated {
+        self.interrupt.store(false, Ordering::Relaxed);
+        self.session.borrow().budget.restart();
+        let outcome = compiled.and_then(|ast| {
+            let merged = self.functions.merge(&ast);
+            let statements = self.imports.iter().chain(ast.statements()).cloned();
+            let run = AST::new_with_source(statements, merged.shared_lib().clone(), name);
+            let value = self
+                .engine
+                .eval_ast_with_scope::<Dynamic>(&mut self.scope, &run)?;
+            Ok((ast, merged, value))
+        });
         let (value, shown) = match outcome {
             Ok((ast, merged, value)) => {
                 self.functions = merged.clone_functions_only();
@@ -241,7 +396,9 @@ impl ConsoleSession {
                         .filter(|s| matches!(s, Stmt::Import(..)))
                         .cloned(),
                 );
-                self.kept.push(text.to_string());
+                if !saved.trim().is_empty() {
+                    self.kept.push(saved.to_string());
+                }
                 let shown = self.show(&value);
                 (value, shown)
             }
@@ -301,20 +458,24 @@ impl ConsoleSession {
     }
 }
 
-/// A fresh simulator and its engine, watching `interrupt`.
-fn world(
-    seed: u64,
+/// A session on a fresh simulator with `seed`.
+fn simulator(seed: u64) -> SharedSession {
+    Session::new(Box::new(Simulator::new(seed)), "<input>", PathBuf::new())
+}
+
+/// The engine the inputs run in, its budget installed in `session` and watching `interrupt`.
+fn console_engine(
+    session: &SharedSession,
     limits: &Limits,
     lab_dir: Option<PathBuf>,
     sources: &Sources,
     interrupt: &Arc<AtomicBool>,
-) -> (SharedSession, Engine) {
-    let session = Session::new(Box::new(Simulator::new(seed)), "<input>", PathBuf::new());
+) -> Engine {
     let shown_dir = lab_dir.clone().unwrap_or_default();
     let modules = LabModules::new(lab_dir, shown_dir, sources.clone());
-    let engine = engine::build(&session, limits, modules);
+    let engine = engine::build(session, limits, modules);
     session.borrow().budget.watch_interrupt(interrupt.clone());
-    (session, engine)
+    engine
 }
 
 /// Whether a parse error means the input is still open: a string not yet closed, or a
@@ -463,12 +624,96 @@ g.install();
         let mut c = console();
         c.eval("import \"kvmlab/report\" as report;\nlet sv1 = host(\"sv1\", report::server_spec());\nsleep(60);");
         assert_eq!(c.lab_time(), 60.0);
-        c.reset();
+        c.reset().unwrap();
         assert_eq!(c.lab_time(), 0.0);
         assert!(c.scope().is_empty());
         assert!(c.script().is_empty());
         let again = c.eval("import \"kvmlab/report\" as report; let sv1 = host(\"sv1\", report::server_spec()); sv1.cores");
         assert_eq!(again.shown.as_deref(), Some("4"), "{:?}", codes(&again));
+    }
+
+    fn network_exercise() -> Exercise {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../labs/exercises/network");
+        Exercise::load(&dir).expect("the network exercise loads")
+    }
+
+    /// The first item's fix: sv1 resolves sv2, address first in its /etc/hosts.
+    const SV1_HOSTS: &str = "import \"kvmlab/report\" as report;\n\
+        sv1.write_file(\"/etc/hosts\", \"127.0.0.1 localhost\\n\" + report::hosts_corrected());";
+
+    #[test]
+    fn an_exercise_s_setup_builds_the_world_and_hands_over_its_variables() {
+        let exercise = network_exercise();
+        let mut c = ConsoleSession::with_exercise(exercise.clone(), 0, None).unwrap();
+        let names: Vec<&str> = c.scope().iter().map(|(name, _, _)| name).collect();
+        assert_eq!(names, ["sv1", "sv2", "net1", "net2"]);
+        assert!(c.scope().iter().all(|(_, constant, _)| constant));
+        // The setup's record (its steps, the warnings it raised) is not the trainee's.
+        let first = c.eval("sv2.name");
+        assert_eq!(first.shown.as_deref(), Some("\"sv2\""));
+        assert!(first.report.diagnostics.is_empty(), "{:?}", codes(&first));
+        let assigned = c.eval("sv1 = sv2;");
+        let error = assigned.error().unwrap();
+        assert_eq!(
+            (error.code.as_str(), error.message.as_str()),
+            (
+                "kvmlab::script::runtime",
+                "`sv1` is a constant: it cannot be given another value"
+            )
+        );
+        let help = error.help.as_deref().unwrap();
+        assert!(help.ends_with("`let other_sv1 = ...;`"), "{help}");
+        // The advice, followed.
+        let followed = c.eval("let other_sv1 = sv2; other_sv1.name");
+        assert_eq!(followed.shown.as_deref(), Some("\"sv2\""));
+        // Each input is held to the exercise's limits, not the console's defaults.
+        let runaway = c.eval("let n = 0; while n < 6000000 { n += 1; }");
+        assert_eq!(runaway.error().unwrap().code, "kvmlab::sandbox::operations");
+        assert_eq!(exercise.limits().max_operations, 5_000_000);
+    }
+
+    #[test]
+    fn check_grades_the_world_as_it_is_and_changes_nothing() {
+        let mut c = ConsoleSession::with_exercise(network_exercise(), 0, None).unwrap();
+        assert!(ConsoleSession::new(0, Limits::default(), None)
+            .check()
+            .is_none());
+        let before = c.check().unwrap().unwrap();
+        assert_eq!(before[0].name, "sv2 resolves on sv1");
+        assert_eq!(before[0].status, grade::CheckStatus::Failed);
+        c.eval(SV1_HOSTS);
+        c.eval("sleep(30);");
+        let world = c.session().borrow().backend.world().clone();
+        let time = c.lab_time();
+        let after = c.check().unwrap().unwrap();
+        assert_eq!(after[0].status, grade::CheckStatus::Passed);
+        assert_eq!((after[2].score, after[2].points), (1.0, 2.0), "{after:?}");
+        assert_eq!(c.session().borrow().backend.world(), &world);
+        assert_eq!(c.lab_time(), time);
+        // The next input runs in the console's own budget and record, watching Ctrl-C.
+        let next = c.eval("sv1.resolve(\"sv2\")");
+        assert_eq!(next.shown.as_deref(), Some("\"192.168.1.12\""));
+        assert!(next.report.diagnostics.is_empty(), "{:?}", codes(&next));
+        let stopper = interrupt_after(&c, Duration::from_millis(50));
+        let stopped = c.eval("while true {}");
+        stopper.join().unwrap();
+        assert_eq!(
+            stopped.error().unwrap().code,
+            "kvmlab::console::interrupted"
+        );
+    }
+
+    #[test]
+    fn reset_on_an_exercise_runs_its_setup_again() {
+        let mut c = ConsoleSession::with_exercise(network_exercise(), 0, None).unwrap();
+        c.eval(SV1_HOSTS);
+        c.eval("let mine = 1;");
+        assert_eq!(c.check().unwrap().unwrap()[0].score, 1.0);
+        c.reset().unwrap();
+        assert_eq!(c.scope().len(), 4, "only the handed-over variables");
+        assert!(c.script().is_empty());
+        assert_eq!(c.check().unwrap().unwrap()[0].score, 0.0);
+        assert_eq!(c.eval("sv1.name").shown.as_deref(), Some("\"sv1\""));
     }
 
     #[test]
@@ -554,6 +799,68 @@ g.install();
         assert!(c.eval("tries").value.as_int().unwrap() >= 1);
         assert_eq!(c.eval("g.host.name").shown.as_deref(), Some("\"sv1\""));
         assert_eq!(c.eval("g.state").shown.as_deref(), Some("\"running\""));
+    }
+
+    #[test]
+    fn a_labs_statements_run_as_one_input_with_the_labs_lines() {
+        let mut c = console();
+        c.eval("let typed_first = 1;");
+        let text = "import \"kvmlab/report\" as report;\nfn cores(h) { h.cores }\nstep(\"a\");\nlet sv1 = host(\"sv1\", report::server_spec());\nsv1.no_such_method();\n";
+        let blanked: String = text.lines().map(|l| if l.starts_with("let") { l.to_string() } else { " ".repeat(l.len()) } + "\n").collect();
+        let made = c.eval_in_file(
+            "labs/x.rhai",
+            text,
+            &blanked,
+            &AST::empty(),
+            "let sv1 = host(\"sv1\", report::server_spec());",
+        );
+        let error = made.error().unwrap();
+        assert_eq!(
+            (error.file.as_str(), error.line),
+            ("labs/x.rhai", 4),
+            "the import did not run"
+        );
+        let imports: String = text.lines().map(|l| if l.starts_with("import") { l.to_string() } else { " ".repeat(l.len()) } + "\n").collect();
+        let functions = c.engine().compile(text).unwrap().clone_functions_only();
+        let started = c.eval_in_file(
+            "labs/x.rhai",
+            text,
+            &imports,
+            &functions,
+            "import \"kvmlab/report\" as report;",
+        );
+        assert!(!started.failed(), "{:?}", codes(&started));
+        let made = c.eval_in_file(
+            "labs/x.rhai",
+            text,
+            &blanked,
+            &AST::empty(),
+            "let sv1 = host(\"sv1\", report::server_spec());",
+        );
+        assert!(!made.failed(), "{:?}", codes(&made));
+        // The file's functions and imports last, as a typed input's do.
+        assert_eq!(c.eval("cores(sv1)").shown.as_deref(), Some("4"));
+        assert_eq!(c.eval("typed_first").shown.as_deref(), Some("1"));
+        let call: String = text.lines().map(|l| if l.starts_with("sv1") { l.to_string() } else { " ".repeat(l.len()) } + "\n").collect();
+        let failed = c.eval_in_file(
+            "labs/x.rhai",
+            text,
+            &call,
+            &AST::empty(),
+            "sv1.no_such_method();",
+        );
+        let error = failed.error().unwrap();
+        assert_eq!(
+            (error.file.as_str(), error.line, error.column),
+            ("labs/x.rhai", 5, 5)
+        );
+        assert!(error
+            .render_width(c.source_text("labs/x.rhai").as_deref(), false, 80)
+            .contains("sv1.no_such_method();"));
+        assert_eq!(
+            c.script(),
+            "let typed_first = 1;\nimport \"kvmlab/report\" as report;\nlet sv1 = host(\"sv1\", report::server_spec());\ncores(sv1);\ntyped_first;\n"
+        );
     }
 
     #[test]

@@ -333,6 +333,67 @@ pub enum Error {
     )]
     Interrupted,
 
+    #[error("`{name}` is not an exercise: {why}")]
+    #[diagnostic(code(kvmlab::console::no_exercise), help("{help}"))]
+    NoExercise {
+        name: String,
+        why: String,
+        help: String,
+    },
+
+    #[error("`:check` grades an exercise, and this console was started without one")]
+    #[diagnostic(
+        code(kvmlab::console::no_exercise_started),
+        help("start the console on an exercise: `kvmlab repl --exercise network` (an exercise of labs/exercises/) or `kvmlab repl --exercise PATH/TO/EXERCISE`")
+    )]
+    NoExerciseStarted,
+    #[error("no lab `{name}` in {dir}")]
+    #[diagnostic(code(kvmlab::console::no_such_lab), help("{suggestion}"))]
+    NoSuchLab {
+        name: String,
+        dir: String,
+        suggestion: String,
+    },
+
+    #[error("`{name}` names {count} labs in {dir}: {labs}")]
+    #[diagnostic(
+        code(kvmlab::console::ambiguous_lab),
+        help("type more of the name, e.g. `:step {first}`")
+    )]
+    AmbiguousLab {
+        name: String,
+        dir: String,
+        count: usize,
+        labs: String,
+        first: String,
+    },
+
+    #[error("{path} has no steps: no `step(\"title\")` call at its top level")]
+    #[diagnostic(
+        code(kvmlab::console::lab_without_steps),
+        help("`:step` walks a lab that opens each step with `step(\"title\")` outside any function or block; `:load {path}` runs this file whole")
+    )]
+    LabWithoutSteps { path: String },
+
+    #[error("the check uses `{variable}`, which is not defined: the lab's own commands define it")]
+    #[diagnostic(
+        code(kvmlab::console::step_variable_undefined),
+        help("`:step run` runs the lab's own commands of this step, then its checks; or define `{variable}` yourself as the step's commands show, then press Enter")
+    )]
+    StepVariableUndefined { variable: String },
+
+    #[error("step {step}/{steps}: check `{name}` failed: {why}")]
+    #[diagnostic(
+        code(kvmlab::console::step_check_failed),
+        help("the walk stays on this step: fix the lab with your own inputs and press Enter to run its checks again; `:step run` runs the lab's own commands, `:step skip` goes on")
+    )]
+    StepCheckFailed {
+        step: usize,
+        steps: usize,
+        name: String,
+        why: String,
+    },
+
     // ── lab: the lab primitives ────────────────────────────────────────────────────────────
     #[error("cannot sleep for {seconds} s")]
     #[diagnostic(

@@ -18,6 +18,7 @@ pub mod console_session;
 pub mod diagnostic;
 pub mod error;
 pub mod grade;
+pub mod lab_steps;
 pub mod meter;
 pub mod migration;
 #[doc(hidden)]

@@ -13,12 +13,14 @@ mod selftest;
 mod table;
 mod workers;
 
+pub use class::points;
 use class::Class;
 use kvmlab_runtime::grade::{self as core, Exercise, Submission, SubmissionGrade};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
+pub use table::mark;
 
 pub const EXIT_GRADED: i32 = 0;
 pub const EXIT_BROKEN_EXERCISE: i32 = 1;
@@ -142,10 +144,7 @@ fn load_exercise(dir: &Path, color: bool) -> Result<Exercise, i32> {
         ));
     }
     Exercise::load(dir).map_err(|diagnostics| {
-        for diagnostic in &diagnostics {
-            let source = std::fs::read_to_string(&diagnostic.file).ok();
-            eprint!("{}", diagnostic.render(source.as_deref(), color));
-        }
+        eprint!("{}", render_problems(&diagnostics, color));
         eprintln!(
             "kvmlab grade: the exercise `{}` is broken: {} problem(s); nothing was graded",
             dir.display(),
@@ -153,6 +152,20 @@ fn load_exercise(dir: &Path, color: bool) -> Result<Exercise, i32> {
         );
         EXIT_BROKEN_EXERCISE
     })
+}
+
+/// A broken exercise's diagnostics, each against its file.
+pub fn render_problems(
+    diagnostics: &[kvmlab_runtime::diagnostic::Diagnostic],
+    color: bool,
+) -> String {
+    diagnostics
+        .iter()
+        .map(|diagnostic| {
+            let source = std::fs::read_to_string(&diagnostic.file).ok();
+            diagnostic.render(source.as_deref(), color)
+        })
+        .collect()
 }
 
 fn find_submissions(paths: &[PathBuf], exercise: &Exercise) -> Result<Vec<Submission>, i32> {

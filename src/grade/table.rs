@@ -53,14 +53,19 @@ fn marks(checks: &[CheckGrade]) -> String {
         if i > 0 && i % MARKS_PER_GROUP == 0 {
             marks.push(' ');
         }
-        marks.push(match check.status {
-            CheckStatus::Passed => '+',
-            CheckStatus::Partial => '~',
-            CheckStatus::Failed => 'x',
-            CheckStatus::Skipped => '-',
-        });
+        marks.push(mark(check.status));
     }
     marks
+}
+
+/// A check's mark: `+` passed, `~` partial, `x` failed, `-` skipped.
+pub fn mark(status: CheckStatus) -> char {
+    match status {
+        CheckStatus::Passed => '+',
+        CheckStatus::Partial => '~',
+        CheckStatus::Failed => 'x',
+        CheckStatus::Skipped => '-',
+    }
 }
 
 pub fn render(class: &Class, color: bool) -> String {

@@ -1,5 +1,6 @@
 //! The console's `:` commands: `:help [NAME]`, `:world`, `:time`, `:reset`, `:load FILE`,
-//! `:save FILE` (`:save! FILE` to replace a file), `:quit`.
+//! `:save FILE` (`:save! FILE` to replace a file), `:check` (an exercise's visible items,
+//! [`super::exercise`]), `:step …` (handed to [`super::walk`]), `:quit`.
 
 use super::show::{self, View};
 use kvmlab_runtime::console_session::ConsoleSession;
@@ -16,6 +17,8 @@ pub enum Request<'a> {
     Reset,
     Load(&'a str),
     Save { file: &'a str, replace: bool },
+    Check,
+    Step(Option<&'a str>),
     Quit,
     Unknown(&'a str),
 }
@@ -23,7 +26,11 @@ pub enum Request<'a> {
 /// What the console does after a command.
 pub enum Command {
     Quit,
-    Done { ok: bool },
+    Done {
+        ok: bool,
+    },
+    /// `:step` with its argument: the console's walk takes it.
+    Step(Option<String>),
 }
 
 /// The commands and what they do, for `:help`.
@@ -52,6 +59,18 @@ const COMMANDS: &[(&str, &str)] = &[
         ":save FILE",
         "write the inputs that succeeded as a script `kvmlab run` runs (:save! replaces a file)",
     ),
+    (
+        ":check",
+        "grade the lab as it is now with the exercise's visible checks (--exercise)",
+    ),
+    (
+        ":step LAB",
+        "walk a lab a step at a time (its path, or its name in labs/: `:step 01`); Enter runs a step",
+    ),
+    (":step", "during a walk: show the step again"),
+    (":step run", "during a walk: run the step's own commands, checks included"),
+    (":step skip", "during a walk: go on to the next step without running this one"),
+    (":step stop", "leave the walk; the lab and the variables stay"),
     (":quit", "leave the console (Ctrl-D too)"),
 ];
 
@@ -77,6 +96,8 @@ pub fn parse(line: &str) -> Option<Request<'_>> {
             file,
             replace: true,
         },
+        ("check", None) => Request::Check,
+        ("step", argument) => Request::Step(argument),
         ("quit" | "q" | "exit", None) => Request::Quit,
         _ => Request::Unknown(line),
     })
@@ -86,6 +107,7 @@ pub fn parse(line: &str) -> Option<Request<'_>> {
 pub fn run(session: &mut ConsoleSession, request: Request, view: &View) -> Command {
     let ok = match request {
         Request::Quit => return Command::Quit,
+        Request::Step(argument) => return Command::Step(argument.map(str::to_string)),
         Request::Help(None) => {
             println!("Type Rhai: each input runs in one lab that lasts the session.");
             for (command, what) in COMMANDS {
@@ -93,7 +115,7 @@ pub fn run(session: &mut ConsoleSession, request: Request, view: &View) -> Comma
             }
             true
         }
-        Request::Help(Some(name)) => help(name),
+        Request::Help(Some(name)) => help(session, name, view),
         Request::World => {
             println!(
                 "{}",
@@ -108,11 +130,21 @@ pub fn run(session: &mut ConsoleSession, request: Request, view: &View) -> Comma
             );
             true
         }
-        Request::Reset => {
-            session.reset();
-            println!("a fresh lab: lab time 0 s, no variables");
-            true
-        }
+        Request::Reset => match session.reset() {
+            Ok(()) if session.exercise().is_some() => {
+                println!("a fresh lab: the exercise's setup ran again, lab time {} s, only its variables", session.lab_time());
+                true
+            }
+            Ok(()) => {
+                println!("a fresh lab: lab time 0 s, no variables");
+                true
+            }
+            Err(reason) => {
+                eprintln!("kvmlab repl: {reason}; the lab is as it was");
+                false
+            }
+        },
+        Request::Check => super::exercise::check(session, view),
         Request::Load(file) => {
             let loaded = session.load(Path::new(file));
             show::evaluated(session, &loaded, view);
@@ -120,10 +152,11 @@ pub fn run(session: &mut ConsoleSession, request: Request, view: &View) -> Comma
         }
         Request::Save { file, replace } => save(session, Path::new(file), replace),
         Request::Unknown(line) => {
-            let known: Vec<&str> = COMMANDS
+            let mut known: Vec<&str> = COMMANDS
                 .iter()
                 .filter_map(|(c, _)| c.split_whitespace().next())
                 .collect();
+            known.dedup();
             eprintln!(
                 "kvmlab repl: `{line}` is not a command; the commands are {} (:help says more)",
                 known.join(", ")
@@ -134,14 +167,25 @@ pub fn run(session: &mut ConsoleSession, request: Request, view: &View) -> Comma
     Command::Done { ok }
 }
 
-fn help(name: &str) -> bool {
-    match run::catalog().describe(name) {
-        Some(text) => {
-            print!("{text}");
+/// The entry's doc, each example followed by what it does in a scratch lab.
+fn help(session: &ConsoleSession, name: &str, view: &View) -> bool {
+    let catalog = run::catalog();
+    let entries = catalog.entries(name);
+    match entries.is_empty() {
+        false => {
+            for entry in entries {
+                print!("{}", entry.text);
+                if let Some(example) = entry.example {
+                    println!("The example, run in a lab of its own:");
+                    for line in super::example::result(session, &example, view) {
+                        println!("  {line}");
+                    }
+                    println!();
+                }
+            }
             true
         }
-        None => {
-            let catalog = run::catalog();
+        true => {
             let names = catalog.doc_names();
             match kvmlab_runtime::suggest::closest(name, names.iter().map(String::as_str)) {
                 Some(near) => eprintln!("nothing is called `{name}`; did you mean `{near}`?"),
@@ -161,10 +205,14 @@ fn save(session: &ConsoleSession, file: &Path, replace: bool) -> bool {
     let script = session.script();
     match std::fs::write(file, &script) {
         Ok(()) => {
-            println!(
-                "saved {} line(s) to {shown}; `kvmlab run {shown}` runs them",
-                script.lines().count()
-            );
+            let lines = script.lines().count();
+            match session.exercise() {
+                Some(exercise) => println!(
+                    "saved {lines} line(s) to {shown}, without the setup: `kvmlab grade {} {shown}` grades it",
+                    exercise.dir.display()
+                ),
+                None => println!("saved {lines} line(s) to {shown}; `kvmlab run {shown}` runs them"),
+            }
             true
         }
         Err(e) => {
@@ -196,6 +244,9 @@ mod tests {
         );
         assert_eq!(parse(":save"), Some(Request::Unknown(":save")));
         assert_eq!(parse(":quit"), Some(Request::Quit));
+        assert_eq!(parse(":check"), Some(Request::Check));
+        assert_eq!(parse(":step 01"), Some(Request::Step(Some("01"))));
+        assert_eq!(parse(":step"), Some(Request::Step(None)));
     }
 
     #[test]

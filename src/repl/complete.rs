@@ -16,7 +16,7 @@ pub struct Candidate {
 
 /// The console's commands, completed after a `:` at the start of the line.
 pub const COMMANDS: &[&str] = &[
-    ":help", ":load", ":quit", ":reset", ":save", ":save!", ":time", ":world",
+    ":check", ":help", ":load", ":quit", ":reset", ":save", ":save!", ":step", ":time", ":world",
 ];
 
 /// Rhai's keywords a line can start a statement or expression with.
@@ -534,6 +534,7 @@ pub(super) mod tests {
                     "connect(".into(),
                     "disconnect(".into(),
                     "name".into(),
+                    "to_debug(".into(),
                     "to_string(".into()
                 ]
             )
@@ -576,7 +577,12 @@ pub(super) mod tests {
     #[test]
     fn commands_complete_after_a_colon() {
         assert_eq!(shown(":he"), (0, vec![":help".into()]));
-        assert_eq!(shown(":s"), (0, vec![":save".into(), ":save!".into()]));
+        assert_eq!(shown(":ch"), (0, vec![":check".into()]));
+        assert_eq!(
+            shown(":s"),
+            (0, vec![":save".into(), ":save!".into(), ":step".into()])
+        );
+        assert_eq!(shown(":st"), (0, vec![":step".into()]));
         assert_eq!(
             shown(":"),
             (0, COMMANDS.iter().map(|c| c.to_string()).collect())

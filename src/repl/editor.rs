@@ -5,6 +5,7 @@
 
 use super::commands::{self, Command};
 use super::show::{self, View};
+use super::walk::{self, Walk};
 use super::{complete, hint};
 use kvmlab_runtime::console_session::ConsoleSession;
 use kvmlab_runtime::script::catalog::Catalog;
@@ -15,9 +16,10 @@ use rustyline::hint::{Hint, Hinter};
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Editor, Helper};
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::thread::JoinHandle;
 
 const PROMPT: &str = "kvmlab> ";
 
@@ -25,25 +27,24 @@ const PROMPT: &str = "kvmlab> ";
 /// what the word at the cursor may become, and the signature of the call being typed.
 struct ConsoleHelper {
     session: Rc<RefCell<ConsoleSession>>,
-    catalog: Catalog,
+    catalog: OnceCell<Catalog>,
+    /// The catalog being read on a thread of its own, so the first prompt does not wait
+    /// for it; the first completion or hint takes it.
+    reading: RefCell<Option<JoinHandle<Catalog>>>,
     color: bool,
 }
 
 impl ConsoleHelper {
+    fn catalog(&self) -> &Catalog {
+        self.catalog.get_or_init(|| {
+            let read = self.reading.borrow_mut().take().and_then(|t| t.join().ok());
+            read.unwrap_or_else(kvmlab_runtime::run::catalog)
+        })
+    }
+
     /// The session's variables with the Rhai type of their values (`("sv1", "Host")`).
     fn variables(&self) -> Vec<(String, String)> {
-        let session = self.session.borrow();
-        let engine = session.engine();
-        session
-            .scope()
-            .iter()
-            .map(|(name, _, value)| {
-                (
-                    name.to_string(),
-                    engine.map_type_name(value.type_name()).to_string(),
-                )
-            })
-            .collect()
+        self.session.borrow().variable_types()
     }
 }
 
@@ -81,7 +82,7 @@ impl Completer for ConsoleHelper {
         pos: usize,
         _: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let (start, found) = complete::complete(line, pos, &self.catalog, &self.variables());
+        let (start, found) = complete::complete(line, pos, self.catalog(), &self.variables());
         let pairs = found
             .into_iter()
             .map(|c| Pair {
@@ -97,11 +98,12 @@ impl Hinter for ConsoleHelper {
     type Hint = SignatureHint;
 
     fn hint(&self, line: &str, pos: usize, _: &Context<'_>) -> Option<SignatureHint> {
-        // Shown after the cursor: only while typing at the end of the line.
-        if pos < line.len() {
+        // Shown after the cursor: only while typing at the end of the line. An empty line
+        // (the prompt just shown) has no call, and does not wait for the catalog.
+        if pos < line.len() || line.trim().is_empty() {
             return None;
         }
-        let found = hint::hint(line, pos, &self.catalog, &self.variables())?;
+        let found = hint::hint(line, pos, self.catalog(), &self.variables())?;
         Some(SignatureHint(format!("  {found}")))
     }
 }
@@ -149,7 +151,14 @@ pub fn run(session: ConsoleSession, view: &View) {
     }
     editor.set_helper(Some(ConsoleHelper {
         session: session.clone(),
-        catalog: kvmlab_runtime::run::catalog(),
+        catalog: OnceCell::new(),
+        reading: RefCell::new(
+            std::thread::Builder::new()
+                .name("catalog".into())
+                .stack_size(8 << 20)
+                .spawn(kvmlab_runtime::run::catalog)
+                .ok(),
+        ),
         color: view.color,
     }));
     let history = history_file();
@@ -158,22 +167,42 @@ pub fn run(session: ConsoleSession, view: &View) {
         let _ = editor.load_history(path);
     }
     println!("kvmlab console: type Rhai, :help for the commands, Ctrl-D to leave");
+    let mut walking: Option<Walk> = None;
     loop {
-        match editor.readline(PROMPT) {
+        let prompt = walking.as_ref().map_or(PROMPT.to_string(), Walk::prompt);
+        match editor.readline(&prompt) {
             Ok(line) => {
+                let mut session = session.borrow_mut();
                 if line.trim().is_empty() {
+                    // Enter on an empty line runs the step being walked.
+                    if let Some(walk) = walking.take() {
+                        walking = walk.enter(&mut session, view).1;
+                    }
                     continue;
                 }
                 let _ = editor.add_history_entry(line.as_str());
-                let mut session = session.borrow_mut();
                 if let Some(request) = commands::parse(&line) {
-                    if let Command::Quit = commands::run(&mut session, request, view) {
-                        break;
+                    if matches!(request, commands::Request::Reset) {
+                        if let Some(walk) = walking.take() {
+                            walk.reset();
+                        }
+                    }
+                    match commands::run(&mut session, request, view) {
+                        Command::Quit => break,
+                        Command::Done { .. } => {}
+                        Command::Step(argument) => {
+                            let taken = walking.take();
+                            walking =
+                                walk::command(&mut session, taken, argument.as_deref(), view).1;
+                        }
                     }
                     continue;
                 }
                 let evaluated = session.eval(&line);
                 show::evaluated(&session, &evaluated, view);
+                if let Some(walk) = walking.as_mut() {
+                    walk.typed(!evaluated.failed());
+                }
             }
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => break,

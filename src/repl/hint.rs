@@ -80,8 +80,8 @@ fn first_sentence(doc: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::complete::tests::{catalog, scope};
     use super::*;
-    use crate::repl::complete::tests::{catalog, scope};
 
     fn hinted(line: &str) -> Option<String> {
         hint(line, line.len(), catalog(), &scope())

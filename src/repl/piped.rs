@@ -1,9 +1,11 @@
 //! The console without a terminal: lines are read from stdin and joined until Rhai's parser
 //! says the input is whole, each input's results printed, no prompt and no colour, so a
-//! session can be scripted and its transcript tested.
+//! session can be scripted and its transcript tested. During a `:step` walk an empty line is
+//! Enter (it runs the step); otherwise empty lines are skipped.
 
 use super::commands::{self, Command};
 use super::show::{self, View};
+use super::walk::{self, Walk};
 use kvmlab_runtime::console_session::ConsoleSession;
 use std::io::BufRead;
 
@@ -11,6 +13,7 @@ use std::io::BufRead;
 pub fn run(session: &mut ConsoleSession, view: &View) -> bool {
     let mut failed = false;
     let mut pending = String::new();
+    let mut walking: Option<Walk> = None;
     let stdin = std::io::stdin();
     for line in stdin.lock().lines() {
         let Ok(line) = line else {
@@ -19,12 +22,26 @@ pub fn run(session: &mut ConsoleSession, view: &View) -> bool {
         };
         if pending.is_empty() {
             if line.trim().is_empty() {
+                if let Some(walk) = walking.take() {
+                    let (ok, next) = walk.enter(session, view);
+                    (failed, walking) = (failed | !ok, next);
+                }
                 continue;
             }
             if let Some(command) = commands::parse(&line) {
+                if matches!(command, commands::Request::Reset) {
+                    if let Some(walk) = walking.take() {
+                        walk.reset();
+                    }
+                }
                 match commands::run(session, command, view) {
                     Command::Quit => return failed,
                     Command::Done { ok } => failed |= !ok,
+                    Command::Step(argument) => {
+                        let (ok, next) =
+                            walk::command(session, walking.take(), argument.as_deref(), view);
+                        (failed, walking) = (failed | !ok, next);
+                    }
                 }
                 continue;
             }
@@ -32,7 +49,11 @@ pub fn run(session: &mut ConsoleSession, view: &View) -> bool {
         pending.push_str(&line);
         pending.push('\n');
         if session.is_complete(&pending) {
-            failed |= eval(session, &std::mem::take(&mut pending), view);
+            let input_failed = eval(session, &std::mem::take(&mut pending), view);
+            if let Some(walk) = walking.as_mut() {
+                walk.typed(!input_failed);
+            }
+            failed |= input_failed;
         }
     }
     if !pending.is_empty() {

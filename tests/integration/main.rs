@@ -22,6 +22,8 @@ mod queries;
 mod reference;
 mod refusals;
 mod repl;
+mod repl_exercise;
+mod repl_steps;
 mod report;
 mod sandbox;
 mod storage;

@@ -6,14 +6,14 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 
-struct Transcript {
-    status: i32,
-    stdout: String,
-    stderr: String,
+pub struct Transcript {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 /// Types `input` into `kvmlab repl ARGS` run in `dir`.
-fn repl_in(dir: &Path, args: &[&str], input: &str) -> Transcript {
+pub fn repl_in(dir: &Path, args: &[&str], input: &str) -> Transcript {
     let mut child = kvmlab()
         .arg("repl")
         .args(args)
@@ -279,8 +279,36 @@ fn a_file_given_runs_first_and_leaves_its_world() {
     );
 }
 
+#[test]
+fn the_report_lab_loads_whole_and_saves_its_files_where_run_saves_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let lab = repo_root().join("labs/live-migration.rhai");
+    let t = repl_in(
+        dir.path(),
+        &[lab.to_str().unwrap(), "--out", "console-out"],
+        "lab().migrations.len()\n",
+    );
+    assert_eq!(t.status, 0, "{}", t.stderr);
+    assert!(t.stdout.ends_with("=> 24\n"), "{}", t.stdout);
+    let ran = kvmlab()
+        .args(["run", "--out"])
+        .arg(dir.path().join("run-out"))
+        .arg(&lab)
+        .output()
+        .unwrap();
+    assert!(ran.status.success());
+    for file in ["report-vs-kvmlab.txt", "centos-nz2.xml", "ftp-rate.svg"] {
+        let console = std::fs::read(dir.path().join("console-out").join(file)).unwrap();
+        let run = std::fs::read(dir.path().join("run-out").join(file)).unwrap();
+        assert!(
+            console == run,
+            "{file} differs between the console and kvmlab run"
+        );
+    }
+}
+
 /// The checks `kvmlab run` passes on a lab, to compare with the console's.
-fn passed_by_run(lab: &Path) -> u64 {
+pub(crate) fn passed_by_run(lab: &Path) -> u64 {
     let out = kvmlab()
         .args(["run", "--report", "json", "--out"])
         .arg(tempfile::tempdir().unwrap().path())
@@ -511,6 +539,29 @@ mod terminal {
     }
 
     #[test]
+    fn a_walk_of_lab_01_shows_the_step_in_the_prompt_and_enter_runs_each_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = Terminal::start(&dir.path().join("history.txt"));
+        t.wait_for("kvmlab> ");
+        let lab = crate::harness::repo_root().join("labs/01-hosts-and-network.rhai");
+        t.keys(&format!(":step {}\r", lab.display()));
+        t.wait_for("step 1/10: The hardware (Table 1)");
+        t.wait_for("step 1/10> ");
+        t.keys("\r");
+        t.wait_for("step 1/10 done: 2 check(s) passed");
+        t.wait_for("step 2/10> ");
+        t.keys("\r");
+        t.wait_for("step 2/10 done: 4 check(s) passed");
+        t.wait_for("step 3/10> ");
+        t.keys(":step stop\r");
+        t.wait_for("left the walk");
+        t.wait_for("kvmlab> ");
+        t.keys("sv1.kvm_usable\r");
+        t.wait_for("=> true");
+        assert_eq!(t.quit(), 0);
+    }
+
+    #[test]
     fn tab_completes_a_hosts_methods_and_ctrl_c_stops_a_migration_that_never_converges() {
         let dir = tempfile::tempdir().unwrap();
         let lab = dir.path().join("guest.rhai");
@@ -539,4 +590,39 @@ mod terminal {
         t.wait_for("=> \"sv1\"");
         assert_eq!(t.quit(), 0);
     }
+}
+
+#[test]
+fn help_runs_the_example_in_a_lab_of_its_own() {
+    let t = repl(&format!(
+        "{HOST}sleep(5);\n:time\n:help migrate\n:help Host.routes\n:time\nis_def_var(\"vm\")\nsv1.cores\n"
+    ));
+    let migrate = "```rhai
+let r = vm.migrate(sv2, #{profile: \"qemu-kvm-0.12\"});
+check_eq(r.status, \"completed\", \"it completed\");
+```
+
+The example, run in a lab of its own:
+  PASS it completed
+";
+    assert!(t.stdout.contains(migrate), "{}", t.stdout);
+    let routes = "```rhai
+print(sv1.routes().text);
+```
+
+The example, run in a lab of its own:
+  default via 192.168.1.1 dev br0
+  10.10.1.0/24 dev eth1 proto kernel scope link src 10.10.1.11
+  192.168.1.0/24 dev br0 proto kernel scope link src 192.168.1.11
+";
+    assert!(t.stdout.contains(routes), "{}", t.stdout);
+    // The trainee's lab is as it was: its time, its variables, its one bare host.
+    let clock = "lab time: 5 s (5 s)\nnothing running\n";
+    assert!(t.stdout.starts_with(clock), "{}", t.stdout);
+    assert!(
+        t.stdout.ends_with(&format!("{clock}=> false\n=> 4\n")),
+        "{}",
+        t.stdout
+    );
+    assert_eq!((t.status, t.stderr.as_str()), (0, ""));
 }

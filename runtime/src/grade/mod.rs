@@ -242,7 +242,8 @@ fn grade_here(exercise: &Exercise, submission: &Submission) -> SubmissionGrade {
 /// Runs the exercise's setup in the session; the scope the submission starts with holds the
 /// setup's handed-over variables as constants, nothing else. The setup's own steps, output,
 /// warnings and migrations are not the submission's: their record starts again after it.
-fn run_setup(exercise: &Exercise, session: &SharedSession) -> Result<Scope<'static>, String> {
+/// The console runs an exercise's setup through it too, so both start from the same world.
+pub fn run_setup(exercise: &Exercise, session: &SharedSession) -> Result<Scope<'static>, String> {
     let mut handed = Scope::new();
     let Some(setup) = &exercise.setup else {
         return Ok(handed);
@@ -318,8 +319,13 @@ fn checks_engine(exercise: &Exercise, session: &SharedSession, rubric: &Rubric) 
 /// defined. Only the grader's checks engine has it.
 const GRADE_ALL: &str = "kvmlab_grade_rubric";
 
-/// Grades every rubric item against the world in `session`, in the order declared.
-fn grade_checks(exercise: &Exercise, session: &SharedSession) -> Result<Vec<CheckGrade>, String> {
+/// Grades every rubric item against the world in `session`, in the order declared. The checks
+/// engine only queries the world; it installs its own budget in the session, which a caller
+/// that goes on running the session (the console's `:check`) puts back.
+pub fn grade_checks(
+    exercise: &Exercise,
+    session: &SharedSession,
+) -> Result<Vec<CheckGrade>, String> {
     let checks = &exercise.checks;
     let rubric = Rubric::default();
     let mut engine = checks_engine(exercise, session, &rubric);

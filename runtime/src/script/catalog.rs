@@ -515,6 +515,20 @@ fn split_example(lines: &[&str]) -> (String, String) {
     }
 }
 
+/// A part of a reference entry: its Markdown, and the example a lab can run on its own.
+pub struct Described {
+    pub text: String,
+    pub example: Option<String>,
+}
+
+/// An item's example, unless it has none or it runs only in an exercise's checks.
+fn runnable(item: &Item) -> Option<String> {
+    let rubric_only = examples::RUBRIC_ENTRIES
+        .iter()
+        .any(|e| e.item == item.key());
+    (!item.example.is_empty() && !rubric_only).then(|| item.example.clone())
+}
+
 /// How to write the reference page again after the API changed.
 pub const REGENERATE: &str = "cargo run -- doc > book/src/reference.md";
 
@@ -575,40 +589,62 @@ impl Catalog {
     /// One entry of the reference, for `kvmlab doc NAME`: items, a keyword map, a syntax, a
     /// stdlib module or function (`hosts::build`).
     pub fn describe(&self, name: &str) -> Option<String> {
-        let mut out: String = self
+        let out: String = self.entries(name).into_iter().map(|e| e.text).collect();
+        (!out.is_empty()).then_some(out)
+    }
+
+    /// The parts of [`Catalog::describe`]'s answer, each with the example a lab can run on
+    /// its own (`:help` runs it); a type's or a module's part lists its members, whose
+    /// examples are in their own entries.
+    pub fn entries(&self, name: &str) -> Vec<Described> {
+        let mut out: Vec<Described> = self
             .find(name)
             .iter()
-            .map(|i| self.item_markdown(i))
+            .map(|i| Described {
+                text: self.item_markdown(i),
+                example: runnable(i),
+            })
             .collect();
+        let text_only = |text: String| Described {
+            text,
+            example: None,
+        };
         if let Some(table) = spec_tables().into_iter().find(|t| t.what == name) {
-            out.push_str(&table_markdown(table));
+            out.push(text_only(table_markdown(table)));
         }
         if let Some(syntax) = SYNTAX.iter().find(|s| s.keyword == name) {
-            out.push_str(&syntax_markdown(syntax));
+            out.push(Described {
+                text: syntax_markdown(syntax),
+                example: Some(syntax.example.to_string()),
+            });
         }
         if let Some(ty) = self.types.iter().find(|t| t.name == name) {
-            out.push_str(&format!("### {}\n\n{}\n\n", ty.name, ty.doc));
+            let mut text = format!("### {}\n\n{}\n\n", ty.name, ty.doc);
             for item in self
                 .items
                 .iter()
                 .filter(|i| i.on.as_deref() == Some(ty.name))
             {
-                out.push_str(&self.item_markdown(item));
+                text.push_str(&self.item_markdown(item));
             }
+            out.push(text_only(text));
         }
         let module_name = name
             .strip_prefix(super::modules::STDLIB_PREFIX)
             .unwrap_or(name);
         if let Some(module) = self.stdlib.iter().find(|m| m.name == module_name) {
-            out.push_str(&stdlib_markdown(module));
+            out.push(text_only(stdlib_markdown(module)));
         }
         if let Some(f) = name
             .split_once("::")
             .and_then(|(module, function)| self.stdlib_fn(module, function))
         {
-            out.push_str(&stdlib_fn_markdown(f));
+            out.push(Described {
+                text: stdlib_fn_markdown(f),
+                example: Some(f.example.clone()).filter(|e| !e.is_empty()),
+            });
         }
-        (!out.is_empty()).then_some(out)
+        out
     }
 
     /// Every name `kvmlab doc` knows, for its "did you mean".

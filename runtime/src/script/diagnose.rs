@@ -248,6 +248,12 @@ pub fn classify(err: &EvalAltResult, engine: &Engine) -> Classified {
             },
             help: VALUE_IN_USE_HELP.into(),
         },
+        E::ErrorAssignmentToConstant(name, _) => Error::Runtime {
+            message: format!("`{name}` is a constant: it cannot be given another value"),
+            help: format!(
+                "a constant (a `const`, or a variable an exercise's setup hands over) keeps its value; to work with another one, make a variable of another name: `let other_{name} = ...;`"
+            ),
+        },
         E::ErrorFor(_) => Error::Runtime {
             message: "`for` needs an array, a range or an iterator".into(),
             help: "loop over e.g. `0..10` or an array".into(),

@@ -69,9 +69,15 @@ let ftp = pc.download(vm, "/var/ftp/pub/big.iso");"#,
     },
 ];
 
-/// The preludes an example needs, joined, followed by the example. A name the example
-/// declares itself (`let lab = hosts::build();`) does not call for a prelude.
+/// The preludes an example needs, joined, followed by the example.
 pub fn with_prelude(example: &str) -> String {
+    format!("{}\n{example}", prelude_for(example))
+}
+
+/// The preludes an example needs, joined: the imports, then every part up to the last one
+/// that defines a name it uses. A name the example declares itself (`let lab =
+/// hosts::build();`) does not call for a prelude.
+pub fn prelude_for(example: &str) -> String {
     let words = names(example);
     let declared: Vec<&str> = words
         .windows(2)
@@ -83,8 +89,7 @@ pub fn with_prelude(example: &str) -> String {
         .iter()
         .rposition(|p| p.defines.iter().any(used))
         .unwrap_or(0);
-    let mut text: Vec<&str> = PRELUDES[..=needed].iter().map(|p| p.code).collect();
-    text.push(example);
+    let text: Vec<&str> = PRELUDES[..=needed].iter().map(|p| p.code).collect();
     text.join("\n")
 }
 

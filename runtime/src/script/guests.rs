@@ -337,6 +337,12 @@ fn register_guest(engine: &mut Engine) {
                 id: host,
             }
         })
+        .register_fn("to_debug", |g: &mut GuestRef| {
+            format!(
+                "Guest({})",
+                g.session.borrow().backend.world().guest(g.id).name()
+            )
+        })
         .register_fn("to_string", |g: &mut GuestRef| {
             let s = g.session.borrow();
             let world = s.backend.world();
@@ -526,9 +532,28 @@ fn register_client(engine: &mut Engine, session: &SharedSession) {
             })
         },
     );
-    engine.register_get("name", |c: &mut ClientRef| {
-        c.session.borrow().backend.world().client(c.id).name.clone()
-    });
+    engine
+        .register_get("name", |c: &mut ClientRef| {
+            c.session.borrow().backend.world().client(c.id).name.clone()
+        })
+        .register_fn("to_string", |c: &mut ClientRef| {
+            let s = c.session.borrow();
+            let world = s.backend.world();
+            let client = world.client(c.id);
+            format!(
+                "client {} {} on {} at {}",
+                client.name,
+                client.address,
+                world.switch(client.switch).name,
+                crate::units::human_rate(client.nic_speed)
+            )
+        })
+        .register_fn("to_debug", |c: &mut ClientRef| {
+            format!(
+                "Client({})",
+                c.session.borrow().backend.world().client(c.id).name
+            )
+        });
     reg(
         "download",
         &["client: Client", "guest: Guest", "path: String", "Download"],
@@ -630,6 +655,12 @@ fn register_download(engine: &mut Engine) {
             t.finished.map_or(Dynamic::UNIT, |f| {
                 Dynamic::from(f.as_secs_f64() - t.started.as_secs_f64())
             })
+        })
+        .register_fn("to_debug", |d: &mut DownloadRef| {
+            format!(
+                "Download({})",
+                d.session.borrow().backend.transfer(d.id).path
+            )
         })
         .register_fn("to_string", |d: &mut DownloadRef| {
             let s = d.session.borrow();
@@ -880,6 +911,9 @@ fn register_migration(engine: &mut Engine) {
         .register_get("profile", |m: &mut MigrationResult| m.0.profile.to_string())
         .register_get("rounds", |m: &mut MigrationResult| round_rows(&m.0))
         .register_fn("table", |m: &mut MigrationResult| rounds_table(&m.0))
+        .register_fn("to_debug", |m: &mut MigrationResult| {
+            format!("MigrationResult({} {} → {})", m.0.guest, m.0.from, m.0.to)
+        })
         .register_fn("to_string", |m: &mut MigrationResult| summary(&m.0));
 }
 

@@ -634,6 +634,22 @@ fn register_nic_and_service(engine: &mut Engine) {
         .register_fn("to_string", |n: &mut NicRef| {
             let s = n.session.borrow();
             format!("{} {}", s.backend.world().node_name(n.node), n.name)
+        })
+        .register_fn("to_debug", |n: &mut NicRef| {
+            let s = n.session.borrow();
+            format!("Nic({} {})", s.backend.world().node_name(n.node), n.name)
+        })
+        .register_fn("to_string", |s: &mut ServiceRef| {
+            let session = s.session.borrow();
+            format!(
+                "service {}",
+                super::show::service_line(session.backend.world(), s.host, &s.name)
+            )
+        })
+        .register_fn("to_debug", |s: &mut ServiceRef| {
+            let session = s.session.borrow();
+            let host = session.backend.world().host(s.host).name().to_string();
+            format!("Service({} on {host})", s.name)
         });
     reg(
         "connect",
@@ -707,6 +723,12 @@ fn register_switch_and_ping(engine: &mut Engine) {
         .register_get("speed", |s: &mut SwitchRef| {
             s.session.borrow().backend.world().switch(s.id).speed
         })
+        .register_fn("to_debug", |s: &mut SwitchRef| {
+            format!(
+                "Switch({})",
+                s.session.borrow().backend.world().switch(s.id).name
+            )
+        })
         .register_fn("to_string", |s: &mut SwitchRef| {
             let session = s.session.borrow();
             let sw = session.backend.world().switch(s.id);
@@ -719,6 +741,12 @@ fn register_switch_and_ping(engine: &mut Engine) {
         })
         .register_get("name", |r: &mut RouterRef| {
             r.session.borrow().backend.world().router(r.id).name.clone()
+        })
+        .register_fn("to_debug", |r: &mut RouterRef| {
+            format!(
+                "Router({})",
+                r.session.borrow().backend.world().router(r.id).name
+            )
         })
         .register_fn("to_string", |r: &mut RouterRef| {
             format!(
@@ -761,6 +789,9 @@ fn register_switch_and_ping(engine: &mut Engine) {
                 .iter()
                 .map(|h| Dynamic::from(h.to_string()))
                 .collect::<Array>()
+        })
+        .register_fn("to_debug", |p: &mut PingResult| {
+            format!("PingResult({} → {})", p.0.source, p.0.target)
         })
         .register_fn("to_string", |p: &mut PingResult| p.0.to_string());
 }

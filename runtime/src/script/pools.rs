@@ -162,6 +162,14 @@ pub fn register(engine: &mut Engine) {
         .register_get("active", move |p: &mut PoolRef| {
             info(p).is_ok_and(|i| i.active)
         })
+        .register_fn("to_debug", |p: &mut PoolRef| {
+            let s = p.session.borrow();
+            format!(
+                "Pool({} on {})",
+                p.name,
+                s.backend.world().host(p.host).name()
+            )
+        })
         .register_fn("to_string", move |p: &mut PoolRef| match info(p) {
             Ok(i) => format!(
                 "pool {} ({}): {}, capacity {}, allocation {}, available {}",
@@ -245,6 +253,9 @@ pub fn register(engine: &mut Engine) {
             v.volume.format.name().to_string()
         })
         .register_get("pool", |v: &mut VolumeRef| v.pool.clone())
+        .register_fn("to_debug", |v: &mut VolumeRef| {
+            format!("Volume({})", v.volume.path)
+        })
         .register_fn("to_string", |v: &mut VolumeRef| {
             format!(
                 "volume {} in pool {}: {}, {} ({} allocated)",

@@ -107,7 +107,7 @@ fn register_lab(engine: &mut Engine) {
         .register_fn("to_string", |_: &mut Lab| {
             "the lab (query it: lab().hosts, lab().host(\"sv1\"), …)".to_string()
         })
-        .register_fn("to_debug", |_: &mut Lab| "Lab".to_string())
+        .register_fn("to_debug", |_: &mut Lab| "lab()".to_string())
         .register_get("hosts", |ctx: NativeCallContext, l: &mut Lab| {
             ask(&l.session, &ctx, |s| {
                 let world = s.backend.world();

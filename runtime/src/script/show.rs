@@ -3,20 +3,21 @@
 //! script-made strings quoted and escaped; and the lab at a glance (`:world`, `:time`).
 //! Everything is read through the world's `&self` methods: showing never changes the lab.
 
-use super::guests::{DownloadRef, GuestRef, MigrationResult};
-use super::network::HostRef;
-use super::network::SwitchRef;
+use super::guests::{ClientRef, DownloadRef, GuestRef, MigrationResult};
+use super::network::{HostRef, NicRef, PingResult, RouterRef, ServiceRef, SwitchRef};
 use super::pools::{PoolRef, VolumeRef};
-use super::query::{GuestView, HostView, NasView};
+use super::query::{GuestView, HostView, Lab, NasView};
 use super::rows::Rows;
-use super::storage::NasRef;
+use super::storage::{BlockDeviceRef, NasRef};
 use super::Session;
+use crate::error::Error;
 use crate::text::{escaped, escaped_line};
 use crate::units::{human_duration, human_number};
 use crate::world::guest::GuestId;
 use crate::world::host::packages::SERVICES;
+use crate::world::node::InterfaceKind;
 use crate::world::pool::Volume;
-use crate::world::{HostId, World};
+use crate::world::{HostId, NodeId, World};
 use comfy_table::{presets, ContentArrangement, Table};
 use rhai::{Array, Dynamic, Map};
 
@@ -37,6 +38,14 @@ pub fn show(value: &Dynamic, session: &Session, width: usize) -> String {
         if let Some(text) = entity_array(&array, session, width) {
             return text;
         }
+        // Entities of no table of their own: one a row, wrapped to the width.
+        if !array.is_empty() && array.iter().all(Dynamic::is_variant) {
+            let mut table = table(width);
+            for item in array.iter() {
+                table.add_row([cell(item, session)]);
+            }
+            return table.to_string();
+        }
     }
     if let Some(map) = value.read_lock::<Map>() {
         let mut table = table(width);
@@ -51,18 +60,14 @@ pub fn show(value: &Dynamic, session: &Session, width: usize) -> String {
 
 /// A value in one table cell: numbers rounded, strings quoted, entities by name.
 fn cell(value: &Dynamic, session: &Session) -> String {
-    let world = session.backend.world();
     if let Some(s) = value.read_lock::<rhai::ImmutableString>() {
         return format!("\"{}\"", escaped(&s));
     }
     if let Ok(x) = value.as_float() {
         return human_number(x);
     }
-    if let Some(h) = value.read_lock::<HostRef>() {
-        return escaped(world.host(h.id).name()).into_owned();
-    }
-    if let Some(g) = value.read_lock::<GuestRef>() {
-        return escaped(world.guest(g.id).name()).into_owned();
+    if let Some(name) = entity_name(value, session) {
+        return name;
     }
     if let Some(array) = value.read_lock::<Array>() {
         let items: Vec<String> = array.iter().map(|v| cell(v, session)).collect();
@@ -75,7 +80,131 @@ fn cell(value: &Dynamic, session: &Session) -> String {
             .collect();
         return format!("#{{{}}}", items.join(", "));
     }
+    if value.is_variant() {
+        // A type no case above knows: its script name, never a Rust path.
+        let name = value.type_name();
+        return name.rsplit("::").next().unwrap_or(name).to_string();
+    }
     escaped(&value.to_string()).into_owned()
+}
+
+/// An entity in one line, as a cell of a table shows it: by its name, or what names it.
+fn entity_name(value: &Dynamic, session: &Session) -> Option<String> {
+    let world = session.backend.world();
+    let name = |text: &str| Some(escaped(text).into_owned());
+    if let Some(id) = host_id(value) {
+        return name(world.host(id).name());
+    }
+    if let Some(id) = guest_id(value) {
+        return name(world.guest(id).name());
+    }
+    if let Some(id) = nas_id(value) {
+        return name(world.nas(id).name());
+    }
+    if let Some(s) = value.read_lock::<SwitchRef>() {
+        return name(&world.switch(s.id).name);
+    }
+    if let Some(r) = value.read_lock::<RouterRef>() {
+        return name(&world.router(r.id).name);
+    }
+    if let Some(n) = value.read_lock::<NicRef>() {
+        return Some(nic_line(world, n.node, &n.name));
+    }
+    if let Some(s) = value.read_lock::<ServiceRef>() {
+        return Some(service_line(world, s.host, &s.name));
+    }
+    if let Some(p) = value.read_lock::<PingResult>() {
+        return Some(escaped_line(&p.0.to_string()).into_owned());
+    }
+    if let Some(c) = value.read_lock::<ClientRef>() {
+        return name(&world.client(c.id).name);
+    }
+    if let Some(d) = value.read_lock::<DownloadRef>() {
+        return name(&session.backend.transfer(d.id).path);
+    }
+    if let Some(m) = value.read_lock::<MigrationResult>() {
+        let r = &m.0;
+        return Some(format!(
+            "{} {} → {} {}",
+            escaped(&r.guest),
+            escaped(&r.from),
+            escaped(&r.to),
+            migration_status(&m)
+        ));
+    }
+    if let Some(p) = value.read_lock::<PoolRef>() {
+        return Some(format!(
+            "{} on {}",
+            escaped(&p.name),
+            escaped(world.host(p.host).name())
+        ));
+    }
+    if let Some(v) = value.read_lock::<VolumeRef>() {
+        return name(&v.volume.path);
+    }
+    if let Some(d) = value.read_lock::<BlockDeviceRef>() {
+        return Some(format!(
+            "{} {}",
+            escaped(world.host(d.host).name()),
+            escaped(&d.path)
+        ));
+    }
+    if let Some(e) = value.read_lock::<Error>() {
+        return Some(escaped_line(&format!("{}: {}", e.code_str(), *e)).into_owned());
+    }
+    if value.is::<Lab>() {
+        return Some("the lab".into());
+    }
+    if let Some(r) = value.read_lock::<Rows>() {
+        return Some(format!("{} rows", r.rows.len()));
+    }
+    None
+}
+
+/// A card as `eth1 10.10.1.11/24 up NET2` reads, with its machine first.
+fn nic_line(world: &World, node: NodeId, nic: &str) -> String {
+    let stack = world.stack(node);
+    let mut line = format!("{} {}", escaped(world.node_name(node)), escaped(nic));
+    if let Some(iface) = stack.interface(nic) {
+        if let Some(address) = iface.addresses.first() {
+            line.push_str(&format!(" {address}"));
+        }
+        let up = iface.admin_up && stack.has_carrier(iface);
+        line.push_str(if up { " up" } else { " down" });
+    }
+    match stack.nic(nic).and_then(|n| n.link.as_ref()) {
+        Some(link) => line.push_str(&format!(" {}", escaped(&link.switch_name))),
+        None => line.push_str(" unplugged"),
+    }
+    line
+}
+
+/// `network on sv1: running, starts at boot`, as `service` and `chkconfig` would say.
+pub(super) fn service_line(world: &World, host: HostId, service: &str) -> String {
+    let host_ref = world.host(host);
+    let state = match host_ref.service_state(service) {
+        Ok(state) => format!(
+            "{}, {}",
+            if state.running { "running" } else { "stopped" },
+            if state.enabled {
+                "starts at boot"
+            } else {
+                "off at boot"
+            }
+        ),
+        Err(e) => e.to_string(),
+    };
+    format!(
+        "{} on {}: {}",
+        escaped(service),
+        escaped(host_ref.name()),
+        escaped_line(&state)
+    )
+}
+
+fn nas_id(value: &Dynamic) -> Option<crate::world::nas::NasId> {
+    let nas = value.read_lock::<NasRef>().map(|n| n.id);
+    nas.or_else(|| value.read_lock::<NasView>().map(|n| n.id))
 }
 
 fn table(width: usize) -> Table {
@@ -120,8 +249,7 @@ fn show_entity(value: &Dynamic, session: &Session, width: usize) -> Option<Strin
     if let Some(p) = value.read_lock::<PoolRef>() {
         return Some(pool_text(world, p.host, &p.name, width));
     }
-    let nas = value.read_lock::<NasRef>().map(|n| n.id);
-    if let Some(id) = nas.or_else(|| value.read_lock::<NasView>().map(|n| n.id)) {
+    if let Some(id) = nas_id(value) {
         let nas = world.nas(id);
         let targets = nas.volume().targets().iter().map(|t| t.iqn.to_string());
         let rows = vec![
@@ -140,7 +268,105 @@ fn show_entity(value: &Dynamic, session: &Session, width: usize) -> Option<Strin
         ];
         return Some(fields(rows, width));
     }
+    if let Some(r) = value.read_lock::<RouterRef>() {
+        let router = world.router(r.id);
+        let ports = router
+            .net
+            .interfaces
+            .iter()
+            .filter(|i| !matches!(i.kind, InterfaceKind::Loopback))
+            .map(|i| nic_line(world, NodeId::Router(r.id), &i.name));
+        let ports: Vec<String> = ports
+            .map(|line| line.split_once(' ').map_or(line.clone(), |(_, l)| l.into()))
+            .collect();
+        let rows = vec![
+            ("router", escaped(&router.name).into_owned()),
+            ("ports", none_if_empty(ports)),
+        ];
+        return Some(fields(rows, width));
+    }
+    if let Some(p) = value.read_lock::<PingResult>() {
+        return Some(fields(ping_fields(&p), width));
+    }
+    if let Some(c) = value.read_lock::<ClientRef>() {
+        let client = world.client(c.id);
+        let downloads = session
+            .backend
+            .downloads()
+            .iter()
+            .filter(|d| d.client == c.id)
+            .count();
+        let rows = vec![
+            ("client", escaped(&client.name).into_owned()),
+            ("address", client.address.to_string()),
+            (
+                "network",
+                escaped(&world.switch(client.switch).name).into_owned(),
+            ),
+            ("speed", crate::units::human_rate(client.nic_speed)),
+            ("downloads", downloads.to_string()),
+        ];
+        return Some(fields(rows, width));
+    }
+    if let Some(d) = value.read_lock::<BlockDeviceRef>() {
+        // What `parted DEV print` prints, as `print(disk)` shows it.
+        let text = world
+            .parted_print(d.host, &d.path)
+            .unwrap_or_else(|e| format!("{}: {e}", d.path));
+        let lines: Vec<String> = text
+            .trim_end()
+            .lines()
+            .map(|line| escaped_line(line).into_owned())
+            .collect();
+        return Some(lines.join("\n"));
+    }
+    if let Some(e) = value.read_lock::<Error>() {
+        let rows = vec![
+            ("error", e.code_str()),
+            ("message", escaped_line(&e.to_string()).into_owned()),
+            (
+                "help",
+                escaped_line(&e.help_str().unwrap_or_default()).into_owned(),
+            ),
+        ];
+        return Some(fields(rows, width));
+    }
+    if value.is::<Lab>() {
+        return Some(world_summary(session, width));
+    }
     None
+}
+
+/// A ping's source and target, answer, path and, when it failed, why and what to do.
+fn ping_fields(p: &PingResult) -> Vec<(&'static str, String)> {
+    let r = &p.0;
+    let mut rows = vec![
+        (
+            "ping",
+            format!("{} → {}", escaped(&r.source), escaped(&r.target)),
+        ),
+        (
+            "address",
+            r.address.map_or("not resolved".into(), |a| a.to_string()),
+        ),
+    ];
+    match (&r.failure, r.rtt_ns) {
+        (None, Some(ns)) => {
+            rows.push(("reply", format!("in {} ms", human_number(ns as f64 / 1e6))));
+            let hops: Vec<String> = r.path.iter().map(|h| h.to_string()).collect();
+            rows.push(("path", none_if_empty(hops)));
+        }
+        (failure, _) => {
+            rows.push(("reply", "none".into()));
+            if let Some(e) = failure {
+                rows.push(("reason", escaped_line(&e.to_string()).into_owned()));
+                if let Some(help) = e.help_str() {
+                    rows.push(("help", escaped_line(&help).into_owned()));
+                }
+            }
+        }
+    }
+    rows
 }
 
 /// The host interfaces cabled to a switch, `sv1:eth0` one a line.

@@ -319,3 +319,134 @@ fn a_nas_and_a_network_show_as_field_tables() {
 +----------+--------------+"#;
     assert_eq!(shown(&session, &scope, "net2"), expected(net2));
 }
+
+/// Whether `text` names a Rust type by its path (`kvmlab_runtime::script::network::NicRef`,
+/// `network::NicRef`): a `::` before a capital. Diagnostic codes (`kvmlab::units::size`)
+/// are lower case.
+fn has_rust_path(text: &str) -> bool {
+    text.contains("kvmlab_runtime::")
+        || text
+            .match_indices("::")
+            .any(|(at, _)| text[at + 2..].starts_with(|c: char| c.is_ascii_uppercase()))
+}
+
+#[test]
+fn every_type_a_script_can_get_prints_and_shows_as_people_read_it() {
+    use crate::console_session::ConsoleSession;
+    use crate::script::examples::TYPES;
+    let mut c = ConsoleSession::new(0, Limits::default(), None);
+    let setup: Vec<&str> = PRELUDES.iter().map(|p| p.code).collect();
+    assert!(
+        !c.eval(&setup.join("\n")).failed(),
+        "the examples' lab builds"
+    );
+    for ty in TYPES {
+        let made = c.eval(&format!("let it = {};", ty.sample));
+        assert!(!made.failed(), "{}: {:?}", ty.name, made.error());
+        assert_eq!(c.eval("type_of(it)").value.to_string(), ty.name);
+        for expr in ["it", "[it]", "#{v: it}", "[it, it]"] {
+            let e = c.eval(&format!("print({expr});\ndebug({expr});\n{expr}"));
+            assert!(!e.failed(), "{}: {expr}: {:?}", ty.name, e.error());
+            let printed: Vec<&str> = e.output().collect();
+            let shown = show(&e.value, &c.session().borrow(), 80);
+            assert_widths(&shown);
+            for text in printed.iter().copied().chain([shown.as_str()]) {
+                assert!(!has_rust_path(text), "{}: {expr} shows {text}", ty.name);
+                // A bare type name says nothing of the value.
+                for bare in [ty.name.to_string(), format!("[{}]", ty.name)] {
+                    assert_ne!(text, bare, "{}: {expr}", ty.name);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_router_a_ping_and_a_client_show_as_field_tables() {
+    let (session, scope) = lab(
+        6,
+        r#"let gw = lab.gateway; let answered = sv1.ping("sv2"); let lost = sv1.ping("nowhere");"#,
+    );
+    let gw = r#"
++--------+------------------------------+
+| router | gateway                      |
+| ports  | port0 192.168.1.1/24 up NET1 |
++--------+------------------------------+"#;
+    assert_eq!(shown(&session, &scope, "gw"), expected(gw));
+    let answered = r#"
++---------+--------------------------+
+| ping    | sv1 → sv2                |
+| address | 192.168.1.12             |
+| reply   | in 0.149 ms              |
+| path    | sv1 br0 → NET1 → sv2 br0 |
++---------+--------------------------+"#;
+    assert_eq!(shown(&session, &scope, "answered"), expected(answered));
+    let lost = r#"
++---------+--------------------------------------------------------------------+
+| ping    | sv1 → nowhere                                                      |
+| address | not resolved                                                       |
+| reply   | none                                                               |
+| reason  | sv1 cannot resolve `nowhere`: no line of /etc/hosts names it, and  |
+|         | the lab has no DNS server                                          |
+| help    | add a line `ADDRESS nowhere` to /etc/hosts on sv1                  |
++---------+--------------------------------------------------------------------+"#;
+    assert_eq!(shown(&session, &scope, "lost"), expected(lost));
+    let pc = r#"
++-----------+------------------+
+| client    | pc               |
+| address   | 192.168.1.100/24 |
+| network   | NET1             |
+| speed     | 100 Mbit/s       |
+| downloads | 1                |
++-----------+------------------+"#;
+    assert_eq!(shown(&session, &scope, "pc"), expected(pc));
+}
+
+#[test]
+fn an_error_shows_its_code_message_and_help() {
+    let (session, scope) = lab(
+        0,
+        r#"let e = (); try { size("lots"); } catch (err) { e = err; }"#,
+    );
+    let want = r#"
++---------+--------------------------------------------------------------------+
+| error   | kvmlab::units::size                                                |
+| message | `lots` is not a size                                               |
+| help    | write bytes as an integer, or a number with a unit: "512M", "20G", |
+|         | "1.5TiB", "100GB" (K/M/G/T are binary)                             |
++---------+--------------------------------------------------------------------+"#;
+    assert_eq!(shown(&session, &scope, "e"), expected(want));
+}
+
+#[test]
+fn cards_and_services_are_one_line_and_entities_in_lists_and_maps_are_named() {
+    let (session, scope) = lab(
+        2,
+        r#"let eth1 = sv1.nic("eth1"); let network = sv1.service("network");
+let cards = [sv1.nic("eth0"), sv2.nic("eth1")];
+let seen = #{card: sv1.nic("eth0"), net: net1, via: lab.gateway};"#,
+    );
+    assert_eq!(
+        shown(&session, &scope, "eth1"),
+        "sv1 eth1 10.10.1.11/24 up NET2"
+    );
+    assert_eq!(
+        shown(&session, &scope, "network"),
+        "network on sv1: running, starts at boot"
+    );
+    let cards = r#"
++--------------------------------+
+| sv1 eth0 up NET1               |
+| sv2 eth1 10.10.1.12/24 up NET2 |
++--------------------------------+"#;
+    assert_eq!(shown(&session, &scope, "cards"), expected(cards));
+    let seen = r#"
++------+------------------+
+| key  | value            |
++=========================+
+| card | sv1 eth0 up NET1 |
+| net  | NET1             |
+| via  | gateway          |
++------+------------------+"#;
+    assert_eq!(shown(&session, &scope, "seen"), expected(seen));
+}
