@@ -53,7 +53,8 @@ pub trait Backend: HostOperations + StorageOperations + GuestOperations {
     /// operations, so a backend can refuse, perform or check each one.
     fn world(&self) -> &World;
 
-    /// Starts a download of a guest's file by a client; it runs in the background.
+    /// Starts a download of a guest's file by a client, refusing one the client cannot
+    /// reach or the guest cannot serve; it runs in the background.
     fn start_transfer(
         &mut self,
         client: ClientId,
@@ -69,14 +70,13 @@ pub trait Backend: HostOperations + StorageOperations + GuestOperations {
     /// Lets time pass until the transfer is done.
     fn wait_transfer(&mut self, id: TransferId) -> Result<()>;
 
-    /// Live-migrates a guest, refusing first what libvirt refuses; background work goes on
-    /// while it runs. `disk_shared` says whether `dest` sees the guest's disk.
+    /// Live-migrates a guest, refusing first what libvirt refuses (a disk the destination
+    /// does not see, an unsafe cache mode, ...); background work goes on while it runs.
     fn migrate(
         &mut self,
         guest: GuestId,
         dest: HostId,
         request: MigrationRequest,
-        disk_shared: bool,
     ) -> Result<MigrationReport>;
 }
 

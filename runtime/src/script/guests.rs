@@ -566,43 +566,7 @@ fn register_client(engine: &mut Engine, session: &SharedSession) {
          g: GuestRef,
          path: &str|
          -> Outcome<DownloadRef> {
-            let id = call(&c.session, &ctx, |b| {
-                let world = b.world();
-                let client = world.client(c.id);
-                let guest = world.guest(g.id);
-                if guest.state != GuestState::Running {
-                    return Err(Error::GuestState {
-                        guest: guest.name().into(),
-                        state: guest.state.name().into(),
-                        action: "serve a download".into(),
-                        help: "start the guest first".into(),
-                    });
-                }
-                if let Some(e) = world.guest_disk_error(g.id) {
-                    return Err(e);
-                }
-                let reachable = guest
-                    .spec
-                    .address
-                    .is_some_and(|a| client.address.on_link(a.addr()))
-                    && world
-                        .host(guest.host)
-                        .net()
-                        .interface(&guest.spec.bridge)
-                        .map(|i| world.host(guest.host).net().attachments(i))
-                        .is_some_and(|cards| {
-                            cards
-                                .iter()
-                                .any(|n| n.link.as_ref().is_some_and(|l| l.switch == client.switch))
-                        });
-                if !reachable {
-                    return Err(Error::ClientCannotReach {
-                        client: client.name.clone(),
-                        guest: guest.name().into(),
-                    });
-                }
-                b.start_transfer(c.id, g.id, path)
-            })?;
+            let id = call(&c.session, &ctx, |b| b.start_transfer(c.id, g.id, path))?;
             Ok(DownloadRef {
                 session: c.session.clone(),
                 id,
@@ -928,10 +892,7 @@ fn migrate_recorded(
 ) -> Result<MigrationReport> {
     history.room_for_migration()?;
     let started = b.now().as_secs_f64();
-    let result = migration_request(options).and_then(|request| {
-        let shared = b.world().disk_visible_from(guest, dest);
-        b.migrate(guest, dest, request, shared)
-    });
+    let result = migration_request(options).and_then(|request| b.migrate(guest, dest, request));
     let record = match &result {
         Ok(report) => {
             let o = &report.outcome;

@@ -172,6 +172,7 @@ impl Backend for Simulator {
         guest: GuestId,
         path: &str,
     ) -> Result<TransferId> {
+        self.world.check_download(client, guest)?;
         crate::world::capacity::room(
             "downloads",
             self.traffic.downloads.len(),
@@ -250,8 +251,8 @@ impl Backend for Simulator {
         guest: GuestId,
         dest: HostId,
         request: MigrationRequest,
-        disk_shared: bool,
     ) -> Result<MigrationReport> {
+        let disk_shared = self.world.disk_visible_from(guest, dest);
         let route = preflight::check(&self.world, guest, dest, request.safety, disk_shared)?;
         let g = self.world.guest(guest);
         // A guest serving a file through its page cache rewrites the whole cache as it goes.

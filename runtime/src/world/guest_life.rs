@@ -1,7 +1,7 @@
 //! A guest's life as a script drives it, checked against the lab: defining it on a host
 //! (memory, vCPUs, ISO and bridge as the host has them), installing it, moving it between
-//! libvirt's states, changing its memory and workload, files it serves and the clients that
-//! reach it. Each check answers the error the script sees, naming the key it gave.
+//! libvirt's states, changing its memory and workload, files it serves, the clients that
+//! reach it and whether a client can download from it now. Each check answers the error the script sees, naming the key it gave.
 
 use super::guest::{Client, ClientId, GuestId, GuestSpec, GuestState, Workload, MAX_DIRTY_RATE};
 use super::{HostId, World};
@@ -308,5 +308,41 @@ impl World {
             ));
         }
         self.add_client(client)
+    }
+
+    /// Checks that `client` can fetch a file from `guest` now: the guest runs, its disk
+    /// holds, and the client is on the guest's segment (same network, and the guest's
+    /// bridge holds a card cabled to the client's switch).
+    pub fn check_download(&self, client: ClientId, guest: GuestId) -> Result<()> {
+        let c = self.client(client);
+        let g = self.guest(guest);
+        if g.state != GuestState::Running {
+            return Err(Error::GuestState {
+                guest: g.name().into(),
+                state: g.state.name().into(),
+                action: "serve a download".into(),
+                help: "start the guest first".into(),
+            });
+        }
+        if let Some(e) = self.guest_disk_error(guest) {
+            return Err(e);
+        }
+        let net = self.host(g.host).net();
+        let reachable = g.spec.address.is_some_and(|a| c.address.on_link(a.addr()))
+            && net
+                .interface(&g.spec.bridge)
+                .map(|i| net.attachments(i))
+                .is_some_and(|cards| {
+                    cards
+                        .iter()
+                        .any(|n| n.link.as_ref().is_some_and(|l| l.switch == c.switch))
+                });
+        if !reachable {
+            return Err(Error::ClientCannotReach {
+                client: c.name.clone(),
+                guest: g.name().into(),
+            });
+        }
+        Ok(())
     }
 }
