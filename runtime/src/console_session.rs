@@ -15,8 +15,7 @@ use crate::grade::{self, CheckGrade, Exercise};
 use crate::report::RunReport;
 use crate::script::engine::{self, Limits};
 use crate::script::modules::{LabModules, Sources};
-use crate::script::{diagnose, Session, SharedSession};
-use crate::sim::Simulator;
+use crate::script::{diagnose, SharedSession};
 use rhai::{Dynamic, Engine, EvalAltResult, ParseErrorType, Scope, Stmt, AST};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -93,7 +92,7 @@ impl ConsoleSession {
     pub fn new(seed: u64, limits: Limits, lab_dir: Option<PathBuf>) -> ConsoleSession {
         let interrupt = Arc::new(AtomicBool::new(false));
         ConsoleSession::on(
-            simulator(seed),
+            fresh_lab(seed),
             Scope::new(),
             seed,
             limits,
@@ -142,7 +141,7 @@ impl ConsoleSession {
         seed: u64,
         lab_dir: Option<PathBuf>,
     ) -> Result<ConsoleSession, String> {
-        let session = simulator(seed);
+        let session = fresh_lab(seed);
         // The setup runs before the console's engine is built, as before a submission: each
         // engine installs its own budget in the session, and the last one built is the inputs'.
         let handed_over = grade::run_setup(&exercise, &session)?;
@@ -188,7 +187,7 @@ impl ConsoleSession {
     /// (or what the setup did, if it failed).
     pub fn try_example(&self, example: &str) -> (ConsoleSession, Evaluated) {
         let mut scratch = ConsoleSession::on(
-            simulator(self.seed),
+            fresh_lab(self.seed),
             Scope::new(),
             self.seed,
             self.limits.clone(),
@@ -281,7 +280,7 @@ impl ConsoleSession {
     /// exercise, its setup runs again and the scope holds what it hands over. Fails only when
     /// the exercise's setup does, and then the session is as it was.
     pub fn reset(&mut self) -> Result<(), String> {
-        let session = simulator(self.seed);
+        let session = fresh_lab(self.seed);
         if let Some(dir) = &self.out_dir {
             session.borrow_mut().out_dir = crate::artifacts::OutputDir::new(dir.clone());
         }
@@ -458,9 +457,9 @@ impl ConsoleSession {
     }
 }
 
-/// A session on a fresh simulator with `seed`.
-fn simulator(seed: u64) -> SharedSession {
-    Session::new(Box::new(Simulator::new(seed)), "<input>", PathBuf::new())
+/// A session on a fresh lab with `seed`, on the backend runs use.
+fn fresh_lab(seed: u64) -> SharedSession {
+    crate::run::lab_session(seed, "<input>", PathBuf::new())
 }
 
 /// The engine the inputs run in, its budget installed in `session` and watching `interrupt`.

@@ -142,11 +142,7 @@ fn interpret(
     lab_dir: Option<PathBuf>,
     options: &RunOptions,
 ) -> LabRun {
-    let session: SharedSession = Session::new(
-        Box::new(Simulator::new(options.seed)),
-        shown,
-        options.out_dir.clone(),
-    );
+    let session = lab_session(options.seed, shown, options.out_dir.clone());
     let sources = Sources::default();
     sources.borrow_mut().insert(shown.to_string(), text.clone());
     let shown_dir = Path::new(shown)
@@ -215,15 +211,21 @@ fn failed_before_start(
     }
 }
 
+/// A session on the backend kvmlab runs labs on: the simulator, with `seed`. Runs, grades
+/// and the console all make their sessions here, the one place that chooses a backend.
+pub fn lab_session(seed: u64, main_file: &str, out_dir: PathBuf) -> SharedSession {
+    Session::new(Box::new(Simulator::new(seed)), main_file, out_dir)
+}
+
 /// An engine as a run builds it, for reading its API: the reference and `kvmlab check`.
 fn reference_engine(modules: LabModules) -> Engine {
-    let session = Session::new(Box::new(Simulator::new(0)), "", PathBuf::new());
+    let session = lab_session(0, "", PathBuf::new());
     engine::build(&session, &Limits::default(), modules)
 }
 
 /// The grader's checks engine as it reads an exercise's rubric, for its API.
 fn rubric_engine() -> Engine {
-    let session = Session::new(Box::new(Simulator::new(0)), "", PathBuf::new());
+    let session = lab_session(0, "", PathBuf::new());
     let modules = LabModules::new(None, PathBuf::new(), Sources::default());
     engine::build_checks(&session, &Limits::default(), modules, &Default::default())
 }

@@ -8,8 +8,6 @@ use kvmlab_runtime::script::diagnose;
 use kvmlab_runtime::script::engine::{self, Limits};
 use kvmlab_runtime::script::modules::{LabModules, Sources};
 use kvmlab_runtime::script::rubric::Rubric;
-use kvmlab_runtime::script::Session;
-use kvmlab_runtime::sim::Simulator;
 use std::path::PathBuf;
 
 /// The book's Markdown pages, by name.
@@ -61,7 +59,7 @@ fn every_rubric_in_the_book_declares_its_items() {
         let text = std::fs::read_to_string(&page).unwrap();
         for (line, block) in blocks(&text, "rhai,checks") {
             let name = format!("{}:{line}", page.file_name().unwrap().to_string_lossy());
-            let session = Session::new(Box::new(Simulator::new(0)), &name, PathBuf::new());
+            let session = kvmlab_runtime::run::lab_session(0, &name, PathBuf::new());
             let modules = LabModules::new(None, PathBuf::new(), Sources::default());
             let rubric = Rubric::default();
             let engine = engine::build_checks(&session, &Limits::default(), modules, &rubric);

@@ -20,8 +20,7 @@ use crate::recorder::Recorder;
 use crate::script::engine::{self, Limits};
 use crate::script::modules::{LabModules, Sources};
 use crate::script::rubric::{Partial, Rubric, RubricItem, Visibility};
-use crate::script::{diagnose, Session, SharedSession};
-use crate::sim::Simulator;
+use crate::script::{diagnose, SharedSession};
 use rhai::{Dynamic, Engine, EvalAltResult, NativeCallContext, Scope};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -161,11 +160,7 @@ fn grade_here(exercise: &Exercise, submission: &Submission) -> SubmissionGrade {
             return SubmissionGrade::zero(exercise, submission, GradeStatus::Rejected, reason);
         }
     };
-    let session = Session::new(
-        Box::new(Simulator::new(exercise.config.seed)),
-        &submitted.shown,
-        PathBuf::new(),
-    );
+    let session = crate::run::lab_session(exercise.config.seed, &submitted.shown, PathBuf::new());
     session.borrow_mut().out_dir = crate::artifacts::OutputDir::discarding();
     let handed_over = match run_setup(exercise, &session) {
         Ok(scope) => scope,
@@ -289,7 +284,7 @@ pub fn run_setup(exercise: &Exercise, session: &SharedSession) -> Result<Scope<'
 /// checks engine of its own on an empty lab (no item is graded).
 fn declared_items(exercise: &Exercise) -> Result<Vec<RubricItem>, Box<Diagnostic>> {
     let checks = &exercise.checks;
-    let session = Session::new(Box::new(Simulator::new(0)), &checks.shown, PathBuf::new());
+    let session = crate::run::lab_session(0, &checks.shown, PathBuf::new());
     let rubric = Rubric::default();
     let engine = checks_engine(exercise, &session, &rubric);
     let lookup = |_: &str| Some(checks.text.clone());
@@ -526,7 +521,7 @@ struct Compilers {
 
 impl Compilers {
     fn new() -> Compilers {
-        let session = Session::new(Box::new(Simulator::new(0)), "", PathBuf::new());
+        let session = crate::run::lab_session(0, "", PathBuf::new());
         let modules = || LabModules::new(None, PathBuf::new(), Sources::default());
         Compilers {
             lab: engine::build(&session, &Limits::default(), modules()),
