@@ -51,8 +51,8 @@ pub fn missing_mount_points() -> Vec<PathBuf> {
         .collect()
 }
 
-/// Starts libvirtd for `host` and waits until it answers on its socket and over TCP.
-pub fn start_libvirtd(layout: &Layout, host: &HostPlan) -> Result<(), Error> {
+/// Starts libvirtd for `host`; [`await_libvirtd`] waits for it, so both hosts start at once.
+pub fn start_libvirtd(layout: &Layout, host: &HostPlan) -> Result<Child, Error> {
     let program = require("libvirtd")?;
     let mut command = Command::new(program);
     command
@@ -66,15 +66,19 @@ pub fn start_libvirtd(layout: &Layout, host: &HostPlan) -> Result<(), Error> {
         .map(|(sub, target)| (layout.host_subdir(host.name, sub), PathBuf::from(target)))
         .collect();
     let stderr = layout.libvirtd_stderr(host.name);
-    let child = spawn::daemon(command, binds, &stderr)
-        .map_err(|e| io_error("start libvirtd with its log", &stderr, e))?;
+    spawn::daemon(command, binds, &stderr)
+        .map_err(|e| io_error("start libvirtd with its log", &stderr, e))
+}
+
+/// Waits until `host`'s libvirtd answers on its socket and over TCP with its own host UUID.
+pub fn await_libvirtd(layout: &Layout, host: &HostPlan, child: Child) -> Result<(), Error> {
     let socket_uri = layout.socket_uri(host.name);
     let tcp_uri = host.tcp_uri();
     wait_for(
         child,
         &format!("libvirtd of {}", host.name),
         &tcp_uri,
-        &stderr,
+        &layout.libvirtd_stderr(host.name),
         layout,
         || probe::libvirt_answers(&socket_uri, false) && probe::libvirt_answers(&tcp_uri, true),
     )?;

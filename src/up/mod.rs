@@ -114,9 +114,13 @@ fn start(layout: &Layout, acceleration: &str) -> Result<LabFile, Error> {
     // Recorded first, so that `down` finds the mount points to remove even if a start fails.
     write_lab_file(layout, &lab)?;
     namespace::create(&preflight::require("ip")?)?;
+    let mut children = Vec::new();
     for host in &HOSTS {
         daemons::prepare_host(layout, host)?;
-        daemons::start_libvirtd(layout, host)?;
+        children.push(daemons::start_libvirtd(layout, host)?);
+    }
+    for (host, child) in HOSTS.iter().zip(children) {
+        daemons::await_libvirtd(layout, host, child)?;
         lab.hosts.push(HostEntry {
             name: host.name.into(),
             uri: host.tcp_uri(),

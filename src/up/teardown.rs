@@ -39,8 +39,8 @@ fn lab_processes(layout: &Layout) -> Vec<(String, u32)> {
 /// Stops every process of the lab and deletes its namespace (what a failed `up` undoes).
 pub fn stop_everything(layout: &Layout) -> Vec<String> {
     let mut done = Vec::new();
-    shut_down_tgtd(layout);
     let processes = lab_processes(layout);
+    shut_down_tgtd(layout);
     if !processes.is_empty() {
         let pids: Vec<u32> = processes.iter().map(|(_, pid)| *pid).collect();
         let killed = process::stop(&pids, GRACE);
