@@ -1737,7 +1737,9 @@ pub enum Error {
     },
 
     // ── up: `kvmlab up`, `status` and `down`, the real two-host lab on this machine ──────────
-    #[error("`kvmlab {command}` needs root: it creates a network namespace and starts daemons as root")]
+    #[error(
+        "`kvmlab {command}` needs root: it creates a network namespace and starts daemons as root"
+    )]
     #[diagnostic(
         code(kvmlab::up::not_root),
         help("run it as root, e.g. `sudo kvmlab {command}`")
@@ -1755,7 +1757,9 @@ pub enum Error {
         package: String,
     },
 
-    #[error("the {what} `{name}` does not exist: libvirt's QEMU driver refuses to start without it")]
+    #[error(
+        "the {what} `{name}` does not exist: libvirt's QEMU driver refuses to start without it"
+    )]
     #[diagnostic(code(kvmlab::up::missing_account), help("{help}"))]
     UpMissingAccount {
         what: String,
@@ -1770,7 +1774,9 @@ pub enum Error {
     )]
     UpAlreadyUp { evidence: String, dir: String },
 
-    #[error("/dev/kvm {reason}: the lab's guests will run under software emulation (TCG), much slower")]
+    #[error(
+        "/dev/kvm {reason}: the lab's guests will run under software emulation (TCG), much slower"
+    )]
     #[diagnostic(
         code(kvmlab::up::no_kvm),
         severity(Warning),
@@ -1787,14 +1793,13 @@ pub enum Error {
         help: String,
     },
 
-    #[error("{daemon} did not answer on {address}: {why}")]
+    #[error("{daemon} did not answer: {why}")]
     #[diagnostic(
         code(kvmlab::up::daemon_silent),
         help("read its log `{log}`; `kvmlab up` stopped what it had started, `kvmlab down --dir {dir}` removes the rest")
     )]
     UpDaemonSilent {
         daemon: String,
-        address: String,
         why: String,
         log: String,
         dir: String,

@@ -17,17 +17,17 @@ use std::time::{Duration, Instant};
 /// How long a daemon may take to answer after it starts.
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub fn io_error(action: &str, path: &Path, e: std::io::Error) -> Error {
-    Error::UpIo {
+pub fn io_error(action: &str, path: &Path, e: std::io::Error) -> Box<Error> {
+    Box::new(Error::UpIo {
         action: action.into(),
         path: path.display().to_string(),
         reason: e.to_string(),
         help: "check the folder's permissions and free space; `kvmlab up --dir DIR` picks another folder".into(),
-    }
+    })
 }
 
 /// Writes a host's folders and configuration files.
-pub fn prepare_host(layout: &Layout, host: &HostPlan) -> Result<(), Error> {
+pub fn prepare_host(layout: &Layout, host: &HostPlan) -> Result<(), Box<Error>> {
     for (sub, _) in LIBVIRT_DIRS {
         let dir = layout.host_subdir(host.name, sub);
         std::fs::create_dir_all(&dir).map_err(|e| io_error("create", &dir, e))?;
@@ -52,7 +52,7 @@ pub fn missing_mount_points() -> Vec<PathBuf> {
 }
 
 /// Starts libvirtd for `host`; [`await_libvirtd`] waits for it, so both hosts start at once.
-pub fn start_libvirtd(layout: &Layout, host: &HostPlan) -> Result<Child, Error> {
+pub fn start_libvirtd(layout: &Layout, host: &HostPlan) -> Result<Child, Box<Error>> {
     let program = require("libvirtd")?;
     let mut command = Command::new(program);
     command
@@ -71,7 +71,7 @@ pub fn start_libvirtd(layout: &Layout, host: &HostPlan) -> Result<Child, Error> 
 }
 
 /// Waits until `host`'s libvirtd answers on its socket and over TCP with its own host UUID.
-pub fn await_libvirtd(layout: &Layout, host: &HostPlan, child: Child) -> Result<(), Error> {
+pub fn await_libvirtd(layout: &Layout, host: &HostPlan, child: Child) -> Result<(), Box<Error>> {
     let socket_uri = layout.socket_uri(host.name);
     let tcp_uri = host.tcp_uri();
     wait_for(
@@ -85,7 +85,7 @@ pub fn await_libvirtd(layout: &Layout, host: &HostPlan, child: Child) -> Result<
     // Migration between the two needs distinct host UUIDs: check libvirt took its own.
     let reported = probe::libvirt_host_uuid(&socket_uri, false).unwrap_or_default();
     if reported != host.host_uuid {
-        return Err(Error::UpCommandFailed {
+        return Err(Box::new(Error::UpCommandFailed {
             command: format!("virsh -c {socket_uri} capabilities"),
             status: "wrong host UUID".into(),
             output: format!("reports host UUID `{reported}`, not `{}`", host.host_uuid),
@@ -93,14 +93,14 @@ pub fn await_libvirtd(layout: &Layout, host: &HostPlan, child: Child) -> Result<
                 "check `host_uuid` in {}; `kvmlab down` then `kvmlab up` rewrites it",
                 layout.libvirtd_conf(host.name).display()
             ),
-        });
+        }));
     }
     Ok(())
 }
 
 /// Starts tgtd on the portal, creates the target with its sparse LUN and opens it to every
 /// initiator in the namespace.
-pub fn start_nas(layout: &Layout) -> Result<(), Error> {
+pub fn start_nas(layout: &Layout) -> Result<(), Box<Error>> {
     let dir = layout.nas_dir();
     std::fs::create_dir_all(&dir).map_err(|e| io_error("create", &dir, e))?;
     let lun = layout.lun_file();
@@ -108,25 +108,54 @@ pub fn start_nas(layout: &Layout) -> Result<(), Error> {
     file.set_len(layout::LUN_SIZE)
         .map_err(|e| io_error("size", &lun, e))?;
     let mut command = Command::new(require("tgtd")?);
-    command
-        .env("TGT_IPC_SOCKET", layout.tgtd_socket())
-        .args(["-f", "--iscsi", &format!("portal={}", layout::PORTAL)]);
+    command.env("TGT_IPC_SOCKET", layout.tgtd_socket()).args([
+        "-f",
+        "--iscsi",
+        &format!("portal={}", layout::PORTAL),
+    ]);
     let log = layout.tgtd_log();
-    let child =
-        spawn::daemon(command, Vec::new(), &log).map_err(|e| io_error("start tgtd with its log", &log, e))?;
+    let child = spawn::daemon(command, Vec::new(), &log)
+        .map_err(|e| io_error("start tgtd with its log", &log, e))?;
     let pid_file = layout.tgtd_pid();
     std::fs::write(&pid_file, format!("{}\n", child.id()))
         .map_err(|e| io_error("write", &pid_file, e))?;
-    wait_for(child, "tgtd", &layout.tgtd_socket().display().to_string(), &log, layout, || {
-        probe::tgtadm_show(layout).is_some()
-    })?;
+    wait_for(
+        child,
+        "tgtd",
+        &layout.tgtd_socket().display().to_string(),
+        &log,
+        layout,
+        || probe::tgtadm_show(layout).is_some(),
+    )?;
     let tgtadm = require("tgtadm")?;
     let socket = layout.tgtd_socket();
     let lun_arg = lun.display().to_string();
     let steps: [&[&str]; 3] = [
-        &["--op", "new", "--mode", "target", "--tid", "1", "-T", layout::TARGET_IQN],
-        &["--op", "new", "--mode", "logicalunit", "--tid", "1", "--lun", "1", "-b", &lun_arg],
-        &["--op", "bind", "--mode", "target", "--tid", "1", "-I", "ALL"],
+        &[
+            "--op",
+            "new",
+            "--mode",
+            "target",
+            "--tid",
+            "1",
+            "-T",
+            layout::TARGET_IQN,
+        ],
+        &[
+            "--op",
+            "new",
+            "--mode",
+            "logicalunit",
+            "--tid",
+            "1",
+            "--lun",
+            "1",
+            "-b",
+            &lun_arg,
+        ],
+        &[
+            "--op", "bind", "--mode", "target", "--tid", "1", "-I", "ALL",
+        ],
     ];
     for step in steps {
         namespace::run(
@@ -139,13 +168,16 @@ pub fn start_nas(layout: &Layout) -> Result<(), Error> {
     let started = Instant::now();
     while !probe::lun_visible() {
         if started.elapsed() > ANSWER_TIMEOUT {
-            return Err(Error::UpDaemonSilent {
+            return Err(Box::new(Error::UpDaemonSilent {
                 daemon: "the NAS's LUN (iscsi-ls)".into(),
-                address: layout::lun_uri(),
-                why: format!("not listed within {} s", ANSWER_TIMEOUT.as_secs()),
+                why: format!(
+                    "iscsi-ls did not list {} within {} s",
+                    layout::lun_uri(),
+                    ANSWER_TIMEOUT.as_secs()
+                ),
                 log: log.display().to_string(),
                 dir: layout.dir.display().to_string(),
-            });
+            }));
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -160,7 +192,7 @@ fn wait_for(
     log: &Path,
     layout: &Layout,
     answers: impl Fn() -> bool,
-) -> Result<(), Error> {
+) -> Result<(), Box<Error>> {
     let started = Instant::now();
     loop {
         if answers() {
@@ -168,22 +200,26 @@ fn wait_for(
         }
         // libvirtd and tgtd stay in the foreground: an exit is a failure to start.
         let exited = match child.try_wait() {
-            Ok(Some(status)) => Some(format!("it exited ({status}) before answering")),
+            Ok(Some(status)) => Some(format!(
+                "it exited ({status}) before answering on {address}"
+            )),
             _ => None,
         };
         if exited.is_some() || started.elapsed() > ANSWER_TIMEOUT {
             if exited.is_none() {
                 process::stop(&[child.id()], Duration::from_secs(2));
             }
-            return Err(Error::UpDaemonSilent {
+            return Err(Box::new(Error::UpDaemonSilent {
                 daemon: daemon.into(),
-                address: address.into(),
                 why: exited.unwrap_or_else(|| {
-                    format!("no answer within {} s", ANSWER_TIMEOUT.as_secs())
+                    format!(
+                        "no answer on {address} within {} s",
+                        ANSWER_TIMEOUT.as_secs()
+                    )
                 }),
                 log: log.display().to_string(),
                 dir: layout.dir.display().to_string(),
-            });
+            }));
         }
         std::thread::sleep(Duration::from_millis(100));
     }

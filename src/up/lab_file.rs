@@ -50,24 +50,26 @@ impl LabFile {
         toml::to_string(self).expect("a lab file is plain strings and numbers")
     }
 
-    pub fn parse(text: &str, path: &Path, dir: &Path) -> Result<LabFile, Error> {
-        toml::from_str(text).map_err(|e| Error::UpLabFile {
-            path: path.display().to_string(),
-            reason: e.message().to_string(),
-            dir: dir.display().to_string(),
+    pub fn parse(text: &str, path: &Path, dir: &Path) -> Result<LabFile, Box<Error>> {
+        toml::from_str(text).map_err(|e| {
+            Box::new(Error::UpLabFile {
+                path: path.display().to_string(),
+                reason: e.message().to_string(),
+                dir: dir.display().to_string(),
+            })
         })
     }
 
     /// The lab file at `path`, or None when there is none.
-    pub fn read(path: &Path, dir: &Path) -> Result<Option<LabFile>, Error> {
+    pub fn read(path: &Path, dir: &Path) -> Result<Option<LabFile>, Box<Error>> {
         match std::fs::read_to_string(path) {
             Ok(text) => LabFile::parse(&text, path, dir).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::UpLabFile {
+            Err(e) => Err(Box::new(Error::UpLabFile {
                 path: path.display().to_string(),
                 reason: e.to_string(),
                 dir: dir.display().to_string(),
-            }),
+            })),
         }
     }
 }
@@ -112,10 +114,18 @@ mod tests {
     fn lab_file_round_trips_and_names_the_uris() {
         let lab = sample();
         let text = lab.to_toml();
-        assert!(text.contains("uri = \"qemu+tcp://127.0.0.1:16509/system\""), "{text}");
-        assert!(text.contains("uri = \"qemu+tcp://127.0.0.1:16510/system\""), "{text}");
         assert!(
-            text.contains("socket_uri = \"qemu+unix:///system?socket=/var/lib/kvmlab/sv1/run/libvirt-sock\""),
+            text.contains("uri = \"qemu+tcp://127.0.0.1:16509/system\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("uri = \"qemu+tcp://127.0.0.1:16510/system\""),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "socket_uri = \"qemu+unix:///system?socket=/var/lib/kvmlab/sv1/run/libvirt-sock\""
+            ),
             "{text}"
         );
         assert!(
@@ -128,10 +138,12 @@ mod tests {
 
     #[test]
     fn a_damaged_lab_file_is_refused_with_the_way_down() {
-        let error = LabFile::parse("netns = 3", Path::new("/d/lab.toml"), Path::new("/d"))
-            .unwrap_err();
+        let error =
+            LabFile::parse("netns = 3", Path::new("/d/lab.toml"), Path::new("/d")).unwrap_err();
         assert_eq!(error.code_str(), "kvmlab::up::lab_file");
-        assert!(error.to_string().starts_with("`/d/lab.toml` is not a lab file kvmlab wrote: "));
+        assert!(error
+            .to_string()
+            .starts_with("`/d/lab.toml` is not a lab file kvmlab wrote: "));
         assert_eq!(
             error.help_str().unwrap(),
             "`kvmlab down --dir /d` takes the lab down without it (it finds what runs in the `kvmlab` network namespace)"

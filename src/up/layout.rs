@@ -64,7 +64,9 @@ pub struct Layout {
 
 impl Layout {
     pub fn new(dir: &Path) -> Layout {
-        Layout { dir: dir.to_path_buf() }
+        Layout {
+            dir: dir.to_path_buf(),
+        }
     }
 
     /// The state directory when none is given: /var/lib/kvmlab for root (the daemons run as

@@ -31,8 +31,8 @@ pub fn state_dir(dir: Option<PathBuf>) -> PathBuf {
 }
 
 /// Prints a refusal or failure as miette renders diagnostics, code and help included.
-fn report(error: Error) -> i32 {
-    eprintln!("{:?}", miette::Report::new(error));
+fn report(error: Box<Error>) -> i32 {
+    eprintln!("{:?}", miette::Report::new_boxed(error));
     1
 }
 
@@ -57,7 +57,7 @@ pub fn up(dir: &Path) -> i32 {
 }
 
 /// Root, the programs, the accounts, no lab yet; then /dev/kvm (only a warning).
-fn preflight_up(layout: &Layout) -> Result<String, Error> {
+fn preflight_up(layout: &Layout) -> Result<String, Box<Error>> {
     preflight::require_root("up")?;
     for program in &preflight::PROGRAMS {
         preflight::require(program.name)?;
@@ -67,30 +67,28 @@ fn preflight_up(layout: &Layout) -> Result<String, Error> {
     let evidence = if layout.lab_file().exists() {
         Some(format!("`{}` exists", layout.lab_file().display()))
     } else if namespace::exists() {
-        Some(format!(
-            "the network namespace `{}` exists",
-            layout::NETNS
-        ))
+        Some(format!("the network namespace `{}` exists", layout::NETNS))
     } else {
         None
     };
     if let Some(evidence) = evidence {
-        return Err(Error::UpAlreadyUp {
+        return Err(Box::new(Error::UpAlreadyUp {
             evidence,
             dir: layout.dir.display().to_string(),
-        });
+        }));
     }
     Ok(match preflight::kvm_usable() {
         Ok(()) => "kvm".into(),
         Err(warning) => {
-            eprintln!("{:?}", miette::Report::new(warning));
+            eprintln!("{:?}", miette::Report::new(*warning));
             "software".into()
         }
     })
 }
 
-fn start(layout: &Layout, acceleration: &str) -> Result<LabFile, Error> {
-    std::fs::create_dir_all(&layout.dir).map_err(|e| daemons::io_error("create", &layout.dir, e))?;
+fn start(layout: &Layout, acceleration: &str) -> Result<LabFile, Box<Error>> {
+    std::fs::create_dir_all(&layout.dir)
+        .map_err(|e| daemons::io_error("create", &layout.dir, e))?;
     let created_mount_points = daemons::missing_mount_points();
     for point in &created_mount_points {
         std::fs::create_dir_all(point).map_err(|e| daemons::io_error("create", point, e))?;
@@ -136,7 +134,7 @@ fn start(layout: &Layout, acceleration: &str) -> Result<LabFile, Error> {
     Ok(lab)
 }
 
-fn write_lab_file(layout: &Layout, lab: &LabFile) -> Result<(), Error> {
+fn write_lab_file(layout: &Layout, lab: &LabFile) -> Result<(), Box<Error>> {
     let path = layout.lab_file();
     std::fs::write(&path, lab.to_toml()).map_err(|e| daemons::io_error("write", &path, e))
 }

@@ -22,12 +22,12 @@ pub fn identity() -> Option<(u64, u64)> {
 }
 
 /// Creates the namespace and brings its loopback up.
-pub fn create(ip: &std::path::Path) -> Result<(), Error> {
+pub fn create(ip: &std::path::Path) -> Result<(), Box<Error>> {
     run(Command::new(ip).args(["netns", "add", NETNS]))?;
     run(Command::new(ip).args(["-n", NETNS, "link", "set", "lo", "up"])).map(drop)
 }
 
-pub fn delete(ip: &std::path::Path) -> Result<(), Error> {
+pub fn delete(ip: &std::path::Path) -> Result<(), Box<Error>> {
     run(Command::new(ip).args(["netns", "delete", NETNS])).map(drop)
 }
 
@@ -60,7 +60,7 @@ pub fn holds(pid: u32) -> bool {
 }
 
 /// Runs a command to completion; a failure carries its output.
-pub fn run(command: &mut Command) -> Result<String, Error> {
+pub fn run(command: &mut Command) -> Result<String, Box<Error>> {
     let shown = format!(
         "{} {}",
         command.get_program().to_string_lossy(),
@@ -83,10 +83,10 @@ pub fn run(command: &mut Command) -> Result<String, Error> {
     if text.is_empty() {
         text = String::from_utf8_lossy(&output.stdout).trim().to_string();
     }
-    Err(Error::UpCommandFailed {
+    Err(Box::new(Error::UpCommandFailed {
         command: shown,
         status: output.status.to_string(),
         output: text,
         help: "`kvmlab down` removes whatever the lab left behind; then try again".into(),
-    })
+    }))
 }

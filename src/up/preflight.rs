@@ -65,29 +65,31 @@ fn is_executable(path: &Path) -> bool {
 }
 
 /// The program's path, or the refusal naming the package to install.
-pub fn require(name: &str) -> Result<PathBuf, Error> {
+pub fn require(name: &str) -> Result<PathBuf, Box<Error>> {
     let program = PROGRAMS
         .iter()
         .find(|p| p.name == name)
         .expect("every program the lab runs is listed in PROGRAMS");
-    find_program(name).ok_or_else(|| Error::UpMissingBinary {
-        binary: program.name.into(),
-        purpose: program.purpose.into(),
-        package: program.package.into(),
+    find_program(name).ok_or_else(|| {
+        Box::new(Error::UpMissingBinary {
+            binary: program.name.into(),
+            purpose: program.purpose.into(),
+            package: program.package.into(),
+        })
     })
 }
 
 /// QEMU's iSCSI initiator: without it a guest cannot use the NAS's LUN.
-pub fn require_qemu_iscsi() -> Result<(), Error> {
+pub fn require_qemu_iscsi() -> Result<(), Box<Error>> {
     let module = Path::new("/usr/lib/x86_64-linux-gnu/qemu/block-iscsi.so");
     if module.exists() {
         Ok(())
     } else {
-        Err(Error::UpMissingBinary {
+        Err(Box::new(Error::UpMissingBinary {
             binary: module.display().to_string(),
             purpose: "QEMU's own iSCSI initiator, for guests on the NAS".into(),
             package: "qemu-block-extra".into(),
-        })
+        }))
     }
 }
 
@@ -96,50 +98,52 @@ pub fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-pub fn require_root(command: &str) -> Result<(), Error> {
+pub fn require_root(command: &str) -> Result<(), Box<Error>> {
     if is_root() {
         Ok(())
     } else {
-        Err(Error::UpNotRoot {
+        Err(Box::new(Error::UpNotRoot {
             command: command.into(),
-        })
+        }))
     }
 }
 
 /// libvirt's QEMU driver refuses to start without the `libvirt-qemu` user and `kvm` group,
 /// even when qemu.conf runs QEMU as root.
-pub fn require_accounts() -> Result<(), Error> {
+pub fn require_accounts() -> Result<(), Box<Error>> {
     let group = "kvm";
     let user = "libvirt-qemu";
     if !name_listed(Path::new("/etc/group"), group) {
-        return Err(Error::UpMissingAccount {
+        return Err(Box::new(Error::UpMissingAccount {
             what: "group".into(),
             name: group.into(),
             help: format!(
                 "create the system group: `groupadd -r {group}` (Debian's libvirt-daemon-system creates it too)"
             ),
-        });
+        }));
     }
     if !name_listed(Path::new("/etc/passwd"), user) {
-        return Err(Error::UpMissingAccount {
+        return Err(Box::new(Error::UpMissingAccount {
             what: "user".into(),
             name: user.into(),
             help: format!(
                 "create the system user: `useradd -r -g {group} -d /var/lib/libvirt -s /usr/sbin/nologin {user}` (Debian's libvirt-daemon-system creates it too)"
             ),
-        });
+        }));
     }
     Ok(())
 }
 
 fn name_listed(file: &Path, name: &str) -> bool {
-    std::fs::read_to_string(file)
-        .is_ok_and(|text| text.lines().any(|line| line.split(':').next() == Some(name)))
+    std::fs::read_to_string(file).is_ok_and(|text| {
+        text.lines()
+            .any(|line| line.split(':').next() == Some(name))
+    })
 }
 
 /// Whether /dev/kvm can run guests: it opens and answers KVM_GET_API_VERSION with 12. The
 /// warning says why not, when it cannot.
-pub fn kvm_usable() -> Result<(), Error> {
+pub fn kvm_usable() -> Result<(), Box<Error>> {
     use std::os::fd::AsRawFd;
     const KVM_GET_API_VERSION: libc::c_ulong = 0xAE00;
     let device = match std::fs::OpenOptions::new()
@@ -149,14 +153,14 @@ pub fn kvm_usable() -> Result<(), Error> {
     {
         Ok(device) => device,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::UpNoKvm {
+            return Err(Box::new(Error::UpNoKvm {
                 reason: "is missing".into(),
-            })
+            }))
         }
         Err(e) => {
-            return Err(Error::UpNoKvm {
+            return Err(Box::new(Error::UpNoKvm {
                 reason: format!("cannot be opened ({e})"),
-            })
+            }))
         }
     };
     // SAFETY: KVM_GET_API_VERSION takes no argument and only returns a number.
@@ -164,8 +168,8 @@ pub fn kvm_usable() -> Result<(), Error> {
     if version == 12 {
         Ok(())
     } else {
-        Err(Error::UpNoKvm {
+        Err(Box::new(Error::UpNoKvm {
             reason: format!("answers API version {version}, not 12"),
-        })
+        }))
     }
 }

@@ -27,7 +27,10 @@ fn virsh(uri: &str, args: &[&str], in_netns: bool) -> Option<String> {
     } else {
         Command::new(program)
     };
-    command.env("LIBVIRT_DEFAULT_URI", uri).args(["-c", uri]).args(args);
+    command
+        .env("LIBVIRT_DEFAULT_URI", uri)
+        .args(["-c", uri])
+        .args(args);
     quiet(&mut command)
 }
 
@@ -73,7 +76,6 @@ pub fn iscsi_ls() -> Option<String> {
 /// Whether iscsi-ls sees LUN 1 of the lab's target.
 pub fn lun_visible() -> bool {
     iscsi_ls().is_some_and(|listing| {
-        listing.contains(layout::TARGET_IQN)
-            && listing.lines().any(|line| line.contains("Lun:1"))
+        listing.contains(layout::TARGET_IQN) && listing.lines().any(|line| line.contains("Lun:1"))
     })
 }

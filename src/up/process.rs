@@ -8,7 +8,12 @@ use std::time::{Duration, Instant};
 
 /// The pid a pid file holds, if it holds one.
 pub fn read_pid(file: &Path) -> Option<u32> {
-    std::fs::read_to_string(file).ok()?.trim().parse().ok().filter(|pid| *pid > 1)
+    std::fs::read_to_string(file)
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+        .filter(|pid| *pid > 1)
 }
 
 /// Whether `pid` is a live process (a zombie counts as gone).

@@ -81,13 +81,26 @@ fn c_path(path: &Path) -> std::io::Result<CString> {
 }
 
 /// Starts a daemon in the namespace with its output appended to `log`.
-pub fn daemon(mut command: Command, binds: Vec<(PathBuf, PathBuf)>, log: &Path) -> std::io::Result<Child> {
-    let out = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
+pub fn daemon(
+    mut command: Command,
+    binds: Vec<(PathBuf, PathBuf)>,
+    log: &Path,
+) -> std::io::Result<Child> {
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)?;
     command
         .stdin(Stdio::null())
         .stdout(out.try_clone()?)
         .stderr(out);
-    confine(&mut command, Confinement { binds, detach: true })?;
+    confine(
+        &mut command,
+        Confinement {
+            binds,
+            detach: true,
+        },
+    )?;
     command.spawn()
 }
 

@@ -86,7 +86,8 @@ pub fn check(layout: &Layout, lab: Option<&LabFile>) -> LabStatus {
     let mut daemons = Vec::new();
     for host in &HOSTS {
         let pid = process::read_pid(&layout.libvirtd_pid(host.name));
-        let alive = pid.is_some_and(|pid| process::alive(pid) && process::belongs_to_lab(pid, &layout.dir));
+        let alive =
+            pid.is_some_and(|pid| process::alive(pid) && process::belongs_to_lab(pid, &layout.dir));
         let answering = alive
             && probe::libvirt_answers(&layout.socket_uri(host.name), false)
             && probe::libvirt_answers(&host.tcp_uri(), true);
@@ -99,7 +100,8 @@ pub fn check(layout: &Layout, lab: Option<&LabFile>) -> LabStatus {
         });
     }
     let pid = process::read_pid(&layout.tgtd_pid());
-    let alive = pid.is_some_and(|pid| process::alive(pid) && process::belongs_to_lab(pid, &layout.dir));
+    let alive =
+        pid.is_some_and(|pid| process::alive(pid) && process::belongs_to_lab(pid, &layout.dir));
     let answering = alive && probe::target_exported(layout, &layout.lun_file());
     daemons.push(DaemonState {
         name: "nas tgtd".into(),

@@ -45,14 +45,21 @@ pub fn stop_everything(layout: &Layout) -> Vec<String> {
         let pids: Vec<u32> = processes.iter().map(|(_, pid)| *pid).collect();
         let killed = process::stop(&pids, GRACE);
         for (name, pid) in &processes {
-            let how = if killed.contains(pid) { "killed" } else { "stopped" };
+            let how = if killed.contains(pid) {
+                "killed"
+            } else {
+                "stopped"
+            };
             done.push(format!("{how} {name} (pid {pid})"));
         }
     }
     if namespace::exists() {
         if let Some(ip) = find_program("ip") {
             if namespace::delete(&ip).is_ok() {
-                done.push(format!("deleted network namespace {}", super::layout::NETNS));
+                done.push(format!(
+                    "deleted network namespace {}",
+                    super::layout::NETNS
+                ));
             }
         }
     }
@@ -73,7 +80,9 @@ fn shut_down_tgtd(layout: &Layout) {
     // tgtd refuses to shut down while it has a target. A failure leaves tgtd to SIGTERM and
     // SIGKILL below.
     let steps: [&[&str]; 2] = [
-        &["--op", "delete", "--mode", "target", "--tid", "1", "--force"],
+        &[
+            "--op", "delete", "--mode", "target", "--tid", "1", "--force",
+        ],
         &["--op", "delete", "--mode", "system"],
     ];
     for step in steps {
@@ -89,8 +98,10 @@ fn shut_down_tgtd(layout: &Layout) {
 
 /// `down`: processes, namespace, leftover mounts under the lab's folder, created mount
 /// points, then the lab's files.
-pub fn down(layout: &Layout) -> Result<Vec<String>, Error> {
-    let recorded = LabFile::read(&layout.lab_file(), &layout.dir).ok().flatten();
+pub fn down(layout: &Layout) -> Result<Vec<String>, Box<Error>> {
+    let recorded = LabFile::read(&layout.lab_file(), &layout.dir)
+        .ok()
+        .flatten();
     let mut done = stop_everything(layout);
     if namespace::exists() {
         // `ip netns delete` failed above: say so rather than leave it silently.
@@ -137,7 +148,7 @@ fn mounts_under(created: &[PathBuf]) -> Vec<PathBuf> {
     points
 }
 
-fn unmount(point: &Path) -> Result<(), Error> {
+fn unmount(point: &Path) -> Result<(), Box<Error>> {
     let c = std::ffi::CString::new(point.as_os_str().as_encoded_bytes())
         .map_err(|_| io_error("unmount", point, std::io::ErrorKind::InvalidInput.into()))?;
     // SAFETY: umount2 reads a NUL-terminated path; MNT_DETACH only lazily detaches it.
@@ -148,12 +159,14 @@ fn unmount(point: &Path) -> Result<(), Error> {
 }
 
 /// Removes a file or folder `up` created; false when it was not there.
-fn remove(path: &Path) -> Result<bool, Error> {
+fn remove(path: &Path) -> Result<bool, Box<Error>> {
     let result = match std::fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
         Err(e) => Err(e),
         Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path),
         Ok(_) => std::fs::remove_file(path),
     };
-    result.map(|()| true).map_err(|e| io_error("remove", path, e))
+    result
+        .map(|()| true)
+        .map_err(|e| io_error("remove", path, e))
 }

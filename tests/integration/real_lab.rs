@@ -41,8 +41,14 @@ fn up(dir: &Path) -> toml::Table {
     let output = lab("up", dir);
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
-    assert!(stdout.contains("sv1  qemu+tcp://127.0.0.1:16509/system"), "{stdout}");
-    assert!(stdout.contains("sv2  qemu+tcp://127.0.0.1:16510/system"), "{stdout}");
+    assert!(
+        stdout.contains("sv1  qemu+tcp://127.0.0.1:16509/system"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("sv2  qemu+tcp://127.0.0.1:16510/system"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("nas  iscsi://127.0.0.1:3260/iqn.2006-01.com.thecus:iscsi1/1"),
         "{stdout}"
@@ -54,7 +60,10 @@ fn up(dir: &Path) -> toml::Table {
 fn run(program: &str, args: &[&str]) -> String {
     let output = Command::new(program).args(args).output().expect(program);
     let (stdout, stderr) = text(&output);
-    assert!(output.status.success(), "{program} {args:?}: {stdout}{stderr}");
+    assert!(
+        output.status.success(),
+        "{program} {args:?}: {stdout}{stderr}"
+    );
     stdout
 }
 
@@ -64,28 +73,51 @@ fn pids(status: &str) -> Vec<(String, u32)> {
         .lines()
         .filter_map(|line| {
             let (name, rest) = line.trim().split_once(" pid ")?;
-            Some((name.to_string(), rest.split_whitespace().next()?.parse().ok()?))
+            Some((
+                name.to_string(),
+                rest.split_whitespace().next()?.parse().ok()?,
+            ))
         })
         .collect()
 }
 
 fn running(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .is_ok_and(|stat| stat.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')))
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
+    })
 }
 
 /// What `down` must leave: no namespace, none of the lab's processes, no mount, no files.
 fn assert_nothing_left(dir: &Path, daemons: &[(String, u32)]) {
     let namespaces = run("ip", &["netns", "list"]);
-    assert!(!namespaces.lines().any(|l| l.split_whitespace().next() == Some("kvmlab")), "{namespaces}");
+    assert!(
+        !namespaces
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some("kvmlab")),
+        "{namespaces}"
+    );
     for (name, pid) in daemons {
         assert!(!running(*pid), "{name} (pid {pid}) still runs");
     }
     let shown = dir.display().to_string();
-    let by_dir = Command::new("pgrep").args(["-a", "-f", &shown]).output().expect("pgrep");
-    assert_eq!(by_dir.status.code(), Some(1), "{}", String::from_utf8_lossy(&by_dir.stdout));
+    let by_dir = Command::new("pgrep")
+        .args(["-a", "-f", &shown])
+        .output()
+        .expect("pgrep");
+    assert_eq!(
+        by_dir.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&by_dir.stdout)
+    );
     let mounts = std::fs::read_to_string("/proc/mounts").unwrap();
-    assert!(!mounts.lines().any(|l| l.contains(&shown) || l.contains("/run/netns/kvmlab")), "{mounts}");
+    assert!(
+        !mounts
+            .lines()
+            .any(|l| l.contains(&shown) || l.contains("/run/netns/kvmlab")),
+        "{mounts}"
+    );
     assert!(!dir.exists(), "{shown} is still there");
     let status = lab("status", dir);
     assert_eq!(status.status.code(), Some(1));
@@ -116,38 +148,76 @@ fn up_gives_two_hosts_and_a_lun_and_down_leaves_nothing() {
         let tcp_uri = host["uri"].as_str().unwrap();
         let listed = run("virsh", &["-c", socket_uri, "list", "--all", "--name"]);
         assert_eq!(listed.trim(), "", "{socket_uri} lists domains");
-        let listed = run("ip", &["netns", "exec", "kvmlab", "virsh", "-c", tcp_uri, "list", "--all", "--name"]);
+        let listed = run(
+            "ip",
+            &[
+                "netns", "exec", "kvmlab", "virsh", "-c", tcp_uri, "list", "--all", "--name",
+            ],
+        );
         assert_eq!(listed.trim(), "", "{tcp_uri} lists domains");
         let capabilities = run("virsh", &["-c", socket_uri, "capabilities"]);
-        let uuid = capabilities.split("<uuid>").nth(1).unwrap().split("</uuid>").next().unwrap();
+        let uuid = capabilities
+            .split("<uuid>")
+            .nth(1)
+            .unwrap()
+            .split("</uuid>")
+            .next()
+            .unwrap();
         assert_eq!(uuid, host["host_uuid"].as_str().unwrap());
         uuids.push(uuid.to_string());
     }
     assert_ne!(uuids[0], uuids[1]);
 
-    let listing = run("ip", &["netns", "exec", "kvmlab", "iscsi-ls", "-s", "iscsi://127.0.0.1:3260"]);
-    assert!(listing.contains("Target:iqn.2006-01.com.thecus:iscsi1 Portal:127.0.0.1:3260"), "{listing}");
-    assert!(listing.lines().any(|l| l.starts_with("Lun:1") && l.contains("DIRECT_ACCESS")), "{listing}");
+    let listing = run(
+        "ip",
+        &[
+            "netns",
+            "exec",
+            "kvmlab",
+            "iscsi-ls",
+            "-s",
+            "iscsi://127.0.0.1:3260",
+        ],
+    );
+    assert!(
+        listing.contains("Target:iqn.2006-01.com.thecus:iscsi1 Portal:127.0.0.1:3260"),
+        "{listing}"
+    );
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.starts_with("Lun:1") && l.contains("DIRECT_ACCESS")),
+        "{listing}"
+    );
 
     let again = lab("up", &dir);
     let (_, stderr) = text(&again);
     assert_eq!(again.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("kvmlab::up::already_up"), "{stderr}");
     assert!(
-        unwrapped(&stderr).contains(&format!("take it down first with `kvmlab down --dir {}`", dir.display())),
+        unwrapped(&stderr).contains(&format!(
+            "take it down first with `kvmlab down --dir {}`",
+            dir.display()
+        )),
         "{stderr}"
     );
 
     let down = lab("down", &dir);
     let (stdout, stderr) = text(&down);
     assert_eq!(down.status.code(), Some(0), "{stdout}{stderr}");
-    assert!(stdout.contains("deleted network namespace kvmlab"), "{stdout}");
+    assert!(
+        stdout.contains("deleted network namespace kvmlab"),
+        "{stdout}"
+    );
     assert_nothing_left(&dir, &daemons);
 
     let twice = lab("down", &dir);
     let (stdout, _) = text(&twice);
     assert_eq!(twice.status.code(), Some(0));
-    assert_eq!(stdout, format!("no lab at {}: nothing to take down\n", dir.display()));
+    assert_eq!(
+        stdout,
+        format!("no lab at {}: nothing to take down\n", dir.display())
+    );
 }
 
 #[test]
@@ -161,7 +231,11 @@ fn down_cleans_up_after_a_daemon_is_killed() {
     up(&dir);
     let (stdout, _) = text(&lab("status", &dir));
     let daemons = pids(&stdout);
-    let sv1 = daemons.iter().find(|(name, _)| name == "sv1 libvirtd").unwrap().1;
+    let sv1 = daemons
+        .iter()
+        .find(|(name, _)| name == "sv1 libvirtd")
+        .unwrap()
+        .1;
     run("kill", &["-9", &sv1.to_string()]);
     while running(sv1) {
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -169,8 +243,14 @@ fn down_cleans_up_after_a_daemon_is_killed() {
     let status = lab("status", &dir);
     let (stdout, _) = text(&status);
     assert_eq!(status.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains(&format!("sv1 libvirtd pid {sv1:<8} alive: no ")), "{stdout}");
-    assert!(stdout.contains("sv2 libvirtd") && stdout.contains("answering: yes"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("sv1 libvirtd pid {sv1:<8} alive: no ")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("sv2 libvirtd") && stdout.contains("answering: yes"),
+        "{stdout}"
+    );
 
     let down = lab("down", &dir);
     assert_eq!(down.status.code(), Some(0), "{:?}", text(&down));
@@ -200,7 +280,10 @@ fn down_without_the_lab_file_finds_the_lab_by_its_namespace() {
     let down = lab("down", &dir);
     let (stdout, stderr) = text(&down);
     assert_eq!(down.status.code(), Some(0), "{stdout}{stderr}");
-    assert!(stdout.contains("deleted network namespace kvmlab"), "{stdout}");
+    assert!(
+        stdout.contains("deleted network namespace kvmlab"),
+        "{stdout}"
+    );
     assert_nothing_left(&dir, &daemons);
 }
 
@@ -227,9 +310,14 @@ fn up_refuses_a_user_who_is_not_root() {
     assert!(stderr.contains("kvmlab::up::not_root"), "{stderr}");
     let shown = unwrapped(&stderr);
     assert!(
-        shown.contains("`kvmlab up` needs root: it creates a network namespace and starts daemons as root"),
+        shown.contains(
+            "`kvmlab up` needs root: it creates a network namespace and starts daemons as root"
+        ),
         "{shown}"
     );
-    assert!(shown.contains("help: run it as root, e.g. `sudo kvmlab up`"), "{shown}");
+    assert!(
+        shown.contains("help: run it as root, e.g. `sudo kvmlab up`"),
+        "{shown}"
+    );
     assert!(!dir.exists(), "a refused up made {}", dir.display());
 }
