@@ -29,6 +29,8 @@ pub fn confine(command: &mut Command, confinement: Confinement) -> std::io::Resu
         .map(|(from, to)| Ok((c_path(from)?, c_path(to)?)))
         .collect::<std::io::Result<_>>()?;
     let root = CString::new("/").expect("no NUL");
+    let sys = CString::new("/sys").expect("no NUL");
+    let sysfs = CString::new("sysfs").expect("no NUL");
     let detach = confinement.detach;
     // SAFETY: the closure only makes async-signal-safe system calls on data prepared before
     // the fork; `netns` stays open in the parent until spawn returns.
@@ -52,6 +54,19 @@ pub fn confine(command: &mut Command, confinement: Confinement) -> std::io::Resu
                 root.as_ptr(),
                 std::ptr::null(),
                 private,
+                std::ptr::null(),
+            ) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            // As `ip netns exec` does: a sysfs of the namespace, so the daemon sees its
+            // network devices (only `lo`), not the machine's.
+            libc::umount2(sys.as_ptr(), libc::MNT_DETACH);
+            if libc::mount(
+                sysfs.as_ptr(),
+                sys.as_ptr(),
+                sysfs.as_ptr(),
+                0,
                 std::ptr::null(),
             ) != 0
             {
