@@ -165,6 +165,14 @@ pub fn kvm_usable() -> Result<(), Box<Error>> {
     };
     // SAFETY: KVM_GET_API_VERSION takes no argument and only returns a number.
     let version = unsafe { libc::ioctl(device.as_raw_fd(), KVM_GET_API_VERSION as _, 0) };
+    if version < 0 {
+        return Err(Box::new(Error::UpNoKvm {
+            reason: format!(
+                "does not answer KVM's API query ({})",
+                std::io::Error::last_os_error()
+            ),
+        }));
+    }
     if version == 12 {
         Ok(())
     } else {

@@ -5,19 +5,46 @@
 use super::layout::{self, Layout};
 use super::preflight::find_program;
 use super::spawn;
+use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
+/// How long one probe may take: a daemon that accepts but never replies counts as silent.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The command's stdout when it succeeds within [`PROBE_TIMEOUT`]; killed otherwise.
 fn quiet(command: &mut Command) -> Option<String> {
-    let output = command
+    let mut child = command
         .stdin(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .output()
+        .spawn()
         .ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    let mut stdout = child.stdout.take()?;
+    // Read while waiting, so a long answer cannot fill the pipe and stall the child.
+    let reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stdout.read_to_end(&mut bytes);
+        bytes
+    });
+    let deadline = Instant::now() + PROBE_TIMEOUT;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                let bytes = reader.join().ok()?;
+                return status
+                    .success()
+                    .then(|| String::from_utf8_lossy(&bytes).into_owned());
+            }
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
+    }
 }
 
 fn virsh(uri: &str, args: &[&str], in_netns: bool) -> Option<String> {
