@@ -1737,14 +1737,12 @@ pub enum Error {
     },
 
     // ── up: `kvmlab up`, `status` and `down`, the real two-host lab on this machine ──────────
-    #[error(
-        "`kvmlab {command}` needs root: it creates a network namespace and starts daemons as root"
-    )]
+    #[error("`kvmlab {command}` needs root: {reason}")]
     #[diagnostic(
         code(kvmlab::up::not_root),
         help("run it as root, e.g. `sudo kvmlab {command}`")
     )]
-    UpNotRoot { command: String },
+    UpNotRoot { command: String, reason: String },
 
     #[error("`{binary}` is not installed: `kvmlab up` needs it ({purpose})")]
     #[diagnostic(

@@ -58,7 +58,10 @@ pub fn up(dir: &Path) -> i32 {
 
 /// Root, the programs, the accounts, no lab yet; then /dev/kvm (only a warning).
 fn preflight_up(layout: &Layout) -> Result<String, Box<Error>> {
-    preflight::require_root("up")?;
+    preflight::require_root(
+        "up",
+        "it creates a network namespace and starts daemons as root",
+    )?;
     for program in &preflight::PROGRAMS {
         preflight::require(program.name)?;
     }
@@ -142,7 +145,10 @@ fn write_lab_file(layout: &Layout, lab: &LabFile) -> Result<(), Box<Error>> {
 /// `kvmlab status`: each daemon's pid, whether it lives and answers, and the LUN.
 pub fn status(dir: &Path) -> i32 {
     let layout = Layout::new(dir);
-    if let Err(error) = preflight::require_root("status") {
+    if let Err(error) = preflight::require_root(
+        "status",
+        "the lab's daemons answer only root, on sockets only root may open",
+    ) {
         return report(error);
     }
     match LabFile::read(&layout.lab_file(), &layout.dir) {
@@ -162,7 +168,10 @@ pub fn status(dir: &Path) -> i32 {
 /// `kvmlab down`: stops, unmounts and removes everything the lab made; idempotent.
 pub fn down(dir: &Path) -> i32 {
     let layout = Layout::new(dir);
-    if let Err(error) = preflight::require_root("down") {
+    if let Err(error) = preflight::require_root(
+        "down",
+        "it stops the lab's daemons, which run as root, and deletes its network namespace",
+    ) {
         return report(error);
     }
     let started = Instant::now();

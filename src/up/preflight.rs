@@ -98,12 +98,14 @@ pub fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-pub fn require_root(command: &str) -> Result<(), Box<Error>> {
+/// Refuses `command` unless run as root; `reason` says what it does that needs root.
+pub fn require_root(command: &str, reason: &str) -> Result<(), Box<Error>> {
     if is_root() {
         Ok(())
     } else {
         Err(Box::new(Error::UpNotRoot {
             command: command.into(),
+            reason: reason.into(),
         }))
     }
 }

@@ -321,3 +321,84 @@ fn up_refuses_a_user_who_is_not_root() {
     );
     assert!(!dir.exists(), "a refused up made {}", dir.display());
 }
+
+#[test]
+fn a_failed_up_stops_what_it_started() {
+    if !real_tests() {
+        return;
+    }
+    let _turn = ONE_LAB.lock().unwrap_or_else(|e| e.into_inner());
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("lab");
+    // sv2's folder cannot be made: sv1 is already running when up fails.
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("sv2"), "not a folder").unwrap();
+    let output = lab("up", &dir);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("kvmlab::up::io"), "{stderr}");
+    assert!(
+        unwrapped(&stderr).contains(&format!(
+            "cannot create `{}`: Not a directory",
+            dir.join("sv2/run").display()
+        )),
+        "{stderr}"
+    );
+    let namespaces = run("ip", &["netns", "list"]);
+    assert!(!namespaces.contains("kvmlab"), "{namespaces}");
+    let by_dir = Command::new("pgrep")
+        .args(["-a", "-f"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        by_dir.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&by_dir.stdout)
+    );
+    // What is left is files, which down removes.
+    assert_eq!(lab("down", &dir).status.code(), Some(0));
+    assert!(!dir.exists());
+}
+
+#[test]
+fn status_and_down_refuse_a_user_who_is_not_root_and_say_why() {
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        // Not root already: the refusal is the plain run.
+        let output = lab("status", Path::new("/nonexistent"));
+        assert!(text(&output).1.contains("kvmlab::up::not_root"));
+        return;
+    }
+    for (command, reason) in [
+        (
+            "status",
+            "the lab's daemons answer only root, on sockets only root may open",
+        ),
+        (
+            "down",
+            "it stops the lab's daemons, which run as root, and deletes its network namespace",
+        ),
+    ] {
+        let output = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_kvmlab"))
+            .args([command, "--dir", "/nonexistent"])
+            .output()
+            .expect("setpriv runs");
+        let (_, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        let shown = unwrapped(&stderr);
+        assert!(
+            shown.contains(&format!("`kvmlab {command}` needs root: {reason}")),
+            "{shown}"
+        );
+        assert!(
+            shown.contains(&format!(
+                "help: run it as root, e.g. `sudo kvmlab {command}`"
+            )),
+            "{shown}"
+        );
+    }
+}
