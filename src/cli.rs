@@ -3,7 +3,8 @@
 //! error (a bad flag, a lab file that is missing or a directory). `kvmlab check` has its own:
 //! 0 clean, 1 findings, 2 usage (a missing file, a pattern matching nothing). So has
 //! `kvmlab grade`: 0 graded (whatever the scores), 1 the exercise is broken, 2 usage (its
-//! bad flags included).
+//! bad flags included). `kvmlab up` and `kvmlab down`: 0 done, 1 refused or failed; `kvmlab
+//! status`: 0 everything up, 1 otherwise.
 
 use crate::console;
 use crate::grade;
