@@ -1772,6 +1772,13 @@ pub enum Error {
     )]
     UpAlreadyUp { evidence: String, dir: String },
 
+    #[error("{dir} holds files of its own: `kvmlab up` keeps a lab's state only in a new or empty folder")]
+    #[diagnostic(
+        code(kvmlab::up::dir_in_use),
+        help("give a new folder with `--dir`, e.g. `kvmlab up --dir /var/lib/kvmlab`")
+    )]
+    UpDirInUse { dir: String },
+
     #[error(
         "/dev/kvm {reason}: the lab's guests will run under software emulation (TCG), much slower"
     )]

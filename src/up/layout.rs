@@ -84,6 +84,12 @@ impl Layout {
         self.dir.join("lab.toml")
     }
 
+    /// The file `up` writes first in the folder: only a folder holding it is one `down` may
+    /// empty, so a wrong `--dir` never loses anything that was there before.
+    pub fn marker(&self) -> PathBuf {
+        self.dir.join(".kvmlab-lab")
+    }
+
     /// A libvirt host's folder, holding one subfolder per directory of [`LIBVIRT_DIRS`].
     pub fn host_dir(&self, host: &str) -> PathBuf {
         self.dir.join(host)
@@ -153,6 +159,7 @@ impl Layout {
         let mut paths: Vec<PathBuf> = HOSTS.iter().map(|h| self.host_dir(h.name)).collect();
         paths.push(self.nas_dir());
         paths.push(self.lab_file());
+        paths.push(self.marker());
         paths
     }
 }

@@ -80,6 +80,13 @@ fn preflight_up(layout: &Layout) -> Result<String, Box<Error>> {
             dir: layout.dir.display().to_string(),
         }));
     }
+    let holds_files =
+        std::fs::read_dir(&layout.dir).is_ok_and(|mut entries| entries.next().is_some());
+    if holds_files && !layout.marker().exists() {
+        return Err(Box::new(Error::UpDirInUse {
+            dir: layout.dir.display().to_string(),
+        }));
+    }
     Ok(match preflight::kvm_usable() {
         Ok(()) => "kvm".into(),
         Err(warning) => {
@@ -92,6 +99,11 @@ fn preflight_up(layout: &Layout) -> Result<String, Box<Error>> {
 fn start(layout: &Layout, acceleration: &str) -> Result<LabFile, Box<Error>> {
     std::fs::create_dir_all(&layout.dir)
         .map_err(|e| daemons::io_error("create", &layout.dir, e))?;
+    std::fs::write(
+        layout.marker(),
+        "a kvmlab lab's state; `kvmlab down` removes it\n",
+    )
+    .map_err(|e| daemons::io_error("create", &layout.marker(), e))?;
     let created_mount_points = daemons::missing_mount_points();
     for point in &created_mount_points {
         std::fs::create_dir_all(point).map_err(|e| daemons::io_error("create", point, e))?;

@@ -120,10 +120,17 @@ pub fn down(layout: &Layout) -> Result<Vec<String>, Box<Error>> {
             }
         }
     }
-    for path in layout.created() {
-        if remove(&path)? {
-            done.push(format!("removed {}", path.display()));
+    if layout.marker().exists() {
+        for path in layout.created() {
+            if remove(&path)? {
+                done.push(format!("removed {}", path.display()));
+            }
         }
+    } else if layout.created().iter().any(|p| p.exists()) {
+        done.push(format!(
+            "left the files in {}: `kvmlab up` did not make that folder",
+            layout.dir.display()
+        ));
     }
     if std::fs::remove_dir(&layout.dir).is_ok() {
         done.push(format!("removed {}", layout.dir.display()));

@@ -294,10 +294,12 @@ fn up_refuses_a_user_who_is_not_root() {
     let parent = tempfile::tempdir().unwrap();
     let dir = parent.path().join("lab");
     let output = if root {
-        // As `nobody`, with the binary's path readable by everyone.
+        // As `nobody`, from a copy of the binary in a folder `nobody` may enter (the
+        // checkout's own folder may let nobody else in).
+        let (_copy, binary) = binary_for_nobody();
         Command::new("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(env!("CARGO_BIN_EXE_kvmlab"))
+            .arg(&binary)
             .args(["up", "--dir"])
             .arg(&dir)
             .output()
@@ -330,8 +332,10 @@ fn a_failed_up_stops_what_it_started() {
     let _turn = ONE_LAB.lock().unwrap_or_else(|e| e.into_inner());
     let parent = tempfile::tempdir().unwrap();
     let dir = parent.path().join("lab");
-    // sv2's folder cannot be made: sv1 is already running when up fails.
+    // A lab folder a crash left (kvmlab's marker in it), with a file where sv2's folder
+    // goes: sv2's folder cannot be made, and sv1 is already running when up fails.
     std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(".kvmlab-lab"), "").unwrap();
     std::fs::write(dir.join("sv2"), "not a folder").unwrap();
     let output = lab("up", &dir);
     let (stdout, stderr) = text(&output);
@@ -381,9 +385,10 @@ fn status_and_down_refuse_a_user_who_is_not_root_and_say_why() {
             "it stops the lab's daemons, which run as root, and deletes its network namespace",
         ),
     ] {
+        let (_copy, binary) = binary_for_nobody();
         let output = Command::new("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(env!("CARGO_BIN_EXE_kvmlab"))
+            .arg(&binary)
             .args([command, "--dir", "/nonexistent"])
             .output()
             .expect("setpriv runs");
@@ -401,4 +406,49 @@ fn status_and_down_refuse_a_user_who_is_not_root_and_say_why() {
             "{shown}"
         );
     }
+}
+
+#[test]
+fn a_folder_kvmlab_did_not_make_is_neither_used_nor_emptied() {
+    if !real_tests() {
+        return;
+    }
+    let _turn = ONE_LAB.lock().unwrap_or_else(|e| e.into_inner());
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("mine");
+    std::fs::create_dir_all(dir.join("sv1")).unwrap();
+    std::fs::write(dir.join("sv1/notes.txt"), "the trainee's own").unwrap();
+    let output = lab("up", &dir);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("kvmlab::up::dir_in_use"), "{stderr}");
+    assert!(
+        unwrapped(&stderr).contains("give a new folder with `--dir`"),
+        "{stderr}"
+    );
+    let output = lab("down", &dir);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "left the files in {}: `kvmlab up` did not make that folder",
+            dir.display()
+        )),
+        "{stdout}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("sv1/notes.txt")).unwrap(),
+        "the trainee's own"
+    );
+}
+
+/// A copy of the kvmlab binary in a folder everyone may enter, for running it as `nobody`.
+fn binary_for_nobody() -> (tempfile::TempDir, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let binary = dir.path().join("kvmlab");
+    std::fs::copy(env!("CARGO_BIN_EXE_kvmlab"), &binary).unwrap();
+    std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (dir, binary)
 }
