@@ -3,11 +3,13 @@
 //! error (a bad flag, a lab file that is missing or a directory). `kvmlab check` has its own:
 //! 0 clean, 1 findings, 2 usage (a missing file, a pattern matching nothing). So has
 //! `kvmlab grade`: 0 graded (whatever the scores), 1 the exercise is broken, 2 usage (its
-//! bad flags included).
+//! bad flags included). `kvmlab up` and `kvmlab down`: 0 done, 1 refused or failed; `kvmlab
+//! status`: 0 everything up, 1 otherwise.
 
 use crate::console;
 use crate::grade;
 use crate::repl;
+use crate::up;
 use clap::{Parser, Subcommand, ValueEnum};
 use kvmlab_runtime::run::{self, RunOptions};
 use std::io::IsTerminal;
@@ -113,6 +115,25 @@ enum Command {
         /// unset or empty
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
+    },
+    /// Start a real two-host KVM lab on this machine (root): libvirtd sv1 and sv2 and an
+    /// iSCSI NAS (tgtd), in the network namespace `kvmlab`. Prints their URIs
+    Up {
+        /// The lab's state folder; default /var/lib/kvmlab for root
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Show what of the real lab is up. Exit 0 all up, 1 otherwise
+    Status {
+        /// The lab's state folder, as given to `kvmlab up`
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Take the real lab down: every process, mount, namespace and file `kvmlab up` made
+    Down {
+        /// The lab's state folder, as given to `kvmlab up`
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
     /// Grade one submission and print its grade as JSON (what `grade` runs per submission)
     #[command(name = "grade-worker", hide = true)]
@@ -331,6 +352,9 @@ pub fn main() -> i32 {
             exercise,
             submission,
         } => grade::worker(&exercise, &submission),
+        Command::Up { dir } => up::up(&up::state_dir(dir)),
+        Command::Status { dir } => up::status(&up::state_dir(dir)),
+        Command::Down { dir } => up::down(&up::state_dir(dir)),
     }
 }
 

@@ -4,6 +4,7 @@ mod cli;
 mod console;
 mod grade;
 mod repl;
+mod up;
 
 fn main() {
     std::process::exit(cli::main());

@@ -1736,6 +1736,100 @@ pub enum Error {
         help: String,
     },
 
+    // ── up: `kvmlab up`, `status` and `down`, the real two-host lab on this machine ──────────
+    #[error("`kvmlab {command}` needs root: {reason}")]
+    #[diagnostic(
+        code(kvmlab::up::not_root),
+        help("run it as root, e.g. `sudo kvmlab {command}`")
+    )]
+    UpNotRoot { command: String, reason: String },
+
+    #[error("`{binary}` is not installed: `kvmlab up` needs it ({purpose})")]
+    #[diagnostic(
+        code(kvmlab::up::missing_binary),
+        help("install Debian's package: `apt-get install --no-install-recommends {package}`")
+    )]
+    UpMissingBinary {
+        binary: String,
+        purpose: String,
+        package: String,
+    },
+
+    #[error(
+        "the {what} `{name}` does not exist: libvirt's QEMU driver refuses to start without it"
+    )]
+    #[diagnostic(code(kvmlab::up::missing_account), help("{help}"))]
+    UpMissingAccount {
+        what: String,
+        name: String,
+        help: String,
+    },
+
+    #[error("a lab is already up: {evidence}")]
+    #[diagnostic(
+        code(kvmlab::up::already_up),
+        help("see it with `kvmlab status --dir {dir}`, or take it down first with `kvmlab down --dir {dir}`")
+    )]
+    UpAlreadyUp { evidence: String, dir: String },
+
+    #[error("{dir} holds files of its own: `kvmlab up` keeps a lab's state only in a new or empty folder")]
+    #[diagnostic(
+        code(kvmlab::up::dir_in_use),
+        help("give a new folder with `--dir`, e.g. `kvmlab up --dir /var/lib/kvmlab`")
+    )]
+    UpDirInUse { dir: String },
+
+    #[error(
+        "/dev/kvm {reason}: the lab's guests will run under software emulation (TCG), much slower"
+    )]
+    #[diagnostic(
+        code(kvmlab::up::no_kvm),
+        severity(Warning),
+        help("for hardware virtualization, enable AMD-V or VT-x (nested virtualization in a VM) and load kvm_amd or kvm_intel")
+    )]
+    UpNoKvm { reason: String },
+
+    #[error("`{command}` failed ({status}): {output}")]
+    #[diagnostic(code(kvmlab::up::command_failed), help("{help}"))]
+    UpCommandFailed {
+        command: String,
+        status: String,
+        output: String,
+        help: String,
+    },
+
+    #[error("{daemon} did not answer: {why}")]
+    #[diagnostic(
+        code(kvmlab::up::daemon_silent),
+        help("read its log `{log}`; `kvmlab up` stopped what it had started, `kvmlab down --dir {dir}` removes the rest")
+    )]
+    UpDaemonSilent {
+        daemon: String,
+        why: String,
+        log: String,
+        dir: String,
+    },
+
+    #[error("cannot {action} `{path}`: {reason}")]
+    #[diagnostic(code(kvmlab::up::io), help("{help}"))]
+    UpIo {
+        action: String,
+        path: String,
+        reason: String,
+        help: String,
+    },
+
+    #[error("`{path}` is not a lab file kvmlab wrote: {reason}")]
+    #[diagnostic(
+        code(kvmlab::up::lab_file),
+        help("`kvmlab down --dir {dir}` takes the lab down without it (it finds what runs in the `kvmlab` network namespace)")
+    )]
+    UpLabFile {
+        path: String,
+        reason: String,
+        dir: String,
+    },
+
     // ── host: hardware, operating system, KVM and the host's files ─────────────────────────
     #[error("{host} has no operating system yet")]
     #[diagnostic(

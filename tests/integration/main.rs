@@ -19,6 +19,7 @@ mod mistakes;
 mod network;
 mod primitives;
 mod queries;
+mod real_lab;
 mod reference;
 mod refusals;
 mod repl;

@@ -1,0 +1,159 @@
+//! lab.toml: what `kvmlab up` started and where to reach it, written once the lab answers and
+//! read by `kvmlab status` (and by whatever connects to the lab later).
+
+use kvmlab_runtime::error::Error;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabFile {
+    /// The network namespace the lab's processes run in.
+    pub netns: String,
+    /// "kvm" when /dev/kvm answered at `up`, "software" (TCG) otherwise.
+    pub acceleration: String,
+    /// Mount points `up` had to create on this machine (removed by `down` when empty).
+    #[serde(default)]
+    pub created_mount_points: Vec<PathBuf>,
+    pub hosts: Vec<HostEntry>,
+    pub nas: NasEntry,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostEntry {
+    pub name: String,
+    /// The URI inside the namespace, e.g. `qemu+tcp://127.0.0.1:16509/system`.
+    pub uri: String,
+    /// The same daemon from the host, through its socket file.
+    pub socket_uri: String,
+    pub host_uuid: String,
+    pub migration_ports: [u16; 2],
+    pub pid_file: PathBuf,
+    pub log: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NasEntry {
+    /// LUN 1 of the target, e.g. `iscsi://127.0.0.1:3260/iqn.2006-01.com.thecus:iscsi1/1`.
+    pub uri: String,
+    pub portal: String,
+    pub iqn: String,
+    pub lun_file: PathBuf,
+    pub lun_bytes: u64,
+    pub pid_file: PathBuf,
+    /// tgtd's control socket, for `TGT_IPC_SOCKET=… tgtadm`.
+    pub control_socket: PathBuf,
+    pub log: PathBuf,
+}
+
+impl LabFile {
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a lab file is plain strings and numbers")
+    }
+
+    pub fn parse(text: &str, path: &Path, dir: &Path) -> Result<LabFile, Box<Error>> {
+        toml::from_str(text).map_err(|e| {
+            Box::new(Error::UpLabFile {
+                path: path.display().to_string(),
+                reason: e.message().to_string(),
+                dir: dir.display().to_string(),
+            })
+        })
+    }
+
+    /// The lab file at `path`, or None when there is none.
+    pub fn read(path: &Path, dir: &Path) -> Result<Option<LabFile>, Box<Error>> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => LabFile::parse(&text, path, dir).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Box::new(Error::UpLabFile {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+                dir: dir.display().to_string(),
+            })),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::up::layout::{lun_uri, Layout, HOSTS, LUN_SIZE, PORTAL, TARGET_IQN};
+
+    fn sample() -> LabFile {
+        let layout = Layout::new(Path::new("/var/lib/kvmlab"));
+        LabFile {
+            netns: "kvmlab".into(),
+            acceleration: "kvm".into(),
+            created_mount_points: vec![PathBuf::from("/run/libvirt")],
+            hosts: HOSTS
+                .iter()
+                .map(|h| HostEntry {
+                    name: h.name.into(),
+                    uri: h.tcp_uri(),
+                    socket_uri: layout.socket_uri(h.name),
+                    host_uuid: h.host_uuid.into(),
+                    migration_ports: [h.migration_ports.0, h.migration_ports.1],
+                    pid_file: layout.libvirtd_pid(h.name),
+                    log: layout.libvirtd_log(h.name),
+                })
+                .collect(),
+            nas: NasEntry {
+                uri: lun_uri(),
+                portal: PORTAL.into(),
+                iqn: TARGET_IQN.into(),
+                lun_file: layout.lun_file(),
+                lun_bytes: LUN_SIZE,
+                pid_file: layout.tgtd_pid(),
+                control_socket: layout.tgtd_socket(),
+                log: layout.tgtd_log(),
+            },
+        }
+    }
+
+    #[test]
+    fn lab_file_round_trips_and_names_the_uris() {
+        let lab = sample();
+        let text = lab.to_toml();
+        assert!(
+            text.contains("uri = \"qemu+tcp://127.0.0.1:16509/system\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("uri = \"qemu+tcp://127.0.0.1:16510/system\""),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "socket_uri = \"qemu+unix:///system?socket=/var/lib/kvmlab/sv1/run/libvirt-sock\""
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("uri = \"iscsi://127.0.0.1:3260/iqn.2006-01.com.thecus:iscsi1/1\""),
+            "{text}"
+        );
+        let back = LabFile::parse(&text, Path::new("lab.toml"), Path::new("/d")).unwrap();
+        assert_eq!(back, lab);
+    }
+
+    #[test]
+    fn a_damaged_lab_file_is_refused_with_the_way_down() {
+        let error =
+            LabFile::parse("netns = 3", Path::new("/d/lab.toml"), Path::new("/d")).unwrap_err();
+        assert_eq!(error.code_str(), "kvmlab::up::lab_file");
+        assert!(error
+            .to_string()
+            .starts_with("`/d/lab.toml` is not a lab file kvmlab wrote: "));
+        assert_eq!(
+            error.help_str().unwrap(),
+            "`kvmlab down --dir /d` takes the lab down without it (it finds what runs in the `kvmlab` network namespace)"
+        );
+    }
+
+    #[test]
+    fn the_iqn_is_a_valid_name_under_the_nas_vendors_domain() {
+        let iqn = kvmlab_runtime::world::storage::iqn::Iqn::parse(TARGET_IQN).unwrap();
+        let nas = kvmlab_runtime::world::storage::nas::NasModel::thecus_n7700pro();
+        assert_eq!(nas.check_target_name(&iqn), None);
+    }
+}

@@ -1,0 +1,170 @@
+//! Where a lab's files live under its state directory, and the fixed names and ports of
+//! the lab: one place, so `up`, `status` and `down` agree even when lab.toml is gone.
+
+use std::path::{Path, PathBuf};
+
+/// The network namespace every process of the lab runs in (one lab per machine).
+pub const NETNS: &str = "kvmlab";
+
+/// The NAS's iSCSI portal inside the namespace.
+pub const PORTAL: &str = "127.0.0.1:3260";
+
+/// The NAS's target, named as the report's Thecus NAS names its targets (target `iscsi1`).
+pub const TARGET_IQN: &str = "iqn.2006-01.com.thecus:iscsi1";
+
+/// The sparse file behind LUN 1: 2 GiB, taking no disk space until written.
+pub const LUN_SIZE: u64 = 2 << 30;
+
+/// The two libvirt hosts: name, TCP port, host UUID, migration port range.
+pub const HOSTS: [HostPlan; 2] = [
+    HostPlan {
+        name: "sv1",
+        tcp_port: 16509,
+        host_uuid: "6b766d6c-6162-4001-8000-000000000001",
+        migration_ports: (49152, 49167),
+    },
+    HostPlan {
+        name: "sv2",
+        tcp_port: 16510,
+        host_uuid: "6b766d6c-6162-4001-8000-000000000002",
+        migration_ports: (49168, 49183),
+    },
+];
+
+/// What makes one libvirt host of the lab distinct from the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostPlan {
+    pub name: &'static str,
+    pub tcp_port: u16,
+    pub host_uuid: &'static str,
+    pub migration_ports: (u16, u16),
+}
+
+impl HostPlan {
+    /// The URI inside the namespace, e.g. `qemu+tcp://127.0.0.1:16509/system`.
+    pub fn tcp_uri(&self) -> String {
+        format!("qemu+tcp://127.0.0.1:{}/system", self.tcp_port)
+    }
+}
+
+/// The directories libvirtd keeps its state in, each bind-mounted from the host's own folder.
+pub const LIBVIRT_DIRS: [(&str, &str); 5] = [
+    ("run", "/run/libvirt"),
+    ("lib", "/var/lib/libvirt"),
+    ("cache", "/var/cache/libvirt"),
+    ("log", "/var/log/libvirt"),
+    ("etc", "/etc/libvirt"),
+];
+
+/// The files of a lab under its state directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    pub dir: PathBuf,
+}
+
+impl Layout {
+    pub fn new(dir: &Path) -> Layout {
+        Layout {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// The state directory when none is given: /var/lib/kvmlab for root (the daemons run as
+    /// root and keep system state), otherwise the user's data directory.
+    pub fn default_dir(root: bool) -> PathBuf {
+        if root {
+            return PathBuf::from("/var/lib/kvmlab");
+        }
+        directories::ProjectDirs::from("", "", "kvmlab")
+            .map(|dirs| dirs.data_dir().join("lab"))
+            .unwrap_or_else(|| PathBuf::from("/var/lib/kvmlab"))
+    }
+
+    pub fn lab_file(&self) -> PathBuf {
+        self.dir.join("lab.toml")
+    }
+
+    /// The file `up` writes first in the folder: only a folder holding it is one `down` may
+    /// empty, so a wrong `--dir` never loses anything that was there before.
+    pub fn marker(&self) -> PathBuf {
+        self.dir.join(".kvmlab-lab")
+    }
+
+    /// A libvirt host's folder, holding one subfolder per directory of [`LIBVIRT_DIRS`].
+    pub fn host_dir(&self, host: &str) -> PathBuf {
+        self.dir.join(host)
+    }
+
+    pub fn host_subdir(&self, host: &str, sub: &str) -> PathBuf {
+        self.host_dir(host).join(sub)
+    }
+
+    pub fn libvirtd_conf(&self, host: &str) -> PathBuf {
+        self.host_subdir(host, "etc").join("libvirtd.conf")
+    }
+
+    pub fn qemu_conf(&self, host: &str) -> PathBuf {
+        self.host_subdir(host, "etc").join("qemu.conf")
+    }
+
+    pub fn libvirtd_pid(&self, host: &str) -> PathBuf {
+        self.host_dir(host).join("libvirtd.pid")
+    }
+
+    /// libvirtd's own log (log_outputs) and what it writes on stderr before logging starts.
+    pub fn libvirtd_log(&self, host: &str) -> PathBuf {
+        self.host_subdir(host, "log").join("libvirtd.log")
+    }
+
+    pub fn libvirtd_stderr(&self, host: &str) -> PathBuf {
+        self.host_dir(host).join("libvirtd.stderr")
+    }
+
+    /// libvirtd's read-write socket: a file, so the host reaches the daemon without entering
+    /// the namespace.
+    pub fn libvirt_socket(&self, host: &str) -> PathBuf {
+        self.host_subdir(host, "run").join("libvirt-sock")
+    }
+
+    pub fn socket_uri(&self, host: &str) -> String {
+        format!(
+            "qemu+unix:///system?socket={}",
+            self.libvirt_socket(host).display()
+        )
+    }
+
+    pub fn nas_dir(&self) -> PathBuf {
+        self.dir.join("nas")
+    }
+
+    /// tgtd's control socket (TGT_IPC_SOCKET); tgtd and tgtadm add `.0`.
+    pub fn tgtd_socket(&self) -> PathBuf {
+        self.nas_dir().join("tgtd.sock")
+    }
+
+    pub fn tgtd_pid(&self) -> PathBuf {
+        self.nas_dir().join("tgtd.pid")
+    }
+
+    pub fn tgtd_log(&self) -> PathBuf {
+        self.nas_dir().join("tgtd.log")
+    }
+
+    pub fn lun_file(&self) -> PathBuf {
+        self.nas_dir().join("lun1.img")
+    }
+
+    /// Everything `up` creates under the state directory, removed by `down`.
+    pub fn created(&self) -> Vec<PathBuf> {
+        let mut paths: Vec<PathBuf> = HOSTS.iter().map(|h| self.host_dir(h.name)).collect();
+        paths.push(self.nas_dir());
+        paths.push(self.lab_file());
+        paths.push(self.marker());
+        paths
+    }
+}
+
+/// The NAS's LUN as an iSCSI URI, e.g. `iscsi://127.0.0.1:3260/iqn…:iscsi1/1`.
+pub fn lun_uri() -> String {
+    format!("iscsi://{PORTAL}/{TARGET_IQN}/1")
+}

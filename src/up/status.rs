@@ -1,0 +1,144 @@
+//! What is up: for each daemon its pid, whether it lives and whether it answers; for the NAS
+//! whether the target exports its LUN and an initiator in the namespace sees it. Also the
+//! text `up` prints once the lab answers.
+
+use super::lab_file::LabFile;
+use super::layout::{self, Layout, HOSTS};
+use super::namespace;
+use super::probe;
+use super::process;
+use std::fmt::Write;
+use std::time::Duration;
+
+/// One daemon's state.
+pub struct DaemonState {
+    pub name: String,
+    pub pid: Option<u32>,
+    pub alive: bool,
+    pub answering: bool,
+    pub address: String,
+}
+
+pub struct LabStatus {
+    pub dir: String,
+    pub lab_file: bool,
+    pub netns: bool,
+    pub daemons: Vec<DaemonState>,
+    pub lun_visible: bool,
+}
+
+impl LabStatus {
+    pub fn all_up(&self) -> bool {
+        self.lab_file
+            && self.netns
+            && self.lun_visible
+            && self.daemons.iter().all(|d| d.alive && d.answering)
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let yes = |b: bool| if b { "yes" } else { "no" };
+        let _ = writeln!(out, "lab at {}", self.dir);
+        let _ = writeln!(
+            out,
+            "  lab.toml: {}; network namespace {}: {}",
+            if self.lab_file { "present" } else { "missing" },
+            layout::NETNS,
+            if self.netns { "present" } else { "missing" }
+        );
+        for d in &self.daemons {
+            let pid = d.pid.map_or("-".to_string(), |p| p.to_string());
+            let _ = writeln!(
+                out,
+                "  {:<12} pid {:<8} alive: {:<3}  answering: {:<3}  {}",
+                d.name,
+                pid,
+                yes(d.alive),
+                yes(d.answering),
+                d.address
+            );
+        }
+        let _ = writeln!(
+            out,
+            "  LUN 1        seen by iscsi-ls: {:<3}  {}",
+            yes(self.lun_visible),
+            layout::lun_uri()
+        );
+        let _ = writeln!(
+            out,
+            "{}",
+            if self.all_up() {
+                "all up".to_string()
+            } else {
+                format!(
+                    "not all up: `kvmlab down --dir {0}` then `kvmlab up --dir {0}` starts afresh",
+                    self.dir
+                )
+            }
+        );
+        out
+    }
+}
+
+/// The lab's state from its files and live checks.
+pub fn check(layout: &Layout, lab: Option<&LabFile>) -> LabStatus {
+    let netns = namespace::exists();
+    let mut daemons = Vec::new();
+    for host in &HOSTS {
+        let pid = process::read_pid(&layout.libvirtd_pid(host.name));
+        let alive =
+            pid.is_some_and(|pid| process::alive(pid) && process::belongs_to_lab(pid, &layout.dir));
+        let answering = alive
+            && probe::libvirt_answers(&layout.socket_uri(host.name), false)
+            && probe::libvirt_answers(&host.tcp_uri(), true);
+        daemons.push(DaemonState {
+            name: format!("{} libvirtd", host.name),
+            pid,
+            alive,
+            answering,
+            address: host.tcp_uri(),
+        });
+    }
+    let pid = process::read_pid(&layout.tgtd_pid());
+    let alive =
+        pid.is_some_and(|pid| process::alive(pid) && process::belongs_to_lab(pid, &layout.dir));
+    let answering = alive && probe::target_exported(layout, &layout.lun_file());
+    daemons.push(DaemonState {
+        name: "nas tgtd".into(),
+        pid,
+        alive,
+        answering,
+        address: format!("iscsi://{}", layout::PORTAL),
+    });
+    LabStatus {
+        dir: layout.dir.display().to_string(),
+        lab_file: lab.is_some(),
+        netns,
+        daemons,
+        lun_visible: netns && answering && probe::lun_visible(),
+    }
+}
+
+/// What `up` prints: the URIs, how to reach them, and how long it took.
+pub fn render_up(lab: &LabFile, took: Duration) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "lab up in {:.1} s (network namespace `{}`, acceleration: {})",
+        took.as_secs_f64(),
+        lab.netns,
+        lab.acceleration
+    );
+    for host in &lab.hosts {
+        let _ = writeln!(out, "{}  {}", host.name, host.uri);
+        let _ = writeln!(out, "     from the host: {}", host.socket_uri);
+    }
+    let _ = writeln!(out, "nas  {}", lab.nas.uri);
+    let _ = writeln!(
+        out,
+        "TCP URIs work inside the namespace: `ip netns exec {} virsh -c {}`",
+        lab.netns,
+        lab.hosts.first().map_or("", |h| h.uri.as_str())
+    );
+    out
+}

@@ -1,0 +1,454 @@
+//! `kvmlab up`, `status` and `down` on this machine's real libvirt and tgt. These start
+//! daemons as root, so they run only with `KVMLAB_REAL_TESTS=1` (then they must pass) and
+//! otherwise say why they skipped; the refusal of a user who is not root always runs.
+
+use crate::harness::{kvmlab, unwrapped};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::Mutex;
+
+/// One lab per machine: the tests that bring one up take turns.
+static ONE_LAB: Mutex<()> = Mutex::new(());
+
+fn real_tests() -> bool {
+    if std::env::var("KVMLAB_REAL_TESTS").as_deref() == Ok("1") {
+        return true;
+    }
+    eprintln!(
+        "skipped: set KVMLAB_REAL_TESTS=1 to run the real-lab tests (they need root, /dev/kvm, \
+         and Debian's libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients \
+         qemu-system-x86 qemu-block-extra tgt libiscsi-bin)"
+    );
+    false
+}
+
+fn lab(command: &str, dir: &Path) -> Output {
+    kvmlab()
+        .args([command, "--dir"])
+        .arg(dir)
+        .output()
+        .expect("kvmlab runs")
+}
+
+fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn up(dir: &Path) -> toml::Table {
+    let output = lab("up", dir);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("sv1  qemu+tcp://127.0.0.1:16509/system"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("sv2  qemu+tcp://127.0.0.1:16510/system"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("nas  iscsi://127.0.0.1:3260/iqn.2006-01.com.thecus:iscsi1/1"),
+        "{stdout}"
+    );
+    let file = std::fs::read_to_string(dir.join("lab.toml")).expect("up writes lab.toml");
+    file.parse().expect("lab.toml is TOML")
+}
+
+fn run(program: &str, args: &[&str]) -> String {
+    let output = Command::new(program).args(args).output().expect(program);
+    let (stdout, stderr) = text(&output);
+    assert!(
+        output.status.success(),
+        "{program} {args:?}: {stdout}{stderr}"
+    );
+    stdout
+}
+
+/// The pids `kvmlab status` shows, by daemon.
+fn pids(status: &str) -> Vec<(String, u32)> {
+    status
+        .lines()
+        .filter_map(|line| {
+            let (name, rest) = line.trim().split_once(" pid ")?;
+            Some((
+                name.to_string(),
+                rest.split_whitespace().next()?.parse().ok()?,
+            ))
+        })
+        .collect()
+}
+
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
+    })
+}
+
+/// What `down` must leave: no namespace, none of the lab's processes, no mount, no files.
+fn assert_nothing_left(dir: &Path, daemons: &[(String, u32)]) {
+    let namespaces = run("ip", &["netns", "list"]);
+    assert!(
+        !namespaces
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some("kvmlab")),
+        "{namespaces}"
+    );
+    for (name, pid) in daemons {
+        assert!(!running(*pid), "{name} (pid {pid}) still runs");
+    }
+    let shown = dir.display().to_string();
+    let by_dir = Command::new("pgrep")
+        .args(["-a", "-f", &shown])
+        .output()
+        .expect("pgrep");
+    assert_eq!(
+        by_dir.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&by_dir.stdout)
+    );
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap();
+    assert!(
+        !mounts
+            .lines()
+            .any(|l| l.contains(&shown) || l.contains("/run/netns/kvmlab")),
+        "{mounts}"
+    );
+    assert!(!dir.exists(), "{shown} is still there");
+    let status = lab("status", dir);
+    assert_eq!(status.status.code(), Some(1));
+}
+
+#[test]
+fn up_gives_two_hosts_and_a_lun_and_down_leaves_nothing() {
+    if !real_tests() {
+        return;
+    }
+    let _turn = ONE_LAB.lock().unwrap_or_else(|e| e.into_inner());
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("lab");
+    let file = up(&dir);
+    let hosts = file["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), 2);
+
+    let status = lab("status", &dir);
+    let (stdout, _) = text(&status);
+    assert_eq!(status.status.code(), Some(0), "{stdout}");
+    assert!(stdout.ends_with("all up\n"), "{stdout}");
+    let daemons = pids(&stdout);
+    assert_eq!(daemons.len(), 3, "{stdout}");
+
+    let mut uuids = Vec::new();
+    for host in hosts {
+        let socket_uri = host["socket_uri"].as_str().unwrap();
+        let tcp_uri = host["uri"].as_str().unwrap();
+        let listed = run("virsh", &["-c", socket_uri, "list", "--all", "--name"]);
+        assert_eq!(listed.trim(), "", "{socket_uri} lists domains");
+        let listed = run(
+            "ip",
+            &[
+                "netns", "exec", "kvmlab", "virsh", "-c", tcp_uri, "list", "--all", "--name",
+            ],
+        );
+        assert_eq!(listed.trim(), "", "{tcp_uri} lists domains");
+        let capabilities = run("virsh", &["-c", socket_uri, "capabilities"]);
+        let uuid = capabilities
+            .split("<uuid>")
+            .nth(1)
+            .unwrap()
+            .split("</uuid>")
+            .next()
+            .unwrap();
+        assert_eq!(uuid, host["host_uuid"].as_str().unwrap());
+        uuids.push(uuid.to_string());
+    }
+    assert_ne!(uuids[0], uuids[1]);
+
+    let listing = run(
+        "ip",
+        &[
+            "netns",
+            "exec",
+            "kvmlab",
+            "iscsi-ls",
+            "-s",
+            "iscsi://127.0.0.1:3260",
+        ],
+    );
+    assert!(
+        listing.contains("Target:iqn.2006-01.com.thecus:iscsi1 Portal:127.0.0.1:3260"),
+        "{listing}"
+    );
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.starts_with("Lun:1") && l.contains("DIRECT_ACCESS")),
+        "{listing}"
+    );
+
+    let again = lab("up", &dir);
+    let (_, stderr) = text(&again);
+    assert_eq!(again.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("kvmlab::up::already_up"), "{stderr}");
+    assert!(
+        unwrapped(&stderr).contains(&format!(
+            "take it down first with `kvmlab down --dir {}`",
+            dir.display()
+        )),
+        "{stderr}"
+    );
+
+    let down = lab("down", &dir);
+    let (stdout, stderr) = text(&down);
+    assert_eq!(down.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("deleted network namespace kvmlab"),
+        "{stdout}"
+    );
+    assert_nothing_left(&dir, &daemons);
+
+    let twice = lab("down", &dir);
+    let (stdout, _) = text(&twice);
+    assert_eq!(twice.status.code(), Some(0));
+    assert_eq!(
+        stdout,
+        format!("no lab at {}: nothing to take down\n", dir.display())
+    );
+}
+
+#[test]
+fn down_cleans_up_after_a_daemon_is_killed() {
+    if !real_tests() {
+        return;
+    }
+    let _turn = ONE_LAB.lock().unwrap_or_else(|e| e.into_inner());
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("lab");
+    up(&dir);
+    let (stdout, _) = text(&lab("status", &dir));
+    let daemons = pids(&stdout);
+    let sv1 = daemons
+        .iter()
+        .find(|(name, _)| name == "sv1 libvirtd")
+        .unwrap()
+        .1;
+    run("kill", &["-9", &sv1.to_string()]);
+    while running(sv1) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = lab("status", &dir);
+    let (stdout, _) = text(&status);
+    assert_eq!(status.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!("sv1 libvirtd pid {sv1:<8} alive: no ")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("sv2 libvirtd") && stdout.contains("answering: yes"),
+        "{stdout}"
+    );
+
+    let down = lab("down", &dir);
+    assert_eq!(down.status.code(), Some(0), "{:?}", text(&down));
+    assert_nothing_left(&dir, &daemons);
+    // The lab comes up again where the killed one was.
+    up(&dir);
+    assert_eq!(lab("down", &dir).status.code(), Some(0));
+}
+
+#[test]
+fn down_without_the_lab_file_finds_the_lab_by_its_namespace() {
+    if !real_tests() {
+        return;
+    }
+    let _turn = ONE_LAB.lock().unwrap_or_else(|e| e.into_inner());
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("lab");
+    up(&dir);
+    let (stdout, _) = text(&lab("status", &dir));
+    let daemons = pids(&stdout);
+    std::fs::remove_file(dir.join("lab.toml")).unwrap();
+    // Without their pid files too, only the namespace says which processes are the lab's.
+    for host in ["sv1", "sv2"] {
+        std::fs::remove_file(dir.join(host).join("libvirtd.pid")).unwrap();
+    }
+    std::fs::remove_file(dir.join("nas/tgtd.pid")).unwrap();
+    let down = lab("down", &dir);
+    let (stdout, stderr) = text(&down);
+    assert_eq!(down.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("deleted network namespace kvmlab"),
+        "{stdout}"
+    );
+    assert_nothing_left(&dir, &daemons);
+}
+
+#[test]
+fn up_refuses_a_user_who_is_not_root() {
+    // SAFETY: geteuid cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("lab");
+    let output = if root {
+        // As `nobody`, from a copy of the binary in a folder `nobody` may enter (the
+        // checkout's own folder may let nobody else in).
+        let (_copy, binary) = binary_for_nobody();
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&binary)
+            .args(["up", "--dir"])
+            .arg(&dir)
+            .output()
+            .expect("setpriv runs")
+    } else {
+        lab("up", &dir)
+    };
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("kvmlab::up::not_root"), "{stderr}");
+    let shown = unwrapped(&stderr);
+    assert!(
+        shown.contains(
+            "`kvmlab up` needs root: it creates a network namespace and starts daemons as root"
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("help: run it as root, e.g. `sudo kvmlab up`"),
+        "{shown}"
+    );
+    assert!(!dir.exists(), "a refused up made {}", dir.display());
+}
+
+#[test]
+fn a_failed_up_stops_what_it_started() {
+    if !real_tests() {
+        return;
+    }
+    let _turn = ONE_LAB.lock().unwrap_or_else(|e| e.into_inner());
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("lab");
+    // A lab folder a crash left (kvmlab's marker in it), with a file where sv2's folder
+    // goes: sv2's folder cannot be made, and sv1 is already running when up fails.
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(".kvmlab-lab"), "").unwrap();
+    std::fs::write(dir.join("sv2"), "not a folder").unwrap();
+    let output = lab("up", &dir);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("kvmlab::up::io"), "{stderr}");
+    assert!(
+        unwrapped(&stderr).contains(&format!(
+            "cannot create `{}`: Not a directory",
+            dir.join("sv2/run").display()
+        )),
+        "{stderr}"
+    );
+    let namespaces = run("ip", &["netns", "list"]);
+    assert!(!namespaces.contains("kvmlab"), "{namespaces}");
+    let by_dir = Command::new("pgrep")
+        .args(["-a", "-f"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        by_dir.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&by_dir.stdout)
+    );
+    // What is left is files, which down removes.
+    assert_eq!(lab("down", &dir).status.code(), Some(0));
+    assert!(!dir.exists());
+}
+
+#[test]
+fn status_and_down_refuse_a_user_who_is_not_root_and_say_why() {
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        // Not root already: the refusal is the plain run.
+        let output = lab("status", Path::new("/nonexistent"));
+        assert!(text(&output).1.contains("kvmlab::up::not_root"));
+        return;
+    }
+    for (command, reason) in [
+        (
+            "status",
+            "the lab's daemons answer only root, on sockets only root may open",
+        ),
+        (
+            "down",
+            "it stops the lab's daemons, which run as root, and deletes its network namespace",
+        ),
+    ] {
+        let (_copy, binary) = binary_for_nobody();
+        let output = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&binary)
+            .args([command, "--dir", "/nonexistent"])
+            .output()
+            .expect("setpriv runs");
+        let (_, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        let shown = unwrapped(&stderr);
+        assert!(
+            shown.contains(&format!("`kvmlab {command}` needs root: {reason}")),
+            "{shown}"
+        );
+        assert!(
+            shown.contains(&format!(
+                "help: run it as root, e.g. `sudo kvmlab {command}`"
+            )),
+            "{shown}"
+        );
+    }
+}
+
+#[test]
+fn a_folder_kvmlab_did_not_make_is_neither_used_nor_emptied() {
+    if !real_tests() {
+        return;
+    }
+    let _turn = ONE_LAB.lock().unwrap_or_else(|e| e.into_inner());
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("mine");
+    std::fs::create_dir_all(dir.join("sv1")).unwrap();
+    std::fs::write(dir.join("sv1/notes.txt"), "the trainee's own").unwrap();
+    let output = lab("up", &dir);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("kvmlab::up::dir_in_use"), "{stderr}");
+    assert!(
+        unwrapped(&stderr).contains("give a new folder with `--dir`"),
+        "{stderr}"
+    );
+    let output = lab("down", &dir);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "left the files in {}: `kvmlab up` did not make that folder",
+            dir.display()
+        )),
+        "{stdout}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("sv1/notes.txt")).unwrap(),
+        "the trainee's own"
+    );
+}
+
+/// A copy of the kvmlab binary in a folder everyone may enter, for running it as `nobody`.
+fn binary_for_nobody() -> (tempfile::TempDir, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let binary = dir.path().join("kvmlab");
+    std::fs::copy(env!("CARGO_BIN_EXE_kvmlab"), &binary).unwrap();
+    std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (dir, binary)
+}
