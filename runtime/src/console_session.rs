@@ -156,8 +156,15 @@ impl ConsoleSession {
     /// Files the inputs save go to `dir` (made when the first is saved), under the same
     /// rules as `kvmlab run --out`; this session and every one `:reset` makes.
     pub fn save_files_in(&mut self, dir: PathBuf) {
-        self.session.borrow_mut().out_dir = crate::artifacts::OutputDir::new(dir.clone());
         self.out_dir = Some(dir);
+        self.saving_files(&self.session);
+    }
+
+    /// Points `session`'s saved files at the session's `--out`, when it has one.
+    fn saving_files(&self, session: &SharedSession) {
+        if let Some(dir) = &self.out_dir {
+            session.borrow_mut().out_dir = crate::artifacts::OutputDir::new(dir.clone());
+        }
     }
 
     /// The exercise the console was started on, if any.
@@ -270,7 +277,10 @@ impl ConsoleSession {
                     source: shown.clone(),
                     value: Dynamic::UNIT,
                     shown: None,
-                    report: recorder.finish(&shown, "sim", self.seed, self.lab_time()),
+                    report: {
+                        let backend = self.session.borrow().backend.name();
+                        recorder.finish(&shown, backend, self.seed, self.lab_time())
+                    },
                 }
             }
         }
@@ -281,9 +291,7 @@ impl ConsoleSession {
     /// the exercise's setup does, and then the session is as it was.
     pub fn reset(&mut self) -> Result<(), String> {
         let session = fresh_lab(self.seed);
-        if let Some(dir) = &self.out_dir {
-            session.borrow_mut().out_dir = crate::artifacts::OutputDir::new(dir.clone());
-        }
+        self.saving_files(&session);
         let scope = match &self.exercise {
             Some(exercise) => grade::run_setup(exercise, &session)?,
             None => Scope::new(),

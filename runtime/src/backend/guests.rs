@@ -1,10 +1,10 @@
 //! What a script does to guests and their storage: libvirt pools and volumes, guests and
 //! their life cycle, memory and workload, files on a guest, and the clients that reach it.
 //! Each operation takes typed values, validates them against the lab below this boundary,
-//! and answers in the world model's types; the bindings only convert. Warnings go to the
-//! backend's own [`super::Backend::warn`].
+//! and answers in the world model's types, with the warnings it raised; the bindings only
+//! convert.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::world::guest::{Client, ClientId, GuestId, GuestSpec, Workload};
 use crate::world::guest_life::GuestAction;
 use crate::world::pool::{PoolSpec, Volume, VolumeSpec};
@@ -12,10 +12,10 @@ use crate::world::HostId;
 
 pub trait GuestOperations {
     /// Defines and starts a libvirt storage pool on a host (`virsh pool-define` + start).
-    fn define_pool(&mut self, host: HostId, spec: PoolSpec) -> Result<()>;
+    fn define_pool(&mut self, host: HostId, spec: PoolSpec) -> Result<Vec<Error>>;
 
     /// Starts a defined pool (`virsh pool-start`).
-    fn start_pool(&mut self, host: HostId, pool: &str) -> Result<()>;
+    fn start_pool(&mut self, host: HostId, pool: &str) -> Result<Vec<Error>>;
 
     /// Creates a volume in an active pool (`virsh vol-create-as`), taking the time it takes.
     fn create_volume(&mut self, host: HostId, pool: &str, spec: VolumeSpec) -> Result<Volume>;
@@ -27,10 +27,10 @@ pub trait GuestOperations {
     fn define_guest(&mut self, host: HostId, spec: GuestSpec) -> Result<GuestId>;
 
     /// Installs the guest's OS from its ISO, taking the install's time; then it runs.
-    fn install_guest(&mut self, guest: GuestId) -> Result<()>;
+    fn install_guest(&mut self, guest: GuestId) -> Result<Vec<Error>>;
 
     /// Starts, shuts down, destroys, suspends or resumes a guest.
-    fn act_on_guest(&mut self, guest: GuestId, action: GuestAction) -> Result<()>;
+    fn act_on_guest(&mut self, guest: GuestId, action: GuestAction) -> Result<Vec<Error>>;
 
     /// Changes a shut-off guest's memory (`virsh setmaxmem` + `setmem`).
     fn set_guest_memory(&mut self, guest: GuestId, memory: u64) -> Result<()>;

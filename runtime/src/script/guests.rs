@@ -6,7 +6,7 @@ use super::pools::VolumeRef;
 use super::rows::Rows;
 use super::spec::{Key, Spec, SpecTable};
 use super::SharedSession;
-use super::{call, finish, finite, reg, Outcome};
+use super::{call, finish, finite, reg, warn_all, Outcome};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::migration::{
@@ -376,7 +376,11 @@ fn register_guest(engine: &mut Engine) {
         "Installs the OS from the ISO; takes lab time, then the guest runs.",
     )
     .register_into_engine(engine, |ctx: NativeCallContext, g: &mut GuestRef| {
-        call(&g.session, &ctx, |b| b.install_guest(g.id))
+        call(&g.session, &ctx, |b| {
+            let warnings = b.install_guest(g.id)?;
+            warn_all(b, warnings);
+            Ok(())
+        })
     });
     for (action, doc) in [
         (GuestAction::Start, "Starts the guest (virsh start)."),
@@ -397,7 +401,11 @@ fn register_guest(engine: &mut Engine) {
         reg(action.name(), &["guest: Guest", "()"], doc).register_into_engine(
             engine,
             move |ctx: NativeCallContext, g: &mut GuestRef| {
-                call(&g.session, &ctx, |b| b.act_on_guest(g.id, action))
+                call(&g.session, &ctx, |b| {
+                    let warnings = b.act_on_guest(g.id, action)?;
+                    warn_all(b, warnings);
+                    Ok(())
+                })
             },
         );
     }

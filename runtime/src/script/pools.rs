@@ -4,7 +4,7 @@
 use super::network::HostRef;
 use super::spec::{Key, Spec, SpecTable};
 use super::SharedSession;
-use super::{call, reg, Outcome};
+use super::{call, reg, warn_all, Outcome};
 use crate::error::Result;
 use crate::units::human_size;
 use crate::world::pool::{PoolKind, PoolSpec, Volume, VolumeSpec};
@@ -119,7 +119,8 @@ pub fn register(engine: &mut Engine) {
             let name = call(&h.session, &ctx, |b| {
                 let spec = pool_spec(spec)?;
                 let name = spec.name.clone();
-                b.define_pool(h.id, spec)?;
+                let warnings = b.define_pool(h.id, spec)?;
+                warn_all(b, warnings);
                 Ok(name)
             })?;
             Ok(PoolRef { session: h.session.clone(), host: h.id, name })
@@ -191,7 +192,11 @@ pub fn register(engine: &mut Engine) {
     .register_into_engine(
         engine,
         |ctx: NativeCallContext, p: &mut PoolRef| -> Outcome<()> {
-            call(&p.session, &ctx, |b| b.start_pool(p.host, &p.name))
+            call(&p.session, &ctx, |b| {
+                let warnings = b.start_pool(p.host, &p.name)?;
+                warn_all(b, warnings);
+                Ok(())
+            })
         },
     );
     reg("create_volume", &["pool: Pool", "spec: Map", "Volume"], "Creates a volume: #{name, capacity, format: \"raw\"|\"qcow2\", allocation} (allocation 0 = sparse).")

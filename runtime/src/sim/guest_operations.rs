@@ -10,25 +10,13 @@ use crate::world::guest_life::GuestAction;
 use crate::world::pool::{PoolSpec, Volume, VolumeSpec};
 use crate::world::HostId;
 
-impl Simulator {
-    fn warn_all(&mut self, warnings: impl IntoIterator<Item = Error>) {
-        for warning in warnings {
-            self.warn(warning);
-        }
-    }
-}
-
 impl GuestOperations for Simulator {
-    fn define_pool(&mut self, host: HostId, spec: PoolSpec) -> Result<()> {
-        let warnings = self.world.define_pool(host, spec)?;
-        self.warn_all(warnings);
-        Ok(())
+    fn define_pool(&mut self, host: HostId, spec: PoolSpec) -> Result<Vec<Error>> {
+        self.world.define_pool(host, spec)
     }
 
-    fn start_pool(&mut self, host: HostId, pool: &str) -> Result<()> {
-        let warnings = self.world.start_pool(host, pool)?;
-        self.warn_all(warnings);
-        Ok(())
+    fn start_pool(&mut self, host: HostId, pool: &str) -> Result<Vec<Error>> {
+        self.world.start_pool(host, pool)
     }
 
     fn create_volume(&mut self, host: HostId, pool: &str, spec: VolumeSpec) -> Result<Volume> {
@@ -46,18 +34,15 @@ impl GuestOperations for Simulator {
         self.world.define_guest(host, spec, seed)
     }
 
-    fn install_guest(&mut self, guest: GuestId) -> Result<()> {
+    fn install_guest(&mut self, guest: GuestId) -> Result<Vec<Error>> {
         let install = self.world.prepare_install(guest)?;
         self.spend(LabTime::from_secs_f64(install.seconds))?;
         let warnings = self.world.finish_install(guest)?;
-        self.warn_all(install.warning.into_iter().chain(warnings));
-        Ok(())
+        Ok(install.warning.into_iter().chain(warnings).collect())
     }
 
-    fn act_on_guest(&mut self, guest: GuestId, action: GuestAction) -> Result<()> {
-        let warnings = self.world.act_on_guest(guest, action)?;
-        self.warn_all(warnings);
-        Ok(())
+    fn act_on_guest(&mut self, guest: GuestId, action: GuestAction) -> Result<Vec<Error>> {
+        self.world.act_on_guest(guest, action)
     }
 
     fn set_guest_memory(&mut self, guest: GuestId, memory: u64) -> Result<()> {
