@@ -16,6 +16,36 @@ pub struct LabFile {
     pub created_mount_points: Vec<PathBuf>,
     pub hosts: Vec<HostEntry>,
     pub nas: NasEntry,
+    /// The guest images `up` built (none when it could not build them).
+    #[serde(default)]
+    pub images: Option<ImagesEntry>,
+    /// The bridge inside the namespace that guests' cards join.
+    #[serde(default)]
+    pub network: Option<NetworkEntry>,
+}
+
+/// Guest images for real hosts: a purpose-built workload kernel and a small Linux.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImagesEntry {
+    /// The multiboot workload kernel (fills and rewrites memory as told).
+    pub workload_kernel: PathBuf,
+    /// libvirt's domain type that boots it here: "kvm", or "qemu" (software).
+    pub workload_domain_type: String,
+    /// A Linux kernel and a busybox initramfs serving files over HTTP.
+    pub linux_kernel: Option<PathBuf>,
+    pub linux_initramfs: Option<PathBuf>,
+    pub linux_domain_type: String,
+}
+
+/// The guests' network: a bridge in the namespace with the host side's address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkEntry {
+    pub bridge: String,
+    /// The bridge's own address, the guests' gateway, e.g. `10.20.0.1`.
+    pub gateway: String,
+    pub prefix: u8,
+    /// The first address given to a guest; the next ones follow.
+    pub first_guest: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +137,8 @@ mod tests {
                 control_socket: layout.tgtd_socket(),
                 log: layout.tgtd_log(),
             },
+            images: None,
+            network: None,
         }
     }
 

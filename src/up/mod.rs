@@ -123,6 +123,8 @@ fn start(layout: &Layout, acceleration: &str) -> Result<LabFile, Box<Error>> {
             control_socket: layout.tgtd_socket(),
             log: layout.tgtd_log(),
         },
+        images: None,
+        network: None,
     };
     // Recorded first, so that `down` finds the mount points to remove even if a start fails.
     write_lab_file(layout, &lab)?;
