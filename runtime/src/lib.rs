@@ -28,6 +28,7 @@ pub mod recorder;
 pub mod report;
 pub mod run;
 pub mod script;
+pub mod site;
 pub mod sim;
 pub mod suggest;
 pub mod text;
