@@ -19,6 +19,7 @@ pub mod diagnostic;
 pub mod error;
 pub mod grade;
 pub mod lab_steps;
+pub mod libvirt;
 pub mod meter;
 pub mod migration;
 #[doc(hidden)]
