@@ -184,7 +184,7 @@ impl RealHosts {
         }
         match up::site::for_run(&self.hosts, self.lab.as_deref()) {
             Ok(site) => {
-                options.backend = run::BackendChoice::Libvirt(site);
+                options.backend = run::BackendChoice::Libvirt(Box::new(site));
                 options.limits.wall_time = REAL_WALL_TIME;
                 Ok(())
             }
@@ -340,7 +340,9 @@ pub fn main() -> i32 {
                 out_dir: out,
                 ..RunOptions::default()
             };
-            if let Err(code) = real.choice(&mut options, color.colors(std::io::stderr().is_terminal())) {
+            if let Err(code) =
+                real.choice(&mut options, color.colors(std::io::stderr().is_terminal()))
+            {
                 return code;
             }
             let lab = run::run_file(&file, &options);

@@ -1848,7 +1848,9 @@ pub enum Error {
     #[error("`--host {flag}` {reason}")]
     #[diagnostic(
         code(kvmlab::libvirt::bad_host_flag),
-        help("write `--host NAME=URI`, one per host, e.g. `--host sv1=qemu+ssh://root@sv1/system`")
+        help(
+            "write `--host NAME=URI`, one per host, e.g. `--host sv1=qemu+ssh://root@sv1/system`"
+        )
     )]
     LibvirtBadHostFlag { flag: String, reason: String },
 
@@ -1897,11 +1899,15 @@ pub enum Error {
     )]
     LibvirtNoImages { guest: String },
 
-    #[error("{guest} on {host} is {real} after `{action}`, not {expected}")]
-    #[diagnostic(code(kvmlab::libvirt::state_differs), severity(Warning), help("{help}"))]
+    #[error("{guest_on_host} is {real} after `{action}`, not {expected}")]
+    #[diagnostic(
+        code(kvmlab::libvirt::state_differs),
+        severity(Warning),
+        help("{help}")
+    )]
     LibvirtStateDiffers {
-        guest: String,
-        host: String,
+        /// e.g. `a-guest1 on sv1`.
+        guest_on_host: String,
         action: String,
         real: String,
         expected: String,

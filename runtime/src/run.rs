@@ -1,9 +1,9 @@
 //! Running a lab end to end: read the file, build the engine, run, and produce the one
 //! [`RunReport`] that the console, `--report json` and a grader all read.
 
+use crate::backend::Backend;
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Severity};
-use crate::backend::Backend;
 use crate::report::{CheckedOnly, RunReport};
 use crate::script::catalog::Catalog;
 use crate::script::engine::{self, Limits};
@@ -39,7 +39,7 @@ impl Default for RunOptions {
 pub enum BackendChoice {
     #[default]
     Simulator,
-    Libvirt(Site),
+    Libvirt(Box<Site>),
 }
 
 impl BackendChoice {
@@ -57,7 +57,7 @@ impl BackendChoice {
             BackendChoice::Simulator => Ok(Box::new(Simulator::new(seed))),
             #[cfg(feature = "libvirt")]
             BackendChoice::Libvirt(site) => Ok(Box::new(crate::libvirt::LibvirtBackend::new(
-                site.clone(),
+                Site::clone(site),
                 seed,
             ))),
             #[cfg(not(feature = "libvirt"))]

@@ -199,7 +199,10 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(site.host_names(), "sv1, sv2");
-        assert_eq!(site.host("sv2").unwrap().uri, "qemu+tcp://10.10.1.12/system");
+        assert_eq!(
+            site.host("sv2").unwrap().uri,
+            "qemu+tcp://10.10.1.12/system"
+        );
         assert_eq!(site.pool_root, PathBuf::from(DEFAULT_POOL_ROOT));
         assert!(site.nas.is_none() && site.images.is_none());
     }

@@ -187,6 +187,9 @@ first_guest = "10.20.0.10"
                 dir.path().join("lab.toml").display()
             )
         );
-        assert!(error.help_str().unwrap().starts_with("bring one up with `kvmlab up`"));
+        assert!(error
+            .help_str()
+            .unwrap()
+            .starts_with("bring one up with `kvmlab up`"));
     }
 }

@@ -57,7 +57,14 @@ fn real_host_flags_need_the_libvirt_backend() {
 fn a_lab_folder_without_a_lab_is_refused_with_the_way_to_bring_one_up() {
     let out = Test::new()
         .script(READY_HOST)
-        .args(&["run", "lab.rhai", "--backend", "libvirt", "--lab", "no-lab-here"])
+        .args(&[
+            "run",
+            "lab.rhai",
+            "--backend",
+            "libvirt",
+            "--lab",
+            "no-lab-here",
+        ])
         .status(2)
         .run();
     let text = unwrapped(&out.stderr);
@@ -66,7 +73,10 @@ fn a_lab_folder_without_a_lab_is_refused_with_the_way_to_bring_one_up() {
         text.contains("no real lab to run on: `no-lab-here/lab.toml` does not exist"),
         "{text}"
     );
-    assert!(text.contains("help: bring one up with `kvmlab up`"), "{text}");
+    assert!(
+        text.contains("help: bring one up with `kvmlab up`"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -78,7 +88,10 @@ fn a_bad_host_flag_is_refused_before_the_lab_runs() {
         .run();
     let text = unwrapped(&out.stderr);
     assert!(text.contains("kvmlab::libvirt::bad_host_flag"), "{text}");
-    assert!(text.contains("`--host sv1` has no `=`: it names no URI"), "{text}");
+    assert!(
+        text.contains("`--host sv1` has no `=`: it names no URI"),
+        "{text}"
+    );
 }
 
 #[cfg(not(feature = "libvirt"))]
@@ -245,7 +258,9 @@ g2.migrate(sv2, #{});
             "{}",
             out.stderr
         );
-        let checked = out.report["checked_only"].as_array().expect("a checked list");
+        let checked = out.report["checked_only"]
+            .as_array()
+            .expect("a checked list");
         let count_of = |name: &str| {
             checked
                 .iter()
@@ -259,7 +274,10 @@ g2.migrate(sv2, #{});
         assert!(on_sv1.lines().any(|l| l == "a-guest1"), "{on_sv1}");
         assert!(on_sv1.lines().any(|l| l == "a-guest2"), "{on_sv1}");
         let on_sv2 = virsh(&dir, "sv2", &["list", "--all", "--name"]);
-        assert!(!on_sv2.lines().any(|l| l.starts_with("a-guest")), "{on_sv2}");
+        assert!(
+            !on_sv2.lines().any(|l| l.starts_with("a-guest")),
+            "{on_sv2}"
+        );
         let disk = virsh(&dir, "sv1", &["domblklist", "a-guest1"]);
         assert!(
             disk.contains("iqn.2006-01.com.thecus:iscsi1/1"),

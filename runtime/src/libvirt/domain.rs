@@ -74,7 +74,11 @@ impl RealDomain {
         match &self.kernel {
             Some(kernel) => {
                 let _ = writeln!(x, "    <kernel>{}</kernel>", e(&kernel.to_string_lossy()));
-                let _ = writeln!(x, "    <cmdline>{}</cmdline>", e(&workload_cmdline(&self.workload)));
+                let _ = writeln!(
+                    x,
+                    "    <cmdline>{}</cmdline>",
+                    e(&workload_cmdline(&self.workload))
+                );
             }
             None => {
                 let _ = writeln!(x, "    <boot dev='hd'/>");
@@ -87,7 +91,10 @@ impl RealDomain {
         let _ = writeln!(x, "  <on_reboot>restart</on_reboot>");
         let _ = writeln!(x, "  <on_crash>destroy</on_crash>");
         let _ = writeln!(x, "  <devices>");
-        let driver = format!("<driver name='qemu' type='raw' cache='{}'/>", e(&self.cache));
+        let driver = format!(
+            "<driver name='qemu' type='raw' cache='{}'/>",
+            e(&self.cache)
+        );
         match &self.disk {
             RealDisk::Nas(nas) => {
                 let _ = writeln!(x, "    <disk type='network' device='disk'>");

@@ -103,7 +103,8 @@ impl LibvirtBackend {
         let dom = self.domain(guest)?;
         let g = self.world.guest(guest);
         let real = self.real(g.host)?;
-        call(&dom).map_err(|e| real.refused(&format!("{action} {}", g.name()), Some(g.name()), &e))?;
+        call(&dom)
+            .map_err(|e| real.refused(&format!("{action} {}", g.name()), Some(g.name()), &e))?;
         Ok(dom)
     }
 
@@ -143,11 +144,11 @@ impl LibvirtBackend {
                 g.name()
             )
         } else {
-            "something outside the lab acts on this guest too: `virsh domstate` shows its state".into()
+            "something outside the lab acts on this guest too: `virsh domstate` shows its state"
+                .into()
         };
         let warning = Error::LibvirtStateDiffers {
-            guest: g.name().into(),
-            host: self.world.host(g.host).name().into(),
+            guest_on_host: format!("{} on {}", g.name(), self.world.host(g.host).name()),
             action: action.name().into(),
             real: real.map_or("unknown", GuestState::name).into(),
             expected: expected.name().into(),
@@ -162,7 +163,11 @@ impl LibvirtBackend {
         let g = self.world.guest(guest);
         let real = self.real(g.host)?;
         let refused = |e: virt::error::Error| {
-            real.refused(&format!("write to {}'s console", g.name()), Some(g.name()), &e)
+            real.refused(
+                &format!("write to {}'s console", g.name()),
+                Some(g.name()),
+                &e,
+            )
         };
         let stream = Stream::new(&real.conn, 0).map_err(refused)?;
         dom.open_console(None, &stream, 0).map_err(refused)?;
@@ -210,7 +215,10 @@ impl GuestOperations for LibvirtBackend {
                 let real = b.real(host)?;
                 let action = format!("start the pool {pool}");
                 let refused = |e: virt::error::Error| real.refused(&action, None, &e);
-                let p = real.conn.lookup_storage_pool_by_name(pool).map_err(refused)?;
+                let p = real
+                    .conn
+                    .lookup_storage_pool_by_name(pool)
+                    .map_err(refused)?;
                 if !p.is_active().map_err(refused)? {
                     p.create(0).map_err(refused)?;
                 }

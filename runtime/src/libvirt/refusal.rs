@@ -104,9 +104,16 @@ pub fn refusal(code: u32, message: &str, attempt: &Attempt) -> Error {
 }
 
 fn is_connection_lost(message: &str) -> bool {
-    ["closed", "broken", "End of file", "Cannot recv", "Cannot write", "not connected"]
-        .iter()
-        .any(|m| message.contains(m))
+    [
+        "closed",
+        "broken",
+        "End of file",
+        "Cannot recv",
+        "Cannot write",
+        "not connected",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
 }
 
 #[cfg(test)]

@@ -2,11 +2,11 @@
 //! migration that would fail or corrupt the guest is refused before any page moves, with
 //! libvirt's own reasons.
 
+use super::guest::{GuestId, GuestState};
+use super::{HostId, World};
 use crate::error::{Error, Result};
 use crate::migration::Safety;
 use crate::units::human_sizes_apart;
-use super::guest::{GuestId, GuestState};
-use super::{HostId, World};
 
 /// The cards a migration crosses: the source's and the destination's.
 #[derive(Debug, Clone, PartialEq, Eq)]
