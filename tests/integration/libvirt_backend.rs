@@ -114,6 +114,132 @@ fn the_libvirt_backend_is_refused_when_kvmlab_was_built_without_it() {
 }
 
 #[cfg(feature = "libvirt")]
+mod test_driver {
+    //! libvirt's own test driver (`test:///default`): a libvirt host in the process, with no
+    //! daemon and no root, that defines, starts and pauses domains but runs nothing.
+
+    use crate::harness::Test;
+
+    const HOSTS: [&str; 4] = [
+        "--host",
+        "sv1=test:///default",
+        "--host",
+        "sv2=test:///default",
+    ];
+
+    fn args(extra: &[&'static str]) -> Vec<&'static str> {
+        let mut args = vec!["run", "lab.rhai", "--backend", "libvirt"];
+        args.extend_from_slice(extra);
+        args
+    }
+
+    const GUEST: &str = r#"import "kvmlab/hosts" as hosts;
+const ISO = "/guest/iso/CentOS-5.6-i386-bin-DVD.iso";
+let lab = hosts::build();
+let sv1 = lab.sv1;
+let pool = sv1.define_pool(#{name: "a-local", type: "dir", target: "/guest"});
+let vol = pool.create_volume(#{name: "a-disk.img", capacity: "1G", allocation: 0});
+sv1.store_file(ISO, size("3.9G"));
+let g = sv1.define_guest(#{name: "NAME", memory: "128M", virt_type: "kvm", iso: ISO,
+    disk: vol, cache: "none", network: #{bridge: "br0"}});
+g.install();
+check_eq(g.state, "running", "it runs");
+g.suspend();
+check_eq(g.state, "paused", "it pauses");
+g.resume();
+g.destroy();
+check_eq(g.state, "shut off", "it is off");
+"#;
+
+    #[test]
+    fn a_guest_lives_its_life_on_a_libvirt_host() {
+        let out = Test::new()
+            .script(&GUEST.replace("NAME", "a-guest1"))
+            .args(&args(&HOSTS))
+            .json()
+            .status(0)
+            .run();
+        assert_eq!(out.report["passed"], 3, "{}", out.report);
+        let codes: Vec<&str> = out.report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap())
+            .collect();
+        // The real states matched the model's after every action.
+        assert_eq!(codes, ["kvmlab::libvirt::no_images"], "{}", out.report);
+        let checked = &out.report["checked_only"];
+        assert_eq!(checked[0]["operation"], "switch");
+        assert_eq!(checked[0]["count"], 2);
+        assert!(checked
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["operation"] == "install_os" && c["count"] == 2));
+    }
+
+    #[test]
+    fn the_console_lists_what_was_only_checked() {
+        Test::new()
+            .script(&GUEST.replace("NAME", "a-guest1"))
+            .args(&args(&HOSTS))
+            .status(0)
+            .stdout("checked, not performed on real hosts: switch ×2, router ×1, install_os ×2,")
+            .run();
+    }
+
+    #[test]
+    fn a_name_the_host_already_has_is_refused_and_another_name_works() {
+        // The test driver comes with a domain named `test`.
+        let refused = Test::new()
+            .script(&GUEST.replace("NAME", "test"))
+            .args(&args(&HOSTS))
+            .status(2)
+            .diagnostic("kvmlab::libvirt::refused", 8)
+            .stderr("libvirt on sv1 refused to define the guest test: operation failed: domain 'test' already exists")
+            .stderr("help: sv1 already has one of that name, made outside this lab: give the lab's guest another name")
+            .run();
+        assert!(
+            !refused.stderr.contains("libvirt: "),
+            "libvirt printed: {}",
+            refused.stderr
+        );
+        // As the help says: another name, and the lab runs.
+        Test::new()
+            .script(&GUEST.replace("NAME", "a-test"))
+            .args(&args(&HOSTS))
+            .status(0)
+            .run();
+    }
+
+    #[test]
+    fn a_host_the_site_lacks_is_refused_and_adding_it_works() {
+        let lab = "import \"kvmlab/report\" as report;\nlet sv1 = host(\"sv1\", report::server_spec());\nlet sv2 = host(\"sv2\", report::server_spec());\n";
+        Test::new()
+            .script(lab)
+            .args(&args(&["--host", "sv1=test:///default"]))
+            .status(2)
+            .diagnostic("kvmlab::libvirt::unknown_host", 3)
+            .stderr("the real lab has no host `sv2`; its hosts: sv1")
+            .stderr("give it on the command line, `--host sv2=qemu+ssh://root@sv2/system`")
+            .run();
+        Test::new().script(lab).args(&args(&HOSTS)).status(0).run();
+    }
+
+    #[test]
+    fn an_unreachable_host_names_its_uri_and_libvirts_reason() {
+        Test::new()
+            .script("import \"kvmlab/report\" as report;\nhost(\"sv1\", report::server_spec());\n")
+            .args(&args(&["--host", "sv1=qemu+tcp://127.0.0.1:1/system"]))
+            .status(2)
+            .diagnostic("kvmlab::libvirt::unreachable", 2)
+            .stderr("cannot reach sv1 at `qemu+tcp://127.0.0.1:1/system`")
+            .stderr("Connection refused")
+            .run();
+    }
+}
+
+#[cfg(feature = "libvirt")]
 mod real {
     //! On the shared lab at `KVMLAB_SHARED_LAB` (default /work/lab-shared), every libvirt
     //! object named with the prefix `a-` and removed when the test ends.

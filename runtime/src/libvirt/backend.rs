@@ -46,6 +46,8 @@ pub struct LibvirtBackend {
 impl LibvirtBackend {
     /// A backend on `site`'s hosts; nothing is connected until a lab binds a host.
     pub fn new(site: Site, seed: u64) -> LibvirtBackend {
+        // libvirt's errors reach the lab as diagnostics, not as lines libvirt prints itself.
+        virt::error::clear_error_callback();
         LibvirtBackend {
             world: World::new(),
             site,

@@ -45,7 +45,7 @@ impl LibvirtBackend {
     }
 
     /// The real guest of a model guest, as its host is to define it.
-    fn real_domain(&mut self, guest: GuestId) -> Result<RealDomain> {
+    fn real_domain(&self, guest: GuestId) -> Result<RealDomain> {
         let g = self.world.guest(guest);
         let disk = if self.disk_on_nas(guest) {
             let nas = self.site.nas.clone().ok_or_else(|| Error::LibvirtUnsupported {
@@ -64,13 +64,7 @@ impl LibvirtBackend {
                 })?;
             RealDisk::File(file)
         };
-        let real = RealDomain::of(g, &self.site, disk);
-        if real.kernel.is_none() && !self.told_no_images {
-            self.told_no_images = true;
-            let name = g.name().to_string();
-            self.warn(Error::LibvirtNoImages { guest: name });
-        }
-        Ok(real)
+        Ok(RealDomain::of(g, &self.site, disk))
     }
 
     /// Defines (or redefines) the guest on its host from the model.
@@ -79,9 +73,10 @@ impl LibvirtBackend {
         let g = self.world.guest(guest);
         let real = self.real(g.host)?;
         let action = format!("define the guest {}", g.name());
+        let inspect = format!("dominfo {}", g.name());
         real.conn
             .define_domain_xml(&xml)
-            .map_err(|e| real.refused(&action, Some(g.name()), &e))
+            .map_err(|e| real.refused_making(&action, "guest", &inspect, &e))
     }
 
     /// The guest's domain on its host.
@@ -197,7 +192,9 @@ impl GuestOperations for LibvirtBackend {
                 xml_text(&folder.to_string_lossy())
             );
             let action = format!("define the pool {}", spec.name);
-            let refused = |e: virt::error::Error| real.refused(&action, None, &e);
+            let inspect = format!("pool-info {}", spec.name);
+            let refused =
+                |e: virt::error::Error| real.refused_making(&action, "pool", &inspect, &e);
             let pool = real.conn.define_storage_pool_xml(&xml, 0).map_err(refused)?;
             pool.build(0).map_err(refused)?;
             pool.create(0).map_err(refused)?;
@@ -236,7 +233,9 @@ impl GuestOperations for LibvirtBackend {
             }
             let real = b.real(host)?;
             let action = format!("create the volume {} in {pool}", spec.name);
-            let refused = |e: virt::error::Error| real.refused(&action, None, &e);
+            let inspect = format!("vol-info {} --pool {pool}", spec.name);
+            let refused =
+                |e: virt::error::Error| real.refused_making(&action, "volume", &inspect, &e);
             let p = real.conn.lookup_storage_pool_by_name(pool).map_err(refused)?;
             let xml = format!(
                 "<volume>\n  <name>{}</name>\n  <capacity unit='bytes'>{}</capacity>\n  <allocation unit='bytes'>0</allocation>\n  <target>\n    <format type='raw'/>\n  </target>\n</volume>\n",
@@ -261,6 +260,11 @@ impl GuestOperations for LibvirtBackend {
         self.together(|b| {
             let id = b.world.define_guest(host, spec, seed)?;
             b.define_real(id)?;
+            if b.site.images.is_none() && !b.told_no_images {
+                b.told_no_images = true;
+                let guest = b.world.guest(id).name().to_string();
+                b.warn(Error::LibvirtNoImages { guest });
+            }
             Ok(id)
         })
     }

@@ -32,6 +32,29 @@ impl RealHost {
         }
     }
 
+    /// libvirt's error `e`, raised while making the `object` (`guest`, `pool`, `volume`)
+    /// that `virsh inspect` shows, as kvmlab's.
+    pub fn refused_making(
+        &self,
+        action: &str,
+        object: &str,
+        inspect: &str,
+        e: &virt::error::Error,
+    ) -> Error {
+        refusal(
+            e.code().to_raw(),
+            e.message(),
+            &Attempt {
+                host: &self.site.name,
+                uri: &self.site.uri,
+                action,
+                object: Some(object),
+                inspect: Some(inspect),
+                ..Attempt::default()
+            },
+        )
+    }
+
     /// libvirt's error `e`, raised while doing `action` (to `guest`), as kvmlab's.
     pub fn refused(&self, action: &str, guest: Option<&str>, e: &virt::error::Error) -> Error {
         refusal(

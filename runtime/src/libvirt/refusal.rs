@@ -31,6 +31,10 @@ pub struct Attempt<'a> {
     pub action: &'a str,
     /// The guest concerned, when there is one.
     pub guest: Option<&'a str>,
+    /// What kind of object was being made (`guest`, `pool`, `volume`), and the virsh
+    /// command that shows one of that name.
+    pub object: Option<&'a str>,
+    pub inspect: Option<&'a str>,
     /// A migration's destination, and the guest's disk and cache mode as the model has them.
     pub destination: Option<&'a str>,
     pub disk_path: Option<&'a str>,
@@ -65,9 +69,11 @@ pub fn refusal(code: u32, message: &str, attempt: &Attempt) -> Error {
             "libvirtd on {} did not accept kvmlab's credentials: for qemu+ssh, `ssh` to the host must work without a password (an SSH key)",
             attempt.host
         ),
-        number::DOM_EXIST => format!(
-            "a domain named {guest} already exists on {}: give the lab's guest another name (`{virsh} dominfo {guest}` shows the one there)",
-            attempt.host
+        _ if code == number::DOM_EXIST || message.contains("already exists") => format!(
+            "{} already has one of that name, made outside this lab: give the lab's {} another name (`{virsh} {}` shows the one there)",
+            attempt.host,
+            attempt.object.unwrap_or("guest"),
+            attempt.inspect.unwrap_or("list --all"),
         ),
         number::NO_DOMAIN => format!(
             "{guest} is not defined on {} any more: something outside the lab removed it (`{virsh} list --all` shows what is there)",
@@ -161,10 +167,12 @@ mod tests {
     fn other_refusals_keep_libvirts_message_and_say_where_to_look() {
         let attempt = Attempt {
             action: "define the guest web1",
+            object: Some("guest"),
+            inspect: Some("dominfo web1"),
             ..migration()
         };
         let error = refusal(
-            number::DOM_EXIST,
+            9,
             "operation failed: domain 'web1' already exists with uuid 1234",
             &attempt,
         );
@@ -175,7 +183,7 @@ mod tests {
         );
         assert_eq!(
             error.help_str().unwrap(),
-            "a domain named web1 already exists on sv1: give the lab's guest another name (`virsh -c 'qemu+tcp://127.0.0.1:16509/system' dominfo web1` shows the one there)"
+            "sv1 already has one of that name, made outside this lab: give the lab's guest another name (`virsh -c 'qemu+tcp://127.0.0.1:16509/system' dominfo web1` shows the one there)"
         );
         let lost = refusal(
             number::SYSTEM_ERROR,
