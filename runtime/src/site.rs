@@ -23,7 +23,7 @@ pub struct Site {
 }
 
 /// A real host: its name in labs, the URI kvmlab reaches its libvirtd at, and the URI its
-/// incoming migrations use (`tcp://127.0.0.1:PORT`), when libvirt's default would not do.
+/// incoming migrations use (`tcp://127.0.0.1`), when libvirt's default would not do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SiteHost {
     pub name: String,

@@ -1,6 +1,6 @@
 //! A `kvmlab up` lab as the libvirt backend's [`Site`]: its hosts through their socket files
-//! (kvmlab runs outside the lab's namespace), each receiving migrations on the first port of
-//! its range, the NAS's LUN as the hosts' QEMU reaches it, the guest images and bridge `up`
+//! (kvmlab runs outside the lab's namespace), each receiving migrations on the namespace's
+//! loopback (its libvirtd picks a free port of its range, so migrations at once do not clash), the NAS's LUN as the hosts' QEMU reaches it, the guest images and bridge `up`
 //! made, and dir pools under the lab's folder. `kvmlab run --backend libvirt` finds its site
 //! here: `--lab DIR`, else `--host` flags alone, else the default lab when it is up.
 
@@ -21,7 +21,7 @@ pub fn from_lab_file(lab: &LabFile, dir: &Path) -> Site {
             .map(|h| SiteHost {
                 name: h.name.clone(),
                 uri: h.socket_uri.clone(),
-                migration_uri: Some(format!("tcp://127.0.0.1:{}", h.migration_ports[0])),
+                migration_uri: Some("tcp://127.0.0.1".into()),
             })
             .collect(),
         nas: nas_of(lab),
@@ -145,7 +145,7 @@ first_guest = "10.20.0.10"
             sv2.uri,
             "qemu+unix:///system?socket=/srv/lab/sv2/run/libvirt-sock"
         );
-        assert_eq!(sv2.migration_uri.as_deref(), Some("tcp://127.0.0.1:49168"));
+        assert_eq!(sv2.migration_uri.as_deref(), Some("tcp://127.0.0.1"));
         assert_eq!(
             site.nas,
             Some(SiteNas {

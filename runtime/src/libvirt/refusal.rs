@@ -132,6 +132,8 @@ mod tests {
             uri: "qemu+tcp://127.0.0.1:16509/system",
             action: "migrate web1 to sv2",
             guest: Some("web1"),
+            object: None,
+            inspect: None,
             destination: Some("sv2"),
             disk_path: Some("/guest/web1.img"),
             cache: Some("writeback"),
