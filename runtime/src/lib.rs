@@ -19,12 +19,14 @@ pub mod diagnostic;
 pub mod error;
 pub mod grade;
 pub mod lab_steps;
+#[cfg(feature = "libvirt")]
 pub mod libvirt;
 pub mod meter;
 pub mod migration;
 #[doc(hidden)]
 pub mod oracle;
 pub mod plot;
+pub mod real;
 pub mod recorder;
 pub mod report;
 pub mod run;

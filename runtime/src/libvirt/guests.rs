@@ -11,10 +11,10 @@
 //!   guest. Its workload goes on the workload kernel's command line before it starts, and to
 //!   its console while it runs.
 
-use super::domain::{workload_command, RealDisk, RealDomain};
 use super::LibvirtBackend;
 use crate::backend::{Backend, GuestOperations};
 use crate::error::{Error, Result};
+use crate::real::domain::{workload_command, RealDisk, RealDomain};
 use crate::world::guest::{Client, ClientId, GuestId, GuestSpec, GuestState, Workload};
 use crate::world::guest_life::GuestAction;
 use crate::world::pool::{PoolKind, PoolSpec, Volume, VolumeSpec};

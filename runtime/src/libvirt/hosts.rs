@@ -1,8 +1,9 @@
 //! Connections to the site's hosts: each model host a lab binds is one open libvirt
-//! connection, and libvirt's errors on it become kvmlab's (see [`super::refusal`]).
+//! connection, and libvirt's errors on it become kvmlab's (see
+//! [`crate::real::host_refusal`]).
 
-use super::refusal::{refusal, Attempt};
 use crate::error::Error;
+use crate::real::host_refusal::{refusal, Attempt};
 use crate::site::SiteHost;
 use virt::connect::Connect;
 

@@ -23,10 +23,10 @@ pub fn migrate_domain(
     observer: &mut dyn FnMut(&JobProgress),
 ) -> Result<MigrationOutcome> {
     let refused = |action: &str, e: virt::error::Error| {
-        super::refusal::refusal(
+        crate::real::host_refusal::refusal(
             e.code().to_raw(),
             e.message(),
-            &super::refusal::Attempt {
+            &crate::real::host_refusal::Attempt {
                 host: "the source",
                 uri: "",
                 action,

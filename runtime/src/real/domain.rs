@@ -3,7 +3,7 @@
 //! host runs the site's workload kernel instead, booted directly with the workload on its
 //! command line, its disk the real NAS LUN (shared storage, so migration moves only memory)
 //! or a file of a real dir pool, its console a pty the workload kernel reads commands from.
-//! Pure: rendered and validated without libvirt.
+//! Plain data: rendered and validated without libvirt.
 
 use crate::site::{Site, SiteNas};
 use crate::world::guest::{Guest, Workload};
