@@ -227,6 +227,18 @@ check_eq(g.state, "shut off", "it is off");
     }
 
     #[test]
+    fn sleep_is_wall_time_on_real_hosts() {
+        let out = Test::new()
+            .script("sleep(0.3);\nrecord(\"slept\", clock());\nsleep(-1);\n")
+            .args(&args(&HOSTS))
+            .status(2)
+            .diagnostic("kvmlab::lab::bad_duration", 3)
+            .run();
+        let slept = out.report["values"]["slept"].as_f64().unwrap();
+        assert!((0.3..5.0).contains(&slept), "{slept}");
+    }
+
+    #[test]
     fn an_unreachable_host_names_its_uri_and_libvirts_reason() {
         Test::new()
             .script("import \"kvmlab/report\" as report;\nhost(\"sv1\", report::server_spec());\n")
