@@ -55,6 +55,8 @@ enum Command {
         /// When to color the output: auto means on a terminal and NO_COLOR unset or empty
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
+        #[command(flatten)]
+        real: RealHosts,
     },
     /// Find mistakes in labs without running them: syntax, unknown functions, methods,
     /// properties, imports and keyword-map keys. Exit 0 clean, 1 findings, 2 usage
@@ -141,6 +143,64 @@ enum Command {
         exercise: PathBuf,
         submission: PathBuf,
     },
+}
+
+/// Where a lab runs: the simulator, or real hosts through libvirt.
+#[derive(clap::Args)]
+struct RealHosts {
+    /// What runs the lab: the simulator, or real KVM hosts through libvirt
+    #[arg(long, value_enum, default_value_t = BackendName::Sim)]
+    backend: BackendName,
+    /// A real host for `--backend libvirt`, as NAME=URI (repeat it per host), e.g.
+    /// `--host sv1=qemu+ssh://root@sv1/system`
+    #[arg(long = "host", value_name = "NAME=URI")]
+    hosts: Vec<String>,
+    /// The state folder of a `kvmlab up` lab to run on with `--backend libvirt`; default
+    /// /var/lib/kvmlab when no --host is given
+    #[arg(long, value_name = "DIR")]
+    lab: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum BackendName {
+    /// The deterministic simulator: no root, no KVM
+    Sim,
+    /// Real hosts through libvirt (a kvmlab built with `--features libvirt`)
+    Libvirt,
+}
+
+/// How long a lab on real hosts may take: real guests boot and migrate in real time.
+const REAL_WALL_TIME: std::time::Duration = std::time::Duration::from_secs(3600);
+
+impl RealHosts {
+    /// The run's backend and its limits; `Err` is the exit code after saying why not.
+    fn choice(&self, options: &mut RunOptions, color: bool) -> Result<(), i32> {
+        if self.backend == BackendName::Sim {
+            if !self.hosts.is_empty() || self.lab.is_some() {
+                eprintln!("kvmlab: `--host` and `--lab` name real hosts: give `--backend libvirt` with them");
+                return Err(EXIT_USAGE);
+            }
+            return Ok(());
+        }
+        match up::site::for_run(&self.hosts, self.lab.as_deref()) {
+            Ok(site) => {
+                options.backend = run::BackendChoice::Libvirt(Box::new(site));
+                options.limits.wall_time = REAL_WALL_TIME;
+                Ok(())
+            }
+            Err(error) => {
+                let diagnostic = kvmlab_runtime::diagnostic::Diagnostic::new(
+                    &error,
+                    kvmlab_runtime::error::Severity::Error,
+                    "kvmlab run",
+                    0,
+                    0,
+                );
+                eprint!("{}", diagnostic.render(None, color));
+                Err(2)
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -269,16 +329,22 @@ pub fn main() -> i32 {
             verbose,
             strict,
             color,
+            real,
         } => {
             if let Some(problem) = unusable(&file) {
                 eprintln!("kvmlab: {problem}");
                 return EXIT_USAGE;
             }
-            let options = RunOptions {
+            let mut options = RunOptions {
                 seed,
                 out_dir: out,
                 ..RunOptions::default()
             };
+            if let Err(code) =
+                real.choice(&mut options, color.colors(std::io::stderr().is_terminal()))
+            {
+                return code;
+            }
             let lab = run::run_file(&file, &options);
             let view = console::View {
                 color: color.colors(std::io::stdout().is_terminal()),

@@ -137,6 +137,19 @@ pub fn render_run(report: &RunReport, view: &View) -> String {
     out.push('\n');
     out.push_str(&summary_table(report, view.color).to_string());
     out.push('\n');
+    if !report.checked_only.is_empty() {
+        let list: Vec<String> = report
+            .checked_only
+            .iter()
+            .map(|c| format!("{} ×{}", c.operation, c.count))
+            .collect();
+        wrapped(
+            &mut out,
+            "",
+            "  ",
+            &format!("checked, not performed on real hosts: {}", list.join(", ")),
+        );
+    }
     let unexpected: Vec<&Diagnostic> = report.unexpected_warnings().collect();
     let verdict = if report.has_errors() {
         view.fail() + ": the lab stopped on an error (details on stderr)"

@@ -1830,6 +1830,90 @@ pub enum Error {
         dir: String,
     },
 
+    // ── libvirt: the libvirt backend, real hosts reached through libvirt URIs ──────────────
+    #[error("this kvmlab was built without the libvirt backend")]
+    #[diagnostic(
+        code(kvmlab::libvirt::not_built),
+        help("build it with `cargo build --features libvirt` (needs Debian's libvirt-dev), or run on the simulator: leave out `--backend libvirt`")
+    )]
+    LibvirtNotBuilt,
+
+    #[error("no real lab to run on: {reason}")]
+    #[diagnostic(
+        code(kvmlab::libvirt::no_site),
+        help("bring one up with `kvmlab up` (then `--lab DIR` if it is not in /var/lib/kvmlab), or name the hosts: `--host sv1=qemu+ssh://sv1/system --host sv2=qemu+ssh://sv2/system`")
+    )]
+    LibvirtNoSite { reason: String },
+
+    #[error("`--host {flag}` {reason}")]
+    #[diagnostic(
+        code(kvmlab::libvirt::bad_host_flag),
+        help(
+            "write `--host NAME=URI`, one per host, e.g. `--host sv1=qemu+ssh://root@sv1/system`"
+        )
+    )]
+    LibvirtBadHostFlag { flag: String, reason: String },
+
+    #[error("`{uri}` is not a libvirt URI")]
+    #[diagnostic(
+        code(kvmlab::libvirt::bad_uri),
+        help("write DRIVER[+TRANSPORT]://[HOST]/PATH, e.g. \"qemu+ssh://root@sv1/system\" or \"qemu:///system\"")
+    )]
+    LibvirtBadUri { uri: String },
+
+    #[error("the real lab has no host `{host}`; its hosts: {known}")]
+    #[diagnostic(code(kvmlab::libvirt::unknown_host), help("{help}"))]
+    LibvirtUnknownHost {
+        host: String,
+        known: String,
+        help: String,
+    },
+
+    #[error("cannot reach {host} at `{uri}`: {message}")]
+    #[diagnostic(code(kvmlab::libvirt::unreachable), help("{help}"))]
+    LibvirtUnreachable {
+        host: String,
+        uri: String,
+        message: String,
+        help: String,
+    },
+
+    #[error("libvirt on {host} refused to {action}: {message}")]
+    #[diagnostic(code(kvmlab::libvirt::refused), help("{help}"))]
+    LibvirtRefused {
+        host: String,
+        action: String,
+        message: String,
+        help: String,
+    },
+
+    #[error("`{operation}` is not available on real hosts yet")]
+    #[diagnostic(code(kvmlab::libvirt::unsupported), help("{help}"))]
+    LibvirtUnsupported { operation: String, help: String },
+
+    #[error("the site has no guest images: {guest} gets no kernel and waits in the BIOS, a real guest to start, stop and migrate that runs no workload")]
+    #[diagnostic(
+        code(kvmlab::libvirt::no_images),
+        severity(Warning),
+        help("`kvmlab up` builds the images when it can; a lab it brought up lists them in lab.toml's [images]")
+    )]
+    LibvirtNoImages { guest: String },
+
+    #[error("{guest_on_host} is {real} after `{action}`, not {expected}")]
+    #[diagnostic(
+        code(kvmlab::libvirt::state_differs),
+        severity(Warning),
+        help("{help}")
+    )]
+    LibvirtStateDiffers {
+        /// e.g. `a-guest1 on sv1`.
+        guest_on_host: String,
+        action: String,
+        real: String,
+        expected: String,
+        help: String,
+    },
+
     // ── host: hardware, operating system, KVM and the host's files ─────────────────────────
     #[error("{host} has no operating system yet")]
     #[diagnostic(

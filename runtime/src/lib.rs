@@ -19,16 +19,20 @@ pub mod diagnostic;
 pub mod error;
 pub mod grade;
 pub mod lab_steps;
+#[cfg(feature = "libvirt")]
+pub mod libvirt;
 pub mod meter;
 pub mod migration;
 #[doc(hidden)]
 pub mod oracle;
 pub mod plot;
+pub mod real;
 pub mod recorder;
 pub mod report;
 pub mod run;
 pub mod script;
 pub mod sim;
+pub mod site;
 pub mod suggest;
 pub mod text;
 pub mod time;

@@ -32,6 +32,11 @@ pub fn set_interrupt(flag: Option<Arc<AtomicBool>>) {
     INTERRUPT.with(|interrupt| *interrupt.borrow_mut() = flag);
 }
 
+/// The interrupt flag set on this thread, for work that runs off it (a real migration).
+pub fn interrupt_flag() -> Option<Arc<AtomicBool>> {
+    INTERRUPT.with(|interrupt| interrupt.borrow().clone())
+}
+
 /// Sets the moment the run's wall-clock limit (of `seconds`) passes.
 pub fn set_deadline(at: Instant, seconds: u64) {
     DEADLINE.with(|deadline| deadline.set(Some((at, seconds))));

@@ -286,6 +286,7 @@ impl Recorder {
             values: self.values,
             artifacts: self.artifacts,
             diagnostics: self.diagnostics,
+            checked_only: Vec::new(),
         }
     }
 }

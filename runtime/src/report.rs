@@ -22,6 +22,17 @@ pub struct RunReport {
     pub values: BTreeMap<String, serde_json::Value>,
     pub artifacts: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
+    /// On real hosts: the operations checked in the model but not performed there, with
+    /// how often the lab asked for each (absent on the simulator, which performs them all).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checked_only: Vec<CheckedOnly>,
+}
+
+/// An operation a backend checked and did not perform, and how often.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckedOnly {
+    pub operation: String,
+    pub count: u32,
 }
 
 impl RunReport {

@@ -1,14 +1,16 @@
 //! Running a lab end to end: read the file, build the engine, run, and produce the one
 //! [`RunReport`] that the console, `--report json` and a grader all read.
 
+use crate::backend::Backend;
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Severity};
-use crate::report::RunReport;
+use crate::report::{CheckedOnly, RunReport};
 use crate::script::catalog::Catalog;
 use crate::script::engine::{self, Limits};
 use crate::script::modules::{LabModules, Sources};
 use crate::script::{diagnose, lint, Session, SharedSession};
 use crate::sim::Simulator;
+use crate::site::Site;
 use rhai::Engine;
 use std::path::{Path, PathBuf};
 
@@ -18,6 +20,7 @@ pub struct RunOptions {
     pub seed: u64,
     pub out_dir: PathBuf,
     pub limits: Limits,
+    pub backend: BackendChoice,
 }
 
 impl Default for RunOptions {
@@ -26,6 +29,39 @@ impl Default for RunOptions {
             seed: 0,
             out_dir: PathBuf::from("out"),
             limits: Limits::default(),
+            backend: BackendChoice::Simulator,
+        }
+    }
+}
+
+/// What a run drives: the simulator, or real hosts through libvirt.
+#[derive(Debug, Clone, Default)]
+pub enum BackendChoice {
+    #[default]
+    Simulator,
+    Libvirt(Box<Site>),
+}
+
+impl BackendChoice {
+    /// The name a report shows for it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            BackendChoice::Simulator => "sim",
+            BackendChoice::Libvirt(_) => "libvirt",
+        }
+    }
+
+    /// The backend itself; the libvirt one only when kvmlab was built with it.
+    pub fn make(&self, seed: u64) -> Result<Box<dyn Backend>, Error> {
+        match self {
+            BackendChoice::Simulator => Ok(Box::new(Simulator::new(seed))),
+            #[cfg(feature = "libvirt")]
+            BackendChoice::Libvirt(site) => Ok(Box::new(crate::libvirt::LibvirtBackend::new(
+                Site::clone(site),
+                seed,
+            ))),
+            #[cfg(not(feature = "libvirt"))]
+            BackendChoice::Libvirt(_) => Err(Error::LibvirtNotBuilt),
         }
     }
 }
@@ -142,7 +178,11 @@ fn interpret(
     lab_dir: Option<PathBuf>,
     options: &RunOptions,
 ) -> LabRun {
-    let session = lab_session(options.seed, shown, options.out_dir.clone());
+    let backend = match options.backend.make(options.seed) {
+        Ok(backend) => backend,
+        Err(error) => return failed_before_start(lab, shown, options, error, 0, 0),
+    };
+    let session = Session::new(backend, shown, options.out_dir.clone());
     let sources = Sources::default();
     sources.borrow_mut().insert(shown.to_string(), text.clone());
     let shown_dir = Path::new(shown)
@@ -179,12 +219,20 @@ fn interpret(
     let mut session = session.borrow_mut();
     let recorder = std::mem::take(&mut session.recorder);
     let backend = &session.backend;
-    let report = recorder.finish(
+    let mut report = recorder.finish(
         lab,
         backend.name(),
         backend.seed(),
         backend.now().as_secs_f64(),
     );
+    report.checked_only = backend
+        .checked_only()
+        .into_iter()
+        .map(|(operation, count)| CheckedOnly {
+            operation: operation.into(),
+            count,
+        })
+        .collect();
     let sources = sources.borrow().clone();
     LabRun { report, sources }
 }
@@ -206,7 +254,7 @@ fn failed_before_start(
         column,
     ));
     LabRun {
-        report: recorder.finish(lab, "sim", options.seed, 0.0),
+        report: recorder.finish(lab, options.backend.name(), options.seed, 0.0),
         sources: Default::default(),
     }
 }

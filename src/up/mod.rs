@@ -15,6 +15,7 @@ mod namespace;
 mod preflight;
 mod probe;
 mod process;
+pub mod site;
 mod spawn;
 mod status;
 mod teardown;

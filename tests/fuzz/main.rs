@@ -102,6 +102,7 @@ fn child(lab: &Path) {
         seed: 0,
         out_dir: PathBuf::from("out"),
         limits: case_limits(),
+        ..RunOptions::default()
     };
     let lab_run = run::run_file(lab, &options);
     let json = serde_json::to_string(&lab_run.report).expect("a report serializes");

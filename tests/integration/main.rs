@@ -13,6 +13,7 @@ mod diagnostics;
 mod exercises;
 mod grading;
 mod labs;
+mod libvirt_backend;
 mod limits;
 mod migration;
 mod mistakes;

@@ -21,6 +21,9 @@ use crate::migration::{MigrationReport, MigrationRequest};
 use crate::time::LabTime;
 use crate::transfer::{Transfer, TransferId};
 use crate::world::guest::{ClientId, GuestId};
+use crate::world::host::hardware::HostSpec;
+use crate::world::host::os::OsSpec;
+use crate::world::services::ServiceAction;
 use crate::world::{HostId, World};
 
 /// A backend: its clock, its warnings, the world as it knows it, and every operation a
@@ -70,6 +73,24 @@ pub trait Backend: HostOperations + StorageOperations + GuestOperations {
     /// Lets time pass until the transfer is done.
     fn wait_transfer(&mut self, id: TransferId) -> Result<()>;
 
+    /// Operations this backend checked in the model but did not perform (a real host's OS
+    /// install, its config files), each with how often, in the order first met. The
+    /// simulator performs everything: none.
+    fn checked_only(&self) -> Vec<(&'static str, u32)> {
+        Vec::new()
+    }
+
+    /// `connect(name, uri)`: a host reached at a libvirt URI, ready for KVM (its OS
+    /// installed with the Virtualization group, the CPU's extension on in the BIOS,
+    /// libvirtd running). A backend without real hosts makes the same ready host in the
+    /// model, so a lab written for real hosts runs on it too.
+    fn connect_host(&mut self, name: &str, uri: &str) -> Result<HostId> {
+        crate::site::check_uri(uri)?;
+        let host = self.add_host(name, HostSpec::report_server())?;
+        make_ready_for_kvm(self, host)?;
+        Ok(host)
+    }
+
     /// Live-migrates a guest, refusing first what libvirt refuses (a disk the destination
     /// does not see, an unsafe cache mode, ...); background work goes on while it runs.
     fn migrate(
@@ -78,6 +99,22 @@ pub trait Backend: HostOperations + StorageOperations + GuestOperations {
         dest: HostId,
         request: MigrationRequest,
     ) -> Result<MigrationReport>;
+}
+
+/// Makes a freshly added host what a reachable libvirt host is: the report's OS with the
+/// Virtualization group, the BIOS extension on, libvirtd running.
+pub fn make_ready_for_kvm<B: Backend + ?Sized>(backend: &mut B, host: HostId) -> Result<()> {
+    let name = backend.world().host(host).name().to_string();
+    let os = OsSpec {
+        hostname: Some(name),
+        ..OsSpec::report()
+    };
+    backend.set_bios_virt(host, true);
+    backend.install_os(host, &os)?;
+    if !backend.world().host(host).packages().is_running("libvirtd") {
+        backend.service(host, "libvirtd", ServiceAction::Start)?;
+    }
+    Ok(())
 }
 
 /// A download as the query API reports it (`lab().downloads`).

@@ -284,6 +284,8 @@ check_eq(size("100GB"), 100000000000, "decimal units");"#),
     // Hosts and networks.
     e("host", "", r#"let h = host("sv3", report::server_spec());
 check_eq(h.cores, 4, "a quad-core server");"#),
+    e("connect", "", r#"let sv3 = connect("sv3", "qemu+ssh://root@sv3/system");
+check(sv3.kvm_usable, "ready for KVM");"#),
     e("segment", "", r#"let net3 = segment("NET3", "10.20.0.0/16", #{speed: "1Gbit/s"});
 check_eq(net3.cidr, "10.20.0.0/16", "its network");"#),
     e("router", "", r#"let net3 = switch("NET3", "10.20.0.0/16", #{});

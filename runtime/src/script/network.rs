@@ -314,6 +314,23 @@ fn register_constructors(engine: &mut Engine, session: &SharedSession) {
     );
 
     let s = session.clone();
+    reg(
+        "connect",
+        &["name: String", "uri: String", "Host"],
+        "A host reached at a libvirt URI (`qemu+ssh://root@sv3/system`), ready for KVM: its OS installed with the Virtualization group, AMD-V on, libvirtd running. On real hosts it joins the run's site; on the simulator it is the same ready host.",
+    )
+    .register_into_engine(
+        engine,
+        move |ctx: NativeCallContext, name: &str, uri: &str| -> Outcome<HostRef> {
+            let id = call(&s, &ctx, |b| b.connect_host(name, uri))?;
+            Ok(HostRef {
+                session: s.clone(),
+                id,
+            })
+        },
+    );
+
+    let s = session.clone();
     reg("segment", &["name: String", "cidr: String", "spec: Map", "Switch"], "A network switch carrying `cidr`, with a port speed: #{speed: \"100Mbit/s\"}. Also written `switch(name, cidr, spec)`.")
         .register_into_engine(engine, move |ctx: NativeCallContext, name: &str, cidr: &str, spec: Map| -> Outcome<SwitchRef> {
             let id = call(&s, &ctx, |b| {

@@ -8,7 +8,6 @@ pub mod fairshare;
 mod guest_operations;
 mod host_operations;
 pub mod migration;
-pub mod preflight;
 mod storage_operations;
 pub mod traffic;
 
@@ -253,7 +252,8 @@ impl Backend for Simulator {
         request: MigrationRequest,
     ) -> Result<MigrationReport> {
         let disk_shared = self.world.disk_visible_from(guest, dest);
-        let route = preflight::check(&self.world, guest, dest, request.safety, disk_shared)?;
+        let route =
+            crate::world::preflight::check(&self.world, guest, dest, request.safety, disk_shared)?;
         let g = self.world.guest(guest);
         // A guest serving a file through its page cache rewrites the whole cache as it goes.
         let serving = self

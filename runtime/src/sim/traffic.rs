@@ -23,6 +23,7 @@ use crate::transfer::{Transfer, TransferId};
 use crate::world::content::Contents;
 use crate::world::guest::{ClientId, GuestId, GuestState};
 use crate::world::net::TCP_GOODPUT;
+use crate::world::preflight::uplink_card;
 use crate::world::{HostId, World};
 
 /// The share of its uplink a guest's I/O keeps while qemu-kvm 0.12 migrates it. The report
@@ -295,17 +296,6 @@ pub fn card_rate(world: &World, host: HostId, card: &str) -> f64 {
         .nic(card)
         .and_then(|n| n.link.as_ref())
         .map_or(0.0, |link| link.rate * TCP_GOODPUT)
-}
-
-/// The physical card under a host interface (a bridge's cabled port, or the card itself).
-pub fn uplink_card(world: &World, host: HostId, interface: &str) -> Result<String> {
-    let net = world.host(host).net();
-    net.interface(interface)
-        .and_then(|iface| net.attachments(iface).first().map(|nic| nic.name.clone()))
-        .ok_or_else(|| Error::NoUplink {
-            host: world.host(host).name().to_string(),
-            interface: interface.to_string(),
-        })
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ pub mod nas;
 pub mod net;
 pub mod node;
 pub mod pool;
+pub mod preflight;
 pub mod reach;
 pub mod services;
 pub mod storage;

@@ -2,12 +2,11 @@
 //! migration that would fail or corrupt the guest is refused before any page moves, with
 //! libvirt's own reasons.
 
-use super::traffic::uplink_card;
+use super::guest::{GuestId, GuestState};
+use super::{HostId, World};
 use crate::error::{Error, Result};
 use crate::migration::Safety;
 use crate::units::human_sizes_apart;
-use crate::world::guest::{GuestId, GuestState};
-use crate::world::{HostId, World};
 
 /// The cards a migration crosses: the source's and the destination's.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,7 +147,18 @@ pub fn check(
     })
 }
 
+/// The physical card under a host interface (a bridge's cabled port, or the card itself).
+pub fn uplink_card(world: &World, host: HostId, interface: &str) -> Result<String> {
+    let net = world.host(host).net();
+    net.interface(interface)
+        .and_then(|iface| net.attachments(iface).first().map(|nic| nic.name.clone()))
+        .ok_or_else(|| Error::NoUplink {
+            host: world.host(host).name().to_string(),
+            interface: interface.to_string(),
+        })
+}
+
 /// A host's UUID as libvirt reports it (derived from its name: stable across runs).
 fn host_uuid(name: &str) -> String {
-    super::super::world::domain_xml::identity(0, &format!("host:{name}")).1
+    super::domain_xml::identity(0, &format!("host:{name}")).1
 }

@@ -1,0 +1,265 @@
+//! [`LibvirtBackend`]: the model of the lab plus the real hosts it is bound to. Its clock is
+//! the wall clock; its migrations are libvirt's, checked first by the model as the
+//! simulator checks them.
+
+use super::hosts::RealHost;
+use crate::backend::{make_ready_for_kvm, Backend, DownloadStatus, HostOperations};
+use crate::error::{Error, Result};
+use crate::migration::{MigrationReport, MigrationRequest};
+use crate::site::{Site, SiteHost};
+use crate::time::LabTime;
+use crate::transfer::{Transfer, TransferId};
+use crate::world::guest::{ClientId, GuestId, GuestState};
+use crate::world::host::hardware::HostSpec;
+use crate::world::{HostId, World};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How often a real sleep looks at the run's interrupt and wall-clock limit.
+const SLEEP_SLICE: Duration = Duration::from_millis(100);
+
+/// The lab on real hosts: the model checks, libvirt performs.
+pub struct LibvirtBackend {
+    pub(super) world: World,
+    pub(super) site: Site,
+    seed: u64,
+    started: Instant,
+    warnings: Vec<Error>,
+    /// Operations checked but not performed, with their counts, in the order first met.
+    checked: Vec<(&'static str, u32)>,
+    pub(super) hosts: BTreeMap<HostId, RealHost>,
+    /// The real folder of each real dir pool, by model host and pool name.
+    pub(super) pools: BTreeMap<(HostId, String), PathBuf>,
+    /// The real file of each real volume, by model host and the volume's model path.
+    pub(super) volumes: BTreeMap<(HostId, String), String>,
+    /// Whether the run was told once that the site has no guest images.
+    pub(super) told_no_images: bool,
+    /// Stops a real migration when no console's interrupt flag is set on this thread.
+    never_interrupted: Arc<AtomicBool>,
+    /// Never filled: downloads are refused on real hosts.
+    transfers: Vec<Transfer>,
+}
+
+impl LibvirtBackend {
+    /// A backend on `site`'s hosts; nothing is connected until a lab binds a host.
+    pub fn new(site: Site, seed: u64) -> LibvirtBackend {
+        // libvirt's errors reach the lab as diagnostics, not as lines libvirt prints itself.
+        virt::error::clear_error_callback();
+        LibvirtBackend {
+            world: World::new(),
+            site,
+            seed,
+            started: Instant::now(),
+            warnings: Vec::new(),
+            checked: Vec::new(),
+            hosts: BTreeMap::new(),
+            pools: BTreeMap::new(),
+            volumes: BTreeMap::new(),
+            told_no_images: false,
+            never_interrupted: Arc::new(AtomicBool::new(false)),
+            transfers: Vec::new(),
+        }
+    }
+
+    /// Counts an operation checked in the model and not performed on the real hosts.
+    pub(super) fn count(&mut self, operation: &'static str) {
+        match self.checked.iter_mut().find(|(name, _)| *name == operation) {
+            Some((_, n)) => *n += 1,
+            None => self.checked.push((operation, 1)),
+        }
+    }
+
+    /// Runs a model change and its real counterpart as one: when the real host refuses,
+    /// the model goes back to what it was, so the two never disagree.
+    pub(super) fn together<T>(&mut self, op: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let before = self.world.clone();
+        let done = op(self);
+        if done.is_err() {
+            self.world = before;
+        }
+        done
+    }
+
+    /// The real host a model host is bound to.
+    pub(super) fn real(&self, host: HostId) -> Result<&RealHost> {
+        self.hosts.get(&host).ok_or_else(|| {
+            let name = self.world.host(host).name().to_string();
+            self.site.unknown_host(&name)
+        })
+    }
+
+    /// Binds a new model host to the site's host of that name and opens its connection.
+    pub(super) fn bind(&mut self, name: &str, spec: HostSpec) -> Result<HostId> {
+        let site_host = self
+            .site
+            .host(name)
+            .cloned()
+            .ok_or_else(|| self.site.unknown_host(name))?;
+        self.together(|b| {
+            let id = b.world.add_host(name, spec)?;
+            let real = RealHost::open(&site_host)?;
+            b.hosts.insert(id, real);
+            Ok(id)
+        })
+    }
+}
+
+impl Backend for LibvirtBackend {
+    fn name(&self) -> &'static str {
+        "libvirt"
+    }
+
+    fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    fn now(&self) -> LabTime {
+        LabTime::from_secs_f64(self.started.elapsed().as_secs_f64())
+    }
+
+    fn sleep(&mut self, seconds: f64) -> Result<()> {
+        if !seconds.is_finite() || seconds < 0.0 || seconds > LabTime::LONGEST_LAB.as_secs_f64() {
+            return Err(Error::BadDuration { seconds });
+        }
+        let until = Instant::now() + Duration::from_secs_f64(seconds);
+        loop {
+            crate::meter::check_deadline()?;
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(());
+            }
+            std::thread::sleep(left.min(SLEEP_SLICE));
+        }
+    }
+
+    /// Work of known length is checked-only work here: it takes no real time.
+    fn spend(&mut self, _duration: LabTime) -> Result<()> {
+        Ok(())
+    }
+
+    fn warn(&mut self, warning: Error) {
+        self.warnings.push(warning);
+    }
+
+    fn take_warnings(&mut self) -> Vec<Error> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    fn world(&self) -> &World {
+        &self.world
+    }
+
+    fn start_transfer(
+        &mut self,
+        client: ClientId,
+        guest: GuestId,
+        _path: &str,
+    ) -> Result<TransferId> {
+        self.world.check_download(client, guest)?;
+        Err(unsupported_download())
+    }
+
+    fn transfer(&self, id: TransferId) -> &Transfer {
+        &self.transfers[id.0]
+    }
+
+    fn downloads(&self) -> Vec<DownloadStatus> {
+        Vec::new()
+    }
+
+    fn wait_transfer(&mut self, _id: TransferId) -> Result<()> {
+        Err(unsupported_download())
+    }
+
+    fn checked_only(&self) -> Vec<(&'static str, u32)> {
+        self.checked.clone()
+    }
+
+    fn connect_host(&mut self, name: &str, uri: &str) -> Result<HostId> {
+        crate::site::check_uri(uri)?;
+        // The lab's URI for the host wins over the site's.
+        let before = self.site.hosts.clone();
+        self.site.hosts.retain(|h| h.name != name);
+        self.site.hosts.push(SiteHost {
+            name: name.into(),
+            uri: uri.into(),
+            migration_uri: before
+                .iter()
+                .find(|h| h.name == name)
+                .and_then(|h| h.migration_uri.clone()),
+        });
+        let host = match self.add_host(name, HostSpec::report_server()) {
+            Ok(host) => host,
+            Err(e) => {
+                self.site.hosts = before;
+                return Err(e);
+            }
+        };
+        // A reachable libvirt host is ready as it is: making the model so is no lab step.
+        let counted = self.checked.clone();
+        let ready = make_ready_for_kvm(self, host);
+        self.checked = counted;
+        ready?;
+        Ok(host)
+    }
+
+    fn migrate(
+        &mut self,
+        guest: GuestId,
+        dest: HostId,
+        request: MigrationRequest,
+    ) -> Result<MigrationReport> {
+        let disk_shared = self.world.disk_visible_from(guest, dest);
+        let route =
+            crate::world::preflight::check(&self.world, guest, dest, request.safety, disk_shared)?;
+        let g = self.world.guest(guest);
+        let (name, from) = (g.name().to_string(), g.host);
+        if request.safety.copy_storage && !disk_shared {
+            return Err(Error::LibvirtUnsupported {
+                operation: "migrate with copy_storage".into(),
+                help: "on real hosts kvmlab migrates guests on the NAS (shared storage): put the guest's disk in a pool on the NAS".into(),
+            });
+        }
+        let started = self.now().as_secs_f64();
+        let interrupt = crate::meter::interrupt_flag().unwrap_or(self.never_interrupted.clone());
+        let source = self.real(from)?;
+        let target = self.real(dest)?;
+        let outcome = super::migrate::migrate_domain(
+            &source.conn,
+            &target.conn,
+            &name,
+            &request,
+            target.site.migration_uri.as_deref(),
+            &interrupt,
+            &mut |_progress| {},
+        )?;
+        let g = self.world.guest_mut(guest);
+        if outcome.guest_on_destination {
+            g.host = dest;
+        }
+        g.state = if outcome.guest_paused {
+            GuestState::Paused
+        } else {
+            GuestState::Running
+        };
+        Ok(MigrationReport {
+            guest: name,
+            from: self.world.host(from).name().to_string(),
+            to: self.world.host(dest).name().to_string(),
+            address: route.address,
+            profile: request.config.profile.name(),
+            started,
+            outcome,
+        })
+    }
+}
+
+fn unsupported_download() -> Error {
+    Error::LibvirtUnsupported {
+        operation: "download".into(),
+        help: "downloads from a guest run on the simulator for now: run this step without `--backend libvirt`".into(),
+    }
+}

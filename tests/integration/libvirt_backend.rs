@@ -1,0 +1,425 @@
+//! `kvmlab run --backend libvirt`: choosing the backend and its site, `connect(name, uri)`,
+//! and (with `KVMLAB_REAL_TESTS=1` on a kvmlab built with `--features libvirt`) a lab on the
+//! shared real lab: guests defined, started and live-migrated on real libvirt hosts.
+
+use crate::harness::{unwrapped, Test};
+
+const READY_HOST: &str = r#"let sv3 = connect("sv3", "qemu+ssh://root@sv3/system");
+check(sv3.kvm_usable, "sv3 is ready for KVM");
+check_eq(sv3.name, "sv3", "its name");
+sv3.define_pool(#{name: "images", type: "dir", target: "/guest"});
+"#;
+
+#[test]
+fn connect_makes_a_ready_host_on_the_simulator() {
+    Test::new()
+        .script(READY_HOST)
+        .status(0)
+        .stdout("PASS sv3 is ready for KVM")
+        .stdout("PASS its name")
+        .run();
+}
+
+#[test]
+fn connect_refuses_what_is_not_a_libvirt_uri() {
+    Test::new()
+        .script("connect(\"sv3\", \"sv3.example.com\");\n")
+        .status(2)
+        .diagnostic("kvmlab::libvirt::bad_uri", 1)
+        .stderr("`sv3.example.com` is not a libvirt URI")
+        .stderr("help: write DRIVER[+TRANSPORT]://[HOST]/PATH")
+        .run();
+}
+
+#[test]
+fn the_simulators_report_has_no_checked_only_list() {
+    let out = Test::new().script(READY_HOST).json().status(0).run();
+    assert!(out.report.get("checked_only").is_none(), "{}", out.report);
+    assert_eq!(out.report["backend"], "sim");
+}
+
+#[test]
+fn real_host_flags_need_the_libvirt_backend() {
+    let out = Test::new()
+        .script(READY_HOST)
+        .args(&["run", "lab.rhai", "--host", "sv1=qemu:///system"])
+        .status(64)
+        .run();
+    assert!(
+        out.stderr
+            .contains("`--host` and `--lab` name real hosts: give `--backend libvirt` with them"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_lab_folder_without_a_lab_is_refused_with_the_way_to_bring_one_up() {
+    let out = Test::new()
+        .script(READY_HOST)
+        .args(&[
+            "run",
+            "lab.rhai",
+            "--backend",
+            "libvirt",
+            "--lab",
+            "no-lab-here",
+        ])
+        .status(2)
+        .run();
+    let text = unwrapped(&out.stderr);
+    assert!(text.contains("kvmlab::libvirt::no_site"), "{text}");
+    assert!(
+        text.contains("no real lab to run on: `no-lab-here/lab.toml` does not exist"),
+        "{text}"
+    );
+    assert!(
+        text.contains("help: bring one up with `kvmlab up`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_bad_host_flag_is_refused_before_the_lab_runs() {
+    let out = Test::new()
+        .script(READY_HOST)
+        .args(&["run", "lab.rhai", "--backend", "libvirt", "--host", "sv1"])
+        .status(2)
+        .run();
+    let text = unwrapped(&out.stderr);
+    assert!(text.contains("kvmlab::libvirt::bad_host_flag"), "{text}");
+    assert!(
+        text.contains("`--host sv1` has no `=`: it names no URI"),
+        "{text}"
+    );
+}
+
+#[cfg(not(feature = "libvirt"))]
+#[test]
+fn the_libvirt_backend_is_refused_when_kvmlab_was_built_without_it() {
+    Test::new()
+        .script(READY_HOST)
+        .args(&[
+            "run",
+            "lab.rhai",
+            "--backend",
+            "libvirt",
+            "--host",
+            "sv3=qemu:///system",
+        ])
+        .status(2)
+        .stderr("this kvmlab was built without the libvirt backend")
+        .stderr("help: build it with `cargo build --features libvirt`")
+        .run();
+}
+
+#[cfg(feature = "libvirt")]
+mod test_driver {
+    //! libvirt's own test driver (`test:///default`): a libvirt host in the process, with no
+    //! daemon and no root, that defines, starts and pauses domains but runs nothing.
+
+    use crate::harness::Test;
+
+    const HOSTS: [&str; 4] = [
+        "--host",
+        "sv1=test:///default",
+        "--host",
+        "sv2=test:///default",
+    ];
+
+    fn args(extra: &[&'static str]) -> Vec<&'static str> {
+        let mut args = vec!["run", "lab.rhai", "--backend", "libvirt"];
+        args.extend_from_slice(extra);
+        args
+    }
+
+    const GUEST: &str = r#"import "kvmlab/hosts" as hosts;
+const ISO = "/guest/iso/CentOS-5.6-i386-bin-DVD.iso";
+let lab = hosts::build();
+let sv1 = lab.sv1;
+let pool = sv1.define_pool(#{name: "a-local", type: "dir", target: "/guest"});
+let vol = pool.create_volume(#{name: "a-disk.img", capacity: "1G", allocation: 0});
+sv1.store_file(ISO, size("3.9G"));
+let g = sv1.define_guest(#{name: "NAME", memory: "128M", virt_type: "kvm", iso: ISO,
+    disk: vol, cache: "none", network: #{bridge: "br0"}});
+g.install();
+check_eq(g.state, "running", "it runs");
+g.suspend();
+check_eq(g.state, "paused", "it pauses");
+g.resume();
+g.destroy();
+check_eq(g.state, "shut off", "it is off");
+"#;
+
+    #[test]
+    fn a_guest_lives_its_life_on_a_libvirt_host() {
+        let out = Test::new()
+            .script(&GUEST.replace("NAME", "a-guest1"))
+            .args(&args(&HOSTS))
+            .json()
+            .status(0)
+            .run();
+        assert_eq!(out.report["passed"], 3, "{}", out.report);
+        let codes: Vec<&str> = out.report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap())
+            .collect();
+        // The real states matched the model's after every action.
+        assert_eq!(codes, ["kvmlab::libvirt::no_images"], "{}", out.report);
+        let checked = &out.report["checked_only"];
+        assert_eq!(checked[0]["operation"], "switch");
+        assert_eq!(checked[0]["count"], 2);
+        assert!(checked
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["operation"] == "install_os" && c["count"] == 2));
+    }
+
+    #[test]
+    fn the_console_lists_what_was_only_checked() {
+        Test::new()
+            .script(&GUEST.replace("NAME", "a-guest1"))
+            .args(&args(&HOSTS))
+            .status(0)
+            .stdout("checked, not performed on real hosts: switch ×2, router ×1, install_os ×2,")
+            .run();
+    }
+
+    #[test]
+    fn a_name_the_host_already_has_is_refused_and_another_name_works() {
+        // The test driver comes with a domain named `test`.
+        let refused = Test::new()
+            .script(&GUEST.replace("NAME", "test"))
+            .args(&args(&HOSTS))
+            .status(2)
+            .diagnostic("kvmlab::libvirt::refused", 8)
+            .stderr("libvirt on sv1 refused to define the guest test: operation failed: domain 'test' already exists")
+            .stderr("help: sv1 already has one of that name, made outside this lab: give the lab's guest another name")
+            .run();
+        assert!(
+            !refused.stderr.contains("libvirt: "),
+            "libvirt printed: {}",
+            refused.stderr
+        );
+        // As the help says: another name, and the lab runs.
+        Test::new()
+            .script(&GUEST.replace("NAME", "a-test"))
+            .args(&args(&HOSTS))
+            .status(0)
+            .run();
+    }
+
+    #[test]
+    fn a_host_the_site_lacks_is_refused_and_adding_it_works() {
+        let lab = "import \"kvmlab/report\" as report;\nlet sv1 = host(\"sv1\", report::server_spec());\nlet sv2 = host(\"sv2\", report::server_spec());\n";
+        Test::new()
+            .script(lab)
+            .args(&args(&["--host", "sv1=test:///default"]))
+            .status(2)
+            .diagnostic("kvmlab::libvirt::unknown_host", 3)
+            .stderr("the real lab has no host `sv2`; its hosts: sv1")
+            .stderr("give it on the command line, `--host sv2=qemu+ssh://root@sv2/system`")
+            .run();
+        Test::new().script(lab).args(&args(&HOSTS)).status(0).run();
+    }
+
+    #[test]
+    fn sleep_is_wall_time_on_real_hosts() {
+        let out = Test::new()
+            .script("sleep(0.3);\nrecord(\"slept\", clock());\nsleep(-1);\n")
+            .args(&args(&HOSTS))
+            .status(2)
+            .diagnostic("kvmlab::lab::bad_duration", 3)
+            .run();
+        let slept = out.report["values"]["slept"].as_f64().unwrap();
+        assert!((0.3..5.0).contains(&slept), "{slept}");
+    }
+
+    #[test]
+    fn an_unreachable_host_names_its_uri_and_libvirts_reason() {
+        Test::new()
+            .script("import \"kvmlab/report\" as report;\nhost(\"sv1\", report::server_spec());\n")
+            .args(&args(&["--host", "sv1=qemu+tcp://127.0.0.1:1/system"]))
+            .status(2)
+            .diagnostic("kvmlab::libvirt::unreachable", 2)
+            .stderr("cannot reach sv1 at `qemu+tcp://127.0.0.1:1/system`")
+            .stderr("Connection refused")
+            .run();
+    }
+}
+
+#[cfg(feature = "libvirt")]
+mod real {
+    //! On the shared lab at `KVMLAB_SHARED_LAB` (default /work/lab-shared), every libvirt
+    //! object named with the prefix `a-` and removed when the test ends.
+
+    use crate::harness::Test;
+    use std::path::PathBuf;
+    use std::process::Command;
+
+    fn shared_lab() -> Option<PathBuf> {
+        if std::env::var("KVMLAB_REAL_TESTS").as_deref() != Ok("1") {
+            eprintln!("skipped: set KVMLAB_REAL_TESTS=1 (root, a `kvmlab up` lab) to run the libvirt backend on real hosts");
+            return None;
+        }
+        let dir = std::env::var_os("KVMLAB_SHARED_LAB")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/work/lab-shared"));
+        assert!(
+            dir.join("lab.toml").is_file(),
+            "no lab is up at {}: `kvmlab up --dir {0}` first",
+            dir.display()
+        );
+        Some(dir)
+    }
+
+    fn virsh(dir: &std::path::Path, host: &str, args: &[&str]) -> String {
+        let uri = format!(
+            "qemu+unix:///system?socket={}/{host}/run/libvirt-sock",
+            dir.display()
+        );
+        let out = Command::new("virsh")
+            .args(["-q", "-c", &uri])
+            .args(args)
+            .output()
+            .expect("virsh runs");
+        // virsh pads names to its columns.
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Removes every `a-` domain and pool (with its volumes) from both hosts.
+    struct CleanUp(PathBuf);
+
+    impl Drop for CleanUp {
+        fn drop(&mut self) {
+            for host in ["sv1", "sv2"] {
+                for domain in virsh(&self.0, host, &["list", "--all", "--name"]).lines() {
+                    if domain.starts_with("a-") {
+                        virsh(&self.0, host, &["destroy", domain]);
+                        virsh(&self.0, host, &["undefine", domain]);
+                    }
+                }
+                for pool in virsh(&self.0, host, &["pool-list", "--all", "--name"]).lines() {
+                    if !pool.starts_with("a-") {
+                        continue;
+                    }
+                    virsh(&self.0, host, &["pool-start", pool]);
+                    for line in virsh(&self.0, host, &["vol-list", pool]).lines() {
+                        if let Some(volume) = line.split_whitespace().next() {
+                            virsh(&self.0, host, &["vol-delete", volume, "--pool", pool]);
+                        }
+                    }
+                    virsh(&self.0, host, &["pool-destroy", pool]);
+                    virsh(&self.0, host, &["pool-delete", pool]);
+                    virsh(&self.0, host, &["pool-undefine", pool]);
+                }
+            }
+        }
+    }
+
+    const LAB: &str = r#"import "kvmlab/hosts" as hosts;
+import "kvmlab/report" as report;
+import "kvmlab/storage" as storage;
+const ISO = "/guest/iso/CentOS-5.6-i386-bin-DVD.iso";
+let lab = hosts::build();
+let sv1 = lab.sv1;
+let sv2 = lab.sv2;
+let nas = nas("iscsi1", report::nas_spec());
+nas.nic("eth0").connect(lab.net2);
+nas.ip("eth0", report::nas_address());
+nas.iscsi_target(report::iqn(), "50%");
+let dev = storage::log_in(sv1, report::iqn());
+storage::log_in(sv2, report::iqn());
+sv1.disk(dev).mklabel("gpt");
+sv1.disk(dev).mkpart("primary", "ext3", "0%", "95GB");
+sv1.mkfs("ext3", dev + "1");
+let pools = [];
+for h in [sv1, sv2] {
+    h.mkdir("/iscsi1");
+    h.mount(dev + "1", "/iscsi1", "ext3");
+    pools.push(h.define_pool(#{name: "a-iscsi1", type: "dir", target: "/iscsi1"}));
+}
+sv1.store_file(ISO, size("3.9G"));
+let vol = pools[0].create_volume(#{name: "a-guest1.img", capacity: "1G", allocation: 0});
+let g = sv1.define_guest(#{name: "a-guest1", memory: "256M", virt_type: "kvm", iso: ISO,
+    disk: vol, cache: "none", network: #{bridge: "br0"}});
+g.install();
+check_eq(g.state, "running", "a-guest1 runs on sv1");
+let there = g.migrate(sv2, #{});
+check_eq(g.host.name, "sv2", "a-guest1 moved to sv2");
+check(there.total_time > 0.0 && there.transferred > 0, "libvirt's job statistics fill the result");
+let back = g.migrate(sv1, #{});
+check_eq(g.host.name, "sv1", "a-guest1 came back to sv1");
+let local = sv1.define_pool(#{name: "a-local", type: "dir", target: "/guest"});
+let lvol = local.create_volume(#{name: "a-guest2.img", capacity: "1G", allocation: 0});
+let g2 = sv1.define_guest(#{name: "a-guest2", memory: "128M", virt_type: "kvm", iso: ISO,
+    disk: lvol, cache: "none", network: #{bridge: "br0"}});
+g2.install();
+g2.migrate(sv2, #{});
+"#;
+
+    #[test]
+    fn a_guest_on_the_nas_migrates_between_real_hosts_and_one_on_a_local_disk_is_refused() {
+        let Some(dir) = shared_lab() else { return };
+        let _clean = CleanUp(dir.clone());
+        let lab_dir = dir.to_string_lossy().into_owned();
+        let out = Test::new()
+            .script(LAB)
+            .args(&["run", "lab.rhai", "--backend", "libvirt", "--lab", &lab_dir])
+            .status(2)
+            .diagnostic("kvmlab::migrate::unsafe_storage", 39)
+            .run();
+        assert_eq!(out.report["backend"], "libvirt");
+        let checks: Vec<(String, bool)> = out.report["steps"][0]["checks"]
+            .as_array()
+            .expect("the lab's checks")
+            .iter()
+            .map(|c| (c["name"].as_str().unwrap().to_string(), c["passed"] == true))
+            .collect();
+        let names = [
+            "a-guest1 runs on sv1",
+            "a-guest1 moved to sv2",
+            "libvirt's job statistics fill the result",
+            "a-guest1 came back to sv1",
+        ];
+        assert_eq!(
+            checks,
+            names.map(|n| (n.to_string(), true)).to_vec(),
+            "{}",
+            out.stderr
+        );
+        let checked = out.report["checked_only"]
+            .as_array()
+            .expect("a checked list");
+        let count_of = |name: &str| {
+            checked
+                .iter()
+                .find(|c| c["operation"] == name)
+                .map(|c| c["count"].as_u64().unwrap())
+        };
+        assert_eq!(count_of("install_os"), Some(2), "{checked:?}");
+        assert_eq!(count_of("install (the guest's OS install)"), Some(2));
+        // libvirt says where the guests are: a-guest1 back on sv1, a-guest2 never moved.
+        let on_sv1 = virsh(&dir, "sv1", &["list", "--name"]);
+        assert!(on_sv1.lines().any(|l| l == "a-guest1"), "{on_sv1}");
+        assert!(on_sv1.lines().any(|l| l == "a-guest2"), "{on_sv1}");
+        let on_sv2 = virsh(&dir, "sv2", &["list", "--all", "--name"]);
+        assert!(
+            !on_sv2.lines().any(|l| l.starts_with("a-guest")),
+            "{on_sv2}"
+        );
+        let disk = virsh(&dir, "sv1", &["domblklist", "a-guest1"]);
+        assert!(
+            disk.contains("iqn.2006-01.com.thecus:iscsi1/1"),
+            "a-guest1's disk is the NAS LUN: {disk}"
+        );
+    }
+}
