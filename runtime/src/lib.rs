@@ -24,6 +24,7 @@ pub mod migration;
 #[doc(hidden)]
 pub mod oracle;
 pub mod plot;
+pub mod real;
 pub mod recorder;
 pub mod report;
 pub mod run;
