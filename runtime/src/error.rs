@@ -744,6 +744,19 @@ pub enum Error {
         other_where: String,
     },
 
+    // ── libvirt: live migration on real hosts ──────────────────────────────────────────────
+    /// `whereabouts` and `help` are read from the hosts after the failure.
+    #[error("libvirt could not migrate {guest} from {source_host} to {destination}: {message}; {whereabouts}")]
+    #[diagnostic(code(kvmlab::libvirt::migration_failed), help("{help}"))]
+    LibvirtMigrationFailed {
+        guest: String,
+        source_host: String,
+        destination: String,
+        message: String,
+        whereabouts: String,
+        help: String,
+    },
+
     // ── units: sizes and rates ─────────────────────────────────────────────────────────────
     #[error("`{text}` is not a size")]
     #[diagnostic(
