@@ -19,6 +19,8 @@ pub mod diagnostic;
 pub mod error;
 pub mod grade;
 pub mod lab_steps;
+#[cfg(feature = "libvirt")]
+pub mod libvirt;
 pub mod meter;
 pub mod migration;
 #[doc(hidden)]

@@ -7,8 +7,8 @@
 use crate::error::Error;
 
 /// libvirt's error numbers (`virErrorNumber`) the mapping reads.
-pub const VIR_ERR_NO_STORAGE_POOL: i32 = 49;
-pub const VIR_ERR_MIGRATE_UNSAFE: i32 = 81;
+pub const VIR_ERR_NO_STORAGE_POOL: u32 = 49;
+pub const VIR_ERR_MIGRATE_UNSAFE: u32 = 81;
 
 /// Where the guest is once a migration failed, as the hosts answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +34,7 @@ pub struct FailedMigration<'a> {
     pub source_uri: &'a str,
     pub destination_uri: &'a str,
     /// libvirt's `virErrorNumber`.
-    pub code: i32,
+    pub code: u32,
     pub message: &'a str,
     /// The guest's domain XML on the source, for the disks a refusal is about.
     pub domain_xml: Option<&'a str>,
@@ -233,7 +233,7 @@ mod tests {
         <source protocol='iscsi' name='iqn.2006-01.com.thecus:iscsi1/1'>\
         <host name='127.0.0.1' port='3260'/></source></disk></devices></domain>";
 
-    fn failed(code: i32, message: &str, whereabouts: Whereabouts) -> FailedMigration<'_> {
+    fn failed(code: u32, message: &str, whereabouts: Whereabouts) -> FailedMigration<'_> {
         FailedMigration {
             guest: "b-mig",
             source: "sv1",
