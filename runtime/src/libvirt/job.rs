@@ -4,7 +4,9 @@
 //! are thread-safe and serve calls concurrently, so the poller reads the job on the same
 //! connection the migration call is blocked on, as `virsh migrate --verbose` does.
 
+use std::ffi::CStr;
 use std::future::Future;
+use std::os::raw::c_int;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -35,35 +37,89 @@ pub(crate) struct Watched<T> {
     pub interventions: Interventions,
 }
 
-/// libvirt's statistics as the plain [`JobStats`].
-pub(crate) fn read_stats(stats: &virt::domain::JobStats) -> JobStats {
-    JobStats {
-        kind: JobKind::from_raw(stats.r#type),
-        time_elapsed_ms: stats.time_elapsed,
-        downtime_ms: stats.downtime,
-        setup_time_ms: stats.setup_time,
-        data_total: stats.data_total,
-        data_processed: stats.data_processed,
-        data_remaining: stats.data_remaining,
-        memory_total: stats.mem_total,
-        memory_processed: stats.mem_processed,
-        memory_remaining: stats.mem_remaining,
-        memory_constant: stats.mem_constant,
-        memory_normal: stats.mem_normal,
-        memory_normal_bytes: stats.mem_normal_bytes,
-        memory_bps: stats.mem_bps,
-        memory_dirty_rate: stats.mem_dirty_rate,
-        memory_iteration: stats.mem_iteration,
-        memory_page_size: stats.mem_page_size,
-        memory_postcopy_requests: stats.mem_postcopy_reqs,
-        auto_converge_throttle: stats
-            .auto_converge_throttle
-            .and_then(|pct| u32::try_from(pct).ok()),
-        disk_total: stats.disk_total,
-        disk_processed: stats.disk_processed,
-        disk_remaining: stats.disk_remaining,
-        disk_bps: stats.disk_bps,
-        error_message: stats.error_message.clone(),
+/// `virDomainGetJobStats` read into the plain [`JobStats`]. Read here rather than through
+/// the `virt` crate, whose wrapper makes a `Vec` of libvirt's pointer, which is null when
+/// no job runs.
+pub(crate) fn job_stats(domain: &Domain, flags: u32) -> Result<JobStats, virt::error::Error> {
+    let mut kind: c_int = 0;
+    let mut params: sys::virTypedParameterPtr = std::ptr::null_mut();
+    let mut count: c_int = 0;
+    // SAFETY: the out-pointers are valid locals; libvirt allocates `params` for `count`.
+    let status = unsafe {
+        sys::virDomainGetJobStats(domain.as_ptr(), &mut kind, &mut params, &mut count, flags)
+    };
+    if status < 0 {
+        return Err(virt::error::Error::last_error());
+    }
+    let mut stats = JobStats {
+        kind: JobKind::from_raw(kind),
+        ..JobStats::default()
+    };
+    if !params.is_null() {
+        // SAFETY: libvirt returned `count` initialised parameters at `params`.
+        let list = unsafe { std::slice::from_raw_parts(params, usize::try_from(count).unwrap_or(0)) };
+        for parameter in list {
+            read_parameter(&mut stats, parameter);
+        }
+        // SAFETY: `params` came from libvirt with `count` entries and is not used after.
+        unsafe { sys::virTypedParamsFree(params, count) };
+    }
+    Ok(stats)
+}
+
+/// One typed parameter into its field of `stats`; a parameter kvmlab does not use is left.
+fn read_parameter(stats: &mut JobStats, parameter: &sys::virTypedParameter) {
+    // SAFETY: libvirt's field names are NUL-terminated within their 80 bytes.
+    let name = unsafe { CStr::from_ptr(parameter.field.as_ptr()) };
+    let kind = u32::try_from(parameter.type_).unwrap_or(0);
+    // SAFETY: each union member is read only under the type libvirt tagged it with.
+    let number: Option<u64> = unsafe {
+        match kind {
+            sys::VIR_TYPED_PARAM_UINT => Some(u64::from(parameter.value.ui)),
+            sys::VIR_TYPED_PARAM_ULLONG => Some(parameter.value.ul),
+            sys::VIR_TYPED_PARAM_INT => u64::try_from(parameter.value.i).ok(),
+            sys::VIR_TYPED_PARAM_LLONG => u64::try_from(parameter.value.l).ok(),
+            _ => None,
+        }
+    };
+    if name == sys::VIR_DOMAIN_JOB_ERRMSG && kind == sys::VIR_TYPED_PARAM_STRING {
+        // SAFETY: a string parameter holds a NUL-terminated string (or null).
+        let text = unsafe { parameter.value.s };
+        if !text.is_null() {
+            let text = unsafe { CStr::from_ptr(text) };
+            stats.error_message = Some(text.to_string_lossy().into_owned());
+        }
+        return;
+    }
+    if name == sys::VIR_DOMAIN_JOB_AUTO_CONVERGE_THROTTLE {
+        stats.auto_converge_throttle = number.and_then(|pct| u32::try_from(pct).ok());
+        return;
+    }
+    let fields: [(&CStr, &mut Option<u64>); 21] = [
+        (sys::VIR_DOMAIN_JOB_TIME_ELAPSED, &mut stats.time_elapsed_ms),
+        (sys::VIR_DOMAIN_JOB_DOWNTIME, &mut stats.downtime_ms),
+        (sys::VIR_DOMAIN_JOB_SETUP_TIME, &mut stats.setup_time_ms),
+        (sys::VIR_DOMAIN_JOB_DATA_TOTAL, &mut stats.data_total),
+        (sys::VIR_DOMAIN_JOB_DATA_PROCESSED, &mut stats.data_processed),
+        (sys::VIR_DOMAIN_JOB_DATA_REMAINING, &mut stats.data_remaining),
+        (sys::VIR_DOMAIN_JOB_MEMORY_TOTAL, &mut stats.memory_total),
+        (sys::VIR_DOMAIN_JOB_MEMORY_PROCESSED, &mut stats.memory_processed),
+        (sys::VIR_DOMAIN_JOB_MEMORY_REMAINING, &mut stats.memory_remaining),
+        (sys::VIR_DOMAIN_JOB_MEMORY_CONSTANT, &mut stats.memory_constant),
+        (sys::VIR_DOMAIN_JOB_MEMORY_NORMAL, &mut stats.memory_normal),
+        (sys::VIR_DOMAIN_JOB_MEMORY_NORMAL_BYTES, &mut stats.memory_normal_bytes),
+        (sys::VIR_DOMAIN_JOB_MEMORY_BPS, &mut stats.memory_bps),
+        (sys::VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, &mut stats.memory_dirty_rate),
+        (sys::VIR_DOMAIN_JOB_MEMORY_ITERATION, &mut stats.memory_iteration),
+        (sys::VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE, &mut stats.memory_page_size),
+        (sys::VIR_DOMAIN_JOB_MEMORY_POSTCOPY_REQS, &mut stats.memory_postcopy_requests),
+        (sys::VIR_DOMAIN_JOB_DISK_TOTAL, &mut stats.disk_total),
+        (sys::VIR_DOMAIN_JOB_DISK_PROCESSED, &mut stats.disk_processed),
+        (sys::VIR_DOMAIN_JOB_DISK_REMAINING, &mut stats.disk_remaining),
+        (sys::VIR_DOMAIN_JOB_DISK_BPS, &mut stats.disk_bps),
+    ];
+    if let Some((_, field)) = fields.into_iter().find(|(field_name, _)| *field_name == name) {
+        *field = number;
     }
 }
 
@@ -115,8 +171,7 @@ pub(crate) async fn watch_job<T>(
                 interrupt.store(true, Ordering::Relaxed);
             }
             _ = ticks.tick() => {
-                if let Ok(stats) = domain.job_stats(0) {
-                    let stats = read_stats(&stats);
+                if let Ok(stats) = job_stats(domain, 0) {
                     if stats.kind.is_running() {
                         watch.observe(&stats);
                         observer(&stats.progress());
@@ -172,17 +227,19 @@ fn act(domain: &Domain, action: JobAction, interventions: &mut Interventions) {
 }
 
 /// Ctrl-C while a job runs. tokio's handler stays installed for the life of the process
-/// once made, so it is put in place only while a job is watched and the process's own
-/// SIGINT disposition (the default, or the console's handler) is restored after.
+/// once made, so it is put in place only while jobs are watched, and the process's own
+/// SIGINT disposition (the default, or the console's handler) is restored when the last
+/// watched job ends.
 mod sigint {
-    use std::sync::OnceLock;
+    use std::sync::{Mutex, OnceLock};
 
     /// tokio's handler, as first installed, to put back for each later job.
     static TOKIO_ACTION: OnceLock<Option<libc::sigaction>> = OnceLock::new();
+    /// The jobs watched at once, and the disposition to restore after the last.
+    static WATCHERS: Mutex<(usize, Option<libc::sigaction>)> = Mutex::new((0, None));
 
     pub(super) struct Listener {
         signal: Option<tokio::signal::unix::Signal>,
-        previous: Option<libc::sigaction>,
     }
 
     fn current() -> Option<libc::sigaction> {
@@ -203,13 +260,17 @@ mod sigint {
     impl Listener {
         /// Starts listening; without a signal driver (no tokio I/O) only the flag cancels.
         pub(super) fn new() -> Listener {
-            let previous = current();
-            let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
-            let tokio_action = TOKIO_ACTION.get_or_init(current);
-            if let Some(action) = tokio_action {
+            let mut watchers = WATCHERS.lock().unwrap_or_else(|e| e.into_inner());
+            if watchers.0 == 0 {
+                watchers.1 = current();
+            }
+            watchers.0 += 1;
+            let signal =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
+            if let Some(action) = TOKIO_ACTION.get_or_init(current) {
                 install(action);
             }
-            Listener { signal, previous }
+            Listener { signal }
         }
 
         /// Resolves on each Ctrl-C; never when there is no listener.
@@ -225,8 +286,12 @@ mod sigint {
 
     impl Drop for Listener {
         fn drop(&mut self) {
-            if let Some(previous) = &self.previous {
-                install(previous);
+            let mut watchers = WATCHERS.lock().unwrap_or_else(|e| e.into_inner());
+            watchers.0 -= 1;
+            if watchers.0 == 0 {
+                if let Some(previous) = watchers.1.take() {
+                    install(&previous);
+                }
             }
         }
     }
@@ -236,28 +301,44 @@ mod sigint {
 mod tests {
     use super::*;
 
+    fn unsigned(name: &CStr, value: u64) -> sys::virTypedParameter {
+        let mut field = [0; 80];
+        for (to, from) in field.iter_mut().zip(name.to_bytes()) {
+            *to = *from as std::os::raw::c_char;
+        }
+        sys::virTypedParameter {
+            field,
+            type_: sys::VIR_TYPED_PARAM_ULLONG as c_int,
+            value: sys::_virTypedParameterValue { ul: value },
+        }
+    }
+
     #[test]
-    fn libvirts_statistics_keep_every_figure() {
-        let stats = virt::domain::JobStats {
-            r#type: sys::VIR_DOMAIN_JOB_COMPLETED as i32,
-            time_elapsed: Some(363),
-            downtime: Some(23),
-            mem_iteration: Some(2),
-            mem_constant: Some(132_064),
-            auto_converge_throttle: Some(30),
-            ..Default::default()
-        };
-        let plain = read_stats(&stats);
-        assert_eq!(plain.kind, JobKind::Completed);
+    fn libvirts_typed_parameters_fill_their_fields() {
+        let mut stats = JobStats::default();
+        for (name, value) in [
+            (sys::VIR_DOMAIN_JOB_TIME_ELAPSED, 363),
+            (sys::VIR_DOMAIN_JOB_DOWNTIME, 23),
+            (sys::VIR_DOMAIN_JOB_MEMORY_ITERATION, 2),
+            (sys::VIR_DOMAIN_JOB_MEMORY_CONSTANT, 132_064),
+            (sys::VIR_DOMAIN_JOB_COMPRESSION_BYTES, 7),
+        ] {
+            read_parameter(&mut stats, &unsigned(name, value));
+        }
+        let mut throttle = unsigned(sys::VIR_DOMAIN_JOB_AUTO_CONVERGE_THROTTLE, 0);
+        throttle.type_ = sys::VIR_TYPED_PARAM_INT as c_int;
+        throttle.value = sys::_virTypedParameterValue { i: 30 };
+        read_parameter(&mut stats, &throttle);
         assert_eq!(
-            (
-                plain.time_elapsed_ms,
-                plain.downtime_ms,
-                plain.memory_iteration,
-                plain.memory_constant,
-                plain.auto_converge_throttle
-            ),
-            (Some(363), Some(23), Some(2), Some(132_064), Some(30))
+            stats,
+            JobStats {
+                time_elapsed_ms: Some(363),
+                downtime_ms: Some(23),
+                memory_iteration: Some(2),
+                memory_constant: Some(132_064),
+                auto_converge_throttle: Some(30),
+                ..JobStats::default()
+            }
         );
     }
 }

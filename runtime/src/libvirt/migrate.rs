@@ -10,7 +10,7 @@ use virt::connect::Connect;
 use virt::domain::{Domain, MigrateParameters};
 use virt::sys;
 
-use super::job::{read_stats, watch_job, Watched};
+use super::job::{job_stats, watch_job, Watched};
 use crate::error::{Error, Result};
 use crate::migration::{MigrationOutcome, MigrationRequest, Status};
 use crate::real::job_stats::{Ending, JobKind, JobProgress, JobStats};
@@ -33,6 +33,9 @@ pub fn migrate_domain(
     observer: &mut dyn FnMut(&JobProgress),
 ) -> Result<MigrationOutcome> {
     let plan = MigrationPlan::new(request, migration_uri)?;
+    // libvirt's default handler prints every error, even an expected "no such domain",
+    // to stderr; the errors reach the lab as diagnostics instead.
+    virt::error::clear_error_callback();
     let hosts = Hosts {
         source,
         dest,
@@ -121,8 +124,7 @@ fn parameters(plan: &MigrationPlan) -> MigrateParameters {
 
 /// The statistics libvirt kept of the domain's last job, when it ended as one of `kinds`.
 fn completed_stats(domain: &Domain, kinds: &[JobKind]) -> Option<JobStats> {
-    let stats = domain.job_stats(sys::VIR_DOMAIN_JOB_STATS_COMPLETED).ok()?;
-    let stats = read_stats(&stats);
+    let stats = job_stats(domain, sys::VIR_DOMAIN_JOB_STATS_COMPLETED).ok()?;
     kinds.contains(&stats.kind).then_some(stats)
 }
 
