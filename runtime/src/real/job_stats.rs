@@ -183,7 +183,12 @@ impl MigrationWatch {
     /// the last round, taken when the guest stopped.
     pub fn finish(mut self, final_stats: &JobStats, ending: Ending) -> MigrationOutcome {
         let elapsed_ms = final_stats.time_elapsed_ms.unwrap_or_default();
-        let downtime_ms = final_stats.downtime_ms.unwrap_or_default();
+        // While a job runs, libvirt's downtime is the one it expects at the switch-over: a
+        // migration that never switched over stopped the guest for none.
+        let downtime_ms = match ending.status {
+            Status::Completed => final_stats.downtime_ms.unwrap_or_default(),
+            Status::Cancelled | Status::Failed => 0,
+        };
         let iterations = final_stats
             .memory_iteration
             .unwrap_or(self.last_iteration)
@@ -344,7 +349,9 @@ mod tests {
     #[test]
     fn a_cancelled_migration_is_read_from_the_last_reading() {
         let mut watch = MigrationWatch::new();
-        watch.observe(&running(900, MIB, 255 * MIB, 1));
+        let mut reading = running(900, MIB, 255 * MIB, 1);
+        reading.downtime_ms = Some(300);
+        watch.observe(&reading);
         let last = watch.latest().clone();
         let outcome = watch.finish(
             &last,
@@ -357,6 +364,7 @@ mod tests {
         );
         assert_eq!(outcome.status, Status::Cancelled);
         assert_eq!(outcome.total_time, 0.9);
+        assert_eq!(outcome.downtime_ms, 0.0);
         assert_eq!(outcome.transferred, MIB);
         assert_eq!(outcome.iterations, 1);
         assert_eq!(outcome.rounds.len(), 1);
