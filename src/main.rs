@@ -3,6 +3,10 @@
 mod cli;
 mod console;
 mod grade;
+#[cfg(feature = "libvirt")]
+// Its caller is the libvirt backend's run (`LibvirtBackend::set_progress`), wired with it.
+#[allow(dead_code)]
+mod progress;
 mod repl;
 mod up;
 

@@ -745,15 +745,15 @@ pub enum Error {
     },
 
     // ── libvirt: live migration on real hosts ──────────────────────────────────────────────
-    /// `whereabouts` and `help` are read from the hosts after the failure.
-    #[error("libvirt could not migrate {guest} from {source_host} to {destination}: {message}; {whereabouts}")]
+    /// `reason` is libvirt's message and where the guest is now, read from the hosts after
+    /// the failure, as `help` is.
+    #[error("libvirt could not migrate {guest} from {source_host} to {destination}: {reason}")]
     #[diagnostic(code(kvmlab::libvirt::migration_failed), help("{help}"))]
     LibvirtMigrationFailed {
         guest: String,
         source_host: String,
         destination: String,
-        message: String,
-        whereabouts: String,
+        reason: String,
         help: String,
     },
 

@@ -118,57 +118,53 @@ impl MigrationConfig {
                 reason: reason.into(),
             })
         };
-    let bandwidth = self.bandwidth();
-    if bandwidth.is_nan() || bandwidth <= 0.0 {
-        return bad("bandwidth", bandwidth, "must be more than 0 bytes/s");
-    }
-    let downtime = self.downtime_ms();
-    if !downtime.is_finite() || downtime <= 0.0 {
-        return bad(
-            "downtime_limit",
-            downtime,
-            "must be a positive number of milliseconds",
-        );
-    }
-    for (parameter, value) in [
-        ("postcopy_after", self.postcopy_after),
-        ("timeout", self.timeout),
-    ] {
-        if let Some(seconds) = value {
-            if !seconds.is_finite() || seconds < 0.0 {
-                return bad(
-                    parameter,
-                    seconds,
-                    "must be a number of seconds, zero or more",
-                );
+        let bandwidth = self.bandwidth();
+        if bandwidth.is_nan() || bandwidth <= 0.0 {
+            return bad("bandwidth", bandwidth, "must be more than 0 bytes/s");
+        }
+        let downtime = self.downtime_ms();
+        if !downtime.is_finite() || downtime <= 0.0 {
+            return bad(
+                "downtime_limit",
+                downtime,
+                "must be a positive number of milliseconds",
+            );
+        }
+        for (parameter, value) in [
+            ("postcopy_after", self.postcopy_after),
+            ("timeout", self.timeout),
+        ] {
+            if let Some(seconds) = value {
+                if !seconds.is_finite() || seconds < 0.0 {
+                    return bad(
+                        parameter,
+                        seconds,
+                        "must be a number of seconds, zero or more",
+                    );
+                }
             }
         }
-    }
-    if !self.rtt.is_finite() || self.rtt < 0.0 {
-        return bad(
-            "rtt",
-            self.rtt,
-            "must be a number of seconds, zero or more",
-        );
-    }
-    if self.profile == Profile::QemuKvm012 {
-        let feature = if self.postcopy_enabled() {
-            Some("post-copy")
-        } else if self.auto_converge {
-            Some("auto-converge")
-        } else {
-            None
-        };
-        if let Some(feature) = feature {
-            return Err(Error::MigrateUnsupported {
-                feature: feature.into(),
-                profile: self.profile.name().into(),
-            });
+        if !self.rtt.is_finite() || self.rtt < 0.0 {
+            return bad("rtt", self.rtt, "must be a number of seconds, zero or more");
         }
-    }
-    if self.postcopy_enabled() && !self.live {
-        return Err(Error::MigratePostcopyNeedsLive);
-    }
+        if self.profile == Profile::QemuKvm012 {
+            let feature = if self.postcopy_enabled() {
+                Some("post-copy")
+            } else if self.auto_converge {
+                Some("auto-converge")
+            } else {
+                None
+            };
+            if let Some(feature) = feature {
+                return Err(Error::MigrateUnsupported {
+                    feature: feature.into(),
+                    profile: self.profile.name().into(),
+                });
+            }
+        }
+        if self.postcopy_enabled() && !self.live {
+            return Err(Error::MigratePostcopyNeedsLive);
+        }
         Ok(())
     }
 

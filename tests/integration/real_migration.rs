@@ -130,7 +130,10 @@ impl<'a> Guest<'a> {
              </domain>",
             lab.domain_type
         );
-        let domain = on.connect.define_domain_xml(&xml).expect("the guest is defined");
+        let domain = on
+            .connect
+            .define_domain_xml(&xml)
+            .expect("the guest is defined");
         domain.create().expect("the guest starts");
         guest
     }
@@ -250,8 +253,14 @@ fn an_interrupted_migration_is_cancelled_and_the_guest_runs_on_the_source() {
     // The bar saw the job move, and at the cap: about 1 MiB per second.
     assert!(seen.len() >= 5, "{seen:?}");
     let last = seen.last().unwrap();
-    assert!(last.transferred > 0 && last.transferred < 3 * 1024 * 1024, "{last:?}");
-    assert!(last.total.is_some_and(|t| t >= 2048 * 1024 * 1024), "{last:?}");
+    assert!(
+        last.transferred > 0 && last.transferred < 3 * 1024 * 1024,
+        "{last:?}"
+    );
+    assert!(
+        last.total.is_some_and(|t| t >= 2048 * 1024 * 1024),
+        "{last:?}"
+    );
 }
 
 #[test]
@@ -288,10 +297,16 @@ fn a_destination_that_already_runs_a_guest_of_that_name_refuses_clearly() {
     assert_eq!(err.code_str(), "kvmlab::libvirt::migration_failed");
     let message = err.to_string();
     assert!(message.contains("b-clash"), "{message}");
-    assert!(message.ends_with(&format!("b-clash still runs on {}", lab.sv1.uri)), "{message}");
+    assert!(
+        message.ends_with(&format!("b-clash still runs on {}", lab.sv1.uri)),
+        "{message}"
+    );
     let help = err.help_str().unwrap();
     assert!(
-        help.starts_with(&format!("{} already has a guest named b-clash", lab.sv2.uri)),
+        help.starts_with(&format!(
+            "{} already has a guest named b-clash",
+            lab.sv2.uri
+        )),
         "{help}"
     );
     assert!(guest.runs_on(&lab.sv1));

@@ -57,7 +57,8 @@ pub(crate) fn job_stats(domain: &Domain, flags: u32) -> Result<JobStats, virt::e
     };
     if !params.is_null() {
         // SAFETY: libvirt returned `count` initialised parameters at `params`.
-        let list = unsafe { std::slice::from_raw_parts(params, usize::try_from(count).unwrap_or(0)) };
+        let list =
+            unsafe { std::slice::from_raw_parts(params, usize::try_from(count).unwrap_or(0)) };
         for parameter in list {
             read_parameter(&mut stats, parameter);
         }
@@ -100,25 +101,64 @@ fn read_parameter(stats: &mut JobStats, parameter: &sys::virTypedParameter) {
         (sys::VIR_DOMAIN_JOB_DOWNTIME, &mut stats.downtime_ms),
         (sys::VIR_DOMAIN_JOB_SETUP_TIME, &mut stats.setup_time_ms),
         (sys::VIR_DOMAIN_JOB_DATA_TOTAL, &mut stats.data_total),
-        (sys::VIR_DOMAIN_JOB_DATA_PROCESSED, &mut stats.data_processed),
-        (sys::VIR_DOMAIN_JOB_DATA_REMAINING, &mut stats.data_remaining),
+        (
+            sys::VIR_DOMAIN_JOB_DATA_PROCESSED,
+            &mut stats.data_processed,
+        ),
+        (
+            sys::VIR_DOMAIN_JOB_DATA_REMAINING,
+            &mut stats.data_remaining,
+        ),
         (sys::VIR_DOMAIN_JOB_MEMORY_TOTAL, &mut stats.memory_total),
-        (sys::VIR_DOMAIN_JOB_MEMORY_PROCESSED, &mut stats.memory_processed),
-        (sys::VIR_DOMAIN_JOB_MEMORY_REMAINING, &mut stats.memory_remaining),
-        (sys::VIR_DOMAIN_JOB_MEMORY_CONSTANT, &mut stats.memory_constant),
+        (
+            sys::VIR_DOMAIN_JOB_MEMORY_PROCESSED,
+            &mut stats.memory_processed,
+        ),
+        (
+            sys::VIR_DOMAIN_JOB_MEMORY_REMAINING,
+            &mut stats.memory_remaining,
+        ),
+        (
+            sys::VIR_DOMAIN_JOB_MEMORY_CONSTANT,
+            &mut stats.memory_constant,
+        ),
         (sys::VIR_DOMAIN_JOB_MEMORY_NORMAL, &mut stats.memory_normal),
-        (sys::VIR_DOMAIN_JOB_MEMORY_NORMAL_BYTES, &mut stats.memory_normal_bytes),
+        (
+            sys::VIR_DOMAIN_JOB_MEMORY_NORMAL_BYTES,
+            &mut stats.memory_normal_bytes,
+        ),
         (sys::VIR_DOMAIN_JOB_MEMORY_BPS, &mut stats.memory_bps),
-        (sys::VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, &mut stats.memory_dirty_rate),
-        (sys::VIR_DOMAIN_JOB_MEMORY_ITERATION, &mut stats.memory_iteration),
-        (sys::VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE, &mut stats.memory_page_size),
-        (sys::VIR_DOMAIN_JOB_MEMORY_POSTCOPY_REQS, &mut stats.memory_postcopy_requests),
+        (
+            sys::VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE,
+            &mut stats.memory_dirty_rate,
+        ),
+        (
+            sys::VIR_DOMAIN_JOB_MEMORY_ITERATION,
+            &mut stats.memory_iteration,
+        ),
+        (
+            sys::VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE,
+            &mut stats.memory_page_size,
+        ),
+        (
+            sys::VIR_DOMAIN_JOB_MEMORY_POSTCOPY_REQS,
+            &mut stats.memory_postcopy_requests,
+        ),
         (sys::VIR_DOMAIN_JOB_DISK_TOTAL, &mut stats.disk_total),
-        (sys::VIR_DOMAIN_JOB_DISK_PROCESSED, &mut stats.disk_processed),
-        (sys::VIR_DOMAIN_JOB_DISK_REMAINING, &mut stats.disk_remaining),
+        (
+            sys::VIR_DOMAIN_JOB_DISK_PROCESSED,
+            &mut stats.disk_processed,
+        ),
+        (
+            sys::VIR_DOMAIN_JOB_DISK_REMAINING,
+            &mut stats.disk_remaining,
+        ),
         (sys::VIR_DOMAIN_JOB_DISK_BPS, &mut stats.disk_bps),
     ];
-    if let Some((_, field)) = fields.into_iter().find(|(field_name, _)| *field_name == name) {
+    if let Some((_, field)) = fields
+        .into_iter()
+        .find(|(field_name, _)| *field_name == name)
+    {
         *field = number;
     }
 }
@@ -146,7 +186,7 @@ pub(crate) fn start_post_copy(domain: &Domain) -> Result<(), virt::error::Error>
 }
 
 /// Runs `call` to its end while watching `domain`'s job: every poll feeds `watch` and the
-/// observer, takes the timed actions that are due and aborts the job once `interrupt` is
+/// observer (told once more, `done`, at the end if it saw the job), takes the timed actions that are due and aborts the job once `interrupt` is
 /// set or Ctrl-C is pressed. A job that has ended is not polled further; the call's end is
 /// always awaited, so nothing outlives this function.
 pub(crate) async fn watch_job<T>(
@@ -163,6 +203,7 @@ pub(crate) async fn watch_job<T>(
     let mut ctrl_c = sigint::Listener::new();
     let mut ticks = tokio::time::interval(POLL_INTERVAL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_shown: Option<JobProgress> = None;
     tokio::pin!(call);
     let result = loop {
         tokio::select! {
@@ -174,7 +215,9 @@ pub(crate) async fn watch_job<T>(
                 if let Ok(stats) = job_stats(domain, 0) {
                     if stats.kind.is_running() {
                         watch.observe(&stats);
-                        observer(&stats.progress());
+                        let progress = stats.progress();
+                        observer(&progress);
+                        last_shown = Some(progress);
                     }
                 }
             }
@@ -188,6 +231,9 @@ pub(crate) async fn watch_job<T>(
             act(domain, due.action, &mut interventions);
         }
     };
+    if let Some(last) = last_shown {
+        observer(&JobProgress { done: true, ..last });
+    }
     Watched {
         result,
         watch,

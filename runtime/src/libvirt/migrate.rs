@@ -59,8 +59,7 @@ pub fn migrate_domain(
     let flags = plan.flag_bits();
     let watched = runtime.block_on(async {
         let (moving, to) = (guest.clone(), dest.clone());
-        let call =
-            tokio::task::spawn_blocking(move || moving.migrate3(&to, parameters, flags));
+        let call = tokio::task::spawn_blocking(move || moving.migrate3(&to, parameters, flags));
         watch_job(call, &guest, &plan.timed, interrupt, observer).await
     });
     let Watched {
@@ -68,7 +67,8 @@ pub fn migrate_domain(
         watch,
         interventions,
     } = watched;
-    let result = result.map_err(|e| hosts.failed_locally(&format!("the migration call ended abnormally: {e}")))?;
+    let result = result
+        .map_err(|e| hosts.failed_locally(&format!("the migration call ended abnormally: {e}")))?;
     match result {
         Ok(moved) => {
             let completed = completed_stats(&moved, &[JobKind::Completed])
@@ -253,7 +253,10 @@ mod tests {
         for (flag, bit) in [
             (MigrateFlag::Live, sys::VIR_MIGRATE_LIVE),
             (MigrateFlag::PersistDest, sys::VIR_MIGRATE_PERSIST_DEST),
-            (MigrateFlag::UndefineSource, sys::VIR_MIGRATE_UNDEFINE_SOURCE),
+            (
+                MigrateFlag::UndefineSource,
+                sys::VIR_MIGRATE_UNDEFINE_SOURCE,
+            ),
             (MigrateFlag::NonSharedDisk, sys::VIR_MIGRATE_NON_SHARED_DISK),
             (MigrateFlag::Unsafe, sys::VIR_MIGRATE_UNSAFE),
             (MigrateFlag::AutoConverge, sys::VIR_MIGRATE_AUTO_CONVERGE),
@@ -262,8 +265,14 @@ mod tests {
             assert_eq!(flag.bit(), bit, "{}", flag.name());
         }
         for (parameter, name) in [
-            (MigrateParameter::Uri(String::new()), sys::VIR_MIGRATE_PARAM_URI),
-            (MigrateParameter::BandwidthMib(1), sys::VIR_MIGRATE_PARAM_BANDWIDTH),
+            (
+                MigrateParameter::Uri(String::new()),
+                sys::VIR_MIGRATE_PARAM_URI,
+            ),
+            (
+                MigrateParameter::BandwidthMib(1),
+                sys::VIR_MIGRATE_PARAM_BANDWIDTH,
+            ),
             (
                 MigrateParameter::AutoConvergeInitial(1),
                 sys::VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL,

@@ -99,6 +99,7 @@ impl JobStats {
             iteration: self.memory_iteration.unwrap_or_default(),
             throttle_pct: self.auto_converge_throttle.unwrap_or_default(),
             dirty_pages_per_s: self.memory_dirty_rate.unwrap_or_default(),
+            done: false,
         }
     }
 }
@@ -115,6 +116,8 @@ pub struct JobProgress {
     pub iteration: u64,
     pub throttle_pct: u32,
     pub dirty_pages_per_s: u64,
+    /// The job has ended: the last reading again, for a bar to close.
+    pub done: bool,
 }
 
 /// How a migration ended, as the backend saw it (libvirt's statistics do not say where the
@@ -149,11 +152,7 @@ impl MigrationWatch {
         }
         if let Some(iteration) = stats.memory_iteration {
             if iteration > self.last_iteration {
-                self.push_round(
-                    iteration,
-                    stats.time_elapsed_ms.unwrap_or_default(),
-                    stats,
-                );
+                self.push_round(iteration, stats.time_elapsed_ms.unwrap_or_default(), stats);
             }
         }
         self.latest = stats.clone();
@@ -282,7 +281,10 @@ mod tests {
         assert_eq!(outcome.rounds.len(), 2);
         assert_eq!((outcome.rounds[0].index, outcome.rounds[0].start), (1, 0.1));
         assert_eq!(outcome.rounds[0].dirty_pages, 500 * 256);
-        assert_eq!((outcome.rounds[1].index, outcome.rounds[1].start), (2, 0.34));
+        assert_eq!(
+            (outcome.rounds[1].index, outcome.rounds[1].start),
+            (2, 0.34)
+        );
         assert_eq!(outcome.rounds[1].bytes_sent, 0);
     }
 
@@ -304,7 +306,11 @@ mod tests {
         };
         let outcome = MigrationWatch::new().finish(&completed, completed_on_destination());
         assert_eq!(
-            (outcome.total_time, outcome.downtime_ms, outcome.setup_time_ms),
+            (
+                outcome.total_time,
+                outcome.downtime_ms,
+                outcome.setup_time_ms
+            ),
             (7.543, 36.0, 1.0)
         );
         assert_eq!(outcome.transferred, 521_365_257);
@@ -312,7 +318,10 @@ mod tests {
         assert_eq!(outcome.iterations, 3);
         // Nothing was polled: the one round known is the final sync.
         assert_eq!(outcome.rounds.len(), 1);
-        assert_eq!((outcome.rounds[0].index, outcome.rounds[0].start), (3, 7.507));
+        assert_eq!(
+            (outcome.rounds[0].index, outcome.rounds[0].start),
+            (3, 7.507)
+        );
     }
 
     #[test]
@@ -397,6 +406,7 @@ mod tests {
                 iteration: 3,
                 throttle_pct: 30,
                 dirty_pages_per_s: 4096,
+                done: false,
             }
         );
     }

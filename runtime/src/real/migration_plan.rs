@@ -230,7 +230,10 @@ impl MigrationPlan {
 
     /// The typed parameters as (libvirt's name, value).
     pub fn parameter_pairs(&self) -> Vec<(&'static str, String)> {
-        self.parameters.iter().map(|p| (p.name(), p.value())).collect()
+        self.parameters
+            .iter()
+            .map(|p| (p.name(), p.value()))
+            .collect()
     }
 
     pub fn bandwidth_mib(&self) -> Option<u64> {
@@ -256,8 +259,7 @@ mod tests {
 
     #[test]
     fn a_default_live_migration_keeps_qemus_defaults_explicit() {
-        let plan =
-            MigrationPlan::new(&request(|_, _| {}), Some("tcp://127.0.0.1:49168")).unwrap();
+        let plan = MigrationPlan::new(&request(|_, _| {}), Some("tcp://127.0.0.1:49168")).unwrap();
         assert_eq!(
             plan.flag_names(),
             [
@@ -330,20 +332,18 @@ mod tests {
 
     #[test]
     fn unlimited_bandwidth_is_libvirts_maximum_and_odd_rates_round_up() {
-        let plan =
-            MigrationPlan::new(&request(|c, _| c.bandwidth_cap = Some(f64::INFINITY)), None)
-                .unwrap();
+        let plan = MigrationPlan::new(&request(|c, _| c.bandwidth_cap = Some(f64::INFINITY)), None)
+            .unwrap();
         assert_eq!(plan.bandwidth_mib(), Some(8_796_093_022_207));
-        let plan =
-            MigrationPlan::new(&request(|c, _| c.bandwidth_cap = Some(500.0 * 1024.0)), None)
-                .unwrap();
-        assert_eq!(plan.bandwidth_mib(), Some(1));
-        assert_eq!(plan.bandwidth_rounded_from, Some(512_000.0));
         let plan = MigrationPlan::new(
-            &request(|c, _| c.profile = Profile::QemuKvm012),
+            &request(|c, _| c.bandwidth_cap = Some(500.0 * 1024.0)),
             None,
         )
         .unwrap();
+        assert_eq!(plan.bandwidth_mib(), Some(1));
+        assert_eq!(plan.bandwidth_rounded_from, Some(512_000.0));
+        let plan =
+            MigrationPlan::new(&request(|c, _| c.profile = Profile::QemuKvm012), None).unwrap();
         assert_eq!(plan.bandwidth_mib(), Some(32));
         assert_eq!(plan.max_downtime_ms, 30);
     }
@@ -420,6 +420,8 @@ mod tests {
         .unwrap_err();
         assert_eq!(err, Error::MigratePostcopyNeedsLive);
         let err = MigrationPlan::new(&request(|c, _| c.timeout = Some(-1.0)), None).unwrap_err();
-        assert!(matches!(err, Error::MigrateBadParameter { ref parameter, .. } if parameter == "timeout"));
+        assert!(
+            matches!(err, Error::MigrateBadParameter { ref parameter, .. } if parameter == "timeout")
+        );
     }
 }

@@ -16,11 +16,15 @@ pub enum Whereabouts {
     RunningOnSource,
     /// Paused on the source and not running on the destination.
     PausedOnSource,
-    OnDestination { paused: bool },
+    OnDestination {
+        paused: bool,
+    },
     /// Defined nowhere active: neither host runs it.
     Nowhere,
     /// A host did not answer the question.
-    Unknown { reason: String },
+    Unknown {
+        reason: String,
+    },
 }
 
 /// A failed migration with what the backend knows around it.
@@ -94,8 +98,7 @@ impl FailedMigration<'_> {
             guest: self.guest.into(),
             source_host: self.source.into(),
             destination: self.destination.into(),
-            message: self.message.trim().to_string(),
-            whereabouts: self.describe_whereabouts(),
+            reason: format!("{}; {}", self.message.trim(), self.describe_whereabouts()),
             help: self.help(),
         }
     }
@@ -119,8 +122,8 @@ impl FailedMigration<'_> {
     fn help(&self) -> String {
         let (guest, source, destination) = (self.guest, self.source, self.destination);
         let (source_uri, destination_uri) = (self.source_uri, self.destination_uri);
-        let name_taken = self.message.contains("already active")
-            || self.message.contains("already exists");
+        let name_taken =
+            self.message.contains("already active") || self.message.contains("already exists");
         match &self.whereabouts {
             Whereabouts::RunningOnSource if name_taken => format!(
                 "{destination} already has a guest named {guest}: if it is this guest started there as well, both write its disk; shut that copy down cleanly (`virsh -c {destination_uri} shutdown {guest}`) and migrate again"
@@ -155,18 +158,20 @@ struct LocalDisk {
 
 /// The `<disk>` elements of a domain XML, as text.
 fn disk_elements(xml: &str) -> impl Iterator<Item = &str> {
-    xml.split("<disk").skip(1).map(|rest| match rest.find("</disk>") {
-        Some(end) => &rest[..end],
-        None => rest,
-    })
+    xml.split("<disk")
+        .skip(1)
+        .map(|rest| match rest.find("</disk>") {
+            Some(end) => &rest[..end],
+            None => rest,
+        })
 }
 
 /// The file and block disks (a network disk, such as iSCSI through QEMU, is no local path).
 fn local_disks(xml: &str) -> Vec<LocalDisk> {
     disk_elements(xml)
-        .filter(|disk| !attribute(disk, "device").is_some_and(|d| d == "cdrom"))
+        .filter(|disk| attribute(disk, "device").is_none_or(|d| d != "cdrom"))
         .filter_map(|disk| {
-            let source = &disk[disk.find("<source")?..];
+            let source = tag(disk, "<source")?;
             attribute(source, "file")
                 .or_else(|| attribute(source, "dev"))
                 .map(|path| LocalDisk { path })
@@ -177,17 +182,19 @@ fn local_disks(xml: &str) -> Vec<LocalDisk> {
 /// Each disk's cache mode (`default` when its driver names none); CD-ROMs are read-only.
 fn disk_caches(xml: &str) -> Vec<String> {
     disk_elements(xml)
-        .filter(|disk| !attribute(disk, "device").is_some_and(|d| d == "cdrom"))
+        .filter(|disk| attribute(disk, "device").is_none_or(|d| d != "cdrom"))
         .map(|disk| {
-            disk.find("<driver")
-                .map(|at| {
-                    let tag = &disk[at..];
-                    &tag[..tag.find('>').map_or(tag.len(), |end| end + 1)]
-                })
-                .and_then(|tag| attribute(tag, "cache"))
+            tag(disk, "<driver")
+                .and_then(|driver| attribute(driver, "cache"))
                 .unwrap_or_else(|| "default".into())
         })
         .collect()
+}
+
+/// The text of the first tag that opens with `opening`, to its `>`.
+fn tag<'x>(xml: &'x str, opening: &str) -> Option<&'x str> {
+    let rest = &xml[xml.find(opening)?..];
+    Some(&rest[..rest.find('>').map_or(rest.len(), |end| end + 1)])
 }
 
 /// The value of the first attribute `name` in `text` (either quote).
@@ -231,7 +238,7 @@ mod tests {
         <source file='/var/lib/libvirt/images/b-mig.img'/><target dev='vda'/></disk>\
         <disk type='network' device='disk'><driver name='qemu' type='raw' cache=\"none\"/>\
         <source protocol='iscsi' name='iqn.2006-01.com.thecus:iscsi1/1'>\
-        <host name='127.0.0.1' port='3260'/></source></disk></devices></domain>";
+        <host name='127.0.0.1' port='3260'/></source><target dev='vdb'/></disk></devices></domain>";
 
     fn failed(code: u32, message: &str, whereabouts: Whereabouts) -> FailedMigration<'_> {
         FailedMigration {
@@ -356,7 +363,9 @@ mod tests {
             },
         )
         .to_error();
-        assert!(e.to_string().ends_with("where b-mig is now is unknown: sv1 did not answer"));
+        assert!(e
+            .to_string()
+            .ends_with("where b-mig is now is unknown: sv1 did not answer"));
         assert!(!e.help_str().unwrap().contains("start it on"));
     }
 
@@ -369,7 +378,10 @@ mod tests {
             }]
         );
         assert_eq!(disk_caches(LOCAL_DISK_XML), ["writeback", "none"]);
-        assert_eq!(attribute("<a xfile='x' file=\"y\"/>", "file").as_deref(), Some("y"));
+        assert_eq!(
+            attribute("<a xfile='x' file=\"y\"/>", "file").as_deref(),
+            Some("y")
+        );
         assert_eq!(attribute("<a file=x/>", "file"), None);
         let unsafe_without_xml = FailedMigration {
             domain_xml: None,
