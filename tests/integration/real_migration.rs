@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use kvmlab_runtime::libvirt::migrate::migrate_domain;
-use kvmlab_runtime::migration::{MigrationConfig, MigrationRequest, Profile, Safety, Status};
+use kvmlab_runtime::migration::{
+    MigrationConfig, MigrationRequest, Profile, Safety, Status, TimeoutAction,
+};
 use kvmlab_runtime::real::job_stats::JobProgress;
 use virt::connect::Connect;
 
@@ -261,6 +263,38 @@ fn an_interrupted_migration_is_cancelled_and_the_guest_runs_on_the_source() {
         last.total.is_some_and(|t| t >= 2048 * 1024 * 1024),
         "{last:?}"
     );
+}
+
+#[test]
+fn a_timeout_with_the_abort_action_cancels_the_migration_on_time() {
+    if !real_tests() {
+        return;
+    }
+    let _turn = ONE_LAB.lock().unwrap_or_else(|e| e.into_inner());
+    let lab = Lab::open(false);
+    let guest = Guest::start(&lab, &lab.sv1, "b-timeout", 2048);
+    let never = AtomicBool::new(false);
+    let outcome = migrate_domain(
+        &lab.sv1.connect,
+        &lab.sv2.connect,
+        guest.name,
+        &request(|c| {
+            c.bandwidth_cap = Some(MIB);
+            c.timeout = Some(1.5);
+            c.timeout_action = TimeoutAction::Abort;
+        }),
+        Some(&migration_uri(&lab.sv2)),
+        &never,
+        &mut |_| {},
+    )
+    .expect("a migration its timeout aborted is an outcome");
+    eprintln!("{outcome:?}");
+    assert_eq!(outcome.status, Status::Cancelled);
+    assert!(
+        (1.4..3.0).contains(&outcome.total_time),
+        "aborted at 1.5 s: {outcome:?}"
+    );
+    assert!(guest.runs_on(&lab.sv1) && !guest.runs_on(&lab.sv2));
 }
 
 #[test]
