@@ -298,6 +298,68 @@ fn a_timeout_with_the_abort_action_cancels_the_migration_on_time() {
 }
 
 #[test]
+fn a_timeout_with_the_suspend_action_pauses_the_guest_and_the_migration_completes() {
+    if !real_tests() {
+        return;
+    }
+    let _turn = ONE_LAB.lock().unwrap_or_else(|e| e.into_inner());
+    let lab = Lab::open(false);
+    let guest = Guest::start(&lab, &lab.sv1, "b-suspend", 2048);
+    let never = AtomicBool::new(false);
+    let outcome = migrate_domain(
+        &lab.sv1.connect,
+        &lab.sv2.connect,
+        guest.name,
+        &request(|c| {
+            c.bandwidth_cap = Some(2.0 * MIB);
+            c.timeout = Some(1.0);
+            c.timeout_action = TimeoutAction::Suspend;
+        }),
+        Some(&migration_uri(&lab.sv2)),
+        &never,
+        &mut |_| {},
+    )
+    .expect("a suspended guest's migration completes");
+    eprintln!("{outcome:?}");
+    assert_eq!(outcome.status, Status::Completed);
+    assert!(outcome.guest_on_destination && outcome.memory_intact);
+    // Paused at 1 s, it stayed stopped until it ran on the destination.
+    assert!(outcome.total_time > 1.0, "{outcome:?}");
+    assert!(guest.runs_on(&lab.sv2));
+}
+
+#[test]
+fn post_copy_after_a_second_moves_the_guest_at_once() {
+    if !real_tests() {
+        return;
+    }
+    let _turn = ONE_LAB.lock().unwrap_or_else(|e| e.into_inner());
+    let lab = Lab::open(false);
+    let guest = Guest::start(&lab, &lab.sv1, "b-postcopy", 2048);
+    let never = AtomicBool::new(false);
+    let outcome = migrate_domain(
+        &lab.sv1.connect,
+        &lab.sv2.connect,
+        guest.name,
+        &request(|c| {
+            c.bandwidth_cap = Some(MIB);
+            c.postcopy_after = Some(1.0);
+        }),
+        Some(&migration_uri(&lab.sv2)),
+        &never,
+        &mut |_| {},
+    )
+    .expect("a post-copy migration completes");
+    eprintln!("{outcome:?}");
+    assert_eq!(outcome.status, Status::Completed);
+    assert!(outcome.postcopy, "{outcome:?}");
+    assert!(outcome.guest_on_destination && !outcome.guest_paused);
+    // At 1 MiB/s pre-copy alone would take about 4.5 s.
+    assert!(outcome.total_time < 4.0, "{outcome:?}");
+    assert!(guest.runs_on(&lab.sv2) && !guest.runs_on(&lab.sv1));
+}
+
+#[test]
 fn a_destination_that_already_runs_a_guest_of_that_name_refuses_clearly() {
     if !real_tests() {
         return;

@@ -178,15 +178,17 @@ impl MigrationWatch {
     }
 
     /// The outcome from the job's final statistics (`final_stats`: the completed job's, or
-    /// the last reading when libvirt kept none). The final sync, if polling missed it, is
+    /// the last reading when libvirt kept none, as after post-copy, whose figures then stop
+    /// at that reading). The final sync, if polling missed it, is
     /// the last round, taken when the guest stopped.
     pub fn finish(mut self, final_stats: &JobStats, ending: Ending) -> MigrationOutcome {
         let elapsed_ms = final_stats.time_elapsed_ms.unwrap_or_default();
-        // While a job runs, libvirt's downtime is the one it expects at the switch-over: a
-        // migration that never switched over stopped the guest for none.
-        let downtime_ms = match ending.status {
-            Status::Completed => final_stats.downtime_ms.unwrap_or_default(),
-            Status::Cancelled | Status::Failed => 0,
+        // While a job runs, libvirt's downtime is the one it expects at the switch-over, not
+        // one measured: only a completed job's counts (a migration that never switched over
+        // stopped the guest for none; after post-copy libvirt keeps no completed figures).
+        let downtime_ms = match (ending.status, final_stats.kind) {
+            (Status::Completed, JobKind::Completed) => final_stats.downtime_ms.unwrap_or_default(),
+            _ => 0,
         };
         let iterations = final_stats
             .memory_iteration
@@ -378,6 +380,29 @@ mod tests {
         assert_eq!(outcome.iterations, 1);
         assert_eq!(outcome.rounds.len(), 1);
         assert!(!outcome.guest_on_destination && !outcome.memory_intact);
+    }
+
+    #[test]
+    fn after_post_copy_the_last_reading_gives_the_figures_but_no_expected_downtime() {
+        let mut watch = MigrationWatch::new();
+        let mut reading = running(1_505, 5 * MIB, 345 * MIB, 2);
+        reading.downtime_ms = Some(300);
+        reading.memory_postcopy_requests = Some(1);
+        watch.observe(&reading);
+        let last = watch.latest().clone();
+        let outcome = watch.finish(
+            &last,
+            Ending {
+                status: Status::Completed,
+                guest_on_destination: true,
+                guest_paused: false,
+                postcopy: true,
+            },
+        );
+        assert_eq!((outcome.total_time, outcome.downtime_ms), (1.505, 0.0));
+        assert_eq!((outcome.transferred, outcome.iterations), (5 * MIB, 2));
+        assert!(outcome.postcopy && outcome.memory_intact);
+        assert_eq!(outcome.postcopy_faults, 1);
     }
 
     #[test]
