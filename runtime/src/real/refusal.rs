@@ -124,7 +124,11 @@ impl FailedMigration<'_> {
         let (source_uri, destination_uri) = (self.source_uri, self.destination_uri);
         let name_taken =
             self.message.contains("already active") || self.message.contains("already exists");
+        let port_taken = self.message.contains("Address already in use");
         match &self.whereabouts {
+            Whereabouts::RunningOnSource if port_taken => format!(
+                "nothing changed on {source}, where {guest} carries on; the port of the migration URI is taken on {destination} (another migration, or a program, listens there): give the URI without a port (`tcp://HOST`) so that libvirt picks a free one from the destination's migration range"
+            ),
             Whereabouts::RunningOnSource if name_taken => format!(
                 "{destination} already has a guest named {guest}: if it is this guest started there as well, both write its disk; shut that copy down cleanly (`virsh -c {destination_uri} shutdown {guest}`) and migrate again"
             ),
@@ -347,6 +351,16 @@ mod tests {
         )
         .to_error();
         assert!(e.help_str().unwrap().starts_with("nothing changed on sv1"));
+        let e = failed(
+            1,
+            "internal error: unable to execute QEMU command 'migrate-incoming': Failed to find an available port: Address already in use",
+            Whereabouts::RunningOnSource,
+        )
+        .to_error();
+        assert!(e
+            .help_str()
+            .unwrap()
+            .contains("give the URI without a port"));
         let e = failed(1, "lost", Whereabouts::OnDestination { paused: true }).to_error();
         assert!(e.to_string().ends_with("b-mig is paused on sv2"));
         assert!(e.help_str().unwrap().contains("do not start b-mig on sv1"));
