@@ -264,6 +264,49 @@ fn an_interrupted_migration_is_cancelled_and_the_guest_runs_on_the_source() {
 }
 
 #[test]
+fn ctrl_c_cancels_the_migration_and_gives_sigint_back_after() {
+    if !real_tests() {
+        return;
+    }
+    let _turn = ONE_LAB.lock().unwrap_or_else(|e| e.into_inner());
+    let lab = Lab::open(false);
+    let guest = Guest::start(&lab, &lab.sv1, "b-ctrlc", 2048);
+    let sigint_now = || {
+        // SAFETY: reads the current SIGINT action only.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            libc::sigaction(libc::SIGINT, std::ptr::null(), &mut action);
+            action.sa_sigaction
+        }
+    };
+    let before = sigint_now();
+    let never = AtomicBool::new(false);
+    let mut pressed = false;
+    let outcome = migrate_domain(
+        &lab.sv1.connect,
+        &lab.sv2.connect,
+        guest.name,
+        &request(|c| c.bandwidth_cap = Some(MIB)),
+        Some(ANY_PORT),
+        &never,
+        &mut |progress| {
+            if progress.elapsed_ms >= 1000 && !pressed {
+                // SAFETY: the signal a terminal's Ctrl-C sends, to this process.
+                unsafe { libc::kill(libc::getpid(), libc::SIGINT) };
+                pressed = true;
+            }
+        },
+    )
+    .expect("a cancelled migration is an outcome");
+    assert!(pressed);
+    assert_eq!(outcome.status, Status::Cancelled, "{outcome:?}");
+    assert!(guest.runs_on(&lab.sv1) && !guest.runs_on(&lab.sv2));
+    // Outside a job, Ctrl-C does again what it did before (here: the default, ending the
+    // process), not tokio's.
+    assert_eq!(sigint_now(), before);
+}
+
+#[test]
 fn a_timeout_with_the_abort_action_cancels_the_migration_on_time() {
     if !real_tests() {
         return;
