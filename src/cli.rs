@@ -184,6 +184,11 @@ impl RealHosts {
         }
         match up::site::for_run(&self.hosts, self.lab.as_deref()) {
             Ok(site) => {
+                #[cfg(feature = "libvirt")]
+                kvmlab_runtime::libvirt::show_jobs_with(|title| {
+                    crate::progress::JobBar::on_terminal(title)
+                        .map(crate::progress::JobBar::into_observer)
+                });
                 options.backend = run::BackendChoice::Libvirt(Box::new(site));
                 options.limits.wall_time = REAL_WALL_TIME;
                 Ok(())

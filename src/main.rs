@@ -3,6 +3,8 @@
 mod cli;
 mod console;
 mod grade;
+#[cfg(feature = "libvirt")]
+mod progress;
 mod repl;
 mod up;
 

@@ -744,6 +744,19 @@ pub enum Error {
         other_where: String,
     },
 
+    // ── libvirt: live migration on real hosts ──────────────────────────────────────────────
+    /// `reason` is libvirt's message and where the guest is now, read from the hosts after
+    /// the failure, as `help` is.
+    #[error("libvirt could not migrate {guest} from {source_host} to {destination}: {reason}")]
+    #[diagnostic(code(kvmlab::libvirt::migration_failed), help("{help}"))]
+    LibvirtMigrationFailed {
+        guest: String,
+        source_host: String,
+        destination: String,
+        reason: String,
+        help: String,
+    },
+
     // ── units: sizes and rates ─────────────────────────────────────────────────────────────
     #[error("`{text}` is not a size")]
     #[diagnostic(

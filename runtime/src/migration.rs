@@ -4,6 +4,8 @@
 //! statistics give them). The simulator's engine (`sim::migration`) fills the report from
 //! its model of QEMU; a real backend fills it from libvirt.
 
+use crate::error::{Error, Result};
+
 /// Bytes in a mebibyte.
 const MIB: f64 = 1024.0 * 1024.0;
 
@@ -103,6 +105,67 @@ impl MigrationConfig {
     pub fn downtime_ms(&self) -> f64 {
         self.downtime_limit_ms
             .unwrap_or_else(|| self.profile.default_downtime_ms())
+    }
+
+    /// The settings' own rules, the same on every backend: positive rates and limits,
+    /// times of zero or more seconds, the features the profile's QEMU has, post-copy only
+    /// live.
+    pub fn check(&self) -> Result<()> {
+        let bad = |parameter: &str, value: f64, reason: &str| {
+            Err(Error::MigrateBadParameter {
+                parameter: parameter.into(),
+                value: value.to_string(),
+                reason: reason.into(),
+            })
+        };
+        let bandwidth = self.bandwidth();
+        if bandwidth.is_nan() || bandwidth <= 0.0 {
+            return bad("bandwidth", bandwidth, "must be more than 0 bytes/s");
+        }
+        let downtime = self.downtime_ms();
+        if !downtime.is_finite() || downtime <= 0.0 {
+            return bad(
+                "downtime_limit",
+                downtime,
+                "must be a positive number of milliseconds",
+            );
+        }
+        for (parameter, value) in [
+            ("postcopy_after", self.postcopy_after),
+            ("timeout", self.timeout),
+        ] {
+            if let Some(seconds) = value {
+                if !seconds.is_finite() || seconds < 0.0 {
+                    return bad(
+                        parameter,
+                        seconds,
+                        "must be a number of seconds, zero or more",
+                    );
+                }
+            }
+        }
+        if !self.rtt.is_finite() || self.rtt < 0.0 {
+            return bad("rtt", self.rtt, "must be a number of seconds, zero or more");
+        }
+        if self.profile == Profile::QemuKvm012 {
+            let feature = if self.postcopy_enabled() {
+                Some("post-copy")
+            } else if self.auto_converge {
+                Some("auto-converge")
+            } else {
+                None
+            };
+            if let Some(feature) = feature {
+                return Err(Error::MigrateUnsupported {
+                    feature: feature.into(),
+                    profile: self.profile.name().into(),
+                });
+            }
+        }
+        if self.postcopy_enabled() && !self.live {
+            return Err(Error::MigratePostcopyNeedsLive);
+        }
+        Ok(())
     }
 
     /// Whether the migration may switch to post-copy.

@@ -21,6 +21,8 @@ mod network;
 mod primitives;
 mod queries;
 mod real_lab;
+#[cfg(feature = "libvirt")]
+mod real_migration;
 mod reference;
 mod refusals;
 mod repl;

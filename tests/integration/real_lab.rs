@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use std::sync::Mutex;
 
 /// One lab per machine: the tests that bring one up take turns.
-static ONE_LAB: Mutex<()> = Mutex::new(());
+pub(crate) static ONE_LAB: Mutex<()> = Mutex::new(());
 
 fn real_tests() -> bool {
     if std::env::var("KVMLAB_REAL_TESTS").as_deref() == Ok("1") {

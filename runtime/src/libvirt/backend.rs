@@ -6,6 +6,7 @@ use super::hosts::RealHost;
 use crate::backend::{make_ready_for_kvm, Backend, DownloadStatus, HostOperations};
 use crate::error::{Error, Result};
 use crate::migration::{MigrationReport, MigrationRequest};
+use crate::real::job_stats::JobProgress;
 use crate::site::{Site, SiteHost};
 use crate::time::LabTime;
 use crate::transfer::{Transfer, TransferId};
@@ -15,7 +16,7 @@ use crate::world::{HostId, World};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How often a real sleep looks at the run's interrupt and wall-clock limit.
@@ -227,6 +228,12 @@ impl Backend for LibvirtBackend {
         let interrupt = crate::meter::interrupt_flag().unwrap_or(self.never_interrupted.clone());
         let source = self.real(from)?;
         let target = self.real(dest)?;
+        let title = format!(
+            "migrate {name} {} → {}",
+            self.world.host(from).name(),
+            self.world.host(dest).name()
+        );
+        let mut display = JOB_DISPLAY.get().and_then(|display| display(&title));
         let outcome = super::migrate::migrate_domain(
             &source.conn,
             &target.conn,
@@ -234,7 +241,11 @@ impl Backend for LibvirtBackend {
             &request,
             target.site.migration_uri.as_deref(),
             &interrupt,
-            &mut |_progress| {},
+            &mut |progress| {
+                if let Some(show) = display.as_mut() {
+                    show(progress)
+                }
+            },
         )?;
         let g = self.world.guest_mut(guest);
         if outcome.guest_on_destination {
@@ -255,6 +266,18 @@ impl Backend for LibvirtBackend {
             outcome,
         })
     }
+}
+
+/// A live display for one long job, titled e.g. `migrate web1 sv1 → sv2`; `None` shows
+/// nothing (output not on a terminal).
+pub type JobDisplay = fn(&str) -> Option<Box<dyn FnMut(&JobProgress) + Send>>;
+
+static JOB_DISPLAY: OnceLock<JobDisplay> = OnceLock::new();
+
+/// Sets how the process shows real jobs while they run (the CLI's progress bar); once per
+/// process, and none is shown without it.
+pub fn show_jobs_with(display: JobDisplay) {
+    let _ = JOB_DISPLAY.set(display);
 }
 
 fn unsupported_download() -> Error {

@@ -11,14 +11,15 @@
 //!
 //! `backend.rs` (the backend, its clock and migrations), `hosts.rs` (connections to the
 //! site's hosts), `checked.rs` (host and storage operations, checked only), `guests.rs`
-//! (pools, volumes and guests, performed). The plain data they use is in [`crate::real`].
+//! (pools, volumes and guests, performed), `migrate.rs` (a guest moved live between two
+//! hosts), `job.rs` (a long libvirt job watched while its blocking call runs). The plain
+//! data they use is in [`crate::real`].
 
 mod backend;
 mod checked;
 mod guests;
 mod hosts;
-// Stands in for the migration driver with job polling and progress until it lands.
-mod interim_migrate;
-use interim_migrate as migrate;
+mod job;
+pub mod migrate;
 
-pub use backend::LibvirtBackend;
+pub use backend::{show_jobs_with, JobDisplay, LibvirtBackend};

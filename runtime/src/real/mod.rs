@@ -1,7 +1,12 @@
 //! Plain data for driving real hosts, kept free of any C library so the default build tests
-//! it: a model guest as a real host defines it (`domain`), and libvirt's refusals of a
-//! host's operations as the lab's diagnostics (`host_refusal`). The `libvirt` backend
-//! applies them.
+//! it: a model guest as a real host defines it (`domain`), how a lab's request becomes
+//! libvirt's flags and parameters (`migration_plan`), how libvirt's job statistics become
+//! the lab's progress and results (`job_stats`), and libvirt's refusals as the lab's
+//! diagnostics (`host_refusal` for a host's operations, `refusal` for migrations). The
+//! `libvirt` backend applies them.
 
 pub mod domain;
 pub mod host_refusal;
+pub mod job_stats;
+pub mod migration_plan;
+pub mod refusal;

@@ -830,13 +830,6 @@ impl Migration {
 }
 
 fn validate(memory: &GuestMemory, config: &MigrationConfig) -> Result<()> {
-    let bad = |parameter: &str, value: f64, reason: &str| {
-        Err(Error::MigrateBadParameter {
-            parameter: parameter.into(),
-            value: value.to_string(),
-            reason: reason.into(),
-        })
-    };
     if memory.size > MAX_HOST_MEMORY {
         return Err(Error::MigrateMemoryTooLarge {
             size: memory.size,
@@ -851,58 +844,7 @@ fn validate(memory: &GuestMemory, config: &MigrationConfig) -> Result<()> {
         });
     }
     check_dirty_rate(memory.dirty_rate)?;
-    let bandwidth = config.bandwidth();
-    if bandwidth.is_nan() || bandwidth <= 0.0 {
-        return bad("bandwidth", bandwidth, "must be more than 0 bytes/s");
-    }
-    let downtime = config.downtime_ms();
-    if !downtime.is_finite() || downtime <= 0.0 {
-        return bad(
-            "downtime_limit",
-            downtime,
-            "must be a positive number of milliseconds",
-        );
-    }
-    for (parameter, value) in [
-        ("postcopy_after", config.postcopy_after),
-        ("timeout", config.timeout),
-    ] {
-        if let Some(seconds) = value {
-            if !seconds.is_finite() || seconds < 0.0 {
-                return bad(
-                    parameter,
-                    seconds,
-                    "must be a number of seconds, zero or more",
-                );
-            }
-        }
-    }
-    if !config.rtt.is_finite() || config.rtt < 0.0 {
-        return bad(
-            "rtt",
-            config.rtt,
-            "must be a number of seconds, zero or more",
-        );
-    }
-    if config.profile == Profile::QemuKvm012 {
-        let feature = if config.postcopy_enabled() {
-            Some("post-copy")
-        } else if config.auto_converge {
-            Some("auto-converge")
-        } else {
-            None
-        };
-        if let Some(feature) = feature {
-            return Err(Error::MigrateUnsupported {
-                feature: feature.into(),
-                profile: config.profile.name().into(),
-            });
-        }
-    }
-    if config.postcopy_enabled() && !config.live {
-        return Err(Error::MigratePostcopyNeedsLive);
-    }
-    Ok(())
+    config.check()
 }
 
 /// Runs a migration alone on a link of `link_rate` bytes/s until it finishes.
