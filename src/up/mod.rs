@@ -1,15 +1,18 @@
 //! `kvmlab up`, `kvmlab status`, `kvmlab down`: a real two-host KVM lab on this machine. Two
-//! libvirt daemons (sv1, sv2) and a tgtd iSCSI target (the NAS) run in one network namespace,
-//! `kvmlab`, so no traffic leaves it; the host reaches each libvirtd through its socket file
+//! libvirt daemons (sv1, sv2), a tgtd iSCSI target (the NAS) and the guests' bridge
+//! `kvmlab0` live in one network namespace, `kvmlab`, so no traffic leaves it; guest images
+//! are built into the lab's folder (`images`). The host reaches each libvirtd through its socket file
 //! (`qemu+unix:///system?socket=…`), and anything inside the namespace (the daemons migrating
 //! to each other, QEMU's iSCSI initiator) over TCP on 127.0.0.1.
 //!
 //! Exit codes: 0 done (for `status`: everything up), 1 refused, failed or (for `status`)
 //! something down.
 
+mod bridge;
 mod config;
 mod daemons;
 mod lab_file;
+mod images;
 mod layout;
 mod namespace;
 mod preflight;
@@ -128,7 +131,15 @@ fn start(layout: &Layout, acceleration: &str) -> Result<LabFile, Box<Error>> {
     };
     // Recorded first, so that `down` finds the mount points to remove even if a start fails.
     write_lab_file(layout, &lab)?;
-    namespace::create(&preflight::require("ip")?)?;
+    let built = images::build(
+        &preflight::require("gcc")?,
+        &layout.images_dir(),
+        Path::new(images::PACKAGE_CACHE),
+    )?;
+    let ip = preflight::require("ip")?;
+    namespace::create(&ip)?;
+    bridge::create(&ip, bridge::BRIDGE, bridge::GATEWAY, bridge::PREFIX)?;
+    lab.network = Some(bridge::entry());
     let mut children = Vec::new();
     for host in &HOSTS {
         daemons::prepare_host(layout, host)?;
@@ -147,6 +158,15 @@ fn start(layout: &Layout, acceleration: &str) -> Result<LabFile, Box<Error>> {
         });
     }
     daemons::start_nas(layout)?;
+    let sv1 = HOSTS[0].name;
+    lab.images = Some(images::detect(
+        &preflight::require("virsh")?,
+        &layout.socket_uri(sv1),
+        &built,
+        &layout.images_dir(),
+        &layout.libvirtd_log(sv1),
+        &layout.dir,
+    )?);
     write_lab_file(layout, &lab)?;
     Ok(lab)
 }

@@ -70,6 +70,11 @@ pub fn sha256_of(seed: u64, size: u64) -> String {
     hex(&hasher.finalize())
 }
 
+/// The SHA-256 of `data`, in lowercase hex (as [`sha256_of`] gives it).
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex(&Sha256::digest(data))
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -1,5 +1,5 @@
 //! A cpio archive in the "newc" format, the one the Linux kernel unpacks as an initramfs:
-//! directories, files and symbolic links, each with a 110-byte ASCII header, names and data
+//! directories and files, each with a 110-byte ASCII header, names and data
 //! padded to 4 bytes, closed by the `TRAILER!!!` entry.
 
 /// An archive being written in memory (an initramfs is a few megabytes).
@@ -11,7 +11,6 @@ pub struct Archive {
 
 const DIRECTORY: u32 = 0o040000;
 const FILE: u32 = 0o100000;
-const SYMLINK: u32 = 0o120000;
 
 impl Archive {
     pub fn new() -> Archive {
@@ -25,10 +24,6 @@ impl Archive {
     /// A regular file; `mode` is its permission bits, e.g. 0o755.
     pub fn file(&mut self, path: &str, mode: u32, data: &[u8]) {
         self.entry(path, FILE | (mode & 0o7777), 1, data);
-    }
-
-    pub fn symlink(&mut self, path: &str, target: &str) {
-        self.entry(path, SYMLINK | 0o777, 1, target.as_bytes());
     }
 
     /// The archive with its trailer.
@@ -118,7 +113,6 @@ mod tests {
         let mut archive = Archive::new();
         archive.directory("/bin");
         archive.file("/init", 0o755, b"#!/bin/busybox sh\n");
-        archive.symlink("/bin/sh", "busybox");
         archive.file("/etc/x", 0o644, b"abcde");
         let bytes = archive.finish();
         assert_eq!(bytes.len() % 4, 0);
@@ -127,7 +121,6 @@ mod tests {
             vec![
                 ("bin".to_string(), 0o040755, vec![]),
                 ("init".to_string(), 0o100755, b"#!/bin/busybox sh\n".to_vec()),
-                ("bin/sh".to_string(), 0o120777, b"busybox".to_vec()),
                 ("etc/x".to_string(), 0o100644, b"abcde".to_vec()),
             ]
         );
