@@ -42,7 +42,8 @@ pub fn create(ip: &Path, name: &str, address: &str, prefix: u8) -> Result<(), Bo
 
 /// The bridge's IPv4 address with its prefix, e.g. `10.20.0.1/24`, if it exists.
 pub fn address(ip: &Path, name: &str) -> Option<String> {
-    let text = run(Command::new(ip).args(["-n", NETNS, "-4", "-o", "addr", "show", "dev", name])).ok()?;
+    let text =
+        run(Command::new(ip).args(["-n", NETNS, "-4", "-o", "addr", "show", "dev", name])).ok()?;
     text.split_whitespace()
         .skip_while(|word| *word != "inet")
         .nth(1)

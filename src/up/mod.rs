@@ -11,8 +11,8 @@
 mod bridge;
 mod config;
 mod daemons;
-mod lab_file;
 mod images;
+mod lab_file;
 mod layout;
 mod namespace;
 mod preflight;

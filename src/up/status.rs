@@ -6,8 +6,8 @@ use super::bridge;
 use super::lab_file::{ImagesEntry, LabFile};
 use super::layout::{self, Layout, HOSTS};
 use super::namespace;
-use super::probe;
 use super::preflight::find_program;
+use super::probe;
 use super::process;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -91,7 +91,11 @@ impl LabStatus {
             );
         }
         for image in &self.images {
-            let files: Vec<String> = image.files.iter().map(|f| f.display().to_string()).collect();
+            let files: Vec<String> = image
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect();
             let _ = writeln!(
                 out,
                 "  {:<12} present: {:<3}  domain type {}  {}",
@@ -162,7 +166,9 @@ pub fn check(layout: &Layout, lab: Option<&LabFile>) -> LabStatus {
         daemons,
         lun_visible: netns && answering && probe::lun_visible(),
         bridge,
-        images: lab.and_then(|lab| lab.images.as_ref()).map_or_else(Vec::new, images),
+        images: lab
+            .and_then(|lab| lab.images.as_ref())
+            .map_or_else(Vec::new, images),
     }
 }
 

@@ -223,7 +223,10 @@ fn read(
             {
                 *silent += POLL;
                 if *silent >= SILENCE {
-                    return Err(format!("the server sent nothing for {} s", SILENCE.as_secs()));
+                    return Err(format!(
+                        "the server sent nothing for {} s",
+                        SILENCE.as_secs()
+                    ));
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}

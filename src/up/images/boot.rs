@@ -43,7 +43,10 @@ fn escape(text: &str) -> String {
 /// The domain XML of a guest booted straight from a kernel: no disk, no display.
 pub fn domain_xml(spec: &BootSpec) -> String {
     let initrd = spec.initrd.as_ref().map_or(String::new(), |path| {
-        format!("\n    <initrd>{}</initrd>", escape(&path.display().to_string()))
+        format!(
+            "\n    <initrd>{}</initrd>",
+            escape(&path.display().to_string())
+        )
     });
     let interface = spec.bridge.as_ref().map_or(String::new(), |bridge| {
         format!(
@@ -102,7 +105,9 @@ pub fn start(virsh: &Path, uri: &str, spec: &BootSpec) -> Result<Running, String
     let _ = std::fs::remove_file(&spec.serial);
     std::fs::write(&xml, domain_xml(spec))
         .map_err(|e| format!("cannot write {}: {e}", xml.display()))?;
-    let created = run(Command::new(virsh).args(["-q", "-c", uri, "create"]).arg(&xml));
+    let created = run(Command::new(virsh)
+        .args(["-q", "-c", uri, "create"])
+        .arg(&xml));
     let _ = std::fs::remove_file(&xml);
     created.map_err(|e| e.to_string())?;
     Ok(Running {
@@ -176,7 +181,10 @@ mod tests {
         });
         assert!(xml.starts_with("<domain type='kvm'>"), "{xml}");
         assert!(xml.contains("<kernel>/lab/images/workload.elf</kernel>\n    <cmdline>kvmlab.used=16777216 a&amp;b</cmdline>"), "{xml}");
-        assert!(xml.contains("<source path='/lab/images/probe&lt;1&gt;.log'/>"), "{xml}");
+        assert!(
+            xml.contains("<source path='/lab/images/probe&lt;1&gt;.log'/>"),
+            "{xml}"
+        );
         assert!(xml.contains("<interface type='bridge'><source bridge='kvmlab0'/><model type='virtio'/></interface>"), "{xml}");
         assert!(!xml.contains("<initrd>"));
     }

@@ -47,7 +47,11 @@ fn compile(command: &mut Command, what: &str) -> Result<(), Box<Error>> {
 pub fn workload_kernel(gcc: &Path, dir: &Path) -> Result<PathBuf, Box<Error>> {
     write_sources(
         dir,
-        &[("start.S", START), ("workload.c", WORKLOAD), ("link.ld", LINK)],
+        &[
+            ("start.S", START),
+            ("workload.c", WORKLOAD),
+            ("link.ld", LINK),
+        ],
     )?;
     let src = dir.join("src");
     let out = dir.join("workload.elf");
@@ -143,7 +147,11 @@ mod tests {
             .find(|&at| image[at..at + 4] == 0x1BAD_B002u32.to_le_bytes())
             .expect("a multiboot header in the first 8 KiB");
         let word = |i: usize| {
-            u32::from_le_bytes(image[header + 4 * i..header + 4 * i + 4].try_into().unwrap())
+            u32::from_le_bytes(
+                image[header + 4 * i..header + 4 * i + 4]
+                    .try_into()
+                    .unwrap(),
+            )
         };
         assert_eq!(word(1), 3);
         assert_eq!(word(0).wrapping_add(word(1)).wrapping_add(word(2)), 0);

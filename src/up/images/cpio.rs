@@ -61,7 +61,8 @@ impl Archive {
         ];
         self.bytes.extend_from_slice(b"070701");
         for field in fields {
-            self.bytes.extend_from_slice(format!("{field:08X}").as_bytes());
+            self.bytes
+                .extend_from_slice(format!("{field:08X}").as_bytes());
         }
         self.bytes.extend_from_slice(name.as_bytes());
         self.bytes.push(0);
@@ -91,8 +92,7 @@ mod tests {
             };
             let (mode, size, name_size) = (field(1), field(6), field(11));
             let name_start = at + 110;
-            let name =
-                std::str::from_utf8(&bytes[name_start..name_start + name_size - 1]).unwrap();
+            let name = std::str::from_utf8(&bytes[name_start..name_start + name_size - 1]).unwrap();
             assert_eq!(bytes[name_start + name_size - 1], 0);
             let data_start = (name_start + name_size).next_multiple_of(4);
             if name == "TRAILER!!!" {
@@ -120,7 +120,11 @@ mod tests {
             entries(&bytes),
             vec![
                 ("bin".to_string(), 0o040755, vec![]),
-                ("init".to_string(), 0o100755, b"#!/bin/busybox sh\n".to_vec()),
+                (
+                    "init".to_string(),
+                    0o100755,
+                    b"#!/bin/busybox sh\n".to_vec()
+                ),
                 ("etc/x".to_string(), 0o100644, b"abcde".to_vec()),
             ]
         );

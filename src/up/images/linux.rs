@@ -33,7 +33,8 @@ pub struct LinuxImage {
 /// Builds `dir/linux-vmlinuz` and `dir/linux-initramfs.cpio`, the packages fetched into (or
 /// found in) `cache`; `gen` is the generated-file program to serve.
 pub fn build(dir: &Path, cache: &Path, gen: &Path) -> Result<LinuxImage, String> {
-    std::fs::create_dir_all(cache).map_err(|e| format!("cannot create {}: {e}", cache.display()))?;
+    std::fs::create_dir_all(cache)
+        .map_err(|e| format!("cannot create {}: {e}", cache.display()))?;
     let package = kernel_package(cache)?;
     let kernel_deb = fetch(&package, cache)?;
     let busybox_deb = fetch(BUSYBOX_PACKAGE, cache)?;
@@ -75,11 +76,26 @@ fn assemble(
         .find(|path| path.is_file())
         .ok_or_else(|| format!("{} holds no bin/busybox", busybox_deb.display()))?;
 
-    let read = |path: &Path| std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()));
+    let read = |path: &Path| {
+        std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
     let mut archive = Archive::new();
     for folder in [
-        "/bin", "/sbin", "/usr", "/usr/bin", "/usr/sbin", "/proc", "/sys", "/dev", "/tmp", "/etc",
-        "/etc/kvmlab", "/lib", "/lib/modules", "/www", "/www/cgi-bin",
+        "/bin",
+        "/sbin",
+        "/usr",
+        "/usr/bin",
+        "/usr/sbin",
+        "/proc",
+        "/sys",
+        "/dev",
+        "/tmp",
+        "/etc",
+        "/etc/kvmlab",
+        "/lib",
+        "/lib/modules",
+        "/www",
+        "/www/cgi-bin",
     ] {
         archive.directory(folder);
     }
@@ -102,7 +118,8 @@ fn assemble(
     );
     let kernel = dir.join("linux-vmlinuz");
     let initramfs = dir.join("linux-initramfs.cpio");
-    std::fs::copy(&vmlinuz, &kernel).map_err(|e| format!("cannot copy {}: {e}", vmlinuz.display()))?;
+    std::fs::copy(&vmlinuz, &kernel)
+        .map_err(|e| format!("cannot copy {}: {e}", vmlinuz.display()))?;
     std::fs::write(&initramfs, archive.finish())
         .map_err(|e| format!("cannot write {}: {e}", initramfs.display()))?;
     Ok((kernel, initramfs))
@@ -192,6 +209,7 @@ fn fetch(package: &str, cache: &Path) -> Result<PathBuf, String> {
 fn extract(deb: &Path, into: &Path) -> Result<(), String> {
     let dpkg_deb = find_program("dpkg-deb")
         .ok_or_else(|| "`dpkg-deb` is not installed (Debian package dpkg)".to_string())?;
+    std::fs::create_dir_all(into).map_err(|e| format!("cannot create {}: {e}", into.display()))?;
     run(Command::new(dpkg_deb).arg("-x").arg(deb).arg(into))
         .map(drop)
         .map_err(|e| e.to_string())
@@ -224,8 +242,8 @@ fn index_modules(dir: &Path) -> Result<BTreeMap<String, PathBuf>, String> {
     let mut found = BTreeMap::new();
     let mut folders = vec![dir.to_path_buf()];
     while let Some(folder) = folders.pop() {
-        let entries =
-            std::fs::read_dir(&folder).map_err(|e| format!("cannot read {}: {e}", folder.display()))?;
+        let entries = std::fs::read_dir(&folder)
+            .map_err(|e| format!("cannot read {}: {e}", folder.display()))?;
         for entry in entries.filter_map(|entry| entry.ok()) {
             let path = entry.path();
             if path.is_dir() {
@@ -255,12 +273,15 @@ fn load_order(
             return Ok(());
         }
         if visiting.iter().any(|v| v == name) {
-            return Err(format!("the modules depend on each other in a circle: {visiting:?}"));
+            return Err(format!(
+                "the modules depend on each other in a circle: {visiting:?}"
+            ));
         }
         let path = modules.get(name).ok_or_else(|| {
             format!("the kernel package has no module {name} (is it built in or compressed?)")
         })?;
-        let image = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let image =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         visiting.push(name.to_string());
         for dependency in module_depends(&image) {
             visit(&dependency, modules, order, visiting)?;
@@ -360,7 +381,10 @@ mod tests {
         assert!(module_depends(b"not an elf").is_empty());
         let mut cut = image.clone();
         cut.truncate(image.len() - 60);
-        assert!(module_depends(&cut).is_empty(), "a cut file is read as no dependencies, not a panic");
+        assert!(
+            module_depends(&cut).is_empty(),
+            "a cut file is read as no dependencies, not a panic"
+        );
     }
 
     #[test]
@@ -384,7 +408,14 @@ mod tests {
             .collect();
         assert_eq!(
             order,
-            ["virtio_ring", "virtio", "virtio_pci", "failover", "net_failover", "virtio_net"]
+            [
+                "virtio_ring",
+                "virtio",
+                "virtio_pci",
+                "failover",
+                "net_failover",
+                "virtio_net"
+            ]
         );
         assert_eq!(
             load_order(&modules, &["virtio_blk"]).unwrap_err(),

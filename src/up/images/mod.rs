@@ -56,7 +56,14 @@ pub fn build(gcc: &Path, dir: &Path, cache: &Path) -> Result<Images, Box<Error>>
 
 /// A workload guest booted from `kernel` with `cmdline` (`kvmlab.used=… kvmlab.wss=…
 /// kvmlab.rate=…`).
-pub fn workload_spec(name: &str, domain_type: &str, kernel: &Path, cmdline: &str, memory_mib: u32, serial: PathBuf) -> BootSpec {
+pub fn workload_spec(
+    name: &str,
+    domain_type: &str,
+    kernel: &Path,
+    cmdline: &str,
+    memory_mib: u32,
+    serial: PathBuf,
+) -> BootSpec {
     BootSpec {
         name: name.into(),
         domain_type: domain_type.into(),
@@ -102,7 +109,12 @@ const UNDER_SOFTWARE: Patience = Patience {
 };
 
 /// The domain type that boots `spec` here ("kvm" or "qemu"), and why not KVM when not.
-fn domain_type(virsh: &Path, uri: &str, spec: &BootSpec, ready: &str) -> Result<(String, Option<String>), String> {
+fn domain_type(
+    virsh: &Path,
+    uri: &str,
+    spec: &BootSpec,
+    ready: &str,
+) -> Result<(String, Option<String>), String> {
     let kvm = BootSpec {
         domain_type: "kvm".into(),
         ..spec.clone()
@@ -132,16 +144,24 @@ pub fn detect(
 ) -> Result<ImagesEntry, Box<Error>> {
     let warn = |error: Error| eprintln!("{:?}", miette::Report::new(error));
     let serial = dir.join("probe-workload.log");
-    let spec = workload_spec("kvmlab-probe-workload", "kvm", &images.workload_kernel, WORKLOAD_PROBE, 64, serial.clone());
-    let (workload_domain_type, why) = domain_type(virsh, uri, &spec, WORKLOAD_READY).map_err(|reason| {
-        Box::new(Error::UpGuestSilent {
-            image: "workload kernel".into(),
-            reason,
-            serial: serial.display().to_string(),
-            log: libvirtd_log.display().to_string(),
-            dir: lab_dir.display().to_string(),
-        })
-    })?;
+    let spec = workload_spec(
+        "kvmlab-probe-workload",
+        "kvm",
+        &images.workload_kernel,
+        WORKLOAD_PROBE,
+        64,
+        serial.clone(),
+    );
+    let (workload_domain_type, why) =
+        domain_type(virsh, uri, &spec, WORKLOAD_READY).map_err(|reason| {
+            Box::new(Error::UpGuestSilent {
+                image: "workload kernel".into(),
+                reason,
+                serial: serial.display().to_string(),
+                log: libvirtd_log.display().to_string(),
+                dir: lab_dir.display().to_string(),
+            })
+        })?;
     if let Some(reason) = why {
         warn(Error::UpSoftwareGuest {
             image: "workload kernel".into(),
@@ -167,7 +187,12 @@ pub fn detect(
         }
     };
     let serial = dir.join("probe-linux.log");
-    let network = (super::bridge::BRIDGE, LINUX_PROBE_IP, super::bridge::PREFIX, super::bridge::GATEWAY);
+    let network = (
+        super::bridge::BRIDGE,
+        LINUX_PROBE_IP,
+        super::bridge::PREFIX,
+        super::bridge::GATEWAY,
+    );
     let spec = linux_spec("kvmlab-probe-linux", "kvm", linux, network, serial.clone());
     match domain_type(virsh, uri, &spec, LINUX_READY) {
         Ok((domain_type, why)) => {
@@ -182,7 +207,10 @@ pub fn detect(
             entry.linux_domain_type = domain_type;
         }
         Err(reason) => warn(Error::UpNoLinuxImage {
-            reason: format!("it was built but did not start ({reason}; its serial output: {})", serial.display()),
+            reason: format!(
+                "it was built but did not start ({reason}; its serial output: {})",
+                serial.display()
+            ),
             cache: PACKAGE_CACHE.into(),
         }),
     }
@@ -209,10 +237,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let kernel = compile::workload_kernel(&gcc, dir.path()).unwrap();
         let mut child = Command::new(qemu)
-            .args(["-accel", "tcg", "-m", "64", "-display", "none", "-monitor", "none"])
+            .args([
+                "-accel", "tcg", "-m", "64", "-display", "none", "-monitor", "none",
+            ])
             .args(["-serial", "stdio", "-no-reboot", "-kernel"])
             .arg(&kernel)
-            .args(["-append", "kvmlab.used=8388608 kvmlab.wss=100000 kvmlab.rate=4096000"])
+            .args([
+                "-append",
+                "kvmlab.used=8388608 kvmlab.wss=100000 kvmlab.rate=4096000",
+            ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -234,19 +267,18 @@ mod tests {
             next_line("kvmlab-workload ready"),
             "kvmlab-workload ready used=8388608 wss=100000 rate=4096000"
         );
-        input.write_all(b"workload used=16777216 wss=2000000 rate=0\n").unwrap();
+        input
+            .write_all(b"workload used=16777216 wss=2000000 rate=0\n")
+            .unwrap();
         assert_eq!(next_line("ok"), "ok used=16777216 wss=2000000 rate=0");
         input.write_all(b"workload rate=1000\n").unwrap();
         assert_eq!(next_line("ok"), "ok used=16777216 wss=2000000 rate=1000");
         // 64 MiB of RAM: the region above the kernel ends before 64 MiB, so it clamps.
-        input.write_all(b"workload used=99999999999 wss=99999999999\n").unwrap();
-        let clamped = next_line("kvmlab-workload clamped used=99999999999 to ");
-        let limit: u64 = clamped
-            .split_whitespace()
-            .nth(4)
-            .unwrap()
-            .parse()
+        input
+            .write_all(b"workload used=99999999999 wss=99999999999\n")
             .unwrap();
+        let clamped = next_line("kvmlab-workload clamped used=99999999999 to ");
+        let limit: u64 = clamped.split_whitespace().nth(4).unwrap().parse().unwrap();
         assert!(limit > 60 << 20 && limit < 64 << 20, "{clamped}");
         assert_eq!(
             next_line("kvmlab-workload clamped wss="),
@@ -275,7 +307,8 @@ mod tests {
         let dir = std::env::var("KVMLAB_REAL_LAB").unwrap_or_else(|_| "/var/lib/kvmlab".into());
         let text = std::fs::read_to_string(Path::new(&dir).join("lab.toml"))
             .unwrap_or_else(|e| panic!("no lab up at {dir}: {e}"));
-        let lab = crate::up::lab_file::LabFile::parse(&text, Path::new(&dir), Path::new(&dir)).unwrap();
+        let lab =
+            crate::up::lab_file::LabFile::parse(&text, Path::new(&dir), Path::new(&dir)).unwrap();
         Some(lab.hosts[0].socket_uri.clone())
     }
 
@@ -307,7 +340,15 @@ mod tests {
         );
         let (domain_type, why) = domain_type(&virsh, &uri, &spec, WORKLOAD_READY).unwrap();
         eprintln!("workload kernel: domain type {domain_type} ({why:?})");
-        let guest = boot::start(&virsh, &uri, &BootSpec { domain_type, ..spec }).unwrap();
+        let guest = boot::start(
+            &virsh,
+            &uri,
+            &BootSpec {
+                domain_type,
+                ..spec
+            },
+        )
+        .unwrap();
         let line = guest.await_line(WORKLOAD_READY, UNDER_SOFTWARE).unwrap();
         assert_eq!(
             line,
@@ -347,7 +388,10 @@ mod tests {
         let guest = boot::start(&virsh, &uri, &spec).unwrap();
         let line = guest.await_line(LINUX_READY, UNDER_SOFTWARE).unwrap();
         assert_eq!(line, "kvmlab-linux ready ip=10.21.0.10");
-        eprintln!("Linux guest ready in {:.1} s", started.elapsed().as_secs_f64());
+        eprintln!(
+            "Linux guest ready in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
         let started = std::time::Instant::now();
         let download = kvmlab_runtime::real::download::start(
             Some(crate::up::layout::NETNS),
