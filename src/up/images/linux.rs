@@ -143,8 +143,7 @@ fn kernel_package(cache: &Path) -> Result<String, String> {
         cached_files(cache, "linux-image-")
             .into_iter()
             .filter_map(|file| file.split('_').next().map(str::to_string))
-            .filter(|name| name.ends_with("-cloud-amd64"))
-            .next_back()
+            .rfind(|name| name.ends_with("-cloud-amd64"))
             .ok_or(reason)
     })
 }
