@@ -159,12 +159,16 @@ fn start(layout: &Layout, acceleration: &str) -> Result<LabFile, Box<Error>> {
     }
     daemons::start_nas(layout)?;
     let sv1 = HOSTS[0].name;
+    let probe_host = images::ProbeHost {
+        virsh: &preflight::require("virsh")?,
+        uri: &layout.socket_uri(sv1),
+        libvirtd_log: &layout.libvirtd_log(sv1),
+        kvm: acceleration == "kvm",
+    };
     lab.images = Some(images::detect(
-        &preflight::require("virsh")?,
-        &layout.socket_uri(sv1),
+        &probe_host,
         &built,
         &layout.images_dir(),
-        &layout.libvirtd_log(sv1),
         &layout.dir,
     )?);
     write_lab_file(layout, &lab)?;

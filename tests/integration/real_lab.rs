@@ -142,6 +142,48 @@ fn up_gives_two_hosts_and_a_lun_and_down_leaves_nothing() {
     let daemons = pids(&stdout);
     assert_eq!(daemons.len(), 3, "{stdout}");
 
+    // The guests' bridge and the images, named in lab.toml and shown by status.
+    let network = &file["network"];
+    assert_eq!(network["bridge"].as_str(), Some("kvmlab0"));
+    assert_eq!(network["gateway"].as_str(), Some("10.20.0.1"));
+    assert_eq!(network["prefix"].as_integer(), Some(24));
+    assert_eq!(network["first_guest"].as_str(), Some("10.20.0.10"));
+    assert!(
+        stdout.contains("  bridge       kvmlab0: 10.20.0.1/24\n"),
+        "{stdout}"
+    );
+    let images = &file["images"];
+    let workload = dir.join("images/workload.elf");
+    assert_eq!(
+        images["workload_kernel"].as_str(),
+        Some(workload.to_str().unwrap())
+    );
+    assert!(workload.is_file());
+    for (key, image) in [
+        ("workload_domain_type", "workload"),
+        ("linux_domain_type", "linux"),
+    ] {
+        let domain_type = images[key].as_str().unwrap();
+        assert!(
+            ["kvm", "qemu"].contains(&domain_type),
+            "{key} = {domain_type}"
+        );
+        assert!(
+            stdout.contains(&format!(
+                "  {image:<12} present: yes  domain type {domain_type}  "
+            )),
+            "{stdout}"
+        );
+    }
+    // This machine reaches Debian's archive (or has the package cache): the Linux image is
+    // there.
+    let kernel = dir.join("images/linux-vmlinuz");
+    assert_eq!(
+        images["linux_kernel"].as_str(),
+        Some(kernel.to_str().unwrap())
+    );
+    assert!(kernel.is_file() && dir.join("images/linux-initramfs.cpio").is_file());
+
     let mut uuids = Vec::new();
     for host in hosts {
         let socket_uri = host["socket_uri"].as_str().unwrap();

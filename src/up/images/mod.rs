@@ -108,60 +108,107 @@ const UNDER_SOFTWARE: Patience = Patience {
     first_output: Duration::from_secs(30),
 };
 
-/// The domain type that boots `spec` here ("kvm" or "qemu"), and why not KVM when not.
+/// The domain type that boots `spec` here ("kvm" or "qemu"), and why not KVM when KVM was
+/// tried and failed; with `try_kvm` false (no usable /dev/kvm, already warned) only "qemu".
 fn domain_type(
     virsh: &Path,
     uri: &str,
     spec: &BootSpec,
     ready: &str,
+    try_kvm: bool,
 ) -> Result<(String, Option<String>), String> {
-    let kvm = BootSpec {
-        domain_type: "kvm".into(),
-        ..spec.clone()
-    };
-    let why_not_kvm = match boot::probe(virsh, uri, &kvm, ready, UNDER_KVM) {
-        Ok(_) => return Ok(("kvm".into(), None)),
-        Err(reason) => reason,
-    };
+    let mut why_not_kvm = None;
+    if try_kvm {
+        let kvm = BootSpec {
+            domain_type: "kvm".into(),
+            ..spec.clone()
+        };
+        match boot::probe(virsh, uri, &kvm, ready, UNDER_KVM) {
+            Ok(_) => return Ok(("kvm".into(), None)),
+            Err(reason) => why_not_kvm = Some(reason),
+        }
+    }
     let software = BootSpec {
         domain_type: "qemu".into(),
         ..spec.clone()
     };
-    boot::probe(virsh, uri, &software, ready, UNDER_SOFTWARE)
-        .map(|_| ("qemu".into(), Some(why_not_kvm.clone())))
-        .map_err(|reason| format!("under KVM {why_not_kvm}; under software emulation {reason}"))
+    match boot::probe(virsh, uri, &software, ready, UNDER_SOFTWARE) {
+        Ok(_) => Ok(("qemu".into(), why_not_kvm)),
+        Err(reason) => Err(match why_not_kvm {
+            Some(kvm) => format!("under KVM {kvm}; under software emulation {reason}"),
+            None => format!("under software emulation {reason}"),
+        }),
+    }
 }
 
-/// Probes the images on the host at `uri` (the bridge must exist), prints a warning for each
-/// that needs software emulation or is missing, and returns lab.toml's entry.
+/// Where and how `detect` boots its probes.
+pub struct ProbeHost<'a> {
+    pub virsh: &'a Path,
+    /// sv1's URI from the host (its socket).
+    pub uri: &'a str,
+    pub libvirtd_log: &'a Path,
+    /// Whether /dev/kvm answered at `up`.
+    pub kvm: bool,
+}
+
+/// Probes the images on `host` (both at once; the bridge must exist), prints a warning for
+/// each that needs software emulation or is missing, and returns lab.toml's entry.
 pub fn detect(
-    virsh: &Path,
-    uri: &str,
+    host: &ProbeHost,
     images: &Images,
     dir: &Path,
-    libvirtd_log: &Path,
     lab_dir: &Path,
 ) -> Result<ImagesEntry, Box<Error>> {
     let warn = |error: Error| eprintln!("{:?}", miette::Report::new(error));
-    let serial = dir.join("probe-workload.log");
-    let spec = workload_spec(
+    let workload_serial = dir.join("probe-workload.log");
+    let workload = workload_spec(
         "kvmlab-probe-workload",
         "kvm",
         &images.workload_kernel,
         WORKLOAD_PROBE,
         64,
-        serial.clone(),
+        workload_serial.clone(),
     );
-    let (workload_domain_type, why) =
-        domain_type(virsh, uri, &spec, WORKLOAD_READY).map_err(|reason| {
-            Box::new(Error::UpGuestSilent {
-                image: "workload kernel".into(),
-                reason,
-                serial: serial.display().to_string(),
-                log: libvirtd_log.display().to_string(),
-                dir: lab_dir.display().to_string(),
-            })
-        })?;
+    let linux_serial = dir.join("probe-linux.log");
+    let network = (
+        super::bridge::BRIDGE,
+        LINUX_PROBE_IP,
+        super::bridge::PREFIX,
+        super::bridge::GATEWAY,
+    );
+    let linux = images.linux.as_ref().map(|linux| {
+        (
+            linux,
+            linux_spec(
+                "kvmlab-probe-linux",
+                "kvm",
+                linux,
+                network,
+                linux_serial.clone(),
+            ),
+        )
+    });
+    let (workload_type, linux_type) = std::thread::scope(|scope| {
+        let linux_probe = linux.as_ref().ok().map(|(_, spec)| {
+            scope.spawn(|| domain_type(host.virsh, host.uri, spec, LINUX_READY, host.kvm))
+        });
+        let workload_type = domain_type(host.virsh, host.uri, &workload, WORKLOAD_READY, host.kvm);
+        let linux_type = linux_probe.map(|probe| {
+            probe
+                .join()
+                .unwrap_or_else(|_| Err("its probe stopped unexpectedly".into()))
+        });
+        (workload_type, linux_type)
+    });
+    let (workload_domain_type, why) = workload_type.map_err(|reason| {
+        Box::new(Error::UpGuestSilent {
+            image: "workload kernel".into(),
+            reason,
+            serial: workload_serial.display().to_string(),
+            log: host.libvirtd_log.display().to_string(),
+            dir: lab_dir.display().to_string(),
+        })
+    })?;
     if let Some(reason) = why {
         warn(Error::UpSoftwareGuest {
             image: "workload kernel".into(),
@@ -176,26 +223,12 @@ pub fn detect(
         // What a Linux guest would need where KVM cannot boot Debian's kernel.
         linux_domain_type: "qemu".into(),
     };
-    let linux = match &images.linux {
-        Ok(linux) => linux,
-        Err(reason) => {
-            warn(Error::UpNoLinuxImage {
-                reason: reason.clone(),
-                cache: PACKAGE_CACHE.into(),
-            });
-            return Ok(entry);
-        }
-    };
-    let serial = dir.join("probe-linux.log");
-    let network = (
-        super::bridge::BRIDGE,
-        LINUX_PROBE_IP,
-        super::bridge::PREFIX,
-        super::bridge::GATEWAY,
-    );
-    let spec = linux_spec("kvmlab-probe-linux", "kvm", linux, network, serial.clone());
-    match domain_type(virsh, uri, &spec, LINUX_READY) {
-        Ok((domain_type, why)) => {
+    match (linux, linux_type) {
+        (Err(reason), _) => warn(Error::UpNoLinuxImage {
+            reason: reason.clone(),
+            cache: PACKAGE_CACHE.into(),
+        }),
+        (Ok((linux, _)), Some(Ok((domain_type, why)))) => {
             if let Some(reason) = why {
                 warn(Error::UpSoftwareGuest {
                     image: format!("Linux image ({})", linux.package),
@@ -206,10 +239,11 @@ pub fn detect(
             entry.linux_initramfs = Some(linux.initramfs.clone());
             entry.linux_domain_type = domain_type;
         }
-        Err(reason) => warn(Error::UpNoLinuxImage {
+        (Ok(_), outcome) => warn(Error::UpNoLinuxImage {
             reason: format!(
-                "it was built but did not start ({reason}; its serial output: {})",
-                serial.display()
+                "it was built but did not start ({}; its serial output: {})",
+                outcome.and_then(Result::err).unwrap_or_default(),
+                linux_serial.display()
             ),
             cache: PACKAGE_CACHE.into(),
         }),
@@ -338,7 +372,7 @@ mod tests {
             64,
             dir.join("c-workload.log"),
         );
-        let (domain_type, why) = domain_type(&virsh, &uri, &spec, WORKLOAD_READY).unwrap();
+        let (domain_type, why) = domain_type(&virsh, &uri, &spec, WORKLOAD_READY, true).unwrap();
         eprintln!("workload kernel: domain type {domain_type} ({why:?})");
         let guest = boot::start(
             &virsh,
