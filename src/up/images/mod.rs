@@ -346,11 +346,13 @@ mod tests {
         Some(lab.hosts[0].socket_uri.clone())
     }
 
-    /// The images, built once for the tests of this run into a folder kept until the end.
+    /// The images, built once for the tests of this run into one folder (the next run
+    /// replaces it: the guests read it while they run, so it outlives each test).
     fn built() -> &'static (PathBuf, Images) {
         static BUILT: std::sync::OnceLock<(PathBuf, Images)> = std::sync::OnceLock::new();
         BUILT.get_or_init(|| {
-            let dir = tempfile::tempdir().unwrap().keep();
+            let dir = std::env::temp_dir().join("kvmlab-real-images");
+            let _ = std::fs::remove_dir_all(&dir);
             let gcc = crate::up::preflight::find_program("gcc").expect("gcc");
             let started = std::time::Instant::now();
             let images = build(&gcc, &dir, Path::new(PACKAGE_CACHE)).unwrap();
