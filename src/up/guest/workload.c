@@ -254,8 +254,14 @@ void kmain(u32 magic, const struct multiboot_info *info) {
     if (tick == 0)
         tick = 1;
     int found;
+    u64 fill_start = rdtsc();
     apply(field(cmdline, "kvmlab.used=", &found), field(cmdline, "kvmlab.wss=", &found),
           field(cmdline, "kvmlab.rate=", &found));
+    put_text("kvmlab-workload filled ");
+    put_number(used);
+    put_text(" bytes in ");
+    put_number((rdtsc() - fill_start) * 1000 / tsc_hz);
+    put_text(" ms\n");
     put_text("kvmlab-workload ram_end=");
     put_number(ram_end);
     put_text(" region_start=");
