@@ -131,11 +131,43 @@ fn start(layout: &Layout, acceleration: &str) -> Result<LabFile, Box<Error>> {
     };
     // Recorded first, so that `down` finds the mount points to remove even if a start fails.
     write_lab_file(layout, &lab)?;
-    let built = images::build(
-        &preflight::require("gcc")?,
+    let gcc = preflight::require("gcc")?;
+    // The images build while the daemons start: neither needs the other until the probes.
+    let (built, started) = std::thread::scope(|scope| {
+        let building = scope
+            .spawn(|| images::build(&gcc, &layout.images_dir(), Path::new(images::PACKAGE_CACHE)));
+        let started = start_daemons(layout, &mut lab);
+        let built = building.join().unwrap_or_else(|_| {
+            Err(daemons::io_error(
+                "build the guest images in",
+                &layout.images_dir(),
+                std::io::Error::other("the build stopped unexpectedly"),
+            ))
+        });
+        (built, started)
+    });
+    started?;
+    let built = built?;
+    let sv1 = HOSTS[0].name;
+    let probe_host = images::ProbeHost {
+        virsh: &preflight::require("virsh")?,
+        uri: &layout.socket_uri(sv1),
+        libvirtd_log: &layout.libvirtd_log(sv1),
+        kvm: acceleration == "kvm",
+    };
+    lab.images = Some(images::detect(
+        &probe_host,
+        &built,
         &layout.images_dir(),
-        Path::new(images::PACKAGE_CACHE),
-    )?;
+        &layout.dir,
+    )?);
+    write_lab_file(layout, &lab)?;
+    Ok(lab)
+}
+
+/// The namespace, the guests' bridge, both libvirtd and the NAS, recorded in `lab` as they
+/// answer.
+fn start_daemons(layout: &Layout, lab: &mut LabFile) -> Result<(), Box<Error>> {
     let ip = preflight::require("ip")?;
     namespace::create(&ip)?;
     bridge::create(&ip, bridge::BRIDGE, bridge::GATEWAY, bridge::PREFIX)?;
@@ -158,21 +190,7 @@ fn start(layout: &Layout, acceleration: &str) -> Result<LabFile, Box<Error>> {
         });
     }
     daemons::start_nas(layout)?;
-    let sv1 = HOSTS[0].name;
-    let probe_host = images::ProbeHost {
-        virsh: &preflight::require("virsh")?,
-        uri: &layout.socket_uri(sv1),
-        libvirtd_log: &layout.libvirtd_log(sv1),
-        kvm: acceleration == "kvm",
-    };
-    lab.images = Some(images::detect(
-        &probe_host,
-        &built,
-        &layout.images_dir(),
-        &layout.dir,
-    )?);
-    write_lab_file(layout, &lab)?;
-    Ok(lab)
+    Ok(())
 }
 
 fn write_lab_file(layout: &Layout, lab: &LabFile) -> Result<(), Box<Error>> {
