@@ -248,3 +248,56 @@ pub fn render_up(lab: &LabFile, took: Duration) -> String {
     );
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(bridge_address: Option<&str>, image_present: bool) -> LabStatus {
+        LabStatus {
+            dir: "/lab".into(),
+            lab_file: true,
+            netns: true,
+            daemons: vec![DaemonState {
+                name: "sv1 libvirtd".into(),
+                pid: Some(7),
+                alive: true,
+                answering: true,
+                address: "qemu+tcp://127.0.0.1:16509/system".into(),
+            }],
+            lun_visible: true,
+            bridge: Some(("kvmlab0".into(), bridge_address.map(str::to_string))),
+            images: vec![ImageState {
+                name: "workload",
+                files: vec![PathBuf::from("/lab/images/workload.elf")],
+                domain_type: "qemu".into(),
+                present: image_present,
+            }],
+        }
+    }
+
+    #[test]
+    fn status_shows_the_bridge_and_the_images_and_counts_them() {
+        let up = status(Some("10.20.0.1/24"), true);
+        let text = up.render();
+        assert!(
+            text.contains("  bridge       kvmlab0: 10.20.0.1/24\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "  workload     present: yes  domain type qemu  /lab/images/workload.elf\n"
+            ),
+            "{text}"
+        );
+        assert!(up.all_up());
+        let no_bridge = status(None, true);
+        assert!(no_bridge
+            .render()
+            .contains("  bridge       kvmlab0: missing\n"));
+        assert!(!no_bridge.all_up());
+        let no_image = status(Some("10.20.0.1/24"), false);
+        assert!(no_image.render().contains("  workload     present: no "));
+        assert!(!no_image.all_up());
+    }
+}
