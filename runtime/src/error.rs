@@ -1843,6 +1843,35 @@ pub enum Error {
         dir: String,
     },
 
+    #[error("no Linux guest image: {reason}")]
+    #[diagnostic(
+        code(kvmlab::up::no_linux_image),
+        severity(Warning),
+        help("the workload kernel is built, so guests that hold memory and migrate work; a guest that serves files needs the Linux image: once Debian's archive answers (`apt-get update` succeeds), `kvmlab down` then `kvmlab up` builds it (packages already downloaded stay in {cache})")
+    )]
+    UpNoLinuxImage { reason: String, cache: String },
+
+    #[error("the {image} does not run under KVM here ({reason}): its guests use software emulation (libvirt domain type `qemu`)")]
+    #[diagnostic(
+        code(kvmlab::up::software_guest),
+        severity(Warning),
+        help("nothing to fix: lab.toml records `qemu` for this image and its guests behave the same, only slower; on a machine whose KVM boots it, `kvmlab up` picks `kvm` by itself")
+    )]
+    UpSoftwareGuest { image: String, reason: String },
+
+    #[error("the {image} did not start on sv1, neither under KVM nor under software emulation: {reason}")]
+    #[diagnostic(
+        code(kvmlab::up::guest_silent),
+        help("read its serial output `{serial}` and sv1's log `{log}`; `kvmlab up` stopped what it had started, `kvmlab down --dir {dir}` removes the rest")
+    )]
+    UpGuestSilent {
+        image: String,
+        reason: String,
+        serial: String,
+        log: String,
+        dir: String,
+    },
+
     // ── libvirt: the libvirt backend, real hosts reached through libvirt URIs ──────────────
     #[error("this kvmlab was built without the libvirt backend")]
     #[diagnostic(

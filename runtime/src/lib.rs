@@ -11,6 +11,8 @@
 //! - [`diagnostic`]: errors pinned to a file and line, rendered with miette; [`text`] makes
 //!   script strings safe to show (controls escaped, long values cut).
 //! - [`artifacts`]: the run's output folder, the only place a lab writes files.
+//! - [`real`]: what real hosts need without libvirt: the generated file a guest serves, and
+//!   downloads from guests inside the lab's network namespace.
 
 pub mod artifacts;
 pub mod backend;

@@ -154,10 +154,16 @@ impl Layout {
         self.nas_dir().join("lun1.img")
     }
 
+    /// The guest images `up` builds, and the probes' serial output.
+    pub fn images_dir(&self) -> PathBuf {
+        self.dir.join("images")
+    }
+
     /// Everything `up` creates under the state directory, removed by `down`.
     pub fn created(&self) -> Vec<PathBuf> {
         let mut paths: Vec<PathBuf> = HOSTS.iter().map(|h| self.host_dir(h.name)).collect();
         paths.push(self.nas_dir());
+        paths.push(self.images_dir());
         paths.push(self.lab_file());
         paths.push(self.marker());
         paths

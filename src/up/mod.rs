@@ -1,14 +1,17 @@
 //! `kvmlab up`, `kvmlab status`, `kvmlab down`: a real two-host KVM lab on this machine. Two
-//! libvirt daemons (sv1, sv2) and a tgtd iSCSI target (the NAS) run in one network namespace,
-//! `kvmlab`, so no traffic leaves it; the host reaches each libvirtd through its socket file
+//! libvirt daemons (sv1, sv2), a tgtd iSCSI target (the NAS) and the guests' bridge
+//! `kvmlab0` live in one network namespace, `kvmlab`, so no traffic leaves it; guest images
+//! are built into the lab's folder (`images`). The host reaches each libvirtd through its socket file
 //! (`qemu+unix:///system?socket=…`), and anything inside the namespace (the daemons migrating
 //! to each other, QEMU's iSCSI initiator) over TCP on 127.0.0.1.
 //!
 //! Exit codes: 0 done (for `status`: everything up), 1 refused, failed or (for `status`)
 //! something down.
 
+mod bridge;
 mod config;
 mod daemons;
+mod images;
 mod lab_file;
 mod layout;
 mod namespace;
@@ -129,7 +132,47 @@ fn start(layout: &Layout, acceleration: &str) -> Result<LabFile, Box<Error>> {
     };
     // Recorded first, so that `down` finds the mount points to remove even if a start fails.
     write_lab_file(layout, &lab)?;
-    namespace::create(&preflight::require("ip")?)?;
+    let gcc = preflight::require("gcc")?;
+    // The images build while the daemons start: neither needs the other until the probes.
+    let (built, started) = std::thread::scope(|scope| {
+        let building = scope
+            .spawn(|| images::build(&gcc, &layout.images_dir(), Path::new(images::PACKAGE_CACHE)));
+        let started = start_daemons(layout, &mut lab);
+        let built = building.join().unwrap_or_else(|_| {
+            Err(daemons::io_error(
+                "build the guest images in",
+                &layout.images_dir(),
+                std::io::Error::other("the build stopped unexpectedly"),
+            ))
+        });
+        (built, started)
+    });
+    started?;
+    let built = built?;
+    let sv1 = HOSTS[0].name;
+    let probe_host = images::ProbeHost {
+        virsh: &preflight::require("virsh")?,
+        uri: &layout.socket_uri(sv1),
+        libvirtd_log: &layout.libvirtd_log(sv1),
+        kvm: acceleration == "kvm",
+    };
+    lab.images = Some(images::detect(
+        &probe_host,
+        &built,
+        &layout.images_dir(),
+        &layout.dir,
+    )?);
+    write_lab_file(layout, &lab)?;
+    Ok(lab)
+}
+
+/// The namespace, the guests' bridge, both libvirtd and the NAS, recorded in `lab` as they
+/// answer.
+fn start_daemons(layout: &Layout, lab: &mut LabFile) -> Result<(), Box<Error>> {
+    let ip = preflight::require("ip")?;
+    namespace::create(&ip)?;
+    bridge::create(&ip, bridge::BRIDGE, bridge::GATEWAY, bridge::PREFIX)?;
+    lab.network = Some(bridge::entry());
     let mut children = Vec::new();
     for host in &HOSTS {
         daemons::prepare_host(layout, host)?;
@@ -148,8 +191,7 @@ fn start(layout: &Layout, acceleration: &str) -> Result<LabFile, Box<Error>> {
         });
     }
     daemons::start_nas(layout)?;
-    write_lab_file(layout, &lab)?;
-    Ok(lab)
+    Ok(())
 }
 
 fn write_lab_file(layout: &Layout, lab: &LabFile) -> Result<(), Box<Error>> {

@@ -12,7 +12,7 @@ pub struct Program {
     pub package: &'static str,
 }
 
-pub const PROGRAMS: [Program; 7] = [
+pub const PROGRAMS: [Program; 8] = [
     Program {
         name: "ip",
         purpose: "the lab's network namespace",
@@ -47,6 +47,11 @@ pub const PROGRAMS: [Program; 7] = [
         name: "iscsi-ls",
         purpose: "checking that the LUN can be seen over iSCSI",
         package: "libiscsi-bin",
+    },
+    Program {
+        name: "gcc",
+        purpose: "building the guest images: the 32-bit workload kernel and a static program of the Linux guest",
+        package: "gcc gcc-multilib libc6-dev",
     },
 ];
 

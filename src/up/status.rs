@@ -2,12 +2,15 @@
 //! whether the target exports its LUN and an initiator in the namespace sees it. Also the
 //! text `up` prints once the lab answers.
 
-use super::lab_file::LabFile;
+use super::bridge;
+use super::lab_file::{ImagesEntry, LabFile};
 use super::layout::{self, Layout, HOSTS};
 use super::namespace;
+use super::preflight::find_program;
 use super::probe;
 use super::process;
 use std::fmt::Write;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// One daemon's state.
@@ -25,6 +28,17 @@ pub struct LabStatus {
     pub netns: bool,
     pub daemons: Vec<DaemonState>,
     pub lun_visible: bool,
+    /// The guests' bridge lab.toml names, and its address in the namespace (None: missing).
+    pub bridge: Option<(String, Option<String>)>,
+    /// Each image lab.toml names: what, its files, domain type, whether the files exist.
+    pub images: Vec<ImageState>,
+}
+
+pub struct ImageState {
+    pub name: &'static str,
+    pub files: Vec<PathBuf>,
+    pub domain_type: String,
+    pub present: bool,
 }
 
 impl LabStatus {
@@ -33,6 +47,11 @@ impl LabStatus {
             && self.netns
             && self.lun_visible
             && self.daemons.iter().all(|d| d.alive && d.answering)
+            && self
+                .bridge
+                .as_ref()
+                .is_none_or(|(_, address)| address.is_some())
+            && self.images.iter().all(|image| image.present)
     }
 
     pub fn render(&self) -> String {
@@ -64,6 +83,28 @@ impl LabStatus {
             yes(self.lun_visible),
             layout::lun_uri()
         );
+        if let Some((name, address)) = &self.bridge {
+            let _ = writeln!(
+                out,
+                "  bridge       {name}: {}",
+                address.as_deref().unwrap_or("missing")
+            );
+        }
+        for image in &self.images {
+            let files: Vec<String> = image
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {:<12} present: {:<3}  domain type {}  {}",
+                image.name,
+                yes(image.present),
+                image.domain_type,
+                files.join(" ")
+            );
+        }
         let _ = writeln!(
             out,
             "{}",
@@ -110,13 +151,44 @@ pub fn check(layout: &Layout, lab: Option<&LabFile>) -> LabStatus {
         answering,
         address: format!("iscsi://{}", layout::PORTAL),
     });
+    let bridge = lab.and_then(|lab| lab.network.as_ref()).map(|network| {
+        let address = if netns {
+            find_program("ip").and_then(|ip| bridge::address(&ip, &network.bridge))
+        } else {
+            None
+        };
+        (network.bridge.clone(), address)
+    });
     LabStatus {
         dir: layout.dir.display().to_string(),
         lab_file: lab.is_some(),
         netns,
         daemons,
         lun_visible: netns && answering && probe::lun_visible(),
+        bridge,
+        images: lab
+            .and_then(|lab| lab.images.as_ref())
+            .map_or_else(Vec::new, images),
     }
+}
+
+/// The images lab.toml names (the Linux image only when it was built).
+fn images(entry: &ImagesEntry) -> Vec<ImageState> {
+    let mut states = vec![ImageState {
+        name: "workload",
+        files: vec![entry.workload_kernel.clone()],
+        domain_type: entry.workload_domain_type.clone(),
+        present: entry.workload_kernel.is_file(),
+    }];
+    if let (Some(kernel), Some(initramfs)) = (&entry.linux_kernel, &entry.linux_initramfs) {
+        states.push(ImageState {
+            name: "linux",
+            files: vec![kernel.clone(), initramfs.clone()],
+            domain_type: entry.linux_domain_type.clone(),
+            present: kernel.is_file() && initramfs.is_file(),
+        });
+    }
+    states
 }
 
 /// What `up` prints: the URIs, how to reach them, and how long it took.
@@ -134,6 +206,40 @@ pub fn render_up(lab: &LabFile, took: Duration) -> String {
         let _ = writeln!(out, "     from the host: {}", host.socket_uri);
     }
     let _ = writeln!(out, "nas  {}", lab.nas.uri);
+    if let Some(network) = &lab.network {
+        let _ = writeln!(
+            out,
+            "guests' bridge {} {}/{} (guests from {})",
+            network.bridge, network.gateway, network.prefix, network.first_guest
+        );
+    }
+    match &lab.images {
+        Some(images) => {
+            let _ = writeln!(
+                out,
+                "workload kernel {} (domain type {})",
+                images.workload_kernel.display(),
+                images.workload_domain_type
+            );
+            match (&images.linux_kernel, &images.linux_initramfs) {
+                (Some(kernel), Some(initramfs)) => {
+                    let _ = writeln!(
+                        out,
+                        "Linux image {} {} (domain type {})",
+                        kernel.display(),
+                        initramfs.display(),
+                        images.linux_domain_type
+                    );
+                }
+                _ => {
+                    let _ = writeln!(out, "Linux image: not built (see the warning above)");
+                }
+            }
+        }
+        None => {
+            let _ = writeln!(out, "no guest images");
+        }
+    }
     let _ = writeln!(
         out,
         "TCP URIs work inside the namespace: `ip netns exec {} virsh -c {}`",
@@ -141,4 +247,57 @@ pub fn render_up(lab: &LabFile, took: Duration) -> String {
         lab.hosts.first().map_or("", |h| h.uri.as_str())
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(bridge_address: Option<&str>, image_present: bool) -> LabStatus {
+        LabStatus {
+            dir: "/lab".into(),
+            lab_file: true,
+            netns: true,
+            daemons: vec![DaemonState {
+                name: "sv1 libvirtd".into(),
+                pid: Some(7),
+                alive: true,
+                answering: true,
+                address: "qemu+tcp://127.0.0.1:16509/system".into(),
+            }],
+            lun_visible: true,
+            bridge: Some(("kvmlab0".into(), bridge_address.map(str::to_string))),
+            images: vec![ImageState {
+                name: "workload",
+                files: vec![PathBuf::from("/lab/images/workload.elf")],
+                domain_type: "qemu".into(),
+                present: image_present,
+            }],
+        }
+    }
+
+    #[test]
+    fn status_shows_the_bridge_and_the_images_and_counts_them() {
+        let up = status(Some("10.20.0.1/24"), true);
+        let text = up.render();
+        assert!(
+            text.contains("  bridge       kvmlab0: 10.20.0.1/24\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "  workload     present: yes  domain type qemu  /lab/images/workload.elf\n"
+            ),
+            "{text}"
+        );
+        assert!(up.all_up());
+        let no_bridge = status(None, true);
+        assert!(no_bridge
+            .render()
+            .contains("  bridge       kvmlab0: missing\n"));
+        assert!(!no_bridge.all_up());
+        let no_image = status(Some("10.20.0.1/24"), false);
+        assert!(no_image.render().contains("  workload     present: no "));
+        assert!(!no_image.all_up());
+    }
 }

@@ -135,6 +135,13 @@ pub fn down(layout: &Layout) -> Result<Vec<String>, Box<Error>> {
     if std::fs::remove_dir(&layout.dir).is_ok() {
         done.push(format!("removed {}", layout.dir.display()));
     }
+    let cache = Path::new(super::images::PACKAGE_CACHE);
+    if !done.is_empty() && cache.is_dir() {
+        done.push(format!(
+            "kept the package cache {} (Debian's .deb files for the next `up`; delete it freely)",
+            cache.display()
+        ));
+    }
     Ok(done)
 }
 

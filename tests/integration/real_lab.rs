@@ -37,8 +37,11 @@ fn text(output: &Output) -> (String, String) {
     )
 }
 
-fn up(dir: &Path) -> toml::Table {
+/// Brings a lab up; lab.toml and what `up` said on stderr (its warnings).
+fn up(dir: &Path) -> (toml::Table, String) {
+    let started = std::time::Instant::now();
     let output = lab("up", dir);
+    eprintln!("up took {:.1} s", started.elapsed().as_secs_f64());
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
     assert!(
@@ -54,7 +57,7 @@ fn up(dir: &Path) -> toml::Table {
         "{stdout}"
     );
     let file = std::fs::read_to_string(dir.join("lab.toml")).expect("up writes lab.toml");
-    file.parse().expect("lab.toml is TOML")
+    (file.parse().expect("lab.toml is TOML"), stderr)
 }
 
 fn run(program: &str, args: &[&str]) -> String {
@@ -131,7 +134,7 @@ fn up_gives_two_hosts_and_a_lun_and_down_leaves_nothing() {
     let _turn = ONE_LAB.lock().unwrap_or_else(|e| e.into_inner());
     let parent = tempfile::tempdir().unwrap();
     let dir = parent.path().join("lab");
-    let file = up(&dir);
+    let (file, warnings) = up(&dir);
     let hosts = file["hosts"].as_array().unwrap();
     assert_eq!(hosts.len(), 2);
 
@@ -141,6 +144,63 @@ fn up_gives_two_hosts_and_a_lun_and_down_leaves_nothing() {
     assert!(stdout.ends_with("all up\n"), "{stdout}");
     let daemons = pids(&stdout);
     assert_eq!(daemons.len(), 3, "{stdout}");
+
+    // The guests' bridge and the images, named in lab.toml and shown by status.
+    let network = &file["network"];
+    assert_eq!(network["bridge"].as_str(), Some("kvmlab0"));
+    assert_eq!(network["gateway"].as_str(), Some("10.20.0.1"));
+    assert_eq!(network["prefix"].as_integer(), Some(24));
+    assert_eq!(network["first_guest"].as_str(), Some("10.20.0.10"));
+    assert!(
+        stdout.contains("  bridge       kvmlab0: 10.20.0.1/24\n"),
+        "{stdout}"
+    );
+    let images = &file["images"];
+    let workload = dir.join("images/workload.elf");
+    assert_eq!(
+        images["workload_kernel"].as_str(),
+        Some(workload.to_str().unwrap())
+    );
+    assert!(workload.is_file());
+    let warnings = unwrapped(&warnings);
+    for (key, image, warned_as) in [
+        (
+            "workload_domain_type",
+            "workload",
+            "the workload kernel does not run under KVM here",
+        ),
+        (
+            "linux_domain_type",
+            "linux",
+            "the Linux image (linux-image-",
+        ),
+    ] {
+        let domain_type = images[key].as_str().unwrap();
+        assert!(
+            ["kvm", "qemu"].contains(&domain_type),
+            "{key} = {domain_type}"
+        );
+        // Software emulation is never chosen silently.
+        assert_eq!(
+            domain_type == "qemu",
+            warnings.contains(warned_as) || file["acceleration"].as_str() == Some("software"),
+            "{key} = {domain_type}: {warnings}"
+        );
+        assert!(
+            stdout.contains(&format!(
+                "  {image:<12} present: yes  domain type {domain_type}  "
+            )),
+            "{stdout}"
+        );
+    }
+    // This machine reaches Debian's archive (or has the package cache): the Linux image is
+    // there.
+    let kernel = dir.join("images/linux-vmlinuz");
+    assert_eq!(
+        images["linux_kernel"].as_str(),
+        Some(kernel.to_str().unwrap())
+    );
+    assert!(kernel.is_file() && dir.join("images/linux-initramfs.cpio").is_file());
 
     let mut uuids = Vec::new();
     for host in hosts {
