@@ -9,7 +9,7 @@
 
 mod config;
 mod daemons;
-mod lab_file;
+pub mod lab_file;
 mod layout;
 mod namespace;
 mod preflight;
