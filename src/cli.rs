@@ -164,7 +164,12 @@ enum Command {
         #[arg(long, default_value = "out")]
         out: PathBuf,
         /// The name of the guest the sweep defines on the lab's hosts
-        #[arg(long, value_name = "NAME", default_value = "kvmlab-calibrate", conflicts_with = "against")]
+        #[arg(
+            long,
+            value_name = "NAME",
+            default_value = "kvmlab-calibrate",
+            conflicts_with = "against"
+        )]
         guest: String,
         /// When to draw the table with box characters: auto means on a terminal and NO_COLOR
         /// unset or empty

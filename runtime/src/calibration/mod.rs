@@ -10,6 +10,7 @@
 //! This module sits above both backends: it drives the simulator's engine directly and, on a
 //! real lab, libvirt.
 
+pub mod guest;
 pub mod records;
 pub mod render;
 pub mod sweep;
@@ -212,9 +213,8 @@ impl Errors {
                 iterations: None,
             };
         }
-        let pct = |real: f64, predicted: f64| {
-            (real != 0.0).then(|| (predicted - real) / real * 100.0)
-        };
+        let pct =
+            |real: f64, predicted: f64| (real != 0.0).then(|| (predicted - real) / real * 100.0);
         Errors {
             total_time: pct(real.total_time_s, predicted.total_time_s),
             downtime: real
@@ -280,7 +280,10 @@ pub struct Calibration {
 }
 
 /// Pairs each real run with the simulator's prediction for its point.
-pub fn compare(real_source: String, runs: Vec<(Option<String>, Point, Figures)>) -> Result<Calibration> {
+pub fn compare(
+    real_source: String,
+    runs: Vec<(Option<String>, Point, Figures)>,
+) -> Result<Calibration> {
     let mut rows = Vec::with_capacity(runs.len());
     for (source, point, real) in runs {
         let predicted = predict(&point)?;
@@ -310,13 +313,13 @@ fn summarize(rows: &[Row]) -> Summary {
             .enumerate()
             .filter_map(|(i, row)| pick(&row.error_pct).map(|e| (i + 1, e.abs())))
             .collect();
-        let (worst_row, worst_pct) = errors
-            .iter()
-            .copied()
-            .fold(None, |worst: Option<(usize, f64)>, (row, e)| match worst {
+        let (worst_row, worst_pct) = errors.iter().copied().fold(
+            None,
+            |worst: Option<(usize, f64)>, (row, e)| match worst {
                 Some((_, w)) if w >= e => worst,
                 _ => Some((row, e)),
-            })?;
+            },
+        )?;
         let mut sorted: Vec<f64> = errors.iter().map(|&(_, e)| e).collect();
         sorted.sort_by(f64::total_cmp);
         let middle = sorted.len() / 2;

@@ -14,6 +14,7 @@
 
 use super::{Ended, Figures, Point};
 use crate::error::{Error, Result};
+use crate::sim::migration::Migration;
 use serde::Deserialize;
 
 /// Records one file may hold: each costs a simulated migration.
@@ -60,10 +61,14 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Recorded>> {
             continue;
         }
         if records.len() == MAX_RECORDS {
-            return Err(bad(file, index + 1, format!("more than {MAX_RECORDS} records")));
+            return Err(bad(
+                file,
+                index + 1,
+                format!("more than {MAX_RECORDS} records"),
+            ));
         }
-        let record: Record = serde_json::from_str(line)
-            .map_err(|e| bad(file, index + 1, json_reason(&e)))?;
+        let record: Record =
+            serde_json::from_str(line).map_err(|e| bad(file, index + 1, json_reason(&e)))?;
         records.push(recorded(record).map_err(|reason| bad(file, index + 1, reason))?);
     }
     if records.is_empty() {
@@ -113,12 +118,10 @@ fn recorded(record: Record) -> std::result::Result<Recorded, String> {
         "completed" => Ended::Completed,
         "cancelled" => Ended::Cancelled,
         "failed" => Ended::Failed,
-        other => {
-            return Err(format!(
-                "`result.status` is `{}`: a finished migration is `completed`, `cancelled` or `failed`",
-                shown(other)
-            ))
-        }
+        other => return Err(format!(
+            "`result.status` is `{}`: a finished migration is `completed`, `cancelled` or `failed`",
+            shown(other)
+        )),
     };
     let result = &record.result;
     for (field, value) in [
@@ -140,6 +143,12 @@ fn recorded(record: Record) -> std::result::Result<Recorded, String> {
         auto_converge,
         timeout_s: record.timeout_s,
     };
+    // The engine's own checks (memory that adds up, a positive cap and limit), here so that
+    // a refusal names the line.
+    if let Err(error) = Migration::new(point.guest_memory(), point.request().config) {
+        let help = miette::Diagnostic::help(&error).map(|h| format!(" ({h})"));
+        return Err(format!("{error}{}", help.unwrap_or_default()));
+    }
     let figures = Figures {
         status,
         total_time_s: result.total_time_ms / 1000.0,

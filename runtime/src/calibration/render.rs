@@ -29,8 +29,20 @@ pub fn table(calibration: &Calibration, unicode: bool) -> String {
         .set_content_arrangement(ContentArrangement::Disabled)
         .set_header(
             [
-                "#", "point", "time s", "kvmlab", "err", "downtime ms", "kvmlab", "err",
-                "MB", "kvmlab", "err", "syncs", "kvmlab", "err",
+                "#",
+                "point",
+                "time s",
+                "kvmlab",
+                "err",
+                "downtime ms",
+                "kvmlab",
+                "err",
+                "MB",
+                "kvmlab",
+                "err",
+                "syncs",
+                "kvmlab",
+                "err",
             ]
             .map(Cell::new),
         );
@@ -170,8 +182,20 @@ pub fn svg(calibration: &Calibration) -> Result<String, String> {
         let root = SVGBackend::with_string(&mut svg, (960, 440)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let panels = root.split_evenly((1, 2));
-        panel(&panels[0], "Total time", "real QEMU (s)", "kvmlab (s)", &time)?;
-        panel(&panels[1], "Downtime", "real QEMU (ms)", "kvmlab (ms)", &downtime)?;
+        panel(
+            &panels[0],
+            "Total time",
+            "real QEMU (s)",
+            "kvmlab (s)",
+            &time,
+        )?;
+        panel(
+            &panels[1],
+            "Downtime",
+            "real QEMU (ms)",
+            "kvmlab (ms)",
+            &downtime,
+        )?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
@@ -212,7 +236,11 @@ fn panel(
         .label("exact")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], DIAGONAL_COLOR));
     chart
-        .draw_series(points.iter().map(|&p| Circle::new(p, 4, REAL_COLOR.filled())))
+        .draw_series(
+            points
+                .iter()
+                .map(|&p| Circle::new(p, 4, REAL_COLOR.filled())),
+        )
         .map_err(|e| e.to_string())?
         .label("a point: real, kvmlab")
         .legend(|(x, y)| Circle::new((x + 10, y), 4, REAL_COLOR.filled()));
