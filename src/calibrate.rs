@@ -160,12 +160,13 @@ fn real(request: &Request) -> Result<Compared, Box<Error>> {
     // sweep; the points measured so far are still compared.
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
     eprintln!(
-        "kvmlab calibrate: {} point(s) on {} → {}, guest `{}` ({})",
+        "kvmlab calibrate: {} point(s) on {} → {}, guest `{}` ({}), about {:.0} min",
         points.len(),
         lab.source.name,
         lab.destination.name,
         request.guest,
-        lab.domain_type
+        lab.domain_type,
+        calibration::sweep::expected_seconds(&points) / 60.0
     );
     let total = points.len();
     let mut shown = |index: usize, point: &calibration::Point, real: &calibration::Figures| {

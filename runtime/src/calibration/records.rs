@@ -118,10 +118,12 @@ fn recorded(record: Record) -> std::result::Result<Recorded, String> {
         "completed" => Ended::Completed,
         "cancelled" => Ended::Cancelled,
         "failed" => Ended::Failed,
-        other => return Err(format!(
+        other => {
+            return Err(format!(
             "`result.status` is `{}`: a finished migration is `completed`, `cancelled` or `failed`",
             shown(other)
-        )),
+        ))
+        }
     };
     let result = &record.result;
     for (field, value) in [
