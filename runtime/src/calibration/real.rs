@@ -27,6 +27,9 @@ pub fn measure(
     interrupt: &AtomicBool,
     progress: &mut dyn FnMut(usize, &Point, &Figures),
 ) -> Result<Vec<Recorded>> {
+    // libvirt's default handler prints every error, the expected "no such domain" of the
+    // lookups below included; the errors that matter come back as values.
+    virt::error::clear_error_callback();
     let source = connect(lab, &lab.source, guest)?;
     let destination = connect(lab, &lab.destination, guest)?;
     for (host, connection) in [(&lab.source, &source), (&lab.destination, &destination)] {
