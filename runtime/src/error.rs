@@ -1867,7 +1867,7 @@ pub enum Error {
     #[error("cannot compare against `{file}`: {reason}")]
     #[diagnostic(
         code(kvmlab::calibrate::no_records),
-        help("give a JSON-lines file of recorded migrations, one a line, e.g. `kvmlab calibrate --against tests/calibration/qemu-7.2-sample.jsonl`")
+        help("give a JSON-lines file of recorded migrations, one a line, e.g. the QEMU 7.2 runs kvmlab was checked on: `kvmlab calibrate --against tests/calibration/qemu-7.2-migrations.jsonl` in its source")
     )]
     CalibrateNoRecords { file: String, reason: String },
 
