@@ -120,7 +120,10 @@ fn real_lab(dir: Option<PathBuf>) -> Result<calibration::RealLab, Box<Error>> {
             .map(|h| calibration::RealHost {
                 name: h.name.clone(),
                 uri: h.socket_uri.clone(),
-                migration_uri: format!("tcp://127.0.0.1:{}", h.migration_ports[0]),
+                // No port: the destination's libvirtd takes a free one from its migration
+                // range (lab.toml's `migration_ports`), so other migrations on the lab at
+                // the same time do not collide with this one.
+                migration_uri: "tcp://127.0.0.1".into(),
             })
             .ok_or_else(|| incomplete(&format!("host {name}")))
     };

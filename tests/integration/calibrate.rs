@@ -344,7 +344,8 @@ fn the_quick_sweep_migrates_each_point_on_a_real_lab() {
 /// The book's figures: every recorded QEMU 7.2 run.
 #[test]
 fn the_books_summary_of_all_recorded_runs() {
-    let runs = std::fs::read(repo_root().join("tests/calibration/qemu-7.2-migrations.jsonl")).unwrap();
+    let runs =
+        std::fs::read(repo_root().join("tests/calibration/qemu-7.2-migrations.jsonl")).unwrap();
     let out = Test::new()
         .file("runs.jsonl", &runs)
         .args(&["calibrate", "--against", "runs.jsonl"])
@@ -352,6 +353,14 @@ fn the_books_summary_of_all_recorded_runs() {
         .stdout("19 migration(s)")
         .stdout("median |error|: total time 0.40 % (worst 2.75 %, #10; 19 compared); downtime 359.96 % (worst 2108.00 %, #14; 19 compared); bytes 0.00 % (worst 0.42 %, #2; 19 compared); syncs 0.00 % (worst 16.67 %, #2; 19 compared)\n")
         .run();
-    assert!(out.stdout.contains("|  3.015 |  2.932 | −2.75 % |"), "{}", out.stdout);
-    assert!(out.stdout.contains("|         1.0 |   22.1 | +2108.00 % |"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("|  3.015 |  2.932 | −2.75 % |"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("|         1.0 |   22.1 | +2108.00 % |"),
+        "{}",
+        out.stdout
+    );
 }

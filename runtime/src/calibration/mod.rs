@@ -51,7 +51,8 @@ pub struct RealHost {
     pub name: String,
     /// Where this program reaches the host's libvirtd.
     pub uri: String,
-    /// Where the source's QEMU reaches this host's QEMU, e.g. `tcp://127.0.0.1:49168`.
+    /// Where the source's QEMU reaches this host's QEMU: `tcp://127.0.0.1`, the port left
+    /// to the host's libvirtd.
     pub migration_uri: String,
 }
 

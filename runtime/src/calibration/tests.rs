@@ -184,12 +184,12 @@ fn lab() -> RealLab {
         source: RealHost {
             name: "sv1".into(),
             uri: "qemu+unix:///system?socket=/var/lib/kvmlab/sv1/run/libvirt-sock".into(),
-            migration_uri: "tcp://127.0.0.1:49152".into(),
+            migration_uri: "tcp://127.0.0.1".into(),
         },
         destination: RealHost {
             name: "sv2".into(),
             uri: "qemu+unix:///system?socket=/var/lib/kvmlab/sv2/run/libvirt-sock".into(),
-            migration_uri: "tcp://127.0.0.1:49168".into(),
+            migration_uri: "tcp://127.0.0.1".into(),
         },
         workload_kernel: PathBuf::from("/var/lib/kvmlab/images/workload.elf"),
         domain_type: "kvm".into(),
