@@ -197,6 +197,60 @@ fn real(request: &Request) -> Result<Compared, Box<Error>> {
 mod tests {
     use super::*;
 
+    /// lab.toml as `kvmlab up` writes it, with the images or without.
+    fn lab_toml(dir: &Path, images: bool) -> String {
+        let mut text = String::from("netns = \"kvmlab\"\nacceleration = \"kvm\"\n");
+        for (name, port) in [("sv1", 16509), ("sv2", 16510)] {
+            text.push_str(&format!(
+                "[[hosts]]\nname = \"{name}\"\nuri = \"qemu+tcp://127.0.0.1:{port}/system\"\nsocket_uri = \"qemu+unix:///system?socket={d}/{name}/run/libvirt-sock\"\nhost_uuid = \"6b766d6c-6162-4001-8000-00000000000{}\"\nmigration_ports = [49152, 49167]\npid_file = \"{d}/{name}/libvirtd.pid\"\nlog = \"{d}/{name}/libvirtd.log\"\n",
+                &name[2..],
+                d = dir.display()
+            ));
+        }
+        text.push_str("[nas]\nuri = \"iscsi://127.0.0.1:3260/iqn.2006-01.com.thecus:iscsi1/1\"\nportal = \"127.0.0.1:3260\"\niqn = \"iqn.2006-01.com.thecus:iscsi1\"\nlun_file = \"l\"\nlun_bytes = 1\npid_file = \"p\"\ncontrol_socket = \"c\"\nlog = \"g\"\n");
+        if images {
+            text.push_str("[images]\nworkload_kernel = \"/lab/images/workload.elf\"\nworkload_domain_type = \"qemu\"\nlinux_domain_type = \"qemu\"\n");
+        }
+        text
+    }
+
+    #[test]
+    fn a_lab_is_read_from_its_lab_toml() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("lab.toml"), lab_toml(dir.path(), true)).unwrap();
+        let lab = real_lab(Some(dir.path().to_path_buf())).unwrap();
+        assert_eq!(lab.source.name, "sv1");
+        assert_eq!(
+            lab.destination.uri,
+            format!(
+                "qemu+unix:///system?socket={}/sv2/run/libvirt-sock",
+                dir.path().display()
+            )
+        );
+        assert_eq!(lab.destination.migration_uri, "tcp://127.0.0.1");
+        assert_eq!(
+            lab.workload_kernel,
+            PathBuf::from("/lab/images/workload.elf")
+        );
+        assert_eq!(lab.domain_type, "qemu");
+    }
+
+    #[test]
+    fn a_lab_without_the_workload_kernel_is_incomplete() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("lab.toml"), lab_toml(dir.path(), false)).unwrap();
+        let error = real_lab(Some(dir.path().to_path_buf())).unwrap_err();
+        assert_eq!(error.code_str(), "kvmlab::calibrate::incomplete_lab");
+        assert!(error
+            .to_string()
+            .contains("has no workload kernel (its lab.toml names no guest images)"));
+        let shown = dir.path().display();
+        assert_eq!(
+            error.help_str().unwrap(),
+            format!("take the lab down and bring it up again with this kvmlab, which builds the workload kernel: `kvmlab down --dir {shown}`, then `kvmlab up --dir {shown}`")
+        );
+    }
+
     #[test]
     fn a_folder_without_lab_toml_is_no_lab() {
         let dir = tempfile::tempdir().unwrap();
