@@ -292,7 +292,8 @@ fn a_real_calibration_needs_the_libvirt_build() {
         .run();
 }
 
-/// The quick sweep on the shared lab: a row per point with real figures.
+/// The quick sweep on a `kvmlab up` lab (`KVMLAB_REAL_LAB`, default /var/lib/kvmlab), whose
+/// lab.toml names the workload kernel: a row per point with real figures.
 #[cfg(feature = "libvirt")]
 #[test]
 fn the_quick_sweep_migrates_each_point_on_a_real_lab() {
@@ -363,4 +364,25 @@ fn the_books_summary_of_all_recorded_runs() {
         "{}",
         out.stdout
     );
+}
+
+/// The book's table of the quick sweep measured on a `kvmlab up` lab of this machine.
+#[test]
+fn the_books_quick_sweep_on_this_machine() {
+    let runs =
+        std::fs::read(repo_root().join("tests/calibration/kvmlab-up-quick-tcg.jsonl")).unwrap();
+    let out = Test::new()
+        .file("runs.jsonl", &runs)
+        .args(&["calibrate", "--against", "runs.jsonl"])
+        .status(0)
+        .stdout("5 migration(s)")
+        .stdout("median |error|: total time 9.77 % (worst 13.80 %, #5; 5 compared); downtime 19.53 % (worst 27.50 %, #1; 5 compared); bytes 0.66 % (worst 11.35 %, #5; 5 compared); syncs 0.00 % (worst 25.00 %, #5; 5 compared)\n")
+        .run();
+    for row in [
+        "|  8.350 |  7.534 |  −9.77 % |        27.0 |   34.4 |",
+        "| 15.238 | 13.135 | −13.80 % |        43.0 |   34.9 |",
+        "| 1013.3 |  898.3 | −11.35 % |    16 |     12 | −25.00 % |",
+    ] {
+        assert!(out.stdout.contains(row), "{row}\n{}", out.stdout);
+    }
 }
