@@ -17,8 +17,9 @@ use crate::error::{Error, Result};
 use crate::sim::migration::Migration;
 use serde::Deserialize;
 
-/// Records one file may hold: each costs a simulated migration.
-pub const MAX_RECORDS: usize = 10_000;
+/// Records one file may hold: each costs a simulated migration, up to an hour of simulated
+/// time for one that never converges.
+pub const MAX_RECORDS: usize = 1_000;
 
 const MIB: u64 = 1 << 20;
 

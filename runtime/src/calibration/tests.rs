@@ -243,3 +243,16 @@ fn libvirt_accepts_the_workload_guest() {
         Err(e) => crate::oracle::unavailable("virt-xml-validate", &e.to_string()),
     }
 }
+
+#[test]
+fn a_file_holds_at_most_a_thousand_records() {
+    let line = records::to_line(None, &sweep::quick()[0], &figures_cancelled());
+    let text = format!("{line}\n").repeat(records::MAX_RECORDS + 1);
+    let error = records::parse(&text, "f").unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "line 1001 of `f` is not a recorded migration: more than 1000 records"
+    );
+    let text = format!("{line}\n").repeat(records::MAX_RECORDS);
+    assert_eq!(records::parse(&text, "f").unwrap().len(), 1000);
+}
