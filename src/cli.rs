@@ -4,8 +4,10 @@
 //! 0 clean, 1 findings, 2 usage (a missing file, a pattern matching nothing). So has
 //! `kvmlab grade`: 0 graded (whatever the scores), 1 the exercise is broken, 2 usage (its
 //! bad flags included). `kvmlab up` and `kvmlab down`: 0 done, 1 refused or failed; `kvmlab
-//! status`: 0 everything up, 1 otherwise.
+//! status`: 0 everything up, 1 otherwise. `kvmlab calibrate`: 0 compared, 1 refused or
+//! failed, 130 interrupted.
 
+use crate::calibrate;
 use crate::console;
 use crate::grade;
 use crate::repl;
@@ -136,6 +138,45 @@ enum Command {
         /// The lab's state folder, as given to `kvmlab up`
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+    /// Migrate a sweep of points on a real lab (`kvmlab up`) and print real QEMU beside the
+    /// simulator's prediction: total time, downtime, bytes and syncs, with the error in
+    /// percent. With `--against FILE`, compare recorded runs instead (no lab, no root).
+    /// Exit 0 compared, 1 refused or failed, 130 interrupted
+    Calibrate {
+        /// Compare against real runs recorded as JSON lines instead of migrating
+        #[arg(long, value_name = "FILE.jsonl")]
+        against: Option<PathBuf>,
+        /// Five points (under 2 minutes) instead of the full sweep of 36 (about 12 minutes)
+        #[arg(long, conflicts_with = "against")]
+        quick: bool,
+        /// The lab's state folder, as given to `kvmlab up`; default /var/lib/kvmlab for root
+        #[arg(long, value_name = "DIR", conflicts_with = "against")]
+        lab: Option<PathBuf>,
+        /// Also write the comparison as JSON to this file under --out
+        #[arg(long, value_name = "FILE")]
+        json: Option<String>,
+        /// Also plot predicted against real total time and downtime to this SVG under --out
+        #[arg(long, value_name = "FILE")]
+        svg: Option<String>,
+        /// Also write the real runs as JSON lines under --out, to compare again with --against
+        #[arg(long, value_name = "FILE", conflicts_with = "against")]
+        record: Option<String>,
+        /// Folder for the files --json, --svg and --record write
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// The name of the guest the sweep defines on the lab's hosts
+        #[arg(
+            long,
+            value_name = "NAME",
+            default_value = "kvmlab-calibrate",
+            conflicts_with = "against"
+        )]
+        guest: String,
+        /// When to draw the table with box characters: auto means on a terminal and NO_COLOR
+        /// unset or empty
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
     },
     /// Grade one submission and print its grade as JSON (what `grade` runs per submission)
     #[command(name = "grade-worker", hide = true)]
@@ -426,6 +467,27 @@ pub fn main() -> i32 {
         Command::Up { dir } => up::up(&up::state_dir(dir)),
         Command::Status { dir } => up::status(&up::state_dir(dir)),
         Command::Down { dir } => up::down(&up::state_dir(dir)),
+        Command::Calibrate {
+            against,
+            quick,
+            lab,
+            json,
+            svg,
+            record,
+            out,
+            guest,
+            color,
+        } => calibrate::run(&calibrate::Request {
+            against,
+            quick,
+            lab,
+            json,
+            svg,
+            record,
+            out,
+            guest,
+            unicode: color.colors(std::io::stdout().is_terminal()),
+        }),
     }
 }
 

@@ -1,5 +1,6 @@
 //! `kvmlab`: run KVM training labs on the simulator. See `kvmlab --help`.
 
+mod calibrate;
 mod cli;
 mod console;
 mod grade;

@@ -1956,6 +1956,62 @@ pub enum Error {
         help: String,
     },
 
+    // ── calibrate: `kvmlab calibrate`, real migrations beside the simulator's ─────────────
+    #[error("no lab is up at {dir}: `{lab_file}` does not exist")]
+    #[diagnostic(
+        code(kvmlab::calibrate::no_lab),
+        help("run `kvmlab up` first (`kvmlab up --dir {dir}`), or name the folder of a lab that is up with `--lab`")
+    )]
+    CalibrateNoLab { dir: String, lab_file: String },
+
+    #[error("the lab at {dir} has no {what}: `kvmlab calibrate` migrates sv1 → sv2 and needs both hosts and the workload kernel")]
+    #[diagnostic(
+        code(kvmlab::calibrate::incomplete_lab),
+        help("take the lab down and bring it up again with this kvmlab, which builds the workload kernel: `kvmlab down --dir {dir}`, then `kvmlab up --dir {dir}`")
+    )]
+    CalibrateIncompleteLab { dir: String, what: String },
+
+    #[error("line {line} of `{file}` is not a recorded migration: {reason}")]
+    #[diagnostic(
+        code(kvmlab::calibrate::bad_record),
+        help("each line is one JSON object: `ram_mib`, `used_mib`, `wss_mib`, `dirty_pages_per_s`, `max_bandwidth_Bps`, `downtime_limit_ms`, `capabilities` (`[]` or `[\"auto-converge\"]`) and QEMU's `result` with `status`, `total-time` and `downtime` in ms, `transferred` and `dirty-sync-count`")
+    )]
+    CalibrateBadRecord {
+        file: String,
+        line: usize,
+        reason: String,
+    },
+
+    #[error("cannot compare against `{file}`: {reason}")]
+    #[diagnostic(
+        code(kvmlab::calibrate::no_records),
+        help("give a JSON-lines file of recorded migrations, one a line, e.g. the QEMU 7.2 runs kvmlab was checked on: `kvmlab calibrate --against tests/calibration/qemu-7.2-migrations.jsonl` in its source")
+    )]
+    CalibrateNoRecords { file: String, reason: String },
+
+    #[error("the workload guest `{guest}` on {host} did not say it was ready within {seconds} s; its serial console said: {said}")]
+    #[diagnostic(
+        code(kvmlab::calibrate::guest_silent),
+        help("`kvmlab status --dir {dir}` shows how the workload kernel boots on this lab (KVM or software); the guest was destroyed, so running the calibration again starts afresh")
+    )]
+    CalibrateGuestSilent {
+        guest: String,
+        host: String,
+        seconds: u64,
+        said: String,
+        dir: String,
+    },
+
+    #[error("libvirt on {host} refused to {action} `{guest}`: {message}")]
+    #[diagnostic(code(kvmlab::calibrate::libvirt), help("{help}"))]
+    CalibrateLibvirt {
+        host: String,
+        action: String,
+        guest: String,
+        message: String,
+        help: String,
+    },
+
     // ── host: hardware, operating system, KVM and the host's files ─────────────────────────
     #[error("{host} has no operating system yet")]
     #[diagnostic(

@@ -16,6 +16,7 @@
 
 pub mod artifacts;
 pub mod backend;
+pub mod calibration;
 pub mod console_session;
 pub mod diagnostic;
 pub mod error;

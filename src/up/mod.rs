@@ -12,7 +12,7 @@ mod bridge;
 mod config;
 mod daemons;
 mod images;
-mod lab_file;
+pub mod lab_file;
 mod layout;
 mod namespace;
 mod preflight;

@@ -5,6 +5,7 @@ mod harness;
 
 mod advice;
 mod book;
+mod calibrate;
 mod check;
 mod cli;
 mod console;

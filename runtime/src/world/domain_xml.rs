@@ -57,7 +57,7 @@ pub fn identity(seed: u64, name: &str) -> (String, String) {
     (mac, uuid)
 }
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
