@@ -253,8 +253,8 @@ check_eq(g.state, "shut off", "it is off");
 
 #[cfg(feature = "libvirt")]
 mod real {
-    //! On the shared lab at `KVMLAB_SHARED_LAB` (default /work/lab-shared), every libvirt
-    //! object named with the prefix `a-` and removed when the test ends.
+    //! On the lab up at `KVMLAB_REAL_LAB` (default /var/lib/kvmlab), every libvirt object
+    //! named with the prefix `a-` and removed when the test ends.
 
     use crate::harness::Test;
     use std::path::PathBuf;
@@ -265,9 +265,9 @@ mod real {
             eprintln!("skipped: set KVMLAB_REAL_TESTS=1 (root, a `kvmlab up` lab) to run the libvirt backend on real hosts");
             return None;
         }
-        let dir = std::env::var_os("KVMLAB_SHARED_LAB")
+        let dir = std::env::var_os("KVMLAB_REAL_LAB")
             .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/work/lab-shared"));
+            .unwrap_or_else(|| PathBuf::from("/var/lib/kvmlab"));
         assert!(
             dir.join("lab.toml").is_file(),
             "no lab is up at {}: `kvmlab up --dir {0}` first",
