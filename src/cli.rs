@@ -147,7 +147,7 @@ enum Command {
         /// Compare against real runs recorded as JSON lines instead of migrating
         #[arg(long, value_name = "FILE.jsonl")]
         against: Option<PathBuf>,
-        /// Five points (under 2 minutes) instead of the full sweep of 36 (about 12 minutes)
+        /// Five points (under 2 minutes) instead of the full sweep of 36 (12 to 15 minutes)
         #[arg(long, conflicts_with = "against")]
         quick: bool,
         /// The lab's state folder, as given to `kvmlab up`; default /var/lib/kvmlab for root

@@ -48,9 +48,9 @@ fn point(dirty_mib_s: u64, bandwidth_mib_s: u64, downtime_ms: u64, auto_converge
 }
 
 /// Every combination: 3 dirty rates × 3 caps × 2 downtime limits × auto-converge off and on,
-/// 36 migrations, in that order (auto-converge varying fastest); about 12 minutes on a real
-/// lab. At 48 MiB/s against a 32 MiB/s cap only auto-converge brings the guest home: without
-/// it both QEMU and the simulator are still copying when [`GIVE_UP_S`] ends the run.
+/// 36 migrations, in that order (auto-converge varying fastest); 12 to 15 minutes on a real
+/// lab. At 48 MiB/s against a 32 MiB/s cap the simulator brings the guest home only with
+/// auto-converge; without it, it and QEMU are still copying when [`GIVE_UP_S`] ends the run.
 pub fn full() -> Vec<Point> {
     let mut points = Vec::new();
     for dirty in DIRTY_MIB_S {
