@@ -357,13 +357,7 @@ fn up_refuses_a_user_who_is_not_root() {
         // As `nobody`, from a copy of the binary in a folder `nobody` may enter (the
         // checkout's own folder may let nobody else in).
         let (_copy, binary) = binary_for_nobody();
-        Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(&binary)
-            .args(["up", "--dir"])
-            .arg(&dir)
-            .output()
-            .expect("setpriv runs")
+        as_nobody(&binary, &["up", "--dir", dir.to_str().unwrap()])
     } else {
         lab("up", &dir)
     };
@@ -446,12 +440,7 @@ fn status_and_down_refuse_a_user_who_is_not_root_and_say_why() {
         ),
     ] {
         let (_copy, binary) = binary_for_nobody();
-        let output = Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(&binary)
-            .args([command, "--dir", "/nonexistent"])
-            .output()
-            .expect("setpriv runs");
+        let output = as_nobody(&binary, &[command, "--dir", "/nonexistent"]);
         let (_, stderr) = text(&output);
         assert_eq!(output.status.code(), Some(1), "{stderr}");
         let shown = unwrapped(&stderr);
@@ -511,4 +500,23 @@ fn binary_for_nobody() -> (tempfile::TempDir, std::path::PathBuf) {
     std::fs::copy(env!("CARGO_BIN_EXE_kvmlab"), &binary).unwrap();
     std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
     (dir, binary)
+}
+
+/// Runs the copy as `nobody`. A child another test forks while the copy is being written
+/// holds it open for writing until it execs, and the kernel refuses to run a file open for
+/// writing ("Text file busy"): that passes, so it is tried again.
+fn as_nobody(binary: &Path, args: &[&str]) -> Output {
+    for _ in 0..50 {
+        let output = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(binary)
+            .args(args)
+            .output()
+            .expect("setpriv runs");
+        if !String::from_utf8_lossy(&output.stderr).contains("Text file busy") {
+            return output;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("{} stayed busy for 5 s", binary.display());
 }
