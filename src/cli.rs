@@ -200,6 +200,10 @@ struct RealHosts {
     /// /var/lib/kvmlab when no --host is given
     #[arg(long, value_name = "DIR")]
     lab: Option<PathBuf>,
+    /// The NAS LUN real hosts share for guests' disks, as iscsi://PORTAL[:PORT]/IQN/LUN
+    /// (a `kvmlab up` lab names its own)
+    #[arg(long, value_name = "URI")]
+    nas: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -217,13 +221,13 @@ impl RealHosts {
     /// The run's backend and its limits; `Err` is the exit code after saying why not.
     fn choice(&self, options: &mut RunOptions, color: bool) -> Result<(), i32> {
         if self.backend == BackendName::Sim {
-            if !self.hosts.is_empty() || self.lab.is_some() {
-                eprintln!("kvmlab: `--host` and `--lab` name real hosts: give `--backend libvirt` with them");
+            if !self.hosts.is_empty() || self.lab.is_some() || self.nas.is_some() {
+                eprintln!("kvmlab: `--host`, `--lab` and `--nas` name real hosts: give `--backend libvirt` with them");
                 return Err(EXIT_USAGE);
             }
             return Ok(());
         }
-        match up::site::for_run(&self.hosts, self.lab.as_deref()) {
+        match up::site::for_run(&self.hosts, self.lab.as_deref(), self.nas.as_deref()) {
             Ok(site) => {
                 #[cfg(feature = "libvirt")]
                 kvmlab_runtime::libvirt::show_jobs_with(|title| {

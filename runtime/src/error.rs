@@ -1903,6 +1903,13 @@ pub enum Error {
     )]
     LibvirtBadUri { uri: String },
 
+    #[error("`--nas {uri}` is not an iSCSI LUN: {reason}")]
+    #[diagnostic(
+        code(kvmlab::libvirt::bad_nas_uri),
+        help("write `--nas iscsi://PORTAL[:PORT]/IQN/LUN`, e.g. `--nas iscsi://192.168.0.240/iqn.2006-01.com.thecus:iscsi1/1` (`iscsi-ls -s iscsi://PORTAL` lists a portal's targets and LUNs)")
+    )]
+    LibvirtBadNasUri { uri: String, reason: String },
+
     #[error("the real lab has no host `{host}`; its hosts: {known}")]
     #[diagnostic(code(kvmlab::libvirt::unknown_host), help("{help}"))]
     LibvirtUnknownHost {

@@ -40,6 +40,52 @@ pub struct SiteNas {
     pub lun: u32,
 }
 
+impl SiteNas {
+    /// `iscsi://HOST[:PORT]/IQN/LUN`, as QEMU names an iSCSI LUN (port 3260 when none).
+    pub fn parse(uri: &str) -> Result<SiteNas> {
+        let bad = |reason: &str| Error::LibvirtBadNasUri {
+            uri: uri.into(),
+            reason: reason.into(),
+        };
+        let rest = uri
+            .strip_prefix("iscsi://")
+            .ok_or_else(|| bad("it does not begin with `iscsi://`"))?;
+        let (portal, path) = rest
+            .split_once('/')
+            .ok_or_else(|| bad("it names no target after the portal"))?;
+        let (host, port) = match portal.rsplit_once(':') {
+            Some((host, port)) => (
+                host,
+                port.parse::<u16>()
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| bad("its port is not a number from 1 to 65535"))?,
+            ),
+            None => (portal, 3260),
+        };
+        if host.is_empty() || !is_host_name(host) {
+            return Err(bad("it names no portal host"));
+        }
+        let (iqn, lun) = path
+            .rsplit_once('/')
+            .ok_or_else(|| bad("it names no LUN after the target"))?;
+        if !iqn.starts_with("iqn.") || iqn.contains(char::is_whitespace) {
+            return Err(bad(
+                "its target is not an IQN (`iqn.YYYY-MM.reversed.domain:name`)",
+            ));
+        }
+        let lun = lun
+            .parse::<u32>()
+            .map_err(|_| bad("its LUN is not a number"))?;
+        Ok(SiteNas {
+            host: host.into(),
+            port,
+            iqn: iqn.into(),
+            lun,
+        })
+    }
+}
+
 /// Guest images: the purpose-built workload kernel and the small Linux that serves files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SiteImages {
@@ -124,6 +170,13 @@ impl Site {
         Ok(())
     }
 
+    /// Sets the NAS from `--nas iscsi://HOST[:PORT]/IQN/LUN`, the LUN every host's QEMU
+    /// reaches with its own iSCSI initiator.
+    pub fn set_nas(&mut self, uri: &str) -> Result<()> {
+        self.nas = Some(SiteNas::parse(uri)?);
+        Ok(())
+    }
+
     pub fn host(&self, name: &str) -> Option<&SiteHost> {
         self.hosts.iter().find(|h| h.name == name)
     }
@@ -185,6 +238,40 @@ fn is_libvirt_uri(uri: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_nas_flag_names_the_portal_target_and_lun() {
+        let nas =
+            super::SiteNas::parse("iscsi://192.168.0.240/iqn.2006-01.com.thecus:iscsi1/1").unwrap();
+        assert_eq!(
+            (nas.host.as_str(), nas.port, nas.iqn.as_str(), nas.lun),
+            ("192.168.0.240", 3260, "iqn.2006-01.com.thecus:iscsi1", 1)
+        );
+        let nas =
+            super::SiteNas::parse("iscsi://nas:3261/iqn.2006-01.com.thecus:iscsi1/2").unwrap();
+        assert_eq!((nas.host.as_str(), nas.port, nas.lun), ("nas", 3261, 2));
+        for (uri, reason) in [
+            (
+                "nas/iqn.2006-01.com.thecus:iscsi1/1",
+                "does not begin with `iscsi://`",
+            ),
+            ("iscsi://nas", "names no target"),
+            (
+                "iscsi://nas:0/iqn.2006-01.com.thecus:iscsi1/1",
+                "port is not a number",
+            ),
+            ("iscsi://nas/iqn.2006-01.com.thecus:iscsi1", "names no LUN"),
+            ("iscsi://nas/disk/1", "not an IQN"),
+            (
+                "iscsi://nas/iqn.2006-01.com.thecus:iscsi1/one",
+                "LUN is not a number",
+            ),
+        ] {
+            let error = super::SiteNas::parse(uri).unwrap_err();
+            assert_eq!(error.code_str(), "kvmlab::libvirt::bad_nas_uri", "{uri}");
+            assert!(error.to_string().contains(reason), "{uri}: {error}");
+        }
+    }
+
     use super::*;
 
     fn flags(list: &[&str]) -> Vec<String> {

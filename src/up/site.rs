@@ -57,11 +57,19 @@ fn nas_of(lab: &LabFile) -> Option<SiteNas> {
 
 /// The site a run on real hosts drives: the lab in `lab_dir` (plus any `--host`), or the
 /// `--host` flags alone, or the default lab's folder when it holds a lab.toml.
-pub fn for_run(host_flags: &[String], lab_dir: Option<&Path>) -> Result<Site, Box<Error>> {
+pub fn for_run(
+    host_flags: &[String],
+    lab_dir: Option<&Path>,
+    nas: Option<&str>,
+) -> Result<Site, Box<Error>> {
     let dir = match lab_dir {
         Some(dir) => dir.to_path_buf(),
         None if !host_flags.is_empty() => {
-            return Site::from_host_flags(host_flags).map_err(Box::new);
+            let mut site = Site::from_host_flags(host_flags).map_err(Box::new)?;
+            if let Some(nas) = nas {
+                site.set_nas(nas).map_err(Box::new)?;
+            }
+            return Ok(site);
         }
         None => super::state_dir(None),
     };
@@ -78,6 +86,9 @@ pub fn for_run(host_flags: &[String], lab_dir: Option<&Path>) -> Result<Site, Bo
     };
     let mut site = from_lab_file(&lab, &dir);
     site.add_host_flags(host_flags).map_err(Box::new)?;
+    if let Some(nas) = nas {
+        site.set_nas(nas).map_err(Box::new)?;
+    }
     Ok(site)
 }
 
@@ -138,7 +149,7 @@ first_guest = "10.20.0.10"
     #[test]
     fn a_lab_file_is_a_site_reached_through_the_socket_files() {
         let dir = lab_dir();
-        let site = for_run(&[], Some(dir.path())).unwrap();
+        let site = for_run(&[], Some(dir.path()), None).unwrap();
         assert_eq!(site.host_names(), "sv1, sv2");
         let sv2 = site.host("sv2").unwrap();
         assert_eq!(
@@ -169,16 +180,17 @@ first_guest = "10.20.0.10"
     fn host_flags_add_hosts_to_a_lab() {
         let dir = lab_dir();
         let flags = vec!["sv3=qemu+ssh://root@sv3/system".to_string()];
-        let site = for_run(&flags, Some(dir.path())).unwrap();
+        let site = for_run(&flags, Some(dir.path()), None).unwrap();
         assert_eq!(site.host_names(), "sv1, sv2, sv3");
-        let twice = for_run(&["sv1=qemu:///system".to_string()], Some(dir.path())).unwrap_err();
+        let twice =
+            for_run(&["sv1=qemu:///system".to_string()], Some(dir.path()), None).unwrap_err();
         assert_eq!(twice.code_str(), "kvmlab::libvirt::bad_host_flag");
     }
 
     #[test]
     fn a_folder_without_a_lab_says_to_bring_one_up() {
         let dir = tempfile::tempdir().unwrap();
-        let error = for_run(&[], Some(dir.path())).unwrap_err();
+        let error = for_run(&[], Some(dir.path()), None).unwrap_err();
         assert_eq!(error.code_str(), "kvmlab::libvirt::no_site");
         assert_eq!(
             error.to_string(),

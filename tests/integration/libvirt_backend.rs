@@ -46,8 +46,9 @@ fn real_host_flags_need_the_libvirt_backend() {
         .status(64)
         .run();
     assert!(
-        out.stderr
-            .contains("`--host` and `--lab` name real hosts: give `--backend libvirt` with them"),
+        out.stderr.contains(
+            "`--host`, `--lab` and `--nas` name real hosts: give `--backend libvirt` with them"
+        ),
         "{}",
         out.stderr
     );
@@ -90,6 +91,34 @@ fn a_bad_host_flag_is_refused_before_the_lab_runs() {
     assert!(text.contains("kvmlab::libvirt::bad_host_flag"), "{text}");
     assert!(
         text.contains("`--host sv1` has no `=`: it names no URI"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_nas_that_is_not_an_iscsi_lun_is_refused_with_the_form_it_takes() {
+    let out = Test::new()
+        .script(READY_HOST)
+        .args(&[
+            "run",
+            "lab.rhai",
+            "--backend",
+            "libvirt",
+            "--host",
+            "sv1=qemu+ssh://root@sv1/system",
+            "--nas",
+            "iscsi://192.168.0.240/iqn.2006-01.com.thecus:iscsi1",
+        ])
+        .status(2)
+        .run();
+    let text = unwrapped(&out.stderr);
+    assert!(text.contains("kvmlab::libvirt::bad_nas_uri"), "{text}");
+    assert!(
+        text.contains("is not an iSCSI LUN: it names no LUN after the target"),
+        "{text}"
+    );
+    assert!(
+        text.contains("--nas iscsi://PORTAL[:PORT]/IQN/LUN"),
         "{text}"
     );
 }
