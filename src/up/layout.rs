@@ -159,11 +159,17 @@ impl Layout {
         self.dir.join("images")
     }
 
+    /// Real dir pools a lab run on the libvirt backend defines, one folder per host.
+    pub fn pools_dir(&self) -> PathBuf {
+        self.dir.join("pools")
+    }
+
     /// Everything `up` creates under the state directory, removed by `down`.
     pub fn created(&self) -> Vec<PathBuf> {
         let mut paths: Vec<PathBuf> = HOSTS.iter().map(|h| self.host_dir(h.name)).collect();
         paths.push(self.nas_dir());
         paths.push(self.images_dir());
+        paths.push(self.pools_dir());
         paths.push(self.lab_file());
         paths.push(self.marker());
         paths

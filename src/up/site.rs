@@ -39,7 +39,7 @@ pub fn from_lab_file(lab: &LabFile, dir: &Path) -> Site {
             first_guest: n.first_guest.clone(),
         }),
         netns: Some(lab.netns.clone()),
-        pool_root: dir.join("pools"),
+        pool_root: Layout::new(dir).pools_dir(),
     }
 }
 
