@@ -1,7 +1,7 @@
-//! libvirt's refusals in kvmlab's codes: where the simulator refuses the same thing, the same
-//! code (a migration without shared storage is `kvmlab::migrate::unsafe_storage` on both);
-//! anything else is `kvmlab::libvirt::refused` with libvirt's own message. Pure: it reads
-//! libvirt's error number and message, so it is tested without libvirt.
+//! libvirt's refusals of a host's operations (defining, starting, pools, volumes) in kvmlab's
+//! codes: `kvmlab::libvirt::refused` with libvirt's own message and where to look. A failed
+//! migration is [`super::refusal`]'s. Pure: it reads libvirt's error number and message, so
+//! it is tested without libvirt.
 
 use crate::error::Error;
 
@@ -17,7 +17,6 @@ pub mod number {
     pub const OPERATION_TIMEOUT: u32 = 68;
     pub const STORAGE_POOL_BUILT: u32 = 76;
     pub const OPERATION_ABORTED: u32 = 78;
-    pub const MIGRATE_UNSAFE: u32 = 81;
 }
 
 /// What kvmlab was doing when libvirt refused, to name it in the diagnostic.
@@ -35,25 +34,10 @@ pub struct Attempt<'a> {
     /// command that shows one of that name.
     pub object: Option<&'a str>,
     pub inspect: Option<&'a str>,
-    /// A migration's destination, and the guest's disk and cache mode as the model has them.
-    pub destination: Option<&'a str>,
-    pub disk_path: Option<&'a str>,
-    pub cache: Option<&'a str>,
 }
 
 /// The diagnostic for libvirt's error `code` with `message`, raised while doing `attempt`.
 pub fn refusal(code: u32, message: &str, attempt: &Attempt) -> Error {
-    if code == number::MIGRATE_UNSAFE {
-        if message.contains("cache") {
-            return Error::MigrateUnsafeCache {
-                cache: attempt.cache.unwrap_or("default").into(),
-            };
-        }
-        return Error::MigrateUnsafeStorage {
-            path: attempt.disk_path.unwrap_or("the guest's disk").into(),
-            host: attempt.destination.unwrap_or("the destination").into(),
-        };
-    }
     let virsh = format!("virsh -c '{}'", attempt.uri);
     let guest = attempt.guest.unwrap_or("the guest");
     let help = match code {
@@ -126,52 +110,15 @@ fn is_connection_lost(message: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn migration() -> Attempt<'static> {
-        Attempt {
-            host: "sv1",
-            uri: "qemu+tcp://127.0.0.1:16509/system",
-            action: "migrate web1 to sv2",
-            guest: Some("web1"),
-            object: None,
-            inspect: None,
-            destination: Some("sv2"),
-            disk_path: Some("/guest/web1.img"),
-            cache: Some("writeback"),
-        }
-    }
-
-    #[test]
-    fn unsafe_storage_is_the_simulators_code_with_the_models_disk() {
-        let error = refusal(
-            number::MIGRATE_UNSAFE,
-            "Unsafe migration: Migration without shared storage is unsafe",
-            &migration(),
-        );
-        assert_eq!(error.code_str(), "kvmlab::migrate::unsafe_storage");
-        assert_eq!(
-            error.to_string(),
-            "Unsafe migration: Migration without shared storage is unsafe (/guest/web1.img is not visible from sv2)"
-        );
-    }
-
-    #[test]
-    fn unsafe_cache_is_the_simulators_code() {
-        let error = refusal(
-            number::MIGRATE_UNSAFE,
-            "Unsafe migration: Migration may lead to data corruption if disks use cache other than none or directsync",
-            &migration(),
-        );
-        assert_eq!(error.code_str(), "kvmlab::migrate::unsafe_cache");
-        assert!(error.to_string().ends_with("(cache='writeback')"));
-    }
-
     #[test]
     fn other_refusals_keep_libvirts_message_and_say_where_to_look() {
         let attempt = Attempt {
+            host: "sv1",
+            uri: "qemu+tcp://127.0.0.1:16509/system",
             action: "define the guest web1",
+            guest: Some("web1"),
             object: Some("guest"),
             inspect: Some("dominfo web1"),
-            ..migration()
         };
         let error = refusal(
             9,
