@@ -1940,6 +1940,15 @@ pub enum Error {
     #[diagnostic(code(kvmlab::libvirt::unsupported), help("{help}"))]
     LibvirtUnsupported { operation: String, help: String },
 
+    #[error("the download of {path} from {guest} failed: {reason}")]
+    #[diagnostic(code(kvmlab::libvirt::download_failed), help("{help}"))]
+    LibvirtDownloadFailed {
+        guest: String,
+        path: String,
+        reason: String,
+        help: String,
+    },
+
     #[error("the site has no guest images: {guest} gets no kernel and waits in the BIOS, a real guest to start, stop and migrate that runs no workload")]
     #[diagnostic(
         code(kvmlab::libvirt::no_images),

@@ -106,6 +106,21 @@ pub struct SiteNetwork {
     pub first_guest: String,
 }
 
+impl SiteNetwork {
+    /// The address of the lab's guest number `index` (from 0) on the bridge: `first_guest`
+    /// and up, with the prefix, e.g. `10.20.0.12/24`; `None` past the network's last host.
+    pub fn guest_address(&self, index: usize) -> Option<String> {
+        let first: std::net::Ipv4Addr = self.first_guest.parse().ok()?;
+        let gateway: std::net::Ipv4Addr = self.gateway.parse().ok()?;
+        let host_bits = 32u32.checked_sub(u32::from(self.prefix))?;
+        let mask = u32::MAX.checked_shl(host_bits).unwrap_or(0);
+        let address = u32::from(first).checked_add(u32::try_from(index).ok()?)?;
+        let broadcast = (u32::from(gateway) & mask) | !mask;
+        (address & mask == u32::from(gateway) & mask && address < broadcast)
+            .then(|| format!("{}/{}", std::net::Ipv4Addr::from(address), self.prefix))
+    }
+}
+
 impl Default for Site {
     fn default() -> Self {
         Site {
@@ -238,6 +253,21 @@ fn is_libvirt_uri(uri: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn guests_get_addresses_from_the_first_until_the_network_ends() {
+        let net = super::SiteNetwork {
+            bridge: "kvmlab0".into(),
+            gateway: "10.20.0.1".into(),
+            prefix: 24,
+            first_guest: "10.20.0.10".into(),
+        };
+        assert_eq!(net.guest_address(0).as_deref(), Some("10.20.0.10/24"));
+        assert_eq!(net.guest_address(2).as_deref(), Some("10.20.0.12/24"));
+        assert_eq!(net.guest_address(244).as_deref(), Some("10.20.0.254/24"));
+        assert_eq!(net.guest_address(245), None, "the broadcast address");
+        assert_eq!(net.guest_address(usize::MAX), None);
+    }
+
     #[test]
     fn a_nas_flag_names_the_portal_target_and_lun() {
         let nas =

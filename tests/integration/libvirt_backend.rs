@@ -208,6 +208,22 @@ check_eq(g.state, "shut off", "it is off");
     }
 
     #[test]
+    fn a_site_without_the_linux_image_refuses_to_serve_files_and_says_where_it_can() {
+        let script = GUEST.replace("NAME", "a-guest1").replace(
+            "g.suspend();",
+            "g.serve_file(\"/var/ftp/pub/big.iso\", size(\"1G\"));\ng.suspend();",
+        );
+        Test::new()
+            .script(&script)
+            .args(&args(&HOSTS))
+            .status(2)
+            .diagnostic("kvmlab::libvirt::unsupported", 12)
+            .stderr("`serve_file on a-guest1` is not available on real hosts yet")
+            .stderr("help: the site has no Linux image, the guest that serves files: run on a `kvmlab up` lab")
+            .run();
+    }
+
+    #[test]
     fn the_console_lists_what_was_only_checked() {
         Test::new()
             .script(&GUEST.replace("NAME", "a-guest1"))
@@ -379,7 +395,7 @@ for h in [sv1, sv2] {
 sv1.store_file(ISO, size("3.9G"));
 let vol = pools[0].create_volume(#{name: "a-guest1.img", capacity: "1G", allocation: 0});
 let g = sv1.define_guest(#{name: "a-guest1", memory: "256M", virt_type: "kvm", iso: ISO,
-    disk: vol, cache: "none", network: #{bridge: "br0"}});
+    disk: vol, cache: "none", network: #{bridge: "br0", address: "192.168.1.20/24"}});
 g.install();
 check_eq(g.state, "running", "a-guest1 runs on sv1");
 let there = g.migrate(sv2, #{});
@@ -449,6 +465,59 @@ g2.migrate(sv2, #{});
         assert!(
             disk.contains("iqn.2006-01.com.thecus:iscsi1/1"),
             "a-guest1's disk is the NAS LUN: {disk}"
+        );
+    }
+
+    /// The NAS guest of [`LAB`] serving a file on the guests' bridge while it migrates.
+    const DOWNLOAD: &str = r#"let file = g.serve_file("/var/ftp/pub/big.iso", size("300M"));
+let pc = client("a-pc", #{net: lab.net1, address: "192.168.1.100/24", speed: "100Mbit/s"});
+let d = pc.download(g, "/var/ftp/pub/big.iso");
+sleep(1.0);
+record("bytes_before", d.bytes);
+let during = g.migrate(sv2, #{});
+record("bytes_after", d.bytes);
+check_eq(during.status, "completed", "the guest moved while it served the download");
+d.wait();
+check(d.done, "the download finished");
+check_eq(d.sha256, file, "the file arrived intact");
+check_eq(lab().downloads[0].intact, true, "the lab's downloads say it arrived intact");
+check_eq(g.host.name, "sv2", "and the guest served the rest from sv2");
+record("duration", d.duration);
+record("bytes", d.bytes);
+record("migration_s", during.total_time);
+record("downtime_ms", during.downtime);
+record("rate_during", d.mean_rate(during.started, during.started + during.total_time));
+"#;
+
+    #[test]
+    fn a_file_downloaded_during_a_migration_arrives_intact() {
+        let Some(dir) = shared_lab() else { return };
+        let _clean = CleanUp(dir.clone());
+        let lab_dir = dir.to_string_lossy().into_owned();
+        // The NAS guest only: the lab's last lines (a guest on a local disk) go.
+        let nas_guest = &LAB[..LAB.find("let local =").unwrap()];
+        let script = format!("{nas_guest}{DOWNLOAD}");
+        let out = Test::new()
+            .script(&script)
+            .args(&["run", "lab.rhai", "--backend", "libvirt", "--lab", &lab_dir])
+            .json()
+            .status(0)
+            .run();
+        let values = &out.report["values"];
+        eprintln!("{values}");
+        let before = values["bytes_before"].as_i64().unwrap();
+        let after = values["bytes_after"].as_i64().unwrap();
+        // The migration began while the download ran and it went on meanwhile.
+        assert!(before > 0 && before < 300 << 20, "{values}");
+        assert!(after > before, "{values}");
+        assert!(values["rate_during"].as_f64().unwrap() > 0.0, "{values}");
+        assert_eq!(values["bytes"], 300 << 20, "{values}");
+        let checked = out.report["checked_only"].as_array().unwrap();
+        assert!(
+            checked.iter().any(|c| c["operation"]
+                == "serve_file (the guest restarted on the Linux image)"
+                && c["count"] == 1),
+            "{checked:?}"
         );
     }
 }

@@ -2,8 +2,9 @@
 //! `kvmlab_runtime::libvirt::migrate::migrate_domain`. Built with `--features libvirt`; run
 //! only with `KVMLAB_REAL_TESTS=1` as root. They use the lab in `KVMLAB_REAL_LAB` (a folder
 //! `kvmlab up` wrote) when it is set, otherwise each brings a lab of its own up and down;
-//! the test that kills a daemon always brings up its own. The guests have no disk and no
-//! kernel: SeaBIOS finds nothing to boot and waits, a real KVM guest to start and migrate.
+//! the test that kills a daemon always brings up its own. The guests have no kernel: SeaBIOS
+//! finds nothing to boot and waits, a real KVM guest to start and migrate. Most have no
+//! disk either; the one whose destination dies has the NAS LUN, checksummed around it.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -31,6 +32,15 @@ fn real_tests() -> bool {
     false
 }
 
+/// The lab's NAS LUN: how QEMU reaches it, and the file tgtd serves it from.
+struct Nas {
+    host: String,
+    port: String,
+    iqn: String,
+    lun: String,
+    lun_file: PathBuf,
+}
+
 /// A lab's two hosts as lab.toml names them.
 struct Host {
     connect: Connect,
@@ -42,6 +52,7 @@ struct Lab {
     sv1: Host,
     sv2: Host,
     domain_type: &'static str,
+    nas: Nas,
     /// Where this test brought a lab up, to take it down after.
     own: Option<tempfile::TempDir>,
 }
@@ -88,7 +99,23 @@ impl Lab {
                 pid_file: PathBuf::from(entry["pid_file"].as_str().expect("pid_file")),
             }
         };
+        let nas = &file["nas"];
+        let (portal_host, portal_port) = nas["portal"]
+            .as_str()
+            .and_then(|p| p.rsplit_once(':'))
+            .expect("the NAS's portal is HOST:PORT");
         Lab {
+            nas: Nas {
+                host: portal_host.into(),
+                port: portal_port.into(),
+                iqn: nas["iqn"].as_str().expect("the NAS's IQN").into(),
+                lun: nas["uri"]
+                    .as_str()
+                    .and_then(|uri| uri.rsplit('/').next())
+                    .expect("the NAS's URI ends in its LUN")
+                    .into(),
+                lun_file: PathBuf::from(nas["lun_file"].as_str().expect("the LUN's file")),
+            },
             sv1: host("sv1"),
             sv2: host("sv2"),
             domain_type: match file.get("acceleration").and_then(|a| a.as_str()) {
@@ -120,13 +147,36 @@ struct Guest<'a> {
 
 impl<'a> Guest<'a> {
     fn start(lab: &'a Lab, on: &Host, name: &'static str, memory_mib: u64) -> Guest<'a> {
+        Guest::start_with(lab, on, name, memory_mib, "")
+    }
+
+    /// A guest whose disk is the NAS LUN through QEMU's iSCSI initiator, as the libvirt
+    /// backend gives guests on the NAS.
+    fn start_on_nas(lab: &'a Lab, on: &Host, name: &'static str, memory_mib: u64) -> Guest<'a> {
+        let nas = &lab.nas;
+        let disk = format!(
+            "<disk type='network' device='disk'><driver name='qemu' type='raw' cache='none'/>\
+             <source protocol='iscsi' name='{}/{}'><host name='{}' port='{}'/></source>\
+             <target dev='vda' bus='virtio'/></disk>",
+            nas.iqn, nas.lun, nas.host, nas.port
+        );
+        Guest::start_with(lab, on, name, memory_mib, &disk)
+    }
+
+    fn start_with(
+        lab: &'a Lab,
+        on: &Host,
+        name: &'static str,
+        memory_mib: u64,
+        devices: &str,
+    ) -> Guest<'a> {
         let guest = Guest { name, lab };
         guest.remove();
         let xml = format!(
             "<domain type='{}'><name>{name}</name><memory unit='MiB'>{memory_mib}</memory>\
              <vcpu>1</vcpu><os><type arch='x86_64'>hvm</type><boot dev='hd'/></os>\
-             <on_poweroff>destroy</on_poweroff><devices><memballoon model='none'/></devices>\
-             </domain>",
+             <on_poweroff>destroy</on_poweroff><devices>{devices}<memballoon model='none'/>\
+             </devices></domain>",
             lab.domain_type
         );
         let domain = on
@@ -457,7 +507,10 @@ fn the_destination_daemon_killed_during_a_migration_leaves_the_guest_on_the_sour
     }
     let _turn = ONE_LAB.lock().unwrap_or_else(|e| e.into_inner());
     let lab = Lab::open(true);
-    let guest = Guest::start(&lab, &lab.sv1, "b-kill", 2048);
+    // Data of the guest's own on its disk, the NAS LUN, before it starts.
+    write_pattern(&lab.nas.lun_file);
+    let guest = Guest::start_on_nas(&lab, &lab.sv1, "b-kill", 2048);
+    let disk_before = sha256sum(&lab.nas.lun_file);
     let pid: i32 = std::fs::read_to_string(&lab.sv2.pid_file)
         .expect("sv2's pid file")
         .trim()
@@ -494,4 +547,37 @@ fn the_destination_daemon_killed_during_a_migration_leaves_the_guest_on_the_sour
         lab.sv1.uri
     )));
     assert!(guest.runs_on(&lab.sv1));
+    let disk_after = sha256sum(&lab.nas.lun_file);
+    eprintln!("the LUN's SHA-256 before and after: {disk_before} {disk_after}");
+    assert_eq!(disk_after, disk_before, "the guest's disk is intact");
+}
+
+/// 8 MiB of a counting pattern at the start of the LUN's file, the rest left as it is.
+fn write_pattern(lun_file: &Path) {
+    use std::io::Write;
+    let pattern: Vec<u8> = (0..8u32 << 20).map(|i| (i % 251) as u8).collect();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(lun_file)
+        .expect("the LUN's file opens for writing");
+    file.write_all(&pattern).expect("the pattern is written");
+    file.sync_all().expect("the pattern reaches the disk");
+}
+
+/// The whole LUN's SHA-256, by coreutils (the 2 GiB are mostly holes it reads fast).
+fn sha256sum(file: &Path) -> String {
+    let out = std::process::Command::new("sha256sum")
+        .arg(file)
+        .output()
+        .expect("sha256sum runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .expect("a digest")
+        .to_string()
 }

@@ -132,3 +132,21 @@ pub struct DownloadStatus {
     pub started: f64,
     pub finished: Option<f64>,
 }
+
+impl DownloadStatus {
+    /// The status of `transfer`, judged against its guest's file in `world`.
+    pub fn of(transfer: &Transfer, world: &World) -> DownloadStatus {
+        DownloadStatus {
+            client: transfer.client,
+            guest: transfer.guest,
+            path: transfer.path.clone(),
+            size: transfer.size,
+            bytes: transfer.bytes(),
+            intact: transfer.is_done()
+                && world.guest(transfer.guest).files.get(&transfer.path)
+                    == Some(&transfer.received),
+            started: transfer.started.as_secs_f64(),
+            finished: transfer.finished.map(LabTime::as_secs_f64),
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! the wall clock; its migrations are libvirt's, checked first by the model as the
 //! simulator checks them.
 
+use super::downloads::{RealFile, RealTransfer};
 use super::hosts::RealHost;
 use crate::backend::{make_ready_for_kvm, Backend, DownloadStatus, HostOperations};
 use crate::error::{Error, Result};
@@ -13,7 +14,7 @@ use crate::transfer::{Transfer, TransferId};
 use crate::world::guest::{ClientId, GuestId, GuestState};
 use crate::world::host::hardware::HostSpec;
 use crate::world::{HostId, World};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, OnceLock};
@@ -26,7 +27,7 @@ const SLEEP_SLICE: Duration = Duration::from_millis(100);
 pub struct LibvirtBackend {
     pub(super) world: World,
     pub(super) site: Site,
-    seed: u64,
+    pub(super) seed: u64,
     started: Instant,
     warnings: Vec<Error>,
     /// Operations checked but not performed, with their counts, in the order first met.
@@ -40,8 +41,13 @@ pub struct LibvirtBackend {
     pub(super) told_no_images: bool,
     /// Stops a real migration when no console's interrupt flag is set on this thread.
     never_interrupted: Arc<AtomicBool>,
-    /// Never filled: downloads are refused on real hosts.
-    transfers: Vec<Transfer>,
+    /// The files guests serve, by guest and path.
+    pub(super) served: BTreeMap<(GuestId, String), RealFile>,
+    /// Guests that serve files: they boot the Linux image.
+    pub(super) file_servers: BTreeSet<GuestId>,
+    /// File-serving guests whose web server answered since they last started.
+    pub(super) linux_ready: BTreeSet<GuestId>,
+    pub(super) transfers: Vec<RealTransfer>,
 }
 
 impl LibvirtBackend {
@@ -61,6 +67,9 @@ impl LibvirtBackend {
             volumes: BTreeMap::new(),
             told_no_images: false,
             never_interrupted: Arc::new(AtomicBool::new(false)),
+            served: BTreeMap::new(),
+            file_servers: BTreeSet::new(),
+            linux_ready: BTreeSet::new(),
             transfers: Vec::new(),
         }
     }
@@ -130,6 +139,7 @@ impl Backend for LibvirtBackend {
             crate::meter::check_deadline()?;
             let left = until.saturating_duration_since(Instant::now());
             if left.is_zero() {
+                self.refresh_transfers();
                 return Ok(());
             }
             std::thread::sleep(left.min(SLEEP_SLICE));
@@ -157,22 +167,21 @@ impl Backend for LibvirtBackend {
         &mut self,
         client: ClientId,
         guest: GuestId,
-        _path: &str,
+        path: &str,
     ) -> Result<TransferId> {
-        self.world.check_download(client, guest)?;
-        Err(unsupported_download())
+        self.start_real_transfer(client, guest, path)
     }
 
     fn transfer(&self, id: TransferId) -> &Transfer {
-        &self.transfers[id.0]
+        self.real_transfer(id)
     }
 
     fn downloads(&self) -> Vec<DownloadStatus> {
-        Vec::new()
+        self.real_downloads()
     }
 
-    fn wait_transfer(&mut self, _id: TransferId) -> Result<()> {
-        Err(unsupported_download())
+    fn wait_transfer(&mut self, id: TransferId) -> Result<()> {
+        self.wait_real_transfer(id)
     }
 
     fn checked_only(&self) -> Vec<(&'static str, u32)> {
@@ -246,7 +255,10 @@ impl Backend for LibvirtBackend {
                     show(progress)
                 }
             },
-        )?;
+        );
+        // Downloads ran on while the guest moved, or while the migration failed.
+        self.refresh_transfers();
+        let outcome = outcome?;
         let g = self.world.guest_mut(guest);
         if outcome.guest_on_destination {
             g.host = dest;
@@ -278,11 +290,4 @@ static JOB_DISPLAY: OnceLock<JobDisplay> = OnceLock::new();
 /// process, and none is shown without it.
 pub fn show_jobs_with(display: JobDisplay) {
     let _ = JOB_DISPLAY.set(display);
-}
-
-fn unsupported_download() -> Error {
-    Error::LibvirtUnsupported {
-        operation: "download".into(),
-        help: "downloads from a guest run on the simulator for now: run this step without `--backend libvirt`".into(),
-    }
 }

@@ -64,11 +64,16 @@ impl LibvirtBackend {
                 })?;
             RealDisk::File(file)
         };
-        Ok(RealDomain::of(g, &self.site, disk))
+        Ok(RealDomain::of(
+            g,
+            &self.site,
+            disk,
+            self.linux_address(guest),
+        ))
     }
 
     /// Defines (or redefines) the guest on its host from the model.
-    fn define_real(&mut self, guest: GuestId) -> Result<Domain> {
+    pub(super) fn define_real(&mut self, guest: GuestId) -> Result<Domain> {
         let xml = self.real_domain(guest)?.to_xml();
         let g = self.world.guest(guest);
         let real = self.real(g.host)?;
@@ -80,7 +85,7 @@ impl LibvirtBackend {
     }
 
     /// The guest's domain on its host.
-    fn domain(&self, guest: GuestId) -> Result<Domain> {
+    pub(super) fn domain(&self, guest: GuestId) -> Result<Domain> {
         let g = self.world.guest(guest);
         let real = self.real(g.host)?;
         real.conn
@@ -89,7 +94,7 @@ impl LibvirtBackend {
     }
 
     /// Runs a libvirt call on the guest's domain, naming `action` if it is refused.
-    fn on_domain(
+    pub(super) fn on_domain(
         &self,
         guest: GuestId,
         action: &str,
@@ -279,6 +284,7 @@ impl GuestOperations for LibvirtBackend {
                 b.define_real(guest)?;
             }
             b.on_domain(guest, "start", Domain::create)?;
+            b.linux_ready.remove(&guest);
             Ok(install.warning.into_iter().chain(warnings).collect())
         })
     }
@@ -294,6 +300,12 @@ impl GuestOperations for LibvirtBackend {
                 GuestAction::Resume => Domain::resume,
             };
             let dom = b.on_domain(guest, action.name(), call)?;
+            if matches!(
+                action,
+                GuestAction::Start | GuestAction::Shutdown | GuestAction::Destroy
+            ) {
+                b.linux_ready.remove(&guest);
+            }
             Ok((warnings, dom))
         })?;
         self.confirm_state(guest, &dom, action);
@@ -314,6 +326,10 @@ impl GuestOperations for LibvirtBackend {
                 b.count("set_workload (no workload kernel in the site)");
                 return Ok(());
             }
+            if b.file_servers.contains(&guest) {
+                b.count("set_workload (a guest serving files runs Linux, not the workload kernel)");
+                return Ok(());
+            }
             match b.world.guest(guest).state {
                 GuestState::Running | GuestState::Paused => b.tell_workload(guest, &workload),
                 _ => b.define_real(guest).map(drop),
@@ -321,11 +337,8 @@ impl GuestOperations for LibvirtBackend {
         })
     }
 
-    fn serve_file(&mut self, _guest: GuestId, _path: &str, _size: u64) -> Result<String> {
-        Err(Error::LibvirtUnsupported {
-            operation: "serve_file".into(),
-            help: "files served by a guest run on the simulator for now: run this step without `--backend libvirt`".into(),
-        })
+    fn serve_file(&mut self, guest: GuestId, path: &str, size: u64) -> Result<String> {
+        self.serve_real_file(guest, path, size)
     }
 
     fn connect_client(&mut self, client: Client) -> Result<ClientId> {

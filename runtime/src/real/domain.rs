@@ -1,9 +1,10 @@
 //! A model guest as a real host defines it. The model's domain XML
 //! ([`crate::world::domain_xml`]) is the report's CentOS guest installed from an ISO; a real
-//! host runs the site's workload kernel instead, booted directly with the workload on its
-//! command line, its disk the real NAS LUN (shared storage, so migration moves only memory)
-//! or a file of a real dir pool, its console a pty the workload kernel reads commands from.
-//! Plain data: rendered and validated without libvirt.
+//! host boots one of the site's images directly instead: the workload kernel with the
+//! workload on its command line (its console a pty it reads new workloads from), or, for a
+//! guest that serves files, the small Linux with its address on the guests' bridge. Its disk
+//! is the real NAS LUN (shared storage, so migration moves only memory) or a file of a real
+//! dir pool. Plain data: rendered and validated without libvirt.
 
 use crate::site::{Site, SiteNas};
 use crate::world::guest::{Guest, Workload};
@@ -31,31 +32,65 @@ pub struct RealDomain {
     pub domain_type: String,
     pub disk: RealDisk,
     pub cache: String,
-    /// The workload kernel booted directly; `None`: no kernel, SeaBIOS finds nothing to boot.
-    pub kernel: Option<PathBuf>,
-    pub workload: Workload,
+    pub boot: RealBoot,
     /// The bridge the guest's card joins; `None`: no card.
     pub bridge: Option<String>,
 }
 
+/// What a real guest boots.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RealBoot {
+    /// Nothing: SeaBIOS finds no bootable disk and waits (a site without images).
+    Bios,
+    /// The workload kernel, told its workload on the command line.
+    Workload { kernel: PathBuf, workload: Workload },
+    /// The small Linux serving files over HTTP, at `address` (`A.B.C.D/NN`) on the bridge.
+    Linux {
+        kernel: PathBuf,
+        initramfs: PathBuf,
+        address: String,
+        gateway: String,
+    },
+}
+
 impl RealDomain {
-    /// The real counterpart of a model guest on `site`, its disk at `disk`.
-    pub fn of(guest: &Guest, site: &Site, disk: RealDisk) -> RealDomain {
+    /// The real counterpart of a model guest on `site`, its disk at `disk`; `linux_at` is
+    /// the bridge address of a guest that serves files (the site's Linux image boots it).
+    pub fn of(guest: &Guest, site: &Site, disk: RealDisk, linux_at: Option<String>) -> RealDomain {
         let images = site.images.as_ref();
+        let linux =
+            images.and_then(|i| Some((i, i.linux_kernel.clone()?, i.linux_initramfs.clone()?)));
+        let network = site.network.as_ref();
+        let (domain_type, boot) = match (images, linux, linux_at, network) {
+            (_, Some((i, kernel, initramfs)), Some(address), Some(net)) => (
+                i.linux_domain_type.clone(),
+                RealBoot::Linux {
+                    kernel,
+                    initramfs,
+                    address,
+                    gateway: net.gateway.clone(),
+                },
+            ),
+            (Some(i), ..) => (
+                i.workload_domain_type.clone(),
+                RealBoot::Workload {
+                    kernel: i.workload_kernel.clone(),
+                    workload: guest.workload,
+                },
+            ),
+            (None, ..) => (guest.spec.virt_type.clone(), RealBoot::Bios),
+        };
         RealDomain {
             name: guest.name().into(),
             uuid: guest.uuid.clone(),
             mac: guest.mac.clone(),
             memory: guest.spec.memory,
             vcpus: guest.spec.vcpus,
-            domain_type: images
-                .map_or(&guest.spec.virt_type, |i| &i.workload_domain_type)
-                .clone(),
+            domain_type,
             disk,
             cache: guest.spec.cache.clone(),
-            kernel: images.map(|i| i.workload_kernel.clone()),
-            workload: guest.workload,
-            bridge: site.network.as_ref().map(|n| n.bridge.clone()),
+            boot,
+            bridge: network.map(|n| n.bridge.clone()),
         }
     }
 
@@ -71,16 +106,34 @@ impl RealDomain {
         let _ = writeln!(x, "  <vcpu placement='static'>{}</vcpu>", self.vcpus);
         let _ = writeln!(x, "  <os>");
         let _ = writeln!(x, "    <type arch='x86_64' machine='pc'>hvm</type>");
-        match &self.kernel {
-            Some(kernel) => {
+        match &self.boot {
+            RealBoot::Workload { kernel, workload } => {
                 let _ = writeln!(x, "    <kernel>{}</kernel>", e(&kernel.to_string_lossy()));
                 let _ = writeln!(
                     x,
                     "    <cmdline>{}</cmdline>",
-                    e(&workload_cmdline(&self.workload))
+                    e(&workload_cmdline(workload))
                 );
             }
-            None => {
+            RealBoot::Linux {
+                kernel,
+                initramfs,
+                address,
+                gateway,
+            } => {
+                let _ = writeln!(x, "    <kernel>{}</kernel>", e(&kernel.to_string_lossy()));
+                let _ = writeln!(
+                    x,
+                    "    <initrd>{}</initrd>",
+                    e(&initramfs.to_string_lossy())
+                );
+                let _ = writeln!(
+                    x,
+                    "    <cmdline>{}</cmdline>",
+                    e(&linux_cmdline(address, gateway))
+                );
+            }
+            RealBoot::Bios => {
                 let _ = writeln!(x, "    <boot dev='hd'/>");
             }
         }
@@ -145,6 +198,11 @@ pub fn workload_cmdline(workload: &Workload) -> String {
     )
 }
 
+/// The kernel command line that starts the Linux image at `address` (`A.B.C.D/NN`).
+pub fn linux_cmdline(address: &str, gateway: &str) -> String {
+    format!("console=ttyS0 quiet kvmlab.ip={address} kvmlab.gw={gateway}")
+}
+
 /// The line a running workload kernel reads on its console to change what it does.
 pub fn workload_command(workload: &Workload) -> String {
     format!(
@@ -174,6 +232,27 @@ mod tests {
         }
     }
 
+    fn workload() -> Workload {
+        Workload {
+            used: 150 << 20,
+            wss: 16 << 20,
+            dirty_rate: 8.0 * 1048576.0,
+        }
+    }
+
+    fn linux() -> RealDomain {
+        RealDomain {
+            boot: RealBoot::Linux {
+                kernel: PathBuf::from("/var/lib/kvmlab/images/linux-vmlinuz"),
+                initramfs: PathBuf::from("/var/lib/kvmlab/images/linux-initramfs.cpio"),
+                address: "10.20.0.10/24".into(),
+                gateway: "10.20.0.1".into(),
+            },
+            domain_type: "qemu".into(),
+            ..domain()
+        }
+    }
+
     fn domain() -> RealDomain {
         RealDomain {
             name: "a-guest1".into(),
@@ -184,11 +263,9 @@ mod tests {
             domain_type: "kvm".into(),
             disk: RealDisk::Nas(nas()),
             cache: "none".into(),
-            kernel: Some(PathBuf::from("/var/lib/kvmlab/images/workload.elf")),
-            workload: Workload {
-                used: 150 << 20,
-                wss: 16 << 20,
-                dirty_rate: 8.0 * 1048576.0,
+            boot: RealBoot::Workload {
+                kernel: PathBuf::from("/var/lib/kvmlab/images/workload.elf"),
+                workload: workload(),
             },
             bridge: Some("kvmlab-br0".into()),
         }
@@ -212,7 +289,7 @@ mod tests {
     #[test]
     fn without_images_or_network_the_guest_waits_in_the_bios_with_no_card() {
         let mut bare = domain();
-        bare.kernel = None;
+        bare.boot = RealBoot::Bios;
         bare.bridge = None;
         bare.disk = RealDisk::File("/var/lib/kvmlab/pools/sv1/images/a.img".into());
         let xml = bare.to_xml();
@@ -222,9 +299,23 @@ mod tests {
     }
 
     #[test]
+    fn a_guest_serving_files_boots_linux_at_its_bridge_address() {
+        let xml = linux().to_xml();
+        assert!(xml.contains("<domain type='qemu'>"), "{xml}");
+        assert!(xml.contains("<kernel>/var/lib/kvmlab/images/linux-vmlinuz</kernel>"));
+        assert!(xml.contains("<initrd>/var/lib/kvmlab/images/linux-initramfs.cpio</initrd>"));
+        assert!(xml.contains(
+            "<cmdline>console=ttyS0 quiet kvmlab.ip=10.20.0.10/24 kvmlab.gw=10.20.0.1</cmdline>"
+        ));
+        assert!(
+            xml.contains("<mac address='52:54:00:12:34:56'/>\n      <source bridge='kvmlab-br0'/>")
+        );
+    }
+
+    #[test]
     fn the_workload_command_is_one_line() {
         assert_eq!(
-            workload_command(&domain().workload),
+            workload_command(&workload()),
             "workload used=157286400 wss=16777216 rate=8388608\n"
         );
     }
@@ -233,10 +324,10 @@ mod tests {
     #[test]
     fn libvirt_accepts_the_real_xml() {
         let mut bare = domain();
-        bare.kernel = None;
+        bare.boot = RealBoot::Bios;
         bare.bridge = None;
         bare.disk = RealDisk::File("/var/lib/kvmlab/pools/sv1/images/a.img".into());
-        for (kind, guest) in [("nas", domain()), ("file", bare)] {
+        for (kind, guest) in [("nas", domain()), ("file", bare), ("linux", linux())] {
             let file = std::env::temp_dir().join(format!(
                 "kvmlab-real-domain-{}-{kind}.xml",
                 std::process::id()

@@ -9,10 +9,10 @@ use std::net::{SocketAddrV4, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Where a download stands.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DownloadProgress {
     /// Body bytes received so far.
     pub bytes: u64,
@@ -24,6 +24,9 @@ pub struct DownloadProgress {
     pub sha256: Option<String>,
     /// Why it did not complete.
     pub error: Option<String>,
+    /// (seconds since the download started, body bytes by then), about every
+    /// [`SAMPLE_EVERY`] and at the end: the download's rate over time.
+    pub samples: Vec<(f64, u64)>,
 }
 
 /// A download running on its thread.
@@ -68,6 +71,8 @@ fn lock(shared: &Mutex<DownloadProgress>) -> std::sync::MutexGuard<'_, DownloadP
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// How often the progress keeps a sample of the bytes received.
+pub const SAMPLE_EVERY: Duration = Duration::from_millis(250);
 /// How long a read waits before looking at the cancel flag again.
 const POLL: Duration = Duration::from_millis(200);
 /// A server silent this long is given up on.
@@ -102,10 +107,15 @@ pub fn start(
         std::thread::Builder::new()
             .name("kvmlab-download".into())
             .spawn(move || {
+                let began = Instant::now();
                 let outcome = enter(namespace)
-                    .and_then(|()| fetch(addr, &request, &shared, &cancel))
+                    .and_then(|()| fetch(addr, &request, &shared, &cancel, began))
                     .err();
                 let mut progress = lock(&shared);
+                let bytes = progress.bytes;
+                progress
+                    .samples
+                    .push((began.elapsed().as_secs_f64(), bytes));
                 progress.error = outcome;
                 progress.done = true;
             })?
@@ -137,6 +147,7 @@ fn fetch(
     request: &str,
     shared: &Mutex<DownloadProgress>,
     cancel: &AtomicBool,
+    began: Instant,
 ) -> Result<(), String> {
     let mut stream = TcpStream::connect_timeout(&addr.into(), Duration::from_secs(10))
         .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
@@ -172,7 +183,11 @@ fn fetch(
         let mut progress = lock(shared);
         progress.content_length = content_length;
         progress.bytes = received;
+        progress
+            .samples
+            .push((began.elapsed().as_secs_f64(), received));
     }
+    let mut sampled = Instant::now();
     loop {
         if content_length.is_some_and(|length| received >= length) {
             break;
@@ -183,7 +198,14 @@ fn fetch(
         }
         hasher.update(&buffer[..n]);
         received += n as u64;
-        lock(shared).bytes = received;
+        let mut progress = lock(shared);
+        progress.bytes = received;
+        if sampled.elapsed() >= SAMPLE_EVERY {
+            sampled = Instant::now();
+            progress
+                .samples
+                .push((began.elapsed().as_secs_f64(), received));
+        }
     }
     match content_length {
         Some(length) if received < length => Err(format!(
@@ -318,6 +340,9 @@ mod tests {
         assert_eq!(progress.bytes, 3_000_001);
         assert_eq!(progress.content_length, Some(3_000_001));
         assert_eq!(progress.sha256, Some(sha256_of(7, 3_000_001)));
+        let (t, bytes) = *progress.samples.last().unwrap();
+        assert_eq!(bytes, 3_000_001);
+        assert!(t > 0.0);
     }
 
     #[test]
@@ -340,6 +365,13 @@ mod tests {
         assert_eq!(progress.error.as_deref(), Some("cancelled"));
         assert_eq!(progress.sha256, None);
         assert!(progress.bytes < 1_000_000, "{}", progress.bytes);
+        // About 2 MB/s for at least 10 kB: samples a quarter of a second apart, rising.
+        assert!(progress.samples.len() >= 2, "{:?}", progress.samples);
+        assert!(progress
+            .samples
+            .windows(2)
+            .all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1));
+        assert_eq!(progress.samples.last().unwrap().1, progress.bytes);
     }
 
     #[test]

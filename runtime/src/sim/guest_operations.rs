@@ -54,7 +54,7 @@ impl GuestOperations for Simulator {
     }
 
     fn serve_file(&mut self, guest: GuestId, path: &str, size: u64) -> Result<String> {
-        self.world.serve_file(guest, path, size)
+        self.world.serve_file(guest, path, size, None)
     }
 
     fn connect_client(&mut self, client: Client) -> Result<ClientId> {

@@ -199,17 +199,7 @@ impl Backend for Simulator {
     fn downloads(&self) -> Vec<DownloadStatus> {
         self.traffic
             .transfers()
-            .map(|t| DownloadStatus {
-                client: t.client,
-                guest: t.guest,
-                path: t.path.clone(),
-                size: t.size,
-                bytes: t.bytes(),
-                intact: t.is_done()
-                    && self.world.guest(t.guest).files.get(&t.path) == Some(&t.received),
-                started: t.started.as_secs_f64(),
-                finished: t.finished.map(LabTime::as_secs_f64),
-            })
+            .map(|t| DownloadStatus::of(t, &self.world))
             .collect()
     }
 

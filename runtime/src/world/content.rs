@@ -5,11 +5,21 @@
 //! extents as the source; one that lost, duplicated, reordered or mixed versions of a range
 //! ends with different extents. The SHA-256 digest is taken over the canonical extent list,
 //! so it costs microseconds whatever the size, and it differs exactly when the data would.
+//!
+//! Bytes that exist only on a real machine (a file a real guest serves, a download of it)
+//! are [`Contents::measured`]: their length, and the SHA-256 of the real bytes once all of
+//! them were seen, so the two backends' files compare and digest alike.
 
 use sha2::{Digest, Sha256};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ContentId(pub u64);
+
+impl ContentId {
+    /// Real bytes, known by their length and digest only; the model numbers its own
+    /// contents from 0 and never reaches it.
+    pub const MEASURED: ContentId = ContentId(u64::MAX);
+}
 
 /// A range `[offset, offset + len)` of content `id` at `version`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +34,8 @@ pub struct Extent {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Contents {
     extents: Vec<Extent>,
+    /// The real bytes' SHA-256 (lowercase hex), for measured contents.
+    measured: Option<String>,
 }
 
 impl Contents {
@@ -36,6 +48,14 @@ impl Contents {
             offset: 0,
             len,
         });
+        contents
+    }
+
+    /// `len` real bytes the model does not hold, with the SHA-256 measured over them (`None`
+    /// until all of them were seen: a download still running).
+    pub fn measured(len: u64, sha256: Option<String>) -> Contents {
+        let mut contents = Contents::original(ContentId::MEASURED, len);
+        contents.measured = sha256;
         contents
     }
 
@@ -84,8 +104,11 @@ impl Contents {
         out
     }
 
-    /// The SHA-256 of the content, as lowercase hex.
+    /// The SHA-256 of the content, as lowercase hex: of the real bytes for measured contents.
     pub fn sha256(&self) -> String {
+        if let Some(measured) = &self.measured {
+            return measured.clone();
+        }
         let mut hasher = Sha256::new();
         hasher.update(b"kvmlab-content-v1");
         for e in &self.extents {
@@ -157,6 +180,21 @@ mod tests {
         changed.extents[0].version = 1;
         assert_ne!(changed.sha256(), iso.sha256());
         assert_ne!(Contents::original(ContentId(8), GB4).sha256(), iso.sha256());
+    }
+
+    #[test]
+    fn measured_contents_are_equal_exactly_when_their_real_digests_are() {
+        let sha = |byte: u8| format!("{byte:02x}").repeat(32);
+        let served = Contents::measured(10_000_000, Some(sha(0xab)));
+        assert_eq!(served.sha256(), sha(0xab));
+        assert_eq!(served.len(), 10_000_000);
+        assert_eq!(Contents::measured(10_000_000, Some(sha(0xab))), served);
+        assert_ne!(Contents::measured(10_000_000, Some(sha(0xcd))), served);
+        // A download still running has its length and no real digest yet.
+        let partial = Contents::measured(4_000_000, None);
+        assert_eq!(partial.len(), 4_000_000);
+        assert_ne!(partial, served);
+        assert_ne!(partial.sha256(), served.sha256());
     }
 
     #[test]

@@ -241,14 +241,20 @@ impl World {
         self.blobs.get(&(host, path.to_string()))
     }
 
-    /// Puts a file of fresh content on a guest; returns its digest.
-    pub fn put_guest_file(&mut self, guest: GuestId, path: &str, size: u64) -> Result<String> {
+    /// Puts a file on a guest (fresh content when `contents` is `None`); returns its digest.
+    pub fn put_guest_file(
+        &mut self,
+        guest: GuestId,
+        path: &str,
+        size: u64,
+        contents: Option<Contents>,
+    ) -> Result<String> {
         let g = &self.guests[guest.0];
         if !g.files.contains_key(path) {
             let what = format!("files served by {}", g.name());
             super::capacity::room(&what, g.files.len(), super::capacity::GUEST_FILES)?;
         }
-        let contents = Contents::original(self.fresh_content(), size);
+        let contents = contents.unwrap_or_else(|| Contents::original(self.fresh_content(), size));
         let digest = contents.sha256();
         self.guests[guest.0]
             .files

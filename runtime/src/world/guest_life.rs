@@ -3,6 +3,7 @@
 //! libvirt's states, changing its memory and workload, files it serves, the clients that
 //! reach it and whether a client can download from it now. Each check answers the error the script sees, naming the key it gave.
 
+use super::content::Contents;
 use super::guest::{Client, ClientId, GuestId, GuestSpec, GuestState, Workload, MAX_DIRTY_RATE};
 use super::{HostId, World};
 use crate::error::{Error, Result};
@@ -273,11 +274,18 @@ impl World {
     }
 
     /// Puts a file of `size` bytes on a guest whose disk can hold it; returns its digest.
-    pub fn serve_file(&mut self, guest: GuestId, path: &str, size: u64) -> Result<String> {
+    /// `real` is the file as a real guest holds it; `None`: fresh content of the model's.
+    pub fn serve_file(
+        &mut self,
+        guest: GuestId,
+        path: &str,
+        size: u64,
+        real: Option<Contents>,
+    ) -> Result<String> {
         if let Some(e) = self.guest_disk_error(guest) {
             return Err(e);
         }
-        self.put_guest_file(guest, path, size)
+        self.put_guest_file(guest, path, size, real)
     }
 
     /// Puts a client PC on a switch at an address its network settings accept.

@@ -92,7 +92,7 @@ pub fn linux_spec(
         domain_type: domain_type.into(),
         kernel: image.kernel.clone(),
         initrd: Some(image.initramfs.clone()),
-        cmdline: format!("console=ttyS0 quiet kvmlab.ip={ip}/{prefix} kvmlab.gw={gateway}"),
+        cmdline: kvmlab_runtime::real::domain::linux_cmdline(&format!("{ip}/{prefix}"), gateway),
         memory_mib: 256,
         serial,
         bridge: Some(bridge.into()),
