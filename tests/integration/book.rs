@@ -96,3 +96,30 @@ fn blocks(text: &str, info: &str) -> Vec<(usize, String)> {
     }
     blocks
 }
+
+/// ARCHITECTURE.md's code map names every module of the CLI and of the runtime.
+#[test]
+fn the_architecture_names_every_module() {
+    let map = std::fs::read_to_string(repo_root().join("ARCHITECTURE.md")).unwrap();
+    let mut unnamed = Vec::new();
+    for (dir, skip) in [("src", "main.rs"), ("runtime/src", "lib.rs")] {
+        for entry in std::fs::read_dir(repo_root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            let mut name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name == skip {
+                continue;
+            }
+            if path.is_dir() {
+                name.push('/');
+            }
+            if !map.contains(&format!("`{name}")) && !map.contains(&format!("{dir}/{name}")) {
+                unnamed.push(format!("{dir}/{name}"));
+            }
+        }
+    }
+    unnamed.sort();
+    assert!(
+        unnamed.is_empty(),
+        "ARCHITECTURE.md does not name {unnamed:?}"
+    );
+}

@@ -299,13 +299,17 @@ check_eq(g.state, "shut off", "it is off");
 #[cfg(feature = "libvirt")]
 mod real {
     //! On the lab up at `KVMLAB_REAL_LAB` (default /var/lib/kvmlab), every libvirt object
-    //! named with the prefix `a-` and removed when the test ends.
+    //! named with the prefix `a-` and removed when the test ends. One test drives the lab at
+    //! a time: they share its names.
 
     use crate::harness::Test;
+    use crate::real_lab::ONE_LAB;
     use std::path::PathBuf;
     use std::process::Command;
+    use std::sync::MutexGuard;
 
-    fn shared_lab() -> Option<PathBuf> {
+    /// The lab's folder, and this test's turn on it.
+    fn shared_lab() -> Option<(MutexGuard<'static, ()>, PathBuf)> {
         if std::env::var("KVMLAB_REAL_TESTS").as_deref() != Ok("1") {
             eprintln!("skipped: set KVMLAB_REAL_TESTS=1 (root, a `kvmlab up` lab) to run the libvirt backend on real hosts");
             return None;
@@ -318,7 +322,8 @@ mod real {
             "no lab is up at {}: `kvmlab up --dir {0}` first",
             dir.display()
         );
-        Some(dir)
+        let turn = ONE_LAB.lock().unwrap_or_else(|e| e.into_inner());
+        Some((turn, dir))
     }
 
     fn virsh(dir: &std::path::Path, host: &str, args: &[&str]) -> String {
@@ -413,7 +418,9 @@ g2.migrate(sv2, #{});
 
     #[test]
     fn a_guest_on_the_nas_migrates_between_real_hosts_and_one_on_a_local_disk_is_refused() {
-        let Some(dir) = shared_lab() else { return };
+        let Some((_turn, dir)) = shared_lab() else {
+            return;
+        };
         let _clean = CleanUp(dir.clone());
         let lab_dir = dir.to_string_lossy().into_owned();
         let out = Test::new()
@@ -491,7 +498,9 @@ record("rate_during", d.mean_rate(during.started, during.started + during.total_
 
     #[test]
     fn a_file_downloaded_during_a_migration_arrives_intact() {
-        let Some(dir) = shared_lab() else { return };
+        let Some((_turn, dir)) = shared_lab() else {
+            return;
+        };
         let _clean = CleanUp(dir.clone());
         let lab_dir = dir.to_string_lossy().into_owned();
         // The NAS guest only: the lab's last lines (a guest on a local disk) go.

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Mutex;
 
-/// One lab per machine: the tests that bring one up take turns.
+/// One lab per machine: the tests that bring one up, or drive the one that is up, take turns.
 pub(crate) static ONE_LAB: Mutex<()> = Mutex::new(());
 
 fn real_tests() -> bool {
