@@ -2172,6 +2172,21 @@ pub enum Error {
         help("write an absolute path without `.`, `..` or repeated slashes, e.g. /etc/hosts")
     )]
     BadPath { path: String, reason: String },
+
+    #[error("{message}")]
+    #[diagnostic(code(kvmlab::shell::syntax_error), help("{help}"))]
+    ShellSyntax { message: String, help: String },
+
+    #[error("kvmlab: {what}")]
+    #[diagnostic(code(kvmlab::shell::unsupported), help("{help}"))]
+    ShellUnsupported { what: String, help: String },
+
+    #[error("a command line of {length} bytes is longer than a host takes ({max})")]
+    #[diagnostic(
+        code(kvmlab::shell::line_too_long),
+        help("split it into several `sh(..)` calls, or write a long file with write_file(..)")
+    )]
+    ShellLineTooLong { length: usize, max: usize },
 }
 
 impl Error {

@@ -34,6 +34,7 @@ pub mod recorder;
 pub mod report;
 pub mod run;
 pub mod script;
+pub mod shell;
 pub mod sim;
 pub mod site;
 pub mod suggest;

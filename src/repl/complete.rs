@@ -503,6 +503,7 @@ pub(super) mod tests {
             "ping(",
             "resolve(",
             "iscsi_login(",
+            "sh(",
             "cores",
             "name",
         ] {
@@ -513,7 +514,7 @@ pub(super) mod tests {
         }
         // A Guest's methods are not a Host's.
         assert!(!found.contains(&"migrate(".to_string()));
-        assert_eq!(found.len(), 45);
+        assert_eq!(found.len(), 46);
         assert_eq!(shown("sv1.pi"), (4, vec!["ping(".into()]));
         assert_eq!(
             shown("sv1.re"),

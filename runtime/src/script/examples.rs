@@ -200,6 +200,11 @@ pub const TYPES: &[TypeDoc] = &[
         sample: r#"sv1.ping("sv2")"#,
     },
     TypeDoc {
+        name: "ShellResult",
+        doc: "What a command line left on a host's shell: exit status, stdout, stderr.",
+        sample: r#"sv1.sh("hostname")"#,
+    },
+    TypeDoc {
         name: "Pool",
         doc: "A libvirt storage pool on a host.",
         sample: "pool",
@@ -309,7 +314,16 @@ check_eq(eth0.name, "eth0", "the card");"#),
     e("Host.service", "", r#"print(sv1.service("network").status());"#),
     e("Host.resolve", "", r#"check_eq(sv1.resolve("sv2"), "192.168.1.12", "sv2 resolves on NET1");"#),
     e("Host.ping", "", r#"check(sv1.ping("sv2").reachable, "sv1 reaches sv2");"#),
+    e("Host.sh", "", r#"let r = sv1.sh("service network restart && ping -c 1 sv2 | tail -1");
+check_eq(r.status, 0, "the network came back and sv2 answers");"#),
     e("Host.interfaces", "", r#"print(sv1.interfaces());"#),
+    e("ShellResult.status", "The exit status: 0 for success, 127 for a command the host lacks.", r#"check_eq(sv1.sh("grep -q sv2 /etc/hosts").status, 0, "sv2 is in /etc/hosts");"#),
+    e("ShellResult.ok", "Whether the status is 0.", r#"check(sv1.sh("true").ok, "true succeeds");"#),
+    e("ShellResult.stdout", "What the line printed on stdout.", r#"check_eq(sv1.sh("hostname").stdout, "sv1\n", "its name");"#),
+    e("ShellResult.stderr", "What the line printed on stderr.", r#"check_eq(sv1.sh("cat /etc/nothing").stderr, "cat: /etc/nothing: No such file or directory\n", "cat's words");"#),
+    e("ShellResult.lines", "stdout's lines.", r#"check_eq(sv1.sh("grep sv /etc/hosts | wc -l").lines, ["4"], "four lines name a server");"#),
+    e("ShellResult.code", "The diagnostic code of the first lab error a command met, or `()`.", r#"check_eq(sv1.sh("iscsiadmin -m session").code, "kvmlab::host::command_not_found", "a typo");"#),
+    e("ShellResult.help", "What to do about that error, or `()`.", r#"print(sv1.sh("iscsiadmin -m session").help);"#),
     e("Host.routes", "", r#"print(sv1.routes().text);"#),
     e("Nic.name", "The card's name.", r#"check_eq(sv1.nic("eth1").name, "eth1", "its name");"#),
     e("Nic.connect", "", r#"let net3 = switch("NET3", "10.20.0.0/16", #{});

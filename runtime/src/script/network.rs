@@ -6,6 +6,7 @@ use super::rows::Rows;
 use super::spec::{Key, Spec, SpecTable};
 use super::{call, reg, warn_all, warn_findings, Outcome, SharedSession};
 use crate::error::{Error, Result};
+use crate::shell::{self, ShellOutput};
 use crate::world::host::hardware::{Cpu, Disk, HostSpec, VirtExtension};
 use crate::world::host::os::{OsSpec, PartitionSpec};
 use crate::world::net::ip::Ipv4Cidr;
@@ -51,6 +52,10 @@ pub struct ServiceRef {
 #[derive(Clone)]
 pub struct PingResult(pub PingReport);
 
+/// What a command line left on a host's shell (`h.sh(..)`).
+#[derive(Clone)]
+pub struct ShellResult(pub ShellOutput);
+
 pub fn register(engine: &mut Engine, session: &SharedSession) {
     engine
         .register_type_with_name::<HostRef>("Host")
@@ -58,12 +63,14 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         .register_type_with_name::<RouterRef>("Router")
         .register_type_with_name::<NicRef>("Nic")
         .register_type_with_name::<ServiceRef>("Service")
-        .register_type_with_name::<PingResult>("PingResult");
+        .register_type_with_name::<PingResult>("PingResult")
+        .register_type_with_name::<ShellResult>("ShellResult");
     register_constructors(engine, session);
     register_switch_syntax(engine);
     register_host(engine);
     register_nic_and_service(engine);
     register_switch_and_ping(engine);
+    register_shell_result(engine);
 }
 
 pub const HOST_SPEC: SpecTable = SpecTable {
@@ -597,6 +604,17 @@ fn register_host(engine: &mut Engine) {
         PingResult(h.session.borrow().backend.world().ping(h.id, target))
     });
     reg(
+        "sh",
+        &["host: Host", "line: String", "ShellResult"],
+        "Runs a command line as root on the host, as its shell would: `&&`, `||`, `;`, pipes, `>`, `>>` and here-documents; the result has the exit status, stdout and stderr.",
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, h: &mut HostRef, line: &str| -> Outcome<ShellResult> {
+            call(&h.session, &ctx, |b| shell::run(b, h.id, line)).map(ShellResult)
+        },
+    );
+    reg(
         "interfaces",
         &["host: Host", "Rows"],
         "The host's interfaces, like `ip -br addr`.",
@@ -721,6 +739,40 @@ fn register_nic_and_service(engine: &mut Engine) {
             },
         );
     }
+}
+
+fn register_shell_result(engine: &mut Engine) {
+    engine
+        .register_get("status", |r: &mut ShellResult| i64::from(r.0.status))
+        .register_get("ok", |r: &mut ShellResult| r.0.status == 0)
+        .register_get("stdout", |r: &mut ShellResult| r.0.stdout.clone())
+        .register_get("stderr", |r: &mut ShellResult| r.0.stderr.clone())
+        .register_get("lines", |r: &mut ShellResult| {
+            r.0.stdout
+                .lines()
+                .map(|l| Dynamic::from(l.to_string()))
+                .collect::<Array>()
+        })
+        .register_get("code", |r: &mut ShellResult| {
+            r.0.error
+                .as_ref()
+                .map_or(Dynamic::UNIT, |e| e.code_str().into())
+        })
+        .register_get("help", |r: &mut ShellResult| {
+            r.0.error
+                .as_ref()
+                .and_then(|e| e.help_str())
+                .map_or(Dynamic::UNIT, Dynamic::from)
+        })
+        .register_fn("to_string", |r: &mut ShellResult| terminal_text(&r.0))
+        .register_fn("to_debug", |r: &mut ShellResult| {
+            format!("ShellResult(status {})", r.0.status)
+        });
+}
+
+/// A command's streams as a terminal shows them: stdout, then stderr.
+pub fn terminal_text(output: &ShellOutput) -> String {
+    format!("{}{}", output.stdout, output.stderr)
 }
 
 fn register_switch_and_ping(engine: &mut Engine) {

@@ -1,0 +1,161 @@
+//! The prompt's commands by name, and what happens to a name it does not run: a command
+//! of an installed package the prompt does not run yet says so, a command of a package the
+//! host lacks is bash's `command not found` with the package to install, and any other name
+//! is `command not found` with a did-you-mean.
+
+mod net;
+mod system;
+mod text;
+
+use super::exec::{Output, Shell};
+use crate::error::Error;
+use crate::suggest;
+use crate::world::host::packages::command_provider;
+
+type Run = fn(&mut Shell, &[String], &str) -> Output;
+
+/// Every command the prompt runs, with its implementation.
+const COMMANDS: &[(&str, Run)] = &[
+    ("cat", text::cat),
+    ("chkconfig", system::chkconfig),
+    ("echo", text::echo),
+    ("false", text::false_),
+    ("grep", text::grep),
+    ("head", text::head),
+    ("hostname", system::hostname),
+    ("mkdir", system::mkdir),
+    ("ping", net::ping),
+    ("rpm", system::rpm),
+    ("service", system::service),
+    ("tail", text::tail),
+    ("true", text::true_),
+    ("wc", text::wc),
+    ("yum", system::yum),
+];
+
+/// The names of the commands the prompt runs, sorted.
+pub fn command_names() -> Vec<&'static str> {
+    COMMANDS.iter().map(|(name, _)| *name).collect()
+}
+
+/// Runs `argv` with `input` as its stdin.
+pub fn run(shell: &mut Shell, argv: &[String], input: &str) -> Output {
+    let name = argv[0].as_str();
+    let host = shell.backend.world().host(shell.host);
+    if command_provider(name).is_some() {
+        if let Err(missing) = host.require_command(name) {
+            return shell.failure(name, missing);
+        }
+    }
+    if let Some((_, run)) = COMMANDS.iter().find(|(n, _)| *n == name) {
+        return run(shell, &argv[1..], input);
+    }
+    let error = if command_provider(name).is_some() {
+        Error::ShellUnsupported {
+            what: format!("`{name}` is not one of this prompt's commands yet"),
+            help: format!(
+                "use the script method that does the same (see `kvmlab doc`); the prompt runs {}",
+                command_names().join(", ")
+            ),
+        }
+    } else {
+        let mut known = command_names();
+        known.extend(
+            crate::world::host::packages::PACKAGES
+                .iter()
+                .filter(|p| host.packages().is_installed(p.name))
+                .flat_map(|p| p.commands.iter().copied()),
+        );
+        known.sort_unstable();
+        known.dedup();
+        Error::CommandNotFound {
+            host: host.name().into(),
+            command: name.into(),
+            help: suggest::help_for(name, "commands on this host", &known),
+        }
+    };
+    let status = if matches!(error, Error::CommandNotFound { .. }) {
+        127
+    } else {
+        2
+    };
+    let mut out = shell.failure(name, error);
+    out.status = status;
+    out
+}
+
+/// A usage error as coreutils words it: `TOOL: MESSAGE` and the `--help` hint, status 1
+/// (2 for grep, which passes its own status).
+pub fn usage(tool: &str, message: &str, status: i32) -> Output {
+    Output::failed(
+        status,
+        format!("{tool}: {message}\nTry `{tool} --help' for more information.\n"),
+    )
+}
+
+/// Options and operands of a command line, split as getopt does: `-abc` is `-a -b -c`, an
+/// option in `with_value` takes the rest of its word or the next word, `--` ends options.
+pub struct Args {
+    pub options: Vec<(char, Option<String>)>,
+    pub operands: Vec<String>,
+}
+
+pub fn getopt(tool: &str, args: &[String], flags: &str, with_value: &str) -> Result<Args, Output> {
+    let mut options = Vec::new();
+    let mut operands = Vec::new();
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        if word == "--" {
+            operands.extend(words.by_ref().cloned());
+            break;
+        }
+        let Some(letters) = word.strip_prefix('-').filter(|l| !l.is_empty()) else {
+            operands.push(word.clone());
+            continue;
+        };
+        if letters.starts_with('-') {
+            return Err(usage(tool, &format!("unrecognized option '{word}'"), 1));
+        }
+        for (i, letter) in letters.char_indices() {
+            if with_value.contains(letter) {
+                let rest = &letters[i + letter.len_utf8()..];
+                let value = if rest.is_empty() {
+                    match words.next() {
+                        Some(v) => v.clone(),
+                        None => {
+                            return Err(usage(
+                                tool,
+                                &format!("option requires an argument -- '{letter}'"),
+                                1,
+                            ))
+                        }
+                    }
+                } else {
+                    rest.to_string()
+                };
+                options.push((letter, Some(value)));
+                break;
+            }
+            if !flags.contains(letter) {
+                return Err(usage(tool, &format!("invalid option -- '{letter}'"), 1));
+            }
+            options.push((letter, None));
+        }
+    }
+    Ok(Args { options, operands })
+}
+
+impl Args {
+    pub fn has(&self, flag: char) -> bool {
+        self.options.iter().any(|(f, _)| *f == flag)
+    }
+
+    /// The last value given to `flag`.
+    pub fn value(&self, flag: char) -> Option<&str> {
+        self.options
+            .iter()
+            .rev()
+            .find(|(f, _)| *f == flag)
+            .and_then(|(_, v)| v.as_deref())
+    }
+}

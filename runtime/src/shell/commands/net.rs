@@ -1,0 +1,114 @@
+//! `ping` as iputils 20071127 (RHEL 6) prints it, over the lab's reachability walk: one
+//! echo a second, so `ping -c N` takes N - 1 seconds of lab time.
+
+use super::getopt;
+use crate::error::Error;
+use crate::shell::exec::{Output, Shell};
+
+/// The most echoes one `ping` sends here: each is a line of output.
+const MAX_COUNT: u64 = 100_000;
+
+const USAGE: &str = "Usage: ping [-LRUbdfnqrvVaA] [-c count] [-i interval] [-w deadline]\n            [-p pattern] [-s packetsize] [-t ttl] [-I interface or address]\n            [-M mtu discovery hint] [-S sndbuf]\n            [ -T timestamp option ] [ -Q tos ] [hop1 ...] destination\n";
+
+pub fn ping(shell: &mut Shell, args: &[String], _: &str) -> Output {
+    let args = match getopt("ping", args, "qn", "c") {
+        Ok(a) => a,
+        Err(_) => return Output::failed(2, USAGE),
+    };
+    let [target] = args.operands.as_slice() else {
+        return Output::failed(2, USAGE);
+    };
+    let Some(count) = args.value('c') else {
+        let error = Error::ShellUnsupported {
+            what: "`ping` without `-c` sends until Ctrl-C, which a lab line cannot press".into(),
+            help: format!("give a count: `ping -c 4 {target}`"),
+        };
+        return shell.failure("ping", error);
+    };
+    let count = match count.parse::<u64>() {
+        Ok(n) if (1..=MAX_COUNT).contains(&n) => n,
+        _ => {
+            return Output::failed(
+                2,
+                format!("ping: bad number of packets to transmit (1 to {MAX_COUNT} here)\n"),
+            )
+        }
+    };
+    let report = shell.backend.world().ping(shell.host, target);
+    let Some(address) = report.address else {
+        if let Some(e) = report.failure {
+            shell.note(e);
+        }
+        return Output::failed(2, format!("ping: unknown host {target}\n"));
+    };
+    if let Some(e @ Error::NetworkUnreachable { .. }) = report.failure {
+        shell.note(e);
+        return Output::failed(2, "connect: Network is unreachable\n");
+    }
+    let elapsed_ms = (count - 1) * 1000;
+    if let Err(e) = shell.backend.sleep((count - 1) as f64) {
+        return shell.failure("ping", e);
+    }
+    let from = if target.parse::<std::net::Ipv4Addr>().is_ok() {
+        address.to_string()
+    } else {
+        format!("{target} ({address})")
+    };
+    let mut text = format!("PING {target} ({address}) 56(84) bytes of data.\n");
+    let quiet = args.has('q');
+    let summary = match (&report.failure, report.rtt_ms()) {
+        (None, Some(rtt)) => {
+            let ttl = 64 - report.path.len().saturating_sub(1).min(63);
+            if !quiet {
+                for seq in 1..=count {
+                    text.push_str(&format!(
+                        "64 bytes from {from}: icmp_seq={seq} ttl={ttl} time={}\n",
+                        iputils_ms(rtt)
+                    ));
+                }
+            }
+            format!(
+                "{count} packets transmitted, {count} received, 0% packet loss, time {elapsed_ms}ms\nrtt min/avg/max/mdev = {rtt:.3}/{rtt:.3}/{rtt:.3}/0.000 ms\n"
+            )
+        }
+        (Some(Error::HostUnreachable { .. }), _) => {
+            let gateway = report
+                .source_address
+                .map_or_else(|| "0.0.0.0".to_string(), |a| a.to_string());
+            if !quiet {
+                for seq in 1..=count {
+                    text.push_str(&format!(
+                        "From {gateway} icmp_seq={seq} Destination Host Unreachable\n"
+                    ));
+                }
+            }
+            format!("{count} packets transmitted, 0 received, +{count} errors, 100% packet loss, time {elapsed_ms}ms\n")
+        }
+        _ => format!(
+            "{count} packets transmitted, 0 received, 100% packet loss, time {elapsed_ms}ms\n"
+        ),
+    };
+    text.push_str(&format!("\n--- {target} ping statistics ---\n{summary}"));
+    let status = i32::from(!report.reachable);
+    if let Some(e) = report.failure {
+        shell.note(e);
+    }
+    Output {
+        status,
+        stdout: text,
+        stderr: String::new(),
+    }
+}
+
+/// An echo's time as iputils prints it: three significant figures (`0.123 ms`, `12.3 ms`).
+fn iputils_ms(ms: f64) -> String {
+    if ms >= 100.0 {
+        format!("{ms:.0} ms")
+    } else if ms >= 10.0 {
+        format!("{ms:.1} ms")
+    } else if ms >= 1.0 {
+        format!("{ms:.2} ms")
+    } else {
+        format!("{ms:.3} ms")
+    }
+}

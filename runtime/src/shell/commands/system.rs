@@ -1,0 +1,260 @@
+//! The system's commands as RHEL 6 has them: `hostname`, `mkdir`, `service`, `chkconfig`,
+//! `yum install` and `rpm -q`. Each is one backend operation, the same the script methods
+//! call; what the operation reports (an init script's lines, yum's summary) is the output.
+
+use super::{getopt, usage};
+use crate::error::Error;
+use crate::shell::exec::{absolute, Output, Shell};
+use crate::world::host::packages::package_info;
+use crate::world::services::ServiceAction;
+
+pub fn hostname(shell: &mut Shell, args: &[String], _: &str) -> Output {
+    if let Some(name) = args.first() {
+        return Output::failed(
+            1,
+            format!("hostname: kvmlab sets the name at boot from /etc/sysconfig/network: write HOSTNAME={name} there and reboot\n"),
+        );
+    }
+    Output::ok(format!("{}\n", shell.hostname()))
+}
+
+/// `mkdir [-p] DIR...`, in coreutils 8.4's words.
+pub fn mkdir(shell: &mut Shell, args: &[String], _: &str) -> Output {
+    let args = match getopt("mkdir", args, "pv", "m") {
+        Ok(a) => a,
+        Err(out) => return out,
+    };
+    if args.operands.is_empty() {
+        return usage("mkdir", "missing operand", 1);
+    }
+    let mut out = Output::default();
+    for dir in &args.operands {
+        let path = absolute(dir);
+        let steps: Vec<String> = if args.has('p') {
+            let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+            (1..=parts.len())
+                .map(|n| format!("/{}", parts[..n].join("/")))
+                .collect()
+        } else {
+            vec![path.clone()]
+        };
+        for step in steps {
+            let is_dir = matches!(
+                shell.backend.world().host(shell.host).read_file(&step),
+                Err(Error::IsADirectory { .. })
+            );
+            if args.has('p') && is_dir {
+                continue;
+            }
+            let made = shell.backend.mkdir(shell.host, &step);
+            if let Err(e) = made {
+                let reason = match e {
+                    Error::FileExists { .. } => "File exists",
+                    Error::NoSuchDirectory { .. } | Error::NoSuchFile { .. } => {
+                        "No such file or directory"
+                    }
+                    _ => {
+                        let failed = shell.failure("mkdir", e);
+                        out.stderr.push_str(&failed.stderr);
+                        out.status = 1;
+                        break;
+                    }
+                };
+                shell.note(e);
+                out.stderr.push_str(&format!(
+                    "mkdir: cannot create directory `{dir}': {reason}\n"
+                ));
+                out.status = 1;
+                break;
+            }
+            if args.has('v') {
+                out.stdout
+                    .push_str(&format!("mkdir: created directory `{step}'\n"));
+            }
+        }
+    }
+    out
+}
+
+/// `service NAME start|stop|restart|status`: the init script's lines; status 1 when one of
+/// them failed, and for `status` the LSB code (0 running, 3 stopped).
+pub fn service(shell: &mut Shell, args: &[String], _: &str) -> Output {
+    let (Some(name), Some(action)) = (args.first(), args.get(1)) else {
+        return Output::failed(1, "Usage: service < option > | --status-all | [ service_name [ command | --full-restart ] ]\n");
+    };
+    let Ok(parsed) = ServiceAction::parse(action) else {
+        return Output::failed(
+            2,
+            format!("Usage: /etc/init.d/{name} {{start|stop|restart|status}}\n"),
+        );
+    };
+    match shell.backend.service(shell.host, name, parsed) {
+        Ok(report) => {
+            for finding in report.findings {
+                shell.backend.warn(finding.error);
+            }
+            let text: String = report.lines.iter().map(|l| format!("{l}\n")).collect();
+            let failed = report.lines.iter().any(|l| l.ends_with("[FAILED]"));
+            let status = if parsed == ServiceAction::Status {
+                let running = shell
+                    .backend
+                    .world()
+                    .host(shell.host)
+                    .packages()
+                    .is_running(name);
+                if running {
+                    0
+                } else {
+                    3
+                }
+            } else {
+                i32::from(failed)
+            };
+            Output {
+                status,
+                stdout: text,
+                stderr: String::new(),
+            }
+        }
+        Err(e @ Error::UnknownService { .. }) => {
+            let out = shell.failure("service", e);
+            Output::failed(1, out.stderr.trim_start_matches("service: ").to_string())
+        }
+        Err(e) => shell.failure("service", e),
+    }
+}
+
+/// `chkconfig NAME on|off`, `chkconfig NAME` (status 0 when on), `chkconfig --list [NAME]`.
+pub fn chkconfig(shell: &mut Shell, args: &[String], _: &str) -> Output {
+    let levels = |on: bool| {
+        let state = if on { "on" } else { "off" };
+        format!("0:off\t1:off\t2:{state}\t3:{state}\t4:{state}\t5:{state}\t6:off")
+    };
+    match args {
+        [list] | [list, _] if list == "--list" => {
+            let host = shell.backend.world().host(shell.host);
+            let mut rows = host.chkconfig_list();
+            rows.sort_by_key(|(name, _)| *name);
+            if let Some(only) = args.get(1) {
+                rows.retain(|(name, _)| name == only);
+                if rows.is_empty() {
+                    return Output::failed(
+                        1,
+                        format!("error reading information on service {only}: No such file or directory\n"),
+                    );
+                }
+            }
+            let text: String = rows
+                .iter()
+                .map(|(name, on)| format!("{name:<15} \t{}\n", levels(*on)))
+                .collect();
+            Output::ok(text)
+        }
+        [name] => {
+            let host = shell.backend.world().host(shell.host);
+            match host.service_info(name) {
+                Ok(_) => Output::failed(i32::from(!host.packages().is_enabled(name)), ""),
+                Err(_) => Output::failed(
+                    1,
+                    format!("error reading information on service {name}: No such file or directory\n"),
+                ),
+            }
+        }
+        [name, state] if state == "on" || state == "off" => {
+            match shell.backend.chkconfig(shell.host, name, state == "on") {
+                Ok(()) => Output::default(),
+                Err(e @ Error::UnknownService { .. }) => {
+                    shell.note(e);
+                    Output::failed(
+                        1,
+                        format!("error reading information on service {name}: No such file or directory\n"),
+                    )
+                }
+                Err(e) => shell.failure("chkconfig", e),
+            }
+        }
+        _ => Output::failed(
+            2,
+            "usage:   chkconfig [--list] [--type <type>] [name]\n         chkconfig --add <name>\n         chkconfig --del <name>\n         chkconfig [--level <levels>] [--type <type>] <name> <on|off|reset|resetpriorities>\n",
+        ),
+    }
+}
+
+/// `yum [-y] install PACKAGE...`: yum's summary of each.
+pub fn yum(shell: &mut Shell, args: &[String], _: &str) -> Output {
+    let words: Vec<&String> = args.iter().filter(|a| *a != "-y" && *a != "-q").collect();
+    let Some((command, packages)) = words.split_first() else {
+        return Output::failed(1, "You need to give some command\n");
+    };
+    if command.as_str() != "install" {
+        let error = Error::ShellUnsupported {
+            what: format!("`yum {command}` is not one of this prompt's commands yet (it runs `yum install`)"),
+            help: "install packages with `yum install NAME`, or a group with the host's install_group(..)".into(),
+        };
+        return shell.failure("yum", error);
+    }
+    if packages.is_empty() {
+        return Output::failed(1, "Error: Need to pass a list of pkgs to install\n");
+    }
+    let mut out = Output::ok("Loaded plugins: refresh-packagekit, security\n");
+    for package in packages {
+        match shell.backend.yum_install(shell.host, package) {
+            Ok(report) => {
+                for line in report.lines {
+                    out.stdout.push_str(&line);
+                    out.stdout.push('\n');
+                }
+            }
+            Err(e @ Error::UnknownPackage { .. }) => {
+                out.stdout
+                    .push_str(&format!("Setting up Install Process\n{e}\n"));
+                shell.note(e);
+                out.stdout.push_str("Error: Nothing to do\n");
+                out.status = 1;
+            }
+            Err(e) => {
+                let failed = shell.failure("yum", e);
+                out.stderr.push_str(&failed.stderr);
+                out.status = 1;
+            }
+        }
+    }
+    out
+}
+
+/// `rpm -q PACKAGE...` and `rpm -qa`: `NAME-VERSION.ARCH` of each installed package.
+pub fn rpm(shell: &mut Shell, args: &[String], _: &str) -> Output {
+    let host = shell.backend.world().host(shell.host);
+    let arch = host
+        .os()
+        .map_or("x86_64", |os| os.arch.as_str())
+        .to_string();
+    let label = |name: &str| {
+        let version = package_info(name).map_or("", |p| p.version);
+        format!("{name}-{version}.{arch}\n")
+    };
+    match args.first().map(String::as_str) {
+        Some("-qa") => {
+            let mut names: Vec<&str> = host.packages().installed().collect();
+            names.sort_unstable();
+            Output::ok(names.iter().map(|n| label(n)).collect::<String>())
+        }
+        Some("-q") if args.len() > 1 => {
+            let mut out = Output::default();
+            for name in &args[1..] {
+                if host.packages().is_installed(name) {
+                    out.stdout.push_str(&label(name));
+                } else {
+                    out.stdout
+                        .push_str(&format!("package {name} is not installed\n"));
+                    out.status = 1;
+                }
+            }
+            out
+        }
+        _ => Output::failed(
+            1,
+            "kvmlab: rpm runs here as `rpm -q PACKAGE...` and `rpm -qa`\n",
+        ),
+    }
+}

@@ -1,0 +1,343 @@
+//! Running a parsed line: `&&` and `||` by exit status, a pipeline's stdout into the next
+//! command's stdin, redirections in bash's left-to-right order, here-documents as input.
+//! Files a line writes are written through the backend once the command has run.
+
+use super::commands;
+use super::parse::{
+    self, AndOrList, Command, Connector, Line, LineError, Piece, Pipeline, Redirect, Word,
+};
+use super::{ShellOutput, MAX_OUTPUT};
+use crate::backend::Backend;
+use crate::error::Error;
+use crate::world::HostId;
+
+/// Root's home, where relative paths start.
+pub const HOME: &str = "/root";
+
+/// What one command left.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Output {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn ok(stdout: impl Into<String>) -> Output {
+        Output {
+            status: 0,
+            stdout: stdout.into(),
+            stderr: String::new(),
+        }
+    }
+
+    pub fn failed(status: i32, stderr: impl Into<String>) -> Output {
+        Output {
+            status,
+            stdout: String::new(),
+            stderr: stderr.into(),
+        }
+    }
+}
+
+/// Where a stream goes after the redirections.
+#[derive(Debug, Clone, PartialEq)]
+enum Sink {
+    Stdout,
+    Stderr,
+    File { path: String, append: bool },
+    Null,
+}
+
+pub struct Shell<'a> {
+    pub backend: &'a mut dyn Backend,
+    pub host: HostId,
+    last_status: i32,
+    error: Option<Error>,
+    stdout: String,
+    stderr: String,
+}
+
+impl<'a> Shell<'a> {
+    pub fn new(backend: &'a mut dyn Backend, host: HostId) -> Shell<'a> {
+        Shell {
+            backend,
+            host,
+            last_status: 0,
+            error: None,
+            stdout: String::new(),
+            stderr: String::new(),
+        }
+    }
+
+    /// Keeps the first lab error of the line for the result.
+    pub fn note(&mut self, error: Error) {
+        self.error.get_or_insert(error);
+    }
+
+    pub fn run_line(mut self, line: &Line) -> ShellOutput {
+        for list in &line.lists {
+            self.last_status = self.and_or(list);
+        }
+        self.finish()
+    }
+
+    /// A line that cannot run: bash's syntax error (status 2), or the construct refused.
+    pub fn refuse(mut self, refusal: LineError) -> ShellOutput {
+        let error = match refusal {
+            LineError::Syntax(message) => Error::ShellSyntax {
+                message,
+                help: "quote text with spaces or special characters ('...'), and close every quote and here-document".into(),
+            },
+            LineError::Unsupported(what) => Error::ShellUnsupported {
+                what,
+                help: "run the parts one `sh(..)` at a time".into(),
+            },
+        };
+        self.stderr = format!("{}\n", error);
+        self.last_status = 2;
+        self.note(error);
+        self.finish()
+    }
+
+    fn finish(self) -> ShellOutput {
+        ShellOutput {
+            status: self.last_status,
+            stdout: capped(self.stdout),
+            stderr: capped(self.stderr),
+            error: self.error,
+        }
+    }
+
+    fn and_or(&mut self, list: &AndOrList) -> i32 {
+        let mut status = self.pipeline(&list.first);
+        for (connector, next) in &list.rest {
+            let runs = match connector {
+                Connector::And => status == 0,
+                Connector::Or => status != 0,
+            };
+            if runs {
+                status = self.pipeline(next);
+            }
+        }
+        status
+    }
+
+    fn pipeline(&mut self, pipeline: &Pipeline) -> i32 {
+        let mut input = String::new();
+        let mut status = 0;
+        let last = pipeline.commands.len().saturating_sub(1);
+        for (i, command) in pipeline.commands.iter().enumerate() {
+            let out = self.command(command, std::mem::take(&mut input));
+            status = out.status;
+            push_capped(&mut self.stderr, &out.stderr);
+            if i == last {
+                push_capped(&mut self.stdout, &out.stdout);
+            } else {
+                input = out.stdout;
+            }
+            self.last_status = status;
+        }
+        if pipeline.negated {
+            i32::from(status == 0)
+        } else {
+            status
+        }
+    }
+
+    /// One command with its redirections: input chosen first, the command run, then each
+    /// stream sent where the redirections left it.
+    fn command(&mut self, command: &Command, piped: String) -> Output {
+        let argv: Vec<String> = command.words.iter().map(|w| self.expand(w)).collect();
+        let mut input = piped;
+        let mut sinks = [Sink::Stdout, Sink::Stderr];
+        for redirect in &command.redirects {
+            match redirect {
+                Redirect::Input(file) => {
+                    let path = absolute(&self.expand(file));
+                    match self.backend.world().host(self.host).read_file(&path) {
+                        Ok(text) => input = text.to_string(),
+                        Err(e) => return self.failure("bash", e),
+                    }
+                }
+                Redirect::HereDocument { text, expand } => {
+                    input = if *expand {
+                        match parse::heredoc(text) {
+                            Ok(word) => self.expand(&word),
+                            Err(_) => text.clone(),
+                        }
+                    } else {
+                        text.clone()
+                    };
+                }
+                Redirect::HereString(word) => input = format!("{}\n", self.expand(word)),
+                Redirect::Output { fd, target, append } => {
+                    let Some(slot) = slot(*fd) else {
+                        return Output::failed(1, format!("bash: {fd}: Bad file descriptor\n"));
+                    };
+                    sinks[slot] = self.sink(target, *append);
+                }
+                Redirect::Both { target, append } => {
+                    let sink = self.sink(target, *append);
+                    sinks = [sink.clone(), sink];
+                }
+                Redirect::Duplicate { from, to } => {
+                    let (Some(from), Some(to)) = (slot(*from), slot(*to)) else {
+                        return Output::failed(1, format!("bash: {to}: Bad file descriptor\n"));
+                    };
+                    sinks[from] = sinks[to].clone();
+                }
+            }
+        }
+        let out = if argv.is_empty() {
+            Output::default()
+        } else {
+            commands::run(self, &argv, &input)
+        };
+        self.route(out, &sinks)
+    }
+
+    fn sink(&self, target: &Word, append: bool) -> Sink {
+        let path = absolute(&self.expand(target));
+        if path == "/dev/null" {
+            Sink::Null
+        } else {
+            Sink::File { path, append }
+        }
+    }
+
+    /// Sends a command's streams to their sinks; a file both streams go to gets stdout's
+    /// text, then stderr's, in one write.
+    fn route(&mut self, out: Output, sinks: &[Sink; 2]) -> Output {
+        let mut routed = Output {
+            status: out.status,
+            ..Output::default()
+        };
+        let mut files: Vec<(String, bool, String)> = Vec::new();
+        for (text, sink) in [(out.stdout, &sinks[0]), (out.stderr, &sinks[1])] {
+            match sink {
+                Sink::Stdout => routed.stdout.push_str(&text),
+                Sink::Stderr => routed.stderr.push_str(&text),
+                Sink::Null => {}
+                Sink::File { path, append } => match files.iter_mut().find(|f| &f.0 == path) {
+                    Some(file) => file.2.push_str(&text),
+                    None => files.push((path.clone(), *append, text)),
+                },
+            }
+        }
+        for (path, append, text) in files {
+            let written = if append {
+                self.backend.append_host_file(self.host, &path, &text)
+            } else {
+                self.backend.write_host_file(self.host, &path, &text)
+            };
+            match written {
+                Ok(findings) => {
+                    for finding in findings {
+                        self.backend.warn(finding.error);
+                    }
+                }
+                Err(e) => {
+                    let failed = self.failure("bash", e);
+                    routed.stderr.push_str(&failed.stderr);
+                    routed.status = 1;
+                }
+            }
+        }
+        routed
+    }
+
+    /// A word's text: `$NAME` from root's environment (unset names are empty, as in bash),
+    /// `$?` the last status, `~` root's home.
+    pub fn expand(&self, word: &Word) -> String {
+        word.0
+            .iter()
+            .map(|piece| match piece {
+                Piece::Text(t) => t.clone(),
+                Piece::LastStatus => self.last_status.to_string(),
+                Piece::Home => HOME.into(),
+                Piece::Variable(name) => self.variable(name),
+            })
+            .collect()
+    }
+
+    fn variable(&self, name: &str) -> String {
+        match name {
+            "HOME" | "PWD" => HOME.into(),
+            "USER" | "LOGNAME" => "root".into(),
+            "SHELL" => "/bin/bash".into(),
+            "HOSTNAME" => self.hostname(),
+            "PATH" => "/usr/lib64/qt-3.3/bin:/usr/local/sbin:/usr/local/bin:/sbin:/bin:/usr/sbin:/usr/bin:/root/bin".into(),
+            _ => String::new(),
+        }
+    }
+
+    pub fn hostname(&self) -> String {
+        let host = self.backend.world().host(self.host);
+        host.os()
+            .map_or_else(|| host.name().to_string(), |os| os.hostname.clone())
+    }
+
+    /// A lab error as the tool prints it, with the exit code bash gives a missing command
+    /// (127) or the tool's failure (1). The error is kept for the result.
+    pub fn failure(&mut self, tool: &str, error: Error) -> Output {
+        let status = match error {
+            Error::CommandNotFound { .. } => 127,
+            _ => 1,
+        };
+        let host = self.backend.world().host(self.host).name().to_string();
+        let full = error.to_string();
+        let mut text = full
+            .strip_prefix(&format!("{host}: "))
+            .map_or(full.clone(), str::to_string);
+        if !["bash:", "kvmlab:", &format!("{tool}:")]
+            .iter()
+            .any(|p| text.starts_with(p))
+        {
+            text = format!("{tool}: {text}");
+        }
+        self.note(error);
+        Output::failed(status, format!("{text}\n"))
+    }
+}
+
+/// Index of stdout (1) or stderr (2) in the sinks.
+fn slot(fd: i32) -> Option<usize> {
+    match fd {
+        1 => Some(0),
+        2 => Some(1),
+        _ => None,
+    }
+}
+
+/// A path from root's home when it is relative.
+pub fn absolute(path: &str) -> String {
+    if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("{HOME}/{path}")
+    }
+}
+
+/// Appends while the text is under twice the cap, so a long line cannot grow it further;
+/// [`capped`] cuts it to the cap at the end.
+fn push_capped(text: &mut String, more: &str) {
+    if text.len() <= MAX_OUTPUT {
+        text.push_str(more);
+    }
+}
+
+fn capped(mut text: String) -> String {
+    if text.len() > MAX_OUTPUT {
+        let mut cut = MAX_OUTPUT;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let total = text.len();
+        text.truncate(cut);
+        text.push_str(&format!(
+            "\n[kvmlab: output cut at {MAX_OUTPUT} of {total} bytes]\n"
+        ));
+    }
+    text
+}
