@@ -31,4 +31,5 @@ mod repl_exercise;
 mod repl_steps;
 mod report;
 mod sandbox;
+mod shell;
 mod storage;

@@ -4,7 +4,7 @@
 //! Everything is read through the world's `&self` methods: showing never changes the lab.
 
 use super::guests::{ClientRef, DownloadRef, GuestRef, MigrationResult};
-use super::network::{HostRef, NicRef, PingResult, RouterRef, ServiceRef, SwitchRef};
+use super::network::{HostRef, NicRef, PingResult, RouterRef, ServiceRef, ShellResult, SwitchRef};
 use super::pools::{PoolRef, VolumeRef};
 use super::query::{GuestView, HostView, Lab, NasView};
 use super::rows::Rows;
@@ -115,6 +115,15 @@ fn entity_name(value: &Dynamic, session: &Session) -> Option<String> {
     }
     if let Some(p) = value.read_lock::<PingResult>() {
         return Some(escaped_line(&p.0.to_string()).into_owned());
+    }
+    if let Some(r) = value.read_lock::<ShellResult>() {
+        let first =
+            r.0.stdout
+                .lines()
+                .chain(r.0.stderr.lines())
+                .next()
+                .unwrap_or("");
+        return Some(escaped_line(&format!("exit {}: {first}", r.0.status)).into_owned());
     }
     if let Some(c) = value.read_lock::<ClientRef>() {
         return name(&world.client(c.id).name);
@@ -288,6 +297,9 @@ fn show_entity(value: &Dynamic, session: &Session, width: usize) -> Option<Strin
     if let Some(p) = value.read_lock::<PingResult>() {
         return Some(fields(ping_fields(&p), width));
     }
+    if let Some(r) = value.read_lock::<ShellResult>() {
+        return Some(fields(shell_fields(&r), width));
+    }
     if let Some(c) = value.read_lock::<ClientRef>() {
         let client = world.client(c.id);
         let downloads = session
@@ -335,6 +347,29 @@ fn show_entity(value: &Dynamic, session: &Session, width: usize) -> Option<Strin
         return Some(world_summary(session, width));
     }
     None
+}
+
+/// A command line's exit status, its streams (when not empty), and the lab error behind a
+/// failure with what to do.
+fn shell_fields(r: &ShellResult) -> Vec<(&'static str, String)> {
+    let text = |t: &str| {
+        t.lines()
+            .map(|l| escaped(l).into_owned())
+            .collect::<Vec<_>>()
+    };
+    let mut rows = vec![("exit", r.0.status.to_string())];
+    for (name, stream) in [("stdout", &r.0.stdout), ("stderr", &r.0.stderr)] {
+        if !stream.is_empty() {
+            rows.push((name, text(stream).join("\n")));
+        }
+    }
+    if let Some(e) = &r.0.error {
+        rows.push(("code", e.code_str()));
+        if let Some(help) = e.help_str() {
+            rows.push(("help", escaped(&help).into_owned()));
+        }
+    }
+    rows
 }
 
 /// A ping's source and target, answer, path and, when it failed, why and what to do.
