@@ -206,7 +206,7 @@ fn what_the_prompt_does_not_run_is_refused_whole_and_runs_nothing() {
         "cat /root/first",
         "echo a ;; echo b",
         "echo $(hostname)",
-        "iscsiadm -m session",
+        "virsh list",
     ]);
     assert_eq!(results[0].0, 2);
     assert_eq!(
@@ -228,7 +228,7 @@ fn what_the_prompt_does_not_run_is_refused_whole_and_runs_nothing() {
         (results[4].0, results[4].2.as_str()),
         (
             2,
-            "kvmlab: `iscsiadm` is not one of this prompt's commands yet\n"
+            "kvmlab: `virsh` is not one of this prompt's commands yet\n"
         )
     );
 }
@@ -268,4 +268,78 @@ fn a_host_without_an_os_has_no_shell() {
         .status(2)
         .diagnostic("kvmlab::host::no_os", 3)
         .run();
+}
+
+/// The report's NAS on NET2, as `kvmlab/storage` builds it, before any host logs in.
+const NAS: &str = "import \"kvmlab/report\" as report;\n\
+    let nas = nas(\"iscsi1\", report::nas_spec());\n\
+    nas.nic(\"eth0\").connect(lab.net2);\n\
+    nas.ip(\"eth0\", report::nas_address());\n\
+    nas.iscsi_target(\"iqn.2006-01.com.thecus:iscsi1\", \"50%\");\n";
+
+#[test]
+fn the_reports_storage_steps_typed_as_commands() {
+    let mut script = format!("{LAB}{NAS}");
+    let lines = [
+        "iscsiadm -m session",
+        "iscsiadm -m discovery -t sendtargets -p 10.10.1.10",
+        "iscsiadm -m node -T iqn.2006-01.com.thecus:iscsi1 -p 10.10.1.10 -l",
+        "iscsiadm -m session",
+        "parted -s /dev/sdb mklabel gpt mkpart primary ext3 0% 95GB print",
+        "mkfs.ext3 /dev/sdb1",
+        "mkdir /iscsi1 && mount -t ext3 /dev/sdb1 /iscsi1 && mount | tail -1",
+        "df -h /iscsi1",
+        "umount /iscsi1; mkfs.ext3 /dev/sdz",
+    ];
+    for (i, line) in lines.iter().enumerate() {
+        let quoted = serde_json::to_string(line).unwrap();
+        script.push_str(&format!(
+            "let r = sv1.sh({quoted});\nrecord(\"r{i}\", [r.status, r.stdout, r.stderr, r.code]);\n"
+        ));
+    }
+    let out = Test::new().script(&script).json().status(0).run();
+    let r = |i: usize| out.report["values"][format!("r{i}")].clone();
+    assert_eq!(
+        r(0),
+        serde_json::json!([21, "", "iscsiadm: No active sessions.\n", null])
+    );
+    assert_eq!(r(1)[1], "10.10.1.10:3260,1 iqn.2006-01.com.thecus:iscsi1\n");
+    assert_eq!(
+        r(2)[1],
+        "Logging in to [iface: default, target: iqn.2006-01.com.thecus:iscsi1, portal: 10.10.1.10,3260] (multiple)\n\
+         Login to [iface: default, target: iqn.2006-01.com.thecus:iscsi1, portal: 10.10.1.10,3260] successful.\n"
+    );
+    assert_eq!(
+        r(3)[1],
+        "tcp: [1] 10.10.1.10:3260,1 iqn.2006-01.com.thecus:iscsi1 (non-flash)\n"
+    );
+    let print = r(4)[1].as_str().unwrap().to_string();
+    assert!(
+        print.contains(" 1      1049kB  95.0GB  95.0GB               primary\n"),
+        "{print}"
+    );
+    assert_eq!(
+        r(5)[1],
+        "mke2fs 1.41.12 (17-May-2010)\nFilesystem label=\nOS type: Linux\n\
+         Block size=4096 (log=2)\nFragment size=4096 (log=2)\n\
+         Stride=0 blocks, Stripe width=0 blocks\n5799936 inodes, 23193088 blocks\n\
+         1159654 blocks (5.00%) reserved for the super user\nFirst data block=0\n\
+         Maximum filesystem blocks=4294967296\n708 block groups\n\
+         32768 blocks per group, 32768 fragments per group\n8192 inodes per group\n\
+         Superblock backups stored on blocks: \n\
+         \t32768, 98304, 163840, 229376, 294912, 819200, 884736, 1605632, 2654208, \n\
+         \t4096000, 7962624, 11239424, 20480000\n\n\
+         Writing inode tables: done                            \n\
+         Creating journal (32768 blocks): done\n\
+         Writing superblocks and filesystem accounting information: done\n\n\
+         This filesystem will be automatically checked every 28 mounts or\n\
+         180 days, whichever comes first.  Use tune2fs -c or -i to override.\n"
+    );
+    assert_eq!(r(6)[1], "/dev/sdb1 on /iscsi1 type ext3 (rw)\n");
+    assert_eq!(
+        r(7)[1],
+        "Filesystem      Size  Used Avail Use% Mounted on\n/dev/sdb1        88G  184M   83G   1% /iscsi1\n"
+    );
+    assert_eq!(r(8)[0], 1);
+    assert_eq!(r(8)[3], "kvmlab::storage::no_such_block_device");
 }

@@ -27,7 +27,7 @@ use super::host::storage::{DiskRef, FsLocation, Mount, HOST_E2FSPROGS};
 use super::nas::{NasId, DATA_ROOT};
 use super::net::Finding;
 use super::storage::blockdev::{mountable_as, BlockContents, ExtFs, WHOLE_DEVICE};
-use super::storage::fs::{df_h, DfRow, FsType, Kernel, Statfs};
+use super::storage::fs::{df_h, DfRow, ExtLayout, FsType, Kernel, Statfs};
 use super::storage::fstab::{Fstab, FstabEntry, FSTAB_PATH};
 use super::storage::partition::Mkpart;
 use super::{HostId, World};
@@ -85,6 +85,9 @@ pub struct MkfsReport {
     pub write_rate: f64,
     #[serde(serialize_with = "serialize_seconds")]
     pub duration: LabTime,
+    /// How mke2fs laid it out, for its report.
+    #[serde(skip)]
+    pub layout: ExtLayout,
     /// What the new file system destroyed (another host's mount, images).
     #[serde(skip)]
     pub warnings: Vec<Error>,
@@ -593,6 +596,7 @@ impl World {
             inodes: fs.layout.inodes,
             write_rate: rate,
             duration: fs.layout.mkfs_duration(rate),
+            layout: fs.layout.clone(),
         })
     }
 

@@ -4,6 +4,7 @@
 //! is `command not found` with a did-you-mean.
 
 mod net;
+mod storage;
 mod system;
 mod text;
 
@@ -18,24 +19,39 @@ type Run = fn(&mut Shell, &[String], &str) -> Output;
 const COMMANDS: &[(&str, Run)] = &[
     ("cat", text::cat),
     ("chkconfig", system::chkconfig),
+    ("df", storage::df),
     ("echo", text::echo),
     ("false", text::false_),
+    ("fdisk", storage::fdisk),
     ("grep", text::grep),
     ("head", text::head),
     ("hostname", system::hostname),
+    ("iscsiadm", storage::iscsiadm),
     ("mkdir", system::mkdir),
+    ("mount", storage::mount),
+    ("parted", storage::parted),
     ("ping", net::ping),
     ("rpm", system::rpm),
     ("service", system::service),
     ("tail", text::tail),
     ("true", text::true_),
+    ("umount", storage::umount),
     ("wc", text::wc),
     ("yum", system::yum),
 ];
 
+/// mke2fs under its names: which file system each makes is in its name or its `-t`.
+const MKFS: &[&str] = &["mke2fs", "mkfs", "mkfs.ext2", "mkfs.ext3", "mkfs.ext4"];
+
 /// The names of the commands the prompt runs, sorted.
 pub fn command_names() -> Vec<&'static str> {
-    COMMANDS.iter().map(|(name, _)| *name).collect()
+    let mut names: Vec<&str> = COMMANDS
+        .iter()
+        .map(|(name, _)| *name)
+        .chain(MKFS.iter().copied())
+        .collect();
+    names.sort_unstable();
+    names
 }
 
 /// Runs `argv` with `input` as its stdin.
@@ -49,6 +65,9 @@ pub fn run(shell: &mut Shell, argv: &[String], input: &str) -> Output {
     }
     if let Some((_, run)) = COMMANDS.iter().find(|(n, _)| *n == name) {
         return run(shell, &argv[1..], input);
+    }
+    if MKFS.contains(&name) {
+        return storage::mkfs(shell, name, &argv[1..]);
     }
     let error = if command_provider(name).is_some() {
         Error::ShellUnsupported {
