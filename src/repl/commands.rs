@@ -1,6 +1,7 @@
 //! The console's `:` commands: `:help [NAME]`, `:world`, `:time`, `:reset`, `:load FILE`,
 //! `:save FILE` (`:save! FILE` to replace a file), `:check` (an exercise's visible items,
-//! [`super::exercise`]), `:step …` (handed to [`super::walk`]), `:quit`.
+//! [`super::exercise`]), `:step …` (handed to [`super::walk`]), `:sh HOST` (handed to
+//! [`super::root_shell`]), `:quit`.
 
 use super::show::{self, View};
 use kvmlab_runtime::console_session::ConsoleSession;
@@ -19,6 +20,7 @@ pub enum Request<'a> {
     Save { file: &'a str, replace: bool },
     Check,
     Step(Option<&'a str>),
+    Shell(&'a str),
     Quit,
     Unknown(&'a str),
 }
@@ -31,6 +33,8 @@ pub enum Command {
     },
     /// `:step` with its argument: the console's walk takes it.
     Step(Option<String>),
+    /// `:sh HOST`: the console's root prompt on that host.
+    Shell(String),
 }
 
 /// The commands and what they do, for `:help`.
@@ -71,6 +75,10 @@ const COMMANDS: &[(&str, &str)] = &[
     (":step run", "during a walk: run the step's own commands, checks included"),
     (":step skip", "during a walk: go on to the next step without running this one"),
     (":step stop", "leave the walk; the lab and the variables stay"),
+    (
+        ":sh HOST",
+        "a root prompt on a lab host ([root@sv1 ~]#): the report's commands; `exit` comes back",
+    ),
     (":quit", "leave the console (Ctrl-D too)"),
 ];
 
@@ -98,6 +106,7 @@ pub fn parse(line: &str) -> Option<Request<'_>> {
         },
         ("check", None) => Request::Check,
         ("step", argument) => Request::Step(argument),
+        ("sh", Some(host)) => Request::Shell(host),
         ("quit" | "q" | "exit", None) => Request::Quit,
         _ => Request::Unknown(line),
     })
@@ -108,6 +117,16 @@ pub fn run(session: &mut ConsoleSession, request: Request, view: &View) -> Comma
     let ok = match request {
         Request::Quit => return Command::Quit,
         Request::Step(argument) => return Command::Step(argument.map(str::to_string)),
+        Request::Shell(host) => match super::root_shell::host(session, host) {
+            Ok(host) => {
+                println!("root on {host}: the report's commands, `exit` to come back to Rhai");
+                return Command::Shell(host);
+            }
+            Err(reason) => {
+                eprintln!("kvmlab repl: {reason}");
+                false
+            }
+        },
         Request::Help(None) => {
             println!("Type Rhai: each input runs in one lab that lasts the session.");
             for (command, what) in COMMANDS {

@@ -1,9 +1,10 @@
 //! The console on a terminal: rustyline's line editor with multi-line input (Rhai's parser
 //! decides when an input is whole), tab completion and call hints ([`super::complete`],
 //! [`super::hint`]), history kept across sessions, Ctrl-C to cancel the line being typed or
-//! stop the input running, Ctrl-D to quit.
+//! stop the input running, Ctrl-D to quit (at a root prompt, to leave it).
 
 use super::commands::{self, Command};
+use super::root_shell;
 use super::show::{self, View};
 use super::walk::{self, Walk};
 use super::{complete, hint};
@@ -32,6 +33,8 @@ struct ConsoleHelper {
     /// for it; the first completion or hint takes it.
     reading: RefCell<Option<JoinHandle<Catalog>>>,
     color: bool,
+    /// The host of the root prompt (`:sh HOST`) while one is open.
+    root: Rc<RefCell<Option<String>>>,
 }
 
 impl ConsoleHelper {
@@ -64,7 +67,11 @@ impl Hint for SignatureHint {
 impl Validator for ConsoleHelper {
     fn validate(&self, ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
         let input = ctx.input();
-        let whole = input.trim_start().starts_with(':') || self.session.borrow().is_complete(input);
+        let whole = if self.root.borrow().is_some() {
+            root_shell::is_complete(input)
+        } else {
+            input.trim_start().starts_with(':') || self.session.borrow().is_complete(input)
+        };
         Ok(if whole {
             ValidationResult::Valid(None)
         } else {
@@ -134,6 +141,7 @@ pub fn history_file() -> Option<PathBuf> {
 pub fn run(session: ConsoleSession, view: &View) {
     let interrupt = session.interrupt_flag();
     let session = Rc::new(RefCell::new(session));
+    let root: Rc<RefCell<Option<String>>> = Rc::new(RefCell::new(None));
     let mut editor: Editor<ConsoleHelper, rustyline::history::FileHistory> = match Editor::new() {
         Ok(editor) => editor,
         Err(e) => {
@@ -160,6 +168,7 @@ pub fn run(session: ConsoleSession, view: &View) {
                 .ok(),
         ),
         color: view.color,
+        root: root.clone(),
     }));
     let history = history_file();
     if let Some(path) = &history {
@@ -169,8 +178,22 @@ pub fn run(session: ConsoleSession, view: &View) {
     println!("kvmlab console: type Rhai, :help for the commands, Ctrl-D to leave");
     let mut walking: Option<Walk> = None;
     loop {
-        let prompt = walking.as_ref().map_or(PROMPT.to_string(), Walk::prompt);
+        let host = root.borrow().clone();
+        let prompt = match &host {
+            Some(host) => root_shell::prompt(host),
+            None => walking.as_ref().map_or(PROMPT.to_string(), Walk::prompt),
+        };
         match editor.readline(&prompt) {
+            Ok(line) if host.is_some() => {
+                let host = host.unwrap_or_default();
+                let _ = editor.add_history_entry(line.as_str());
+                if root_shell::leaves(&line) {
+                    *root.borrow_mut() = None;
+                } else if !line.trim().is_empty() {
+                    root_shell::run(&mut session.borrow_mut(), &host, &line, view);
+                }
+            }
+            Err(ReadlineError::Eof) if host.is_some() => *root.borrow_mut() = None,
             Ok(line) => {
                 let mut session = session.borrow_mut();
                 if line.trim().is_empty() {
@@ -190,12 +213,17 @@ pub fn run(session: ConsoleSession, view: &View) {
                     match commands::run(&mut session, request, view) {
                         Command::Quit => break,
                         Command::Done { .. } => {}
+                        Command::Shell(host) => *root.borrow_mut() = Some(host),
                         Command::Step(argument) => {
                             let taken = walking.take();
                             walking =
                                 walk::command(&mut session, taken, argument.as_deref(), view).1;
                         }
                     }
+                    continue;
+                }
+                if let Some((host, command)) = root_shell::host_line(&session, &line) {
+                    root_shell::run(&mut session, &host, &command, view);
                     continue;
                 }
                 let evaluated = session.eval(&line);

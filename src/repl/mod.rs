@@ -4,7 +4,7 @@
 //! did; [`complete`] and [`hint`] are the editor's tab completion and call hints;
 //! [`exercise`] is the console on an exercise (`--exercise`, `:check`); [`example`] shows
 //! the run of a `:help` entry's example; [`walk`] is `:step LAB`, a lab walked one step at
-//! a time.
+//! a time; [`root_shell`] is `:sh HOST`, a root prompt on a lab host.
 
 mod commands;
 pub mod complete;
@@ -13,6 +13,7 @@ mod example;
 pub mod exercise;
 pub mod hint;
 mod piped;
+mod root_shell;
 mod show;
 mod walk;
 

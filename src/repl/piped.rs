@@ -1,9 +1,11 @@
 //! The console without a terminal: lines are read from stdin and joined until Rhai's parser
 //! says the input is whole, each input's results printed, no prompt and no colour, so a
 //! session can be scripted and its transcript tested. During a `:step` walk an empty line is
-//! Enter (it runs the step); otherwise empty lines are skipped.
+//! Enter (it runs the step); otherwise empty lines are skipped. At a root prompt (`:sh
+//! HOST`) lines are joined until the command line is whole and run on the host.
 
 use super::commands::{self, Command};
+use super::root_shell;
 use super::show::{self, View};
 use super::walk::{self, Walk};
 use kvmlab_runtime::console_session::ConsoleSession;
@@ -14,12 +16,27 @@ pub fn run(session: &mut ConsoleSession, view: &View) -> bool {
     let mut failed = false;
     let mut pending = String::new();
     let mut walking: Option<Walk> = None;
+    let mut root: Option<String> = None;
     let stdin = std::io::stdin();
     for line in stdin.lock().lines() {
         let Ok(line) = line else {
             eprintln!("kvmlab repl: stdin is not text; stopping");
             return true;
         };
+        if let Some(host) = &root {
+            pending.push_str(&line);
+            pending.push('\n');
+            if !root_shell::is_complete(&pending) {
+                continue;
+            }
+            let typed = std::mem::take(&mut pending);
+            if root_shell::leaves(&typed) {
+                root = None;
+            } else if !typed.trim().is_empty() {
+                failed |= !root_shell::run(session, host, &typed, view);
+            }
+            continue;
+        }
         if pending.is_empty() {
             if line.trim().is_empty() {
                 if let Some(walk) = walking.take() {
@@ -37,12 +54,17 @@ pub fn run(session: &mut ConsoleSession, view: &View) -> bool {
                 match commands::run(session, command, view) {
                     Command::Quit => return failed,
                     Command::Done { ok } => failed |= !ok,
+                    Command::Shell(host) => root = Some(host),
                     Command::Step(argument) => {
                         let (ok, next) =
                             walk::command(session, walking.take(), argument.as_deref(), view);
                         (failed, walking) = (failed | !ok, next);
                     }
                 }
+                continue;
+            }
+            if let Some((host, command)) = root_shell::host_line(session, &line) {
+                failed |= !root_shell::run(session, &host, &command, view);
                 continue;
             }
         }
@@ -58,7 +80,10 @@ pub fn run(session: &mut ConsoleSession, view: &View) -> bool {
     }
     if !pending.is_empty() {
         // Still open at the end of the input: running it says what is missing.
-        failed |= eval(session, &pending, view);
+        failed |= match &root {
+            Some(host) => !root_shell::run(session, host, &pending, view),
+            None => eval(session, &pending, view),
+        };
     }
     failed
 }

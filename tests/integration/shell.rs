@@ -343,3 +343,60 @@ fn the_reports_storage_steps_typed_as_commands() {
     assert_eq!(r(8)[0], 1);
     assert_eq!(r(8)[3], "kvmlab::storage::no_such_block_device");
 }
+
+#[test]
+fn the_consoles_root_prompt_runs_the_reports_commands_and_save_keeps_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let typed = "import \"kvmlab/hosts\" as hosts;\nlet lab = hosts::build();\n\
+        sv1 ping -c 1 sv2\n:sh sv9\n:sh sv1\nhostname\ncat > /root/n <<EOF\nhello $HOSTNAME\nEOF\n\
+        cat n\niscsiadmin\nexit\nlab.sv1.name\n:save lab.rhai\n";
+    let out = crate::repl::repl_in(dir.path(), &[], typed);
+    assert_eq!(out.status, 1, "the unknown host failed: {}", out.stderr);
+    assert!(
+        out.stdout.starts_with(
+            "PING sv2 (192.168.1.12) 56(84) bytes of data.\n64 bytes from sv2 (192.168.1.12): icmp_seq=1 ttl=64 time=0.149 ms\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "root on sv1: the report's commands, `exit` to come back to Rhai\nsv1\nhello sv1\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("=> \"sv1\""),
+        "Rhai again after exit: {}",
+        out.stdout
+    );
+    assert!(
+        out.stderr
+            .contains("kvmlab repl: the lab has no host `sv9`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("bash: iscsiadmin: command not found\n"),
+        "{}",
+        out.stderr
+    );
+    let saved = std::fs::read_to_string(dir.path().join("lab.rhai")).unwrap();
+    assert!(
+        saved.contains("sh(\"sv1\", \"cat > /root/n <<EOF\\nhello $HOSTNAME\\nEOF\");\nsh(\"sv1\", \"cat n\");\n"),
+        "{saved}"
+    );
+    // The saved session runs to the same lab.
+    let rerun = crate::harness::kvmlab()
+        .args(["run", "lab.rhai"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        rerun.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
+}

@@ -314,6 +314,8 @@ check_eq(eth0.name, "eth0", "the card");"#),
     e("Host.service", "", r#"print(sv1.service("network").status());"#),
     e("Host.resolve", "", r#"check_eq(sv1.resolve("sv2"), "192.168.1.12", "sv2 resolves on NET1");"#),
     e("Host.ping", "", r#"check(sv1.ping("sv2").reachable, "sv1 reaches sv2");"#),
+    e("sh", "", r#"let r = sh(sv1.name, "hostname");
+check_eq(r.stdout, "sv1\n", "the host of that name answered");"#),
     e("Host.sh", "", r#"let r = sv1.sh("service network restart && ping -c 1 sv2 | tail -1");
 check_eq(r.status, 0, "the network came back and sv2 answers");"#),
     e("Host.interfaces", "", r#"print(sv1.interfaces());"#),

@@ -305,6 +305,22 @@ fn os_spec(map: Map) -> Result<OsSpec> {
 fn register_constructors(engine: &mut Engine, session: &SharedSession) {
     let s = session.clone();
     reg(
+        "sh",
+        &["host: String", "line: String", "ShellResult"],
+        "Runs a command line as root on the lab host of that name (`sh(\"sv1\", \"ping -c 1 sv2\")`), as `host.sh(line)` does; the console's root prompt (`:sh sv1`) types these.",
+    )
+    .register_into_engine(
+        engine,
+        move |ctx: NativeCallContext, host: &str, line: &str| -> Outcome<ShellResult> {
+            call(&s, &ctx, |b| {
+                let id = b.world().host_named(host)?;
+                shell::run(b, id, line)
+            })
+            .map(ShellResult)
+        },
+    );
+    let s = session.clone();
+    reg(
         "host",
         &["name: String", "spec: Map", "Host"],
         "A physical server: its hardware as in the report's Table 1.",

@@ -135,6 +135,23 @@ pub fn parse(text: &str) -> Result<Line, LineError> {
     Ok(Line { lists })
 }
 
+/// Whether `text` is a whole line, or bash would ask for more (`> `): an open quote or
+/// here-document, a trailing `&&`, `||` or `|`.
+pub fn is_complete(text: &str) -> bool {
+    if text.len() > super::MAX_LINE {
+        return true;
+    }
+    let options = ParserOptions::default();
+    match uncached_tokenize_str(text, &options.tokenizer_options()) {
+        Err(_) => false,
+        Ok(tokens) if tokens.len() > MAX_TOKENS => true,
+        Ok(tokens) => !matches!(
+            tokens.last(),
+            Some(Token::Operator(op, _)) if matches!(op.as_str(), "&&" | "||" | "|")
+        ),
+    }
+}
+
 /// bash's words for a syntax error: the token it stopped at, or the end of the line.
 fn syntax_message(text: &str, error: &ParseError) -> String {
     let position = match error {
@@ -481,6 +498,16 @@ mod tests {
                 other => panic!("{line}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_line_is_whole_once_its_quotes_and_here_documents_close() {
+        assert!(is_complete("ping -c 1 sv2"));
+        assert!(!is_complete("echo 'open"));
+        assert!(!is_complete("cat > /etc/hosts <<EOF\n10.10.0.1 sv1"));
+        assert!(is_complete("cat > /etc/hosts <<EOF\n10.10.0.1 sv1\nEOF"));
+        assert!(!is_complete("service network restart &&"));
+        assert!(!is_complete("grep sv /etc/hosts |"));
     }
 
     #[test]

@@ -133,12 +133,14 @@ pub fn iscsiadm(shell: &mut Shell, args: &[String], _: &str) -> Output {
                 "iscsiadm: no mode specified (-m discovery, node or session)\n",
             )
         }
-        (Some(other), _) => return Output::failed(
-            7,
-            format!(
+        (Some(other), _) => {
+            return Output::failed(
+                7,
+                format!(
                 "iscsiadm: kvmlab's iscsiadm runs -m discovery, node and session, not {other}\n"
             ),
-        ),
+            )
+        }
     };
     match result {
         Ok(text) => Output::ok(text),
