@@ -472,6 +472,55 @@ fn rhel6_defaults_lay_out_the_reports_file_system() {
     }
 }
 
+/// mke2fs's own report beside the shell's `mkfs.ext3` (RHEL 6's defaults, e2fsprogs 1.47
+/// here): the superblock backups, wrapped as mke2fs wraps them, and the journal line are
+/// the same text. The era shows elsewhere: 1.47 opens with "Creating filesystem with N 4k
+/// blocks and M inodes" and a UUID line where 1.41.12 lists the counts, and it does not
+/// announce periodic checks, so those lines are not compared.
+#[test]
+fn mkfs_at_the_prompt_reports_the_superblock_backups_as_mke2fs_does() {
+    let Some(found) = tools(&["mke2fs"]) else {
+        return;
+    };
+    let mke2fs = &found[0];
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("mke2fs.conf");
+    std::fs::write(&conf, MKE2FS_CONF_RHEL6).unwrap();
+    let conf = conf.to_str().unwrap().to_string();
+    let section = |text: &str| -> String {
+        let start = text.find("Superblock backups").map_or(String::new(), |at| {
+            let rest = &text[at..];
+            rest[..rest.find("\n\n").unwrap_or(rest.len())].to_string()
+        });
+        let journal = text
+            .lines()
+            .find(|l| l.starts_with("Creating journal"))
+            .unwrap_or("")
+            .to_string();
+        format!("{start}\n{journal}")
+    };
+    for size in [100 * MIB, 88 * GIB, 95 * 1_000_000_000, 2 * TIB] {
+        let ours = ExtLayout::mkfs(FsType::Ext3, size, E2fsprogs::V1_41Rhel6).unwrap();
+        let image = sparse_image(dir.path(), "report.img", size);
+        let image_str = image.to_str().unwrap();
+        let journal = format!("size={}", (ours.journal_blocks * ours.block_size) >> 20);
+        let (ok, out, err) = run(
+            mke2fs,
+            &["-F", "-t", "ext3", "-J", &journal, image_str],
+            &[("MKE2FS_CONFIG", &conf)],
+        );
+        assert!(ok, "mke2fs failed: {err}");
+        let shown = kvmlab_runtime::shell::mke2fs_report(&ours, "00");
+        assert!(
+            section(&out).starts_with("Superblock backups stored on blocks: \n\t")
+                && section(&out).contains("\nCreating journal ("),
+            "{size}: mke2fs said\n{out}"
+        );
+        assert_eq!(section(&shown), section(&out), "{size}:\n{out}");
+        std::fs::remove_file(&image).unwrap();
+    }
+}
+
 #[test]
 fn findmnt_parses_fstab_as_kvmlab_does() {
     let Some(found) = tools(&["findmnt"]) else {

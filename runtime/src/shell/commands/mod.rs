@@ -4,7 +4,7 @@
 //! is `command not found` with a did-you-mean.
 
 mod net;
-mod storage;
+pub(super) mod storage;
 mod system;
 mod text;
 

@@ -8,7 +8,6 @@ use super::{getopt, usage};
 use crate::error::Error;
 use crate::shell::exec::{absolute, Output, Shell};
 use crate::world::storage::fs::{df_h, ExtLayout, FsType};
-use crate::world::volumes::MkfsReport;
 
 /// iscsiadm's exit code when a listing has nothing to list (`ISCSI_ERR_NO_OBJS_FOUND`).
 const ISCSI_NO_OBJECTS: i32 = 21;
@@ -324,7 +323,7 @@ pub fn mkfs(shell: &mut Shell, tool: &str, args: &[String]) -> Output {
             let text = if args.has('q') {
                 String::new()
             } else {
-                mke2fs_report(&report)
+                mke2fs_report(&report.layout, &report.uuid)
             };
             for warning in report.warnings {
                 shell.backend.warn(warning);
@@ -335,9 +334,10 @@ pub fn mkfs(shell: &mut Shell, tool: &str, args: &[String]) -> Output {
     }
 }
 
-/// What mke2fs 1.41.12 prints for the file system it made.
-fn mke2fs_report(report: &MkfsReport) -> String {
-    let l: &ExtLayout = &report.layout;
+/// What mke2fs 1.41.12 prints for the file system it laid out as `layout`; the UUID picks
+/// the mount count between checks, as mke2fs's random number does.
+pub fn mke2fs_report(layout: &ExtLayout, uuid: &str) -> String {
+    let l = layout;
     let log = l.block_size.trailing_zeros().saturating_sub(10);
     let descriptors_per_block = l.block_size / 32;
     let maximum =
@@ -393,7 +393,7 @@ fn mke2fs_report(report: &MkfsReport) -> String {
     text.push_str("Writing superblocks and filesystem accounting information: done\n\n");
     // mke2fs picks 20 + a random 0..20; here the file system's UUID picks it.
     let checked_every =
-        20 + u32::from_str_radix(report.uuid.get(..2).unwrap_or("0"), 16).unwrap_or(0) % 20;
+        20 + u32::from_str_radix(uuid.get(..2).unwrap_or("0"), 16).unwrap_or(0) % 20;
     text.push_str(&format!(
         "This filesystem will be automatically checked every {checked_every} mounts or\n\
          180 days, whichever comes first.  Use tune2fs -c or -i to override.\n"
