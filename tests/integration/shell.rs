@@ -400,3 +400,41 @@ fn the_consoles_root_prompt_runs_the_reports_commands_and_save_keeps_them() {
         String::from_utf8_lossy(&rerun.stderr)
     );
 }
+
+#[test]
+fn the_reports_parted_session_types_as_a_here_document_and_commands_run_by_path() {
+    let mut script = format!("{LAB}{NAS}");
+    script.push_str("sv1.sh(\"iscsiadm -m discovery -t st -p 10.10.1.10 && iscsiadm -m node -T iqn.2006-01.com.thecus:iscsi1 -l\");\n");
+    let lines = [
+        "parted /dev/sdb <<EOF\nmklabel gpt\nmkpart primary ext3 0% 95GB\nprint\nquit\nEOF",
+        "/etc/init.d/network status",
+        "/sbin/service network status",
+        "/opt/tools/iscsiadm -m session",
+    ];
+    for (i, line) in lines.iter().enumerate() {
+        let quoted = serde_json::to_string(line).unwrap();
+        script.push_str(&format!(
+            "let r = sv1.sh({quoted});\nrecord(\"r{i}\", [r.status, r.stdout, r.stderr]);\n"
+        ));
+    }
+    let out = Test::new().script(&script).json().status(0).run();
+    let r = |i: usize| out.report["values"][format!("r{i}")].clone();
+    assert!(
+        r(0)[1]
+            .as_str()
+            .unwrap()
+            .contains(" 1      1049kB  95.0GB  95.0GB               primary\n"),
+        "{}",
+        r(0)
+    );
+    assert_eq!(r(1), r(2), "an init script by its path is `service`");
+    assert_eq!(r(1)[0], 0);
+    assert_eq!(
+        r(3),
+        serde_json::json!([
+            127,
+            "",
+            "bash: /opt/tools/iscsiadm: No such file or directory\n"
+        ])
+    );
+}

@@ -19,7 +19,6 @@ use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::world::HostId;
 
-pub use commands::command_names;
 pub use commands::storage::mke2fs_report;
 
 /// The longest command line a host takes (bash's own limit is the kernel's `ARG_MAX`, 2 MiB;

@@ -54,9 +54,27 @@ pub fn command_names() -> Vec<&'static str> {
     names
 }
 
+/// Where RHEL 6 keeps the commands, so `/sbin/service` is `service`.
+const COMMAND_DIRS: &[&str] = &["/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/"];
+
 /// Runs `argv` with `input` as its stdin.
 pub fn run(shell: &mut Shell, argv: &[String], input: &str) -> Output {
-    let name = argv[0].as_str();
+    if let Some(service) = argv[0].strip_prefix("/etc/init.d/") {
+        // An init script run by its path is `service NAME ACTION`.
+        let mut as_service = vec!["service".to_string(), service.to_string()];
+        as_service.extend(argv[1..].iter().cloned());
+        return run(shell, &as_service, input);
+    }
+    let name = COMMAND_DIRS
+        .iter()
+        .find_map(|dir| argv[0].strip_prefix(dir))
+        .unwrap_or(&argv[0]);
+    if name.contains('/') {
+        return Output::failed(
+            127,
+            format!("bash: {}: No such file or directory\n", argv[0]),
+        );
+    }
     let host = shell.backend.world().host(shell.host);
     if command_provider(name).is_some() {
         if let Err(missing) = host.require_command(name) {

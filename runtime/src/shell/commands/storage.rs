@@ -200,19 +200,29 @@ pub fn fdisk(shell: &mut Shell, args: &[String], _: &str) -> Output {
 }
 
 /// `parted [-s] DEVICE COMMAND...`: mklabel, mkpart, rm and print, as many as given.
-pub fn parted(shell: &mut Shell, args: &[String], _: &str) -> Output {
-    let words: Vec<&str> = args
+pub fn parted(shell: &mut Shell, args: &[String], stdin: &str) -> Output {
+    let mut words: Vec<&str> = args
         .iter()
         .map(String::as_str)
         .filter(|a| *a != "-s" && *a != "--script")
         .collect();
+    if words.len() == 1 {
+        // Without commands parted reads them from its input: a here-document types the
+        // report's session (`mklabel gpt`, `mkpart ...`, `quit`).
+        words.extend(
+            stdin
+                .lines()
+                .take_while(|l| !matches!(l.trim(), "quit" | "q"))
+                .flat_map(str::split_whitespace),
+        );
+    }
     let Some((device, commands)) = words.split_first() else {
         return usage("parted", "a device is needed: parted -s DEVICE COMMAND", 1);
     };
     if commands.is_empty() {
         let error = Error::ShellUnsupported {
             what:
-                "parted's interactive prompt is not at this prompt: give the commands on the line"
+                "parted's interactive prompt is not at this prompt: give the commands on the line, or in a here-document"
                     .into(),
             help: format!("e.g. `parted -s {device} mklabel gpt mkpart primary ext3 0% 95GB`"),
         };
