@@ -44,7 +44,7 @@ fn repl(input: &str) -> Transcript {
 }
 
 /// Two report hosts and a guest `g` on sv1's local pool, installed and running.
-fn migration_lab_setup() -> &'static str {
+pub fn migration_lab_setup() -> &'static str {
     "import \"kvmlab/hosts\" as hosts;
 let lab = hosts::build();
 let sv1 = lab.sv1; let sv2 = lab.sv2;

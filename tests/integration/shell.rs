@@ -206,7 +206,7 @@ fn what_the_prompt_does_not_run_is_refused_whole_and_runs_nothing() {
         "cat /root/first",
         "echo a ;; echo b",
         "echo $(hostname)",
-        "virsh list",
+        "tune2fs -l /dev/sda1",
     ]);
     assert_eq!(results[0].0, 2);
     assert_eq!(
@@ -228,7 +228,7 @@ fn what_the_prompt_does_not_run_is_refused_whole_and_runs_nothing() {
         (results[4].0, results[4].2.as_str()),
         (
             2,
-            "kvmlab: `virsh` is not one of this prompt's commands yet\n"
+            "kvmlab: `tune2fs` is not one of this prompt's commands yet\n"
         )
     );
 }
@@ -437,4 +437,43 @@ fn the_reports_parted_session_types_as_a_here_document_and_commands_run_by_path(
             "bash: /opt/tools/iscsiadm: No such file or directory\n"
         ])
     );
+}
+
+#[test]
+fn virsh_lists_and_drives_the_hosts_own_domains() {
+    let mut script = crate::repl::migration_lab_setup().to_string();
+    let lines = [
+        ("sv1", "virsh list"),
+        ("sv1", "virsh suspend g && virsh domstate g"),
+        ("sv1", "virsh destroy g; virsh list --all"),
+        ("sv2", "virsh start g"),
+        ("sv1", "virsh start g"),
+        ("sv1", "virsh migrate --live g qemu+ssh://sv2/system"),
+    ];
+    for (i, (host, line)) in lines.iter().enumerate() {
+        let quoted = serde_json::to_string(line).unwrap();
+        script.push_str(&format!(
+            "let r = {host}.sh({quoted});\nrecord(\"r{i}\", [r.status, r.stdout, r.stderr, r.code]);\n"
+        ));
+    }
+    script.push_str("record(\"state\", g.state);\n");
+    let out = Test::new().script(&script).json().status(0).run();
+    let r = |i: usize| out.report["values"][format!("r{i}")].clone();
+    assert_eq!(
+        r(0)[1],
+        " Id Name                 State\n----------------------------------\n  1 g                    running\n\n"
+    );
+    assert_eq!(r(1)[1], "Domain g suspended\n\npaused\n\n");
+    assert_eq!(
+        r(2)[1],
+        "Domain g destroyed\n\n Id Name                 State\n----------------------------------\n  - g                    shut off\n\n"
+    );
+    assert_eq!(
+        r(3),
+        serde_json::json!([1, "", "error: failed to get domain 'g'\nerror: Domain not found: no domain with matching name 'g'\n\n", null])
+    );
+    assert_eq!(r(4)[1], "Domain g started\n\n");
+    assert_eq!(r(5)[0], 1);
+    assert_eq!(r(5)[3], "kvmlab::shell::unsupported");
+    assert_eq!(out.report["values"]["state"], "running");
 }

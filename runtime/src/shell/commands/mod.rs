@@ -7,6 +7,7 @@ mod net;
 pub(super) mod storage;
 mod system;
 mod text;
+mod virsh;
 
 use super::exec::{Output, Shell};
 use crate::error::Error;
@@ -36,6 +37,7 @@ const COMMANDS: &[(&str, Run)] = &[
     ("tail", text::tail),
     ("true", text::true_),
     ("umount", storage::umount),
+    ("virsh", virsh::virsh),
     ("wc", text::wc),
     ("yum", system::yum),
 ];
