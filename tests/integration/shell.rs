@@ -456,7 +456,7 @@ fn virsh_lists_and_drives_the_hosts_own_domains() {
             "let r = {host}.sh({quoted});\nrecord(\"r{i}\", [r.status, r.stdout, r.stderr, r.code]);\n"
         ));
     }
-    script.push_str("record(\"state\", g.state);\n");
+    script.push_str("record(\"state\", g.state);\nrecord(\"migrations\", lab().migrations.map(|m| [m.guest, m.from, m.to, m.code]));\n");
     let out = Test::new().script(&script).json().status(0).run();
     let r = |i: usize| out.report["values"][format!("r{i}")].clone();
     assert_eq!(
@@ -473,7 +473,44 @@ fn virsh_lists_and_drives_the_hosts_own_domains() {
         serde_json::json!([1, "", "error: failed to get domain 'g'\nerror: Domain not found: no domain with matching name 'g'\n\n", null])
     );
     assert_eq!(r(4)[1], "Domain g started\n\n");
+    // g is on sv1's local disk: refused with the method's own code, and recorded.
     assert_eq!(r(5)[0], 1);
-    assert_eq!(r(5)[3], "kvmlab::shell::unsupported");
+    assert_eq!(r(5)[3], "kvmlab::migrate::unsafe_storage");
+    assert!(r(5)[2].as_str().unwrap().starts_with("error: "), "{}", r(5));
     assert_eq!(out.report["values"]["state"], "running");
+    assert_eq!(
+        out.report["values"]["migrations"],
+        serde_json::json!([["g", "sv1", "sv2", "kvmlab::migrate::unsafe_storage"]])
+    );
+}
+
+#[test]
+fn virsh_migrate_live_moves_a_guest_on_the_nas_as_g_migrate_does() {
+    let script = "import \"kvmlab/hosts\" as hosts;\nimport \"kvmlab/storage\" as storage;\n\
+        let lab = hosts::build();\nlet sv1 = lab.sv1;\nlet sv2 = lab.sv2;\n\
+        let nas = storage::build(lab);\n\
+        sv1.store_file(\"/guest/iso/CentOS-5.6-i386-bin-DVD.iso\", size(\"3.9G\"));\n\
+        let disk = nas.pools.sv1.create_volume(#{name: \"g.img\", capacity: \"20G\", allocation: 0});\n\
+        let g = sv1.define_guest(#{name: \"g\", memory: \"512M\", iso: \"/guest/iso/CentOS-5.6-i386-bin-DVD.iso\",\n\
+            disk: disk, cache: \"none\", network: #{bridge: \"br0\", address: \"192.168.1.20/24\"}});\n\
+        g.install();\n\
+        let r = sv1.sh(\"virsh migrate --live --verbose g qemu+ssh://sv2/system\");\n\
+        record(\"r\", [r.status, r.stdout, r.stderr]);\n\
+        record(\"there\", [g.host.name, sv2.sh(\"virsh domstate g\").stdout]);\n\
+        let m = lab().migrations[0];\n\
+        record(\"m\", [m.status, m.from, m.to]);\n\
+        let bad = sv2.sh(\"virsh migrate --live g qemu+ssh://sv9/system\");\n\
+        record(\"bad\", [bad.status, bad.stderr, bad.code]);\n";
+    let out = Test::new().script(script).json().status(0).run();
+    let values = &out.report["values"];
+    assert_eq!(
+        values["r"],
+        serde_json::json!([0, "Migration: [100 %]\n", ""])
+    );
+    assert_eq!(values["there"], serde_json::json!(["sv2", "running\n\n"]));
+    assert_eq!(values["m"], serde_json::json!(["completed", "sv1", "sv2"]));
+    assert_eq!(
+        values["bad"],
+        serde_json::json!([1, "error: unable to connect to server at 'sv9:22': Name or service not known\nerror: failed to connect to the hypervisor\n", "kvmlab::query::no_such_host"])
+    );
 }

@@ -819,7 +819,7 @@ fn register_migration(engine: &mut Engine) {
                     &mut session.history,
                     g.id,
                     dest.id,
-                    options,
+                    migration_request(options),
                 )
             };
             finish(&g.session, &ctx, result.map(MigrationResult))
@@ -891,16 +891,16 @@ fn register_migration(engine: &mut Engine) {
 
 /// Runs one migration and adds it to the run's history, a refused one too (with its
 /// error's code); a sandbox limit stops the run instead and is not a refusal.
-fn migrate_recorded(
+pub(super) fn migrate_recorded(
     b: &mut dyn Backend,
     history: &mut History,
     guest: GuestId,
     dest: HostId,
-    options: Map,
+    request: Result<MigrationRequest>,
 ) -> Result<MigrationReport> {
     history.room_for_migration()?;
     let started = b.now().as_secs_f64();
-    let result = migration_request(options).and_then(|request| b.migrate(guest, dest, request));
+    let result = request.and_then(|request| b.migrate(guest, dest, request));
     let record = match &result {
         Ok(report) => {
             let o = &report.outcome;

@@ -4,7 +4,7 @@
 
 use super::rows::Rows;
 use super::spec::{Key, Spec, SpecTable};
-use super::{call, reg, warn_all, warn_findings, Outcome, SharedSession};
+use super::{call, finish, reg, warn_all, warn_findings, Outcome, SharedSession};
 use crate::error::{Error, Result};
 use crate::shell::{self, ShellOutput};
 use crate::world::host::hardware::{Cpu, Disk, HostSpec, VirtExtension};
@@ -312,11 +312,13 @@ fn register_constructors(engine: &mut Engine, session: &SharedSession) {
     .register_into_engine(
         engine,
         move |ctx: NativeCallContext, host: &str, line: &str| -> Outcome<ShellResult> {
-            call(&s, &ctx, |b| {
-                let id = b.world().host_named(host)?;
-                shell::run(b, id, line)
-            })
-            .map(ShellResult)
+            let result = s
+                .borrow()
+                .backend
+                .world()
+                .host_named(host)
+                .and_then(|id| run_shell(&s, id, line));
+            finish(&s, &ctx, result.map(ShellResult))
         },
     );
     let s = session.clone();
@@ -627,7 +629,8 @@ fn register_host(engine: &mut Engine) {
     .register_into_engine(
         engine,
         |ctx: NativeCallContext, h: &mut HostRef, line: &str| -> Outcome<ShellResult> {
-            call(&h.session, &ctx, |b| shell::run(b, h.id, line)).map(ShellResult)
+            let result = run_shell(&h.session, h.id, line);
+            finish(&h.session, &ctx, result.map(ShellResult))
         },
     );
     reg(
@@ -784,6 +787,18 @@ fn register_shell_result(engine: &mut Engine) {
         .register_fn("to_debug", |r: &mut ShellResult| {
             format!("ShellResult(status {})", r.0.status)
         });
+}
+
+/// Runs a command line on a host; a `virsh migrate` it types joins the run's migrations as
+/// `g.migrate(..)` would.
+fn run_shell(session: &SharedSession, host: HostId, line: &str) -> Result<ShellOutput> {
+    let mut s = session.borrow_mut();
+    let s = &mut *s;
+    let history = &mut s.history;
+    let mut migrate = |b: &mut dyn crate::backend::Backend, guest, dest, request| {
+        super::guests::migrate_recorded(b, history, guest, dest, Ok(request))
+    };
+    shell::run(s.backend.as_mut(), &mut migrate, host, line)
 }
 
 /// A command's streams as a terminal shows them: stdout, then stderr.

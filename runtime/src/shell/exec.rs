@@ -6,7 +6,7 @@ use super::commands;
 use super::parse::{
     self, AndOrList, Command, Connector, Line, LineError, Piece, Pipeline, Redirect, Word,
 };
-use super::{ShellOutput, MAX_OUTPUT};
+use super::{Migrator, ShellOutput, MAX_OUTPUT};
 use crate::backend::Backend;
 use crate::error::Error;
 use crate::world::HostId;
@@ -49,8 +49,9 @@ enum Sink {
     Null,
 }
 
-pub struct Shell<'a> {
+pub struct Shell<'a, 'm> {
     pub backend: &'a mut dyn Backend,
+    pub migrate: &'a mut Migrator<'m>,
     pub host: HostId,
     last_status: i32,
     error: Option<Error>,
@@ -58,10 +59,15 @@ pub struct Shell<'a> {
     stderr: String,
 }
 
-impl<'a> Shell<'a> {
-    pub fn new(backend: &'a mut dyn Backend, host: HostId) -> Shell<'a> {
+impl<'a, 'm> Shell<'a, 'm> {
+    pub fn new(
+        backend: &'a mut dyn Backend,
+        migrate: &'a mut Migrator<'m>,
+        host: HostId,
+    ) -> Shell<'a, 'm> {
         Shell {
             backend,
+            migrate,
             host,
             last_status: 0,
             error: None,

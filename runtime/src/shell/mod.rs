@@ -17,6 +17,8 @@ pub mod parse;
 
 use crate::backend::Backend;
 use crate::error::{Error, Result};
+use crate::migration::{MigrationReport, MigrationRequest};
+use crate::world::guest::GuestId;
 use crate::world::HostId;
 
 pub use commands::storage::mke2fs_report;
@@ -37,9 +39,18 @@ pub struct ShellOutput {
     pub error: Option<Error>,
 }
 
+/// How a line's `virsh migrate` migrates: the caller keeps the run's record of migrations.
+pub type Migrator<'m> =
+    dyn FnMut(&mut dyn Backend, GuestId, HostId, MigrationRequest) -> Result<MigrationReport> + 'm;
+
 /// Runs `line` as root on `host`. Fails only when the host has no shell to run it (no OS)
 /// or the line is longer than [`MAX_LINE`]; everything else is the shell's own answer.
-pub fn run(backend: &mut dyn Backend, host: HostId, line: &str) -> Result<ShellOutput> {
+pub fn run(
+    backend: &mut dyn Backend,
+    migrate: &mut Migrator,
+    host: HostId,
+    line: &str,
+) -> Result<ShellOutput> {
     backend.world().host(host).os().ok_or_else(|| Error::NoOs {
         host: backend.world().host(host).name().into(),
     })?;
@@ -49,7 +60,7 @@ pub fn run(backend: &mut dyn Backend, host: HostId, line: &str) -> Result<ShellO
             max: MAX_LINE,
         });
     }
-    let shell = exec::Shell::new(backend, host);
+    let shell = exec::Shell::new(backend, migrate, host);
     let output = match parse::parse(line) {
         Ok(parsed) => shell.run_line(&parsed),
         Err(refusal) => shell.refuse(refusal),

@@ -1,10 +1,12 @@
 //! `virsh` of libvirt 0.8.7 against the host's own libvirtd: `list [--all]`, `domstate`,
-//! and a domain's life (`start`, `shutdown`, `destroy`, `suspend`, `resume`), each the
-//! backend operation the guest's methods call. libvirt numbers running domains as it starts
+//! a domain's life (`start`, `shutdown`, `destroy`, `suspend`, `resume`) and `migrate`,
+//! each the backend operation the guest's methods call (a migration also joins the run's
+//! record of migrations, as `g.migrate(..)` does). libvirt numbers running domains as it starts
 //! them; kvmlab keeps no such counter, so a running domain's Id is its place among the
 //! host's running domains in definition order.
 
 use crate::error::Error;
+use crate::migration::{MigrationConfig, MigrationRequest, Profile, Safety, Status, TimeoutAction};
 use crate::shell::exec::{Output, Shell};
 use crate::world::guest::{GuestId, GuestState};
 use crate::world::guest_life::GuestAction;
@@ -37,10 +39,11 @@ pub fn virsh(shell: &mut Shell, args: &[String], _: &str) -> Output {
         ("destroy", [name]) => act(shell, name, GuestAction::Destroy, "destroyed", "destroy"),
         ("suspend", [name]) => act(shell, name, GuestAction::Suspend, "suspended", "suspend"),
         ("resume", [name]) => act(shell, name, GuestAction::Resume, "resumed", "resume"),
+        ("migrate", options) => migrate(shell, options),
         (other, _) => {
             let error = Error::ShellUnsupported {
                 what: format!(
-                    "`virsh {other}` is not one of this prompt's virsh commands yet (it runs list, domstate, start, shutdown, destroy, suspend and resume, each with one domain)"
+                    "`virsh {other}` is not one of this prompt's virsh commands yet (it runs list, domstate, start, shutdown, destroy, suspend, resume and migrate)"
                 ),
                 help: "do it with the guest's method (g.migrate(..), define_guest(..), lab().guest(..)); `kvmlab doc` lists them".into(),
             };
@@ -127,4 +130,99 @@ fn act(shell: &mut Shell, name: &str, action: GuestAction, done: &str, verb: &st
             )
         }
     }
+}
+
+/// `virsh migrate [--live] [--unsafe] [--copy-storage-all] [--timeout N] [--auto-converge]
+/// [--verbose] DOMAIN DESTURI`: the destination is the host the URI names
+/// (`qemu+ssh://sv2/system`). virsh's `--timeout` suspends the guest when it is reached.
+fn migrate(shell: &mut Shell, args: &[String]) -> Output {
+    let mut config = MigrationConfig::new(Profile::Modern);
+    config.live = false;
+    let mut safety = Safety {
+        unsafe_: false,
+        copy_storage: false,
+    };
+    let mut verbose = false;
+    let mut operands = Vec::new();
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        match word.as_str() {
+            "--live" => config.live = true,
+            "--unsafe" => safety.unsafe_ = true,
+            "--copy-storage-all" => safety.copy_storage = true,
+            "--auto-converge" => config.auto_converge = true,
+            "--verbose" => verbose = true,
+            // The model always moves the definition with the guest.
+            "--persistent" | "--undefinesource" | "--p2p" => {}
+            "--timeout" => match words.next().and_then(|v| v.parse::<u32>().ok()) {
+                Some(seconds) if seconds > 0 => {
+                    config.timeout = Some(f64::from(seconds));
+                    config.timeout_action = TimeoutAction::Suspend;
+                }
+                _ => return Output::failed(1, "error: migrate: Invalid timeout\n"),
+            },
+            other if other.starts_with("--") => {
+                let error = Error::ShellUnsupported {
+                    what: format!("`virsh migrate {other}` is not at this prompt (it takes --live, --unsafe, --copy-storage-all, --timeout N, --auto-converge, --verbose)"),
+                    help: "post-copy and the rest are options of g.migrate(dest, #{..})".into(),
+                };
+                return shell.failure("virsh", error);
+            }
+            _ => operands.push(word.clone()),
+        }
+    }
+    let [name, uri] = operands.as_slice() else {
+        return Output::failed(
+            1,
+            "error: command 'migrate' requires <domain> and <desturi> options\n",
+        );
+    };
+    let guest = match domain(shell, name) {
+        Ok(id) => id,
+        Err(out) => return out,
+    };
+    let Some(dest_name) = uri_host(uri) else {
+        return Output::failed(
+            1,
+            format!("error: no connection driver available for {uri}\nerror: failed to connect to the hypervisor\n"),
+        );
+    };
+    let dest = match shell.backend.world().host_named(dest_name) {
+        Ok(id) => id,
+        Err(e) => {
+            shell.note(e);
+            return Output::failed(
+                1,
+                format!("error: unable to connect to server at '{dest_name}:22': Name or service not known\nerror: failed to connect to the hypervisor\n"),
+            );
+        }
+    };
+    let request = MigrationRequest { config, safety };
+    match (shell.migrate)(shell.backend, guest, dest, request) {
+        Ok(report) => match report.outcome.status {
+            Status::Completed => Output::ok(if verbose { "Migration: [100 %]\n" } else { "" }),
+            Status::Cancelled => Output::failed(
+                1,
+                "error: operation aborted: migration job: canceled by client\n",
+            ),
+            Status::Failed => Output::failed(
+                1,
+                "error: operation failed: migration job: unexpectedly failed\n",
+            ),
+        },
+        Err(e) => {
+            let reason = e.to_string();
+            shell.note(e);
+            Output::failed(1, format!("error: {reason}\n"))
+        }
+    }
+}
+
+/// The host a libvirt URI names: `qemu+ssh://root@sv2/system` is sv2.
+fn uri_host(uri: &str) -> Option<&str> {
+    let rest = uri.split_once("://")?.1;
+    let authority = rest.split('/').next()?;
+    let host = authority.rsplit('@').next()?;
+    let host = host.split(':').next()?;
+    (!host.is_empty()).then_some(host)
 }
