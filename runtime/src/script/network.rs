@@ -312,12 +312,8 @@ fn register_constructors(engine: &mut Engine, session: &SharedSession) {
     .register_into_engine(
         engine,
         move |ctx: NativeCallContext, host: &str, line: &str| -> Outcome<ShellResult> {
-            let result = s
-                .borrow()
-                .backend
-                .world()
-                .host_named(host)
-                .and_then(|id| run_shell(&s, id, line));
+            let id = s.borrow().backend.world().host_named(host);
+            let result = id.and_then(|id| run_shell(&s, id, line));
             finish(&s, &ctx, result.map(ShellResult))
         },
     );
