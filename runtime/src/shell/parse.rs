@@ -209,20 +209,25 @@ fn command(c: ast::Command, options: &ParserOptions) -> Result<Command, LineErro
     };
     let mut words = Vec::new();
     let mut redirects = Vec::new();
-    let items = simple
+    let prefix = simple
         .prefix
         .into_iter()
         .flat_map(|p| p.0)
-        .chain(
-            simple
-                .word_or_name
-                .map(ast::CommandPrefixOrSuffixItem::Word),
-        )
-        .chain(simple.suffix.into_iter().flat_map(|s| s.0));
-    for item in items {
+        .map(|i| (true, i));
+    let rest = simple
+        .word_or_name
+        .map(ast::CommandPrefixOrSuffixItem::Word)
+        .into_iter()
+        .chain(simple.suffix.into_iter().flat_map(|s| s.0))
+        .map(|i| (false, i));
+    for (before_name, item) in prefix.chain(rest) {
         match item {
             ast::CommandPrefixOrSuffixItem::Word(w) => words.push(word(&w.value, options)?),
             ast::CommandPrefixOrSuffixItem::IoRedirect(r) => redirects.push(redirect(r, options)?),
+            // After the command's name, `NAME=value` is an argument (`echo BRIDGE=br0`).
+            ast::CommandPrefixOrSuffixItem::AssignmentWord(_, w) if !before_name => {
+                words.push(word(&w.value, options)?)
+            }
             ast::CommandPrefixOrSuffixItem::AssignmentWord(..) => {
                 return unsupported("variable assignments (`NAME=value`)")
             }
@@ -437,6 +442,14 @@ mod tests {
         assert_eq!(
             words(r#"echo "10.10.0.1  sv1" 'a b' c\ d "x\y" $'t\tu'"#),
             ["echo", "10.10.0.1  sv1", "a b", "c d", "x\\y", "t\tu"]
+        );
+    }
+
+    #[test]
+    fn name_equals_value_after_the_command_is_an_argument() {
+        assert_eq!(
+            words("echo BRIDGE=br0 'A=b c'"),
+            ["echo", "BRIDGE=br0", "A=b c"]
         );
     }
 

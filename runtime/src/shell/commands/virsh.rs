@@ -134,9 +134,11 @@ fn act(shell: &mut Shell, name: &str, action: GuestAction, done: &str, verb: &st
 
 /// `virsh migrate [--live] [--unsafe] [--copy-storage-all] [--timeout N] [--auto-converge]
 /// [--verbose] DOMAIN DESTURI`: the destination is the host the URI names
-/// (`qemu+ssh://sv2/system`). virsh's `--timeout` suspends the guest when it is reached.
+/// (`qemu+ssh://sv2/system`), by RHEL 6's qemu-kvm 0.12 (the `"qemu-kvm-0.12"` profile of
+/// `g.migrate`). virsh's `--timeout` suspends the guest when it is reached.
 fn migrate(shell: &mut Shell, args: &[String]) -> Output {
-    let mut config = MigrationConfig::new(Profile::Modern);
+    // The prompt is RHEL 6's, whose qemu-kvm 0.12 migrates.
+    let mut config = MigrationConfig::new(Profile::QemuKvm012);
     config.live = false;
     let mut safety = Safety {
         unsafe_: false,
