@@ -89,6 +89,17 @@ impl Completer for ConsoleHelper {
         pos: usize,
         _: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        if let Some(host) = self.root.borrow().as_deref() {
+            let (start, found) = root_shell::complete(&self.session.borrow(), host, line, pos);
+            let pairs = found
+                .into_iter()
+                .map(|c| Pair {
+                    display: c.trim_end().to_string(),
+                    replacement: c,
+                })
+                .collect();
+            return Ok((start, pairs));
+        }
         let (start, found) = complete::complete(line, pos, self.catalog(), &self.variables());
         let pairs = found
             .into_iter()

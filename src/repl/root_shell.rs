@@ -74,3 +74,110 @@ pub fn run(session: &mut ConsoleSession, host: &str, line: &str, view: &View) ->
     show::evaluated(session, &evaluated, view);
     !evaluated.failed()
 }
+
+/// Tab completion at the root prompt: a command's name where a command starts (the line's
+/// start, or after `|`, `&&`, `||`, `;`), virsh's commands after `virsh`, the host's files
+/// and directories in a word that starts with `/`. Gives where the word starts and each
+/// candidate as it replaces the word (a command and a file followed by a space, a directory
+/// by `/`).
+pub fn complete(
+    session: &ConsoleSession,
+    host: &str,
+    line: &str,
+    pos: usize,
+) -> (usize, Vec<String>) {
+    let before = &line[..pos.min(line.len())];
+    let start = before.rfind(char::is_whitespace).map_or(0, |at| at + 1);
+    let word = &before[start..];
+    let earlier: Vec<&str> = before[..start].split_whitespace().collect();
+    let mut found: Vec<String> = Vec::new();
+    if word.starts_with('/') {
+        let shared = session.session().borrow();
+        let world = shared.backend.world();
+        let Ok(id) = world.host_named(host) else {
+            return (start, found);
+        };
+        let h = world.host(id);
+        let dirs = h
+            .dirs()
+            .into_iter()
+            .filter(|d| *d != "/")
+            .map(|d| format!("{d}/"));
+        let files = h.files().into_iter().map(|f| format!("{f} "));
+        for path in dirs.chain(files) {
+            let Some(rest) = path.strip_prefix(word) else {
+                continue;
+            };
+            // One level at a time, as bash completes: up to the next `/`.
+            let cut = rest.trim_end_matches(['/', ' ']).find('/').map(|at| at + 1);
+            let candidate = match cut {
+                Some(at) => format!("{word}{}", &rest[..at]),
+                None => path.clone(),
+            };
+            if !found.contains(&candidate) {
+                found.push(candidate);
+            }
+        }
+    } else if matches!(earlier.last(), None | Some(&"|" | &"&&" | &"||" | &";")) {
+        found = kvmlab_runtime::shell::command_names()
+            .into_iter()
+            .filter(|c| c.starts_with(word))
+            .map(|c| format!("{c} "))
+            .collect();
+    } else if earlier.last() == Some(&"virsh") {
+        found = kvmlab_runtime::shell::VIRSH_COMMANDS
+            .iter()
+            .filter(|c| c.starts_with(word))
+            .map(|c| format!("{c} "))
+            .collect();
+    }
+    found.sort();
+    (start, found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kvmlab_runtime::script::engine::Limits;
+
+    fn lab() -> ConsoleSession {
+        let mut session = ConsoleSession::new(0, Limits::default(), None);
+        let built = session.eval("import \"kvmlab/hosts\" as hosts;\nlet lab = hosts::build();");
+        assert!(!built.failed());
+        session
+    }
+
+    #[test]
+    fn a_command_then_its_paths_complete_one_level_at_a_time() {
+        let session = lab();
+        let at = |line: &str| complete(&session, "sv1", line, line.len());
+        assert_eq!(at("isc"), (0, vec!["iscsiadm ".to_string()]));
+        assert_eq!(
+            at("mk").1,
+            [
+                "mkdir ",
+                "mke2fs ",
+                "mkfs ",
+                "mkfs.ext2 ",
+                "mkfs.ext3 ",
+                "mkfs.ext4 "
+            ]
+        );
+        assert_eq!(at("cat /etc/hosts | gr"), (17, vec!["grep ".to_string()]));
+        assert_eq!(at("virsh mi"), (6, vec!["migrate ".to_string()]));
+        assert_eq!(
+            at("cat /etc/sysconfig/network-s").1,
+            ["/etc/sysconfig/network-scripts/"]
+        );
+        let scripts = at("cat /etc/sysconfig/network-scripts/ifcfg-e").1;
+        assert_eq!(
+            scripts,
+            [
+                "/etc/sysconfig/network-scripts/ifcfg-eth0 ",
+                "/etc/sysconfig/network-scripts/ifcfg-eth1 "
+            ]
+        );
+        assert_eq!(at("cat /etc/hos").1, ["/etc/hosts "]);
+        assert!(complete(&session, "sv9", "cat /e", 6).1.is_empty());
+    }
+}

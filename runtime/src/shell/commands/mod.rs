@@ -9,6 +9,8 @@ mod system;
 mod text;
 mod virsh;
 
+pub use virsh::VIRSH_COMMANDS;
+
 use super::exec::{Output, Shell};
 use crate::error::Error;
 use crate::suggest;

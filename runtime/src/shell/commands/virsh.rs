@@ -11,6 +11,11 @@ use crate::shell::exec::{Output, Shell};
 use crate::world::guest::{GuestId, GuestState};
 use crate::world::guest_life::GuestAction;
 
+/// The virsh commands the prompt runs.
+pub const VIRSH_COMMANDS: &[&str] = &[
+    "destroy", "domstate", "list", "migrate", "resume", "shutdown", "start", "suspend",
+];
+
 pub fn virsh(shell: &mut Shell, args: &[String], _: &str) -> Output {
     let Some((command, rest)) = args.split_first() else {
         return Output::failed(

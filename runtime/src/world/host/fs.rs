@@ -230,6 +230,11 @@ impl FileSystem {
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.files.keys().map(String::as_str)
     }
+
+    /// Every directory path, sorted (`/` first).
+    pub fn dir_paths(&self) -> impl Iterator<Item = &str> {
+        self.dirs.iter().map(String::as_str)
+    }
 }
 
 #[cfg(test)]

@@ -301,6 +301,11 @@ impl Host {
         self.fs.paths().collect()
     }
 
+    /// Every directory path, sorted.
+    pub fn dirs(&self) -> Vec<&str> {
+        self.fs.dir_paths().collect()
+    }
+
     /// /etc/hosts as glibc reads it; `None` when the file is missing.
     pub fn hosts_file(&self) -> Option<HostsFile> {
         self.fs
