@@ -514,3 +514,40 @@ fn virsh_migrate_live_moves_a_guest_on_the_nas_as_g_migrate_does() {
         serde_json::json!([1, "error: unable to connect to server at 'sv9:22': Name or service not known\nerror: failed to connect to the hypervisor\n", "kvmlab::query::no_such_host"])
     );
 }
+
+#[test]
+fn ls_lists_the_hosts_files_and_the_images_of_a_mounted_file_system() {
+    let script = "import \"kvmlab/hosts\" as hosts;\nimport \"kvmlab/storage\" as storage;\n\
+        let lab = hosts::build();\nlet sv1 = lab.sv1;\nlet nas = storage::build(lab);\n\
+        nas.pools.sv1.create_volume(#{name: \"g.img\", capacity: \"20G\", allocation: 0});\n\
+        for (line, i) in [\"ls /etc/sysconfig/network-scripts\", \"ls -F /iscsi1 /etc/hosts\", \"ls /nowhere\", \"ls -l /\"] {\n\
+            let r = sv1.sh(line);\n\
+            record(`r${i}`, [r.status, r.stdout, r.stderr]);\n\
+        }\n";
+    let out = Test::new().script(script).json().status(0).run();
+    let r = |i: usize| out.report["values"][format!("r{i}")].clone();
+    assert_eq!(
+        r(0),
+        serde_json::json!([0, "ifcfg-br0\nifcfg-eth0\nifcfg-eth1\nifcfg-lo\n", ""])
+    );
+    assert_eq!(
+        r(1),
+        serde_json::json!([0, "/etc/hosts\n\n/iscsi1:\ng.img\nlost+found/\n", ""])
+    );
+    assert_eq!(
+        r(2),
+        serde_json::json!([
+            2,
+            "",
+            "ls: cannot access /nowhere: No such file or directory\n"
+        ])
+    );
+    assert_eq!(
+        r(3),
+        serde_json::json!([
+            1,
+            "",
+            "kvmlab: `ls -l` prints dates and owners the lab does not keep\n"
+        ])
+    );
+}

@@ -71,6 +71,15 @@ pub struct PartitionInfo {
     pub uuid: Option<String>,
 }
 
+/// One name `ls` lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirEntry {
+    pub name: String,
+    pub dir: bool,
+    /// Bytes: a file's text, an image's apparent size.
+    pub size: u64,
+}
+
 /// What mkfs did.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MkfsReport {
@@ -939,6 +948,72 @@ impl World {
         }
         self.hosts[host.0].storage_mut().remove_mount(index);
         Ok(())
+    }
+
+    /// What `ls DIR` lists on a host: the directories and files under `dir` in the host's
+    /// files, the guest images of the file system mounted there, and `lost+found` at the
+    /// top of an ext file system; sorted by name. `None` when `dir` is not a directory.
+    pub fn list_dir(&self, host: HostId, dir: &str) -> Option<Vec<DirEntry>> {
+        let h = self.host(host);
+        if !h.is_dir(dir) {
+            return None;
+        }
+        let inside = |path: &str| {
+            let rest = if dir == "/" {
+                path.strip_prefix('/')
+            } else {
+                path.strip_prefix(dir).and_then(|r| r.strip_prefix('/'))
+            };
+            rest.filter(|name| !name.is_empty() && !name.contains('/'))
+                .map(str::to_string)
+        };
+        let mut entries: Vec<DirEntry> = h
+            .dirs()
+            .into_iter()
+            .filter_map(|d| {
+                inside(d).map(|name| DirEntry {
+                    name,
+                    dir: true,
+                    size: 4096,
+                })
+            })
+            .chain(h.files().into_iter().filter_map(|f| {
+                let size = h.read_file(f).map_or(0, str::len) as u64;
+                inside(f).map(|name| DirEntry {
+                    name,
+                    dir: false,
+                    size,
+                })
+            }))
+            .collect();
+        if let Some((mount, inner)) = self.locate(host, dir) {
+            if let Some(fs) = self
+                .fs_at(host, &mount.location)
+                .filter(|_| mount.lost.is_none())
+            {
+                let inner = match inner.trim_matches('/') {
+                    "" => "/".to_string(),
+                    rest => format!("/{rest}"),
+                };
+                for (name, image) in fs.files_in(&inner) {
+                    entries.push(DirEntry {
+                        name: name.to_string(),
+                        dir: false,
+                        size: image.capacity,
+                    });
+                }
+                if inner == "/" {
+                    entries.push(DirEntry {
+                        name: "lost+found".into(),
+                        dir: true,
+                        size: 16384,
+                    });
+                }
+            }
+        }
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        entries.dedup_by(|a, b| a.name == b.name);
+        Some(entries)
     }
 
     /// The mount holding `path` and the path inside its file system.

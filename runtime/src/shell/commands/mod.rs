@@ -30,6 +30,7 @@ const COMMANDS: &[(&str, Run)] = &[
     ("head", text::head),
     ("hostname", system::hostname),
     ("iscsiadm", storage::iscsiadm),
+    ("ls", system::ls),
     ("mkdir", system::mkdir),
     ("mount", storage::mount),
     ("parted", storage::parted),

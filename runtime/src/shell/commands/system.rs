@@ -258,3 +258,71 @@ pub fn rpm(shell: &mut Shell, args: &[String], _: &str) -> Output {
         ),
     }
 }
+
+/// `ls [-a] [-1] [PATH...]`: one name a line, as ls writes to a pipe; a directory's names,
+/// or a file's own path. Long listings (`-l`) need dates the lab does not keep.
+pub fn ls(shell: &mut Shell, args: &[String], _: &str) -> Output {
+    let long = args
+        .iter()
+        .any(|a| a.starts_with('-') && !a.starts_with("--") && a.contains('l'));
+    if long {
+        let error = Error::ShellUnsupported {
+            what: "`ls -l` prints dates and owners the lab does not keep".into(),
+            help: "`ls` lists the names; a volume's size is in `pool.volumes()`, a file system's use in `df -h`".into(),
+        };
+        return shell.failure("ls", error);
+    }
+    let args = match getopt("ls", args, "a1dF", "") {
+        Ok(a) => a,
+        Err(out) => return out,
+    };
+    let paths: Vec<String> = if args.operands.is_empty() {
+        vec![crate::shell::exec::HOME.to_string()]
+    } else {
+        args.operands.clone()
+    };
+    let world = shell.backend.world();
+    let host = world.host(shell.host);
+    let mut out = Output::default();
+    // GNU ls lists the files named first, then each directory under its name.
+    let mut listings = Vec::new();
+    for shown in &paths {
+        let path = absolute(shown);
+        let path = if path.len() > 1 {
+            path.trim_end_matches('/').to_string()
+        } else {
+            path
+        };
+        if host.read_file(&path).is_ok() || (args.has('d') && host.is_dir(&path)) {
+            out.stdout.push_str(&format!("{shown}\n"));
+            continue;
+        }
+        match world.list_dir(shell.host, &path) {
+            Some(entries) => listings.push((shown, entries)),
+            None => {
+                out.stderr.push_str(&format!(
+                    "ls: cannot access {shown}: No such file or directory\n"
+                ));
+                out.status = 2;
+            }
+        }
+    }
+    let many = paths.len() > 1;
+    for (shown, entries) in listings {
+        if many {
+            let gap = if out.stdout.is_empty() { "" } else { "\n" };
+            out.stdout.push_str(&format!("{gap}{shown}:\n"));
+        }
+        if args.has('a') {
+            out.stdout.push_str(".\n..\n");
+        }
+        for entry in entries {
+            if entry.name.starts_with('.') && !args.has('a') {
+                continue;
+            }
+            let mark = if entry.dir && args.has('F') { "/" } else { "" };
+            out.stdout.push_str(&format!("{}{mark}\n", entry.name));
+        }
+    }
+    out
+}
