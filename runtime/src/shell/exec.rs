@@ -76,6 +76,14 @@ impl<'a, 'm> Shell<'a, 'm> {
         }
     }
 
+    /// Warnings an operation returned (a config file's findings are passed as their
+    /// errors) reach the run as from the script methods.
+    pub fn warn_all(&mut self, warnings: impl IntoIterator<Item = Error>) {
+        for warning in warnings {
+            self.backend.warn(warning);
+        }
+    }
+
     /// Keeps the first lab error of the line for the result.
     pub fn note(&mut self, error: Error) {
         self.error.get_or_insert(error);
@@ -238,11 +246,7 @@ impl<'a, 'm> Shell<'a, 'm> {
                 self.backend.write_host_file(self.host, &path, &text)
             };
             match written {
-                Ok(findings) => {
-                    for finding in findings {
-                        self.backend.warn(finding.error);
-                    }
-                }
+                Ok(findings) => self.warn_all(findings.into_iter().map(|f| f.error)),
                 Err(e) => {
                     let failed = self.failure("bash", e);
                     routed.stderr.push_str(&failed.stderr);

@@ -76,8 +76,6 @@ pub struct PartitionInfo {
 pub struct DirEntry {
     pub name: String,
     pub dir: bool,
-    /// Bytes: a file's text, an image's apparent size.
-    pub size: u64,
 }
 
 /// What mkfs did.
@@ -970,21 +968,12 @@ impl World {
         let mut entries: Vec<DirEntry> = h
             .dirs()
             .into_iter()
-            .filter_map(|d| {
-                inside(d).map(|name| DirEntry {
-                    name,
-                    dir: true,
-                    size: 4096,
-                })
-            })
-            .chain(h.files().into_iter().filter_map(|f| {
-                let size = h.read_file(f).map_or(0, str::len) as u64;
-                inside(f).map(|name| DirEntry {
-                    name,
-                    dir: false,
-                    size,
-                })
-            }))
+            .filter_map(|d| inside(d).map(|name| DirEntry { name, dir: true }))
+            .chain(
+                h.files()
+                    .into_iter()
+                    .filter_map(|f| inside(f).map(|name| DirEntry { name, dir: false })),
+            )
             .collect();
         if let Some((mount, inner)) = self.locate(host, dir) {
             if let Some(fs) = self
@@ -995,18 +984,16 @@ impl World {
                     "" => "/".to_string(),
                     rest => format!("/{rest}"),
                 };
-                for (name, image) in fs.files_in(&inner) {
+                for (name, _) in fs.files_in(&inner) {
                     entries.push(DirEntry {
                         name: name.to_string(),
                         dir: false,
-                        size: image.capacity,
                     });
                 }
                 if inner == "/" {
                     entries.push(DirEntry {
                         name: "lost+found".into(),
                         dir: true,
-                        size: 16384,
                     });
                 }
             }

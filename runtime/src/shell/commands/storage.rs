@@ -290,9 +290,7 @@ pub fn parted(shell: &mut Shell, args: &[String], stdin: &str) -> Output {
         };
         match result {
             Ok((warnings, text)) => {
-                for warning in warnings {
-                    shell.backend.warn(warning);
-                }
+                shell.warn_all(warnings);
                 out.stdout.push_str(&text);
                 if !text.is_empty() && !text.ends_with('\n') {
                     out.stdout.push('\n');
@@ -335,9 +333,7 @@ pub fn mkfs(shell: &mut Shell, tool: &str, args: &[String]) -> Output {
             } else {
                 mke2fs_report(&report.layout, &report.uuid)
             };
-            for warning in report.warnings {
-                shell.backend.warn(warning);
-            }
+            shell.warn_all(report.warnings);
             Output::ok(text)
         }
         Err(e) => shell.failure(tool, e),
@@ -435,9 +431,7 @@ pub fn mount(shell: &mut Shell, args: &[String], _: &str) -> Output {
     if args.has('a') {
         return match shell.backend.mount_all(shell.host) {
             Ok(findings) => {
-                for finding in findings {
-                    shell.backend.warn(finding.error);
-                }
+                shell.warn_all(findings.into_iter().map(|f| f.error));
                 Output::default()
             }
             Err(e) => shell.failure("mount", e),
@@ -477,9 +471,7 @@ pub fn mount(shell: &mut Shell, args: &[String], _: &str) -> Output {
                 .mount(shell.host, device, &absolute(dir), &fstype, &options)
             {
                 Ok(warnings) => {
-                    for warning in warnings {
-                        shell.backend.warn(warning);
-                    }
+                    shell.warn_all(warnings);
                     Output::default()
                 }
                 Err(e) => {

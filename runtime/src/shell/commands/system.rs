@@ -39,11 +39,7 @@ pub fn mkdir(shell: &mut Shell, args: &[String], _: &str) -> Output {
             vec![path.clone()]
         };
         for step in steps {
-            let is_dir = matches!(
-                shell.backend.world().host(shell.host).read_file(&step),
-                Err(Error::IsADirectory { .. })
-            );
-            if args.has('p') && is_dir {
+            if args.has('p') && shell.backend.world().host(shell.host).is_dir(&step) {
                 continue;
             }
             let made = shell.backend.mkdir(shell.host, &step);
@@ -90,9 +86,7 @@ pub fn service(shell: &mut Shell, args: &[String], _: &str) -> Output {
     };
     match shell.backend.service(shell.host, name, parsed) {
         Ok(report) => {
-            for finding in report.findings {
-                shell.backend.warn(finding.error);
-            }
+            shell.warn_all(report.findings.into_iter().map(|f| f.error));
             let text: String = report.lines.iter().map(|l| format!("{l}\n")).collect();
             let failed = report.lines.iter().any(|l| l.ends_with("[FAILED]"));
             let status = if parsed == ServiceAction::Status {

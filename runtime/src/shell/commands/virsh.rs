@@ -121,9 +121,7 @@ fn act(shell: &mut Shell, name: &str, action: GuestAction, done: &str, verb: &st
     };
     match shell.backend.act_on_guest(id, action) {
         Ok(warnings) => {
-            for warning in warnings {
-                shell.backend.warn(warning);
-            }
+            shell.warn_all(warnings);
             Output::ok(format!("Domain {name} {done}\n\n"))
         }
         Err(e) => {
