@@ -124,15 +124,54 @@ pub fn complete(
             .filter(|c| c.starts_with(word))
             .map(|c| format!("{c} "))
             .collect();
-    } else if earlier.last() == Some(&"virsh") {
-        found = kvmlab_runtime::shell::VIRSH_COMMANDS
-            .iter()
+    } else if earlier.first() == Some(&"virsh") && earlier.len() == 1 {
+        found = kvmlab_runtime::shell::virsh_commands()
+            .into_iter()
             .filter(|c| c.starts_with(word))
             .map(|c| format!("{c} "))
+            .collect();
+    } else if let Some(command) = earlier.first().filter(|_| word.starts_with('-')) {
+        let sub = (*command == "virsh").then(|| earlier.get(1).copied()).flatten();
+        found = kvmlab_runtime::shell::option_words(command, sub)
+            .into_iter()
+            .filter(|o| o.starts_with(word))
+            .map(|o| format!("{o} "))
+            .collect();
+    } else if earlier.first() == Some(&"virsh") {
+        found = virsh_names(session, host, earlier.get(1).copied().unwrap_or_default())
+            .into_iter()
+            .filter(|n| n.starts_with(word))
+            .map(|n| format!("{n} "))
             .collect();
     }
     found.sort();
     (start, found)
+}
+
+/// What a virsh command's first word names on `host`: its guests, or its pools.
+fn virsh_names(session: &ConsoleSession, host: &str, command: &str) -> Vec<String> {
+    let shared = session.session().borrow();
+    let world = shared.backend.world();
+    let Ok(id) = world.host_named(host) else {
+        return Vec::new();
+    };
+    if command.starts_with("pool-") && command != "pool-define-as" || command == "vol-list" {
+        return world
+            .host(id)
+            .storage()
+            .pools()
+            .iter()
+            .map(|p| p.spec.name.clone())
+            .collect();
+    }
+    if kvmlab_runtime::shell::option_words("virsh", Some(command)).contains(&"--domain".to_string()) {
+        return world
+            .defined_guests()
+            .filter(|(_, g)| g.host == id)
+            .map(|(_, g)| g.name().to_string())
+            .collect();
+    }
+    Vec::new()
 }
 
 #[cfg(test)]
@@ -164,7 +203,13 @@ mod tests {
             ]
         );
         assert_eq!(at("cat /etc/hosts | gr"), (17, vec!["grep ".to_string()]));
-        assert_eq!(at("virsh mi"), (6, vec!["migrate ".to_string()]));
+        assert_eq!(
+            at("virsh mi").1,
+            ["migrate ", "migrate-getspeed ", "migrate-setmaxdowntime ", "migrate-setspeed "]
+        );
+        assert_eq!(at("virsh migrate --li"), (14, vec!["--live ".to_string()]));
+        assert_eq!(at("iscsiadm --mode discovery --ty").1, ["--type "]);
+        assert_eq!(at("df -").1, ["-T ", "-h "]);
         assert_eq!(
             at("cat /etc/sysconfig/network-s").1,
             ["/etc/sysconfig/network-scripts/"]

@@ -5,7 +5,7 @@
 //! convert.
 
 use crate::error::{Error, Result};
-use crate::world::guest::{Client, ClientId, GuestId, GuestSpec, Workload};
+use crate::world::guest::{Client, ClientId, GuestId, GuestSpec, MigrationLimits, Workload};
 use crate::world::guest_life::GuestAction;
 use crate::world::pool::{PoolSpec, Volume, VolumeSpec};
 use crate::world::HostId;
@@ -13,6 +13,12 @@ use crate::world::HostId;
 pub trait GuestOperations {
     /// Defines and starts a libvirt storage pool on a host (`virsh pool-define` + start).
     fn define_pool(&mut self, host: HostId, spec: PoolSpec) -> Result<Vec<Error>>;
+
+    /// Defines a pool without starting it (`virsh pool-define-as`).
+    fn define_pool_inactive(&mut self, host: HostId, spec: PoolSpec) -> Result<()>;
+
+    /// Marks a pool to start, or not, when libvirtd starts (`virsh pool-autostart`).
+    fn set_pool_autostart(&mut self, host: HostId, pool: &str, on: bool) -> Result<()>;
 
     /// Starts a defined pool (`virsh pool-start`).
     fn start_pool(&mut self, host: HostId, pool: &str) -> Result<Vec<Error>>;
@@ -34,6 +40,10 @@ pub trait GuestOperations {
 
     /// Changes a shut-off guest's memory (`virsh setmaxmem` + `setmem`).
     fn set_guest_memory(&mut self, guest: GuestId, memory: u64) -> Result<()>;
+
+    /// Sets the bandwidth and downtime a running guest's migrations keep to
+    /// (`virsh migrate-setspeed`, `migrate-setmaxdowntime`).
+    fn set_migration_limits(&mut self, guest: GuestId, limits: MigrationLimits) -> Result<()>;
 
     /// Sets what the guest holds in memory and how fast it rewrites it.
     fn set_workload(&mut self, guest: GuestId, workload: Workload) -> Result<()>;

@@ -15,7 +15,9 @@ use super::LibvirtBackend;
 use crate::backend::{Backend, GuestOperations};
 use crate::error::{Error, Result};
 use crate::real::domain::{workload_command, RealDisk, RealDomain};
-use crate::world::guest::{Client, ClientId, GuestId, GuestSpec, GuestState, Workload};
+use crate::world::guest::{
+    Client, ClientId, GuestId, GuestSpec, GuestState, MigrationLimits, Workload,
+};
 use crate::world::guest_life::GuestAction;
 use crate::world::pool::{PoolKind, PoolSpec, Volume, VolumeSpec};
 use crate::world::HostId;
@@ -157,6 +159,43 @@ impl LibvirtBackend {
         self.warn(warning);
     }
 
+    /// Defines a pool in the model and, for a dir pool, a real one, started (and marked
+    /// autostart) only when `start` asks.
+    fn define_pool_started(&mut self, host: HostId, spec: PoolSpec, start: bool) -> Result<Vec<Error>> {
+        self.together(|b| {
+            let warnings = if start {
+                b.world.define_pool(host, spec.clone())?
+            } else {
+                b.world.define_pool_inactive(host, spec.clone())?;
+                Vec::new()
+            };
+            if spec.kind != PoolKind::Dir {
+                b.count("define_pool (fs, netfs, iscsi: the site's NAS LUN stands in)");
+                return Ok(warnings);
+            }
+            let real = b.real(host)?;
+            let folder = b.site.pool_root.join(&real.site.name).join(&spec.name);
+            let xml = format!(
+                "<pool type='dir'>\n  <name>{}</name>\n  <target>\n    <path>{}</path>\n  </target>\n</pool>\n",
+                xml_text(&spec.name),
+                xml_text(&folder.to_string_lossy())
+            );
+            let action = format!("define the pool {}", spec.name);
+            let inspect = format!("pool-info {}", spec.name);
+            let refused =
+                |e: virt::error::Error| real.refused_making(&action, "pool", &inspect, &e);
+            let pool = real.conn.define_storage_pool_xml(&xml, 0).map_err(refused)?;
+            pool.build(0).map_err(refused)?;
+            if start {
+                pool.create(0).map_err(refused)?;
+            }
+            pool.set_autostart(spec.autostart).map_err(refused)?;
+            b.pools.insert((host, spec.name.clone()), folder);
+            b.count("define_pool (dir: real, its folder under the site's pool root)");
+            Ok(warnings)
+        })
+    }
+
     /// Tells a running workload kernel its new workload on its serial console.
     fn tell_workload(&self, guest: GuestId, workload: &Workload) -> Result<()> {
         let dom = self.domain(guest)?;
@@ -183,30 +222,26 @@ impl LibvirtBackend {
 
 impl GuestOperations for LibvirtBackend {
     fn define_pool(&mut self, host: HostId, spec: PoolSpec) -> Result<Vec<Error>> {
+        self.define_pool_started(host, spec, true)
+    }
+
+    fn define_pool_inactive(&mut self, host: HostId, spec: PoolSpec) -> Result<()> {
+        self.define_pool_started(host, spec, false).map(drop)
+    }
+
+    fn set_pool_autostart(&mut self, host: HostId, pool: &str, on: bool) -> Result<()> {
         self.together(|b| {
-            let warnings = b.world.define_pool(host, spec.clone())?;
-            if spec.kind != PoolKind::Dir {
-                b.count("define_pool (fs, netfs, iscsi: the site's NAS LUN stands in)");
-                return Ok(warnings);
+            b.world.set_pool_autostart(host, pool, on)?;
+            if b.pools.contains_key(&(host, pool.to_string())) {
+                let real = b.real(host)?;
+                let action = format!("mark the pool {pool} autostart");
+                let refused = |e: virt::error::Error| real.refused(&action, None, &e);
+                real.conn
+                    .lookup_storage_pool_by_name(pool)
+                    .and_then(|p| p.set_autostart(on))
+                    .map_err(refused)?;
             }
-            let real = b.real(host)?;
-            let folder = b.site.pool_root.join(&real.site.name).join(&spec.name);
-            let xml = format!(
-                "<pool type='dir'>\n  <name>{}</name>\n  <target>\n    <path>{}</path>\n  </target>\n</pool>\n",
-                xml_text(&spec.name),
-                xml_text(&folder.to_string_lossy())
-            );
-            let action = format!("define the pool {}", spec.name);
-            let inspect = format!("pool-info {}", spec.name);
-            let refused =
-                |e: virt::error::Error| real.refused_making(&action, "pool", &inspect, &e);
-            let pool = real.conn.define_storage_pool_xml(&xml, 0).map_err(refused)?;
-            pool.build(0).map_err(refused)?;
-            pool.create(0).map_err(refused)?;
-            pool.set_autostart(spec.autostart).map_err(refused)?;
-            b.pools.insert((host, spec.name.clone()), folder);
-            b.count("define_pool (dir: real, its folder under the site's pool root)");
-            Ok(warnings)
+            Ok(())
         })
     }
 
@@ -317,6 +352,11 @@ impl GuestOperations for LibvirtBackend {
             b.world.set_guest_memory(guest, memory)?;
             b.define_real(guest).map(drop)
         })
+    }
+
+    fn set_migration_limits(&mut self, guest: GuestId, limits: MigrationLimits) -> Result<()> {
+        // The limits join the migration's settings when `virsh migrate` starts it.
+        self.world.set_migration_limits(guest, limits)
     }
 
     fn set_workload(&mut self, guest: GuestId, workload: Workload) -> Result<()> {

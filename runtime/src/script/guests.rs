@@ -14,7 +14,6 @@ use crate::migration::{
 };
 use crate::transfer::TransferId;
 use crate::units::human_size;
-use crate::world::domain_xml::{DiskSource, DomainSpec};
 use crate::world::guest::{Client, ClientId, GuestDisk, GuestId, GuestSpec, GuestState, Workload};
 use crate::world::guest_life::GuestAction;
 use crate::world::net::ip::Ipv4Cidr;
@@ -487,24 +486,7 @@ fn register_guest(engine: &mut Engine) {
     )
     .register_into_engine(engine, |g: &mut GuestRef| {
         let s = g.session.borrow();
-        let guest = s.backend.world().guest(g.id);
-        DomainSpec {
-            name: guest.name().into(),
-            memory: guest.spec.memory,
-            vcpus: guest.spec.vcpus,
-            virt_type: guest.spec.virt_type.clone(),
-            arch: guest.spec.arch.clone(),
-            disk: DiskSource::File(guest.spec.disk.path.clone()),
-            disk_format: guest.spec.disk.format.clone(),
-            cache: guest.spec.cache.clone(),
-            cdrom: guest.spec.iso.clone(),
-            bridge: guest.spec.bridge.clone(),
-            mac: guest.mac.clone(),
-            uuid: guest.uuid.clone(),
-            emulator: "/usr/libexec/qemu-kvm".into(),
-            machine: "rhel6.0.0".into(),
-        }
-        .to_xml()
+        s.backend.world().guest(g.id).domain_spec().to_xml()
     });
 }
 

@@ -5,7 +5,7 @@ use super::Simulator;
 use crate::backend::{Backend, GuestOperations};
 use crate::error::{Error, Result};
 use crate::time::LabTime;
-use crate::world::guest::{Client, ClientId, GuestId, GuestSpec, Workload};
+use crate::world::guest::{Client, ClientId, GuestId, GuestSpec, MigrationLimits, Workload};
 use crate::world::guest_life::GuestAction;
 use crate::world::pool::{PoolSpec, Volume, VolumeSpec};
 use crate::world::HostId;
@@ -13,6 +13,14 @@ use crate::world::HostId;
 impl GuestOperations for Simulator {
     fn define_pool(&mut self, host: HostId, spec: PoolSpec) -> Result<Vec<Error>> {
         self.world.define_pool(host, spec)
+    }
+
+    fn define_pool_inactive(&mut self, host: HostId, spec: PoolSpec) -> Result<()> {
+        self.world.define_pool_inactive(host, spec)
+    }
+
+    fn set_pool_autostart(&mut self, host: HostId, pool: &str, on: bool) -> Result<()> {
+        self.world.set_pool_autostart(host, pool, on)
     }
 
     fn start_pool(&mut self, host: HostId, pool: &str) -> Result<Vec<Error>> {
@@ -47,6 +55,10 @@ impl GuestOperations for Simulator {
 
     fn set_guest_memory(&mut self, guest: GuestId, memory: u64) -> Result<()> {
         self.world.set_guest_memory(guest, memory)
+    }
+
+    fn set_migration_limits(&mut self, guest: GuestId, limits: MigrationLimits) -> Result<()> {
+        self.world.set_migration_limits(guest, limits)
     }
 
     fn set_workload(&mut self, guest: GuestId, workload: Workload) -> Result<()> {

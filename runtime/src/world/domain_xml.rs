@@ -1,5 +1,6 @@
 //! A guest as libvirt sees it: the domain XML that `virsh dumpxml` would show for the
-//! guest virt-manager creates in the report (§2.5), valid by libvirt's own schema.
+//! guest virt-manager creates in the report (§2.5), valid by libvirt's own schema, and the
+//! parts of such a file `virsh define` reads back (quick-xml's serde reader).
 
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
@@ -63,6 +64,28 @@ pub(crate) fn escape(text: &str) -> String {
         .replace('>', "&gt;")
         .replace('\'', "&apos;")
         .replace('"', "&quot;")
+}
+
+impl super::guest::Guest {
+    /// The guest's domain as RHEL 6's libvirt defines it (qemu-kvm at /usr/libexec).
+    pub fn domain_spec(&self) -> DomainSpec {
+        DomainSpec {
+            name: self.name().into(),
+            memory: self.spec.memory,
+            vcpus: self.spec.vcpus,
+            virt_type: self.spec.virt_type.clone(),
+            arch: self.spec.arch.clone(),
+            disk: DiskSource::File(self.spec.disk.path.clone()),
+            disk_format: self.spec.disk.format.clone(),
+            cache: self.spec.cache.clone(),
+            cdrom: self.spec.iso.clone(),
+            bridge: self.spec.bridge.clone(),
+            mac: self.mac.clone(),
+            uuid: self.uuid.clone(),
+            emulator: "/usr/libexec/qemu-kvm".into(),
+            machine: "rhel6.0.0".into(),
+        }
+    }
 }
 
 impl DomainSpec {
@@ -158,6 +181,175 @@ impl DomainSpec {
     }
 }
 
+/// The elements of a domain XML `virsh define` reads; the rest is libvirt's defaults.
+#[derive(serde::Deserialize)]
+struct DomainFile {
+    #[serde(rename = "@type")]
+    kind: String,
+    name: String,
+    uuid: Option<String>,
+    memory: Amount,
+    vcpu: Option<Amount>,
+    os: Option<OsFile>,
+    devices: Option<DevicesFile>,
+}
+
+#[derive(serde::Deserialize)]
+struct Amount {
+    #[serde(rename = "@unit")]
+    unit: Option<String>,
+    #[serde(rename = "$text")]
+    value: u64,
+}
+
+#[derive(serde::Deserialize)]
+struct OsFile {
+    #[serde(rename = "type")]
+    kind: OsTypeFile,
+}
+
+#[derive(serde::Deserialize)]
+struct OsTypeFile {
+    #[serde(rename = "@arch")]
+    arch: Option<String>,
+    #[serde(rename = "@machine")]
+    machine: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct DevicesFile {
+    emulator: Option<String>,
+    #[serde(default)]
+    disk: Vec<DiskFile>,
+    #[serde(default)]
+    interface: Vec<InterfaceFile>,
+}
+
+#[derive(serde::Deserialize)]
+struct DiskFile {
+    #[serde(rename = "@device")]
+    device: Option<String>,
+    driver: Option<DriverFile>,
+    source: Option<SourceFile>,
+}
+
+#[derive(serde::Deserialize)]
+struct DriverFile {
+    #[serde(rename = "@type")]
+    format: Option<String>,
+    #[serde(rename = "@cache")]
+    cache: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct SourceFile {
+    #[serde(rename = "@file")]
+    file: Option<String>,
+    #[serde(rename = "@dev")]
+    dev: Option<String>,
+    #[serde(rename = "@bridge")]
+    bridge: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct InterfaceFile {
+    #[serde(rename = "@type")]
+    kind: String,
+    mac: Option<MacFile>,
+    source: Option<SourceFile>,
+}
+
+#[derive(serde::Deserialize)]
+struct MacFile {
+    #[serde(rename = "@address")]
+    address: String,
+}
+
+/// Bytes in `value` of libvirt's `unit` (KiB when none is given, as libvirt reads it).
+fn bytes(amount: &Amount) -> Result<u64, String> {
+    let scale: u64 = match amount.unit.as_deref().unwrap_or("KiB") {
+        "b" | "bytes" => 1,
+        "k" | "KiB" => 1 << 10,
+        "KB" => 1000,
+        "M" | "MiB" => 1 << 20,
+        "MB" => 1_000_000,
+        "G" | "GiB" => 1 << 30,
+        "GB" => 1_000_000_000,
+        other => return Err(format!("unknown memory unit '{other}'")),
+    };
+    amount
+        .value
+        .checked_mul(scale)
+        .ok_or_else(|| "memory size too large".to_string())
+}
+
+impl DomainSpec {
+    /// Reads a domain XML as `virsh define` takes it: one disk, an optional CD-ROM and a
+    /// bridged interface; a MAC or UUID left out is `identity`'s. Errors are libvirt's
+    /// words for what is wrong.
+    pub fn from_xml(text: &str, seed: u64) -> Result<DomainSpec, String> {
+        let file: DomainFile = quick_xml::de::from_str(text).map_err(|e| {
+            format!("XML error: {e}")
+        })?;
+        if file.name.trim().is_empty() {
+            return Err("XML error: missing domain name".into());
+        }
+        let memory = bytes(&file.memory)?;
+        let vcpus = match &file.vcpu {
+            Some(v) => u32::try_from(v.value).map_err(|_| "XML error: vcpu count too large".to_string())?,
+            None => 1,
+        };
+        let devices = file.devices.ok_or("XML error: the domain has no <devices>")?;
+        let mut disks = devices
+            .disk
+            .iter()
+            .filter(|d| d.device.as_deref().unwrap_or("disk") == "disk");
+        let disk = disks.next().ok_or("XML error: the domain has no disk")?;
+        if disks.next().is_some() {
+            return Err("XML error: kvmlab's guests have one disk".into());
+        }
+        let source = disk.source.as_ref();
+        let disk_source = match (source.and_then(|s| s.file.clone()), source.and_then(|s| s.dev.clone())) {
+            (Some(file), _) => DiskSource::File(file),
+            (None, Some(dev)) => DiskSource::Block(dev),
+            (None, None) => return Err("XML error: the disk has no <source file=...>".into()),
+        };
+        let cdrom = devices
+            .disk
+            .iter()
+            .find(|d| d.device.as_deref() == Some("cdrom"))
+            .and_then(|d| d.source.as_ref().and_then(|s| s.file.clone()));
+        let interface = devices
+            .interface
+            .iter()
+            .find(|i| i.kind == "bridge")
+            .ok_or("XML error: the domain has no <interface type='bridge'>")?;
+        let bridge = interface
+            .source
+            .as_ref()
+            .and_then(|s| s.bridge.clone())
+            .ok_or("XML error: the interface has no <source bridge=...>")?;
+        let (mac, uuid) = identity(seed, &file.name);
+        let os = file.os.map(|o| o.kind);
+        Ok(DomainSpec {
+            virt_type: file.kind,
+            memory,
+            vcpus,
+            arch: os.as_ref().and_then(|o| o.arch.clone()).unwrap_or_else(|| "x86_64".into()),
+            machine: os.and_then(|o| o.machine).unwrap_or_else(|| "rhel6.0.0".into()),
+            disk: disk_source,
+            disk_format: disk.driver.as_ref().and_then(|d| d.format.clone()).unwrap_or_else(|| "raw".into()),
+            cache: disk.driver.as_ref().and_then(|d| d.cache.clone()).unwrap_or_else(|| "default".into()),
+            cdrom,
+            bridge,
+            mac: interface.mac.as_ref().map_or(mac, |m| m.address.clone()),
+            uuid: file.uuid.unwrap_or(uuid),
+            emulator: devices.emulator.unwrap_or_else(|| "/usr/libexec/qemu-kvm".into()),
+            name: file.name,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,6 +383,25 @@ mod tests {
         let groups: Vec<_> = uuid.split('-').map(str::len).collect();
         assert_eq!(groups, [8, 4, 4, 4, 12], "{uuid}");
         assert_eq!(&uuid[14..15], "4");
+    }
+
+    #[test]
+    fn a_dumped_domain_defines_the_same_domain() {
+        let guest = report_guest();
+        assert_eq!(DomainSpec::from_xml(&guest.to_xml(), 0), Ok(guest));
+    }
+
+    #[test]
+    fn define_reads_units_and_refuses_what_libvirt_refuses() {
+        let xml = "<domain type='kvm'><name>g</name><memory unit='MiB'>256</memory><devices><disk type='file' device='disk'><source file='/iscsi1/g.img'/></disk><interface type='bridge'><source bridge='br0'/></interface></devices></domain>";
+        let spec = DomainSpec::from_xml(xml, 0).unwrap();
+        assert_eq!((spec.memory, spec.vcpus, spec.cache.as_str()), (256 << 20, 1, "default"));
+        assert_eq!(spec.disk, DiskSource::File("/iscsi1/g.img".into()));
+        let no_disk = xml.replace("<disk type='file' device='disk'><source file='/iscsi1/g.img'/></disk>", "");
+        assert_eq!(DomainSpec::from_xml(&no_disk, 0), Err("XML error: the domain has no disk".into()));
+        let bad_unit = xml.replace("MiB", "parsecs");
+        assert_eq!(DomainSpec::from_xml(&bad_unit, 0), Err("unknown memory unit 'parsecs'".into()));
+        assert!(DomainSpec::from_xml("<domain", 0).unwrap_err().starts_with("XML error: "));
     }
 
     #[test]

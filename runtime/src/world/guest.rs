@@ -104,6 +104,26 @@ pub struct Guest {
     /// guest writes its image too); see [`crate::world::damage`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_fault: Option<String>,
+    /// What `virsh migrate-setspeed` and `migrate-setmaxdowntime` set for its migrations.
+    #[serde(skip_serializing_if = "MigrationLimits::is_unset")]
+    pub migration_limits: MigrationLimits,
+}
+
+/// A guest's own migration settings, kept by libvirt with the running domain and used by
+/// every later `virsh migrate` of it; `None` leaves the migration's own setting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct MigrationLimits {
+    /// Bytes/s.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bandwidth: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub downtime_ms: Option<f64>,
+}
+
+impl MigrationLimits {
+    pub fn is_unset(&self) -> bool {
+        *self == MigrationLimits::default()
+    }
 }
 
 impl Guest {
@@ -148,6 +168,7 @@ impl World {
             workload,
             files: BTreeMap::new(),
             disk_fault: None,
+            migration_limits: MigrationLimits::default(),
         });
         Ok(GuestId(self.guests.len() - 1))
     }

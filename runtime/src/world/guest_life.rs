@@ -4,7 +4,9 @@
 //! reach it and whether a client can download from it now. Each check answers the error the script sees, naming the key it gave.
 
 use super::content::Contents;
-use super::guest::{Client, ClientId, GuestId, GuestSpec, GuestState, Workload, MAX_DIRTY_RATE};
+use super::guest::{
+    Client, ClientId, GuestId, GuestSpec, GuestState, MigrationLimits, Workload, MAX_DIRTY_RATE,
+};
 use super::{HostId, World};
 use crate::error::{Error, Result};
 use crate::units::{human_size, human_sizes_apart};
@@ -185,6 +187,22 @@ impl World {
             });
         }
         self.set_guest_state(guest, to)
+    }
+
+    /// `virsh migrate-setspeed` / `migrate-setmaxdowntime`: libvirt keeps them with the
+    /// running domain, so the guest must run (or be paused).
+    pub fn set_migration_limits(&mut self, guest: GuestId, limits: MigrationLimits) -> Result<()> {
+        let g = self.guest(guest);
+        if !matches!(g.state, GuestState::Running | GuestState::Paused) {
+            return Err(Error::GuestState {
+                guest: g.name().into(),
+                state: g.state.name().into(),
+                action: "set its migration speed or downtime".into(),
+                help: "libvirt keeps them with the running domain: start it first (`virsh start NAME`)".into(),
+            });
+        }
+        self.guest_mut(guest).migration_limits = limits;
+        Ok(())
     }
 
     /// Changes a shut-off guest's memory (`virsh setmaxmem` + `setmem`); what it holds

@@ -194,6 +194,16 @@ impl World {
     /// A pool that fails to start is not kept. Returns the warnings starting it raised
     /// (mounting a shared ext3 file system from a second host).
     pub fn define_pool(&mut self, host: HostId, spec: PoolSpec) -> Result<Vec<Error>> {
+        let name = spec.name.clone();
+        self.define_pool_inactive(host, spec)?;
+        self.start_pool(host, &name).inspect_err(|_| {
+            self.hosts[host.0].storage_mut().pools_mut().pop();
+        })
+    }
+
+    /// `virsh pool-define-as`: the pool is defined, inactive, and starts at boot only if
+    /// its spec says so; nothing on the host is checked until it starts.
+    pub fn define_pool_inactive(&mut self, host: HostId, spec: PoolSpec) -> Result<()> {
         self.require_libvirtd(host)?;
         let h = self.host(host);
         if h.storage().pools().iter().any(|p| p.spec.name == spec.name) {
@@ -220,14 +230,17 @@ impl World {
                 spec.require(&spec.source_target, "source_target", "the target's IQN")?;
             }
         }
-        let name = spec.name.clone();
         self.hosts[host.0].storage_mut().pools_mut().push(Pool {
             spec,
             active: false,
         });
-        self.start_pool(host, &name).inspect_err(|_| {
-            self.hosts[host.0].storage_mut().pools_mut().pop();
-        })
+        Ok(())
+    }
+
+    /// `virsh pool-autostart [--disable]`.
+    pub fn set_pool_autostart(&mut self, host: HostId, name: &str, on: bool) -> Result<()> {
+        self.pool_mut(host, name)?.spec.autostart = on;
+        Ok(())
     }
 
     /// The host's pool `name`, or libvirt's "Storage pool not found".

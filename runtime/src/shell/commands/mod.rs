@@ -7,9 +7,9 @@ mod net;
 pub(super) mod storage;
 mod system;
 mod text;
-mod virsh;
+mod virt_install;
+pub(super) mod virsh;
 
-pub use virsh::VIRSH_COMMANDS;
 
 use super::exec::{Output, Shell};
 use crate::error::Error;
@@ -41,6 +41,7 @@ const COMMANDS: &[(&str, Run)] = &[
     ("true", text::true_),
     ("umount", storage::umount),
     ("virsh", virsh::virsh),
+    ("virt-install", virt_install::virt_install),
     ("wc", text::wc),
     ("yum", system::yum),
 ];
@@ -57,6 +58,45 @@ pub fn command_names() -> Vec<&'static str> {
         .collect();
     names.sort_unstable();
     names
+}
+
+/// The options tab completion offers after each command (the commands read more).
+const COMPLETED_OPTIONS: &[(&str, &[&str])] = &[
+    ("cat", &["-n"]),
+    ("chkconfig", &["--list", "--add", "--del"]),
+    ("df", &["-h", "-T"]),
+    ("fdisk", &["-l"]),
+    ("grep", &["-c", "-i", "-n", "-v"]),
+    ("head", &["-n"]),
+    (
+        "iscsiadm",
+        &[
+            "--mode", "--type", "--portal", "--targetname", "--login", "--logout", "--op",
+            "--name", "--value",
+        ],
+    ),
+    ("ls", &["-a", "-d"]),
+    ("mkdir", &["-p", "-v"]),
+    ("mount", &["-a", "-o", "-t"]),
+    ("parted", &["--script", "-s"]),
+    ("ping", &["-c"]),
+    ("rpm", &["-q", "-qa"]),
+    ("tail", &["-n"]),
+    ("virt-install", virt_install::OPTION_WORDS),
+    ("wc", &["-c", "-l", "-w"]),
+    ("yum", &["-y"]),
+];
+
+/// The options tab completion offers for `command` (for virsh, of its command `sub`).
+pub fn option_words(command: &str, sub: Option<&str>) -> Vec<String> {
+    if command == "virsh" {
+        return sub.map(virsh::option_words).unwrap_or_default();
+    }
+    COMPLETED_OPTIONS
+        .iter()
+        .find(|(name, _)| *name == command)
+        .map(|(_, options)| options.iter().map(|o| o.to_string()).collect())
+        .unwrap_or_default()
 }
 
 /// Where RHEL 6 keeps the commands, so `/sbin/service` is `service`.

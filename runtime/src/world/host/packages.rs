@@ -113,9 +113,16 @@ pub const PACKAGES: &[PackageInfo] = &[
         &["libvirtd"],
     ),
     package(
+        "python-virtinst",
+        "0.500.5",
+        &["libvirt-client"],
+        &["virt-install", "virt-clone", "virt-image"],
+        &[],
+    ),
+    package(
         "virt-manager",
         "0.8.6",
-        &["libvirt-client"],
+        &["libvirt-client", "python-virtinst"],
         &["virt-manager"],
         &[],
     ),
