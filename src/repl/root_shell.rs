@@ -131,7 +131,9 @@ pub fn complete(
             .map(|c| format!("{c} "))
             .collect();
     } else if let Some(command) = earlier.first().filter(|_| word.starts_with('-')) {
-        let sub = (*command == "virsh").then(|| earlier.get(1).copied()).flatten();
+        let sub = (*command == "virsh")
+            .then(|| earlier.get(1).copied())
+            .flatten();
         found = kvmlab_runtime::shell::option_words(command, sub)
             .into_iter()
             .filter(|o| o.starts_with(word))
@@ -164,7 +166,8 @@ fn virsh_names(session: &ConsoleSession, host: &str, command: &str) -> Vec<Strin
             .map(|p| p.spec.name.clone())
             .collect();
     }
-    if kvmlab_runtime::shell::option_words("virsh", Some(command)).contains(&"--domain".to_string()) {
+    if kvmlab_runtime::shell::option_words("virsh", Some(command)).contains(&"--domain".to_string())
+    {
         return world
             .defined_guests()
             .filter(|(_, g)| g.host == id)
@@ -205,7 +208,12 @@ mod tests {
         assert_eq!(at("cat /etc/hosts | gr"), (17, vec!["grep ".to_string()]));
         assert_eq!(
             at("virsh mi").1,
-            ["migrate ", "migrate-getspeed ", "migrate-setmaxdowntime ", "migrate-setspeed "]
+            [
+                "migrate ",
+                "migrate-getspeed ",
+                "migrate-setmaxdowntime ",
+                "migrate-setspeed "
+            ]
         );
         assert_eq!(at("virsh migrate --li"), (14, vec!["--live ".to_string()]));
         assert_eq!(at("iscsiadm --mode discovery --ty").1, ["--type "]);

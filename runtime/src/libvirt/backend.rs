@@ -262,6 +262,8 @@ impl Backend for LibvirtBackend {
         let g = self.world.guest_mut(guest);
         if outcome.guest_on_destination {
             g.host = dest;
+            // The destination's libvirtd keeps its own settings for the guest.
+            g.migration_limits = Default::default();
         }
         g.state = if outcome.guest_paused {
             GuestState::Paused

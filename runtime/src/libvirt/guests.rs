@@ -161,7 +161,12 @@ impl LibvirtBackend {
 
     /// Defines a pool in the model and, for a dir pool, a real one, started (and marked
     /// autostart) only when `start` asks.
-    fn define_pool_started(&mut self, host: HostId, spec: PoolSpec, start: bool) -> Result<Vec<Error>> {
+    fn define_pool_started(
+        &mut self,
+        host: HostId,
+        spec: PoolSpec,
+        start: bool,
+    ) -> Result<Vec<Error>> {
         self.together(|b| {
             let warnings = if start {
                 b.world.define_pool(host, spec.clone())?

@@ -22,8 +22,8 @@ use crate::world::guest::GuestId;
 use crate::world::HostId;
 
 pub use commands::storage::mke2fs_report;
-pub use commands::{command_names, option_words};
 pub use commands::virsh::{command_names as virsh_commands, option_words as virsh_options};
+pub use commands::{command_names, option_words};
 
 /// The longest command line a host takes (bash's own limit is the kernel's `ARG_MAX`, 2 MiB;
 /// a lab's lines are short, and the parser's work grows with the line).

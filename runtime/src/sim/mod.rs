@@ -94,6 +94,8 @@ impl Simulator {
         let guest = self.world.guest_mut(migration.guest);
         if outcome.guest_on_destination {
             guest.host = migration.to;
+            // The destination's libvirtd keeps its own settings for the guest.
+            guest.migration_limits = Default::default();
         }
         guest.state = if outcome.guest_paused {
             GuestState::Paused

@@ -288,18 +288,21 @@ impl DomainSpec {
     /// bridged interface; a MAC or UUID left out is `identity`'s. Errors are libvirt's
     /// words for what is wrong.
     pub fn from_xml(text: &str, seed: u64) -> Result<DomainSpec, String> {
-        let file: DomainFile = quick_xml::de::from_str(text).map_err(|e| {
-            format!("XML error: {e}")
-        })?;
+        let file: DomainFile =
+            quick_xml::de::from_str(text).map_err(|e| format!("XML error: {e}"))?;
         if file.name.trim().is_empty() {
             return Err("XML error: missing domain name".into());
         }
         let memory = bytes(&file.memory)?;
         let vcpus = match &file.vcpu {
-            Some(v) => u32::try_from(v.value).map_err(|_| "XML error: vcpu count too large".to_string())?,
+            Some(v) => {
+                u32::try_from(v.value).map_err(|_| "XML error: vcpu count too large".to_string())?
+            }
             None => 1,
         };
-        let devices = file.devices.ok_or("XML error: the domain has no <devices>")?;
+        let devices = file
+            .devices
+            .ok_or("XML error: the domain has no <devices>")?;
         let mut disks = devices
             .disk
             .iter()
@@ -309,7 +312,10 @@ impl DomainSpec {
             return Err("XML error: kvmlab's guests have one disk".into());
         }
         let source = disk.source.as_ref();
-        let disk_source = match (source.and_then(|s| s.file.clone()), source.and_then(|s| s.dev.clone())) {
+        let disk_source = match (
+            source.and_then(|s| s.file.clone()),
+            source.and_then(|s| s.dev.clone()),
+        ) {
             (Some(file), _) => DiskSource::File(file),
             (None, Some(dev)) => DiskSource::Block(dev),
             (None, None) => return Err("XML error: the disk has no <source file=...>".into()),
@@ -335,16 +341,31 @@ impl DomainSpec {
             virt_type: file.kind,
             memory,
             vcpus,
-            arch: os.as_ref().and_then(|o| o.arch.clone()).unwrap_or_else(|| "x86_64".into()),
-            machine: os.and_then(|o| o.machine).unwrap_or_else(|| "rhel6.0.0".into()),
+            arch: os
+                .as_ref()
+                .and_then(|o| o.arch.clone())
+                .unwrap_or_else(|| "x86_64".into()),
+            machine: os
+                .and_then(|o| o.machine)
+                .unwrap_or_else(|| "rhel6.0.0".into()),
             disk: disk_source,
-            disk_format: disk.driver.as_ref().and_then(|d| d.format.clone()).unwrap_or_else(|| "raw".into()),
-            cache: disk.driver.as_ref().and_then(|d| d.cache.clone()).unwrap_or_else(|| "default".into()),
+            disk_format: disk
+                .driver
+                .as_ref()
+                .and_then(|d| d.format.clone())
+                .unwrap_or_else(|| "raw".into()),
+            cache: disk
+                .driver
+                .as_ref()
+                .and_then(|d| d.cache.clone())
+                .unwrap_or_else(|| "default".into()),
             cdrom,
             bridge,
             mac: interface.mac.as_ref().map_or(mac, |m| m.address.clone()),
             uuid: file.uuid.unwrap_or(uuid),
-            emulator: devices.emulator.unwrap_or_else(|| "/usr/libexec/qemu-kvm".into()),
+            emulator: devices
+                .emulator
+                .unwrap_or_else(|| "/usr/libexec/qemu-kvm".into()),
             name: file.name,
         })
     }
@@ -395,13 +416,27 @@ mod tests {
     fn define_reads_units_and_refuses_what_libvirt_refuses() {
         let xml = "<domain type='kvm'><name>g</name><memory unit='MiB'>256</memory><devices><disk type='file' device='disk'><source file='/iscsi1/g.img'/></disk><interface type='bridge'><source bridge='br0'/></interface></devices></domain>";
         let spec = DomainSpec::from_xml(xml, 0).unwrap();
-        assert_eq!((spec.memory, spec.vcpus, spec.cache.as_str()), (256 << 20, 1, "default"));
+        assert_eq!(
+            (spec.memory, spec.vcpus, spec.cache.as_str()),
+            (256 << 20, 1, "default")
+        );
         assert_eq!(spec.disk, DiskSource::File("/iscsi1/g.img".into()));
-        let no_disk = xml.replace("<disk type='file' device='disk'><source file='/iscsi1/g.img'/></disk>", "");
-        assert_eq!(DomainSpec::from_xml(&no_disk, 0), Err("XML error: the domain has no disk".into()));
+        let no_disk = xml.replace(
+            "<disk type='file' device='disk'><source file='/iscsi1/g.img'/></disk>",
+            "",
+        );
+        assert_eq!(
+            DomainSpec::from_xml(&no_disk, 0),
+            Err("XML error: the domain has no disk".into())
+        );
         let bad_unit = xml.replace("MiB", "parsecs");
-        assert_eq!(DomainSpec::from_xml(&bad_unit, 0), Err("unknown memory unit 'parsecs'".into()));
-        assert!(DomainSpec::from_xml("<domain", 0).unwrap_err().starts_with("XML error: "));
+        assert_eq!(
+            DomainSpec::from_xml(&bad_unit, 0),
+            Err("unknown memory unit 'parsecs'".into())
+        );
+        assert!(DomainSpec::from_xml("<domain", 0)
+            .unwrap_err()
+            .starts_with("XML error: "));
     }
 
     #[test]

@@ -7,9 +7,8 @@ mod net;
 pub(super) mod storage;
 mod system;
 mod text;
-mod virt_install;
 pub(super) mod virsh;
-
+mod virt_install;
 
 use super::exec::{Output, Shell};
 use crate::error::Error;
@@ -71,8 +70,15 @@ const COMPLETED_OPTIONS: &[(&str, &[&str])] = &[
     (
         "iscsiadm",
         &[
-            "--mode", "--type", "--portal", "--targetname", "--login", "--logout", "--op",
-            "--name", "--value",
+            "--mode",
+            "--type",
+            "--portal",
+            "--targetname",
+            "--login",
+            "--logout",
+            "--op",
+            "--name",
+            "--value",
         ],
     ),
     ("ls", &["-a", "-d"]),

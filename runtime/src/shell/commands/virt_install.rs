@@ -50,9 +50,21 @@ const FLAGS: &[&str] = &[
 
 /// The options as `--name` words, for completion.
 pub const OPTION_WORDS: &[&str] = &[
-    "--name", "--ram", "--vcpus", "--cdrom", "--disk", "--network", "--os-type",
-    "--os-variant", "--arch", "--virt-type", "--accelerate", "--hvm", "--vnc",
-    "--noautoconsole", "--connect",
+    "--name",
+    "--ram",
+    "--vcpus",
+    "--cdrom",
+    "--disk",
+    "--network",
+    "--os-type",
+    "--os-variant",
+    "--arch",
+    "--virt-type",
+    "--accelerate",
+    "--hvm",
+    "--vnc",
+    "--noautoconsole",
+    "--connect",
 ];
 
 fn error(message: &str) -> Output {
@@ -97,7 +109,10 @@ fn parse(args: &[String]) -> Result<Given, Output> {
             let Some((long, _)) = VALUED.iter().find(|(_, s)| *s == Some(letter)) else {
                 return Err(usage(&format!("no such option: -{letter}")));
             };
-            (long.to_string(), (!rest.is_empty()).then(|| rest.to_string()))
+            (
+                long.to_string(),
+                (!rest.is_empty()).then(|| rest.to_string()),
+            )
         } else {
             return Err(usage(&format!("unexpected argument '{word}'")));
         };
@@ -158,7 +173,10 @@ fn disk_request(given: &Given) -> Result<DiskRequest, Output> {
         cache: None,
     };
     if let Some(size) = given.get("file-size") {
-        request.size_gb = Some(size.parse().map_err(|_| error(&format!("Invalid file size '{size}'")))?);
+        request.size_gb = Some(
+            size.parse()
+                .map_err(|_| error(&format!("Invalid file size '{size}'")))?,
+        );
     }
     if let Some(disk) = given.get("disk") {
         for (key, value) in fields(disk) {
@@ -167,9 +185,11 @@ fn disk_request(given: &Given) -> Result<DiskRequest, Output> {
                 "pool" => request.pool = Some(value),
                 "vol" => request.volume = Some(value),
                 "size" => {
-                    request.size_gb = Some(value.parse().map_err(|_| {
-                        error(&format!("Improper value for 'size': {value}"))
-                    })?)
+                    request.size_gb = Some(
+                        value
+                            .parse()
+                            .map_err(|_| error(&format!("Improper value for 'size': {value}")))?,
+                    )
                 }
                 "sparse" => request.sparse = !matches!(value.as_str(), "false" | "no" | "off"),
                 "format" => {
@@ -190,7 +210,10 @@ pub fn virt_install(shell: &mut Shell, args: &[String], _: &str) -> Output {
         Ok(g) => g,
         Err(out) => return out,
     };
-    if let Some(uri) = given.get("connect").filter(|u| !matches!(*u, "qemu:///system")) {
+    if let Some(uri) = given
+        .get("connect")
+        .filter(|u| !matches!(*u, "qemu:///system"))
+    {
         return error(&format!("kvmlab's virt-install installs on this host's own libvirtd (qemu:///system), not {uri}: run it at the other host's prompt"));
     }
     let Some(name) = given.get("name").map(str::to_string) else {
@@ -218,7 +241,9 @@ pub fn virt_install(shell: &mut Shell, args: &[String], _: &str) -> Output {
         return error("An install method must be specified\n(--location URL, --cdrom CD/ISO, --pxe, --import, --boot hd|cdrom|...)");
     };
     let world = shell.backend.world();
-    if world.host_blob(shell.host, &iso).is_none() && world.host(shell.host).read_file(&iso).is_err() {
+    if world.host_blob(shell.host, &iso).is_none()
+        && world.host(shell.host).read_file(&iso).is_err()
+    {
         return error(&format!("Error validating install location: Could not find an installable distribution at '{iso}'"));
     }
     let bridge = match network_bridge(&given) {
@@ -281,7 +306,9 @@ fn network_bridge(given: &Given) -> Result<String, Output> {
         return Ok(bridge.to_string());
     }
     let Some(network) = given.get("network") else {
-        return Err(error("kvmlab's guests need a bridged NIC: --network bridge=br0"));
+        return Err(error(
+            "kvmlab's guests need a bridged NIC: --network bridge=br0",
+        ));
     };
     let fields = fields(network);
     let bridge = fields.iter().find_map(|(k, v)| match k.as_str() {
@@ -295,29 +322,50 @@ fn network_bridge(given: &Given) -> Result<String, Output> {
 }
 
 /// The guest's disk: the volume named, or one made in its pool as virt-install makes it.
-fn disk(shell: &mut Shell, name: &str, request: &DiskRequest, text: &mut String) -> Result<GuestDisk, Output> {
+fn disk(
+    shell: &mut Shell,
+    name: &str,
+    request: &DiskRequest,
+    text: &mut String,
+) -> Result<GuestDisk, Output> {
     let (path, pool) = match (&request.volume, &request.pool, &request.path) {
         (Some(vol), _, _) => {
             let Some((pool, volume)) = vol.split_once('/') else {
-                return Err(error(&format!("Storage volume must be specified as vol=poolname/volname, not '{vol}'")));
+                return Err(error(&format!(
+                    "Storage volume must be specified as vol=poolname/volname, not '{vol}'"
+                )));
             };
-            let path = shell.backend.world().volumes(shell.host, pool).ok().and_then(|vs| {
-                vs.into_iter().find(|v| v.name == volume).map(|v| v.path)
-            });
+            let path = shell
+                .backend
+                .world()
+                .volumes(shell.host, pool)
+                .ok()
+                .and_then(|vs| vs.into_iter().find(|v| v.name == volume).map(|v| v.path));
             let Some(path) = path else {
                 return Err(error(&format!("Couldn't lookup volume object: Storage volume not found: no storage vol with matching name '{volume}'")));
             };
             (path, Some(pool.to_string()))
         }
         (None, Some(pool), _) => {
-            let target = shell.backend.world().pool(shell.host, pool).map(|p| p.spec.target.clone());
+            let target = shell
+                .backend
+                .world()
+                .pool(shell.host, pool)
+                .map(|p| p.spec.target.clone());
             let Ok(target) = target else {
                 return Err(error(&format!("Couldn't lookup pool object: Storage pool not found: no pool with matching name '{pool}'")));
             };
-            (format!("{}/{name}.img", target.trim_end_matches('/')), Some(pool.clone()))
+            (
+                format!("{}/{name}.img", target.trim_end_matches('/')),
+                Some(pool.clone()),
+            )
         }
         (None, None, Some(path)) => (path.clone(), None),
-        (None, None, None) => return Err(error("--disk storage must be specified (override with --nodisks)")),
+        (None, None, None) => {
+            return Err(error(
+                "--disk storage must be specified (override with --nodisks)",
+            ))
+        }
     };
     if let Some(found) = pool_volume(shell, &path) {
         return Ok(found);
@@ -360,8 +408,13 @@ fn disk(shell: &mut Shell, name: &str, request: &DiskRequest, text: &mut String)
         return Err(out);
     }
     let seconds = shell.backend.now().as_secs_f64() - started.as_secs_f64();
-    text.push_str(&progress(&format!("Allocating '{file}'"), &format!("{} GB", size_gb), seconds));
-    pool_volume(shell, &path).ok_or_else(|| error(&format!("the volume {path} was created but is not found")))
+    text.push_str(&progress(
+        &format!("Allocating '{file}'"),
+        &format!("{} GB", size_gb),
+        seconds,
+    ));
+    pool_volume(shell, &path)
+        .ok_or_else(|| error(&format!("the volume {path} was created but is not found")))
 }
 
 /// A line of urlgrabber's progress meter at its end: what, its size, the time taken.

@@ -25,12 +25,20 @@ pub(super) fn list(shell: &mut Shell, given: &Given) -> Output {
         for id in here.iter().filter(|id| is_active(world.guest(**id).state)) {
             let guest = world.guest(*id);
             let n = domain_id(shell, *id).unwrap_or_default();
-            text.push_str(&format!("{n:>3} {:<20} {}\n", guest.name(), shown_state(guest.state)));
+            text.push_str(&format!(
+                "{n:>3} {:<20} {}\n",
+                guest.name(),
+                shown_state(guest.state)
+            ));
         }
     }
     if inactive {
         for id in here.iter().filter(|id| !is_active(world.guest(**id).state)) {
-            text.push_str(&format!("{:>3} {:<20} shut off\n", "-", world.guest(*id).name()));
+            text.push_str(&format!(
+                "{:>3} {:<20} shut off\n",
+                "-",
+                world.guest(*id).name()
+            ));
         }
     }
     text.push('\n');
@@ -207,7 +215,13 @@ pub(super) fn start(shell: &mut Shell, given: &Given) -> Output {
 }
 
 pub(super) fn shutdown(shell: &mut Shell, given: &Given) -> Output {
-    act(shell, given, GuestAction::Shutdown, "is being shutdown", "shutdown")
+    act(
+        shell,
+        given,
+        GuestAction::Shutdown,
+        "is being shutdown",
+        "shutdown",
+    )
 }
 
 pub(super) fn destroy(shell: &mut Shell, given: &Given) -> Output {

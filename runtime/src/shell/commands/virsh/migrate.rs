@@ -140,10 +140,18 @@ pub(super) fn setspeed(shell: &mut Shell, given: &Given) -> Output {
         return Output::failed(1, "error: migrate: Invalid bandwidth\n");
     };
     let mut limits = shell.backend.world().guest(guest).migration_limits;
-    limits.bandwidth = Some(if mib == 0 { f64::INFINITY } else { mib as f64 * MIB });
+    limits.bandwidth = Some(if mib == 0 {
+        f64::INFINITY
+    } else {
+        mib as f64 * MIB
+    });
     match shell.backend.set_migration_limits(guest, limits) {
         Ok(()) => Output::ok("\n"),
-        Err(e) => refused(shell, "Requested operation is not valid: domain is not running".into(), e),
+        Err(e) => refused(
+            shell,
+            "Requested operation is not valid: domain is not running".into(),
+            e,
+        ),
     }
 }
 
@@ -154,7 +162,12 @@ pub(super) fn getspeed(shell: &mut Shell, given: &Given) -> Output {
         Err(out) => return out,
     };
     let mut config = MigrationConfig::new(Profile::QemuKvm012);
-    config.bandwidth_cap = shell.backend.world().guest(guest).migration_limits.bandwidth;
+    config.bandwidth_cap = shell
+        .backend
+        .world()
+        .guest(guest)
+        .migration_limits
+        .bandwidth;
     let speed = config.bandwidth();
     let mib = if speed.is_finite() {
         (speed / MIB).round() as u64
@@ -178,7 +191,11 @@ pub(super) fn setmaxdowntime(shell: &mut Shell, given: &Given) -> Output {
     limits.downtime_ms = Some(downtime as f64);
     match shell.backend.set_migration_limits(guest, limits) {
         Ok(()) => Output::ok("\n"),
-        Err(e) => refused(shell, "Requested operation is not valid: domain is not running".into(), e),
+        Err(e) => refused(
+            shell,
+            "Requested operation is not valid: domain is not running".into(),
+            e,
+        ),
     }
 }
 

@@ -26,32 +26,136 @@ struct Command {
 
 /// The virsh commands the prompt runs, with their options.
 const COMMANDS: &[Command] = &[
-    Command { name: "define", options: &[data("file")], run: domains::define },
-    Command { name: "destroy", options: &[data("domain")], run: domains::destroy },
-    Command { name: "domid", options: &[data("domain")], run: domains::domid },
-    Command { name: "dominfo", options: &[data("domain")], run: domains::dominfo },
-    Command { name: "domjobinfo", options: &[data("domain")], run: migrate::domjobinfo },
-    Command { name: "domstate", options: &[data("domain"), flag("reason")], run: domains::domstate },
-    Command { name: "domuuid", options: &[data("domain")], run: domains::domuuid },
-    Command { name: "dumpxml", options: &[data("domain"), flag("inactive"), flag("security-info")], run: domains::dumpxml },
-    Command { name: "list", options: &[flag("all"), flag("inactive")], run: domains::list },
-    Command { name: "migrate", options: migrate::MIGRATE_OPTIONS, run: migrate::migrate },
-    Command { name: "migrate-getspeed", options: &[data("domain")], run: migrate::getspeed },
-    Command { name: "migrate-setmaxdowntime", options: &[data("domain"), data("downtime")], run: migrate::setmaxdowntime },
-    Command { name: "migrate-setspeed", options: &[data("domain"), data("bandwidth")], run: migrate::setspeed },
-    Command { name: "pool-autostart", options: &[data("pool"), flag("disable")], run: pools::autostart },
-    Command { name: "pool-define-as", options: pools::DEFINE_AS_OPTIONS, run: pools::define_as },
-    Command { name: "pool-info", options: &[data("pool")], run: pools::info },
-    Command { name: "pool-list", options: &[flag("all"), flag("inactive")], run: pools::list },
-    Command { name: "pool-start", options: &[data("pool")], run: pools::start },
-    Command { name: "resume", options: &[data("domain")], run: domains::resume },
-    Command { name: "shutdown", options: &[data("domain")], run: domains::shutdown },
-    Command { name: "start", options: &[data("domain"), flag("paused")], run: domains::start },
-    Command { name: "suspend", options: &[data("domain")], run: domains::suspend },
-    Command { name: "vol-create-as", options: pools::VOL_CREATE_AS_OPTIONS, run: pools::vol_create_as },
-    Command { name: "vol-info", options: &[data("vol"), value("pool")], run: pools::vol_info },
-    Command { name: "vol-list", options: &[data("pool")], run: pools::vol_list },
-    Command { name: "vol-path", options: &[data("vol"), value("pool")], run: pools::vol_path },
+    Command {
+        name: "define",
+        options: &[data("file")],
+        run: domains::define,
+    },
+    Command {
+        name: "destroy",
+        options: &[data("domain")],
+        run: domains::destroy,
+    },
+    Command {
+        name: "domid",
+        options: &[data("domain")],
+        run: domains::domid,
+    },
+    Command {
+        name: "dominfo",
+        options: &[data("domain")],
+        run: domains::dominfo,
+    },
+    Command {
+        name: "domjobinfo",
+        options: &[data("domain")],
+        run: migrate::domjobinfo,
+    },
+    Command {
+        name: "domstate",
+        options: &[data("domain"), flag("reason")],
+        run: domains::domstate,
+    },
+    Command {
+        name: "domuuid",
+        options: &[data("domain")],
+        run: domains::domuuid,
+    },
+    Command {
+        name: "dumpxml",
+        options: &[data("domain"), flag("inactive"), flag("security-info")],
+        run: domains::dumpxml,
+    },
+    Command {
+        name: "list",
+        options: &[flag("all"), flag("inactive")],
+        run: domains::list,
+    },
+    Command {
+        name: "migrate",
+        options: migrate::MIGRATE_OPTIONS,
+        run: migrate::migrate,
+    },
+    Command {
+        name: "migrate-getspeed",
+        options: &[data("domain")],
+        run: migrate::getspeed,
+    },
+    Command {
+        name: "migrate-setmaxdowntime",
+        options: &[data("domain"), data("downtime")],
+        run: migrate::setmaxdowntime,
+    },
+    Command {
+        name: "migrate-setspeed",
+        options: &[data("domain"), data("bandwidth")],
+        run: migrate::setspeed,
+    },
+    Command {
+        name: "pool-autostart",
+        options: &[data("pool"), flag("disable")],
+        run: pools::autostart,
+    },
+    Command {
+        name: "pool-define-as",
+        options: pools::DEFINE_AS_OPTIONS,
+        run: pools::define_as,
+    },
+    Command {
+        name: "pool-info",
+        options: &[data("pool")],
+        run: pools::info,
+    },
+    Command {
+        name: "pool-list",
+        options: &[flag("all"), flag("inactive")],
+        run: pools::list,
+    },
+    Command {
+        name: "pool-start",
+        options: &[data("pool")],
+        run: pools::start,
+    },
+    Command {
+        name: "resume",
+        options: &[data("domain")],
+        run: domains::resume,
+    },
+    Command {
+        name: "shutdown",
+        options: &[data("domain")],
+        run: domains::shutdown,
+    },
+    Command {
+        name: "start",
+        options: &[data("domain"), flag("paused")],
+        run: domains::start,
+    },
+    Command {
+        name: "suspend",
+        options: &[data("domain")],
+        run: domains::suspend,
+    },
+    Command {
+        name: "vol-create-as",
+        options: pools::VOL_CREATE_AS_OPTIONS,
+        run: pools::vol_create_as,
+    },
+    Command {
+        name: "vol-info",
+        options: &[data("vol"), value("pool")],
+        run: pools::vol_info,
+    },
+    Command {
+        name: "vol-list",
+        options: &[data("pool")],
+        run: pools::vol_list,
+    },
+    Command {
+        name: "vol-path",
+        options: &[data("vol"), value("pool")],
+        run: pools::vol_path,
+    },
 ];
 
 /// The virsh commands the prompt runs, sorted.
@@ -70,11 +174,37 @@ pub fn option_words(name: &str) -> Vec<String> {
 
 /// Commands virsh 0.8.7 has that the prompt does not run: they answer what to do instead.
 const OTHER_VIRSH_COMMANDS: &[&str] = &[
-    "attach-disk", "attach-interface", "autostart", "console", "create", "domblkstat",
-    "domifstat", "domjobabort", "edit", "managedsave", "net-list", "nodeinfo", "pool-build",
-    "pool-create-as", "pool-define", "pool-delete", "pool-destroy", "pool-dumpxml",
-    "pool-undefine", "reboot", "undefine", "restore", "save", "setmaxmem", "setmem", "setvcpus",
-    "vcpuinfo", "vol-create", "vol-delete", "vol-dumpxml", "vncdisplay",
+    "attach-disk",
+    "attach-interface",
+    "autostart",
+    "console",
+    "create",
+    "domblkstat",
+    "domifstat",
+    "domjobabort",
+    "edit",
+    "managedsave",
+    "net-list",
+    "nodeinfo",
+    "pool-build",
+    "pool-create-as",
+    "pool-define",
+    "pool-delete",
+    "pool-destroy",
+    "pool-dumpxml",
+    "pool-undefine",
+    "reboot",
+    "undefine",
+    "restore",
+    "save",
+    "setmaxmem",
+    "setmem",
+    "setvcpus",
+    "vcpuinfo",
+    "vol-create",
+    "vol-delete",
+    "vol-dumpxml",
+    "vncdisplay",
 ];
 
 pub fn virsh(shell: &mut Shell, args: &[String], _: &str) -> Output {
@@ -158,19 +288,31 @@ struct Opt {
 }
 
 const fn flag(name: &'static str) -> Opt {
-    Opt { name, kind: Kind::Flag }
+    Opt {
+        name,
+        kind: Kind::Flag,
+    }
 }
 
 const fn value(name: &'static str) -> Opt {
-    Opt { name, kind: Kind::Value }
+    Opt {
+        name,
+        kind: Kind::Value,
+    }
 }
 
 const fn data(name: &'static str) -> Opt {
-    Opt { name, kind: Kind::Data }
+    Opt {
+        name,
+        kind: Kind::Data,
+    }
 }
 
 const fn optional_data(name: &'static str) -> Opt {
-    Opt { name, kind: Kind::OptionalData }
+    Opt {
+        name,
+        kind: Kind::OptionalData,
+    }
 }
 
 /// A command's options as given.
@@ -215,7 +357,9 @@ fn parse(command: &Command, words: &[String]) -> Result<Given, Output> {
                 None => (option, None),
             };
             let Some(opt) = command.options.iter().find(|o| o.name == option) else {
-                return Err(error(format!("command '{name}' doesn't support option --{option}")));
+                return Err(error(format!(
+                    "command '{name}' doesn't support option --{option}"
+                )));
             };
             if given.flags.contains(&opt.name) || given.get(opt.name).is_some() {
                 return Err(error(format!("option --{option} already seen")));
@@ -248,7 +392,10 @@ fn parse(command: &Command, words: &[String]) -> Result<Given, Output> {
         .iter()
         .find(|o| o.kind == Kind::Data && given.get(o.name).is_none())
     {
-        return Err(error(format!("command '{name}' requires <{}> option", missing.name)));
+        return Err(error(format!(
+            "command '{name}' requires <{}> option",
+            missing.name
+        )));
     }
     Ok(given)
 }

@@ -46,7 +46,12 @@ fn virsh_size(text: &str) -> Option<u64> {
 
 /// A size as virsh's `prettyCapacity` shows it: the largest binary unit under 1024.
 fn pretty(bytes: u64) -> String {
-    let units = [(1u64 << 40, "TB"), (1 << 30, "GB"), (1 << 20, "MB"), (1 << 10, "KB")];
+    let units = [
+        (1u64 << 40, "TB"),
+        (1 << 30, "GB"),
+        (1 << 20, "MB"),
+        (1 << 10, "KB"),
+    ];
     match units.iter().find(|(size, _)| bytes >= *size) {
         Some((size, unit)) => format!("{:.2} {unit}", bytes as f64 / *size as f64),
         None => format!("{:.2} ", bytes as f64),
@@ -70,11 +75,14 @@ pub(super) fn list(shell: &mut Shell, given: &Given) -> Output {
         .iter()
         .filter(|p| if p.active() { active } else { inactive })
         .collect();
-    pools.sort_by(|a, b| a.spec.name.to_lowercase().cmp(&b.spec.name.to_lowercase()));
+    pools.sort_by_key(|p| p.spec.name.to_lowercase());
     for pool in pools {
         let state = if pool.active() { "active" } else { "inactive" };
         let autostart = if pool.spec.autostart { "yes" } else { "no" };
-        text.push_str(&format!("{:<20} {state:<10} {autostart:<10}\n", pool.spec.name));
+        text.push_str(&format!(
+            "{:<20} {state:<10} {autostart:<10}\n",
+            pool.spec.name
+        ));
     }
     text.push('\n');
     Output::ok(text)
@@ -106,9 +114,15 @@ pub(super) fn info(shell: &mut Shell, given: &Given) -> Output {
     let mut rows = vec![
         ("Name:", name.to_string()),
         ("UUID:", derived_uuid(&format!("pool:{host}:{name}"))),
-        ("State:", if info.active { "running" } else { "inactive" }.to_string()),
+        (
+            "State:",
+            if info.active { "running" } else { "inactive" }.to_string(),
+        ),
         ("Persistent:", "yes".to_string()),
-        ("Autostart:", if pool.spec.autostart { "yes" } else { "no" }.to_string()),
+        (
+            "Autostart:",
+            if pool.spec.autostart { "yes" } else { "no" }.to_string(),
+        ),
     ];
     if info.active {
         rows.push(("Capacity:", pretty(info.capacity)));
@@ -124,23 +138,25 @@ pub(super) fn define_as(shell: &mut Shell, given: &Given) -> Output {
     let name = given.required("name");
     let kind = match PoolKind::parse(given.required("type")) {
         Ok(kind) => kind,
-        Err(e) => {
-            return refused(
-                shell,
-                format!("Failed to define pool {name}"),
-                e,
-            )
-        }
+        Err(e) => return refused(shell, format!("Failed to define pool {name}"), e),
     };
     let source = |key: &str| given.get(key).map(str::to_string);
     let spec = PoolSpec {
         name: name.to_string(),
         kind,
         target: source("target").unwrap_or_default(),
-        source_device: if kind == PoolKind::Iscsi { None } else { source("source-dev") },
+        source_device: if kind == PoolKind::Iscsi {
+            None
+        } else {
+            source("source-dev")
+        },
         source_host: source("source-host"),
         source_path: source("source-path"),
-        source_target: if kind == PoolKind::Iscsi { source("source-dev") } else { None },
+        source_target: if kind == PoolKind::Iscsi {
+            source("source-dev")
+        } else {
+            None
+        },
         autostart: false,
     };
     if given.has("print-xml") {
@@ -155,10 +171,18 @@ pub(super) fn define_as(shell: &mut Shell, given: &Given) -> Output {
 /// The XML `pool-define-as --print-xml` shows, as virsh builds it from the options.
 fn pool_xml(spec: &PoolSpec) -> String {
     let e = crate::world::domain_xml::escape;
-    let mut xml = format!("<pool type='{}'>\n  <name>{}</name>\n", spec.kind.name(), e(&spec.name));
+    let mut xml = format!(
+        "<pool type='{}'>\n  <name>{}</name>\n",
+        spec.kind.name(),
+        e(&spec.name)
+    );
     let source: Vec<String> = [
-        spec.source_host.as_ref().map(|h| format!("    <host name='{}'/>\n", e(h))),
-        spec.source_path.as_ref().map(|p| format!("    <dir path='{}'/>\n", e(p))),
+        spec.source_host
+            .as_ref()
+            .map(|h| format!("    <host name='{}'/>\n", e(h))),
+        spec.source_path
+            .as_ref()
+            .map(|p| format!("    <dir path='{}'/>\n", e(p))),
         spec.source_device
             .as_ref()
             .or(spec.source_target.as_ref())
@@ -171,7 +195,10 @@ fn pool_xml(spec: &PoolSpec) -> String {
         xml.push_str(&format!("  <source>\n{}  </source>\n", source.concat()));
     }
     if !spec.target.is_empty() {
-        xml.push_str(&format!("  <target>\n    <path>{}</path>\n  </target>\n", e(&spec.target)));
+        xml.push_str(&format!(
+            "  <target>\n    <path>{}</path>\n  </target>\n",
+            e(&spec.target)
+        ));
     }
     xml.push_str("</pool>\n");
     xml
@@ -200,16 +227,22 @@ pub(super) fn autostart(shell: &mut Shell, given: &Given) -> Output {
     match shell.backend.set_pool_autostart(shell.host, name, on) {
         Ok(()) if on => Output::ok(format!("Pool {name} marked as autostarted\n\n")),
         Ok(()) => Output::ok(format!("Pool {name} unmarked as autostarted\n\n")),
-        Err(e) => refused(shell, format!("failed to mark pool {name} as autostarted"), e),
+        Err(e) => refused(
+            shell,
+            format!("failed to mark pool {name} as autostarted"),
+            e,
+        ),
     }
 }
 
 /// The active pool's volumes, or virsh's error lines.
 fn volumes(shell: &mut Shell, pool: &str) -> Result<Vec<Volume>, Output> {
     pool_named(shell, pool)?;
-    shell.backend.world().volumes(shell.host, pool).map_err(|e| {
-        refused(shell, "Failed to list active vols".into(), e)
-    })
+    shell
+        .backend
+        .world()
+        .volumes(shell.host, pool)
+        .map_err(|e| refused(shell, "Failed to list active vols".into(), e))
 }
 
 pub(super) fn vol_list(shell: &mut Shell, given: &Given) -> Output {
@@ -262,7 +295,11 @@ fn volume(shell: &mut Shell, given: &Given) -> Result<Volume, Output> {
 pub(super) fn vol_info(shell: &mut Shell, given: &Given) -> Output {
     match volume(shell, given) {
         Ok(v) => {
-            let kind = if v.path.starts_with("/dev/") { "block" } else { "file" };
+            let kind = if v.path.starts_with("/dev/") {
+                "block"
+            } else {
+                "file"
+            };
             Output::ok(format!(
                 "{:<15} {}\n{:<15} {kind}\n{:<15} {}\n{:<15} {}\n\n",
                 "Name:",

@@ -1,0 +1,329 @@
+//! virsh and virt-install at the root prompt: pools, volumes and guests made as the report
+//! made them, in virsh 0.8.7's words, and the migration settings `virsh migrate` keeps to.
+
+use crate::harness::Test;
+use serde_json::Value;
+
+/// The lab with shared storage: both hosts mount the LUN's ext3 on /iscsi1 (no pools yet).
+const SHARED: &str = "import \"kvmlab/hosts\" as hosts;
+import \"kvmlab/storage\" as storage;
+import \"kvmlab/report\" as report;
+let lab = hosts::build();
+let sv1 = lab.sv1; let sv2 = lab.sv2;
+let nas = nas(\"iscsi1\", report::nas_spec());
+nas.nic(\"eth0\").connect(lab.net2);
+nas.ip(\"eth0\", \"10.10.1.10/16\");
+nas.iscsi_target(\"iqn.2006-01.com.thecus:iscsi1\", \"100G\");
+for h in [sv1, sv2] { storage::log_in(h, \"iqn.2006-01.com.thecus:iscsi1\"); }
+sv1.sh(\"parted -s /dev/sdb mklabel gpt mkpart primary ext3 0% 95GB && mkfs.ext3 /dev/sdb1\");
+for h in [sv1, sv2] { h.sh(\"mkdir /iscsi1 && mount -t ext3 /dev/sdb1 /iscsi1\"); }
+sv1.store_file(\"/guest/iso/CentOS-5.6-i386-bin-DVD.iso\", size(\"3.9G\"));
+";
+
+const VIRT_INSTALL: &str = "virt-install --name centos-nz2 --ram 512 --vcpus 1 --cdrom /guest/iso/CentOS-5.6-i386-bin-DVD.iso --os-variant rhel5.4 --arch i686 --accelerate --disk path=/iscsi1/centos-nz2.img,size=20,sparse=true,cache=none --network bridge=br0 --vnc --noautoconsole";
+
+/// (status, stdout, stderr, code) of each line, run on the host each line names first.
+fn typed(setup: &str, lines: &[(&str, &str)]) -> (Vec<(i64, String, String, Value)>, Value) {
+    let mut script = setup.to_string();
+    for (i, (host, line)) in lines.iter().enumerate() {
+        let quoted = serde_json::to_string(line).unwrap();
+        script.push_str(&format!(
+            "let r = {host}.sh({quoted});\nrecord(\"r{i}\", #{{status: r.status, stdout: r.stdout, stderr: r.stderr, code: r.code}});\n"
+        ));
+    }
+    script.push_str("record(\"migrations\", lab().migrations);\n");
+    let out = Test::new().script(&script).json().status(0).run();
+    let results = (0..lines.len())
+        .map(|i| {
+            let r = &out.report["values"][format!("r{i}")];
+            (
+                r["status"].as_i64().unwrap(),
+                r["stdout"].as_str().unwrap().to_string(),
+                r["stderr"].as_str().unwrap().to_string(),
+                r["code"].clone(),
+            )
+        })
+        .collect();
+    (results, out.report["values"]["migrations"].clone())
+}
+
+fn ok(text: &str) -> (i64, String, String, Value) {
+    (0, text.to_string(), String::new(), Value::Null)
+}
+
+#[test]
+fn a_pool_defined_with_virsh_waits_for_pool_start_and_pool_autostart() {
+    let (r, _) = typed(
+        SHARED,
+        &[
+            ("sv1", "virsh pool-define-as iscsi1 dir --target /iscsi1"),
+            ("sv1", "virsh pool-list --all"),
+            ("sv1", "virsh vol-list iscsi1"),
+            ("sv1", "virsh pool-start iscsi1"),
+            ("sv1", "virsh pool-autostart iscsi1"),
+            ("sv1", "virsh pool-list"),
+            ("sv1", "virsh pool-info iscsi1 | grep -v UUID"),
+            ("sv1", "virsh pool-define-as iscsi1 dir --target /iscsi1"),
+            ("sv1", "virsh pool-start nfs"),
+        ],
+    );
+    assert_eq!(r[0], ok("Pool iscsi1 defined\n\n"));
+    assert_eq!(
+        r[1],
+        ok("Name                 State      Autostart \n-----------------------------------------\niscsi1               inactive   no        \n\n")
+    );
+    assert_eq!(r[2].0, 1);
+    assert_eq!(r[2].3, "kvmlab::storage::pool_inactive");
+    assert_eq!(r[3], ok("Pool iscsi1 started\n\n"));
+    assert_eq!(r[4], ok("Pool iscsi1 marked as autostarted\n\n"));
+    assert_eq!(
+        r[5].1,
+        "Name                 State      Autostart \n-----------------------------------------\niscsi1               active     yes       \n\n"
+    );
+    // The ext3 of a 95 GB partition: df's 88G, 184M used, in virsh's binary units.
+    assert_eq!(
+        r[6].1,
+        "Name:           iscsi1\nState:          running\nPersistent:     yes\nAutostart:      yes\nCapacity:       87.09 GB\nAllocation:     183.82 MB\nAvailable:      82.48 GB\n\n"
+    );
+    assert_eq!(r[7].0, 1);
+    assert!(
+        r[7].2
+            .starts_with("error: Failed to define pool iscsi1\nerror: "),
+        "{}",
+        r[7].2
+    );
+    assert_eq!(
+        r[8],
+        (
+            1,
+            String::new(),
+            "error: failed to get pool 'nfs'\nerror: Storage pool not found: no pool with matching name 'nfs'\n\n".into(),
+            Value::from("kvmlab::storage::unknown_pool")
+        )
+    );
+}
+
+#[test]
+fn virt_install_makes_the_volume_defines_the_guest_and_installs_it() {
+    let (r, _) = typed(
+        SHARED,
+        &[
+            (
+                "sv1",
+                "virsh pool-define-as iscsi1 dir --target /iscsi1 && virsh pool-start iscsi1",
+            ),
+            (
+                "sv2",
+                "virsh pool-define-as iscsi1 dir --target /iscsi1 && virsh pool-start iscsi1",
+            ),
+            ("sv1", VIRT_INSTALL),
+            ("sv1", "virsh list"),
+            ("sv2", "virsh vol-list iscsi1"),
+            ("sv2", "virsh vol-info /iscsi1/centos-nz2.img"),
+            ("sv1", "virsh dominfo centos-nz2 | grep -v UUID"),
+            ("sv1", "virsh dumpxml 1 | head -3"),
+            ("sv1", VIRT_INSTALL),
+        ],
+    );
+    assert_eq!(
+        r[2],
+        ok("\nStarting install...\n\
+            Allocating 'centos-nz2.img'                              |  20 GB     00:00     \n\
+            Creating domain...                                       |    0 B     00:00     \n\
+            Domain installation still in progress. Waiting for installation to complete.\n\
+            Guest installation complete... restarting guest.\n")
+    );
+    assert_eq!(
+        r[3],
+        ok(" Id Name                 State\n----------------------------------\n  1 centos-nz2           running\n\n")
+    );
+    assert_eq!(
+        r[4].1,
+        "Name                 Path                                    \n-----------------------------------------\ncentos-nz2.img       /iscsi1/centos-nz2.img                  \n\n"
+    );
+    // Sparse: 20 GB of capacity, the install's blocks allocated.
+    assert!(r[5].1.starts_with("Name:           centos-nz2.img\nType:           file\nCapacity:       20.00 GB\nAllocation:     "), "{}", r[5].1);
+    assert_eq!(
+        r[6].1,
+        "Id:             1\nName:           centos-nz2\nOS Type:        hvm\nState:          running\nCPU(s):         1\nMax memory:     524288 kB\nUsed memory:    524288 kB\nPersistent:     yes\nAutostart:      disable\nManaged save:   no\n\n"
+    );
+    assert!(
+        r[7].1
+            .starts_with("<domain type='kvm' id='1'>\n  <name>centos-nz2</name>\n  <uuid>"),
+        "{}",
+        r[7].1
+    );
+    assert_eq!(
+        r[7].1.lines().nth(2).unwrap().len(),
+        "  <uuid></uuid>".len() + 36
+    );
+    assert_eq!(r[8].0, 1);
+    assert_eq!(r[8].3, "kvmlab::net::duplicate_name");
+    assert!(r[8].2.starts_with("ERROR    "), "{}", r[8].2);
+}
+
+#[test]
+fn virsh_define_reads_a_domain_file_written_at_the_prompt() {
+    let xml = "cat > /root/web.xml <<EOF
+<domain type='kvm'>
+  <name>web</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64'>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='raw' cache='none'/><source file='/iscsi1/web.img'/></disk>
+    <interface type='bridge'><source bridge='br0'/></interface>
+  </devices>
+</domain>
+EOF";
+    let (r, _) = typed(
+        SHARED,
+        &[
+            (
+                "sv1",
+                "virsh pool-define-as iscsi1 dir --target /iscsi1 && virsh pool-start iscsi1",
+            ),
+            ("sv1", xml),
+            ("sv1", "virsh define /root/web.xml"),
+            (
+                "sv1",
+                "virsh vol-create-as iscsi1 web.img 8G --allocation 0",
+            ),
+            ("sv1", "virsh define /root/web.xml"),
+            ("sv1", "virsh list --all"),
+            ("sv1", "virsh start web"),
+            ("sv1", "virsh define /root/none.xml"),
+        ],
+    );
+    assert_eq!(r[2].0, 1);
+    assert!(
+        r[2].2
+            .starts_with("error: Failed to define domain from /root/web.xml\nerror: "),
+        "{}",
+        r[2].2
+    );
+    assert_eq!(r[2].3, "kvmlab::shell::unsupported");
+    assert_eq!(r[3], ok("Vol web.img created\n\n"));
+    assert_eq!(r[4], ok("Domain web defined from /root/web.xml\n\n"));
+    assert_eq!(
+        r[5].1,
+        " Id Name                 State\n----------------------------------\n  - web                  shut off\n\n"
+    );
+    // An empty disk has no OS to boot: virt-install (or `g.install()`) installs one.
+    assert_eq!(r[6].0, 1);
+    assert!(
+        r[6].2
+            .starts_with("error: Failed to start domain web\nerror: "),
+        "{}",
+        r[6].2
+    );
+    assert_eq!(
+        r[7].2,
+        "error: Failed to read file '/root/none.xml' to define domain\nerror: Failed to open file '/root/none.xml': No such file or directory\n\n"
+    );
+}
+
+#[test]
+fn migrate_setspeed_is_kept_for_the_guests_next_migration() {
+    let (r, migrations) = typed(
+        SHARED,
+        &[
+            (
+                "sv1",
+                "virsh pool-define-as iscsi1 dir --target /iscsi1 && virsh pool-start iscsi1",
+            ),
+            (
+                "sv2",
+                "virsh pool-define-as iscsi1 dir --target /iscsi1 && virsh pool-start iscsi1",
+            ),
+            ("sv1", VIRT_INSTALL),
+            ("sv1", "virsh migrate-getspeed centos-nz2"),
+            ("sv1", "virsh migrate-setspeed centos-nz2 2"),
+            ("sv1", "virsh migrate-getspeed centos-nz2"),
+            ("sv1", "virsh migrate-setmaxdowntime centos-nz2 0"),
+            (
+                "sv1",
+                "virsh migrate --live centos-nz2 qemu+ssh://sv2/system",
+            ),
+            (
+                "sv2",
+                "virsh migrate --live centos-nz2 qemu+ssh://sv1/system",
+            ),
+            ("sv1", "virsh domjobinfo centos-nz2"),
+            (
+                "sv1",
+                "virsh migrate --live --postcopy centos-nz2 qemu+ssh://sv2/system",
+            ),
+        ],
+    );
+    // qemu-kvm 0.12's default: 32 MiB/s.
+    assert_eq!(r[3], ok("32\n\n"));
+    assert_eq!(r[4], ok("\n"));
+    assert_eq!(r[5], ok("2\n\n"));
+    assert_eq!(
+        r[6],
+        (
+            1,
+            String::new(),
+            "error: migrate: Invalid downtime\n".into(),
+            Value::Null
+        )
+    );
+    assert_eq!(r[7], ok(""));
+    assert_eq!(r[8], ok(""));
+    let times: Vec<f64> = migrations
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["status"] == "completed")
+        .map(|m| m["total_time"].as_f64().unwrap())
+        .collect();
+    // At 2 MiB/s the freshly installed guest's ~100 MiB take about a minute; sv2's guest
+    // is a new qemu process with the default speed again, over NET1's 100 Mbit/s.
+    assert_eq!(times.len(), 2, "{migrations}");
+    assert!(times[0] > 40.0 && times[0] < 80.0, "{times:?}");
+    assert!(times[1] < times[0] / 3.0, "{times:?}");
+    assert_eq!(r[9], ok("Job type:         None        \n\n"));
+    assert_eq!(r[10].0, 1);
+    assert_eq!(r[10].3, "kvmlab::migrate::unsupported");
+}
+
+#[test]
+fn virsh_reads_its_options_as_virsh_0_8_7_does() {
+    let (r, _) = typed(
+        SHARED,
+        &[
+            ("sv1", "virsh list --bogus"),
+            ("sv1", "virsh domstate"),
+            ("sv1", "virsh domstate a b"),
+            (
+                "sv1",
+                "virsh pool-define-as --name=vm --type dir --target=/guest",
+            ),
+            ("sv1", "virsh vol-create-as guest x.img 1Q"),
+            ("sv1", "virsh frobnicate"),
+            ("sv1", "virsh undefine centos-nz2"),
+            ("sv1", "virsh -c qemu+ssh://sv2/system list"),
+        ],
+    );
+    let error = |text: &str| (1, String::new(), text.to_string(), Value::Null);
+    assert_eq!(
+        r[0],
+        error("error: command 'list' doesn't support option --bogus\n")
+    );
+    assert_eq!(
+        r[1],
+        error("error: command 'domstate' requires <domain> option\n")
+    );
+    assert_eq!(r[2], error("error: unexpected data 'b'\n"));
+    assert_eq!(r[3], ok("Pool vm defined\n\n"));
+    assert_eq!(r[4], error("error: Malformed size 1Q\n"));
+    assert_eq!(r[5].2, "error: unknown command: 'frobnicate'\n");
+    assert_eq!(r[5].3, "kvmlab::host::command_not_found");
+    assert_eq!(r[6].3, "kvmlab::shell::unsupported");
+    assert!(
+        r[7].2.contains("run it on the other host's prompt"),
+        "{}",
+        r[7].2
+    );
+}
