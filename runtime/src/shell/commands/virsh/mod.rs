@@ -20,6 +20,8 @@ type Run = fn(&mut Shell, &Given) -> Output;
 /// A virsh command: its name, its options, what runs it.
 struct Command {
     name: &'static str,
+    /// virsh's one-line help.
+    help: &'static str,
     options: &'static [Opt],
     run: Run,
 }
@@ -28,131 +30,187 @@ struct Command {
 const COMMANDS: &[Command] = &[
     Command {
         name: "define",
+        help: "define (but don't start) a domain from an XML file",
         options: &[data("file")],
         run: domains::define,
     },
     Command {
         name: "destroy",
+        help: "destroy a domain",
         options: &[data("domain")],
         run: domains::destroy,
     },
     Command {
         name: "domid",
+        help: "convert a domain name or UUID to domain id",
         options: &[data("domain")],
         run: domains::domid,
     },
     Command {
         name: "dominfo",
+        help: "domain information",
         options: &[data("domain")],
         run: domains::dominfo,
     },
     Command {
         name: "domjobinfo",
+        help: "domain job information",
         options: &[data("domain")],
         run: migrate::domjobinfo,
     },
     Command {
         name: "domstate",
+        help: "domain state",
         options: &[data("domain"), flag("reason")],
         run: domains::domstate,
     },
     Command {
         name: "domuuid",
+        help: "convert a domain name or id to domain UUID",
         options: &[data("domain")],
         run: domains::domuuid,
     },
     Command {
         name: "dumpxml",
+        help: "domain information in XML",
         options: &[data("domain"), flag("inactive"), flag("security-info")],
         run: domains::dumpxml,
     },
     Command {
+        name: "help",
+        help: "print help",
+        options: &[optional_data("command")],
+        run: help,
+    },
+    Command {
+        name: "hostname",
+        help: "print the hypervisor hostname",
+        options: &[],
+        run: hostname,
+    },
+    Command {
         name: "list",
+        help: "list domains",
         options: &[flag("all"), flag("inactive")],
         run: domains::list,
     },
     Command {
         name: "migrate",
+        help: "migrate domain to another host",
         options: migrate::MIGRATE_OPTIONS,
         run: migrate::migrate,
     },
     Command {
         name: "migrate-getspeed",
+        help: "Get the maximum migration bandwidth",
         options: &[data("domain")],
         run: migrate::getspeed,
     },
     Command {
         name: "migrate-setmaxdowntime",
+        help: "set maximum tolerable downtime",
         options: &[data("domain"), data("downtime")],
         run: migrate::setmaxdowntime,
     },
     Command {
         name: "migrate-setspeed",
+        help: "Set the maximum migration bandwidth",
         options: &[data("domain"), data("bandwidth")],
         run: migrate::setspeed,
     },
     Command {
+        name: "nodeinfo",
+        help: "node information",
+        options: &[],
+        run: nodeinfo,
+    },
+    Command {
         name: "pool-autostart",
+        help: "autostart a pool",
         options: &[data("pool"), flag("disable")],
         run: pools::autostart,
     },
     Command {
         name: "pool-define-as",
+        help: "define a pool from a set of args",
         options: pools::DEFINE_AS_OPTIONS,
         run: pools::define_as,
     },
     Command {
         name: "pool-info",
+        help: "storage pool information",
         options: &[data("pool")],
         run: pools::info,
     },
     Command {
         name: "pool-list",
+        help: "list pools",
         options: &[flag("all"), flag("inactive")],
         run: pools::list,
     },
     Command {
         name: "pool-start",
+        help: "start a (previously defined) inactive pool",
         options: &[data("pool")],
         run: pools::start,
     },
     Command {
         name: "resume",
+        help: "resume a domain",
         options: &[data("domain")],
         run: domains::resume,
     },
     Command {
         name: "shutdown",
+        help: "gracefully shutdown a domain",
         options: &[data("domain")],
         run: domains::shutdown,
     },
     Command {
         name: "start",
+        help: "start a (previously defined) inactive domain",
         options: &[data("domain"), flag("paused")],
         run: domains::start,
     },
     Command {
         name: "suspend",
+        help: "suspend a domain",
         options: &[data("domain")],
         run: domains::suspend,
     },
     Command {
+        name: "uri",
+        help: "print the hypervisor canonical URI",
+        options: &[],
+        run: uri,
+    },
+    Command {
+        name: "version",
+        help: "show version",
+        options: &[],
+        run: version,
+    },
+    Command {
         name: "vol-create-as",
+        help: "create a volume from a set of args",
         options: pools::VOL_CREATE_AS_OPTIONS,
         run: pools::vol_create_as,
     },
     Command {
         name: "vol-info",
+        help: "storage vol information",
         options: &[data("vol"), value("pool")],
         run: pools::vol_info,
     },
     Command {
         name: "vol-list",
+        help: "list vols",
         options: &[data("pool")],
         run: pools::vol_list,
     },
     Command {
         name: "vol-path",
+        help: "returns the volume path for a given volume name or key",
         options: &[data("vol"), value("pool")],
         run: pools::vol_path,
     },
@@ -261,6 +319,80 @@ pub fn virsh(shell: &mut Shell, args: &[String], _: &str) -> Output {
         Ok(given) => (command.run)(shell, &given),
         Err(out) => out,
     }
+}
+
+/// `virsh help [COMMAND]`: the commands, or one command's options.
+fn help(_: &mut Shell, given: &Given) -> Output {
+    match given.get("command") {
+        None => {
+            let mut text = String::from("Commands:\n\n");
+            for command in COMMANDS {
+                text.push_str(&format!("    {:<15} {}\n", command.name, command.help));
+            }
+            text.push('\n');
+            Output::ok(text)
+        }
+        Some(name) => match COMMANDS.iter().find(|c| c.name == name) {
+            Some(command) => {
+                let options: Vec<String> = command
+                    .options
+                    .iter()
+                    .map(|o| match o.kind {
+                        Kind::Flag => format!("[--{}]", o.name),
+                        Kind::Value => format!("[--{} <string>]", o.name),
+                        Kind::Data => format!("<{}>", o.name),
+                        Kind::OptionalData => format!("[<{}>]", o.name),
+                    })
+                    .collect();
+                Output::ok(format!(
+                    "  NAME\n    {} - {}\n\n  SYNOPSIS\n    {} {}\n\n",
+                    command.name,
+                    command.help,
+                    command.name,
+                    options.join(" ")
+                ))
+            }
+            None => Output::failed(
+                1,
+                format!("error: command or command group '{name}' doesn't exist\n"),
+            ),
+        },
+    }
+}
+
+/// `virsh version`: RHEL 6.1's libvirt and qemu-kvm.
+fn version(_: &mut Shell, _: &Given) -> Output {
+    Output::ok("Compiled against library: libvir 0.8.7\nUsing library: libvir 0.8.7\nUsing API: QEMU 0.8.7\nRunning hypervisor: QEMU 0.12.1\n\n")
+}
+
+/// `virsh nodeinfo`: the host's hardware as libvirt reports it (one socket of the CPU's
+/// cores, the memory the lab gives the host).
+fn nodeinfo(shell: &mut Shell, _: &Given) -> Output {
+    let spec = shell.backend.world().host(shell.host).spec();
+    let rows = [
+        ("CPU model:", "x86_64".to_string()),
+        ("CPU(s):", spec.cpu.cores.to_string()),
+        (
+            "CPU frequency:",
+            format!("{:.0} MHz", spec.cpu.ghz * 1000.0),
+        ),
+        ("CPU socket(s):", "1".to_string()),
+        ("Core(s) per socket:", spec.cpu.cores.to_string()),
+        ("Thread(s) per core:", "1".to_string()),
+        ("NUMA cell(s):", "1".to_string()),
+        ("Memory size:", format!("{} kB", spec.memory / 1024)),
+    ];
+    let mut text: String = rows.iter().map(|(l, v)| format!("{l:<20} {v}\n")).collect();
+    text.push('\n');
+    Output::ok(text)
+}
+
+fn hostname(shell: &mut Shell, _: &Given) -> Output {
+    Output::ok(format!("{}\n\n", shell.hostname()))
+}
+
+fn uri(_: &mut Shell, _: &Given) -> Output {
+    Output::ok("qemu:///system\n\n")
 }
 
 /// Whether a connection URI names the host's own libvirtd.
