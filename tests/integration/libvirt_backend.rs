@@ -475,6 +475,104 @@ g2.migrate(sv2, #{});
         );
     }
 
+    /// The report's §2.5 and §3 typed at the prompts of real hosts.
+    const AT_THE_PROMPT: &str = r#"import "kvmlab/hosts" as hosts;
+import "kvmlab/report" as report;
+import "kvmlab/storage" as storage;
+const ISO = "/guest/iso/CentOS-5.6-i386-bin-DVD.iso";
+let lab = hosts::build();
+let sv1 = lab.sv1;
+let sv2 = lab.sv2;
+let nas = nas("iscsi1", report::nas_spec());
+nas.nic("eth0").connect(lab.net2);
+nas.ip("eth0", report::nas_address());
+nas.iscsi_target(report::iqn(), "50%");
+let dev = storage::log_in(sv1, report::iqn());
+storage::log_in(sv2, report::iqn());
+sv1.sh(`parted -s ${dev} mklabel gpt mkpart primary ext3 0% 95GB && mkfs.ext3 ${dev}1`);
+for h in [sv1, sv2] {
+    h.sh(`mkdir /iscsi1 && mount -t ext3 ${dev}1 /iscsi1`);
+    let r = h.sh("virsh pool-define-as a-vsh dir --target /iscsi1 && virsh pool-start a-vsh");
+    check_eq(r.status, 0, `${h.name} has the pool: ${r.stderr}`);
+}
+sv1.store_file(ISO, size("3.9G"));
+let r = sv1.sh(`virt-install --name a-vsh1 --ram 128 --cdrom ${ISO} --disk path=/iscsi1/a-vsh1.img,size=1,cache=none --network bridge=br0 --noautoconsole`);
+check_eq(r.status, 0, `virt-install at sv1's prompt: ${r.stderr}`);
+let r = sv1.sh("virsh migrate --live a-vsh1 qemu+ssh://sv2/system");
+check_eq(r.status, 0, `virsh migrate at sv1's prompt: ${r.stderr}`);
+record("list", sv2.sh("virsh list --all").stdout);
+record("dominfo", sv2.sh("virsh dominfo a-vsh1").stdout);
+record("pools", sv2.sh("virsh pool-list --all").stdout);
+"#;
+
+    /// The prompt's virsh and virt-install make real pools, volumes and domains and migrate
+    /// them, and what the prompt lists afterwards is what libvirt's own virsh lists (row by
+    /// row, leaving out the Id, which libvirt counts per daemon, and 9.0's `KiB` for 0.8.7's
+    /// `kB`).
+    #[test]
+    fn the_prompts_virsh_drives_real_hosts_and_lists_what_libvirt_lists() {
+        let Some((_turn, dir)) = shared_lab() else {
+            return;
+        };
+        let _clean = CleanUp(dir.clone());
+        let lab_dir = dir.to_string_lossy().into_owned();
+        let out = Test::new()
+            .script(AT_THE_PROMPT)
+            .args(&["run", "lab.rhai", "--backend", "libvirt", "--lab", &lab_dir])
+            .json()
+            .run();
+        assert_eq!(out.report["failed"], 0, "{}\n{}", out.report, out.stderr);
+        assert_eq!(out.report["passed"], 4, "{}", out.report);
+        let values = &out.report["values"];
+        let ours_list: Vec<Vec<String>> = values["list"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .skip(2)
+            .map(|l| l.split_whitespace().skip(1).map(str::to_string).collect())
+            .filter(|w: &Vec<String>| w.first().is_some_and(|n| n.starts_with("a-")))
+            .collect();
+        let real_list: Vec<Vec<String>> = virsh(&dir, "sv2", &["list", "--all"])
+            .lines()
+            .map(|l| l.split_whitespace().skip(1).map(str::to_string).collect())
+            .filter(|w: &Vec<String>| w.first().is_some_and(|n| n.starts_with("a-")))
+            .collect();
+        assert_eq!(ours_list, [["a-vsh1", "running"]]);
+        assert_eq!(real_list, ours_list);
+        let fields = |text: &str| -> Vec<(String, String)> {
+            text.lines()
+                .filter_map(|l| l.split_once(':'))
+                .map(|(k, v)| (k.to_string(), v.trim().replace(" KiB", " kB")))
+                .filter(|(k, _)| {
+                    [
+                        "Name",
+                        "UUID",
+                        "State",
+                        "CPU(s)",
+                        "Max memory",
+                        "Persistent",
+                    ]
+                    .contains(&k.as_str())
+                })
+                .collect()
+        };
+        let ours = fields(values["dominfo"].as_str().unwrap());
+        assert_eq!(ours.len(), 6, "{ours:?}");
+        assert_eq!(fields(&virsh(&dir, "sv2", &["dominfo", "a-vsh1"])), ours);
+        let pools = values["pools"].as_str().unwrap();
+        assert!(
+            pools.contains("a-vsh                active     no"),
+            "{pools}"
+        );
+        let real_pools = virsh(&dir, "sv2", &["pool-list", "--all"]);
+        assert!(
+            real_pools
+                .lines()
+                .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["a-vsh", "active", "no"]),
+            "{real_pools}"
+        );
+    }
+
     /// The NAS guest of [`LAB`] serving a file on the guests' bridge while it migrates.
     const DOWNLOAD: &str = r#"let file = g.serve_file("/var/ftp/pub/big.iso", size("300M"));
 let pc = client("a-pc", #{net: lab.net1, address: "192.168.1.100/24", speed: "100Mbit/s"});
