@@ -551,3 +551,26 @@ fn ls_lists_the_hosts_files_and_the_images_of_a_mounted_file_system() {
         ])
     );
 }
+
+#[test]
+fn unquoted_patterns_expand_to_the_hosts_paths_as_bash_expands_them() {
+    let results = on_sv1(&[
+        "echo note > notes.txt && echo *.txt",
+        "ls /etc/sysconfig/network-scripts/ifcfg-eth?",
+        "grep -c IPADDR /etc/sysconfig/network-scripts/ifcfg-*",
+        "echo '*.txt' \"ifcfg-*\" /nope/*",
+        "echo /e*/host[s]",
+    ]);
+    assert_eq!(results[0].1, "notes.txt\n");
+    assert_eq!(
+        results[1].1,
+        "/etc/sysconfig/network-scripts/ifcfg-eth0\n/etc/sysconfig/network-scripts/ifcfg-eth1\n"
+    );
+    assert_eq!(
+        results[2].1,
+        "/etc/sysconfig/network-scripts/ifcfg-br0:1\n/etc/sysconfig/network-scripts/ifcfg-eth0:0\n/etc/sysconfig/network-scripts/ifcfg-eth1:1\n/etc/sysconfig/network-scripts/ifcfg-lo:1\n"
+    );
+    // Quoted, or matching nothing, a pattern stays as typed.
+    assert_eq!(results[3].1, "*.txt ifcfg-* /nope/*\n");
+    assert_eq!(results[4].1, "/etc/hosts\n");
+}

@@ -162,7 +162,11 @@ impl<'a, 'm> Shell<'a, 'm> {
     /// One command with its redirections: input chosen first, the command run, then each
     /// stream sent where the redirections left it.
     fn command(&mut self, command: &Command, piped: String) -> Output {
-        let argv: Vec<String> = command.words.iter().map(|w| self.expand(w)).collect();
+        let argv: Vec<String> = command
+            .words
+            .iter()
+            .flat_map(|w| self.expand_paths(w))
+            .collect();
         let mut input = piped;
         let mut sinks = [Sink::Stdout, Sink::Stderr];
         for redirect in &command.redirects {
@@ -257,13 +261,90 @@ impl<'a, 'm> Shell<'a, 'm> {
         routed
     }
 
+    /// A command's word: the paths its pattern matches on the host, sorted, as bash expands
+    /// `ifcfg-*`; the word itself when it has no pattern or the pattern matches nothing.
+    fn expand_paths(&self, word: &Word) -> Vec<String> {
+        if !word.0.iter().any(|p| matches!(p, Piece::Pattern(_))) {
+            return vec![self.expand(word)];
+        }
+        let pattern: String = word
+            .0
+            .iter()
+            .map(|piece| match piece {
+                Piece::Pattern(p) => p.clone(),
+                _ => glob::Pattern::escape(&self.expand(&Word(vec![piece.clone()]))),
+            })
+            .collect();
+        let relative = !pattern.starts_with('/');
+        let mut found = vec![if relative {
+            HOME.to_string()
+        } else {
+            String::new()
+        }];
+        for part in pattern.split('/').filter(|p| !p.is_empty()) {
+            let Ok(glob) = glob::Pattern::new(part) else {
+                return vec![self.expand(word)];
+            };
+            let literal = glob::Pattern::escape(part) == part;
+            let mut next = Vec::new();
+            for dir in &found {
+                let shown = if dir.is_empty() { "/" } else { dir.as_str() };
+                if literal {
+                    next.push(format!("{dir}/{part}"));
+                    continue;
+                }
+                let entries = self
+                    .backend
+                    .world()
+                    .list_dir(self.host, shown)
+                    .unwrap_or_default();
+                for entry in entries {
+                    // A leading dot is matched only by a pattern that starts with one.
+                    if entry.name.starts_with('.') && !part.starts_with('.') {
+                        continue;
+                    }
+                    if glob.matches(&entry.name) {
+                        next.push(format!("{dir}/{}", entry.name));
+                    }
+                }
+            }
+            found = next;
+        }
+        let mut paths: Vec<String> = found
+            .into_iter()
+            .filter(|p| self.exists_in_listing(p))
+            .map(|p| match p.strip_prefix(&format!("{HOME}/")) {
+                Some(rest) if relative => rest.to_string(),
+                _ => p,
+            })
+            .collect();
+        paths.sort();
+        if paths.is_empty() {
+            vec![self.expand(word)]
+        } else {
+            paths
+        }
+    }
+
+    /// Whether `path` is an entry its directory lists (an image in a mounted file system).
+    fn exists_in_listing(&self, path: &str) -> bool {
+        let Some((dir, name)) = path.rsplit_once('/') else {
+            return false;
+        };
+        let dir = if dir.is_empty() { "/" } else { dir };
+        self.backend
+            .world()
+            .list_dir(self.host, dir)
+            .is_some_and(|entries| entries.iter().any(|e| e.name == name))
+    }
+
     /// A word's text: `$NAME` from root's environment (unset names are empty, as in bash),
     /// `$?` the last status, `~` root's home.
     pub fn expand(&self, word: &Word) -> String {
         word.0
             .iter()
             .map(|piece| match piece {
-                Piece::Text(t) => t.clone(),
+                Piece::Text(t) | Piece::Pattern(t) => t.clone(),
                 Piece::LastStatus => self.last_status.to_string(),
                 Piece::Home => HOME.into(),
                 Piece::Variable(name) => self.variable(name),

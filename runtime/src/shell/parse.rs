@@ -57,6 +57,8 @@ pub struct Word(pub Vec<Piece>);
 pub enum Piece {
     /// Text as typed, quotes and escapes removed.
     Text(String),
+    /// Unquoted text with `*`, `?` or `[`: a pattern of paths.
+    Pattern(String),
     /// `$NAME` or `${NAME}`.
     Variable(String),
     /// `$?`.
@@ -345,6 +347,7 @@ pub fn heredoc(text: &str) -> Result<Word, LineError> {
 
 fn pieces_of(piece: WordPiece, quoted: bool, out: &mut Vec<Piece>) -> Result<(), LineError> {
     match piece {
+        WordPiece::Text(t) if !quoted && t.contains(['*', '?', '[']) => out.push(Piece::Pattern(t)),
         WordPiece::Text(t) | WordPiece::SingleQuotedText(t) => out.push(Piece::Text(t)),
         WordPiece::AnsiCQuotedText(t) => out.push(Piece::Text(ansi_c(&t))),
         WordPiece::DoubleQuotedSequence(inner) | WordPiece::GettextDoubleQuotedSequence(inner) => {
