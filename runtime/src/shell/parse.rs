@@ -424,6 +424,7 @@ mod tests {
         w.0.iter()
             .map(|p| match p {
                 Piece::Text(t) => t.clone(),
+                Piece::Pattern(p) => format!("<{p}>"),
                 Piece::Variable(n) => format!("${n}"),
                 Piece::LastStatus => "$?".into(),
                 Piece::Home => "~".into(),
@@ -438,6 +439,14 @@ mod tests {
             .iter()
             .map(text)
             .collect()
+    }
+
+    #[test]
+    fn only_unquoted_text_is_a_pattern() {
+        assert_eq!(
+            words(r#"ls ifcfg-* 'a*' "b?" c\[ /etc/*/x"#),
+            ["ls", "<ifcfg-*>", "a*", "b?", "c[", "</etc/*/x>"]
+        );
     }
 
     #[test]
