@@ -19,9 +19,44 @@ pub fn leaves(line: &str) -> bool {
 }
 
 /// Whether the lines typed so far are a whole command line (here-documents and quotes
-/// closed).
+/// closed, and an interactive parted session ended with `quit`).
 pub fn is_complete(lines: &str) -> bool {
-    kvmlab_runtime::shell::parse::is_complete(lines)
+    match parted_session(lines) {
+        Some((_, commands)) => commands.last().is_some_and(|c| is_quit(c)),
+        None => kvmlab_runtime::shell::parse::is_complete(lines),
+    }
+}
+
+/// `parted DEVICE` typed alone opens parted's own prompt, as the report used it: the
+/// lines after it are parted's commands up to `quit`. Gives the first line and the
+/// commands.
+fn parted_session(lines: &str) -> Option<(&str, Vec<&str>)> {
+    let mut all = lines.lines();
+    let first = all.next()?.trim();
+    let words: Vec<&str> = first.split_whitespace().collect();
+    if !matches!(words.as_slice(), ["parted" | "/sbin/parted", device] if device.starts_with("/dev/"))
+    {
+        return None;
+    }
+    Some((
+        first,
+        all.map(str::trim).filter(|c| !c.is_empty()).collect(),
+    ))
+}
+
+fn is_quit(command: &str) -> bool {
+    matches!(command, "quit" | "q")
+}
+
+/// The line as the shell runs it: an interactive parted session becomes parted reading
+/// the same commands from a here-document, as the lab's scripts type it.
+fn as_run(lines: &str) -> String {
+    match parted_session(lines) {
+        Some((first, commands)) if !commands.is_empty() => {
+            format!("{first} <<'EOF'\n{}\nEOF", commands.join("\n"))
+        }
+        _ => lines.to_string(),
+    }
 }
 
 /// The lab host `name`, or why `:sh` cannot enter it.
@@ -59,7 +94,7 @@ pub fn run(session: &mut ConsoleSession, host: &str, line: &str, view: &View) ->
     let input = format!(
         "sh({}, {})",
         quote(host),
-        quote(line.trim_end_matches('\n'))
+        quote(&as_run(line.trim_end_matches('\n')))
     );
     let mut evaluated = session.eval(&input);
     if let Some(result) = evaluated.value.read_lock::<ShellResult>() {
@@ -187,6 +222,21 @@ mod tests {
         let built = session.eval("import \"kvmlab/hosts\" as hosts;\nlet lab = hosts::build();");
         assert!(!built.failed());
         session
+    }
+
+    #[test]
+    fn an_interactive_parted_session_runs_up_to_quit_as_a_here_document() {
+        assert!(!is_complete("parted /dev/sdb"));
+        assert!(!is_complete(
+            "parted /dev/sdb\nmklabel gpt\nmkpart primary ext3 0% 95GB"
+        ));
+        assert!(is_complete("parted /dev/sdb\nmklabel gpt\nquit"));
+        assert!(is_complete("parted /dev/sdb print"));
+        assert_eq!(
+            as_run("parted /dev/sdb\nmklabel gpt\n\nquit"),
+            "parted /dev/sdb <<'EOF'\nmklabel gpt\nquit\nEOF"
+        );
+        assert_eq!(as_run("parted -l"), "parted -l");
     }
 
     #[test]

@@ -574,3 +574,29 @@ fn unquoted_patterns_expand_to_the_hosts_paths_as_bash_expands_them() {
     assert_eq!(results[3].1, "*.txt ifcfg-* /nope/*\n");
     assert_eq!(results[4].1, "/etc/hosts\n");
 }
+
+#[test]
+fn parted_typed_alone_at_the_console_reads_its_commands_up_to_quit() {
+    let dir = tempfile::tempdir().unwrap();
+    let typed = "import \"kvmlab/hosts\" as hosts;\nimport \"kvmlab/report\" as report;\n\
+        import \"kvmlab/storage\" as storage;\nlet lab = hosts::build();\n\
+        let box = nas(\"iscsi1\", report::nas_spec());\nbox.nic(\"eth0\").connect(lab.net2);\n\
+        box.ip(\"eth0\", \"10.10.1.10/16\");\nbox.iscsi_target(\"iqn.2006-01.com.thecus:iscsi1\", \"100G\");\n\
+        storage::log_in(lab.sv1, \"iqn.2006-01.com.thecus:iscsi1\");\n\
+        :sh sv1\nparted /dev/sdb\nmklabel gpt\nmkpart primary ext3 0% 95GB\nquit\n\
+        parted -s /dev/sdb print | grep primary\nexit\n:save lab.rhai\n";
+    let out = crate::repl::repl_in(dir.path(), &[], typed);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let row = out.stdout.lines().find(|l| l.contains("primary"));
+    assert_eq!(
+        row.map(|l| l.split_whitespace().collect::<Vec<_>>()),
+        Some(vec!["1", "1049kB", "95.0GB", "95.0GB", "primary"]),
+        "{}",
+        out.stdout
+    );
+    let saved = std::fs::read_to_string(dir.path().join("lab.rhai")).unwrap();
+    assert!(
+        saved.contains("sh(\"sv1\", \"parted /dev/sdb <<'EOF'\\nmklabel gpt\\nmkpart primary ext3 0% 95GB\\nquit\\nEOF\");\n"),
+        "{saved}"
+    );
+}
