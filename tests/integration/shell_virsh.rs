@@ -491,3 +491,64 @@ fn pools_and_volumes_agree_with_libvirts_own_virsh() {
     assert_eq!(units(&ours[7].1), units(theirs[7]));
     assert_eq!(rows(&ours[7].1)[2], ("Capacity".into(), "2.00 GB".into()));
 }
+
+#[test]
+fn virt_install_answers_what_is_missing_in_virtinsts_words() {
+    const ISO: &str = "/guest/iso/CentOS-5.6-i386-bin-DVD.iso";
+    let lines = [
+        "virt-install --ram 512".to_string(),
+        "virt-install --name g --cdrom x".to_string(),
+        format!("virt-install -n g -r 512 --cdrom {ISO} --network bridge=br0"),
+        format!("virt-install -n g -r 512 --cdrom /nope.iso --disk pool=iscsi1,size=1 --network bridge=br0"),
+        format!("virt-install -n g -r 512 --cdrom {ISO} --disk pool=iscsi1,size=1 --network network=default"),
+        format!("virt-install -n g -r 512 --cdrom {ISO} --disk path=/root/g.img,size=1 --network bridge=br0"),
+        format!("virt-install -n g -r 512 --cdrom {ISO} --disk path=/iscsi1/g.img --network bridge=br0"),
+        "virt-install --name g --bogus".to_string(),
+        // The old forms: the media as a cdrom disk, the file and its size, the bridge.
+        format!("virt-install -n g -r 256 --disk {ISO},device=cdrom -f /iscsi1/g.img -s 2 -b br0 --nonsparse"),
+        "virsh vol-info /iscsi1/g.img".to_string(),
+    ];
+    let mut typed_lines = vec![(
+        "sv1",
+        "virsh pool-define-as iscsi1 dir --target /iscsi1 && virsh pool-start iscsi1",
+    )];
+    typed_lines.extend(lines.iter().map(|l| ("sv1", l.as_str())));
+    let (r, _) = typed(SHARED, &typed_lines);
+    let error = |text: &str| (1, String::new(), format!("ERROR    {text}\n"), Value::Null);
+    assert_eq!(r[1], error("--name is required"));
+    assert_eq!(r[2], error("--ram amount in MB is required"));
+    assert_eq!(
+        r[3],
+        error("--disk storage must be specified (override with --nodisks)")
+    );
+    assert_eq!(
+        r[4],
+        error("Error validating install location: Could not find an installable distribution at '/nope.iso'")
+    );
+    assert!(
+        r[5].2
+            .starts_with("ERROR    kvmlab's guests sit on a host bridge"),
+        "{}",
+        r[5].2
+    );
+    assert_eq!(r[6].0, 1);
+    assert_eq!(r[6].3, "kvmlab::shell::unsupported");
+    assert_eq!(
+        r[7],
+        error("Size must be specified for non existent volumes")
+    );
+    assert_eq!(r[8].0, 2);
+    assert!(
+        r[8].2
+            .ends_with("virt-install: error: no such option: --bogus\n"),
+        "{}",
+        r[8].2
+    );
+    assert_eq!(r[9].0, 0, "{}", r[9].2);
+    assert!(r[9].1.contains("Allocating 'g.img'"), "{}", r[9].1);
+    // --nonsparse: the whole 2 GB written.
+    assert_eq!(
+        r[10].1,
+        "Name:           g.img\nType:           file\nCapacity:       2.00 GB\nAllocation:     2.00 GB\n\n"
+    );
+}

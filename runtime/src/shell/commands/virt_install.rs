@@ -89,6 +89,31 @@ impl Given {
     fn has(&self, name: &str) -> bool {
         self.flags.contains(&name)
     }
+
+    /// Every value of an option given more than once (`--disk`).
+    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.values
+            .iter()
+            .filter(move |(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The install media: `--cdrom`, or a `--disk ...,device=cdrom`.
+    fn cdrom(&self) -> Option<String> {
+        self.get("cdrom").map(str::to_string).or_else(|| {
+            self.all("disk").find_map(|d| {
+                let f = fields(d);
+                f.iter()
+                    .any(|(k, v)| k == "device" && v == "cdrom")
+                    .then(|| {
+                        f.into_iter()
+                            .find(|(k, _)| k.is_empty() || k == "path")
+                            .map(|(_, v)| v)
+                    })
+                    .flatten()
+            })
+        })
+    }
 }
 
 fn parse(args: &[String]) -> Result<Given, Output> {
@@ -178,28 +203,36 @@ fn disk_request(given: &Given) -> Result<DiskRequest, Output> {
                 .map_err(|_| error(&format!("Invalid file size '{size}'")))?,
         );
     }
-    if let Some(disk) = given.get("disk") {
-        for (key, value) in fields(disk) {
-            match key.as_str() {
-                "" | "path" => request.path = Some(value),
-                "pool" => request.pool = Some(value),
-                "vol" => request.volume = Some(value),
-                "size" => {
-                    request.size_gb = Some(
-                        value
-                            .parse()
-                            .map_err(|_| error(&format!("Improper value for 'size': {value}")))?,
-                    )
-                }
-                "sparse" => request.sparse = !matches!(value.as_str(), "false" | "no" | "off"),
-                "format" => {
-                    request.format = VolumeFormat::parse(&value)
-                        .map_err(|_| error(&format!("Unknown storage format '{value}'")))?
-                }
-                "cache" => request.cache = Some(value),
-                "bus" | "device" | "perms" => {}
-                other => return Err(error(&format!("Unknown '--disk' option '{other}'"))),
+    let disks: Vec<Vec<(String, String)>> = given
+        .all("disk")
+        .map(fields)
+        .filter(|f| !f.iter().any(|(k, v)| k == "device" && v == "cdrom"))
+        .collect();
+    if disks.len() > 1 {
+        return Err(error(
+            "kvmlab's guests have one disk: give one --disk (and the install media as --cdrom)",
+        ));
+    }
+    for (key, value) in disks.into_iter().flatten() {
+        match key.as_str() {
+            "" | "path" => request.path = Some(value),
+            "pool" => request.pool = Some(value),
+            "vol" => request.volume = Some(value),
+            "size" => {
+                request.size_gb = Some(
+                    value
+                        .parse()
+                        .map_err(|_| error(&format!("Improper value for 'size': {value}")))?,
+                )
             }
+            "sparse" => request.sparse = !matches!(value.as_str(), "false" | "no" | "off"),
+            "format" => {
+                request.format = VolumeFormat::parse(&value)
+                    .map_err(|_| error(&format!("Unknown storage format '{value}'")))?
+            }
+            "cache" => request.cache = Some(value),
+            "bus" | "device" | "perms" => {}
+            other => return Err(error(&format!("Unknown '--disk' option '{other}'"))),
         }
     }
     Ok(request)
@@ -237,7 +270,7 @@ pub fn virt_install(shell: &mut Shell, args: &[String], _: &str) -> Output {
         };
         return shell.failure("virt-install", error);
     }
-    let Some(iso) = given.get("cdrom").map(str::to_string) else {
+    let Some(iso) = given.cdrom() else {
         return error("An install method must be specified\n(--location URL, --cdrom CD/ISO, --pxe, --import, --boot hd|cdrom|...)");
     };
     let world = shell.backend.world();
