@@ -499,7 +499,7 @@ fn virt_install_answers_what_is_missing_in_virtinsts_words() {
         "virt-install --ram 512".to_string(),
         "virt-install --name g --cdrom x".to_string(),
         format!("virt-install -n g -r 512 --cdrom {ISO} --network bridge=br0"),
-        format!("virt-install -n g -r 512 --cdrom /nope.iso --disk pool=iscsi1,size=1 --network bridge=br0"),
+        "virt-install -n g -r 512 --cdrom /nope.iso --disk pool=iscsi1,size=1 --network bridge=br0".to_string(),
         format!("virt-install -n g -r 512 --cdrom {ISO} --disk pool=iscsi1,size=1 --network network=default"),
         format!("virt-install -n g -r 512 --cdrom {ISO} --disk path=/root/g.img,size=1 --network bridge=br0"),
         format!("virt-install -n g -r 512 --cdrom {ISO} --disk path=/iscsi1/g.img --network bridge=br0"),
