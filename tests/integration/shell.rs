@@ -600,3 +600,67 @@ fn parted_typed_alone_at_the_console_reads_its_commands_up_to_quit() {
         "{saved}"
     );
 }
+
+/// The prompt's shell grammar and text tools against the real bash, coreutils and grep on
+/// the same files: every line's stdout, stderr and status agree. Era differences would
+/// show in messages (coreutils 8.4 quotes `like this', 9.x 'like this'); the lines here
+/// are chosen among those whose words did not change.
+#[test]
+fn text_tools_and_the_grammar_agree_with_bash_and_coreutils() {
+    let setup = "cat > a.txt <<EOF\nsv1 one\nsv2 two\nSV3 three\n\nlast line\nEOF";
+    let lines = [
+        "grep -i sv a.txt | wc -l",
+        "grep -v one a.txt",
+        "grep -c sv a.txt",
+        "grep -n two a.txt",
+        "grep -E 'one|two' a.txt",
+        "grep -w sv a.txt; echo $?",
+        "grep nothing a.txt || echo none",
+        "head -n 2 a.txt",
+        "tail -1 a.txt",
+        "head -n 1 a.txt a.txt",
+        "cat -n a.txt",
+        "wc a.txt",
+        "wc -l < a.txt",
+        "echo \"a  b\" 'c $X' \\$x",
+        "echo -e 'x\\ty'",
+        "echo -n hi; echo",
+        "false || echo $?",
+        "true && echo yes; false && echo no",
+        "cat a.txt missing.txt 2>&1 | tail -1",
+        "echo one > b.txt && echo two >> b.txt && cat b.txt",
+        "grep sv a.txt > c.txt; wc -c c.txt",
+        "cat <<< 'here string'",
+        "cat <<'EOF'\n$NOT expanded\nEOF",
+        "grep -c '' a.txt",
+        "tail -n 2 a.txt | head -n 1",
+    ];
+    let mut ours_lines = vec![setup];
+    ours_lines.extend(lines.iter());
+    let ours = on_sv1(&ours_lines);
+    let dir = tempfile::tempdir().unwrap();
+    let bash = |line: &str| {
+        let out = std::process::Command::new("bash")
+            .args(["--norc", "--noprofile", "-c", line])
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("LC_ALL", "C")
+            .output()
+            .expect("bash runs");
+        (
+            i64::from(out.status.code().unwrap()),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    assert_eq!(bash(setup).0, 0);
+    for (i, line) in lines.iter().enumerate() {
+        let (status, stdout, stderr, _) = &ours[i + 1];
+        assert_eq!(
+            (*status, stdout.clone(), stderr.clone()),
+            bash(line),
+            "{line}"
+        );
+    }
+}
