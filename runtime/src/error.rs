@@ -2181,6 +2181,17 @@ pub enum Error {
     #[diagnostic(code(kvmlab::shell::unsupported), help("{help}"))]
     ShellUnsupported { what: String, help: String },
 
+    #[error("{tool} at this prompt has no option {option}")]
+    #[diagnostic(
+        code(kvmlab::shell::unknown_option),
+        help("{tool} here takes {supported}")
+    )]
+    ShellOption {
+        tool: String,
+        option: String,
+        supported: String,
+    },
+
     #[error("a command line of {length} bytes is longer than a host takes ({max})")]
     #[diagnostic(
         code(kvmlab::shell::line_too_long),

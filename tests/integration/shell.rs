@@ -664,3 +664,34 @@ fn text_tools_and_the_grammar_agree_with_bash_and_coreutils() {
         );
     }
 }
+
+#[test]
+fn an_option_the_prompts_tool_lacks_is_the_tools_error_and_names_the_ones_it_takes() {
+    let results = on_sv1(&["grep -P x /etc/hosts", "wc --bytes /etc/hosts", "df -hx"]);
+    assert_eq!(
+        results[0],
+        (
+            2,
+            String::new(),
+            "grep: invalid option -- 'P'\nUsage: grep [OPTION]... PATTERN [FILE]...\nTry `grep --help' for more information.\n".into(),
+            Value::from("kvmlab::shell::unknown_option")
+        )
+    );
+    assert_eq!(
+        results[1].2,
+        "wc: unrecognized option '--bytes'\nTry `wc --help' for more information.\n"
+    );
+    assert_eq!(results[1].3, "kvmlab::shell::unknown_option");
+    assert_eq!(
+        results[2].2,
+        "df: invalid option -- 'x'\nTry `df --help' for more information.\n"
+    );
+    let out = Test::new()
+        .script(&format!(
+            "{LAB}let r = sv1.sh(\"df -hx\");\nrecord(\"help\", r.help);\n"
+        ))
+        .json()
+        .status(0)
+        .run();
+    assert_eq!(out.report["values"]["help"], "df here takes -h, -P");
+}

@@ -188,6 +188,50 @@ pub struct Args {
     pub operands: Vec<String>,
 }
 
+/// [`getopt`], and when it refuses an option, the lab error that names the options the
+/// prompt's tool takes (the tool's own words stay on stderr).
+pub fn options(
+    shell: &mut Shell,
+    tool: &str,
+    args: &[String],
+    flags: &str,
+    with_value: &str,
+) -> Result<Args, Output> {
+    getopt(tool, args, flags, with_value).inspect_err(|_| {
+        let option = args
+            .iter()
+            .take_while(|a| *a != "--")
+            .find_map(|a| unknown_option(a, flags, with_value))
+            .unwrap_or_default();
+        let mut supported: Vec<String> = flags.chars().map(|c| format!("-{c}")).collect();
+        supported.extend(with_value.chars().map(|c| format!("-{c} VALUE")));
+        if !option.is_empty() {
+            shell.note(Error::ShellOption {
+                tool: tool.into(),
+                option,
+                supported: supported.join(", "),
+            });
+        }
+    })
+}
+
+/// The option of `word` getopt does not take, if any.
+fn unknown_option(word: &str, flags: &str, with_value: &str) -> Option<String> {
+    if word.starts_with("--") {
+        return Some(word.to_string());
+    }
+    let letters = word.strip_prefix('-')?;
+    for letter in letters.chars() {
+        if with_value.contains(letter) {
+            return None;
+        }
+        if !flags.contains(letter) {
+            return Some(format!("-{letter}"));
+        }
+    }
+    None
+}
+
 pub fn getopt(tool: &str, args: &[String], flags: &str, with_value: &str) -> Result<Args, Output> {
     let mut options = Vec::new();
     let mut operands = Vec::new();

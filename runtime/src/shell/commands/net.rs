@@ -1,7 +1,7 @@
 //! `ping` as iputils 20071127 (RHEL 6) prints it, over the lab's reachability walk: one
 //! echo a second, so `ping -c N` takes N - 1 seconds of lab time.
 
-use super::getopt;
+use super::options;
 use crate::error::Error;
 use crate::shell::exec::{Output, Shell};
 
@@ -11,7 +11,7 @@ const MAX_COUNT: u64 = 100_000;
 const USAGE: &str = "Usage: ping [-LRUbdfnqrvVaA] [-c count] [-i interval] [-w deadline]\n            [-p pattern] [-s packetsize] [-t ttl] [-I interface or address]\n            [-M mtu discovery hint] [-S sndbuf]\n            [ -T timestamp option ] [ -Q tos ] [hop1 ...] destination\n";
 
 pub fn ping(shell: &mut Shell, args: &[String], _: &str) -> Output {
-    let args = match getopt("ping", args, "qn", "c") {
+    let args = match options(shell, "ping", args, "qn", "c") {
         Ok(a) => a,
         Err(_) => return Output::failed(2, USAGE),
     };

@@ -4,7 +4,7 @@
 //! world's own text where it has one, and mke2fs's report is laid out from the file system
 //! it made.
 
-use super::{getopt, usage};
+use super::{options, usage};
 use crate::error::Error;
 use crate::shell::exec::{absolute, Output, Shell};
 use crate::world::storage::fs::{df_h, ExtLayout, FsType};
@@ -165,7 +165,7 @@ fn listing(shell: &mut Shell, found: crate::error::Result<Vec<String>>, none: &s
 
 /// `fdisk -l [DEVICE...]`.
 pub fn fdisk(shell: &mut Shell, args: &[String], _: &str) -> Output {
-    let args = match getopt("fdisk", args, "lu", "") {
+    let args = match options(shell, "fdisk", args, "lu", "") {
         Ok(a) => a,
         Err(out) => return out,
     };
@@ -310,7 +310,7 @@ pub fn parted(shell: &mut Shell, args: &[String], stdin: &str) -> Output {
 
 /// `mkfs.TYPE DEVICE`, `mkfs -t TYPE DEVICE`, `mke2fs [-t TYPE] [-j] DEVICE`.
 pub fn mkfs(shell: &mut Shell, tool: &str, args: &[String]) -> Output {
-    let args = match getopt(tool, args, "jqF", "tL") {
+    let args = match options(shell, tool, args, "jqF", "tL") {
         Ok(a) => a,
         Err(out) => return out,
     };
@@ -424,7 +424,7 @@ fn has_superblock(group: u64) -> bool {
 
 /// `mount` (the table), `mount -a`, `mount [-t TYPE] [-o OPTIONS] DEVICE DIR`.
 pub fn mount(shell: &mut Shell, args: &[String], _: &str) -> Output {
-    let args = match getopt("mount", args, "av", "to") {
+    let args = match options(shell, "mount", args, "av", "to") {
         Ok(a) => a,
         Err(out) => return out,
     };
@@ -515,7 +515,7 @@ pub fn umount(shell: &mut Shell, args: &[String], _: &str) -> Output {
 
 /// `df -h [PATH...]`; with no path, every mounted file system.
 pub fn df(shell: &mut Shell, args: &[String], _: &str) -> Output {
-    let args = match getopt("df", args, "hP", "") {
+    let args = match options(shell, "df", args, "hP", "") {
         Ok(a) => a,
         Err(out) => return out,
     };

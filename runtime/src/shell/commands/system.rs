@@ -2,7 +2,7 @@
 //! `yum install` and `rpm -q`. Each is one backend operation, the same the script methods
 //! call; what the operation reports (an init script's lines, yum's summary) is the output.
 
-use super::{getopt, usage};
+use super::{options, usage};
 use crate::error::Error;
 use crate::shell::exec::{absolute, Output, Shell};
 use crate::world::host::packages::package_info;
@@ -20,7 +20,7 @@ pub fn hostname(shell: &mut Shell, args: &[String], _: &str) -> Output {
 
 /// `mkdir [-p] DIR...`, in coreutils 8.4's words.
 pub fn mkdir(shell: &mut Shell, args: &[String], _: &str) -> Output {
-    let args = match getopt("mkdir", args, "pv", "m") {
+    let args = match options(shell, "mkdir", args, "pv", "m") {
         Ok(a) => a,
         Err(out) => return out,
     };
@@ -266,7 +266,7 @@ pub fn ls(shell: &mut Shell, args: &[String], _: &str) -> Output {
         };
         return shell.failure("ls", error);
     }
-    let args = match getopt("ls", args, "a1dF", "") {
+    let args = match options(shell, "ls", args, "a1dF", "") {
         Ok(a) => a,
         Err(out) => return out,
     };

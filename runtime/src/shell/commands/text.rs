@@ -2,7 +2,7 @@
 //! `tail`, `wc`, `true`, `false`. Files are read from the host's files; with no file they
 //! read their stdin (a pipe or a here-document).
 
-use super::{getopt, usage};
+use super::{options, usage};
 use crate::error::Error;
 use crate::shell::exec::{absolute, Output, Shell};
 use crate::shell::MAX_OUTPUT;
@@ -82,7 +82,7 @@ fn inputs(
 }
 
 pub fn cat(shell: &mut Shell, args: &[String], stdin: &str) -> Output {
-    let args = match getopt("cat", args, "n", "") {
+    let args = match options(shell, "cat", args, "n", "") {
         Ok(a) => a,
         Err(out) => return out,
     };
@@ -138,7 +138,7 @@ fn basic_to_extended(pattern: &str) -> String {
 /// `grep [-v] [-i] [-c] [-n] [-q] [-w] [-E] [-F] PATTERN [FILE...]`: status 0 when a line
 /// matched, 1 when none did, 2 on an error.
 pub fn grep(shell: &mut Shell, args: &[String], stdin: &str) -> Output {
-    let args = match getopt("grep", args, "vicnqwEFhH", "e") {
+    let args = match options(shell, "grep", args, "vicnqwEFhH", "e") {
         Ok(a) => a,
         Err(mut out) => {
             out.status = 2;
@@ -309,7 +309,7 @@ pub fn tail(shell: &mut Shell, args: &[String], stdin: &str) -> Output {
 /// `wc [-l] [-w] [-c] [FILE...]`, with coreutils' column widths: one count of one input is
 /// bare, stdin's columns are 7 wide, files' as wide as their total of bytes.
 pub fn wc(shell: &mut Shell, args: &[String], stdin: &str) -> Output {
-    let args = match getopt("wc", args, "lwc", "") {
+    let args = match options(shell, "wc", args, "lwc", "") {
         Ok(a) => a,
         Err(out) => return out,
     };
