@@ -231,7 +231,22 @@ impl Generator {
                 }
             }
         }
+        // Command lines for the hosts' root shells: each command the prompt runs, with
+        // options and operands it may or may not take.
+        for command in kvmlab_runtime::shell::command_names() {
+            plausible.push(format!("{command} -l --all /etc/hosts /dev/sdb1 | wc -l"));
+        }
+        for command in kvmlab_runtime::shell::virsh_commands() {
+            plausible.push(format!("virsh {command} centos-nz2 --all 1 --pool=iscsi1"));
+        }
+        plausible.push("virt-install -n g -r 512 --cdrom /guest/iso/x.iso --disk pool=iscsi1,size=1 --network bridge=br0".into());
+        plausible.push(
+            "parted -s /dev/sdb mklabel gpt mkpart primary ext3 0% 95GB && mkfs.ext3 /dev/sdb1"
+                .into(),
+        );
+        plausible.push("ls /etc/*/* /iscsi1/*.img".into());
         plausible.sort();
+        plausible.dedup();
         Generator {
             callables,
             stdlib,
