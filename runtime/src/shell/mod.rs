@@ -22,6 +22,7 @@ use crate::world::guest::GuestId;
 use crate::world::HostId;
 
 pub use commands::storage::mke2fs_report;
+pub use commands::superblock::superblock_listing;
 pub use commands::{command_names, VIRSH_COMMANDS};
 
 /// The longest command line a host takes (bash's own limit is the kernel's `ARG_MAX`, 2 MiB;

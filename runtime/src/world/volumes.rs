@@ -23,7 +23,7 @@ use std::net::Ipv4Addr;
 
 use super::advice::DiskUse;
 use super::guest::GuestId;
-use super::host::storage::{DiskRef, FsLocation, Mount, HOST_E2FSPROGS};
+use super::host::storage::{swap_uuid, DiskRef, FsLocation, Mount, HOST_E2FSPROGS};
 use super::nas::{NasId, DATA_ROOT};
 use super::net::Finding;
 use super::storage::blockdev::{mountable_as, BlockContents, ExtFs, WHOLE_DEVICE};
@@ -69,6 +69,26 @@ pub struct PartitionInfo {
     pub size: u64,
     pub fstype: Option<String>,
     pub uuid: Option<String>,
+}
+
+/// What a device holds, as `tune2fs` and `blkid` read it from its first blocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probed<'w> {
+    Ext(&'w ExtFs),
+    /// The swap area the install made, by its UUID.
+    Swap(String),
+    Nothing,
+}
+
+/// A device looked up for `tune2fs` or `blkid`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceProbe<'w> {
+    /// The kernel's name for it, `/dev/sdb1`.
+    pub device: String,
+    pub holds: Probed<'w>,
+    /// Mounted read-write on some host: a journal in use, which e2fsprogs shows as the
+    /// `needs_recovery` feature.
+    pub journal_in_use: bool,
 }
 
 /// One name `ls` lists.
@@ -388,6 +408,72 @@ impl World {
                 }
             })
             .collect())
+    }
+
+    /// What `tune2fs DEV` and `blkid DEV` read: `None` when the host has no such device.
+    pub fn probe_device(&self, host: HostId, dev: &str) -> Option<DeviceProbe<'_>> {
+        let resolved = self.resolve_device(host, dev)?;
+        Some(self.probe(host, &resolved))
+    }
+
+    /// Every device and partition of the host, in `/proc/partitions` order, for `blkid`.
+    pub fn probe_all(&self, host: HostId) -> Vec<DeviceProbe<'_>> {
+        let mut found = Vec::new();
+        for device in self.host(host).storage().devices() {
+            let path = device.path();
+            let numbers: Vec<u32> = self
+                .contents(host, &device.disk)
+                .disk
+                .partitions()
+                .iter()
+                .map(|p| p.number)
+                .collect();
+            for number in std::iter::once(WHOLE_DEVICE).chain(numbers) {
+                let name = if number == WHOLE_DEVICE {
+                    path.clone()
+                } else {
+                    let mut view = self.contents(host, &device.disk).disk.clone();
+                    view.path = path.clone();
+                    view.partition_path(number)
+                };
+                found.extend(self.probe_device(host, &name));
+            }
+        }
+        found
+    }
+
+    fn probe(&self, host: HostId, resolved: &Resolved) -> DeviceProbe<'_> {
+        let location = resolved.location();
+        let contents = self.contents(host, &resolved.disk);
+        let holds = match self.fs_at(host, &location) {
+            Some(fs) => Probed::Ext(fs),
+            None => match &resolved.disk {
+                // Only the install makes swap areas, on the host's own disk.
+                DiskRef::Local { .. } => contents
+                    .disk
+                    .partition(resolved.partition)
+                    .ok()
+                    .filter(|p| p.fs_hint.as_deref() == Some("linux-swap"))
+                    .map_or(Probed::Nothing, |p| {
+                        let device = contents.disk.partition_path(p.number);
+                        Probed::Swap(swap_uuid(self.host(host).name(), &device))
+                    }),
+                DiskRef::Lun { .. } => Probed::Nothing,
+            },
+        };
+        // A local disk is only this host's; a LUN is the same storage on every host.
+        let journal_in_use = self.hosts().any(|(id, h)| {
+            h.storage().mounts().iter().any(|m| {
+                !m.read_only
+                    && ((id == host && m.location == location)
+                        || m.location.same_storage(&location))
+            })
+        });
+        DeviceProbe {
+            device: resolved.device.clone(),
+            holds,
+            journal_in_use,
+        }
     }
 
     /// `fdisk -l` as text: the disks' listings, a blank line apart.

@@ -5,6 +5,7 @@
 
 mod net;
 pub(super) mod storage;
+pub(super) mod superblock;
 mod system;
 mod text;
 mod virsh;
@@ -20,6 +21,7 @@ type Run = fn(&mut Shell, &[String], &str) -> Output;
 
 /// Every command the prompt runs, with its implementation.
 const COMMANDS: &[(&str, Run)] = &[
+    ("blkid", superblock::blkid),
     ("cat", text::cat),
     ("chkconfig", system::chkconfig),
     ("df", storage::df),
@@ -39,6 +41,7 @@ const COMMANDS: &[(&str, Run)] = &[
     ("service", system::service),
     ("tail", text::tail),
     ("true", text::true_),
+    ("tune2fs", superblock::tune2fs),
     ("umount", storage::umount),
     ("virsh", virsh::virsh),
     ("wc", text::wc),

@@ -398,8 +398,7 @@ pub fn mke2fs_report(layout: &ExtLayout, uuid: &str) -> String {
     }
     text.push_str("Writing superblocks and filesystem accounting information: done\n\n");
     // mke2fs picks 20 + a random 0..20; here the file system's UUID picks it.
-    let checked_every =
-        20 + u32::from_str_radix(uuid.get(..2).unwrap_or("0"), 16).unwrap_or(0) % 20;
+    let checked_every = super::superblock::max_mount_count(uuid);
     text.push_str(&format!(
         "This filesystem will be automatically checked every {checked_every} mounts or\n\
          180 days, whichever comes first.  Use tune2fs -c or -i to override.\n"

@@ -1,0 +1,258 @@
+//! What a device's first blocks say: `tune2fs -l` (e2fsprogs 1.41.12's superblock listing)
+//! and `blkid` (util-linux-ng 2.17.2's tags), both read from the file system the world holds,
+//! the same layout mke2fs's report was printed from, and the UUID `UUID=` in fstab mounts by.
+//!
+//! The lab keeps no dates and no count of mounts, so the superblock's timestamps (created,
+//! last mount, last write, last checked, next check) and its mount count are left out of the
+//! listing rather than invented; everything else is the line e2fsprogs prints.
+
+use super::{getopt, usage};
+use crate::error::Error;
+use crate::shell::exec::{Output, Shell};
+use crate::world::storage::blockdev::{derived_uuid, ExtFs};
+use crate::world::storage::fs::FsType;
+use crate::world::volumes::{Probed, HOST_KERNEL};
+
+/// e2fsprogs' banner, which tune2fs prints on stdout before anything else.
+const TUNE2FS_BANNER: &str = "tune2fs 1.41.12 (17-May-2010)\n";
+
+/// `tune2fs -l DEVICE`: the superblock listing. The options that change a file system are
+/// not at the prompt.
+pub fn tune2fs(shell: &mut Shell, args: &[String], _: &str) -> Output {
+    let args = match getopt("tune2fs", args, "lj", "cCeEgiIJLmMoOrTuU") {
+        Ok(a) => a,
+        Err(out) => return out,
+    };
+    let [device] = args.operands.as_slice() else {
+        let mut out = Output::failed(1, "Usage: tune2fs [-l] device\n");
+        out.stdout = TUNE2FS_BANNER.into();
+        return out;
+    };
+    if !args.has('l') || args.options.iter().any(|(flag, _)| *flag != 'l') {
+        let error = Error::ShellUnsupported {
+            what: "kvmlab's tune2fs lists the superblock (`tune2fs -l DEVICE`); it changes nothing"
+                .into(),
+            help: format!("e.g. `tune2fs -l {device}`"),
+        };
+        let mut out = shell.failure("tune2fs", error);
+        out.stdout = TUNE2FS_BANNER.into();
+        return out;
+    }
+    let world = shell.backend.world();
+    let probe = world.probe_device(shell.host, device);
+    let reason = match &probe {
+        Some(found) => match found.holds {
+            Probed::Ext(fs) => {
+                return Output::ok(format!(
+                    "{TUNE2FS_BANNER}{}",
+                    superblock_listing(fs, found.journal_in_use)
+                ))
+            }
+            _ => "Bad magic number in super-block",
+        },
+        None => "No such file or directory",
+    };
+    Output {
+        status: 1,
+        stdout: TUNE2FS_BANNER.into(),
+        stderr: format!(
+            "tune2fs: {reason} while trying to open {device}\nCouldn't find valid filesystem superblock.\n"
+        ),
+    }
+}
+
+/// The features RHEL 6's mke2fs.conf gives each type, in e2fsprogs' order (compatible,
+/// incompatible, read-only compatible, each by bit); `needs_recovery` while the journal is
+/// in use. `large_file` comes with the resize inode once its size needs 64 bits (4 KiB
+/// blocks).
+fn features(fs: &ExtFs, journal_in_use: bool) -> Vec<&'static str> {
+    let l = &fs.layout;
+    let journal = l.fstype.has_journal();
+    let ext4 = l.fstype == FsType::Ext4;
+    let resize = l.reserved_gdt_blocks > 0;
+    let large_file = resize && l.block_size >= 4096;
+    [
+        (journal, "has_journal"),
+        (true, "ext_attr"),
+        (resize, "resize_inode"),
+        (true, "dir_index"),
+        (true, "filetype"),
+        (journal && journal_in_use, "needs_recovery"),
+        (ext4, "extent"),
+        (ext4, "flex_bg"),
+        (true, "sparse_super"),
+        (large_file || ext4, "large_file"),
+        (ext4, "huge_file"),
+        (ext4, "uninit_bg"),
+        (ext4, "dir_nlink"),
+        (ext4, "extra_isize"),
+    ]
+    .into_iter()
+    .filter_map(|(on, name)| on.then_some(name))
+    .collect()
+}
+
+/// e2fsprogs 1.41.12's `list_super2` for the file system, without the lines the lab cannot
+/// know (see the module's doc).
+pub fn superblock_listing(fs: &ExtFs, journal_in_use: bool) -> String {
+    let l = &fs.layout;
+    let statfs = fs.statfs(HOST_KERNEL);
+    let ext4 = l.fstype == FsType::Ext4;
+    let mut rows: Vec<(&str, String)> = vec![
+        ("Filesystem volume name", "<none>".into()),
+        ("Last mounted on", "<not available>".into()),
+        ("Filesystem UUID", fs.uuid.clone()),
+        ("Filesystem magic number", "0xEF53".into()),
+        ("Filesystem revision #", "1 (dynamic)".into()),
+        (
+            "Filesystem features",
+            features(fs, journal_in_use).join(" "),
+        ),
+        ("Filesystem flags", "signed_directory_hash ".into()),
+        ("Default mount options", "(none)".into()),
+        ("Filesystem state", "clean".into()),
+        ("Errors behavior", "Continue".into()),
+        ("Filesystem OS type", "Linux".into()),
+        ("Inode count", l.inodes.to_string()),
+        ("Block count", l.blocks.to_string()),
+        ("Reserved block count", l.reserved_blocks.to_string()),
+        ("Free blocks", statfs.free.to_string()),
+        ("Free inodes", statfs.files_free.to_string()),
+        ("First block", l.first_data_block.to_string()),
+        ("Block size", l.block_size.to_string()),
+        ("Fragment size", l.block_size.to_string()),
+    ];
+    if l.reserved_gdt_blocks > 0 {
+        rows.push(("Reserved GDT blocks", l.reserved_gdt_blocks.to_string()));
+    }
+    rows.extend([
+        ("Blocks per group", l.blocks_per_group.to_string()),
+        ("Fragments per group", l.blocks_per_group.to_string()),
+        ("Inodes per group", l.inodes_per_group.to_string()),
+        ("Inode blocks per group", l.inode_table_blocks.to_string()),
+    ]);
+    if ext4 {
+        rows.push(("Flex block group size", "16".into()));
+    }
+    rows.extend([
+        ("Maximum mount count", max_mount_count(&fs.uuid).to_string()),
+        // RHEL 6's mke2fs 1.41.12 sets a check every 180 days
+        ("Check interval", "15552000 (6 months)".into()),
+        ("Reserved blocks uid", "0 (user root)".into()),
+        ("Reserved blocks gid", "0 (group root)".into()),
+        ("First inode", "11".into()),
+        // e2fsprogs' own format string has a tab after "Inode size:"
+        ("Inode size:\t          ", l.inode_size.to_string()),
+    ]);
+    if ext4 {
+        rows.push(("Required extra isize", "28".into()));
+        rows.push(("Desired extra isize", "28".into()));
+    }
+    if l.fstype.has_journal() {
+        rows.push(("Journal inode", "8".into()));
+    }
+    rows.extend([
+        ("Default directory hash", "half_md4".into()),
+        // mke2fs draws the seed at random; here it follows from the UUID, as the UUID
+        // follows from the device and the mkfs run.
+        (
+            "Directory Hash Seed",
+            derived_uuid(&format!("{}#hash-seed", fs.uuid)),
+        ),
+    ]);
+    if l.fstype.has_journal() {
+        rows.push(("Journal backup", "inode blocks".into()));
+    }
+    rows.iter()
+        .map(|(name, value)| {
+            if name.contains('\t') {
+                format!("{name}{value}\n")
+            } else {
+                format!("{:<26}{value}\n", format!("{name}:"))
+            }
+        })
+        .collect()
+}
+
+/// The mount count between checks mke2fs chose, as its report said (`mke2fs_report`).
+pub fn max_mount_count(uuid: &str) -> u32 {
+    20 + u32::from_str_radix(uuid.get(..2).unwrap_or("0"), 16).unwrap_or(0) % 20
+}
+
+/// `blkid [-o value|device|full] [-s TAG]... [DEVICE...]`: the tags of each device that
+/// holds something; with no device, every device of the host. Status 2 when nothing is found.
+pub fn blkid(shell: &mut Shell, args: &[String], _: &str) -> Output {
+    let args = match getopt("blkid", args, "", "os") {
+        Ok(a) => a,
+        Err(mut out) => {
+            out.status = 4;
+            return out;
+        }
+    };
+    let format = args.value('o').unwrap_or("full");
+    if !matches!(format, "full" | "value" | "device") {
+        return usage("blkid", &format!("unsupported output format {format}"), 4);
+    }
+    let wanted: Vec<&str> = args
+        .options
+        .iter()
+        .filter(|(flag, _)| *flag == 's')
+        .filter_map(|(_, tag)| tag.as_deref())
+        .collect();
+    let world = shell.backend.world();
+    let probes = if args.operands.is_empty() {
+        world.probe_all(shell.host)
+    } else {
+        args.operands
+            .iter()
+            .filter_map(|dev| {
+                world.probe_device(shell.host, dev).map(|mut p| {
+                    // blkid names a device as it was asked for
+                    p.device = dev.clone();
+                    p
+                })
+            })
+            .collect()
+    };
+    let mut out = Output::failed(2, "");
+    for probe in probes {
+        let tags: Vec<(&str, String)> = match &probe.holds {
+            Probed::Ext(fs) => {
+                let mut tags = vec![("UUID", fs.uuid.clone())];
+                // libblkid 2.17 marks ext3 as mountable by the ext2 driver too
+                if fs.fstype() == FsType::Ext3 {
+                    tags.push(("SEC_TYPE", "ext2".into()));
+                }
+                tags.push(("TYPE", fs.fstype().name().into()));
+                tags
+            }
+            Probed::Swap(uuid) => vec![("UUID", uuid.clone()), ("TYPE", "swap".into())],
+            Probed::Nothing => continue,
+        };
+        let shown: Vec<&(&str, String)> = tags
+            .iter()
+            .filter(|(tag, _)| wanted.is_empty() || wanted.contains(tag))
+            .collect();
+        if shown.is_empty() {
+            continue;
+        }
+        out.status = 0;
+        match format {
+            "value" => {
+                for (_, value) in shown {
+                    out.stdout.push_str(&format!("{value}\n"));
+                }
+            }
+            "device" => out.stdout.push_str(&format!("{}\n", probe.device)),
+            // util-linux-ng 2.17 writes a space after every tag, the last one too
+            _ => {
+                out.stdout.push_str(&format!("{}: ", probe.device));
+                for (tag, value) in shown {
+                    out.stdout.push_str(&format!("{tag}=\"{value}\" "));
+                }
+                out.stdout.push('\n');
+            }
+        }
+    }
+    out
+}
