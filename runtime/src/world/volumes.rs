@@ -29,13 +29,17 @@ use super::net::Finding;
 use super::storage::blockdev::{mountable_as, BlockContents, ExtFs, WHOLE_DEVICE};
 use super::storage::fs::{df_h, DfRow, ExtLayout, FsType, Kernel, Statfs};
 use super::storage::fstab::{Fstab, FstabEntry, FSTAB_PATH};
-use super::storage::partition::Mkpart;
+use super::storage::partition::{FdiskListing, Mkpart, UtilLinux};
 use super::{HostId, World};
 use crate::error::{Error, Result};
 use crate::time::LabTime;
 
 /// The kernel of the hosts kvmlab models (RHEL 6): its statfs decides what `df` shows.
 pub const HOST_KERNEL: Kernel = Kernel::Linux2_6_32;
+
+/// The util-linux of the hosts kvmlab models (RHEL 6), positions in cylinders as its
+/// `fdisk -l` prints them without `-u`.
+const HOST_FDISK: UtilLinux = UtilLinux::V2_17Rhel6 { sectors: false };
 
 /// Sequential write rate assumed for a host's own disk: a 2010 7200 rpm SATA disk
 /// (an assumption; the report measured none).
@@ -59,7 +63,7 @@ pub struct BlockDeviceInfo {
     /// The stable udev name of an iSCSI disk.
     pub by_path: Option<String>,
     pub partitions: Vec<PartitionInfo>,
-    /// `fdisk -l` for this disk.
+    /// `fdisk -l` for this disk, as RHEL 6's fdisk prints it (its stdout).
     pub fdisk: String,
 }
 
@@ -404,7 +408,7 @@ impl World {
                     model: view.model.clone(),
                     by_path: d.iscsi.as_ref().map(|p| p.by_path()),
                     partitions,
-                    fdisk: view.fdisk_list(),
+                    fdisk: view.fdisk_list(HOST_FDISK).stdout,
                 }
             })
             .collect())
@@ -476,10 +480,21 @@ impl World {
         }
     }
 
-    /// `fdisk -l` as text: the disks' listings, a blank line apart.
-    pub fn fdisk_l(&self, host: HostId) -> Result<String> {
-        let listings: Vec<String> = self.disks(host)?.into_iter().map(|d| d.fdisk).collect();
-        Ok(listings.join("\n"))
+    /// `fdisk -l [-u]`: each disk's path and listing, as RHEL 6's fdisk prints them.
+    pub fn fdisk_l(&self, host: HostId, sectors: bool) -> Result<Vec<(String, FdiskListing)>> {
+        self.host(host).require_command("fdisk")?;
+        Ok(self
+            .host(host)
+            .storage()
+            .devices()
+            .iter()
+            .map(|d| {
+                let mut view = self.contents(host, &d.disk).disk.clone();
+                view.path = d.path();
+                let listing = view.fdisk_list(UtilLinux::V2_17Rhel6 { sectors });
+                (view.path, listing)
+            })
+            .collect())
     }
 
     /// `parted DEV print`.

@@ -163,7 +163,7 @@ fn listing(shell: &mut Shell, found: crate::error::Result<Vec<String>>, none: &s
     }
 }
 
-/// `fdisk -l [DEVICE...]`.
+/// `fdisk -l [-u] [DEVICE...]`, as util-linux-ng 2.17.2 lists disks.
 pub fn fdisk(shell: &mut Shell, args: &[String], _: &str) -> Output {
     let args = match getopt("fdisk", args, "lu", "") {
         Ok(a) => a,
@@ -176,22 +176,21 @@ pub fn fdisk(shell: &mut Shell, args: &[String], _: &str) -> Output {
         };
         return shell.failure("fdisk", error);
     }
-    let disks = match shell.backend.world().disks(shell.host) {
+    let disks = match shell.backend.world().fdisk_l(shell.host, args.has('u')) {
         Ok(d) => d,
         Err(e) => return shell.failure("fdisk", e),
     };
     let mut out = Output::default();
     let wanted: Vec<&String> = args.operands.iter().collect();
-    for disk in &disks {
-        if wanted.is_empty() || wanted.iter().any(|w| **w == disk.path) {
-            out.stdout.push('\n');
-            out.stdout.push_str(disk.fdisk.trim_end_matches('\n'));
-            out.stdout.push('\n');
+    for (path, listing) in &disks {
+        if wanted.is_empty() || wanted.contains(&path) {
+            out.stdout.push_str(&listing.stdout);
+            out.stderr.push_str(&listing.stderr);
         }
     }
     for missing in wanted
         .iter()
-        .filter(|w| !disks.iter().any(|d| d.path == ***w))
+        .filter(|w| !disks.iter().any(|(path, _)| path == **w))
     {
         out.stderr.push_str(&format!("Cannot open {missing}\n"));
         out.status = 1;
