@@ -505,6 +505,14 @@ impl World {
         Ok(view.parted_print())
     }
 
+    /// `parted DEV unit s print`.
+    pub fn parted_print_sectors(&self, host: HostId, dev: &str) -> Result<String> {
+        let (disk, path) = self.parted_disk(host, dev)?;
+        let mut view = self.contents(host, &disk).disk.clone();
+        view.path = path;
+        Ok(view.parted_print_sectors())
+    }
+
     /// `parted DEV mklabel gpt|msdos`. Refused while a partition of the disk is mounted here;
     /// returns the warnings for what the new table destroyed (partitions, another host's
     /// mounts).

@@ -198,7 +198,8 @@ pub fn fdisk(shell: &mut Shell, args: &[String], _: &str) -> Output {
     out
 }
 
-/// `parted [-s] DEVICE COMMAND...`: mklabel, mkpart, rm and print, as many as given.
+/// `parted [-s] DEVICE COMMAND...`: mklabel, mkpart, rm, `unit s|compact` and print, as
+/// many as given.
 pub fn parted(shell: &mut Shell, args: &[String], stdin: &str) -> Output {
     let mut words: Vec<&str> = args
         .iter()
@@ -229,8 +230,27 @@ pub fn parted(shell: &mut Shell, args: &[String], stdin: &str) -> Output {
     }
     let mut out = Output::default();
     let mut rest = commands;
+    // `unit s` switches later `print`s to sectors, `unit compact` back
+    let mut sectors = false;
     while let Some((command, after)) = rest.split_first() {
         let (result, used) = match *command {
+            "unit" => match after.first() {
+                Some(&"s") => {
+                    sectors = true;
+                    (Ok((Vec::new(), String::new())), 1)
+                }
+                Some(&"compact") => {
+                    sectors = false;
+                    (Ok((Vec::new(), String::new())), 1)
+                }
+                Some(other) => {
+                    return Output::failed(
+                        1,
+                        format!("parted: kvmlab's parted prints in compact units or sectors (`unit s`), not {other}\n"),
+                    )
+                }
+                None => return Output::failed(1, "Error: Expecting a unit.\n"),
+            },
             "mklabel" => match after.first() {
                 Some(label) => (
                     shell
@@ -272,18 +292,19 @@ pub fn parted(shell: &mut Shell, args: &[String], stdin: &str) -> Output {
                 ),
                 None => return Output::failed(1, "Error: Expecting a partition number.\n"),
             },
-            "print" => (
-                shell
-                    .backend
-                    .world()
-                    .parted_print(shell.host, device)
-                    .map(|text| (Vec::new(), text)),
-                0,
-            ),
+            "print" => {
+                let world = shell.backend.world();
+                let printed = if sectors {
+                    world.parted_print_sectors(shell.host, device)
+                } else {
+                    world.parted_print(shell.host, device)
+                };
+                (printed.map(|text| (Vec::new(), text)), 0)
+            }
             other => {
                 return Output::failed(
                     1,
-                    format!("parted: invalid token: {other}\nkvmlab's parted runs mklabel, mkpart, rm and print\n"),
+                    format!("parted: invalid token: {other}\nkvmlab's parted runs mklabel, mkpart, rm, unit and print\n"),
                 )
             }
         };
