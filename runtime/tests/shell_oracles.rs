@@ -234,8 +234,8 @@ fn real_disk(parted: &Path, mke2fs: &Path, dir: &Path, layout: &Layout) -> PathB
 /// table name the device (`/dev/sdb` and its model `IET VIRTUAL-DISK (scsi)` against the
 /// image's path and ` (file)`), so only the size and label lines are compared there.
 ///
-/// Mutation tried: `parted_compact`'s rounding widened by 0.5 for values under 10 → the
-/// 1 GiB msdos row `105MB` read `106MB` and this failed.
+/// Mutation tried: the Size column one sector short (`(p.sectors() - 1) * SECTOR`) → the
+/// GPT row read `185544703s` against parted's `185544704s` and this failed.
 #[test]
 fn parted_print_at_the_prompt_lists_the_rows_parted_lists() {
     let Some(found) = tools(&["parted", "mke2fs"]) else {
@@ -432,8 +432,9 @@ fn blkid_tags(line: &str) -> Vec<(String, String)> {
 /// 1.47.0's); blkid's `BLOCK_SIZE` tag (util-linux 2.34 on) and the space 2.17 writes after
 /// the last tag.
 ///
-/// Mutation tried: `reserved_blocks` computed with 5.01 % instead of 5 % → `Reserved block
-/// count` disagreed on every size and this failed.
+/// Mutation tried: `large_file` dropped from the features → on 1 GiB ours ended
+/// `sparse_super` against tune2fs's `sparse_super large_file` and this failed (100 MiB, with
+/// 1 KiB blocks and no `large_file`, passed).
 #[test]
 fn tune2fs_and_blkid_at_the_prompt_read_what_mke2fs_wrote() {
     let Some(found) = tools(&["mke2fs", "tune2fs", "blkid"]) else {
@@ -536,7 +537,8 @@ fn is_root() -> bool {
 /// `ls -lh` in `storage_oracles.rs`.
 ///
 /// Mutation tried: 2.6.32's overhead counting the reserved GDT blocks (as the modern
-/// kernel's does) → Size read 1.0G against 1008M on 1 GiB and this failed.
+/// kernel's does) → on 100 MiB ours read `96M 4.1M 87M 5%` against `97M 5.6M 87M 7%` and
+/// this failed.
 #[test]
 fn df_at_the_prompt_matches_the_mounted_image() {
     let Some(found) = tools(&["mke2fs", "dumpe2fs", "mount", "umount", "df", "stat"]) else {
