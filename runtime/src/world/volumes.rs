@@ -90,9 +90,9 @@ pub struct DeviceProbe<'w> {
     /// The kernel's name for it, `/dev/sdb1`.
     pub device: String,
     pub holds: Probed<'w>,
-    /// Mounted read-write on some host: a journal in use, which e2fsprogs shows as the
-    /// `needs_recovery` feature.
-    pub journal_in_use: bool,
+    /// Mounted read-write on some host: a journal then is in use (e2fsprogs shows the
+    /// `needs_recovery` feature) and ext2 is marked not clean.
+    pub mounted_rw: bool,
 }
 
 /// One name `ls` lists.
@@ -466,7 +466,7 @@ impl World {
             },
         };
         // A local disk is only this host's; a LUN is the same storage on every host.
-        let journal_in_use = self.hosts().any(|(id, h)| {
+        let mounted_rw = self.hosts().any(|(id, h)| {
             h.storage().mounts().iter().any(|m| {
                 !m.read_only
                     && ((id == host && m.location == location)
@@ -476,7 +476,7 @@ impl World {
         DeviceProbe {
             device: resolved.device.clone(),
             holds,
-            journal_in_use,
+            mounted_rw,
         }
     }
 

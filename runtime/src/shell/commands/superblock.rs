@@ -45,7 +45,7 @@ pub fn tune2fs(shell: &mut Shell, args: &[String], _: &str) -> Output {
             Probed::Ext(fs) => {
                 return Output::ok(format!(
                     "{TUNE2FS_BANNER}{}",
-                    superblock_listing(fs, found.journal_in_use)
+                    superblock_listing(fs, found.mounted_rw)
                 ))
             }
             _ => "Bad magic number in super-block",
@@ -63,9 +63,9 @@ pub fn tune2fs(shell: &mut Shell, args: &[String], _: &str) -> Output {
 
 /// The features RHEL 6's mke2fs.conf gives each type, in e2fsprogs' order (compatible,
 /// incompatible, read-only compatible, each by bit); `needs_recovery` while the journal is
-/// in use. `large_file` comes with the resize inode once its size needs 64 bits (4 KiB
-/// blocks).
-fn features(fs: &ExtFs, journal_in_use: bool) -> Vec<&'static str> {
+/// in use (mounted read-write). `large_file` comes with the resize inode once its size
+/// needs 64 bits (4 KiB blocks).
+fn features(fs: &ExtFs, mounted_rw: bool) -> Vec<&'static str> {
     let l = &fs.layout;
     let journal = l.fstype.has_journal();
     let ext4 = l.fstype == FsType::Ext4;
@@ -77,7 +77,7 @@ fn features(fs: &ExtFs, journal_in_use: bool) -> Vec<&'static str> {
         (resize, "resize_inode"),
         (true, "dir_index"),
         (true, "filetype"),
-        (journal && journal_in_use, "needs_recovery"),
+        (journal && mounted_rw, "needs_recovery"),
         (ext4, "extent"),
         (ext4, "flex_bg"),
         (true, "sparse_super"),
@@ -93,24 +93,27 @@ fn features(fs: &ExtFs, journal_in_use: bool) -> Vec<&'static str> {
 }
 
 /// e2fsprogs 1.41.12's `list_super2` for the file system, without the lines the lab cannot
-/// know (see the module's doc).
-pub fn superblock_listing(fs: &ExtFs, journal_in_use: bool) -> String {
+/// know (see the module's doc); `mounted_rw` while a host has it mounted read-write.
+pub fn superblock_listing(fs: &ExtFs, mounted_rw: bool) -> String {
     let l = &fs.layout;
     let statfs = fs.statfs(HOST_KERNEL);
     let ext4 = l.fstype == FsType::Ext4;
+    // ext2 marks itself unclean while mounted; a journal makes that unnecessary
+    let state = if mounted_rw && !l.fstype.has_journal() {
+        "not clean"
+    } else {
+        "clean"
+    };
     let mut rows: Vec<(&str, String)> = vec![
         ("Filesystem volume name", "<none>".into()),
         ("Last mounted on", "<not available>".into()),
         ("Filesystem UUID", fs.uuid.clone()),
         ("Filesystem magic number", "0xEF53".into()),
         ("Filesystem revision #", "1 (dynamic)".into()),
-        (
-            "Filesystem features",
-            features(fs, journal_in_use).join(" "),
-        ),
+        ("Filesystem features", features(fs, mounted_rw).join(" ")),
         ("Filesystem flags", "signed_directory_hash ".into()),
         ("Default mount options", "(none)".into()),
-        ("Filesystem state", "clean".into()),
+        ("Filesystem state", state.into()),
         ("Errors behavior", "Continue".into()),
         ("Filesystem OS type", "Linux".into()),
         ("Inode count", l.inodes.to_string()),
@@ -255,4 +258,49 @@ pub fn blkid(shell: &mut Shell, args: &[String], _: &str) -> Output {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::world::storage::fs::{E2fsprogs, ExtLayout};
+
+    fn listed(fstype: FsType, size: u64, mounted_rw: bool) -> BTreeMap<String, String> {
+        let layout = ExtLayout::mkfs(fstype, size, E2fsprogs::V1_41Rhel6).unwrap();
+        let fs = ExtFs::new(layout, derived_uuid("test"));
+        superblock_listing(&fs, mounted_rw)
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.to_string(), v.trim().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn each_type_lists_its_own_features_and_state() {
+        let ext2 = listed(FsType::Ext2, 100 << 20, true);
+        assert_eq!(
+            ext2["Filesystem features"],
+            "ext_attr resize_inode dir_index filetype sparse_super"
+        );
+        assert_eq!(ext2["Filesystem state"], "not clean");
+        assert!(!ext2.contains_key("Journal inode") && !ext2.contains_key("Journal backup"));
+        let ext3 = listed(FsType::Ext3, 1 << 30, false);
+        assert_eq!(ext3["Filesystem state"], "clean");
+        assert_eq!(ext3["Inode size"], "256");
+        let ext4 = listed(FsType::Ext4, 1 << 30, true);
+        assert_eq!(
+            ext4["Filesystem features"],
+            "has_journal ext_attr resize_inode dir_index filetype needs_recovery extent flex_bg sparse_super large_file huge_file uninit_bg dir_nlink extra_isize"
+        );
+        assert_eq!(ext4["Filesystem state"], "clean");
+        assert_eq!(
+            (
+                ext4["Flex block group size"].as_str(),
+                ext4["Required extra isize"].as_str()
+            ),
+            ("16", "28")
+        );
+    }
 }
