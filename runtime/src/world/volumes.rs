@@ -451,19 +451,17 @@ impl World {
         let contents = self.contents(host, &resolved.disk);
         let holds = match self.fs_at(host, &location) {
             Some(fs) => Probed::Ext(fs),
-            None => match &resolved.disk {
-                // Only the install makes swap areas, on the host's own disk.
-                DiskRef::Local { .. } => contents
-                    .disk
-                    .partition(resolved.partition)
-                    .ok()
-                    .filter(|p| p.fs_hint.as_deref() == Some("linux-swap"))
-                    .map_or(Probed::Nothing, |p| {
-                        let device = contents.disk.partition_path(p.number);
-                        Probed::Swap(swap_uuid(self.host(host).name(), &device))
-                    }),
-                DiskRef::Lun { .. } => Probed::Nothing,
-            },
+            // Only the install makes swap areas, on the system disk (kvmlab has no mkswap).
+            None if self.is_system_disk(host, &resolved.disk) => contents
+                .disk
+                .partition(resolved.partition)
+                .ok()
+                .filter(|p| p.fs_hint.as_deref() == Some("linux-swap"))
+                .map_or(Probed::Nothing, |p| {
+                    let device = contents.disk.partition_path(p.number);
+                    Probed::Swap(swap_uuid(self.host(host).name(), &device))
+                }),
+            None => Probed::Nothing,
         };
         // A local disk is only this host's; a LUN is the same storage on every host.
         let mounted_rw = self.hosts().any(|(id, h)| {
