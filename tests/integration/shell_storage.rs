@@ -204,9 +204,22 @@ fn blkid_names_the_uuid_that_fstab_mounts_by() {
          let uuid = sv1.sh(\"blkid -o value -s UUID /dev/sdb1\").lines[0];\n\
          sv1.sh(`mkdir /iscsi1 && echo \"UUID=${uuid} /iscsi1 ext3 _netdev 0 0\" >> /etc/fstab`);\n\
          let m = sv1.sh(\"mount -a && df -h /iscsi1\");\n\
-         record(\"mounted\", m.lines);\n",
+         record(\"mounted\", m.lines);\n\
+         record(\"uuid\", uuid);\n\
+         record(\"tune2fs\", sv1.sh(\"tune2fs -l UUID=\" + uuid).lines[3]);\n\
+         record(\"blkid\", sv1.sh(\"blkid UUID=\" + uuid).status);\n",
     );
     let out = Test::new().script(&script).json().status(0).run();
+    // tune2fs finds a device by `UUID=` as mount does; blkid takes its operands as paths
+    let values = &out.report["values"];
+    assert_eq!(
+        values["tune2fs"],
+        format!(
+            "Filesystem UUID:          {}",
+            values["uuid"].as_str().unwrap()
+        )
+    );
+    assert_eq!(values["blkid"], 2);
     assert_eq!(
         out.report["values"]["mounted"][1],
         "/dev/sdb1        88G  184M   83G   1% /iscsi1"

@@ -206,8 +206,10 @@ pub fn blkid(shell: &mut Shell, args: &[String], _: &str) -> Output {
     let probes = if args.operands.is_empty() {
         world.probe_all(shell.host)
     } else {
+        // blkid opens its operands as paths: `UUID=…` is no device to it (`-U` would be)
         args.operands
             .iter()
+            .filter(|dev| !dev.starts_with("UUID=") && !dev.starts_with("LABEL="))
             .filter_map(|dev| {
                 world.probe_device(shell.host, dev).map(|mut p| {
                     // blkid names a device as it was asked for
