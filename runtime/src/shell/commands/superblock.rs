@@ -16,6 +16,16 @@ use crate::world::volumes::{Probed, HOST_KERNEL};
 /// e2fsprogs' banner, which tune2fs prints on stdout before anything else.
 const TUNE2FS_BANNER: &str = "tune2fs 1.41.12 (17-May-2010)\n";
 
+/// tune2fs 1.41.12's usage, on stderr.
+const TUNE2FS_USAGE: &str = "Usage: tune2fs [-c max_mounts_count] [-e errors_behavior] [-g group]
+\t[-i interval[d|m|w]] [-j] [-J journal_options] [-l]
+\t[-m reserved_blocks_percent] [-o [^]mount_options[,...]]
+\t[-r reserved_blocks_count] [-u user] [-C mount_count] [-L volume_label]
+\t[-M last_mounted_dir] [-O [^]feature[,...]]
+\t[-E extended-option[,...]] [-T last_check_time] [-U UUID]
+\t[ -I new_inode_size ] device
+";
+
 /// `tune2fs -l DEVICE`: the superblock listing. The options that change a file system are
 /// not at the prompt.
 pub fn tune2fs(shell: &mut Shell, args: &[String], _: &str) -> Output {
@@ -24,7 +34,7 @@ pub fn tune2fs(shell: &mut Shell, args: &[String], _: &str) -> Output {
         Err(out) => return out,
     };
     let [device] = args.operands.as_slice() else {
-        let mut out = Output::failed(1, "Usage: tune2fs [-l] device\n");
+        let mut out = Output::failed(1, TUNE2FS_USAGE);
         out.stdout = TUNE2FS_BANNER.into();
         return out;
     };
