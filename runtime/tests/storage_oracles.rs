@@ -14,7 +14,7 @@ use std::process::Command;
 use kvmlab_runtime::units::human_size;
 use kvmlab_runtime::world::storage::fs::{E2fsprogs, ExtLayout, FsType, Kernel};
 use kvmlab_runtime::world::storage::fstab::Fstab;
-use kvmlab_runtime::world::storage::partition::{Disk, LabelKind};
+use kvmlab_runtime::world::storage::partition::{Disk, LabelKind, UtilLinux};
 
 const MIB: u64 = 1 << 20;
 const GIB: u64 = 1 << 30;
@@ -311,7 +311,7 @@ fn parted_print_and_fdisk_list_read_the_same() {
         ours.model = String::new();
         ours.path = "print.img".into();
         assert_eq!(
-            without_identifier(&ours.fdisk_list()),
+            without_identifier(&ours.fdisk_list(UtilLinux::V2_38).stdout),
             without_identifier(&listed),
             "{size} {label}"
         );

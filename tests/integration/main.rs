@@ -32,5 +32,6 @@ mod repl_steps;
 mod report;
 mod sandbox;
 mod shell;
+mod shell_storage;
 mod shell_virsh;
 mod storage;

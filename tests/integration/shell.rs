@@ -206,7 +206,7 @@ fn what_the_prompt_does_not_run_is_refused_whole_and_runs_nothing() {
         "cat /root/first",
         "echo a ;; echo b",
         "echo $(hostname)",
-        "tune2fs -l /dev/sda1",
+        "e2fsck -n /dev/sda1",
     ]);
     assert_eq!(results[0].0, 2);
     assert_eq!(
@@ -228,7 +228,7 @@ fn what_the_prompt_does_not_run_is_refused_whole_and_runs_nothing() {
         (results[4].0, results[4].2.as_str()),
         (
             2,
-            "kvmlab: `tune2fs` is not one of this prompt's commands yet\n"
+            "kvmlab: `e2fsck` is not one of this prompt's commands yet\n"
         )
     );
 }

@@ -227,7 +227,7 @@ fn discovery_and_login_print_like_iscsiadm() {
          let disks = sv1.disks();\n\
          record(\"disks\", disks.len());\n\
          record(\"lun\", disks[1].size);\n\
-         record(\"fdisk\", disks.text.contains(\"Disk /dev/sdb: 4.5 TiB, 4995964170240 bytes\"));\n\
+         record(\"fdisk\", disks.text.contains(\"Disk /dev/sdb: 4996.0 GB, 4995964170240 bytes\"));\n\
          record(\"logout\", sv1.iscsi_logout(iqn).len());\n\
          record(\"after\", sv1.disks().len());\n",
     );

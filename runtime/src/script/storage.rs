@@ -548,8 +548,8 @@ fn register_block_devices(engine: &mut Engine) {
         |ctx: NativeCallContext, h: &mut HostRef| -> Outcome<Rows> {
             call(&h.session, &ctx, |b| {
                 let disks = b.world().disks(h.id)?;
-                let text: Vec<&str> = disks.iter().map(|d| d.fdisk.as_str()).collect();
-                Ok(Rows::new(text.join("\n"), &disks))
+                let text: String = disks.iter().map(|d| d.fdisk.as_str()).collect();
+                Ok(Rows::new(text, &disks))
             })
         },
     );

@@ -22,6 +22,7 @@ use crate::world::guest::GuestId;
 use crate::world::HostId;
 
 pub use commands::storage::mke2fs_report;
+pub use commands::superblock::superblock_listing;
 pub use commands::virsh::{command_names as virsh_commands, option_words as virsh_options};
 pub use commands::{command_names, option_words};
 

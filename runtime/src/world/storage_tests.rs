@@ -129,11 +129,20 @@ fn the_reports_section_2_4_on_both_hosts() {
         disks[1].by_path.as_deref(),
         Some("/dev/disk/by-path/ip-10.10.1.10:3260-iscsi-iqn.2006-01.com.openfiler:tsn.b5ffc134d692-lun-0")
     );
-    let fdisk = world.fdisk_l(sv1).unwrap();
-    assert!(fdisk.contains(
-        "Disk /dev/sdb: 4.5 TiB, 4995964170240 bytes, 9757742520 sectors\nDisk model: IET VIRTUAL-DISK\n"
+    // RHEL 6's fdisk: decimal sizes and cylinders; the fresh LUN has no table yet
+    let fdisk = world.fdisk_l(sv1, false).unwrap();
+    assert!(fdisk[0]
+        .1
+        .stdout
+        .starts_with("\nDisk /dev/sda: 1000.0 GB, 1000000000000 bytes\n"));
+    assert_eq!(fdisk[1].0, "/dev/sdb");
+    assert!(fdisk[1].1.stdout.starts_with(
+        "\nDisk /dev/sdb: 4996.0 GB, 4995964170240 bytes\n255 heads, 63 sectors/track, 607391 cylinders\n"
     ));
-    assert!(fdisk.starts_with("Disk /dev/sda: 931.3 GiB, 1000000000000 bytes"));
+    assert_eq!(
+        fdisk[1].1.stderr,
+        "Disk /dev/sdb doesn't contain a valid partition table\n"
+    );
 
     // erratum: an msdos label cannot address the 5 TB LUN
     world.parted_mklabel(sv1, "/dev/sdb", "msdos").unwrap();
@@ -201,17 +210,8 @@ fn the_reports_section_2_4_on_both_hosts() {
         on_sv2.partitions[0].uuid.as_deref(),
         Some(mkfs.uuid.as_str())
     );
-    let identifier = |text: &str| {
-        text.lines()
-            .filter(|l| l.starts_with("Disk identifier"))
-            .nth(1)
-            .unwrap()
-            .to_string()
-    };
-    assert_eq!(
-        identifier(&world.fdisk_l(sv1).unwrap()),
-        identifier(&world.fdisk_l(sv2).unwrap())
-    );
+    let lun_listing = |world: &World, host| world.fdisk_l(host, true).unwrap().remove(1);
+    assert_eq!(lun_listing(world, sv1), lun_listing(world, sv2));
     world.mkdir(sv2, "/iscsi1").unwrap();
     let warnings = world.mount(sv2, "/dev/sdb1", "/iscsi1", "ext3").unwrap();
     assert_eq!(warnings.len(), 1);

@@ -23,19 +23,23 @@ use std::net::Ipv4Addr;
 
 use super::advice::DiskUse;
 use super::guest::GuestId;
-use super::host::storage::{DiskRef, FsLocation, Mount, HOST_E2FSPROGS};
+use super::host::storage::{swap_uuid, DiskRef, FsLocation, Mount, HOST_E2FSPROGS};
 use super::nas::{NasId, DATA_ROOT};
 use super::net::Finding;
 use super::storage::blockdev::{mountable_as, BlockContents, ExtFs, WHOLE_DEVICE};
 use super::storage::fs::{df_h, DfRow, ExtLayout, FsType, Kernel, Statfs};
 use super::storage::fstab::{Fstab, FstabEntry, FSTAB_PATH};
-use super::storage::partition::Mkpart;
+use super::storage::partition::{FdiskListing, Mkpart, UtilLinux};
 use super::{HostId, World};
 use crate::error::{Error, Result};
 use crate::time::LabTime;
 
 /// The kernel of the hosts kvmlab models (RHEL 6): its statfs decides what `df` shows.
 pub const HOST_KERNEL: Kernel = Kernel::Linux2_6_32;
+
+/// The util-linux of the hosts kvmlab models (RHEL 6), positions in cylinders as its
+/// `fdisk -l` prints them without `-u`.
+const HOST_FDISK: UtilLinux = UtilLinux::V2_17Rhel6 { sectors: false };
 
 /// Sequential write rate assumed for a host's own disk: a 2010 7200 rpm SATA disk
 /// (an assumption; the report measured none).
@@ -59,7 +63,7 @@ pub struct BlockDeviceInfo {
     /// The stable udev name of an iSCSI disk.
     pub by_path: Option<String>,
     pub partitions: Vec<PartitionInfo>,
-    /// `fdisk -l` for this disk.
+    /// `fdisk -l` for this disk, as RHEL 6's fdisk prints it (its stdout).
     pub fdisk: String,
 }
 
@@ -69,6 +73,26 @@ pub struct PartitionInfo {
     pub size: u64,
     pub fstype: Option<String>,
     pub uuid: Option<String>,
+}
+
+/// What a device holds, as `tune2fs` and `blkid` read it from its first blocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probed<'w> {
+    Ext(&'w ExtFs),
+    /// The swap area the install made, by its UUID.
+    Swap(String),
+    Nothing,
+}
+
+/// A device looked up for `tune2fs` or `blkid`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceProbe<'w> {
+    /// The kernel's name for it, `/dev/sdb1`.
+    pub device: String,
+    pub holds: Probed<'w>,
+    /// Mounted read-write on some host: a journal then is in use (e2fsprogs shows the
+    /// `needs_recovery` feature) and ext2 is marked not clean.
+    pub mounted_rw: bool,
 }
 
 /// One name `ls` lists.
@@ -384,16 +408,91 @@ impl World {
                     model: view.model.clone(),
                     by_path: d.iscsi.as_ref().map(|p| p.by_path()),
                     partitions,
-                    fdisk: view.fdisk_list(),
+                    fdisk: view.fdisk_list(HOST_FDISK).stdout,
                 }
             })
             .collect())
     }
 
-    /// `fdisk -l` as text: the disks' listings, a blank line apart.
-    pub fn fdisk_l(&self, host: HostId) -> Result<String> {
-        let listings: Vec<String> = self.disks(host)?.into_iter().map(|d| d.fdisk).collect();
-        Ok(listings.join("\n"))
+    /// What `tune2fs DEV` and `blkid DEV` read: `None` when the host has no such device.
+    pub fn probe_device(&self, host: HostId, dev: &str) -> Option<DeviceProbe<'_>> {
+        let resolved = self.resolve_device(host, dev)?;
+        Some(self.probe(host, &resolved))
+    }
+
+    /// Every device and partition of the host, in `/proc/partitions` order, for `blkid`.
+    pub fn probe_all(&self, host: HostId) -> Vec<DeviceProbe<'_>> {
+        let mut found = Vec::new();
+        for device in self.host(host).storage().devices() {
+            let path = device.path();
+            let numbers: Vec<u32> = self
+                .contents(host, &device.disk)
+                .disk
+                .partitions()
+                .iter()
+                .map(|p| p.number)
+                .collect();
+            for number in std::iter::once(WHOLE_DEVICE).chain(numbers) {
+                let name = if number == WHOLE_DEVICE {
+                    path.clone()
+                } else {
+                    let mut view = self.contents(host, &device.disk).disk.clone();
+                    view.path = path.clone();
+                    view.partition_path(number)
+                };
+                found.extend(self.probe_device(host, &name));
+            }
+        }
+        found
+    }
+
+    fn probe(&self, host: HostId, resolved: &Resolved) -> DeviceProbe<'_> {
+        let location = resolved.location();
+        let contents = self.contents(host, &resolved.disk);
+        let holds = match self.fs_at(host, &location) {
+            Some(fs) => Probed::Ext(fs),
+            // Only the install makes swap areas, on the system disk (kvmlab has no mkswap).
+            None if self.is_system_disk(host, &resolved.disk) => contents
+                .disk
+                .partition(resolved.partition)
+                .ok()
+                .filter(|p| p.fs_hint.as_deref() == Some("linux-swap"))
+                .map_or(Probed::Nothing, |p| {
+                    let device = contents.disk.partition_path(p.number);
+                    Probed::Swap(swap_uuid(self.host(host).name(), &device))
+                }),
+            None => Probed::Nothing,
+        };
+        // A local disk is only this host's; a LUN is the same storage on every host.
+        let mounted_rw = self.hosts().any(|(id, h)| {
+            h.storage().mounts().iter().any(|m| {
+                !m.read_only
+                    && ((id == host && m.location == location)
+                        || m.location.same_storage(&location))
+            })
+        });
+        DeviceProbe {
+            device: resolved.device.clone(),
+            holds,
+            mounted_rw,
+        }
+    }
+
+    /// `fdisk -l [-u]`: each disk's path and listing, as RHEL 6's fdisk prints them.
+    pub fn fdisk_l(&self, host: HostId, sectors: bool) -> Result<Vec<(String, FdiskListing)>> {
+        self.host(host).require_command("fdisk")?;
+        Ok(self
+            .host(host)
+            .storage()
+            .devices()
+            .iter()
+            .map(|d| {
+                let mut view = self.contents(host, &d.disk).disk.clone();
+                view.path = d.path();
+                let listing = view.fdisk_list(UtilLinux::V2_17Rhel6 { sectors });
+                (view.path, listing)
+            })
+            .collect())
     }
 
     /// `parted DEV print`.
@@ -402,6 +501,14 @@ impl World {
         let mut view = self.contents(host, &disk).disk.clone();
         view.path = path;
         Ok(view.parted_print())
+    }
+
+    /// `parted DEV unit s print`.
+    pub fn parted_print_sectors(&self, host: HostId, dev: &str) -> Result<String> {
+        let (disk, path) = self.parted_disk(host, dev)?;
+        let mut view = self.contents(host, &disk).disk.clone();
+        view.path = path;
+        Ok(view.parted_print_sectors())
     }
 
     /// `parted DEV mklabel gpt|msdos`. Refused while a partition of the disk is mounted here;

@@ -5,6 +5,7 @@
 
 mod net;
 pub(super) mod storage;
+pub(super) mod superblock;
 mod system;
 mod text;
 pub(super) mod virsh;
@@ -19,6 +20,7 @@ type Run = fn(&mut Shell, &[String], &str) -> Output;
 
 /// Every command the prompt runs, with its implementation.
 const COMMANDS: &[(&str, Run)] = &[
+    ("blkid", superblock::blkid),
     ("cat", text::cat),
     ("chkconfig", system::chkconfig),
     ("df", storage::df),
@@ -38,6 +40,7 @@ const COMMANDS: &[(&str, Run)] = &[
     ("service", system::service),
     ("tail", text::tail),
     ("true", text::true_),
+    ("tune2fs", superblock::tune2fs),
     ("umount", storage::umount),
     ("virsh", virsh::virsh),
     ("virt-install", virt_install::virt_install),

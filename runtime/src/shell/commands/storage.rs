@@ -163,7 +163,7 @@ fn listing(shell: &mut Shell, found: crate::error::Result<Vec<String>>, none: &s
     }
 }
 
-/// `fdisk -l [DEVICE...]`.
+/// `fdisk -l [-u] [DEVICE...]`, as util-linux-ng 2.17.2 lists disks.
 pub fn fdisk(shell: &mut Shell, args: &[String], _: &str) -> Output {
     let args = match options(shell, "fdisk", args, "lu", "") {
         Ok(a) => a,
@@ -176,22 +176,21 @@ pub fn fdisk(shell: &mut Shell, args: &[String], _: &str) -> Output {
         };
         return shell.failure("fdisk", error);
     }
-    let disks = match shell.backend.world().disks(shell.host) {
+    let disks = match shell.backend.world().fdisk_l(shell.host, args.has('u')) {
         Ok(d) => d,
         Err(e) => return shell.failure("fdisk", e),
     };
     let mut out = Output::default();
     let wanted: Vec<&String> = args.operands.iter().collect();
-    for disk in &disks {
-        if wanted.is_empty() || wanted.iter().any(|w| **w == disk.path) {
-            out.stdout.push('\n');
-            out.stdout.push_str(disk.fdisk.trim_end_matches('\n'));
-            out.stdout.push('\n');
+    for (path, listing) in &disks {
+        if wanted.is_empty() || wanted.contains(&path) {
+            out.stdout.push_str(&listing.stdout);
+            out.stderr.push_str(&listing.stderr);
         }
     }
     for missing in wanted
         .iter()
-        .filter(|w| !disks.iter().any(|d| d.path == ***w))
+        .filter(|w| !disks.iter().any(|(path, _)| path == **w))
     {
         out.stderr.push_str(&format!("Cannot open {missing}\n"));
         out.status = 1;
@@ -199,7 +198,8 @@ pub fn fdisk(shell: &mut Shell, args: &[String], _: &str) -> Output {
     out
 }
 
-/// `parted [-s] DEVICE COMMAND...`: mklabel, mkpart, rm and print, as many as given.
+/// `parted [-s] DEVICE COMMAND...`: mklabel, mkpart, rm, `unit s|compact` and print, as
+/// many as given.
 pub fn parted(shell: &mut Shell, args: &[String], stdin: &str) -> Output {
     let mut words: Vec<&str> = args
         .iter()
@@ -230,8 +230,27 @@ pub fn parted(shell: &mut Shell, args: &[String], stdin: &str) -> Output {
     }
     let mut out = Output::default();
     let mut rest = commands;
+    // `unit s` switches later `print`s to sectors, `unit compact` back
+    let mut sectors = false;
     while let Some((command, after)) = rest.split_first() {
         let (result, used) = match *command {
+            "unit" => match after.first() {
+                Some(&"s") => {
+                    sectors = true;
+                    (Ok((Vec::new(), String::new())), 1)
+                }
+                Some(&"compact") => {
+                    sectors = false;
+                    (Ok((Vec::new(), String::new())), 1)
+                }
+                Some(other) => {
+                    return Output::failed(
+                        1,
+                        format!("parted: kvmlab's parted prints in compact units or sectors (`unit s`), not {other}\n"),
+                    )
+                }
+                None => return Output::failed(1, "Error: Expecting a unit.\n"),
+            },
             "mklabel" => match after.first() {
                 Some(label) => (
                     shell
@@ -273,18 +292,19 @@ pub fn parted(shell: &mut Shell, args: &[String], stdin: &str) -> Output {
                 ),
                 None => return Output::failed(1, "Error: Expecting a partition number.\n"),
             },
-            "print" => (
-                shell
-                    .backend
-                    .world()
-                    .parted_print(shell.host, device)
-                    .map(|text| (Vec::new(), text)),
-                0,
-            ),
+            "print" => {
+                let world = shell.backend.world();
+                let printed = if sectors {
+                    world.parted_print_sectors(shell.host, device)
+                } else {
+                    world.parted_print(shell.host, device)
+                };
+                (printed.map(|text| (Vec::new(), text)), 0)
+            }
             other => {
                 return Output::failed(
                     1,
-                    format!("parted: invalid token: {other}\nkvmlab's parted runs mklabel, mkpart, rm and print\n"),
+                    format!("parted: invalid token: {other}\nkvmlab's parted runs mklabel, mkpart, rm, unit and print\n"),
                 )
             }
         };
@@ -398,8 +418,7 @@ pub fn mke2fs_report(layout: &ExtLayout, uuid: &str) -> String {
     }
     text.push_str("Writing superblocks and filesystem accounting information: done\n\n");
     // mke2fs picks 20 + a random 0..20; here the file system's UUID picks it.
-    let checked_every =
-        20 + u32::from_str_radix(uuid.get(..2).unwrap_or("0"), 16).unwrap_or(0) % 20;
+    let checked_every = super::superblock::max_mount_count(uuid);
     text.push_str(&format!(
         "This filesystem will be automatically checked every {checked_every} mounts or\n\
          180 days, whichever comes first.  Use tune2fs -c or -i to override.\n"

@@ -150,6 +150,12 @@ impl Mount {
     }
 }
 
+/// The UUID of the swap area the install made on a host's partition `device`, as mkswap
+/// wrote it and fstab and blkid name it.
+pub fn swap_uuid(host: &str, device: &str) -> String {
+    derived_uuid(&format!("{host}:{device}#swap"))
+}
+
 /// A host's disks, sessions' disks, mounts and initiator.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct HostStorage {
@@ -221,7 +227,7 @@ impl HostStorage {
                 let number = made.partition.number;
                 let device = contents.disk.partition_path(number);
                 let uuid = if swap {
-                    derived_uuid(&format!("{host}:{device}#swap"))
+                    swap_uuid(host, &device)
                 } else {
                     let fs = contents.mkfs(number, FsType::Ext4, HOST_E2FSPROGS, host)?;
                     fs.uuid.clone()

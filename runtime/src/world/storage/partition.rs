@@ -117,6 +117,33 @@ pub struct Mkpart {
     pub warnings: Vec<Error>,
 }
 
+/// The BIOS geometry the sd driver reports for a disk above 1 GB, which RHEL 6's fdisk
+/// counts cylinders in.
+const BIOS_HEADS: u64 = 255;
+const BIOS_SECTORS: u64 = 63;
+const CYLINDER: u64 = BIOS_HEADS * BIOS_SECTORS;
+
+/// Which util-linux prints `fdisk -l`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UtilLinux {
+    /// util-linux-ng 2.17.2 of RHEL 6 (the report's hosts); `sectors` is `-u`.
+    V2_17Rhel6 { sectors: bool },
+    /// util-linux 2.38 (Debian 12), the oracle tests' fdisk.
+    V2_38,
+}
+
+/// An MBR entry as RHEL 6's fdisk lists it: number, first sector, sectors, type id, type
+/// name.
+type MbrEntry = (u32, u64, u64, &'static str, &'static str);
+
+/// What `fdisk -l` prints for one disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FdiskListing {
+    pub stdout: String,
+    /// RHEL 6's fdisk warns of a GPT it does not read, and of a disk without a table.
+    pub stderr: String,
+}
+
 /// A disk as parted and fdisk see it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Disk {
@@ -795,8 +822,146 @@ impl Disk {
         out
     }
 
-    /// `fdisk -l DEVICE` as util-linux 2.38 prints it.
-    pub fn fdisk_list(&self) -> String {
+    /// `fdisk -l DEVICE` as `era`'s util-linux prints it.
+    pub fn fdisk_list(&self, era: UtilLinux) -> FdiskListing {
+        match era {
+            UtilLinux::V2_17Rhel6 { sectors } => self.fdisk_list_2_17(sectors),
+            UtilLinux::V2_38 => FdiskListing {
+                stdout: self.fdisk_list_2_38(),
+                stderr: String::new(),
+            },
+        }
+    }
+
+    /// The msdos label's disk identifier: random when parted writes the label, derived
+    /// here from the disk and the label's number so both hosts of a LUN read the same.
+    fn msdos_identifier(&self) -> String {
+        let digest = Sha256::digest(format!("{}#{}", self.identity, self.labels_made));
+        format!(
+            "0x{:02x}{:02x}{:02x}{:02x}",
+            digest[0], digest[1], digest[2], digest[3]
+        )
+    }
+
+    /// util-linux-ng 2.17.2: the BIOS geometry (255 heads, 63 sectors a track, as the sd
+    /// driver reports for disks above 1 GB), positions in cylinders unless `sectors`
+    /// (`-u`), the size in decimal MB or GB, and a GPT disk shown as its protective MBR
+    /// (one `ee` entry from sector 1, at most 2^32 − 1 sectors) after a warning on stderr.
+    fn fdisk_list_2_17(&self, sectors: bool) -> FdiskListing {
+        let bytes = self.size_bytes();
+        let megabytes = bytes / 1_000_000;
+        let size = if megabytes < 10_000 {
+            format!("{megabytes} MB")
+        } else {
+            let hectomega = (megabytes + 50) / 100;
+            format!("{}.{} GB", hectomega / 10, hectomega % 10)
+        };
+        let mut stdout = format!(
+            "\nDisk {}: {size}, {bytes} bytes\n{BIOS_HEADS} heads, {BIOS_SECTORS} sectors/track, {} cylinders",
+            self.path,
+            self.sectors / CYLINDER
+        );
+        let (unit, per_unit) = if sectors {
+            stdout.push_str(&format!(", total {} sectors", self.sectors));
+            ("sectors", 1)
+        } else {
+            ("cylinders", CYLINDER)
+        };
+        stdout.push_str(&format!(
+            "\nUnits = {unit} of {per_unit} * 512 = {} bytes\n\
+             Sector size (logical/physical): 512 bytes / 512 bytes\n\
+             I/O size (minimum/optimal): 512 bytes / 512 bytes\n",
+            per_unit * SECTOR
+        ));
+        let (entries, stderr): (Vec<MbrEntry>, String) = match self.label {
+            None => {
+                stdout.push('\n');
+                return FdiskListing {
+                    stdout,
+                    stderr: format!(
+                        "Disk {} doesn't contain a valid partition table\n",
+                        self.path
+                    ),
+                };
+            }
+            Some(LabelKind::Gpt) => {
+                // parted keeps the MBR's identifier bytes, zero on a fresh disk
+                stdout.push_str("Disk identifier: 0x00000000\n");
+                let protective = (self.sectors - 1).min(MSDOS_LIMIT);
+                (
+                    vec![(1, 1, protective, "ee", "GPT")],
+                    format!(
+                        "\nWARNING: GPT (GUID Partition Table) detected on '{}'! The util fdisk doesn't support GPT. Use GNU Parted.\n\n",
+                        self.path
+                    ),
+                )
+            }
+            Some(LabelKind::Msdos) => {
+                stdout.push_str(&format!("Disk identifier: {}\n", self.msdos_identifier()));
+                // fdisk lists the table's entries in their slots' order
+                let mut entries: Vec<_> = self
+                    .partitions
+                    .iter()
+                    .map(|p| {
+                        let (id, _) = partition_type(LabelKind::Msdos, p.fs_hint.as_deref());
+                        (p.number, p.start, p.sectors(), id, mbr_type_2_17(id))
+                    })
+                    .collect();
+                entries.sort_by_key(|e| e.0);
+                (entries, String::new())
+            }
+        };
+        stdout.push('\n');
+        // fdisk pads the device column to the name's length (one more after a digit), at
+        // least 5, and names each partition in two columns after it
+        let digit = self.path.ends_with(|c: char| c.is_ascii_digit());
+        let width = (self.path.len() + usize::from(digit)).max(5);
+        stdout.push_str(&format!(
+            "{:>w$} Boot      Start         End      Blocks   Id  System\n",
+            "Device",
+            w = width + 1
+        ));
+        let shown = |sector: u64| {
+            if sectors {
+                sector
+            } else {
+                sector / CYLINDER + 1
+            }
+        };
+        for &(number, start, count, id, name) in &entries {
+            let last = start + count.saturating_sub(1);
+            let odd = if count % 2 == 1 { '+' } else { ' ' };
+            stdout.push_str(&format!(
+                "{:>pad$}{}{number:<2}    {:>11} {:>11} {:>11}{odd}  {id:>2}  {name}\n",
+                self.path,
+                if digit { "p" } else { "" },
+                shown(start),
+                shown(last),
+                count / 2,
+                pad = width - usize::from(digit),
+            ));
+            // parted writes a partition's CHS end; below cylinder 1024 fdisk checks that
+            // it is the last sector of a cylinder
+            let cylinder = last / CYLINDER;
+            let in_cylinder = last % CYLINDER;
+            if id != "ee"
+                && cylinder < 1024
+                && (in_cylinder / BIOS_SECTORS != BIOS_HEADS - 1
+                    || in_cylinder % BIOS_SECTORS != BIOS_SECTORS - 1)
+            {
+                stdout.push_str(&format!(
+                    "Partition {number} does not end on cylinder boundary.\n"
+                ));
+            }
+        }
+        if entries.windows(2).any(|pair| pair[1].1 < pair[0].1) {
+            stdout.push_str("\nPartition table entries are not in disk order\n");
+        }
+        FdiskListing { stdout, stderr }
+    }
+
+    /// util-linux 2.38 (Debian 12): sectors, binary sizes, the GPT itself.
+    fn fdisk_list_2_38(&self) -> String {
         let bytes = self.size_bytes();
         let mut out = format!(
             "Disk {}: {}, {bytes} bytes, {} sectors\n",
@@ -818,16 +983,12 @@ impl Disk {
         let Some(label) = self.label else {
             return out;
         };
-        let digest = Sha256::digest(format!("{}#{}", self.identity, self.labels_made));
         let identifier = match label {
             LabelKind::Gpt => {
                 super::blockdev::derived_uuid(&format!("{}#{}", self.identity, self.labels_made))
                     .to_uppercase()
             }
-            LabelKind::Msdos => format!(
-                "0x{:02x}{:02x}{:02x}{:02x}",
-                digest[0], digest[1], digest[2], digest[3]
-            ),
+            LabelKind::Msdos => self.msdos_identifier(),
         };
         out.push_str(&format!(
             "Disklabel type: {}\nDisk identifier: {identifier}\n",
@@ -1010,6 +1171,17 @@ fn partition_type(label: LabelKind, fs_hint: Option<&str>) -> (&'static str, &'s
             _ => ("7", "HPFS/NTFS/exFAT"),
         },
         (LabelKind::Msdos, _) => ("83", "Linux"),
+    }
+}
+
+/// util-linux-ng 2.17's name for an MBR partition type id.
+fn mbr_type_2_17(id: &str) -> &'static str {
+    match id {
+        "82" => "Linux swap / Solaris",
+        "7" => "HPFS/NTFS",
+        "c" => "W95 FAT32 (LBA)",
+        "e" => "W95 FAT16 (LBA)",
+        _ => "Linux",
     }
 }
 
@@ -1236,7 +1408,7 @@ mod tests {
         d.mklabel("msdos").unwrap();
         d.mkpart("primary", "ext3", "1MiB", "100MiB").unwrap();
         d.mkpart("primary", "", "100MiB", "100%").unwrap();
-        let listing = d.fdisk_list();
+        let listing = d.fdisk_list(UtilLinux::V2_38).stdout;
         let lines: Vec<&str> = listing.lines().collect();
         assert_eq!(
             lines[0],
@@ -1255,6 +1427,69 @@ mod tests {
             lines[9],
             "b.img2          204800 2097151 1892352  924M 83 Linux"
         );
+    }
+
+    #[test]
+    fn rhel6_fdisk_counts_cylinders_and_shows_gpt_as_its_protective_mbr() {
+        // The report's LUN as util-linux-ng 2.17.2 lists it: 4995964170240 bytes are
+        // 4996.0 GB, 9757742520 sectors 607391 cylinders of 16065; the protective entry
+        // spans 2^32 − 1 sectors from sector 1, ending in cylinder 267350.
+        let mut lun = Disk::new("/dev/sdb", "IET VIRTUAL-DISK (scsi)", 4_995_964_170_240);
+        lun.mklabel("gpt").unwrap();
+        lun.mkpart("primary", "ext3", "0%", "95GB").unwrap();
+        let listing = lun.fdisk_list(UtilLinux::V2_17Rhel6 { sectors: false });
+        assert_eq!(
+            listing.stdout,
+            "\nDisk /dev/sdb: 4996.0 GB, 4995964170240 bytes\n\
+             255 heads, 63 sectors/track, 607391 cylinders\n\
+             Units = cylinders of 16065 * 512 = 8225280 bytes\n\
+             Sector size (logical/physical): 512 bytes / 512 bytes\n\
+             I/O size (minimum/optimal): 512 bytes / 512 bytes\n\
+             Disk identifier: 0x00000000\n\
+             \n   Device Boot      Start         End      Blocks   Id  System\n\
+             /dev/sdb1               1      267350  2147483647+  ee  GPT\n"
+        );
+        assert_eq!(
+            listing.stderr,
+            "\nWARNING: GPT (GUID Partition Table) detected on '/dev/sdb'! The util fdisk doesn't support GPT. Use GNU Parted.\n\n"
+        );
+        // msdos in sectors (-u); a partition ending below cylinder 1024 off a cylinder's
+        // end is named, and entries out of disk order are noted
+        let mut d = Disk::new("/dev/sda", "", 20 * GIB);
+        d.mklabel("msdos").unwrap();
+        d.mkpart("primary", "ext3", "1GiB", "100%").unwrap();
+        d.mkpart("primary", "linux-swap", "1MiB", "1GiB").unwrap();
+        let listing = d.fdisk_list(UtilLinux::V2_17Rhel6 { sectors: true });
+        let lines: Vec<&str> = listing.stdout.lines().collect();
+        assert_eq!(lines[1], "Disk /dev/sda: 21.5 GB, 21474836480 bytes");
+        assert_eq!(
+            lines[2],
+            "255 heads, 63 sectors/track, 2610 cylinders, total 41943040 sectors"
+        );
+        assert_eq!(lines[3], "Units = sectors of 1 * 512 = 512 bytes");
+        assert_eq!(
+            &lines[8..],
+            [
+                "   Device Boot      Start         End      Blocks   Id  System",
+                "/dev/sda1         2097152    41943039    19922944   83  Linux",
+                "/dev/sda2            2048     2097151     1047552   82  Linux swap / Solaris",
+                "Partition 2 does not end on cylinder boundary.",
+                "",
+                "Partition table entries are not in disk order",
+            ]
+        );
+        let bare =
+            Disk::new("/dev/sdc", "", GIB).fdisk_list(UtilLinux::V2_17Rhel6 { sectors: false });
+        assert!(bare
+            .stdout
+            .ends_with("I/O size (minimum/optimal): 512 bytes / 512 bytes\n\n"));
+        assert_eq!(
+            bare.stderr,
+            "Disk /dev/sdc doesn't contain a valid partition table\n"
+        );
+        assert!(bare
+            .stdout
+            .starts_with("\nDisk /dev/sdc: 1073 MB, 1073741824 bytes\n"));
     }
 
     #[test]
