@@ -552,3 +552,46 @@ fn virt_install_answers_what_is_missing_in_virtinsts_words() {
         "Name:           g.img\nType:           file\nCapacity:       2.00 GB\nAllocation:     2.00 GB\n\n"
     );
 }
+
+#[test]
+fn the_rows_behind_a_listing_are_there_for_checks_while_it_prints_to_the_terminal() {
+    let script = format!(
+        "{SHARED}sv1.sh(\"virsh pool-define-as iscsi1 dir --target /iscsi1 && virsh pool-start iscsi1\");
+sv1.sh(\"{VIRT_INSTALL}\");
+let listed = sv1.sh(\"virsh list --all\");
+record(\"domain\", listed.rows[0]);
+record(\"pool\", sv1.sh(\"virsh pool-list\").rows[0]);
+record(\"volume\", sv1.sh(\"virsh vol-list iscsi1\").rows[0].path);
+record(\"df\", sv1.sh(\"df -h /iscsi1\").rows[0]);
+record(\"target\", sv1.sh(\"iscsiadm -m session\").rows[0]);
+record(\"piped\", sv1.sh(\"virsh list | grep centos\").rows.len());
+record(\"redirected\", sv1.sh(\"df -h > /root/df.txt\").rows.len());
+record(\"text\", listed.rows.to_string() == listed.stdout);
+"
+    );
+    let out = Test::new().script(&script).json().status(0).run();
+    let values = &out.report["values"];
+    assert_eq!(
+        values["domain"],
+        serde_json::json!({"id": "1", "name": "centos-nz2", "state": "running"})
+    );
+    assert_eq!(
+        values["pool"],
+        serde_json::json!({"name": "iscsi1", "state": "active", "autostart": "no"})
+    );
+    assert_eq!(values["volume"], "/iscsi1/centos-nz2.img");
+    assert_eq!(
+        values["df"],
+        serde_json::json!({"filesystem": "/dev/sdb1", "size": "88G", "used": "184M", "avail": "83G", "use_percent": "1%", "mounted_on": "/iscsi1"})
+    );
+    assert_eq!(
+        values["target"],
+        serde_json::json!({"portal": "10.10.1.10:3260,1", "target": "iqn.2006-01.com.thecus:iscsi1"})
+    );
+    // Piped or redirected, the rows went with the text.
+    assert_eq!(
+        (values["piped"].as_i64(), values["redirected"].as_i64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(values["text"], true);
+}

@@ -768,6 +768,9 @@ fn register_shell_result(engine: &mut Engine) {
                 .map(|l| Dynamic::from(l.to_string()))
                 .collect::<Array>()
         })
+        .register_get("rows", |r: &mut ShellResult| {
+            super::rows::Rows::new(r.0.stdout.clone(), &r.0.rows)
+        })
         .register_get("code", |r: &mut ShellResult| {
             r.0.error
                 .as_ref()

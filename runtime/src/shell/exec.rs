@@ -57,6 +57,10 @@ pub struct Shell<'a, 'm> {
     error: Option<Error>,
     stdout: String,
     stderr: String,
+    /// The records the running command gave with its output.
+    given_rows: Option<Vec<serde_json::Value>>,
+    /// The records of the line's last command, when its stdout reached the terminal.
+    rows: Vec<serde_json::Value>,
 }
 
 impl<'a, 'm> Shell<'a, 'm> {
@@ -73,6 +77,8 @@ impl<'a, 'm> Shell<'a, 'm> {
             error: None,
             stdout: String::new(),
             stderr: String::new(),
+            given_rows: None,
+            rows: Vec::new(),
         }
     }
 
@@ -82,6 +88,17 @@ impl<'a, 'm> Shell<'a, 'm> {
         for warning in warnings {
             self.backend.warn(warning);
         }
+    }
+
+    /// The records behind what the running command prints (`df`'s rows, virsh's domains),
+    /// for the result's `rows` when its stdout reaches the terminal.
+    pub fn give_rows<T: serde::Serialize>(&mut self, records: &[T]) {
+        self.given_rows = Some(
+            records
+                .iter()
+                .map(|r| serde_json::to_value(r).unwrap_or(serde_json::Value::Null))
+                .collect(),
+        );
     }
 
     /// Keeps the first lab error of the line for the result.
@@ -120,6 +137,7 @@ impl<'a, 'm> Shell<'a, 'm> {
             stdout: capped(self.stdout),
             stderr: capped(self.stderr),
             error: self.error,
+            rows: self.rows,
         }
     }
 
@@ -142,10 +160,11 @@ impl<'a, 'm> Shell<'a, 'm> {
         let mut status = 0;
         let last = pipeline.commands.len().saturating_sub(1);
         for (i, command) in pipeline.commands.iter().enumerate() {
-            let out = self.command(command, std::mem::take(&mut input));
+            let (out, rows) = self.command(command, std::mem::take(&mut input));
             status = out.status;
             push_capped(&mut self.stderr, &out.stderr);
             if i == last {
+                self.rows = rows.unwrap_or_default();
                 push_capped(&mut self.stdout, &out.stdout);
             } else {
                 input = out.stdout;
@@ -160,8 +179,20 @@ impl<'a, 'm> Shell<'a, 'm> {
     }
 
     /// One command with its redirections: input chosen first, the command run, then each
-    /// stream sent where the redirections left it.
-    fn command(&mut self, command: &Command, piped: String) -> Output {
+    /// stream sent where the redirections left it; with the records it gave, when its
+    /// stdout was left to the terminal.
+    fn command(
+        &mut self,
+        command: &Command,
+        piped: String,
+    ) -> (Output, Option<Vec<serde_json::Value>>) {
+        self.given_rows = None;
+        let (out, to_terminal) = self.redirected(command, piped);
+        let rows = self.given_rows.take().filter(|_| to_terminal);
+        (out, rows)
+    }
+
+    fn redirected(&mut self, command: &Command, piped: String) -> (Output, bool) {
         let argv: Vec<String> = command
             .words
             .iter()
@@ -175,7 +206,7 @@ impl<'a, 'm> Shell<'a, 'm> {
                     let path = absolute(&self.expand(file));
                     match self.backend.world().host(self.host).read_file(&path) {
                         Ok(text) => input = text.to_string(),
-                        Err(e) => return self.failure("bash", e),
+                        Err(e) => return (self.failure("bash", e), false),
                     }
                 }
                 Redirect::HereDocument { text, expand } => {
@@ -191,7 +222,10 @@ impl<'a, 'm> Shell<'a, 'm> {
                 Redirect::HereString(word) => input = format!("{}\n", self.expand(word)),
                 Redirect::Output { fd, target, append } => {
                     let Some(slot) = slot(*fd) else {
-                        return Output::failed(1, format!("bash: {fd}: Bad file descriptor\n"));
+                        return (
+                            Output::failed(1, format!("bash: {fd}: Bad file descriptor\n")),
+                            false,
+                        );
                     };
                     sinks[slot] = self.sink(target, *append);
                 }
@@ -201,7 +235,10 @@ impl<'a, 'm> Shell<'a, 'm> {
                 }
                 Redirect::Duplicate { from, to } => {
                     let (Some(from), Some(to)) = (slot(*from), slot(*to)) else {
-                        return Output::failed(1, format!("bash: {to}: Bad file descriptor\n"));
+                        return (
+                            Output::failed(1, format!("bash: {to}: Bad file descriptor\n")),
+                            false,
+                        );
                     };
                     sinks[from] = sinks[to].clone();
                 }
@@ -212,7 +249,8 @@ impl<'a, 'm> Shell<'a, 'm> {
         } else {
             commands::run(self, &argv, &input)
         };
-        self.route(out, &sinks)
+        let to_terminal = sinks[0] == Sink::Stdout;
+        (self.route(out, &sinks), to_terminal)
     }
 
     fn sink(&self, target: &Word, append: bool) -> Sink {

@@ -40,6 +40,9 @@ pub struct ShellOutput {
     pub stderr: String,
     /// The first lab error a command met, with its code and help.
     pub error: Option<Error>,
+    /// The records behind the last command's output (`df -h`'s rows, `virsh list`'s
+    /// domains), when it printed to the terminal; empty for a command that has none.
+    pub rows: Vec<serde_json::Value>,
 }
 
 /// How a line's `virsh migrate` migrates: the caller keeps the run's record of migrations.

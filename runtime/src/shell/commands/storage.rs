@@ -70,7 +70,12 @@ pub fn iscsiadm(shell: &mut Shell, args: &[String], _: &str) -> Output {
             let Some(portal) = portal else {
                 return Output::failed(7, "iscsiadm: discovery mode: option '-p' is required\n");
             };
-            shell.backend.iscsi_discover(shell.host, &portal).map(lines)
+            let found = shell.backend.iscsi_discover(shell.host, &portal);
+            if let Ok(targets) = &found {
+                let rows: Vec<_> = targets.iter().filter_map(|l| target_row(l)).collect();
+                shell.give_rows(&rows);
+            }
+            found.map(lines)
         }
         (Some("node"), Some(action)) => {
             let Some(iqn) = target else {
@@ -158,9 +163,23 @@ fn listing(shell: &mut Shell, found: crate::error::Result<Vec<String>>, none: &s
         Ok(rows) if rows.is_empty() => {
             Output::failed(ISCSI_NO_OBJECTS, format!("iscsiadm: {none}\n"))
         }
-        Ok(rows) => Output::ok(lines(rows)),
+        Ok(rows) => {
+            let records: Vec<_> = rows.iter().filter_map(|l| target_row(l)).collect();
+            shell.give_rows(&records);
+            Output::ok(lines(rows))
+        }
         Err(e) => shell.failure("iscsiadm", e),
     }
+}
+
+/// A target line of iscsiadm (`[tcp: [1] ]10.10.1.10:3260,1 IQN[ (non-flash)]`) as a row:
+/// its portal and its target.
+fn target_row(line: &str) -> Option<serde_json::Value> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let at = words
+        .iter()
+        .position(|w| w.contains(":3260") || w.contains(','))?;
+    Some(serde_json::json!({"portal": words[at], "target": words.get(at + 1)?}))
 }
 
 /// `fdisk -l [-u] [DEVICE...]`, as util-linux-ng 2.17.2 lists disks.
@@ -574,6 +593,7 @@ pub fn df(shell: &mut Shell, args: &[String], _: &str) -> Output {
             Err(e) => errors.push(e),
         }
     }
+    shell.give_rows(&rows);
     let mut out = Output::ok(if rows.is_empty() {
         String::new()
     } else {

@@ -18,30 +18,33 @@ pub(super) fn list(shell: &mut Shell, given: &Given) -> Output {
         (false, true) => (false, true),
         (false, false) => (true, false),
     };
-    let mut text =
-        String::from(" Id Name                 State\n----------------------------------\n");
     let here = domains_here(shell);
+    let running = here.iter().filter(|id| is_active(world.guest(**id).state));
+    let stopped = here.iter().filter(|id| !is_active(world.guest(**id).state));
+    let mut rows = Vec::new();
     if active {
-        for id in here.iter().filter(|id| is_active(world.guest(**id).state)) {
+        for id in running {
             let guest = world.guest(*id);
             let n = domain_id(shell, *id).unwrap_or_default();
-            text.push_str(&format!(
-                "{n:>3} {:<20} {}\n",
-                guest.name(),
-                shown_state(guest.state)
-            ));
+            rows.push((n.to_string(), guest.name(), shown_state(guest.state)));
         }
     }
     if inactive {
-        for id in here.iter().filter(|id| !is_active(world.guest(**id).state)) {
-            text.push_str(&format!(
-                "{:>3} {:<20} shut off\n",
-                "-",
-                world.guest(*id).name()
-            ));
+        for id in stopped {
+            rows.push(("-".to_string(), world.guest(*id).name(), "shut off"));
         }
     }
+    let mut text =
+        String::from(" Id Name                 State\n----------------------------------\n");
+    for (id, name, state) in &rows {
+        text.push_str(&format!("{id:>3} {name:<20} {state}\n"));
+    }
     text.push('\n');
+    let records: Vec<_> = rows
+        .iter()
+        .map(|(id, name, state)| serde_json::json!({"id": id, "name": name, "state": state}))
+        .collect();
+    shell.give_rows(&records);
     Output::ok(text)
 }
 

@@ -76,6 +76,7 @@ pub(super) fn list(shell: &mut Shell, given: &Given) -> Output {
         .filter(|p| if p.active() { active } else { inactive })
         .collect();
     pools.sort_by_key(|p| p.spec.name.to_lowercase());
+    let mut records = Vec::new();
     for pool in pools {
         let state = if pool.active() { "active" } else { "inactive" };
         let autostart = if pool.spec.autostart { "yes" } else { "no" };
@@ -83,8 +84,12 @@ pub(super) fn list(shell: &mut Shell, given: &Given) -> Output {
             "{:<20} {state:<10} {autostart:<10}\n",
             pool.spec.name
         ));
+        records.push(
+            serde_json::json!({"name": pool.spec.name, "state": state, "autostart": autostart}),
+        );
     }
     text.push('\n');
+    shell.give_rows(&records);
     Output::ok(text)
 }
 
@@ -252,10 +257,11 @@ pub(super) fn vol_list(shell: &mut Shell, given: &Given) -> Output {
     };
     let mut text = format!("{:<20} {:<40}\n", "Name", "Path");
     text.push_str("-----------------------------------------\n");
-    for volume in volumes {
+    for volume in &volumes {
         text.push_str(&format!("{:<20} {:<40}\n", volume.name, volume.path));
     }
     text.push('\n');
+    shell.give_rows(&volumes);
     Output::ok(text)
 }
 
