@@ -695,3 +695,67 @@ fn an_option_the_prompts_tool_lacks_is_the_tools_error_and_names_the_ones_it_tak
         .run();
     assert_eq!(out.report["values"]["help"], "df here takes -h, -P");
 }
+
+#[test]
+fn the_base_commands_a_lab_leans_on_answer_as_rhel_6s() {
+    let results = on_sv1(&[
+        "pwd && whoami && uname -r && uname -n",
+        "egrep -c '(vmx|svm)' /proc/cpuinfo",
+        "grep -c processor /proc/cpuinfo",
+        "grep MemTotal /proc/meminfo",
+        "echo '10.10.1.20 sv30' | tee -a /etc/hosts && tail -1 /etc/hosts",
+        "touch /root/empty && wc -c /root/empty",
+        "printf x; echo 3 > n && echo 10 >> n && echo 2 >> n && sort -n n && sort n && sort -ru n",
+    ]);
+    assert_eq!(
+        results[0].1,
+        "/root\nroot\n2.6.32-131.0.15.el6.x86_64\nsv1\n"
+    );
+    // The report's Phenom II: four cores with AMD-V.
+    assert_eq!(results[1].1, "4\n");
+    assert_eq!(results[2].1, "4\n");
+    assert_eq!(results[3].1, "MemTotal:       16777216 kB\n");
+    assert_eq!(results[4].1, "10.10.1.20 sv30\n10.10.1.20 sv30\n");
+    assert_eq!(results[5].1, "0 /root/empty\n");
+    // printf is not at the prompt (status 2), and `;` goes on as bash's does.
+    assert_eq!(results[6].1, "2\n3\n10\n10\n2\n3\n3\n2\n10\n");
+}
+
+#[test]
+fn a_rhel_6_command_the_prompt_does_not_run_says_what_to_do_instead() {
+    let results = on_sv1(&["vi /etc/hosts", "cd /etc", "ssh sv2", "lsblk"]);
+    assert_eq!(
+        results[0],
+        (
+            2,
+            String::new(),
+            "kvmlab: `vi` is on RHEL 6 but not at this prompt\n".into(),
+            Value::from("kvmlab::shell::unsupported")
+        )
+    );
+    assert_eq!(
+        results[1].2,
+        "kvmlab: `cd` is on RHEL 6 but not at this prompt\n"
+    );
+    assert_eq!(results[2].0, 2);
+    // lsblk came with util-linux 2.19, after RHEL 6.1's 2.17.
+    assert_eq!(
+        (results[3].0, results[3].3.clone()),
+        (127, Value::from("kvmlab::host::command_not_found"))
+    );
+    let out = Test::new()
+        .script(&format!(
+            "{LAB}record(\"help\", sv1.sh(\"vi /etc/hosts\").help);\n"
+        ))
+        .json()
+        .status(0)
+        .run();
+    assert!(
+        out.report["values"]["help"]
+            .as_str()
+            .unwrap()
+            .contains("cat > /etc/hosts <<EOF"),
+        "{}",
+        out.report["values"]["help"]
+    );
+}

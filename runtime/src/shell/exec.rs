@@ -282,21 +282,35 @@ impl<'a, 'm> Shell<'a, 'm> {
             }
         }
         for (path, append, text) in files {
-            let written = if append {
-                self.backend.append_host_file(self.host, &path, &text)
-            } else {
-                self.backend.write_host_file(self.host, &path, &text)
-            };
-            match written {
-                Ok(findings) => self.warn_all(findings.into_iter().map(|f| f.error)),
-                Err(e) => {
-                    let failed = self.failure("bash", e);
-                    routed.stderr.push_str(&failed.stderr);
-                    routed.status = 1;
-                }
+            if let Err(message) = self.write_file("bash", &path, &text, append) {
+                routed.stderr.push_str(&message);
+                routed.status = 1;
             }
         }
         routed
+    }
+
+    /// Writes (or appends to) a host file through the backend, so a config file's findings
+    /// reach the run as from `write_file`; a failure is `tool`'s message.
+    pub fn write_file(
+        &mut self,
+        tool: &str,
+        path: &str,
+        text: &str,
+        append: bool,
+    ) -> Result<(), String> {
+        let written = if append {
+            self.backend.append_host_file(self.host, path, text)
+        } else {
+            self.backend.write_host_file(self.host, path, text)
+        };
+        match written {
+            Ok(findings) => {
+                self.warn_all(findings.into_iter().map(|f| f.error));
+                Ok(())
+            }
+            Err(e) => Err(self.failure(tool, e).stderr),
+        }
     }
 
     /// A command's word: the paths its pattern matches on the host, sorted, as bash expands

@@ -3,6 +3,7 @@
 //! host lacks is bash's `command not found` with the package to install, and any other name
 //! is `command not found` with a did-you-mean.
 
+mod basics;
 mod net;
 pub(super) mod storage;
 pub(super) mod superblock;
@@ -25,6 +26,7 @@ const COMMANDS: &[(&str, Run)] = &[
     ("chkconfig", system::chkconfig),
     ("df", storage::df),
     ("echo", text::echo),
+    ("egrep", text::egrep),
     ("false", text::false_),
     ("fdisk", storage::fdisk),
     ("grep", text::grep),
@@ -36,15 +38,21 @@ const COMMANDS: &[(&str, Run)] = &[
     ("mount", storage::mount),
     ("parted", storage::parted),
     ("ping", net::ping),
+    ("pwd", basics::pwd),
     ("rpm", system::rpm),
     ("service", system::service),
+    ("sort", basics::sort),
     ("tail", text::tail),
+    ("tee", basics::tee),
+    ("touch", basics::touch),
     ("true", text::true_),
     ("tune2fs", superblock::tune2fs),
     ("umount", storage::umount),
+    ("uname", basics::uname),
     ("virsh", virsh::virsh),
     ("virt-install", virt_install::virt_install),
     ("wc", text::wc),
+    ("whoami", basics::whoami),
     ("yum", system::yum),
 ];
 
@@ -140,6 +148,11 @@ pub fn run(shell: &mut Shell, argv: &[String], input: &str) -> Output {
     }
     if MKFS.contains(&name) {
         return storage::mkfs(shell, name, &argv[1..]);
+    }
+    if let Some(error) = basics::not_at_the_prompt(name) {
+        let mut out = shell.failure(name, error);
+        out.status = 2;
+        return out;
     }
     let error = if command_provider(name).is_some() {
         Error::ShellUnsupported {

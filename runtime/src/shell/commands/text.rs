@@ -50,6 +50,9 @@ pub fn echo(_: &mut Shell, args: &[String], _: &str) -> Output {
 /// A file's text, or the tool's message for a file it cannot read.
 fn read(shell: &Shell, tool: &str, path: &str) -> Result<String, String> {
     let full = absolute(path);
+    if let Some(text) = super::basics::proc_file(shell, &full) {
+        return Ok(text);
+    }
     let host = shell.backend.world().host(shell.host);
     match host.read_file(&full) {
         Ok(text) => Ok(text.to_string()),
@@ -137,6 +140,13 @@ fn basic_to_extended(pattern: &str) -> String {
 
 /// `grep [-v] [-i] [-c] [-n] [-q] [-w] [-E] [-F] PATTERN [FILE...]`: status 0 when a line
 /// matched, 1 when none did, 2 on an error.
+/// `egrep`: grep with extended expressions, as RHEL 6's egrep script runs `grep -E`.
+pub fn egrep(shell: &mut Shell, args: &[String], stdin: &str) -> Output {
+    let mut with_e = vec!["-E".to_string()];
+    with_e.extend(args.iter().cloned());
+    grep(shell, &with_e, stdin)
+}
+
 pub fn grep(shell: &mut Shell, args: &[String], stdin: &str) -> Output {
     let args = match options(shell, "grep", args, "vicnqwEFhH", "e") {
         Ok(a) => a,
