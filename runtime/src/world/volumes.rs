@@ -1125,6 +1125,65 @@ impl World {
         Ok(findings)
     }
 
+    /// `rm PATH`, or `rm -r PATH` with `recursive`: a host file, an image file of a mounted
+    /// file system, or a directory with everything in it. Refused: a directory without
+    /// `recursive`, a directory that is or holds a mount point (the kernel keeps a mount
+    /// point, and kvmlab does not empty a mounted file system through rm), and an image a
+    /// guest has as its disk, on this host or another that mounts the same file system.
+    pub fn remove_host_path(&mut self, host: HostId, path: &str, recursive: bool) -> Result<()> {
+        crate::world::host::fs::check_path(path)?;
+        let h = self.host(host);
+        if h.is_dir(path) {
+            if !recursive {
+                return Err(Error::IsADirectory {
+                    host: h.name().into(),
+                    path: path.into(),
+                });
+            }
+            let below =
+                |dir: &str| path == "/" || dir == path || dir.starts_with(&format!("{path}/"));
+            if let Some(mount) = h.storage().mounts().iter().find(|m| below(&m.dir)) {
+                return Err(Error::CannotRemove {
+                    host: h.name().into(),
+                    path: mount.dir.clone(),
+                    reason: "Device or resource busy".into(),
+                    help: format!(
+                        "{} is a mount point of {}: unmount it first (`umount {}`)",
+                        mount.dir, mount.source, mount.dir
+                    ),
+                });
+            }
+            return self.hosts[host.0].remove_dir_all(path);
+        }
+        if h.read_file(path).is_ok() {
+            return self.hosts[host.0].remove_file(path);
+        }
+        let image = self.locate(host, path).and_then(|(mount, inner)| {
+            let fs = self.fs_at(host, &mount.location)?;
+            fs.file(&inner)?;
+            Some((mount.location.clone(), inner))
+        });
+        let Some((location, inner)) = image else {
+            return self.hosts[host.0].remove_file(path);
+        };
+        let user = self.guests().find(|(_, g)| {
+            self.locate(g.spec.disk.host, &g.spec.disk.path)
+                .is_some_and(|(m, other)| m.location == location && other == inner)
+        });
+        if let Some((_, guest)) = user {
+            return Err(Error::CannotRemove {
+                host: h.name().into(),
+                path: path.into(),
+                reason: format!("it is the disk of guest {} on {}", guest.name(), self.host(guest.host).name()),
+                help: format!("{} boots from this image: kvmlab keeps the image of a defined guest; make a new volume (`pool.create_volume(..)`) for another guest", guest.name()),
+            });
+        }
+        if let Some(fs) = self.fs_at_mut(host, &location) {
+            fs.remove_file(&inner);
+        }
+        Ok(())
+    }
+
     /// The entries of the old fstab, mounted now, that the new one no longer lists: the next
     /// boot will not mount them. The root is left out (the kernel mounts it).
     fn fstab_dropped_findings(&self, host: HostId, before: &Fstab) -> Vec<Finding> {

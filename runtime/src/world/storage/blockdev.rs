@@ -155,6 +155,11 @@ impl ExtFs {
         }
     }
 
+    /// Removes a file, giving its blocks back; whether it was there.
+    pub fn remove_file(&mut self, path: &str) -> bool {
+        self.files.remove(path).is_some()
+    }
+
     /// Adds a file; the caller has checked the name is free and the space suffices.
     pub fn add_file(&mut self, path: &str, file: ImageFile) {
         self.files.insert(path.into(), file);
