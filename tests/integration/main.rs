@@ -32,4 +32,5 @@ mod repl_steps;
 mod report;
 mod sandbox;
 mod shell;
+mod shell_network;
 mod storage;

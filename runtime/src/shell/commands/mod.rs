@@ -3,6 +3,7 @@
 //! host lacks is bash's `command not found` with the package to install, and any other name
 //! is `command not found` with a did-you-mean.
 
+mod interfaces;
 mod net;
 pub(super) mod storage;
 mod system;
@@ -20,8 +21,10 @@ type Run = fn(&mut Shell, &[String], &str) -> Output;
 
 /// Every command the prompt runs, with its implementation.
 const COMMANDS: &[(&str, Run)] = &[
+    ("brctl", interfaces::brctl),
     ("cat", text::cat),
     ("chkconfig", system::chkconfig),
+    ("cp", system::cp),
     ("df", storage::df),
     ("echo", text::echo),
     ("false", text::false_),
@@ -29,12 +32,18 @@ const COMMANDS: &[(&str, Run)] = &[
     ("grep", text::grep),
     ("head", text::head),
     ("hostname", system::hostname),
+    ("ifconfig", interfaces::ifconfig),
+    ("ifdown", net::ifdown),
+    ("ifup", net::ifup),
+    ("ip", interfaces::ip),
     ("iscsiadm", storage::iscsiadm),
     ("ls", system::ls),
     ("mkdir", system::mkdir),
     ("mount", storage::mount),
     ("parted", storage::parted),
     ("ping", net::ping),
+    ("reboot", system::reboot),
+    ("rm", system::rm),
     ("rpm", system::rpm),
     ("service", system::service),
     ("tail", text::tail),
