@@ -631,3 +631,39 @@ fn a_reboot_at_the_prompt_warns_of_what_the_boot_found_as_the_method_does() {
         .diagnostic("kvmlab::storage::netdev_missing", 9)
         .run();
 }
+
+#[test]
+fn rm_r_of_a_pools_directory_takes_its_images_unless_a_guest_boots_from_one() {
+    let setup = "sv1.sh(\"mkdir -p /guest/images /guest/spare\");\n\
+        let images = sv1.define_pool(#{name: \"images\", type: \"dir\", target: \"/guest/images\"});\n\
+        let spare = sv1.define_pool(#{name: \"spare\", type: \"dir\", target: \"/guest/spare\"});\n\
+        let disk = images.create_volume(#{name: \"used.img\", capacity: \"1G\", format: \"raw\", allocation: 0});\n\
+        images.create_volume(#{name: \"free.img\", capacity: \"1G\", format: \"raw\", allocation: 0});\n\
+        spare.create_volume(#{name: \"old.img\", capacity: \"1G\", format: \"raw\", allocation: 0});\n\
+        sv1.store_file(\"/root/boot.iso\", size(\"1G\"));\n\
+        sv1.define_guest(#{name: \"g1\", memory: \"512M\", vcpus: 1, os_variant: \"rhel5.4\", arch: \"i686\", virt_type: \"kvm\", iso: \"/root/boot.iso\", disk: disk, cache: \"none\", network: #{bridge: \"br0\", address: \"192.168.1.20/24\"}});\n";
+    let r = on_sv1(
+        setup,
+        &[
+            "rm -r /guest",
+            "rm -r /guest/images",
+            "ls /guest/images",
+            "rm -r /guest/spare && ls /guest",
+        ],
+    );
+    assert_eq!(
+        r[0][2], "rm: cannot remove `/guest': Device or resource busy\n",
+        "/guest is the report's partition"
+    );
+    assert_eq!(
+        r[1],
+        json!([
+            1,
+            "",
+            "rm: cannot remove `/guest/images/used.img': it is the disk of guest g1 on sv1\n",
+            "kvmlab::host::cannot_remove"
+        ])
+    );
+    assert_eq!(r[2][1], "free.img\nused.img\n", "a refusal removes nothing");
+    assert_eq!(r[3], json!([0, "images\nlost+found\n", "", null]));
+}
