@@ -433,6 +433,7 @@ fn cp_answers_in_coreutils_8_4s_words() {
             "cp /etc/hosts /etc/sysconfig/network /root/notadir",
             "cp -v /etc/hosts /etc/sysconfig/network /root/ && ls /root",
             "cp -z a b",
+            "cp -r /etc /root",
         ],
     );
     assert_eq!(
@@ -479,6 +480,8 @@ fn cp_answers_in_coreutils_8_4s_words() {
         r[7][2],
         "cp: invalid option -- 'z'\nTry `cp --help' for more information.\n"
     );
+    assert_eq!(r[8][0], 1);
+    assert_eq!(r[8][3], "kvmlab::shell::unsupported", "cp -r copies trees");
 }
 
 #[test]
@@ -494,6 +497,7 @@ fn rm_removes_files_and_trees_and_answers_in_coreutils_8_4s_words() {
             "echo x > /root/f && rm /root/f && cat /root/f",
             "rm -r /",
             "rm -i /root/x",
+            "rm -x /root/x",
         ],
     );
     assert_eq!(
@@ -533,9 +537,11 @@ fn rm_removes_files_and_trees_and_answers_in_coreutils_8_4s_words() {
         r[6][2],
         "rm: it is dangerous to operate recursively on `/'\nrm: use --no-preserve-root to override this failsafe\n"
     );
+    assert_eq!(r[7][0], 1);
+    assert_eq!(r[7][3], "kvmlab::shell::unsupported", "rm -i would ask");
     assert_eq!(
-        r[7][2],
-        "rm: invalid option -- 'i'\nTry `rm --help' for more information.\n"
+        r[8][2],
+        "rm: invalid option -- 'x'\nTry `rm --help' for more information.\n"
     );
 }
 

@@ -346,10 +346,17 @@ fn is_image_file(shell: &Shell, path: &str) -> bool {
 /// `cp [-f] [-v] SRC... DEST`, in coreutils 8.4's words. The copy is written as `cat >`
 /// writes, so a config file copied into place is checked as one written there.
 pub fn cp(shell: &mut Shell, args: &[String], _: &str) -> Output {
-    let args = match getopt("cp", args, "fpv", "") {
+    let args = match getopt("cp", args, "fpvrRa", "") {
         Ok(a) => a,
         Err(out) => return out,
     };
+    if ['r', 'R', 'a'].iter().any(|f| args.has(*f)) {
+        let error = Error::ShellUnsupported {
+            what: "`cp -r` copies directory trees, and the prompt copies files".into(),
+            help: "copy the files one by one (`cp SRC... DIR`), after `mkdir -p DIR`".into(),
+        };
+        return shell.failure("cp", error);
+    }
     let (dest, sources) = match args.operands.split_last() {
         None => return usage("cp", "missing file operand", 1),
         Some((only, [])) => {
@@ -447,10 +454,17 @@ pub fn cp(shell: &mut Shell, args: &[String], _: &str) -> Output {
 /// `rm [-f] [-r] [-v] PATH...`, in coreutils 8.4's words; what the lab still uses (a mount
 /// point, a guest's disk image) is refused by the backend.
 pub fn rm(shell: &mut Shell, args: &[String], _: &str) -> Output {
-    let args = match getopt("rm", args, "frRv", "") {
+    let args = match getopt("rm", args, "frRvi", "") {
         Ok(a) => a,
         Err(out) => return out,
     };
+    if args.has('i') {
+        let error = Error::ShellUnsupported {
+            what: "`rm -i` asks before each removal, and a lab line cannot answer".into(),
+            help: "name what to remove: `rm PATH`, or `rm -f PATH` to ignore a missing one".into(),
+        };
+        return shell.failure("rm", error);
+    }
     let force = args.has('f');
     let recursive = args.has('r') || args.has('R');
     if args.operands.is_empty() && !force {
