@@ -1561,6 +1561,15 @@ pub enum Error {
         previous: String,
     },
 
+    #[error("{host}: /sbin/{command}: configuration for {config} not found")]
+    #[diagnostic(code(kvmlab::net::no_ifcfg), help("{help}"))]
+    NoIfcfg {
+        host: String,
+        command: String,
+        config: String,
+        help: String,
+    },
+
     #[error("{file}: device {device} does not seem to be present")]
     #[diagnostic(code(kvmlab::net::no_such_device), help("{help}"))]
     NoSuchDevice {
@@ -2129,6 +2138,15 @@ pub enum Error {
         help("give the path of a file inside it, e.g. {path}/NAME")
     )]
     IsADirectory { host: String, path: String },
+
+    #[error("{host}: cannot remove `{path}': {reason}")]
+    #[diagnostic(code(kvmlab::host::cannot_remove), help("{help}"))]
+    CannotRemove {
+        host: String,
+        path: String,
+        reason: String,
+        help: String,
+    },
 
     #[error("{host}: {path} already exists")]
     #[diagnostic(

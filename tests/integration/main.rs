@@ -32,6 +32,7 @@ mod repl_steps;
 mod report;
 mod sandbox;
 mod shell;
+mod shell_network;
 mod shell_storage;
 mod shell_virsh;
 mod storage;

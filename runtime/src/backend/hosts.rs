@@ -57,6 +57,17 @@ pub trait HostOperations {
         vars: &[(&str, &str)],
     ) -> Result<Vec<Finding>>;
 
+    /// `rm PATH` (`rm -r` with `recursive`): a host file, a mounted file system's image
+    /// file, or a directory; refuses what the lab still uses (a mount point, a guest's disk).
+    fn remove_host_path(&mut self, host: HostId, path: &str, recursive: bool) -> Result<()>;
+
+    /// `ifup NAME`: applies ifcfg-NAME as the network service does; returns what is wrong.
+    fn ifup(&mut self, host: HostId, config: &str) -> Result<Vec<Finding>>;
+
+    /// `ifdown NAME`: the interface ifcfg-NAME describes goes down, with its addresses and
+    /// the routes through it.
+    fn ifdown(&mut self, host: HostId, config: &str) -> Result<()>;
+
     /// `service NAME start|stop|restart|status`, taking the time the init script takes.
     fn service(&mut self, host: HostId, name: &str, action: ServiceAction)
         -> Result<ServiceReport>;

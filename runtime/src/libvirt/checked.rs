@@ -92,6 +92,24 @@ impl HostOperations for LibvirtBackend {
         Ok(findings)
     }
 
+    fn remove_host_path(&mut self, host: HostId, path: &str, recursive: bool) -> Result<()> {
+        self.world.remove_host_path(host, path, recursive)?;
+        self.count("remove_host_path");
+        Ok(())
+    }
+
+    fn ifup(&mut self, host: HostId, config: &str) -> Result<Vec<Finding>> {
+        let findings = self.world.ifup(host, config)?;
+        self.count("ifup");
+        Ok(findings)
+    }
+
+    fn ifdown(&mut self, host: HostId, config: &str) -> Result<()> {
+        self.world.ifdown(host, config)?;
+        self.count("ifdown");
+        Ok(())
+    }
+
     fn service(
         &mut self,
         host: HostId,

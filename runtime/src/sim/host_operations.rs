@@ -62,6 +62,18 @@ impl HostOperations for Simulator {
         self.world.host_mut(host).set_vars(path, vars)
     }
 
+    fn remove_host_path(&mut self, host: HostId, path: &str, recursive: bool) -> Result<()> {
+        self.world.remove_host_path(host, path, recursive)
+    }
+
+    fn ifup(&mut self, host: HostId, config: &str) -> Result<Vec<Finding>> {
+        self.world.ifup(host, config)
+    }
+
+    fn ifdown(&mut self, host: HostId, config: &str) -> Result<()> {
+        self.world.ifdown(host, config)
+    }
+
     fn service(
         &mut self,
         host: HostId,

@@ -282,6 +282,17 @@ impl World {
         self.hosts[host.0].restart_network(&view)
     }
 
+    /// `ifup CONFIG` on a host, with the same checks on the wire as a network restart.
+    pub fn ifup(&mut self, host: HostId, config: &str) -> Result<Vec<Finding>> {
+        let view = self.segment_view(NodeId::Host(host));
+        self.hosts[host.0].ifup(&view, config)
+    }
+
+    /// `ifdown CONFIG` on a host.
+    pub fn ifdown(&mut self, host: HostId, config: &str) -> Result<()> {
+        self.hosts[host.0].ifdown(config)
+    }
+
     /// The switches, and the addresses every node but `except` answers for on them.
     fn segment_view(&self, except: NodeId) -> SegmentView {
         let switches = self

@@ -788,3 +788,53 @@ fn cards_are_not_bridges_and_gatewaydev_routes_without_a_gateway() {
         "default dev eth1 scope link"
     );
 }
+
+#[test]
+fn ifup_applies_one_file_as_the_restart_does_and_ifdown_drops_its_routes() {
+    let mut lab = report_lab();
+    restart_both(&mut lab);
+    let eth1 = format!("{SCRIPTS}/ifcfg-eth1");
+    // The same off-link GATEWAY warning the restart gave, from this one file.
+    assert_eq!(
+        codes(&lab.world.ifup(lab.sv1, "eth1").unwrap()),
+        [(
+            eth1.clone(),
+            Some(8),
+            "kvmlab::net::gateway_off_link".to_string()
+        )]
+    );
+    let on_eth1 = |world: &World| {
+        world
+            .host(lab.sv1)
+            .routes()
+            .iter()
+            .filter(|r| r.route.dev == "eth1")
+            .count()
+    };
+    assert_eq!(on_eth1(&lab.world), 1);
+    lab.world.ifdown(lab.sv1, "eth1").unwrap();
+    assert_eq!(on_eth1(&lab.world), 0);
+    assert!(!lab.world.ping(lab.sv1, "10.10.1.12").reachable);
+    assert!(
+        lab.world.ping(lab.sv1, "192.168.1.12").reachable,
+        "br0 is untouched"
+    );
+
+    // A changed file brought up by ifup counts as applied; the others stay as they were.
+    let fixed =
+        "DEVICE=eth1\nONBOOT=yes\nBOOTPROTO=none\nIPADDR=10.10.1.31\nNETMASK=255.255.255.0\n";
+    lab.world.write_host_file(lab.sv1, &eth1, fixed).unwrap();
+    assert_eq!(lab.world.host(lab.sv1).unapplied_network_files().0, [eth1]);
+    assert_eq!(lab.world.ifup(lab.sv1, "eth1").unwrap(), []);
+    assert!(lab
+        .world
+        .host(lab.sv1)
+        .unapplied_network_files()
+        .0
+        .is_empty());
+    assert!(lab.world.ping(lab.sv1, "10.10.1.12").reachable);
+    assert_eq!(
+        lab.world.ifup(lab.sv1, "eth7").unwrap_err().code_str(),
+        "kvmlab::net::no_ifcfg"
+    );
+}

@@ -1232,6 +1232,106 @@ impl World {
         Ok(findings)
     }
 
+    /// `rm PATH`, or `rm -r PATH` with `recursive`: a host file, an image file of a mounted
+    /// file system, or a directory with everything in it, images included. Refused: a
+    /// directory without `recursive`, a directory that is or holds a mount point (the kernel
+    /// keeps a mount point, and kvmlab does not empty a mounted file system through rm),
+    /// and an image a guest has as its disk, on this host or another that mounts the same
+    /// file system; a refusal removes nothing.
+    pub fn remove_host_path(&mut self, host: HostId, path: &str, recursive: bool) -> Result<()> {
+        crate::world::host::fs::check_path(path)?;
+        let h = self.host(host);
+        let is_dir = h.is_dir(path);
+        if is_dir {
+            if !recursive {
+                return Err(Error::IsADirectory {
+                    host: h.name().into(),
+                    path: path.into(),
+                });
+            }
+            let below =
+                |dir: &str| path == "/" || dir == path || dir.starts_with(&format!("{path}/"));
+            if let Some(mount) = h.storage().mounts().iter().find(|m| below(&m.dir)) {
+                return Err(Error::CannotRemove {
+                    host: h.name().into(),
+                    path: mount.dir.clone(),
+                    reason: "Device or resource busy".into(),
+                    help: format!(
+                        "{} is a mount point of {}: unmount it first (`umount {}`)",
+                        mount.dir, mount.source, mount.dir
+                    ),
+                });
+            }
+        } else if h.read_file(path).is_ok() {
+            return self.hosts[host.0].remove_file(path);
+        }
+        let images = self.images_at(host, path, is_dir);
+        if images.is_empty() && !is_dir {
+            return self.hosts[host.0].remove_file(path);
+        }
+        for (location, inner, shown) in &images {
+            self.check_image_unused(host, location, inner, shown)?;
+        }
+        for (location, inner, _) in &images {
+            if let Some(fs) = self.fs_at_mut(host, location) {
+                fs.remove_file(inner);
+            }
+        }
+        if is_dir {
+            self.hosts[host.0].remove_dir_all(path)?;
+        }
+        Ok(())
+    }
+
+    /// The image files of a mounted file system at `path`, or below it for a directory:
+    /// where each lives, its path inside the file system and its path on the host.
+    fn images_at(&self, host: HostId, path: &str, dir: bool) -> Vec<(FsLocation, String, String)> {
+        let Some((mount, inner)) = self.locate(host, path) else {
+            return Vec::new();
+        };
+        let Some(fs) = self.fs_at(host, &mount.location) else {
+            return Vec::new();
+        };
+        let found: Vec<&str> = if dir {
+            fs.paths_under(&inner)
+        } else {
+            fs.file(&inner)
+                .map(|_| inner.as_str())
+                .into_iter()
+                .collect()
+        };
+        found
+            .into_iter()
+            .map(|file| {
+                let shown = format!("{path}{}", &file[inner.len()..]);
+                (mount.location.clone(), file.to_string(), shown)
+            })
+            .collect()
+    }
+
+    /// Refuses removing an image some guest has as its disk.
+    fn check_image_unused(
+        &self,
+        host: HostId,
+        location: &FsLocation,
+        inner: &str,
+        shown: &str,
+    ) -> Result<()> {
+        let user = self.guests().find(|(_, g)| {
+            self.locate(g.spec.disk.host, &g.spec.disk.path)
+                .is_some_and(|(m, other)| m.location == *location && other == inner)
+        });
+        match user {
+            Some((_, guest)) => Err(Error::CannotRemove {
+                host: self.host(host).name().into(),
+                path: shown.into(),
+                reason: format!("it is the disk of guest {} on {}", guest.name(), self.host(guest.host).name()),
+                help: format!("{} boots from this image: kvmlab keeps the image of a defined guest; make a new volume (`pool.create_volume(..)`) for another guest", guest.name()),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// The entries of the old fstab, mounted now, that the new one no longer lists: the next
     /// boot will not mount them. The root is left out (the kernel mounts it).
     fn fstab_dropped_findings(&self, host: HostId, before: &Fstab) -> Vec<Finding> {

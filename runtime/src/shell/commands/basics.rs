@@ -167,7 +167,7 @@ const NOT_AT_THE_PROMPT: &[(&str, &str)] = &[
     ("awk", "filter with `grep` (`grep -E`, `-v`, `-c`) and `head`/`tail`"),
     ("cut", "filter with `grep` (`grep -E`, `-v`, `-c`) and `head`/`tail`"),
     ("uniq", "`sort -u` sorts and drops repeated lines"),
-    ("mv", "copy then remove (`cp`, `rm`) where the prompt runs them, or write the file anew"),
+    ("mv", "copy, then remove the original: `cp FROM TO && rm FROM`"),
     ("chmod", "the lab keeps no permissions: root may read and write every file"),
     ("chown", "the lab keeps no owners: every file is root's"),
     ("shutdown", "shut a guest down with `virsh shutdown NAME`; a host is restarted with `h.reboot()`"),

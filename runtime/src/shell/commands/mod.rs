@@ -4,6 +4,7 @@
 //! is `command not found` with a did-you-mean.
 
 mod basics;
+mod interfaces;
 mod net;
 pub(super) mod storage;
 pub(super) mod superblock;
@@ -22,8 +23,10 @@ type Run = fn(&mut Shell, &[String], &str) -> Output;
 /// Every command the prompt runs, with its implementation.
 const COMMANDS: &[(&str, Run)] = &[
     ("blkid", superblock::blkid),
+    ("brctl", interfaces::brctl),
     ("cat", text::cat),
     ("chkconfig", system::chkconfig),
+    ("cp", system::cp),
     ("df", storage::df),
     ("echo", text::echo),
     ("egrep", text::egrep),
@@ -32,6 +35,10 @@ const COMMANDS: &[(&str, Run)] = &[
     ("grep", text::grep),
     ("head", text::head),
     ("hostname", system::hostname),
+    ("ifconfig", interfaces::ifconfig),
+    ("ifdown", net::ifdown),
+    ("ifup", net::ifup),
+    ("ip", interfaces::ip),
     ("iscsiadm", storage::iscsiadm),
     ("ls", system::ls),
     ("mkdir", system::mkdir),
@@ -39,6 +46,8 @@ const COMMANDS: &[(&str, Run)] = &[
     ("parted", storage::parted),
     ("ping", net::ping),
     ("pwd", basics::pwd),
+    ("reboot", system::reboot),
+    ("rm", system::rm),
     ("rpm", system::rpm),
     ("service", system::service),
     ("sort", basics::sort),

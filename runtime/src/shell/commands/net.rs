@@ -1,9 +1,11 @@
 //! `ping` as iputils 20071127 (RHEL 6) prints it, over the lab's reachability walk: one
-//! echo a second, so `ping -c N` takes N - 1 seconds of lab time.
+//! echo a second, so `ping -c N` takes N - 1 seconds of lab time; and initscripts' `ifup`
+//! and `ifdown`, one interface's ifcfg file applied or taken down.
 
 use super::options;
-use crate::error::Error;
+use crate::error::{Error, Severity};
 use crate::shell::exec::{Output, Shell};
+use crate::world::net::ifcfg::SCRIPTS_DIR;
 
 /// The most echoes one `ping` sends here: each is a line of output.
 const MAX_COUNT: u64 = 100_000;
@@ -110,5 +112,78 @@ fn iputils_ms(ms: f64) -> String {
         format!("{ms:.2} ms")
     } else {
         format!("{ms:.3} ms")
+    }
+}
+
+/// The NAME of `ifup NAME`: initscripts also take `ifcfg-NAME` and the file's path.
+fn config_name(word: &str) -> &str {
+    let name = word
+        .strip_prefix(SCRIPTS_DIR)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .unwrap_or(word);
+    name.strip_prefix("ifcfg-").unwrap_or(name)
+}
+
+/// `ifup NAME`: silent when the interface comes up, else initscripts' line for what stopped
+/// it and status 1. What the file gets wrong reaches the run as from the network restart.
+pub fn ifup(shell: &mut Shell, args: &[String], _: &str) -> Output {
+    let [word] = args else {
+        return Output::failed(1, "Usage: ifup <device name>\n");
+    };
+    let config = config_name(word);
+    let findings = match shell.backend.ifup(shell.host, config) {
+        Ok(findings) => findings,
+        Err(e @ Error::NoIfcfg { .. }) => {
+            shell.note(e);
+            return Output::failed(
+                1,
+                format!(
+                    "/sbin/ifup: configuration for {word} not found.\nUsage: ifup <device name>\n"
+                ),
+            );
+        }
+        Err(e) => return shell.failure("ifup", e),
+    };
+    let mut out = Output::default();
+    for finding in &findings {
+        let line = match &finding.error {
+            Error::NoSuchDevice { device, .. } => {
+                format!("Device {device} does not seem to be present, delaying initialization.\n")
+            }
+            Error::HwaddrMismatch { device, .. } => {
+                format!("Device {device} has different MAC address than expected, ignoring.\n")
+            }
+            Error::DuplicateAddress { address, .. } => {
+                format!("Error, some other host already uses address {address}.\n")
+            }
+            Error::NoDhcpServer { device, .. } => {
+                out.stdout.push_str(&format!(
+                    "\nDetermining IP information for {device}... failed.\n"
+                ));
+                out.status = 1;
+                continue;
+            }
+            e if finding.severity == Severity::Error => format!("{e}\n"),
+            _ => continue,
+        };
+        out.stderr.push_str(&line);
+        out.status = 1;
+    }
+    shell.warn_all(findings.into_iter().map(|f| f.error));
+    out
+}
+
+/// `ifdown NAME`: silent; the interface goes down with its addresses and routes.
+pub fn ifdown(shell: &mut Shell, args: &[String], _: &str) -> Output {
+    let [word] = args else {
+        return Output::failed(1, "usage: ifdown <device name>\n");
+    };
+    match shell.backend.ifdown(shell.host, config_name(word)) {
+        Ok(()) => Output::default(),
+        Err(e @ Error::NoIfcfg { .. }) => {
+            shell.note(e);
+            Output::failed(1, "usage: ifdown <device name>\n")
+        }
+        Err(e) => shell.failure("ifdown", e),
     }
 }

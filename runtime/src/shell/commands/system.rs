@@ -1,6 +1,7 @@
-//! The system's commands as RHEL 6 has them: `hostname`, `mkdir`, `service`, `chkconfig`,
-//! `yum install` and `rpm -q`. Each is one backend operation, the same the script methods
-//! call; what the operation reports (an init script's lines, yum's summary) is the output.
+//! The system's commands as RHEL 6 has them: `hostname`, `mkdir`, `ls`, `cp`, `rm`,
+//! `service`, `chkconfig`, `yum install`, `rpm -q` and `reboot`. Each is one backend
+//! operation, the same the script methods call; what the operation reports (an init
+//! script's lines, yum's summary) is the output.
 
 use super::{options, usage};
 use crate::error::Error;
@@ -319,4 +320,241 @@ pub fn ls(shell: &mut Shell, args: &[String], _: &str) -> Output {
         }
     }
     out
+}
+
+/// A path without the trailing `/` a user may type after a directory.
+fn trimmed(path: &str) -> String {
+    let path = absolute(path);
+    match path.trim_end_matches('/') {
+        "" => "/".to_string(),
+        rest => rest.to_string(),
+    }
+}
+
+/// Whether `path` is an image file of a file system mounted on the host.
+fn is_image_file(shell: &Shell, path: &str) -> bool {
+    let world = shell.backend.world();
+    world
+        .locate(shell.host, path)
+        .is_some_and(|(mount, inner)| {
+            world
+                .fs_at(shell.host, &mount.location)
+                .is_some_and(|fs| fs.file(&inner).is_some())
+        })
+}
+
+/// `cp [-f] [-v] SRC... DEST`, in coreutils 8.4's words. The copy is written as `cat >`
+/// writes, so a config file copied into place is checked as one written there.
+pub fn cp(shell: &mut Shell, args: &[String], _: &str) -> Output {
+    let args = match options(shell, "cp", args, "fpvrRa", "") {
+        Ok(a) => a,
+        Err(out) => return out,
+    };
+    if ['r', 'R', 'a'].iter().any(|f| args.has(*f)) {
+        let error = Error::ShellUnsupported {
+            what: "`cp -r` copies directory trees, and the prompt copies files".into(),
+            help: "copy the files one by one (`cp SRC... DIR`), after `mkdir -p DIR`".into(),
+        };
+        return shell.failure("cp", error);
+    }
+    let (dest, sources) = match args.operands.split_last() {
+        None => return usage("cp", "missing file operand", 1),
+        Some((only, [])) => {
+            return usage(
+                "cp",
+                &format!("missing destination file operand after `{only}'"),
+                1,
+            )
+        }
+        Some(split) => split,
+    };
+    let dest_path = trimmed(dest);
+    let into_dir = shell.backend.world().host(shell.host).is_dir(&dest_path);
+    if sources.len() > 1 && !into_dir {
+        return Output::failed(1, format!("cp: target `{dest}' is not a directory\n"));
+    }
+    let mut out = Output::default();
+    for source in sources {
+        let source_path = trimmed(source);
+        let name = source_path.rsplit('/').next().unwrap_or_default();
+        let (target, shown) = if into_dir {
+            let dir = if dest_path == "/" {
+                ""
+            } else {
+                dest_path.as_str()
+            };
+            (
+                format!("{dir}/{name}"),
+                format!("{}/{name}", dest.trim_end_matches('/')),
+            )
+        } else {
+            (dest_path.clone(), dest.clone())
+        };
+        let host = shell.backend.world().host(shell.host);
+        let text = match host.read_file(&source_path) {
+            Ok(text) => text.to_string(),
+            Err(Error::IsADirectory { .. }) => {
+                out.stderr
+                    .push_str(&format!("cp: omitting directory `{source}'\n"));
+                out.status = 1;
+                continue;
+            }
+            Err(_) if is_image_file(shell, &source_path) => {
+                let error = Error::ShellUnsupported {
+                    what: format!(
+                        "`cp {source}` copies a disk image, and the prompt copies text files"
+                    ),
+                    help: "make a new image as a volume of the pool (`pool.create_volume(..)`)"
+                        .into(),
+                };
+                let failed = shell.failure("cp", error);
+                out.stderr.push_str(&failed.stderr);
+                out.status = 1;
+                continue;
+            }
+            Err(e) => {
+                shell.note(e);
+                out.stderr.push_str(&format!(
+                    "cp: cannot stat `{source}': No such file or directory\n"
+                ));
+                out.status = 1;
+                continue;
+            }
+        };
+        if target == source_path {
+            out.stderr
+                .push_str(&format!("cp: `{source}' and `{shown}' are the same file\n"));
+            out.status = 1;
+            continue;
+        }
+        match shell.backend.write_host_file(shell.host, &target, &text) {
+            Ok(findings) => {
+                shell.warn_all(findings.into_iter().map(|f| f.error));
+                if args.has('v') {
+                    out.stdout.push_str(&format!("`{source}' -> `{shown}'\n"));
+                }
+            }
+            Err(e @ Error::NoSuchDirectory { .. }) => {
+                shell.note(e);
+                out.stderr.push_str(&format!(
+                    "cp: cannot create regular file `{shown}': No such file or directory\n"
+                ));
+                out.status = 1;
+            }
+            Err(e) => {
+                let failed = shell.failure("cp", e);
+                out.stderr.push_str(&failed.stderr);
+                out.status = 1;
+            }
+        }
+    }
+    out
+}
+
+/// `rm [-f] [-r] [-v] PATH...`, in coreutils 8.4's words; what the lab still uses (a mount
+/// point, a guest's disk image) is refused by the backend.
+pub fn rm(shell: &mut Shell, args: &[String], _: &str) -> Output {
+    let args = match options(shell, "rm", args, "frRvi", "") {
+        Ok(a) => a,
+        Err(out) => return out,
+    };
+    if args.has('i') {
+        let error = Error::ShellUnsupported {
+            what: "`rm -i` asks before each removal, and a lab line cannot answer".into(),
+            help: "name what to remove: `rm PATH`, or `rm -f PATH` to ignore a missing one".into(),
+        };
+        return shell.failure("rm", error);
+    }
+    let force = args.has('f');
+    let recursive = args.has('r') || args.has('R');
+    if args.operands.is_empty() && !force {
+        return usage("rm", "missing operand", 1);
+    }
+    let mut out = Output::default();
+    for shown in &args.operands {
+        let path = trimmed(shown);
+        if recursive && path == "/" {
+            out.stderr.push_str("rm: it is dangerous to operate recursively on `/'\nrm: use --no-preserve-root to override this failsafe\n");
+            out.status = 1;
+            continue;
+        }
+        let was_dir = shell.backend.world().host(shell.host).is_dir(&path);
+        let reason = match shell.backend.remove_host_path(shell.host, &path, recursive) {
+            Ok(()) => {
+                if args.has('v') {
+                    let what = if was_dir { "directory: " } else { "" };
+                    out.stdout.push_str(&format!("removed {what}`{shown}'\n"));
+                }
+                continue;
+            }
+            // -f: a missing file is what the user wanted.
+            Err(Error::NoSuchFile { .. }) if force => continue,
+            Err(e @ (Error::NoSuchFile { .. } | Error::NoSuchDirectory { .. })) => {
+                shell.note(e);
+                format!("`{shown}': No such file or directory")
+            }
+            Err(e @ Error::IsADirectory { .. }) => {
+                shell.note(e);
+                format!("`{shown}': Is a directory")
+            }
+            Err(Error::CannotRemove {
+                host,
+                path: refused,
+                reason,
+                help,
+            }) => {
+                let named = if refused == path {
+                    shown.clone()
+                } else {
+                    refused.clone()
+                };
+                let text = format!("`{named}': {reason}");
+                shell.note(Error::CannotRemove {
+                    host,
+                    path: refused,
+                    reason,
+                    help,
+                });
+                text
+            }
+            Err(e) => {
+                let failed = shell.failure("rm", e);
+                out.stderr.push_str(&failed.stderr);
+                out.status = 1;
+                continue;
+            }
+        };
+        out.stderr
+            .push_str(&format!("rm: cannot remove {reason}\n"));
+        out.status = 1;
+    }
+    out
+}
+
+/// `reboot`: the broadcast shutdown writes to every terminal, then the backend's reboot,
+/// as `h.reboot()` does; what the boot found reaches the run as warnings. The broadcast's
+/// clock is the lab's, from midnight.
+pub fn reboot(shell: &mut Shell, args: &[String], _: &str) -> Output {
+    if let Some(word) = args.first() {
+        return Output::failed(
+            1,
+            format!(
+                "reboot: kvmlab reboots without options or arguments (`{word}`): type `reboot`\n"
+            ),
+        );
+    }
+    let minutes = (shell.backend.now().as_secs_f64() / 60.0) as u64;
+    let banner = format!(
+        "\nBroadcast message from root@{}\n\t(/dev/pts/0) at {}:{:02} ...\n\nThe system is going down for reboot NOW!\n",
+        shell.hostname(),
+        (minutes / 60) % 24,
+        minutes % 60
+    );
+    match shell.backend.reboot(shell.host) {
+        Ok(boot) => {
+            shell.warn_all(boot.findings.into_iter().map(|f| f.error));
+            Output::ok(banner)
+        }
+        Err(e) => shell.failure("reboot", e),
+    }
 }

@@ -190,6 +190,22 @@ impl FileSystem {
         Ok(())
     }
 
+    /// `rm -r`: removes a directory and everything under it; `/` stays.
+    pub fn remove_dir_all(&mut self, host: &str, path: &str) -> Result<()> {
+        check_path(path)?;
+        if !self.is_dir(path) {
+            return self.remove(host, path);
+        }
+        let inside = |p: &str| path == "/" || p == path || p.starts_with(&format!("{path}/"));
+        let files: Vec<String> = self.files.keys().filter(|p| inside(p)).cloned().collect();
+        for file in files {
+            let removed = self.files.remove(&file).map_or(0, |text| text.len());
+            self.total -= removed;
+        }
+        self.dirs.retain(|d| d == "/" || !inside(d));
+        Ok(())
+    }
+
     /// `mkdir` (or `mkdir -p` with `parents`).
     pub fn create_dir(&mut self, host: &str, path: &str, parents: bool) -> Result<()> {
         check_path(path)?;
@@ -293,6 +309,25 @@ mod tests {
         fs.write("sv1", "/etc/f3", "small").unwrap();
         fs.remove("sv1", "/etc/f2").unwrap();
         fs.write("sv1", "/etc/f4", &big).unwrap();
+    }
+
+    #[test]
+    fn a_tree_is_removed_with_its_files_and_gives_their_bytes_back() {
+        let mut fs = FileSystem::new();
+        fs.create_dir("sv1", "/srv/a/b", true).unwrap();
+        fs.create_dir("sv1", "/srvx", false).unwrap();
+        fs.write("sv1", "/srv/a/b/f", "12345").unwrap();
+        fs.write("sv1", "/srvx/g", "1").unwrap();
+        fs.remove_dir_all("sv1", "/srv").unwrap();
+        assert!(!fs.is_dir("/srv") && !fs.is_dir("/srv/a/b") && !fs.is_file("/srv/a/b/f"));
+        assert!(fs.is_file("/srvx/g"), "a sibling sharing the prefix stays");
+        assert_eq!(fs.total, 1);
+        fs.remove_dir_all("sv1", "/srvx/g").unwrap();
+        assert_eq!(fs.total, 0);
+        assert_eq!(
+            fs.remove_dir_all("sv1", "/nope").unwrap_err().code_str(),
+            "kvmlab::host::no_such_file"
+        );
     }
 
     #[test]

@@ -290,6 +290,12 @@ impl Host {
         self.fs.remove(&self.name, path)
     }
 
+    /// `rm -r DIR`: the directory, its files and its directories.
+    pub fn remove_dir_all(&mut self, path: &str) -> Result<()> {
+        self.installed()?;
+        self.fs.remove_dir_all(&self.name, path)
+    }
+
     /// `mkdir` (`mkdir -p` with `parents`).
     pub fn create_dir(&mut self, path: &str, parents: bool) -> Result<()> {
         self.installed()?;
@@ -402,6 +408,57 @@ impl Host {
         self.packages.set_running("network", true);
         self.applied_network = Some(self.network_files());
         Ok(network::restart(&self.name, &self.fs, &mut self.net, view))
+    }
+
+    /// `ifup CONFIG` (see [`network::ifup`]) with no knowledge of other machines;
+    /// [`crate::world::World::ifup`] adds the checks made on the wire. The file counts as
+    /// applied from now on.
+    pub fn ifup(&mut self, view: &SegmentView, config: &str) -> Result<Vec<Finding>> {
+        self.installed()?;
+        let Some(findings) = network::ifup(&self.name, &self.fs, &mut self.net, view, config)
+        else {
+            return Err(self.no_ifcfg("ifup", config));
+        };
+        let path = format!("{}/ifcfg-{config}", ifcfg::SCRIPTS_DIR);
+        if let (Some(applied), Ok(text)) =
+            (&mut self.applied_network, self.fs.read(&self.name, &path))
+        {
+            applied.retain(|(p, _)| *p != path);
+            applied.push((path, text.to_string()));
+            applied.sort();
+        }
+        Ok(findings)
+    }
+
+    /// `ifdown CONFIG`: the device its ifcfg file names goes down (see [`network::ifdown`]).
+    pub fn ifdown(&mut self, config: &str) -> Result<()> {
+        self.installed()?;
+        let path = format!("{}/ifcfg-{config}", ifcfg::SCRIPTS_DIR);
+        let Ok(text) = self.fs.read(&self.name, &path) else {
+            return Err(self.no_ifcfg("ifdown", config));
+        };
+        let vars = super::net::shell::ShellVars::parse(&path, text);
+        let device = vars.value("DEVICE").unwrap_or(config).to_string();
+        network::ifdown(&mut self.net, &device);
+        Ok(())
+    }
+
+    fn no_ifcfg(&self, command: &str, config: &str) -> Error {
+        let configs: Vec<&str> = self
+            .fs
+            .files_in(ifcfg::SCRIPTS_DIR)
+            .into_iter()
+            .filter_map(ifcfg::interface_suffix)
+            .collect();
+        Error::NoIfcfg {
+            host: self.name.clone(),
+            command: command.into(),
+            config: config.into(),
+            help: match suggest::closest(config, configs.iter().copied()) {
+                Some(near) => format!("did you mean `{command} {near}`? {command} takes the NAME of an ifcfg-NAME file in {}", ifcfg::SCRIPTS_DIR),
+                None => format!("write {}/ifcfg-{config} first (DEVICE={config}, ONBOOT, BOOTPROTO, IPADDR, NETMASK)", ifcfg::SCRIPTS_DIR),
+            },
+        }
     }
 
     /// /etc/sysconfig/network and the ifcfg files, with their text.

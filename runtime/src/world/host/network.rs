@@ -125,55 +125,9 @@ pub fn restart(
             },
         )];
     }
-    if let Some(lo) = net.interface_mut("lo") {
-        lo.admin_up = true;
-        lo.addresses = vec![Ipv4Cidr::from_parsed(Ipv4Addr::LOCALHOST, 8)];
-    }
-    let mut configs: Vec<(InterfaceConfig, Vec<Finding>)> = fs
-        .files_in(SCRIPTS_DIR)
-        .into_iter()
-        .filter(|path| ifcfg::interface_suffix(path).is_some_and(|s| s != "lo"))
-        .filter_map(|path| {
-            let text = fs.read(host, path).ok()?;
-            let vars = ShellVars::parse(path, text);
-            Some(InterfaceConfig::read(path, &vars, &network))
-        })
-        .collect();
-    configs
-        .sort_by_key(|(c, _)| service_order(ifcfg::interface_suffix(&c.file).unwrap_or(&c.device)));
-    let mut restart = Restart {
-        host,
-        net,
-        view,
-        findings: Vec::new(),
-        file_findings: Vec::new(),
-        default_from: None,
-        bridge_names: configs
-            .iter()
-            .filter_map(|(c, _)| c.bridge.as_ref().map(|b| b.0.clone()))
-            .collect(),
-        bridge_addresses: configs
-            .iter()
-            .filter(|(c, _)| c.is_bridge && c.onboot)
-            .filter_map(|(c, _)| Some((c.device.clone(), c.addresses.first()?.cidr)))
-            .collect(),
-        wrong_ports: Vec::new(),
-        ignored_keys: fs
-            .files_in(SCRIPTS_DIR)
-            .into_iter()
-            .filter_map(|path| Some((path, fs.read(host, path).ok()?)))
-            .flat_map(|(path, text)| ifcfg::lint(ifcfg::ConfigKind::Interface, path, text))
-            .filter_map(|f| match f.error {
-                Error::UnknownIfcfgKey {
-                    file,
-                    line,
-                    key,
-                    help,
-                } => Some((file, line, key, help)),
-                _ => None,
-            })
-            .collect(),
-    };
+    loopback_up(net);
+    let configs = read_configs(host, fs, &network);
+    let mut restart = Restart::new(host, fs, net, view, &configs);
     for bridges in [false, true] {
         for (config, read_findings) in &configs {
             if config.is_bridge == bridges && config.onboot {
@@ -186,7 +140,119 @@ pub fn restart(
     findings
 }
 
-impl Restart<'_> {
+/// `ifup CONFIG`: the one file `ifcfg-CONFIG` applied as the network service applies it,
+/// on top of /etc/sysconfig/network when there is one (ifup ignores NETWORKING and ONBOOT).
+/// The interface is flushed first, so bringing up an up interface changes nothing. `None`
+/// when the file does not exist.
+pub fn ifup(
+    host: &str,
+    fs: &FileSystem,
+    net: &mut NetStack,
+    view: &SegmentView,
+    config: &str,
+) -> Option<Vec<Finding>> {
+    let path = format!("{SCRIPTS_DIR}/ifcfg-{config}");
+    fs.read(host, &path).ok()?;
+    if config == "lo" {
+        loopback_up(net);
+        return Some(Vec::new());
+    }
+    let network = ShellVars::parse(NETWORK_PATH, fs.read(host, NETWORK_PATH).unwrap_or(""));
+    let configs = read_configs(host, fs, &network);
+    let (config, read_findings) = configs.iter().find(|(c, _)| c.file == path)?;
+    ifdown(net, &config.device);
+    let mut restart = Restart::new(host, fs, net, view, &configs);
+    restart.ifup(config, read_findings);
+    let findings = restart.findings;
+    net.add_connected_routes();
+    Some(findings)
+}
+
+/// `ifdown DEVICE`: the interface down, its addresses flushed and the routes through it
+/// gone, as the kernel drops them; a bridge's port leaves its bridge (`brctl delif`). A
+/// bridge itself stays, down (RHEL 6 deletes it; kvmlab keeps its ports for the next ifup).
+pub fn ifdown(net: &mut NetStack, device: &str) {
+    let Some(iface) = net.interface_mut(device) else {
+        return;
+    };
+    iface.admin_up = false;
+    iface.addresses.clear();
+    iface.master = None;
+    net.routes.retain(|r| r.dev != device);
+}
+
+fn loopback_up(net: &mut NetStack) {
+    if let Some(lo) = net.interface_mut("lo") {
+        lo.admin_up = true;
+        lo.addresses = vec![Ipv4Cidr::from_parsed(Ipv4Addr::LOCALHOST, 8)];
+    }
+}
+
+/// Every interface's ifcfg file (backups, aliases and the loopback's skipped), read on top
+/// of /etc/sysconfig/network, in the network service's order.
+fn read_configs(
+    host: &str,
+    fs: &FileSystem,
+    network: &ShellVars,
+) -> Vec<(InterfaceConfig, Vec<Finding>)> {
+    let mut configs: Vec<(InterfaceConfig, Vec<Finding>)> = fs
+        .files_in(SCRIPTS_DIR)
+        .into_iter()
+        .filter(|path| ifcfg::interface_suffix(path).is_some_and(|s| s != "lo"))
+        .filter_map(|path| {
+            let text = fs.read(host, path).ok()?;
+            let vars = ShellVars::parse(path, text);
+            Some(InterfaceConfig::read(path, &vars, network))
+        })
+        .collect();
+    configs
+        .sort_by_key(|(c, _)| service_order(ifcfg::interface_suffix(&c.file).unwrap_or(&c.device)));
+    configs
+}
+
+impl<'a> Restart<'a> {
+    fn new(
+        host: &'a str,
+        fs: &FileSystem,
+        net: &'a mut NetStack,
+        view: &'a SegmentView,
+        configs: &[(InterfaceConfig, Vec<Finding>)],
+    ) -> Restart<'a> {
+        Restart {
+            host,
+            net,
+            view,
+            findings: Vec::new(),
+            file_findings: Vec::new(),
+            default_from: None,
+            bridge_names: configs
+                .iter()
+                .filter_map(|(c, _)| c.bridge.as_ref().map(|b| b.0.clone()))
+                .collect(),
+            bridge_addresses: configs
+                .iter()
+                .filter(|(c, _)| c.is_bridge && c.onboot)
+                .filter_map(|(c, _)| Some((c.device.clone(), c.addresses.first()?.cidr)))
+                .collect(),
+            wrong_ports: Vec::new(),
+            ignored_keys: fs
+                .files_in(SCRIPTS_DIR)
+                .into_iter()
+                .filter_map(|path| Some((path, fs.read(host, path).ok()?)))
+                .flat_map(|(path, text)| ifcfg::lint(ifcfg::ConfigKind::Interface, path, text))
+                .filter_map(|f| match f.error {
+                    Error::UnknownIfcfgKey {
+                        file,
+                        line,
+                        key,
+                        help,
+                    } => Some((file, line, key, help)),
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
+
     fn ifup(&mut self, config: &InterfaceConfig, read_findings: &[Finding]) {
         let device = config.device.as_str();
         let kind = self.net.interface(device).map(|i| i.kind);

@@ -155,6 +155,21 @@ impl ExtFs {
         }
     }
 
+    /// The files anywhere below `dir` (an absolute path inside the file system).
+    pub fn paths_under(&self, dir: &str) -> Vec<&str> {
+        let prefix = format!("{}/", dir.trim_end_matches('/'));
+        self.files
+            .keys()
+            .filter(|path| path.starts_with(&prefix))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Removes a file, giving its blocks back; whether it was there.
+    pub fn remove_file(&mut self, path: &str) -> bool {
+        self.files.remove(path).is_some()
+    }
+
     /// Adds a file; the caller has checked the name is free and the space suffices.
     pub fn add_file(&mut self, path: &str, file: ImageFile) {
         self.files.insert(path.into(), file);
