@@ -2199,6 +2199,14 @@ pub enum Error {
     #[diagnostic(code(kvmlab::shell::unsupported), help("{help}"))]
     ShellUnsupported { what: String, help: String },
 
+    #[error("kvmlab: {command} runs until Ctrl-C on a real host; it was stopped after {after}, as if Ctrl-C was pressed")]
+    #[diagnostic(code(kvmlab::shell::stopped), help("{help}"))]
+    ShellStopped {
+        command: String,
+        after: String,
+        help: String,
+    },
+
     #[error("{tool} at this prompt has no option {option}")]
     #[diagnostic(
         code(kvmlab::shell::unknown_option),

@@ -759,3 +759,19 @@ fn a_rhel_6_command_the_prompt_does_not_run_says_what_to_do_instead() {
         out.report["values"]["help"]
     );
 }
+
+#[test]
+fn ping_without_a_count_stops_after_four_echoes_as_a_trainee_would_stop_it() {
+    let results = on_sv1(&["ping sv2", "ping nowhere"]);
+    assert_eq!(results[0].0, 0);
+    assert!(
+        results[0].1.ends_with("4 packets transmitted, 4 received, 0% packet loss, time 3000ms\nrtt min/avg/max/mdev = 0.149/0.149/0.149/0.000 ms\n"),
+        "{}",
+        results[0].1
+    );
+    assert_eq!(results[0].1.matches("icmp_seq=").count(), 4);
+    assert_eq!(results[0].3, "kvmlab::shell::stopped");
+    // A name that does not resolve is ping's error, not the stop.
+    assert_eq!(results[1].2, "ping: unknown host nowhere\n");
+    assert_ne!(results[1].3, "kvmlab::shell::stopped");
+}

@@ -7,6 +7,9 @@ use crate::error::{Error, Severity};
 use crate::shell::exec::{Output, Shell};
 use crate::world::net::ifcfg::SCRIPTS_DIR;
 
+/// The echoes `ping` without `-c` sends before it is stopped, as a trainee would stop it.
+const UNTIL_CTRL_C: u64 = 4;
+
 /// The most echoes one `ping` sends here: each is a line of output.
 const MAX_COUNT: u64 = 100_000;
 
@@ -20,13 +23,12 @@ pub fn ping(shell: &mut Shell, args: &[String], _: &str) -> Output {
     let [target] = args.operands.as_slice() else {
         return Output::failed(2, USAGE);
     };
-    let Some(count) = args.value('c') else {
-        let error = Error::ShellUnsupported {
-            what: "`ping` without `-c` sends until Ctrl-C, which a lab line cannot press".into(),
-            help: format!("give a count: `ping -c 4 {target}`"),
-        };
-        return shell.failure("ping", error);
-    };
+    // A line cannot press Ctrl-C: without a count the echoes stop where a trainee would
+    // stop them.
+    let until_ctrl_c = args.value('c').is_none();
+    let count = args
+        .value('c')
+        .map_or(UNTIL_CTRL_C.to_string(), str::to_string);
     let count = match count.parse::<u64>() {
         Ok(n) if (1..=MAX_COUNT).contains(&n) => n,
         _ => {
@@ -46,6 +48,13 @@ pub fn ping(shell: &mut Shell, args: &[String], _: &str) -> Output {
     if let Some(e @ Error::NetworkUnreachable { .. }) = report.failure {
         shell.note(e);
         return Output::failed(2, "connect: Network is unreachable\n");
+    }
+    if until_ctrl_c {
+        shell.note(Error::ShellStopped {
+            command: format!("`ping {target}`"),
+            after: format!("{UNTIL_CTRL_C} echoes"),
+            help: format!("give the count to send: `ping -c {UNTIL_CTRL_C} {target}`"),
+        });
     }
     let elapsed_ms = (count - 1) * 1000;
     if let Err(e) = shell.backend.sleep((count - 1) as f64) {
