@@ -91,9 +91,9 @@ fn ping_takes_a_second_of_lab_time_between_echoes_and_fails_as_iputils_does() {
     assert_eq!(
         values["forever"],
         serde_json::json!([
-            1,
-            "kvmlab::shell::unsupported",
-            "give a count: `ping -c 4 sv2`"
+            0,
+            "kvmlab::shell::stopped",
+            "give the count to send: `ping -c 4 sv2`"
         ])
     );
 }

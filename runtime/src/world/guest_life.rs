@@ -162,6 +162,13 @@ impl World {
     pub fn finish_install(&mut self, guest: GuestId) -> Result<Vec<Error>> {
         let disk = &mut self.guest_mut(guest).spec.disk;
         disk.allocation = disk.allocation.max(INSTALL_BYTES.min(disk.capacity));
+        let (host, path, allocation) = (disk.host, disk.path.clone(), disk.allocation);
+        // The volume's file holds what the install wrote: `vol-info` and `df` see it.
+        if let Some((mount, inner)) = self.locate(host, &path).map(|(m, i)| (m.clone(), i)) {
+            if let Some(fs) = self.fs_at_mut(host, &mount.location) {
+                fs.grow_file(&inner, allocation, super::volumes::HOST_KERNEL);
+            }
+        }
         self.set_guest_state(guest, GuestState::Running)
     }
 

@@ -295,7 +295,7 @@ fn a_pool_shows_its_fields_then_its_volumes() {
 +----------------+------------------------+----------+------------+
 | volume         | path                   | capacity | allocation |
 +=================================================================+
-| centos-nz2.img | /iscsi1/centos-nz2.img | 20 GiB   | 0 B        |
+| centos-nz2.img | /iscsi1/centos-nz2.img | 20 GiB   | 2.1 GiB    |
 +----------------+------------------------+----------+------------+"#;
     assert_eq!(shown(&session, &scope, "pool"), expected(want));
 }

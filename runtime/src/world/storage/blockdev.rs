@@ -170,6 +170,21 @@ impl ExtFs {
         self.files.remove(path).is_some()
     }
 
+    /// Grows an image file's allocation to `allocation` (a guest wrote that much into it),
+    /// as far as the file system's free blocks allow; it never shrinks.
+    pub fn grow_file(&mut self, path: &str, allocation: u64, kernel: Kernel) {
+        let free = {
+            let s = self.statfs(kernel);
+            s.free * s.block_size
+        };
+        if let Some(file) = self.files.get_mut(path) {
+            let wanted = allocation.min(file.capacity);
+            if wanted > file.allocation {
+                file.allocation += (wanted - file.allocation).min(free);
+            }
+        }
+    }
+
     /// Adds a file; the caller has checked the name is free and the space suffices.
     pub fn add_file(&mut self, path: &str, file: ImageFile) {
         self.files.insert(path.into(), file);
