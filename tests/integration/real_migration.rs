@@ -303,10 +303,8 @@ fn an_interrupted_migration_is_cancelled_and_the_guest_runs_on_the_source() {
     // The bar saw the job move, and at the cap: about 1 MiB per second.
     assert!(seen.len() >= 5, "{seen:?}");
     let last = seen.last().unwrap();
-    assert!(
-        last.transferred > 0 && last.transferred < 3 * 1024 * 1024,
-        "{last:?}"
-    );
+    let rate = last.transferred as f64 / (last.elapsed_ms.max(1) as f64 / 1000.0);
+    assert!(last.transferred > 0 && rate < 2.0 * MIB, "{last:?}");
     assert!(
         last.total.is_some_and(|t| t >= 2048 * 1024 * 1024),
         "{last:?}"

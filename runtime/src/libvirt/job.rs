@@ -8,7 +8,9 @@ use std::ffi::CStr;
 use std::future::Future;
 use std::os::raw::c_int;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
 
 use virt::domain::Domain;
 use virt::sys;
@@ -186,8 +188,10 @@ pub(crate) fn start_post_copy(domain: &Domain) -> Result<(), virt::error::Error>
 }
 
 /// Runs `call` to its end while watching `domain`'s job: every poll feeds `watch` and the
-/// observer (told once more, `done`, at the end if it saw the job), takes the timed actions that are due and aborts the job once `interrupt` is
-/// set or Ctrl-C is pressed. A job that has ended is not polled further; the call's end is
+/// observer (told once more, `done`, at the end if it saw the job), the timed actions are
+/// taken when due and the job is aborted once `interrupt` is set or Ctrl-C is pressed.
+/// A poll runs off the timer's thread: on a loaded host libvirt can take seconds to answer
+/// one, and a timed abort must not wait for it. The call's end and any poll in flight are
 /// always awaited, so nothing outlives this function.
 pub(crate) async fn watch_job<T>(
     call: impl Future<Output = T>,
@@ -196,7 +200,7 @@ pub(crate) async fn watch_job<T>(
     interrupt: &AtomicBool,
     observer: &mut dyn FnMut(&JobProgress),
 ) -> Watched<T> {
-    let started = Instant::now();
+    let started = tokio::time::Instant::now();
     let mut watch = MigrationWatch::new();
     let mut interventions = Interventions::default();
     let mut pending: Vec<TimedAction> = timed.to_vec();
@@ -204,15 +208,24 @@ pub(crate) async fn watch_job<T>(
     let mut ticks = tokio::time::interval(POLL_INTERVAL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_shown: Option<JobProgress> = None;
+    let mut poll: Option<JoinHandle<Result<JobStats, virt::error::Error>>> = None;
     tokio::pin!(call);
     let result = loop {
+        let next_due = pending
+            .first()
+            .map(|t| started + Duration::from_secs_f64(t.after_s));
         tokio::select! {
             result = &mut call => break result,
             _ = ctrl_c.pressed(), if !interventions.aborted => {
                 interrupt.store(true, Ordering::Relaxed);
             }
-            _ = ticks.tick() => {
-                if let Ok(stats) = job_stats(domain, 0) {
+            _ = ticks.tick(), if poll.is_none() => {
+                let polled = domain.clone();
+                poll = Some(tokio::task::spawn_blocking(move || job_stats(&polled, 0)));
+            }
+            answer = in_flight(&mut poll) => {
+                poll = None;
+                if let Ok(Ok(stats)) = answer {
                     if stats.kind.is_running() {
                         watch.observe(&stats);
                         let progress = stats.progress();
@@ -221,6 +234,7 @@ pub(crate) async fn watch_job<T>(
                     }
                 }
             }
+            _ = tokio::time::sleep_until(next_due.unwrap_or(started)), if next_due.is_some() => {}
         }
         if interrupt.load(Ordering::Relaxed) && !interventions.aborted {
             act(domain, JobAction::Abort, &mut interventions);
@@ -231,6 +245,10 @@ pub(crate) async fn watch_job<T>(
             act(domain, due.action, &mut interventions);
         }
     };
+    if let Some(unanswered) = poll {
+        // The job has ended; what the poll says now adds nothing.
+        let _ = unanswered.await;
+    }
     if let Some(last) = last_shown {
         observer(&JobProgress { done: true, ..last });
     }
@@ -238,6 +256,14 @@ pub(crate) async fn watch_job<T>(
         result,
         watch,
         interventions,
+    }
+}
+
+/// The answer of the poll in flight; never ready when there is none.
+async fn in_flight<T>(poll: &mut Option<JoinHandle<T>>) -> Result<T, tokio::task::JoinError> {
+    match poll {
+        Some(handle) => handle.await,
+        None => std::future::pending().await,
     }
 }
 
