@@ -574,6 +574,24 @@ pub enum Error {
         help: String,
     },
 
+    /// `migration` is "GUEST to HOST"; `whereabouts` says where the guest is now.
+    #[error("the migration of {migration} lost its connection at {at_s:.1} s: {cause}; {whereabouts}")]
+    #[diagnostic(code(kvmlab::migrate::connection_lost), help("{help}"))]
+    MigrateConnectionLost {
+        migration: String,
+        at_s: f64,
+        cause: String,
+        whereabouts: String,
+        help: String,
+    },
+
+    #[error("{guest} is lost: {cause}")]
+    #[diagnostic(
+        code(kvmlab::migrate::guest_lost),
+        help("no host holds the whole guest any more: start it again from its disk (`g.start_on(h)` on a host that sees it, or `g.start()` once its host is back); a guest that must survive a host is migrated by pre-copy and kept on shared storage")
+    )]
+    MigrateGuestLost { guest: String, cause: String },
+
     #[error("{guest} is {state}, not running: only a running guest migrates live")]
     #[diagnostic(
         code(kvmlab::migrate::not_running),
@@ -2038,6 +2056,47 @@ pub enum Error {
     },
 
     // ── host: hardware, operating system, KVM and the host's files ─────────────────────────
+    #[error("{host} is powered off: it answers nothing")]
+    #[diagnostic(
+        code(kvmlab::host::powered_off),
+        help("its power went (`{host}.crash()` or a fault): switch it on with `{host}.power_on()`, and start its guests again")
+    )]
+    HostPoweredOff { host: String },
+
+    #[error("{host} is already on")]
+    #[diagnostic(
+        code(kvmlab::host::already_on),
+        help("only a host whose power went can be switched on; to restart a running host use `{host}.reboot()`")
+    )]
+    HostAlreadyOn { host: String },
+
+    #[error("{machine}'s {nic} has no cable to pull or plug back")]
+    #[diagnostic(
+        code(kvmlab::fault::no_cable),
+        help("a fault acts on a cabled card: cable it first (`{machine}.nic(\"{nic}\").connect(switch)`), or name a card that carries the lab's traffic")
+    )]
+    NoCableToPull { machine: String, nic: String },
+
+    #[error("a fault at {at_s} s is in the past: the lab is at {now_s} s")]
+    #[diagnostic(
+        code(kvmlab::fault::in_the_past),
+        help("give `at` as a lab time still to come, e.g. `#{{at: clock() + 5.0}}`, or leave it out for now")
+    )]
+    FaultInThePast { at_s: f64, now_s: f64 },
+
+    #[error("{guest}'s disk {path} is in {owner}'s pool `{pool}`, which {host} cannot see")]
+    #[diagnostic(
+        code(kvmlab::guest::disk_not_visible),
+        help("a guest can only start where its disk is: keep guests that must survive their host on the shared iSCSI pool, which every host mounts; this one can start again only on {owner}")
+    )]
+    DiskNotVisible {
+        guest: String,
+        host: String,
+        path: String,
+        owner: String,
+        pool: String,
+    },
+
     #[error("{host} has no operating system yet")]
     #[diagnostic(
         code(kvmlab::host::no_os),

@@ -20,6 +20,7 @@ pub mod calibration;
 pub mod console_session;
 pub mod diagnostic;
 pub mod error;
+pub mod fault;
 pub mod grade;
 pub mod lab_steps;
 #[cfg(feature = "libvirt")]

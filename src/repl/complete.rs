@@ -514,7 +514,7 @@ pub(super) mod tests {
         }
         // A Guest's methods are not a Host's.
         assert!(!found.contains(&"migrate(".to_string()));
-        assert_eq!(found.len(), 46);
+        assert_eq!(found.len(), 48);
         assert_eq!(shown("sv1.pi"), (4, vec!["ping(".into()]));
         assert_eq!(
             shown("sv1.re"),
@@ -535,8 +535,10 @@ pub(super) mod tests {
                     "connect(".into(),
                     "disconnect(".into(),
                     "name".into(),
+                    "plug(".into(),
                     "to_debug(".into(),
-                    "to_string(".into()
+                    "to_string(".into(),
+                    "unplug(".into()
                 ]
             )
         );

@@ -12,6 +12,7 @@ mod console;
 mod containment;
 mod diagnostics;
 mod exercises;
+mod faults;
 mod grading;
 mod labs;
 mod libvirt_backend;

@@ -38,6 +38,10 @@ pub trait GuestOperations {
     /// Starts, shuts down, destroys, suspends or resumes a guest.
     fn act_on_guest(&mut self, guest: GuestId, action: GuestAction) -> Result<Vec<Error>>;
 
+    /// Starts a shut-off guest on another host that sees its disk (`virsh define` there,
+    /// then `virsh start`), as after its own host went down.
+    fn start_guest_on(&mut self, guest: GuestId, host: HostId) -> Result<Vec<Error>>;
+
     /// Changes a shut-off guest's memory (`virsh setmaxmem` + `setmem`).
     fn set_guest_memory(&mut self, guest: GuestId, memory: u64) -> Result<()>;
 

@@ -81,4 +81,7 @@ pub trait HostOperations {
     /// Reboots the host, taking the time the boot takes: services and mounts come back as
     /// chkconfig and /etc/fstab say.
     fn reboot(&mut self, host: HostId) -> Result<BootReport>;
+
+    /// Switches on a host whose power went, and lets its boot take its time.
+    fn power_on(&mut self, host: HostId) -> Result<BootReport>;
 }

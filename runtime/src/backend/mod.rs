@@ -17,6 +17,7 @@ pub use hosts::HostOperations;
 pub use storage::StorageOperations;
 
 use crate::error::{Error, Result};
+use crate::fault::Fault;
 use crate::migration::{MigrationReport, MigrationRequest};
 use crate::time::LabTime;
 use crate::transfer::{Transfer, TransferId};
@@ -90,6 +91,10 @@ pub trait Backend: HostOperations + StorageOperations + GuestOperations {
         make_ready_for_kvm(self, host)?;
         Ok(host)
     }
+
+    /// Breaks, or mends, something in the lab (`fault`): now when `at` is `None`, else at
+    /// that lab time, while whatever runs then goes on. A time already past is refused.
+    fn inject_fault(&mut self, at: Option<LabTime>, fault: Fault) -> Result<()>;
 
     /// Live-migrates a guest, refusing first what libvirt refuses (a disk the destination
     /// does not see, an unsafe cache mode, ...); background work goes on while it runs.

@@ -6,6 +6,7 @@ use super::downloads::{RealFile, RealTransfer};
 use super::hosts::RealHost;
 use crate::backend::{make_ready_for_kvm, Backend, DownloadStatus, HostOperations};
 use crate::error::{Error, Result};
+use crate::fault::Fault;
 use crate::migration::{MigrationReport, MigrationRequest};
 use crate::real::job_stats::JobProgress;
 use crate::site::{Site, SiteHost};
@@ -216,6 +217,10 @@ impl Backend for LibvirtBackend {
         Ok(host)
     }
 
+    fn inject_fault(&mut self, _at: Option<LabTime>, fault: Fault) -> Result<()> {
+        Err(faults_unsupported(fault.kind()))
+    }
+
     fn migrate(
         &mut self,
         guest: GuestId,
@@ -292,4 +297,13 @@ static JOB_DISPLAY: OnceLock<JobDisplay> = OnceLock::new();
 /// process, and none is shown without it.
 pub fn show_jobs_with(display: JobDisplay) {
     let _ = JOB_DISPLAY.set(display);
+}
+
+/// Faults, and the recoveries after them, run on the simulator only: pulling a real cable or
+/// a real host's power is not kvmlab's to do.
+pub(super) fn faults_unsupported(operation: &str) -> Error {
+    Error::LibvirtUnsupported {
+        operation: operation.into(),
+        help: "faults and the recoveries after them run on the simulator: run the lab without `--backend libvirt` to see them".into(),
+    }
 }

@@ -138,6 +138,10 @@ impl HostOperations for LibvirtBackend {
         self.count("reboot");
         Ok(boot)
     }
+
+    fn power_on(&mut self, _host: HostId) -> Result<BootReport> {
+        Err(super::backend::faults_unsupported("power_on"))
+    }
 }
 
 impl StorageOperations for LibvirtBackend {

@@ -329,6 +329,10 @@ impl GuestOperations for LibvirtBackend {
         })
     }
 
+    fn start_guest_on(&mut self, _guest: GuestId, _host: HostId) -> Result<Vec<Error>> {
+        Err(super::backend::faults_unsupported("start_on"))
+    }
+
     fn act_on_guest(&mut self, guest: GuestId, action: GuestAction) -> Result<Vec<Error>> {
         let (warnings, dom) = self.together(|b| {
             let warnings = b.world.act_on_guest(guest, action)?;

@@ -6,7 +6,7 @@
 
 use super::examples::{self, Entry};
 use super::spec::SpecTable;
-use super::{guests, lab_api, network, pools, stdlib, storage};
+use super::{faults, guests, lab_api, network, pools, stdlib, storage};
 use rhai::Engine;
 use std::collections::BTreeMap;
 
@@ -59,6 +59,7 @@ pub const TAKES_SPEC: &[TakesSpec] = &[
     takes("client", 1, &guests::CLIENT_SPEC),
     takes("migrate", 2, &guests::MIGRATE_SPEC),
     takes("save_plot", 1, &lab_api::CHART_SPEC),
+    takes("fault", 0, &faults::FAULT_SPEC),
 ];
 
 /// Every keyword map, nested ones included, in the order the reference shows them.

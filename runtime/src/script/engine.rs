@@ -7,7 +7,7 @@
 //! and the wall clock like a loop of script operations.
 
 use super::modules::LabModules;
-use super::{check, guests, lab_api, network, pools, query, rows, storage, SharedSession};
+use super::{check, faults, guests, lab_api, network, pools, query, rows, storage, SharedSession};
 use rhai::{Dynamic, Engine, EvalAltResult, Position};
 use std::cell::{Cell, OnceCell};
 use std::rc::Rc;
@@ -284,6 +284,7 @@ pub fn build(session: &SharedSession, limits: &Limits, modules: LabModules) -> E
     storage::register(&mut engine, session);
     pools::register(&mut engine);
     guests::register(&mut engine, session);
+    faults::register(&mut engine, session);
     query::register(&mut engine, session);
     engine
 }

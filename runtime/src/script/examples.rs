@@ -334,6 +334,14 @@ sv1.nic("eth1").disconnect();
 sv1.nic("eth1").connect(net3);"#),
     e("Nic.disconnect", "", r#"sv2.nic("eth1").disconnect();
 check(!sv1.ping("sv20").reachable, "sv20 is unplugged");"#),
+    e("Nic.unplug", "", r#"sv2.nic("eth1").unplug();
+check(!sv1.ping("sv20").reachable, "sv20's cable is out");"#),
+    e("Nic.plug", "", r#"sv2.nic("eth1").unplug();
+sv2.nic("eth1").plug();
+check(sv1.ping("sv20").reachable, "sv20 answers again");"#),
+    e("fault", "", r#"fault(#{at: clock() + 10.0, kind: "unplug", host: "sv2", nic: "eth1"});
+sleep(11.0);
+check(!sv1.ping("sv20").reachable, "NET2 lost sv2 at 10 s");"#),
     e("Service.name", "The service's name.", r#"check_eq(sv1.service("network").name, "network", "its name");"#),
     e("Service.start", "", r#"print(sv1.service("network").start());"#),
     e("Service.stop", "", r#"print(sv1.service("network").stop());"#),
@@ -478,6 +486,15 @@ print(vm);"#),
     e("Guest.install", "", r#"check_eq(vm.state, "running", "installed and running");"#),
     e("Guest.start", "", r#"vm.shutdown();
 vm.start();"#),
+    e("Guest.start_on", "", r#"vm.migrate(sv2);
+sv2.crash();
+vm.start_on(sv1);
+check_eq(vm.host.name, "sv1", "its disk is on the NAS: sv1 starts it");"#),
+    e("Host.crash", "", r#"vm.migrate(sv2);
+sv2.crash();
+check_eq(vm.state, "shut off", "the guest went down with sv2");"#),
+    e("Host.power_on", "", r#"sv2.crash();
+print(sv2.power_on());"#),
     e("Guest.shutdown", "", r#"vm.shutdown();"#),
     e("Guest.destroy", "", r#"vm.destroy();"#),
     e("Guest.suspend", "", r#"vm.suspend();

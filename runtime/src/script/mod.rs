@@ -19,6 +19,7 @@ pub mod check;
 pub mod diagnose;
 pub mod engine;
 pub mod examples;
+pub mod faults;
 pub mod guests;
 pub mod history;
 pub mod lab_api;

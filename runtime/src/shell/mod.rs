@@ -57,8 +57,14 @@ pub fn run(
     host: HostId,
     line: &str,
 ) -> Result<ShellOutput> {
-    backend.world().host(host).os().ok_or_else(|| Error::NoOs {
-        host: backend.world().host(host).name().into(),
+    let h = backend.world().host(host);
+    if h.is_powered_off() {
+        return Err(Error::HostPoweredOff {
+            host: h.name().into(),
+        });
+    }
+    h.os().ok_or_else(|| Error::NoOs {
+        host: h.name().into(),
     })?;
     if line.len() > MAX_LINE {
         return Err(Error::ShellLineTooLong {

@@ -53,6 +53,10 @@ impl GuestOperations for Simulator {
         self.world.act_on_guest(guest, action)
     }
 
+    fn start_guest_on(&mut self, guest: GuestId, host: HostId) -> Result<Vec<Error>> {
+        self.world.start_guest_on(guest, host)
+    }
+
     fn set_guest_memory(&mut self, guest: GuestId, memory: u64) -> Result<()> {
         self.world.set_guest_memory(guest, memory)
     }

@@ -98,6 +98,12 @@ impl HostOperations for Simulator {
         self.take_time(boot.duration, || findings_as_warnings(&boot.findings))?;
         Ok(boot)
     }
+
+    fn power_on(&mut self, host: HostId) -> Result<BootReport> {
+        let boot = self.world.power_on(host)?;
+        self.take_time(boot.duration, || findings_as_warnings(&boot.findings))?;
+        Ok(boot)
+    }
 }
 
 fn findings_as_warnings(findings: &[Finding]) -> Vec<Error> {

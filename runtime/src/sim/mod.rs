@@ -5,6 +5,7 @@
 
 pub mod clock;
 pub mod fairshare;
+mod faults;
 mod guest_operations;
 mod host_operations;
 pub mod migration;
@@ -13,6 +14,7 @@ pub mod traffic;
 
 use crate::backend::{Backend, DownloadStatus};
 use crate::error::{Error, Result};
+use crate::fault::{Fault, ScheduledFault};
 use crate::migration::{MigrationOutcome, MigrationReport, MigrationRequest, HORIZON_S};
 use crate::time::LabTime;
 use crate::transfer::{Transfer, TransferId};
@@ -35,6 +37,10 @@ pub struct Simulator {
     traffic: Traffic,
     /// The outcome of the migration that ended last.
     finished_migration: Option<MigrationOutcome>,
+    /// Why the migration that ended last failed, when a fault ended it.
+    migration_failure: Option<Error>,
+    /// Faults still to come, in time order.
+    faults: Vec<ScheduledFault>,
 }
 
 impl Simulator {
@@ -46,6 +52,8 @@ impl Simulator {
             world: World::new(),
             traffic: Traffic::default(),
             finished_migration: None,
+            migration_failure: None,
+            faults: Vec::new(),
         }
     }
 
@@ -68,23 +76,30 @@ impl Simulator {
         }
     }
 
+    /// Steps the traffic up to `deadline`, each step ending at the next fault at the
+    /// latest, and applies the faults whose time has come.
     fn run_until(&mut self, deadline: LabTime, done: &impl Fn(&Traffic) -> bool) -> Result<()> {
         let mut steps: u64 = 0;
+        self.apply_due_faults();
         while !done(&self.traffic) && self.clock.now() < deadline {
+            let limit = self.next_fault().map_or(deadline, |at| at.min(deadline));
             if self.traffic.is_idle() {
-                self.clock.advance_to(deadline);
-                break;
+                self.clock.advance_to(limit);
+                self.apply_due_faults();
+                continue;
             }
             // Hours of lab time are many steps: the run's wall-clock limit may pass within.
             steps += 1;
             if steps % 64 == 0 {
                 crate::meter::check_deadline()?;
             }
-            let (t, ended) = self.traffic.step(&self.world, self.clock.now(), deadline)?;
+            let (t, ended) = self.traffic.step(&self.world, self.clock.now(), limit)?;
             self.clock.advance_to(t);
             if let Some((migration, outcome)) = ended {
                 self.settle(&migration, outcome);
             }
+            self.check_keepalive();
+            self.apply_due_faults();
         }
         Ok(())
     }
@@ -237,12 +252,30 @@ impl Backend for Simulator {
         })
     }
 
+    fn inject_fault(&mut self, at: Option<LabTime>, fault: Fault) -> Result<()> {
+        let now = self.clock.now();
+        match at {
+            Some(at) if at < now => Err(Error::FaultInThePast {
+                at_s: at.as_secs_f64(),
+                now_s: now.as_secs_f64(),
+            }),
+            Some(at) if at > now => self.schedule(at, fault),
+            _ => self.apply(&fault),
+        }
+    }
+
     fn migrate(
         &mut self,
         guest: GuestId,
         dest: HostId,
         request: MigrationRequest,
     ) -> Result<MigrationReport> {
+        let destination = self.world.host(dest);
+        if destination.is_powered_off() {
+            return Err(Error::HostPoweredOff {
+                host: destination.name().into(),
+            });
+        }
         let disk_shared = self.world.disk_visible_from(guest, dest);
         let route =
             crate::world::preflight::check(&self.world, guest, dest, request.safety, disk_shared)?;
@@ -308,9 +341,18 @@ impl Backend for Simulator {
             engine,
             base_dirty_rate: memory.dirty_rate,
             started,
+            silent_since: None,
         });
+        self.migration_failure = None;
         self.run(horizon, |t| t.migration.is_none())?;
+        if let Some(failure) = self.migration_failure.take() {
+            self.finished_migration = None;
+            return Err(failure);
+        }
         if let Some(mut active) = self.traffic.migration.take() {
+            if active.silent_since.is_some() && active.engine.guest_on_destination() {
+                return self.give_up_silent_postcopy(active);
+            }
             // Past the horizon. A pre-copy is cancelled (the guest stays on the source); a
             // post-copy cannot go back, and streams its last pages to the end.
             let remaining = active.engine.remaining();

@@ -51,6 +51,8 @@ pub struct ActiveMigration {
     /// The guest's own dirty rate, before page-cache churn from serving files.
     pub base_dirty_rate: f64,
     pub started: LabTime,
+    /// Since when the stream has carried nothing though the migration wanted to send.
+    pub silent_since: Option<LabTime>,
 }
 
 /// A guest's disk copied to the destination before its memory (`--copy-storage-all`: QEMU
@@ -154,7 +156,18 @@ impl Traffic {
                 });
                 continue;
             }
-            let uplink = uplink_card(world, guest.host, &guest.spec.bridge)?;
+            let uplink = match uplink_card(world, guest.host, &guest.spec.bridge) {
+                Ok(card) => card,
+                // A pulled cable: the download waits for it, as TCP does.
+                Err(_) if cable_pulled_under(world, guest.host, &guest.spec.bridge) => {
+                    demands.push(FlowDemand {
+                        path: vec![index(Link::GuestCard(t.guest))],
+                        cap: 0.0,
+                    });
+                    continue;
+                }
+                Err(no_uplink) => return Err(no_uplink),
+            };
             demands.push(FlowDemand {
                 path: vec![
                     index(Link::GuestCard(t.guest)),
@@ -200,6 +213,13 @@ impl Traffic {
                 .map(|(_, rate)| rate)
                 .sum();
             m.engine.set_dirty_rate(m.base_dirty_rate + serving)?;
+            if m.engine.demand() > 0.0 {
+                m.silent_since = if share > 0.0 {
+                    None
+                } else {
+                    m.silent_since.or(Some(now))
+                };
+            }
             let window = m.engine.advance(share);
             if window.finished {
                 let m = self.migration.take().expect("checked above");
@@ -288,13 +308,28 @@ impl Traffic {
     }
 }
 
-/// A cabled card's TCP payload rate: the slower of card and switch port, less framing.
+/// Whether a card under `interface` (itself, or a bridge's port) has its cable pulled.
+fn cable_pulled_under(world: &World, host: HostId, interface: &str) -> bool {
+    let net = world.host(host).net();
+    net.nics.iter().any(|nic| {
+        nic.unplugged
+            && (nic.name == interface
+                || net
+                    .interface(&nic.name)
+                    .is_some_and(|i| i.master.as_deref() == Some(interface)))
+    })
+}
+
+/// A cabled card's TCP payload rate (none with its cable pulled or its host off): the slower of card and switch port, less framing.
 pub fn card_rate(world: &World, host: HostId, card: &str) -> f64 {
+    if world.host(host).is_powered_off() {
+        return 0.0;
+    }
     world
         .host(host)
         .net()
         .nic(card)
-        .and_then(|n| n.link.as_ref())
+        .and_then(|n| n.carrier())
         .map_or(0.0, |link| link.rate * TCP_GOODPUT)
 }
 

@@ -177,6 +177,12 @@ impl World {
     pub fn act_on_guest(&mut self, guest: GuestId, action: GuestAction) -> Result<Vec<Error>> {
         let (from, to) = action.transition();
         let g = self.guest(guest);
+        let host = self.host(g.host);
+        if host.is_powered_off() {
+            return Err(Error::HostPoweredOff {
+                host: host.name().into(),
+            });
+        }
         // A defined guest whose image another guest installed boots from it.
         let imported = action == GuestAction::Start
             && g.state == GuestState::Defined

@@ -14,6 +14,7 @@ pub mod advice;
 pub mod content;
 pub mod damage;
 pub mod domain_xml;
+pub mod faults;
 pub mod guest;
 pub mod guest_life;
 pub mod host;
@@ -62,6 +63,8 @@ pub mod capacity {
     pub const NAS_SHARES: usize = 256;
     /// libvirt pools defined on one host.
     pub const POOLS: usize = 256;
+    /// Faults waiting for their time.
+    pub const FAULTS: usize = 4096;
 
     /// Refuses one more of `what` when `count` already reach `limit`; charges the new one.
     pub fn room(what: &str, count: usize, limit: usize) -> crate::Result<()> {
@@ -249,6 +252,7 @@ impl World {
         let link = self.switches[switch.0].link(switch, speed);
         if let Some(card) = self.stack_mut(node).nic_mut(nic) {
             card.link = Some(link);
+            card.unplugged = false;
         }
         Ok(())
     }
@@ -259,6 +263,7 @@ impl World {
         self.nic_speed(node, nic)?;
         if let Some(card) = self.stack_mut(node).nic_mut(nic) {
             card.link = None;
+            card.unplugged = false;
         }
         Ok(())
     }

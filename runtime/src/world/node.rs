@@ -74,6 +74,17 @@ pub struct Nic {
     pub speed: f64,
     pub mac: MacAddr,
     pub link: Option<Link>,
+    /// Its cable pulled out (`nic.unplug()`): the link is there to plug back, but carries
+    /// nothing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unplugged: bool,
+}
+
+impl Nic {
+    /// The cable, when it is plugged in.
+    pub fn carrier(&self) -> Option<&Link> {
+        self.link.as_ref().filter(|_| !self.unplugged)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -193,6 +204,7 @@ impl NetStack {
                 speed: spec.speed,
                 mac: MacAddr::derived(machine, &spec.name),
                 link: None,
+                unplugged: false,
             })
             .collect();
         let mut stack = NetStack {
@@ -260,7 +272,7 @@ impl NetStack {
             InterfaceKind::Loopback => Vec::new(),
             InterfaceKind::Ethernet => self
                 .nic(&iface.name)
-                .filter(|n| n.link.is_some())
+                .filter(|n| n.carrier().is_some())
                 .into_iter()
                 .collect(),
             InterfaceKind::Bridge => self

@@ -377,9 +377,15 @@ impl World {
     /// wrong, and how long the boot took.
     pub fn reboot(&mut self, host: HostId) -> Result<BootReport> {
         self.host(host).require_command("service")?;
-        let name = self.host(host).name().to_string();
+        self.hosts[host.0].count_boot();
+        self.shut_down(host);
+        self.boot(host)
+    }
+
+    /// What a host loses when it stops, cleanly or not: its iSCSI sessions, every mount but
+    /// the root, its services, its network and its active pools.
+    pub(crate) fn shut_down(&mut self, host: HostId) {
         let h = &mut self.hosts[host.0];
-        h.count_boot();
         let storage = h.storage_mut();
         if let Some(initiator) = storage.initiator_mut() {
             initiator.reboot();
@@ -395,6 +401,11 @@ impl World {
         for pool in h.storage_mut().pools_mut() {
             pool.set_active(false);
         }
+    }
+
+    /// RHEL 6's boot in order: local file systems, then the services chkconfig enables.
+    pub(crate) fn boot(&mut self, host: HostId) -> Result<BootReport> {
+        let name = self.host(host).name().to_string();
 
         let mut local =
             self.mount_fstab(host, |e| !e.has_option("_netdev") && !e.is_network_fstype())?;

@@ -62,6 +62,9 @@ pub struct Host {
     applied_network: Option<Vec<(String, String)>>,
     /// How many times the host was rebooted during the lab (an install is no reboot).
     boots: u32,
+    /// Its power went (`h.crash()`): nothing runs on it until `h.power_on()`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    powered_off: bool,
 }
 
 impl Host {
@@ -79,6 +82,7 @@ impl Host {
             packages: Packages::default(),
             applied_network: None,
             boots: 0,
+            powered_off: false,
         })
     }
 
@@ -170,10 +174,24 @@ impl Host {
         Ok(())
     }
 
+    /// The OS, when it is installed and running: a powered-off host answers nothing.
     fn installed(&self) -> Result<&InstalledOs> {
+        if self.powered_off {
+            return Err(Error::HostPoweredOff {
+                host: self.name.clone(),
+            });
+        }
         self.os.as_ref().ok_or_else(|| Error::NoOs {
             host: self.name.clone(),
         })
+    }
+
+    pub fn is_powered_off(&self) -> bool {
+        self.powered_off
+    }
+
+    pub(crate) fn set_powered_off(&mut self, off: bool) {
+        self.powered_off = off;
     }
 
     /// `yum groupinstall GROUP`.

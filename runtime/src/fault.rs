@@ -1,0 +1,53 @@
+//! Faults a lab injects, in the vocabulary every backend shares: what breaks (a card's
+//! cable, a host's power) and when, on lab time. A fault scheduled for later takes effect
+//! while lab time passes, in the middle of whatever runs then (a migration, a download);
+//! the same script and seed meet it at the same instant.
+
+use crate::time::LabTime;
+use crate::world::NodeId;
+use crate::world::{HostId, World};
+
+/// Something that breaks, or is mended, in the lab.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// A card's cable pulled out of it.
+    Unplug { node: NodeId, nic: String },
+    /// The cable pushed back in.
+    Plug { node: NodeId, nic: String },
+    /// The host's power goes: it crashes with everything on it.
+    PowerLoss { host: HostId },
+    /// The host is switched on again and boots.
+    PowerOn { host: HostId },
+}
+
+impl Fault {
+    /// The fault's name in scripts and reports (`kind:` of `fault(#{..})`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Fault::Unplug { .. } => "unplug",
+            Fault::Plug { .. } => "plug",
+            Fault::PowerLoss { .. } => "power_loss",
+            Fault::PowerOn { .. } => "power_on",
+        }
+    }
+
+    /// What happened, for a person: "sv2's eth1 unplugged".
+    pub fn describe(&self, world: &World) -> String {
+        match self {
+            Fault::Unplug { node, nic } => format!("{}'s {nic} unplugged", world.node_name(*node)),
+            Fault::Plug { node, nic } => format!("{}'s {nic} plugged back", world.node_name(*node)),
+            Fault::PowerLoss { host } => format!("{} lost its power", world.host(*host).name()),
+            Fault::PowerOn { host } => format!("{} switched on", world.host(*host).name()),
+        }
+    }
+}
+
+/// A fault and the lab time it takes effect.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduledFault {
+    pub at: LabTime,
+    pub fault: Fault,
+}
+
+/// The kinds `fault(#{kind: ..})` takes, for its spec and its "did you mean".
+pub const FAULT_KINDS: &[&str] = &["unplug", "plug", "power_loss", "power_on"];

@@ -1,0 +1,375 @@
+//! Faults on lab time and what they do: a cable pulled under a migration (pre-copy fails
+//! after libvirt's keepalive, post-copy waits for the link), a host losing its power under
+//! a migration or after it, a guest started again on the host that sees its disk, and a
+//! download that stalls and resumes. Every fix a help line names is applied, and works.
+
+use crate::harness::{Output, Test};
+use serde_json::json;
+
+/// The report's hosts, the iSCSI LUN on both, and web1 running from sv1's `iscsi1` pool with
+/// the report's idle memory. 10 lines: a test's own lines start at line 11.
+const ON_ISCSI: &str = "import \"kvmlab/hosts\" as hosts;
+import \"kvmlab/storage\" as storage;
+let lab = hosts::build();
+let st = storage::build(lab);
+let sv1 = lab.sv1; let sv2 = lab.sv2;
+sv1.store_file(\"/guest/iso/c.iso\", size(\"3.9G\"));
+let vol = st.pools.sv1.create_volume(#{name: \"web1.img\", capacity: \"20G\", allocation: 0});
+let g = sv1.define_guest(#{name: \"web1\", memory: \"512M\", iso: \"/guest/iso/c.iso\", disk: vol, network: #{bridge: \"br0\", address: \"192.168.1.20/24\"}});
+g.install();
+g.workload(#{used: \"410M\"});
+";
+
+/// The report's hosts and g on sv1's local /guest, serving files to a client on NET1.
+/// 10 lines.
+const ON_LOCAL_DISK: &str = "import \"kvmlab/hosts\" as hosts;
+let lab = hosts::build();
+let sv1 = lab.sv1; let sv2 = lab.sv2;
+sv1.store_file(\"/guest/iso/c.iso\", size(\"3.9G\"));
+let local = sv1.define_pool(#{name: \"guest\", type: \"dir\", target: \"/guest\"});
+let vol = local.create_volume(#{name: \"g.img\", capacity: \"20G\", allocation: 0});
+let g = sv1.define_guest(#{name: \"g\", memory: \"512M\", iso: \"/guest/iso/c.iso\",
+    disk: vol, network: #{bridge: \"br0\", address: \"192.168.1.20/24\"}, cache: \"none\"});
+g.install();
+let c = client(\"c\", #{net: lab.net1, address: \"192.168.1.50/24\"});
+";
+
+/// Runs `lines` after `prelude`, expecting `status`, and answers the report.
+fn run(prelude: &str, lines: &str, status: i32) -> Output {
+    Test::new()
+        .script(&format!("{prelude}{lines}"))
+        .json()
+        .status(status)
+        .run()
+}
+
+/// The message and help of the first diagnostic with `code`.
+fn said(out: &Output, code: &str) -> (String, String) {
+    let d = out.report["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {}", out.report));
+    (
+        d["message"].as_str().unwrap_or_default().to_string(),
+        d["help"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+#[test]
+fn a_cable_pulled_under_a_pre_copy_fails_it_after_libvirts_keepalive() {
+    let out = Test::new()
+        .script(&format!(
+            "{ON_ISCSI}let t = clock();\n\
+             fault(#{{at: t + 10.0, kind: \"unplug\", host: \"sv2\", nic: \"eth0\"}});\n\
+             g.migrate(sv2);\n"
+        ))
+        .status(2)
+        .diagnostic("kvmlab::migrate::connection_lost", 13)
+        .run();
+    let (message, help) = said(&out, "kvmlab::migrate::connection_lost");
+    assert_eq!(
+        message,
+        "the migration of web1 to sv2 lost its connection at 40.0 s: sv2's eth0 has no cable, and nothing crossed for 30 s since 10.0 s; web1 carries on on sv1, where it ran"
+    );
+    assert_eq!(
+        help,
+        "plug it back (`sv2.nic(\"eth0\").plug()`) and migrate again; within 30 s the migration would have gone on by itself"
+    );
+    // The help applied: the guest ran on through it, and the second migration completes.
+    let out = run(
+        ON_ISCSI,
+        "let t = clock();\n\
+         fault(#{at: t + 10.0, kind: \"unplug\", host: \"sv2\", nic: \"eth0\"});\n\
+         let e = expect_error(|| g.migrate(sv2), \"kvmlab::migrate::connection_lost\");\n\
+         record(\"after the failure\", [g.host.name, g.state, clock() - t]);\n\
+         sv2.nic(\"eth0\").plug();\n\
+         let m = g.migrate(sv2);\n\
+         record(\"then\", [m.status, g.host.name, g.state, m.memory_intact]);\n",
+        0,
+    );
+    assert_eq!(
+        out.report["values"],
+        json!({
+            "after the failure": ["sv1", "running", 40.0],
+            "then": ["completed", "sv2", "running", true],
+        })
+    );
+}
+
+#[test]
+fn a_cable_back_within_the_keepalive_only_delays_the_migration() {
+    let out = run(
+        ON_ISCSI,
+        "let whole = g.migrate(sv2);\n\
+         let t = clock();\n\
+         fault(#{at: t + 10.0, kind: \"unplug\", host: \"sv1\", nic: \"eth0\"});\n\
+         fault(#{at: t + 25.0, kind: \"plug\", host: \"sv1\", nic: \"eth0\"});\n\
+         let cut = g.migrate(sv1);\n\
+         record(\"migrations\", [whole.total_time, cut.total_time, cut.status, cut.memory_intact]);\n\
+         record(\"guest\", [g.host.name, g.state]);\n",
+        0,
+    );
+    let times = &out.report["values"]["migrations"];
+    let (whole, cut) = (times[0].as_f64().unwrap(), times[1].as_f64().unwrap());
+    // 15 s without a cable, TCP's retransmissions resume at the next window.
+    assert!(
+        (cut - whole - 15.0).abs() < 0.2,
+        "{whole} s, then {cut} s with 15 s unplugged"
+    );
+    assert_eq!(times[2], "completed");
+    assert_eq!(times[3], true);
+    assert_eq!(out.report["values"]["guest"], json!(["sv1", "running"]));
+}
+
+#[test]
+fn a_post_copy_waits_for_its_link_and_never_goes_back() {
+    // The link back within ten seconds: the post-copy goes on and completes.
+    let out = run(
+        ON_ISCSI,
+        "g.workload(#{used: \"410M\", wss: \"100M\", dirty_rate: \"20MB/s\"});\n\
+         let t = clock();\n\
+         fault(#{at: t + 3.0, kind: \"unplug\", host: \"sv2\", nic: \"eth0\"});\n\
+         fault(#{at: t + 13.0, kind: \"plug\", host: \"sv2\", nic: \"eth0\"});\n\
+         let m = g.migrate(sv2, #{postcopy_after: 1.0});\n\
+         record(\"post-copy\", [m.status, m.postcopy, m.memory_intact, g.host.name, g.state]);\n",
+        0,
+    );
+    assert_eq!(
+        out.report["values"]["post-copy"],
+        json!(["completed", true, true, "sv2", "running"])
+    );
+    // The link never back: the guest waits on the destination until the migration's hour.
+    let out = Test::new()
+        .script(&format!(
+            "{ON_ISCSI}g.workload(#{{used: \"410M\", wss: \"100M\", dirty_rate: \"20MB/s\"}});\n\
+             fault(#{{at: clock() + 3.0, kind: \"unplug\", host: \"sv2\", nic: \"eth0\"}});\n\
+             g.migrate(sv2, #{{postcopy_after: 1.0}});\n"
+        ))
+        .status(2)
+        .diagnostic("kvmlab::migrate::connection_lost", 13)
+        .run();
+    let (message, _) = said(&out, "kvmlab::migrate::connection_lost");
+    assert_eq!(
+        message,
+        "the migration of web1 to sv2 lost its connection at 3600.0 s: sv2's eth0 has no cable, and nothing crossed for 3597 s since 3.0 s; web1 waits paused on sv2 for the pages still on sv1: a post-copy cannot go back"
+    );
+    // An abort is refused then, as libvirt refuses it: the guest is on sv2, paused.
+    let out = run(
+        ON_ISCSI,
+        "g.workload(#{used: \"410M\", wss: \"100M\", dirty_rate: \"20MB/s\"});\n\
+         fault(#{at: clock() + 3.0, kind: \"unplug\", host: \"sv2\", nic: \"eth0\"});\n\
+         expect_error(|| g.migrate(sv2, #{postcopy_after: 1.0}), \"kvmlab::migrate::connection_lost\");\n\
+         record(\"guest\", [g.host.name, g.state]);\n",
+        0,
+    );
+    assert_eq!(out.report["values"]["guest"], json!(["sv2", "paused"]));
+}
+
+#[test]
+fn a_destination_losing_its_power_fails_the_pre_copy_and_the_guest_runs_on() {
+    let out = Test::new()
+        .script(&format!(
+            "{ON_ISCSI}fault(#{{at: clock() + 5.0, kind: \"power_loss\", host: \"sv2\"}});\n\
+             g.migrate(sv2);\n"
+        ))
+        .status(2)
+        .diagnostic("kvmlab::migrate::connection_lost", 12)
+        .run();
+    let (message, help) = said(&out, "kvmlab::migrate::connection_lost");
+    assert_eq!(
+        message,
+        "the migration of web1 to sv2 lost its connection at 35.0 s: sv2 lost its power, and nothing crossed for 30 s since 5.0 s; web1 carries on on sv1, where it ran"
+    );
+    assert_eq!(
+        help,
+        "switch sv2 on (`sv2.power_on()`), check that libvirtd runs there, and migrate again"
+    );
+    // Applied: sv2 boots with its services and the iSCSI mount, and takes the guest.
+    let out = run(
+        ON_ISCSI,
+        "fault(#{at: clock() + 5.0, kind: \"power_loss\", host: \"sv2\"});\n\
+         expect_error(|| g.migrate(sv2), \"kvmlab::migrate::connection_lost\");\n\
+         expect_error(|| sv2.write_file(\"/tmp/x\", \"x\"), \"kvmlab::host::powered_off\");\n\
+         sv2.power_on();\n\
+         let m = g.migrate(sv2);\n\
+         record(\"then\", [m.status, g.host.name, lab().host(\"sv2\").boots]);\n",
+        0,
+    );
+    assert_eq!(out.report["values"]["then"], json!(["completed", "sv2", 1]));
+}
+
+#[test]
+fn a_host_losing_its_power_takes_its_guests_and_shared_storage_brings_them_back() {
+    // After the migration: the guest goes down with sv2, and starts on sv1 from the LUN.
+    let out = run(
+        ON_ISCSI,
+        "g.migrate(sv2);\n\
+         sv2.crash();\n\
+         record(\"lost\", [g.host.name, g.state]);\n\
+         g.start_on(sv1);\n\
+         record(\"back\", [g.host.name, g.state]);\n\
+         expect_error(|| g.start_on(sv2), \"kvmlab::guest::state\");\n",
+        0,
+    );
+    assert_eq!(
+        out.report["values"],
+        json!({"lost": ["sv2", "shut off"], "back": ["sv1", "running"]})
+    );
+    // On local storage the other host cannot start it: only its own host, switched on.
+    let out = Test::new()
+        .script(&format!("{ON_LOCAL_DISK}sv1.crash();\ng.start_on(sv2);\n"))
+        .status(2)
+        .diagnostic("kvmlab::guest::disk_not_visible", 12)
+        .run();
+    let (message, help) = said(&out, "kvmlab::guest::disk_not_visible");
+    assert_eq!(
+        message,
+        "g's disk /guest/g.img is in sv1's pool `guest`, which sv2 cannot see"
+    );
+    assert_eq!(
+        help,
+        "a guest can only start where its disk is: keep guests that must survive their host on the shared iSCSI pool, which every host mounts; this one can start again only on sv1"
+    );
+    let out = run(
+        ON_LOCAL_DISK,
+        "sv1.crash();\n\
+         expect_error(|| g.start(), \"kvmlab::host::powered_off\");\n\
+         sv1.power_on();\n\
+         g.start();\n\
+         record(\"back\", [g.host.name, g.state]);\n",
+        0,
+    );
+    assert_eq!(out.report["values"]["back"], json!(["sv1", "running"]));
+}
+
+#[test]
+fn a_source_losing_its_power_or_a_post_copy_losing_its_destination_loses_the_guest() {
+    for (fault, postcopy, cause, keeper) in [
+        (
+            "#{at: clock() + 5.0, kind: \"power_loss\", host: \"sv1\"}",
+            "#{}",
+            "sv1, where it ran, lost its power during the migration",
+            "sv2",
+        ),
+        (
+            "#{at: clock() + 3.0, kind: \"power_loss\", host: \"sv2\"}",
+            "#{postcopy_after: 1.0}",
+            "sv2 lost its power during the post-copy, with the memory split between sv1 and sv2",
+            "sv1",
+        ),
+    ] {
+        let out = Test::new()
+            .script(&format!(
+                "{ON_ISCSI}fault({fault});\ng.migrate(sv2, {postcopy});\n"
+            ))
+            .status(2)
+            .diagnostic("kvmlab::migrate::guest_lost", 12)
+            .run();
+        let (message, _) = said(&out, "kvmlab::migrate::guest_lost");
+        assert_eq!(message, format!("web1 is lost: {cause}"));
+        // libvirt keeps its definition on the host that is still up: it starts there.
+        let out = run(
+            ON_ISCSI,
+            &format!(
+                "fault({fault});\n\
+                 expect_error(|| g.migrate(sv2, {postcopy}), \"kvmlab::migrate::guest_lost\");\n\
+                 record(\"lost\", [g.host.name, g.state]);\n\
+                 g.start();\n\
+                 record(\"back\", [g.host.name, g.state]);\n"
+            ),
+            0,
+        );
+        assert_eq!(
+            out.report["values"],
+            json!({"lost": [keeper, "shut off"], "back": [keeper, "running"]}),
+            "{fault}"
+        );
+    }
+}
+
+#[test]
+fn a_download_stalls_while_the_cable_is_out_and_resumes_after() {
+    let out = run(
+        ON_LOCAL_DISK,
+        "g.serve_file(\"/f\", size(\"100M\"));\n\
+         let whole = c.download(g, \"/f\");\n\
+         whole.wait();\n\
+         let t = clock();\n\
+         let cut = c.download(g, \"/f\");\n\
+         fault(#{at: t + 2.0, kind: \"unplug\", host: \"sv1\", nic: \"eth0\"});\n\
+         fault(#{at: t + 12.0, kind: \"plug\", host: \"sv1\", nic: \"eth0\"});\n\
+         sleep(5.0);\n\
+         record(\"unplugged\", sv1.ping(\"192.168.1.50\").reachable);\n\
+         cut.wait();\n\
+         record(\"seconds\", [whole.duration, cut.duration, cut.done && cut.sha256 == whole.sha256]);\n",
+        0,
+    );
+    let values = &out.report["values"];
+    assert_eq!(values["unplugged"], false);
+    let (whole, cut) = (
+        values["seconds"][0].as_f64().unwrap(),
+        values["seconds"][1].as_f64().unwrap(),
+    );
+    assert!((cut - whole - 10.0).abs() < 0.01, "{whole} s, then {cut} s");
+    assert_eq!(values["seconds"][2], true);
+}
+
+#[test]
+fn a_fault_the_lab_cannot_have_is_refused_naming_what_to_write() {
+    let cases = [
+        (
+            "fault(#{at: 1.0, kind: \"unplug\", host: \"sv2\", nic: \"eth0\"});",
+            "kvmlab::fault::in_the_past",
+            "a fault at 1 s is in the past: the lab is at 348.8357888 s",
+        ),
+        (
+            "fault(#{kind: \"unplog\", host: \"sv2\", nic: \"eth0\"});",
+            "kvmlab::spec::bad_value",
+            "`kind` in fault: `unplog` is not a fault kvmlab knows",
+        ),
+        (
+            "fault(#{kind: \"power_loss\", host: \"sv2\", nic: \"eth0\"});",
+            "kvmlab::spec::bad_value",
+            "`nic` in fault: a power_loss acts on the whole host",
+        ),
+        (
+            "sv2.nic(\"eth1\").disconnect();\nsv2.nic(\"eth1\").unplug();",
+            "kvmlab::fault::no_cable",
+            "sv2's eth1 has no cable to pull or plug back",
+        ),
+        (
+            "sv2.power_on();",
+            "kvmlab::host::already_on",
+            "sv2 is already on",
+        ),
+        (
+            "sv2.crash();\nsv2.sh(\"hostname\");",
+            "kvmlab::host::powered_off",
+            "sv2 is powered off: it answers nothing",
+        ),
+    ];
+    for (line, code, message) in cases {
+        let out = Test::new()
+            .script(&format!("{ON_ISCSI}{line}\n"))
+            .status(2)
+            .json()
+            .run();
+        let (said_message, help) = said(&out, code);
+        assert_eq!(said_message, message, "{line}");
+        assert!(!help.is_empty(), "{line}");
+    }
+}
+
+#[test]
+fn the_same_faults_and_seed_give_the_same_report() {
+    let lines = "fault(#{at: clock() + 10.0, kind: \"unplug\", host: \"sv2\", nic: \"eth0\"});\n\
+                 fault(#{at: clock() + 20.0, kind: \"plug\", host: \"sv2\", nic: \"eth0\"});\n\
+                 let m = g.migrate(sv2);\n\
+                 record(\"m\", m.total_time);\n";
+    let first = run(ON_ISCSI, lines, 0);
+    let second = run(ON_ISCSI, lines, 0);
+    assert_eq!(first.stdout, second.stdout);
+    assert_eq!(first.report, second.report);
+}
