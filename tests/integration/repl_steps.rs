@@ -272,7 +272,7 @@ fn a_bad_lab_name_lists_the_labs_with_the_closest_first() {
         "{}",
         t.stderr
     );
-    assert!(t.stderr.contains("help: did you mean `01-hosts-and-network`? the labs there: 00-first-lab,\n        01-hosts-and-network, 02-nas-and-iscsi, live-migration,\n        report-commands\n  at :step 01-hosts-and-netwrk\n"), "{}", t.stderr);
+    assert!(t.stderr.contains("help: did you mean `01-hosts-and-network`? the labs there: 00-first-lab,\n        01-hosts-and-network, 02-nas-and-iscsi, live-migration,\n        report-commands, when-things-fail\n  at :step 01-hosts-and-netwrk\n"), "{}", t.stderr);
     assert!(t.stderr.contains("no lab `03` in labs"), "{}", t.stderr);
     let (before, walking) = t.stdout.split_once("walking ").unwrap();
     assert_eq!(before, "=> 2\n", "the console goes on");

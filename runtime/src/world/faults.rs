@@ -60,9 +60,41 @@ impl World {
         for &guest in &lost {
             self.guest_mut(guest).state = GuestState::ShutOff;
         }
+        self.rehome_disks(host);
         self.shut_down(host);
         self.hosts[host.0].set_powered_off(true);
         Ok(lost)
+    }
+
+    /// The guests whose volume is in a pool of `host` that another running host shares:
+    /// from now on that host's pool holds them, as its libvirt lists them, so they can start
+    /// there while `host` is down.
+    fn rehome_disks(&mut self, host: HostId) {
+        let moves: Vec<(GuestId, HostId, String)> = self
+            .guests()
+            .filter(|(_, g)| g.spec.disk.host == host)
+            .filter_map(|(id, g)| {
+                let disk = &g.spec.disk;
+                let target = &self.pool(host, &disk.pool).ok()?.spec.target;
+                self.hosts().find_map(|(other, h)| {
+                    if other == host || h.is_powered_off() {
+                        return None;
+                    }
+                    let shared = h.storage().pools().iter().find(|p| {
+                        &p.spec.target == target
+                            && self
+                                .pool_shared_with(other, &p.spec.name, host)
+                                .unwrap_or(false)
+                    })?;
+                    Some((id, other, shared.spec.name.clone()))
+                })
+            })
+            .collect();
+        for (guest, other, pool) in moves {
+            let disk = &mut self.guest_mut(guest).spec.disk;
+            disk.host = other;
+            disk.pool = pool;
+        }
     }
 
     /// The power button of a host whose power went: it boots as after `reboot`.
