@@ -575,7 +575,9 @@ pub enum Error {
     },
 
     /// `migration` is "GUEST to HOST"; `whereabouts` says where the guest is now.
-    #[error("the migration of {migration} lost its connection at {at_s:.1} s: {cause}; {whereabouts}")]
+    #[error(
+        "the migration of {migration} lost its connection at {at_s:.1} s: {cause}; {whereabouts}"
+    )]
     #[diagnostic(code(kvmlab::migrate::connection_lost), help("{help}"))]
     MigrateConnectionLost {
         migration: String,
