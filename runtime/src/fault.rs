@@ -4,8 +4,9 @@
 //! the same script and seed meet it at the same instant.
 
 use crate::time::LabTime;
+use crate::world::switch::Impairment;
 use crate::world::NodeId;
-use crate::world::{HostId, World};
+use crate::world::{HostId, SwitchId};
 
 /// Something that breaks, or is mended, in the lab.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +19,13 @@ pub enum Fault {
     PowerLoss { host: HostId },
     /// The host is switched on again and boots.
     PowerOn { host: HostId },
+    /// A switch starts losing and delaying frames.
+    Degrade {
+        switch: SwitchId,
+        impairment: Impairment,
+    },
+    /// The switch carries every frame again, at once.
+    Restore { switch: SwitchId },
 }
 
 impl Fault {
@@ -28,16 +36,8 @@ impl Fault {
             Fault::Plug { .. } => "plug",
             Fault::PowerLoss { .. } => "power_loss",
             Fault::PowerOn { .. } => "power_on",
-        }
-    }
-
-    /// What happened, for a person: "sv2's eth1 unplugged".
-    pub fn describe(&self, world: &World) -> String {
-        match self {
-            Fault::Unplug { node, nic } => format!("{}'s {nic} unplugged", world.node_name(*node)),
-            Fault::Plug { node, nic } => format!("{}'s {nic} plugged back", world.node_name(*node)),
-            Fault::PowerLoss { host } => format!("{} lost its power", world.host(*host).name()),
-            Fault::PowerOn { host } => format!("{} switched on", world.host(*host).name()),
+            Fault::Degrade { .. } => "degrade",
+            Fault::Restore { .. } => "restore",
         }
     }
 }
@@ -50,4 +50,11 @@ pub struct ScheduledFault {
 }
 
 /// The kinds `fault(#{kind: ..})` takes, for its spec and its "did you mean".
-pub const FAULT_KINDS: &[&str] = &["unplug", "plug", "power_loss", "power_on"];
+pub const FAULT_KINDS: &[&str] = &[
+    "unplug",
+    "plug",
+    "power_loss",
+    "power_on",
+    "degrade",
+    "restore",
+];

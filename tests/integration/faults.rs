@@ -332,7 +332,7 @@ fn a_fault_the_lab_cannot_have_is_refused_naming_what_to_write() {
         (
             "fault(#{kind: \"power_loss\", host: \"sv2\", nic: \"eth0\"});",
             "kvmlab::spec::bad_value",
-            "`nic` in fault: a power_loss acts on the whole host",
+            "`nic` in fault: a power_loss does not take `nic`",
         ),
         (
             "sv2.nic(\"eth1\").disconnect();\nsv2.nic(\"eth1\").unplug();",
@@ -372,4 +372,114 @@ fn the_same_faults_and_seed_give_the_same_report() {
     let second = run(ON_ISCSI, lines, 0);
     assert_eq!(first.stdout, second.stdout);
     assert_eq!(first.report, second.report);
+}
+
+/// One TCP flow's rate across a degraded switch, as the book states it: MSS / RTT ×
+/// √(3/2) / √loss (Mathis et al.), with the lab's 0.15 ms round trip plus the delay each way.
+fn mathis(loss: f64, delay_s: f64) -> f64 {
+    1448.0 / (0.000_15 + 2.0 * delay_s) * 1.5f64.sqrt() / loss.sqrt()
+}
+
+#[test]
+fn a_degraded_switch_delays_pings_and_slows_tcp_to_its_loss_limited_rate() {
+    let out = run(
+        ON_ISCSI,
+        "lab.net1.degrade(#{loss: \"0.1%\", delay: \"5ms\"});\n\
+         record(\"ping\", sv1.ping(\"sv2\").rtt_ms);\n\
+         let m = g.migrate(sv2);\n\
+         record(\"migration\", [m.status, m.transferred, m.total_time]);\n\
+         lab.net1.restore();\n\
+         record(\"restored\", sv1.ping(\"sv2\").rtt_ms);\n",
+        0,
+    );
+    let values = &out.report["values"];
+    // 0.149 ms on the switches, and 5 ms each way.
+    assert!(
+        (values["ping"].as_f64().unwrap() - 10.149).abs() < 1e-4,
+        "{values}"
+    );
+    assert!(
+        (values["restored"].as_f64().unwrap() - 0.149).abs() < 1e-4,
+        "{values}"
+    );
+    let migration = &values["migration"];
+    assert_eq!(migration[0], "completed");
+    let bytes = migration[1].as_f64().unwrap();
+    let seconds = migration[2].as_f64().unwrap();
+    // 5.5 MB/s, where NET1's 100 Mbit/s alone carries 11.8 MB/s.
+    let rate = mathis(0.001, 0.005);
+    assert!((rate / 1e6 - 5.52).abs() < 0.01, "{rate}");
+    assert!(
+        (bytes / seconds / rate - 1.0).abs() < 0.02,
+        "{bytes} B in {seconds} s against {rate} B/s"
+    );
+}
+
+#[test]
+fn a_degraded_link_can_keep_a_migration_from_converging() {
+    let out = run(
+        ON_ISCSI,
+        "g.workload(#{used: \"410M\", wss: \"100M\", dirty_rate: \"1MB/s\"});\n\
+         lab.net1.degrade(#{loss: \"2%\", delay: \"25ms\"});\n\
+         let m = g.migrate(sv2, #{timeout: 600, timeout_action: \"abort\"});\n\
+         record(\"degraded\", [m.status, g.host.name, g.state]);\n\
+         lab.net1.restore();\n\
+         let again = g.migrate(sv2);\n\
+         record(\"restored\", [again.status, g.host.name]);\n",
+        0,
+    );
+    // 250 kB/s on the wire, against 1 MB/s of pages dirtied.
+    assert!((mathis(0.02, 0.025) / 1e3 - 250.0).abs() < 0.1);
+    assert_eq!(
+        out.report["values"],
+        json!({
+            "degraded": ["cancelled", "sv1", "running"],
+            "restored": ["completed", "sv2"],
+        })
+    );
+}
+
+#[test]
+fn a_degradation_is_read_with_its_units_or_refused_saying_how_to_write_it() {
+    let cases = [
+        (
+            "lab.net1.degrade(#{loss: \"2\"});",
+            "`loss` in degradation: `2` is not a percentage from 0% to 100%",
+        ),
+        (
+            "lab.net1.degrade(#{delay: \"50\"});",
+            "`delay` in degradation: `50` is not a delay from 0 to 10 s",
+        ),
+        (
+            "fault(#{kind: \"degrade\", net: \"NET3\", loss: \"1%\"});",
+            "`net` in fault: the lab has no switch `NET3`",
+        ),
+        (
+            "fault(#{kind: \"restore\", net: \"NET1\", host: \"sv1\"});",
+            "`host` in fault: a restore does not take `host`",
+        ),
+    ];
+    for (line, message) in cases {
+        let out = Test::new()
+            .script(&format!("{ON_ISCSI}{line}\n"))
+            .status(2)
+            .diagnostic("kvmlab::spec::bad_value", 11)
+            .run();
+        let (said_message, help) = said(&out, "kvmlab::spec::bad_value");
+        assert_eq!(said_message, message, "{line}");
+        assert!(!help.is_empty(), "{line}");
+    }
+    // Scheduled, it takes effect at its time: the ping before is clean, the one after not.
+    let out = run(
+        ON_ISCSI,
+        "fault(#{at: clock() + 5.0, kind: \"degrade\", net: \"NET1\", delay: \"1ms\"});\n\
+         record(\"before\", sv1.ping(\"sv2\").rtt_ms);\n\
+         sleep(5.0);\n\
+         record(\"after\", sv1.ping(\"sv2\").rtt_ms);\n",
+        0,
+    );
+    assert_eq!(
+        out.report["values"],
+        json!({"before": 0.14904, "after": 2.14904})
+    );
 }

@@ -60,6 +60,7 @@ pub const TAKES_SPEC: &[TakesSpec] = &[
     takes("migrate", 2, &guests::MIGRATE_SPEC),
     takes("save_plot", 1, &lab_api::CHART_SPEC),
     takes("fault", 0, &faults::FAULT_SPEC),
+    takes("degrade", 1, &faults::DEGRADE_SPEC),
 ];
 
 /// Every keyword map, nested ones included, in the order the reference shows them.

@@ -349,6 +349,11 @@ check(!sv1.ping("sv20").reachable, "NET2 lost sv2 at 10 s");"#),
     e("Service.status", "", r#"print(sv1.service("network").status());"#),
     e("Switch.name", "The switch's name.", r#"check_eq(net1.name, "NET1", "its name");"#),
     e("Switch.cidr", "The network it carries.", r#"check_eq(net1.cidr, "192.168.1.0/24", "NET1's network");"#),
+    e("Switch.degrade", "", r#"net1.degrade(#{loss: "0.1%", delay: "5ms"});
+check(sv1.ping("sv2").rtt_ms > 10.0, "5 ms each way");"#),
+    e("Switch.restore", "", r#"net1.degrade(#{delay: "5ms"});
+net1.restore();
+check(sv1.ping("sv2").rtt_ms < 1.0, "back to the switch's own time");"#),
     e("Switch.speed", "Its port speed in bytes per second.", r#"check_eq(net1.speed, rate("100Mbit/s"), "100 Mbit/s");"#),
     e("Router.name", "The router's name.", r#"check_eq(lab.gateway.name, "gateway", "its name");"#),
     e("PingResult.reachable", "Whether the target answered.", r#"check(sv1.ping("sv20").reachable, "sv20 answers on NET2");"#),

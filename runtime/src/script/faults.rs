@@ -1,17 +1,19 @@
 //! Faults in scripts: a card's cable pulled and plugged back (`nic.unplug()`, `nic.plug()`),
 //! a host's power lost and restored (`h.crash()`, `h.power_on()`), a guest started again on
-//! another host (`g.start_on(h)`), and any of them scheduled on lab time with
+//! another host (`g.start_on(h)`), a switch losing and delaying frames (`net.degrade(..)`,
+//! `net.restore()`), and any of them scheduled on lab time with
 //! `fault(#{at, kind, host, nic})`. Each is one call to [`crate::backend::Backend::inject_fault`]
 //! or a guest or host operation.
 
 use super::guests::GuestRef;
-use super::network::{HostRef, NicRef};
+use super::network::{HostRef, NicRef, SwitchRef};
 use super::spec::{Key, Spec, SpecTable};
 use super::{call, reg, warn_all, warn_findings, Outcome, SharedSession};
 use crate::error::{Error, Result};
 use crate::fault::{Fault, FAULT_KINDS};
 use crate::time::LabTime;
-use crate::world::{NodeId, World};
+use crate::world::switch::Impairment;
+use crate::world::{NodeId, SwitchId, World};
 use rhai::{Engine, Map, NativeCallContext};
 
 pub const FAULT_SPEC: SpecTable = SpecTable {
@@ -24,7 +26,7 @@ pub const FAULT_SPEC: SpecTable = SpecTable {
         ),
         Key::new(
             "kind",
-            "\"unplug\" or \"plug\" (a card's cable, with `nic`), \"power_loss\" or \"power_on\" (a host).",
+            "\"unplug\" or \"plug\" (a card's cable: `host`, `nic`), \"power_loss\" or \"power_on\" (`host`), \"degrade\" or \"restore\" (`net`).",
             r#""unplug""#,
         ),
         Key::new(
@@ -36,6 +38,37 @@ pub const FAULT_SPEC: SpecTable = SpecTable {
             "nic",
             "The card whose cable is pulled or plugged back.",
             r#""eth1""#,
+        ),
+        Key::new(
+            "net",
+            "The switch a \"degrade\" or \"restore\" acts on, by name.",
+            r#""NET1""#,
+        ),
+        Key::new(
+            "loss",
+            "For \"degrade\": the share of frames lost, a percentage.",
+            r#""2%""#,
+        ),
+        Key::new(
+            "delay",
+            "For \"degrade\": the delay added to every frame each way, in ms or s.",
+            r#""50ms""#,
+        ),
+    ],
+};
+
+pub const DEGRADE_SPEC: SpecTable = SpecTable {
+    what: "degradation",
+    keys: &[
+        Key::new(
+            "loss",
+            "The share of frames lost, a percentage (default \"0%\").",
+            r#""2%""#,
+        ),
+        Key::new(
+            "delay",
+            "The delay added to every frame each way, in ms or s (default \"0ms\").",
+            r#""50ms""#,
         ),
     ],
 };
@@ -76,6 +109,36 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
             nic: n.name.clone(),
         };
         call(&n.session, &ctx, |b| b.inject_fault(None, fault))
+    });
+    reg(
+        "degrade",
+        &["switch: Switch", "spec: Map", "()"],
+        "Makes the switch lose and delay frames, as `tc qdisc add .. netem loss 2% delay 50ms` on its ports; TCP flows across it slow down.",
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, sw: &mut SwitchRef, map: Map| {
+            call(&sw.session, &ctx, |b| {
+                let impairment = read_impairment(&Spec::new(&DEGRADE_SPEC, map)?)?;
+                b.inject_fault(
+                    None,
+                    Fault::Degrade {
+                        switch: sw.id,
+                        impairment,
+                    },
+                )
+            })
+        },
+    );
+    reg(
+        "restore",
+        &["switch: Switch", "()"],
+        "Ends the switch's degradation: every frame passes at once again.",
+    )
+    .register_into_engine(engine, |ctx: NativeCallContext, sw: &mut SwitchRef| {
+        call(&sw.session, &ctx, |b| {
+            b.inject_fault(None, Fault::Restore { switch: sw.id })
+        })
     });
     reg(
         "crash",
@@ -134,35 +197,67 @@ fn read_fault(world: &World, map: Map) -> Result<(Option<LabTime>, Fault)> {
         None => None,
     };
     let kind = spec.string("kind", r#""unplug""#)?;
-    let machine = spec.string("host", r#""sv2""#)?;
-    let node = machine_named(world, &machine)?;
-    let host = || match node {
-        NodeId::Host(host) => Ok(host),
-        _ => Err(spec.bad(
-            "host",
-            format!("{machine} is not a host: only a host's power is modelled"),
-            "name a host, e.g. \"sv2\"",
-        )),
+    let switch = || -> Result<SwitchId> {
+        let name = spec.string("net", r#""NET1""#)?;
+        switch_named(world, &name).ok_or_else(|| {
+            let names: Vec<&str> = world.switches().map(|(_, s)| s.name.as_str()).collect();
+            spec.bad(
+                "net",
+                format!("the lab has no switch `{name}`"),
+                crate::suggest::help_for(&name, "switches", &names),
+            )
+        })
     };
-    let nic = || spec.string("nic", r#""eth1""#);
     let fault = match kind.as_str() {
-        "unplug" => Fault::Unplug { node, nic: nic()? },
-        "plug" => Fault::Plug { node, nic: nic()? },
-        "power_loss" => Fault::PowerLoss { host: host()? },
-        "power_on" => Fault::PowerOn { host: host()? },
-        other => {
-            return Err(spec.bad(
-                "kind",
-                format!("`{other}` is not a fault kvmlab knows"),
-                crate::suggest::help_for(other, "faults", FAULT_KINDS),
-            ))
+        "degrade" => Fault::Degrade {
+            switch: switch()?,
+            impairment: read_impairment(&spec)?,
+        },
+        "restore" => Fault::Restore { switch: switch()? },
+        _ => {
+            let machine = spec.string("host", r#""sv2""#)?;
+            let node = machine_named(world, &machine)?;
+            let host = || match node {
+                NodeId::Host(host) => Ok(host),
+                _ => Err(spec.bad(
+                    "host",
+                    format!("{machine} is not a host: only a host's power is modelled"),
+                    "name a host, e.g. \"sv2\"",
+                )),
+            };
+            let nic = || spec.string("nic", r#""eth1""#);
+            match kind.as_str() {
+                "unplug" => Fault::Unplug { node, nic: nic()? },
+                "plug" => Fault::Plug { node, nic: nic()? },
+                "power_loss" => Fault::PowerLoss { host: host()? },
+                "power_on" => Fault::PowerOn { host: host()? },
+                other => {
+                    return Err(spec.bad(
+                        "kind",
+                        format!("`{other}` is not a fault kvmlab knows"),
+                        crate::suggest::help_for(other, "faults", FAULT_KINDS),
+                    ))
+                }
+            }
         }
     };
-    if spec.has("nic") && matches!(fault, Fault::PowerLoss { .. } | Fault::PowerOn { .. }) {
+    let wrong_key = match fault {
+        Fault::PowerLoss { .. } | Fault::PowerOn { .. } => ["nic", "net", "loss", "delay"]
+            .into_iter()
+            .find(|k| spec.has(k)),
+        Fault::Unplug { .. } | Fault::Plug { .. } => {
+            ["net", "loss", "delay"].into_iter().find(|k| spec.has(k))
+        }
+        Fault::Degrade { .. } => ["host", "nic"].into_iter().find(|k| spec.has(k)),
+        Fault::Restore { .. } => ["host", "nic", "loss", "delay"]
+            .into_iter()
+            .find(|k| spec.has(k)),
+    };
+    if let Some(key) = wrong_key {
         return Err(spec.bad(
-            "nic",
-            format!("a {kind} acts on the whole host"),
-            "leave `nic` out, or use \"unplug\" for one card",
+            key,
+            format!("a {kind} does not take `{key}`"),
+            "give each kind its own keys: unplug and plug take host and nic, power_loss and power_on host, degrade net, loss and delay, restore net",
         ));
     }
     Ok((at, fault))
@@ -177,4 +272,56 @@ fn machine_named(world: &World, name: &str) -> Result<NodeId> {
             .map(NodeId::Nas)
             .map_err(|_: Error| not_a_host),
     }
+}
+
+fn switch_named(world: &World, name: &str) -> Option<SwitchId> {
+    world
+        .switches()
+        .find(|(_, s)| s.name == name)
+        .map(|(id, _)| id)
+}
+
+/// `loss` ("2%") and `delay` ("50ms", "0.2s") of a degradation; both default to none.
+fn read_impairment(spec: &Spec) -> Result<Impairment> {
+    let loss = match spec.opt_string("loss", r#""2%""#)? {
+        None => 0.0,
+        Some(text) => {
+            let percent = text
+                .trim()
+                .strip_suffix('%')
+                .and_then(|n| n.trim().parse::<f64>().ok())
+                .filter(|p| (0.0..=100.0).contains(p))
+                .ok_or_else(|| {
+                    spec.bad(
+                        "loss",
+                        format!("`{text}` is not a percentage from 0% to 100%"),
+                        "write the share of frames lost with a percent sign, e.g. \"2%\" or \"0.5%\"",
+                    )
+                })?;
+            percent / 100.0
+        }
+    };
+    let delay_s = match spec.opt_string("delay", r#""50ms""#)? {
+        None => 0.0,
+        Some(text) => parse_delay(&text).ok_or_else(|| {
+            spec.bad(
+                "delay",
+                format!("`{text}` is not a delay from 0 to 10 s"),
+                "write milliseconds or seconds with their unit, e.g. \"50ms\" or \"0.2s\"",
+            )
+        })?,
+    };
+    Ok(Impairment { loss, delay_s })
+}
+
+/// "50ms" or "0.2s" in seconds, up to netem's practical 10 s.
+fn parse_delay(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
+        (ms, 1e-3)
+    } else {
+        (text.strip_suffix('s')?, 1.0)
+    };
+    let seconds = number.trim().parse::<f64>().ok()? * scale;
+    (0.0..=10.0).contains(&seconds).then_some(seconds)
 }

@@ -70,6 +70,14 @@ impl Simulator {
                 self.lose_migrating_guest(*host);
                 self.world.power_loss(*host).map(|_| ())
             }
+            Fault::Degrade { switch, impairment } => {
+                self.world.set_impairment(*switch, Some(*impairment));
+                Ok(())
+            }
+            Fault::Restore { switch } => {
+                self.world.set_impairment(*switch, None);
+                Ok(())
+            }
             Fault::PowerOn { host } => {
                 let boot = self.world.power_on(*host)?;
                 for finding in boot.findings {

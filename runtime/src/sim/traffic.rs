@@ -24,7 +24,7 @@ use crate::world::content::Contents;
 use crate::world::guest::{ClientId, GuestId, GuestState};
 use crate::world::net::TCP_GOODPUT;
 use crate::world::preflight::uplink_card;
-use crate::world::{HostId, World};
+use crate::world::{HostId, SwitchId, World};
 
 /// The share of its uplink a guest's I/O keeps while qemu-kvm 0.12 migrates it. The report
 /// saw the FTP rate fall "to a few percent"; the main loop ran the migration under the global
@@ -168,31 +168,43 @@ impl Traffic {
                 }
                 Err(no_uplink) => return Err(no_uplink),
             };
+            let switches = [
+                card_switch(world, guest.host, &uplink),
+                Some(world.client(t.client).switch),
+            ];
             demands.push(FlowDemand {
                 path: vec![
                     index(Link::GuestCard(t.guest)),
                     index(Link::Out(guest.host, uplink)),
                     index(Link::ClientIn(t.client)),
                 ],
-                cap: f64::INFINITY,
+                cap: tcp_cap(world, &switches),
             });
         }
         if let Some(m) = &self.migration {
+            let switches = [
+                card_switch(world, m.from, &m.from_nic),
+                card_switch(world, m.to, &m.to_nic),
+            ];
             demands.push(FlowDemand {
                 path: vec![
                     index(Link::Out(m.from, m.from_nic.clone())),
                     index(Link::In(m.to, m.to_nic.clone())),
                 ],
-                cap: m.engine.demand(),
+                cap: m.engine.demand().min(tcp_cap(world, &switches)),
             });
         }
         if let Some(c) = &self.disk_copy {
+            let switches = [
+                card_switch(world, c.from, &c.from_nic),
+                card_switch(world, c.to, &c.to_nic),
+            ];
             demands.push(FlowDemand {
                 path: vec![
                     index(Link::Out(c.from, c.from_nic.clone())),
                     index(Link::In(c.to, c.to_nic.clone())),
                 ],
-                cap: f64::INFINITY,
+                cap: tcp_cap(world, &switches),
             });
         }
         let capacities: Vec<f64> = links.iter().map(|l| self.capacity(world, l)).collect();
@@ -306,6 +318,27 @@ impl Traffic {
             },
         }
     }
+}
+
+/// The switch a host's card is cabled to.
+fn card_switch(world: &World, host: HostId, card: &str) -> Option<SwitchId> {
+    world
+        .host(host)
+        .net()
+        .nic(card)
+        .and_then(|n| n.link.as_ref())
+        .map(|l| l.switch)
+}
+
+/// The most one TCP flow carries across these switches: unbounded unless one of them is
+/// degraded (see [`crate::world::switch::Impairment::tcp_rate`]).
+fn tcp_cap(world: &World, switches: &[Option<SwitchId>]) -> f64 {
+    switches
+        .iter()
+        .flatten()
+        .filter_map(|&s| world.switch(s).impairment)
+        .map(|i| i.tcp_rate())
+        .fold(f64::INFINITY, f64::min)
 }
 
 /// Whether a card under `interface` (itself, or a bridge's port) has its cable pulled.

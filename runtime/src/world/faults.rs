@@ -5,8 +5,9 @@
 
 use super::guest::{GuestId, GuestState};
 use super::services::BootReport;
+use super::switch::Impairment;
 use super::NodeId;
-use super::{HostId, World};
+use super::{HostId, SwitchId, World};
 use crate::error::{Error, Result};
 
 impl World {
@@ -64,6 +65,11 @@ impl World {
         self.shut_down(host);
         self.hosts[host.0].set_powered_off(true);
         Ok(lost)
+    }
+
+    /// Degrades a switch (loss and delay on every frame), or mends it with `None`.
+    pub fn set_impairment(&mut self, switch: SwitchId, impairment: Option<Impairment>) {
+        self.switches[switch.0].impairment = impairment;
     }
 
     /// The guests whose volume is in a pool of `host` that another running host shares:

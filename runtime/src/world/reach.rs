@@ -268,7 +268,14 @@ fn walk_into(
             to: world.node_name(next).into(),
             to_interface,
             next_hop,
-            time_ns: serialization_ns(link.rate) + SWITCH_NS + serialization_ns(rate) + RECEIVE_NS,
+            time_ns: serialization_ns(link.rate)
+                + SWITCH_NS
+                + serialization_ns(rate)
+                + RECEIVE_NS
+                + world
+                    .switch(link.switch)
+                    .impairment
+                    .map_or(0, |i| (i.delay_s * 1e9).round() as u64),
         });
         at = next;
     }

@@ -22,6 +22,48 @@ pub struct Switch {
     pub name: String,
     pub cidr: Ipv4Cidr,
     pub speed: f64,
+    /// Loss and delay on every frame it carries (`net.degrade(..)`, as `tc qdisc .. netem`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impairment: Option<Impairment>,
+}
+
+/// A degraded segment: a share of the frames lost, and a delay added to each one way.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Impairment {
+    /// The share of frames lost, 0 to 1.
+    pub loss: f64,
+    /// Seconds added to every frame, in each direction.
+    pub delay_s: f64,
+}
+
+/// TCP's maximum segment on Ethernet with timestamps: 1500 − 20 (IP) − 32 (TCP).
+const MSS: f64 = 1448.0;
+/// A round trip on the lab's switches without impairment, as `ping` measures it.
+const LAN_RTT_S: f64 = 0.000_15;
+/// The window one flow can keep in flight: RHEL 6's `tcp_rmem` maximum of 4 MiB, of which
+/// `tcp_adv_win_scale = 2` advertises three quarters.
+const RECEIVE_WINDOW: f64 = 3.0 * 1024.0 * 1024.0;
+
+impl Impairment {
+    /// The round trip a flow across the segment sees.
+    pub fn rtt_s(&self) -> f64 {
+        LAN_RTT_S + 2.0 * self.delay_s
+    }
+
+    /// The rate one TCP flow sustains across the segment: its window over the round trip,
+    /// and with loss at most Mathis et al.'s MSS / RTT × √(3/2) / √loss (1997).
+    pub fn tcp_rate(&self) -> f64 {
+        let rtt = self.rtt_s();
+        let window_limit = RECEIVE_WINDOW / rtt;
+        if self.loss >= 1.0 {
+            return 0.0;
+        }
+        if self.loss <= 0.0 {
+            return window_limit;
+        }
+        let loss_limit = MSS / rtt * (1.5f64).sqrt() / self.loss.sqrt();
+        window_limit.min(loss_limit)
+    }
 }
 
 impl Switch {
@@ -33,6 +75,7 @@ impl Switch {
             name: spec.name,
             cidr: spec.cidr,
             speed: spec.speed,
+            impairment: None,
         })
     }
 
