@@ -284,6 +284,25 @@ check_eq(g.state, "shut off", "it is off");
     }
 
     #[test]
+    fn faults_are_the_simulators_and_real_hosts_refuse_them_by_name() {
+        let lab = "let sv1 = connect(\"sv1\", \"test:///default\");\n";
+        for (line, operation) in [
+            ("fault(#{kind: \"power_loss\", host: \"sv1\"});", "`power_loss`"),
+            ("sv1.crash();", "`power_loss`"),
+            ("sv1.power_on();", "`power_on`"),
+        ] {
+            Test::new()
+                .script(&format!("{lab}{line}\n"))
+                .args(&args(&HOSTS))
+                .status(2)
+                .diagnostic("kvmlab::libvirt::unsupported", 2)
+                .stderr(&format!("{operation} is not available on real hosts yet"))
+                .stderr("faults and the recoveries after them run on the simulator")
+                .run();
+        }
+    }
+
+    #[test]
     fn an_unreachable_host_names_its_uri_and_libvirts_reason() {
         Test::new()
             .script("import \"kvmlab/report\" as report;\nhost(\"sv1\", report::server_spec());\n")
