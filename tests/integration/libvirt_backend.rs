@@ -287,7 +287,10 @@ check_eq(g.state, "shut off", "it is off");
     fn faults_are_the_simulators_and_real_hosts_refuse_them_by_name() {
         let lab = "let sv1 = connect(\"sv1\", \"test:///default\");\n";
         for (line, operation) in [
-            ("fault(#{kind: \"power_loss\", host: \"sv1\"});", "`power_loss`"),
+            (
+                "fault(#{kind: \"power_loss\", host: \"sv1\"});",
+                "`power_loss`",
+            ),
             ("sv1.crash();", "`power_loss`"),
             ("sv1.power_on();", "`power_on`"),
         ] {
