@@ -246,7 +246,7 @@ fn a_host_losing_its_power_takes_its_guests_and_shared_storage_brings_them_back(
 
 #[test]
 fn a_source_losing_its_power_or_a_post_copy_losing_its_destination_loses_the_guest() {
-    for (fault, postcopy, cause, keeper) in [
+    for (fault, postcopy, cause, up) in [
         (
             "#{at: clock() + 5.0, kind: \"power_loss\", host: \"sv1\"}",
             "#{}",
@@ -269,21 +269,22 @@ fn a_source_losing_its_power_or_a_post_copy_losing_its_destination_loses_the_gue
             .run();
         let (message, _) = said(&out, "kvmlab::migrate::guest_lost");
         assert_eq!(message, format!("web1 is lost: {cause}"));
-        // libvirt keeps its definition on the host that is still up: it starts there.
+        // Its definition stays on the source, and its disk is on the NAS: the host still
+        // up starts it.
         let out = run(
             ON_ISCSI,
             &format!(
                 "fault({fault});\n\
                  expect_error(|| g.migrate(sv2, {postcopy}), \"kvmlab::migrate::guest_lost\");\n\
                  record(\"lost\", [g.host.name, g.state]);\n\
-                 g.start();\n\
+                 g.start_on({up});\n\
                  record(\"back\", [g.host.name, g.state]);\n"
             ),
             0,
         );
         assert_eq!(
             out.report["values"],
-            json!({"lost": [keeper, "shut off"], "back": [keeper, "running"]}),
+            json!({"lost": ["sv1", "shut off"], "back": [up, "running"]}),
             "{fault}"
         );
     }

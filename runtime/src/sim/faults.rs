@@ -114,8 +114,13 @@ impl Simulator {
         } else {
             format!("{died}, where it ran, lost its power during the migration")
         };
-        // libvirt keeps the definition on the host that survives.
-        let keeper = if host == m.from { m.to } else { m.from };
+        // The persistent definition stays on the source; after a post-copy switch libvirt
+        // keeps the failed domain where it ran, the destination.
+        let keeper = if host == m.from && on_destination {
+            m.to
+        } else {
+            m.from
+        };
         let g = self.world.guest_mut(m.guest);
         g.host = keeper;
         g.state = GuestState::ShutOff;
