@@ -484,3 +484,36 @@ fn a_degradation_is_read_with_its_units_or_refused_saying_how_to_write_it() {
         json!({"before": 0.14904, "after": 2.14904})
     );
 }
+
+#[test]
+fn a_disk_copy_without_its_link_fails_as_the_migration_would() {
+    let copy = "sv2.define_pool(#{name: \"guest\", type: \"dir\", target: \"/guest\"});\n\
+                fault(#{at: clock() + 5.0, kind: \"unplug\", host: \"sv1\", nic: \"eth0\"});\n";
+    let out = Test::new()
+        .script(&format!(
+            "{ON_LOCAL_DISK}{copy}g.migrate(sv2, #{{copy_storage: true}});\n"
+        ))
+        .status(2)
+        .diagnostic("kvmlab::migrate::connection_lost", 13)
+        .run();
+    let (message, _) = said(&out, "kvmlab::migrate::connection_lost");
+    assert_eq!(
+        message,
+        "the migration of g to sv2 lost its connection at 35.0 s: sv1's eth0 has no cable, and nothing crossed for 30 s since 5.0 s; g carries on on sv1, where it ran"
+    );
+    let out = run(
+        ON_LOCAL_DISK,
+        &format!(
+            "{copy}expect_error(|| g.migrate(sv2, #{{copy_storage: true}}), \"kvmlab::migrate::connection_lost\");\n\
+             record(\"failed\", [g.host.name, g.state]);\n\
+             sv1.nic(\"eth0\").plug();\n\
+             let m = g.migrate(sv2, #{{copy_storage: true}});\n\
+             record(\"then\", [m.status, g.host.name, g.state]);\n"
+        ),
+        0,
+    );
+    assert_eq!(
+        out.report["values"],
+        json!({"failed": ["sv1", "running"], "then": ["completed", "sv2", "running"]})
+    );
+}

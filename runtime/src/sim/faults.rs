@@ -12,14 +12,14 @@
 //! does, until the path returns. A host that loses its power takes the guest with it when
 //! the guest runs there, or when its memory is split between the two hosts (post-copy).
 
-use super::traffic::ActiveMigration;
+use super::traffic::{ActiveMigration, DiskCopy};
 use super::Simulator;
 use crate::error::{Error, Result};
 use crate::fault::{Fault, ScheduledFault};
 use crate::migration::MigrationOutcome;
 use crate::time::LabTime;
-use crate::world::guest::GuestState;
-use crate::world::NodeId;
+use crate::world::guest::{GuestId, GuestState};
+use crate::world::{HostId, NodeId};
 
 /// How long libvirt waits for its peer before it declares the migration's connection lost.
 pub const KEEPALIVE_TIMEOUT: LabTime = LabTime(30_000_000_000);
@@ -92,7 +92,7 @@ impl Simulator {
     /// (its source before the switch, its destination after) or when its memory is split
     /// between the two (post-copy). A destination lost before the switch only silences the
     /// stream, which the keepalive then ends.
-    fn lose_migrating_guest(&mut self, host: crate::world::HostId) {
+    fn lose_migrating_guest(&mut self, host: HostId) {
         let Some(m) = &self.traffic.migration else {
             return;
         };
@@ -133,21 +133,38 @@ impl Simulator {
     }
 
     /// After a step: a migration whose stream has carried nothing for the keepalive's time
-    /// before the switch is failed; the guest goes on on its source.
+    /// before the switch is failed, and so is a disk copy ahead of it; the guest goes on on
+    /// its source.
     pub(super) fn check_keepalive(&mut self) {
+        let now = self.clock.now();
+        let timed_out = |since: Option<LabTime>| {
+            since.filter(|s| now.0.saturating_sub(s.0) >= KEEPALIVE_TIMEOUT.0)
+        };
+        if let Some(since) = self
+            .traffic
+            .disk_copy
+            .as_ref()
+            .and_then(|c| timed_out(c.silent_since))
+        {
+            let copy = self.traffic.disk_copy.take().expect("checked above");
+            let ends = Stream::of_copy(&copy);
+            let elapsed = now.0.saturating_sub(copy.started.0) as f64 / 1e9;
+            self.migration_failure = Some(self.connection_lost(&ends, since, elapsed, false));
+            return;
+        }
         let Some(m) = &self.traffic.migration else {
             return;
         };
-        let Some(since) = m.silent_since else {
+        let Some(since) = timed_out(m.silent_since) else {
             return;
         };
-        let silent = self.clock.now().0.saturating_sub(since.0);
-        if silent < KEEPALIVE_TIMEOUT.0 || m.engine.guest_on_destination() {
+        if m.engine.guest_on_destination() {
             return;
         }
         let mut m = self.traffic.migration.take().expect("checked above");
         m.engine.connection_lost();
-        let failure = self.connection_lost(&m, since);
+        let failure =
+            self.connection_lost(&Stream::of_migration(&m), since, m.engine.elapsed(), false);
         if let Some(outcome) = m.engine.outcome().cloned() {
             self.settle(&m, outcome);
         }
@@ -159,7 +176,8 @@ impl Simulator {
     pub(super) fn give_up_silent_postcopy<T>(&mut self, mut m: ActiveMigration) -> Result<T> {
         let since = m.silent_since.unwrap_or(self.clock.now());
         m.engine.connection_lost();
-        let failure = self.connection_lost(&m, since);
+        let failure =
+            self.connection_lost(&Stream::of_migration(&m), since, m.engine.elapsed(), true);
         let outcome = m.engine.outcome().cloned();
         if let Some(outcome) = outcome {
             self.settle(&m, outcome);
@@ -167,24 +185,32 @@ impl Simulator {
         Err(failure)
     }
 
-    /// `kvmlab::migrate::connection_lost`, with what silenced the stream and what mends it.
-    fn connection_lost(&self, m: &ActiveMigration, since: LabTime) -> Error {
+    /// `kvmlab::migrate::connection_lost`, with what silenced the stream and what mends it;
+    /// `elapsed` is the migration's time so far, `on_destination` whether the guest had
+    /// switched to the destination (post-copy).
+    fn connection_lost(
+        &self,
+        ends: &Stream,
+        since: LabTime,
+        elapsed: f64,
+        on_destination: bool,
+    ) -> Error {
         let world = &self.world;
-        let guest = world.guest(m.guest).name().to_string();
-        let (source, destination) = (world.host(m.from).name(), world.host(m.to).name());
-        let (cause, help) = self.silence_cause(m);
-        let whereabouts = if m.engine.guest_on_destination() {
+        let guest = world.guest(ends.guest).name().to_string();
+        let (source, destination) = (world.host(ends.from).name(), world.host(ends.to).name());
+        let (cause, help) = self.silence_cause(ends);
+        let whereabouts = if on_destination {
             format!("{guest} waits paused on {destination} for the pages still on {source}: a post-copy cannot go back")
         } else {
             format!("{guest} carries on on {source}, where it ran")
         };
         Error::MigrateConnectionLost {
             migration: format!("{guest} to {destination}"),
-            at_s: m.engine.elapsed(),
+            at_s: elapsed,
             cause: format!(
                 "{cause}, and nothing crossed for {:.0} s since {:.1} s",
                 (self.clock.now().0 - since.0) as f64 / 1e9,
-                since.0.saturating_sub(m.started.0) as f64 / 1e9
+                since.0.saturating_sub(ends.started.0) as f64 / 1e9
             ),
             whereabouts,
             help,
@@ -192,9 +218,9 @@ impl Simulator {
     }
 
     /// Why the migration's path carries nothing, and the fix.
-    fn silence_cause(&self, m: &ActiveMigration) -> (String, String) {
+    fn silence_cause(&self, ends: &Stream) -> (String, String) {
         let world = &self.world;
-        for (host, card) in [(m.to, &m.to_nic), (m.from, &m.from_nic)] {
+        for (host, card) in [(ends.to, ends.to_nic), (ends.from, ends.from_nic)] {
             let name = world.host(host).name();
             if world.host(host).is_powered_off() {
                 return (
@@ -222,5 +248,40 @@ impl Simulator {
             "the path between the hosts carries nothing".into(),
             "check the cards and the switch between the hosts (`ping`), then migrate again".into(),
         )
+    }
+}
+
+/// The two ends of a stream between hosts (a migration's, or its disk copy's), and when it
+/// began.
+struct Stream<'a> {
+    guest: GuestId,
+    from: HostId,
+    from_nic: &'a str,
+    to: HostId,
+    to_nic: &'a str,
+    started: LabTime,
+}
+
+impl Stream<'_> {
+    fn of_migration(m: &ActiveMigration) -> Stream<'_> {
+        Stream {
+            guest: m.guest,
+            from: m.from,
+            from_nic: &m.from_nic,
+            to: m.to,
+            to_nic: &m.to_nic,
+            started: m.started,
+        }
+    }
+
+    fn of_copy(c: &DiskCopy) -> Stream<'_> {
+        Stream {
+            guest: c.guest,
+            from: c.from,
+            from_nic: &c.from_nic,
+            to: c.to,
+            to_nic: &c.to_nic,
+            started: c.started,
+        }
     }
 }

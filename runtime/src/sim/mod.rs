@@ -313,13 +313,20 @@ impl Backend for Simulator {
                     pool: pool.clone(),
                 })?;
             self.traffic.disk_copy = Some(DiskCopy {
+                guest,
                 from,
                 to: dest,
                 from_nic: route.from_nic.clone(),
                 to_nic: route.to_nic.clone(),
                 remaining: disk_bytes as f64,
+                started,
+                silent_since: None,
             });
+            self.migration_failure = None;
             self.run(horizon, |t| t.disk_copy.is_none())?;
+            if let Some(failure) = self.migration_failure.take() {
+                return Err(failure);
+            }
             if let Some(copy) = self.traffic.disk_copy.take() {
                 return Err(Error::MigrateNoConvergence {
                     seconds: HORIZON_S,

@@ -15,6 +15,7 @@
 //! are not modelled.
 
 use super::fairshare::{max_min_shares, FlowDemand};
+use super::faults::KEEPALIVE_TIMEOUT;
 use super::migration::Migration;
 use crate::error::{Error, Result};
 use crate::migration::MigrationOutcome;
@@ -58,11 +59,15 @@ pub struct ActiveMigration {
 /// A guest's disk copied to the destination before its memory (`--copy-storage-all`: QEMU
 /// mirrors the disk over NBD until it is in sync, then migrates the memory).
 pub struct DiskCopy {
+    pub guest: GuestId,
     pub from: HostId,
     pub to: HostId,
     pub from_nic: String,
     pub to_nic: String,
     pub remaining: f64,
+    pub started: LabTime,
+    /// Since when the copy has carried nothing.
+    pub silent_since: Option<LabTime>,
 }
 
 #[derive(Default)]
@@ -252,13 +257,15 @@ impl Traffic {
                     let d = &self.downloads[i];
                     ((d.transfer.size as f64 - d.done) / rate * 1e9).ceil() as u64
                 })
-                .chain(
-                    self.disk_copy
-                        .as_ref()
-                        .zip(copy_share)
-                        .filter(|(_, r)| *r > 0.0)
-                        .map(|(c, rate)| (c.remaining / rate * 1e9).ceil() as u64),
-                )
+                .chain(self.disk_copy.as_ref().zip(copy_share).map(|(c, rate)| {
+                    if rate > 0.0 {
+                        (c.remaining / rate * 1e9).ceil() as u64
+                    } else {
+                        // A silent copy's next event is libvirt's keepalive running out.
+                        let since = c.silent_since.unwrap_or(now);
+                        (since.0 + KEEPALIVE_TIMEOUT.0).saturating_sub(now.0)
+                    }
+                }))
                 .chain([to_limit])
                 .min()
                 .unwrap_or(to_limit)
@@ -266,6 +273,11 @@ impl Traffic {
         };
         let seconds = duration_ns as f64 / 1e9;
         if let (Some(copy), Some(rate)) = (self.disk_copy.as_mut(), copy_share) {
+            copy.silent_since = if rate > 0.0 {
+                None
+            } else {
+                copy.silent_since.or(Some(now))
+            };
             copy.remaining -= rate * seconds;
             if copy.remaining <= 0.5 {
                 self.disk_copy = None;
