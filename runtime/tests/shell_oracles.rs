@@ -1,7 +1,8 @@
 //! The prompt's storage commands against the real tools on the same input: a lab's LUN at
 //! sv1's root prompt beside a sparse image file of the same size, partitioned and formatted
 //! the same way with Debian's parted, mke2fs (under RHEL 6's mke2fs.conf), fdisk, tune2fs,
-//! blkid and, as root, a read-only loop mount for df.
+//! blkid and, as root, a loop mount for df, mount and umount; and iscsiadm beside tgt, the
+//! target the real backend's NAS runs, in a network namespace of the test's own (as root).
 //!
 //! The prompt answers as RHEL 6 / Scientific Linux 6.1 (parted 2.1, util-linux-ng 2.17.2,
 //! e2fsprogs 1.41.12, kernel 2.6.32); the oracles are Debian 12's (parted 3.5, util-linux
@@ -9,9 +10,10 @@
 //! is compared, and everything else must agree.
 //!
 //! A missing tool makes a test print why and pass, unless `KVMLAB_REQUIRE_ORACLES=1` (CI
-//! sets it), which turns it into a failure. The df test also needs root to loop-mount the
-//! image: without root it prints why and passes even under `KVMLAB_REQUIRE_ORACLES=1`, which
-//! is about installed tools, not privileges (CI's oracle stage runs as root).
+//! sets it), which turns it into a failure. The df, mount and iscsiadm tests also need root
+//! (a loop mount, a namespace): without root each prints why and passes even under
+//! `KVMLAB_REQUIRE_ORACLES=1`, which is about installed tools, not privileges (CI runs as
+//! root).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -106,27 +108,40 @@ fn sparse_image(dir: &Path, name: &str, size: u64) -> PathBuf {
 struct Answer {
     status: i64,
     stdout: String,
+    stderr: String,
 }
+
+/// The report's target.
+const REPORT_IQN: &str = "iqn.2006-01.com.thecus:iscsi1";
 
 /// Runs `lines` at sv1's root prompt after it logged in to a LUN of `lun` bytes, which it
 /// names /dev/sdb.
 fn prompt(lun: u64, lines: &[&str]) -> Vec<Answer> {
-    let mut script = format!(
-        "import \"kvmlab/hosts\" as hosts;\n\
+    let login = format!("iscsiadm -m node -T {REPORT_IQN} -p 10.10.1.10 -l");
+    let mut all = vec!["iscsiadm -m discovery -t st -p 10.10.1.10", login.as_str()];
+    all.extend_from_slice(lines);
+    prompt_beside(&[(REPORT_IQN, lun)], &all).split_off(2)
+}
+
+/// Runs `lines` at sv1's root prompt, the NAS at 10.10.1.10 exporting `targets` (IQN,
+/// bytes) in that order.
+fn prompt_beside(targets: &[(&str, u64)], lines: &[&str]) -> Vec<Answer> {
+    let mut script = "import \"kvmlab/hosts\" as hosts;\n\
          import \"kvmlab/report\" as report;\n\
          let lab = hosts::build();\n\
          let sv1 = lab.sv1;\n\
          let nas = nas(\"iscsi1\", report::nas_spec());\n\
          nas.nic(\"eth0\").connect(lab.net2);\n\
-         nas.ip(\"eth0\", report::nas_address());\n\
-         nas.iscsi_target(\"iqn.2006-01.com.thecus:iscsi1\", {lun});\n\
-         sv1.sh(\"iscsiadm -m discovery -t st -p 10.10.1.10\");\n\
-         sv1.sh(\"iscsiadm -m node -T iqn.2006-01.com.thecus:iscsi1 -p 10.10.1.10 -l\");\n"
-    );
+         nas.ip(\"eth0\", report::nas_address());\n"
+        .to_string();
+    for (iqn, size) in targets {
+        script.push_str(&format!("nas.iscsi_target(\"{iqn}\", {size});\n"));
+    }
     for (i, line) in lines.iter().enumerate() {
         let quoted = serde_json::to_string(line).unwrap();
         script.push_str(&format!(
-            "let r = sv1.sh({quoted});\nrecord(\"r{i}\", #{{status: r.status, stdout: r.stdout}});\n"
+            "let r = sv1.sh({quoted});\n\
+             record(\"r{i}\", #{{status: r.status, stdout: r.stdout, stderr: r.stderr}});\n"
         ));
     }
     let out = tempfile::tempdir().unwrap();
@@ -144,6 +159,7 @@ fn prompt(lun: u64, lines: &[&str]) -> Vec<Answer> {
             Answer {
                 status: r["status"].as_i64().unwrap(),
                 stdout: r["stdout"].as_str().unwrap().to_string(),
+                stderr: r["stderr"].as_str().unwrap().to_string(),
             }
         })
         .collect()
@@ -621,5 +637,424 @@ fn df_at_the_prompt_matches_the_mounted_image() {
         let real_avail = real_df.lines().nth(1).unwrap().split_whitespace().nth(3);
         assert_eq!(Some(row[3].as_str()), real_avail, "{case}");
         std::fs::remove_file(&image).unwrap();
+    }
+}
+
+/// What a real command left: its status, stdout and stderr.
+#[derive(Debug)]
+struct RealAnswer {
+    status: i64,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `setup`, then each of `lines`, in a bash of its own network and mount namespace
+/// (`unshare -mn`, so nothing it starts is reachable from outside and nothing it writes
+/// under /etc/iscsi or /run/tgtd outlives it); `teardown` runs last whatever happened.
+/// `None` after `oracle::unavailable` when the namespace cannot be made.
+fn in_a_namespace(setup: &str, lines: &[&str], teardown: &str) -> Option<Vec<RealAnswer>> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut program = format!("set -u\ntrap '{teardown}' EXIT\n{setup}\n");
+    for (i, line) in lines.iter().enumerate() {
+        let d = dir.path().display();
+        program.push_str(&format!(
+            "{line} > {d}/{i}.out 2> {d}/{i}.err; echo $? > {d}/{i}.rc\n"
+        ));
+    }
+    let (ran, _, err) = run(
+        Path::new("timeout"),
+        &["120", "unshare", "-mn", "bash", "-c", &program],
+        &[],
+    );
+    let read = |i: usize, ext: &str| std::fs::read_to_string(dir.path().join(format!("{i}.{ext}")));
+    if !ran || read(lines.len() - 1, "rc").is_err() {
+        kvmlab_runtime::oracle::unavailable("unshare -mn", err.trim());
+        return None;
+    }
+    Some(
+        (0..lines.len())
+            .map(|i| RealAnswer {
+                status: read(i, "rc").unwrap().trim().parse().unwrap(),
+                stdout: read(i, "out").unwrap(),
+                stderr: read(i, "err").unwrap(),
+            })
+            .collect(),
+    )
+}
+
+/// The lines of `text` that are not the host's complaints about having no systemd or
+/// iscsid, which Debian's iscsiadm prints before it does without them.
+fn iscsiadm_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| {
+            !(l.contains("not been booted with systemd")
+                || l.starts_with("Failed to connect to bus")
+                || l.contains("can not connect to iSCSI daemon"))
+        })
+        .collect()
+}
+
+/// `iscsiadm` at the prompt answers as open-iscsi's iscsiadm does, beside tgt, the target
+/// the real backend's NAS runs, exporting the same targets on the same portal inside a
+/// network namespace.
+///
+/// iscsiadm cannot discover or log in here: it loads the kernel's iscsi_tcp transport
+/// before it sends a SendTargets request, and this machine's kernel has no modules. What
+/// the target answers to a discovery is therefore read with libiscsi's `iscsi-ls`, which
+/// speaks iSCSI in user space; iscsiadm itself is compared where it needs no kernel: its
+/// node records, made with `-o new` from what iscsi-ls found, empty listings, logins and
+/// logouts with no record or no session, and getopt's refusals.
+///
+/// Era (open-iscsi 2.1.8 against RHEL 6's 2.0-872): a record made with `-o new` has no
+/// portal group tag yet, which 2.1.8 lists as 4294967295 (2.0-872 as -1); a discovered
+/// record has the target's tag, 1. 2.1.8 adds a second line to getopt's refusals naming
+/// the mode. tgt sends its targets newest first, so the sets are compared.
+///
+/// Mutations tried: a login with no record answered kvmlab's "never discovered" (status 4),
+/// a logout with no session "no session to" (4), getopt's "invalid option" as "unrecognized
+/// character": each failed here.
+#[test]
+fn iscsiadm_at_the_prompt_answers_as_iscsiadm_and_tgt_do() {
+    let Some(found) = tools(&["iscsiadm", "tgtd", "tgtadm", "iscsi-ls", "unshare", "ip"]) else {
+        return;
+    };
+    if !is_root() {
+        eprintln!("skipping: a network namespace with a target in it needs root");
+        return;
+    }
+    // Called by its name, as getopt's refusals name argv[0].
+    let iscsiadm = "iscsiadm";
+    let (sbin, tgtd, tgtadm, iscsi_ls) = (
+        found[0].parent().unwrap().display(),
+        found[1].display(),
+        found[2].display(),
+        found[3].display(),
+    );
+    let second = "iqn.2006-01.com.thecus:iscsi2";
+    let scratch = tempfile::tempdir().unwrap();
+    let lun = sparse_image(scratch.path(), "lun.img", 64 * MIB);
+    let setup = format!(
+        "export PATH={sbin}:$PATH\n\
+         ip link set lo up && ip addr add 10.10.1.10/24 dev lo\n\
+         mount -t tmpfs tmpfs /etc/iscsi\n\
+         echo InitiatorName=iqn.1994-05.com.redhat:sv1 > /etc/iscsi/initiatorname.iscsi\n\
+         mkdir -p /run/tgtd && mount -t tmpfs tmpfs /run/tgtd\n\
+         {tgtd} -f --iscsi portal=10.10.1.10:3260 >/dev/null 2>&1 &\n\
+         tgtd_pid=$!\n\
+         for _ in $(seq 50); do {tgtadm} --lld iscsi --op show --mode sys >/dev/null 2>&1 && break; sleep 0.1; done\n\
+         {tgtadm} --lld iscsi --op new --mode target --tid 1 -T {REPORT_IQN}\n\
+         {tgtadm} --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b {}\n\
+         {tgtadm} --lld iscsi --op bind --mode target --tid 1 -I ALL\n\
+         {tgtadm} --lld iscsi --op new --mode target --tid 2 -T {second}\n\
+         {tgtadm} --lld iscsi --op bind --mode target --tid 2 -I ALL",
+        lun.display()
+    );
+    let login = format!("-m node -T {REPORT_IQN} -p 10.10.1.10 -l");
+    let logout = format!("-m node -T {REPORT_IQN} -u");
+    let startup =
+        format!("-m node -T {REPORT_IQN} -p 10.10.1.10 -o update -n node.startup -v automatic");
+    let bad_startup = format!("-m node -T {REPORT_IQN} -o update -n node.startup -v bogus");
+    // Compared line by line: (iscsiadm's words, compared whole or on the first line only).
+    let before_records: [(&str, bool); 8] = [
+        ("-m node", true),
+        ("-m session", true),
+        (&login, true),
+        (&logout, true),
+        ("-m node -T iqn.other -l", true),
+        ("-m node -p", false),
+        ("-m node -z", false),
+        ("-m node --bogus", false),
+    ];
+    let after_records: [(&str, bool); 4] = [
+        (&startup, true),
+        ("-m session", true),
+        (&logout, true),
+        (&bad_startup, false),
+    ];
+    let mut real_lines: Vec<String> = before_records
+        .iter()
+        .map(|(args, _)| format!("{iscsiadm} {args}"))
+        .collect();
+    real_lines.push(format!("{iscsi_ls} iscsi://10.10.1.10"));
+    for iqn in [REPORT_IQN, second] {
+        real_lines.push(format!("{iscsiadm} -m node -o new -T {iqn} -p 10.10.1.10"));
+    }
+    real_lines.push(format!("{iscsiadm} -m node"));
+    real_lines.extend(
+        after_records
+            .iter()
+            .map(|(args, _)| format!("{iscsiadm} {args}")),
+    );
+    let real_refs: Vec<&str> = real_lines.iter().map(String::as_str).collect();
+    let teardown = "kill -9 $tgtd_pid 2>/dev/null; wait";
+    let Some(real) = in_a_namespace(&setup, &real_refs, teardown) else {
+        return;
+    };
+
+    let mut ours_lines: Vec<String> = before_records
+        .iter()
+        .map(|(args, _)| format!("iscsiadm {args}"))
+        .collect();
+    ours_lines.push("iscsiadm -m discovery -t st -p 10.10.1.10".into());
+    ours_lines.push("iscsiadm -m node".into());
+    ours_lines.extend(
+        after_records
+            .iter()
+            .map(|(args, _)| format!("iscsiadm {args}")),
+    );
+    let ours_refs: Vec<&str> = ours_lines.iter().map(String::as_str).collect();
+    let ours = prompt_beside(&[(REPORT_IQN, 64 * MIB), (second, 64 * MIB)], &ours_refs);
+
+    let compare = |ours: &Answer, real: &RealAnswer, whole: bool, line: &str| {
+        let case = format!("`{line}`\nours: {ours:?}\nreal: {real:?}");
+        assert_eq!(ours.status, real.status, "{case}");
+        assert_eq!(ours.stdout, real.stdout, "{case}");
+        let (ours_err, real_err) = (iscsiadm_lines(&ours.stderr), iscsiadm_lines(&real.stderr));
+        if whole {
+            assert_eq!(ours_err, real_err, "{case}");
+        } else {
+            assert_eq!(ours_err.first(), real_err.first(), "{case}");
+        }
+    };
+    let n = before_records.len();
+    for (i, (args, whole)) in before_records.iter().enumerate() {
+        compare(&ours[i], &real[i], *whole, args);
+    }
+
+    // Discovery: the targets tgt offers on the portal, with their portal group tag.
+    let offered: std::collections::BTreeSet<String> = real[n]
+        .stdout
+        .lines()
+        .map(|l| {
+            let (target, portal) = l
+                .strip_prefix("Target:")
+                .and_then(|rest| rest.split_once(" Portal:"))
+                .unwrap_or_else(|| panic!("iscsi-ls printed {l:?}"));
+            format!("{portal} {target}")
+        })
+        .collect();
+    assert_eq!(real[n].status, 0, "{:?}", real[n]);
+    assert_eq!(ours[n].status, 0, "{:?}", ours[n]);
+    let discovered: std::collections::BTreeSet<String> =
+        ours[n].stdout.lines().map(str::to_string).collect();
+    assert_eq!(discovered, offered, "ours: {:?}", ours[n]);
+
+    // The node records: the same lines but for the tag a record made by hand lacks.
+    for made in &real[n + 1..n + 3] {
+        assert_eq!(made.status, 0, "{made:?}");
+        assert!(made.stdout.starts_with("New iSCSI node [tcp:"), "{made:?}");
+    }
+    let untagged = |text: &str| -> std::collections::BTreeSet<String> {
+        text.lines()
+            .map(|l| {
+                let (portal, target) = l.split_once(' ').unwrap();
+                let (address, _tag) = portal.rsplit_once(',').unwrap();
+                format!("{address} {target}")
+            })
+            .collect()
+    };
+    let real_records = &real[n + 3];
+    assert_eq!(real_records.status, 0, "{real_records:?}");
+    assert!(
+        real_records
+            .stdout
+            .lines()
+            .all(|l| l.contains(",4294967295 ")),
+        "{real_records:?}"
+    );
+    assert_eq!(
+        untagged(&ours[n + 1].stdout),
+        untagged(&real_records.stdout)
+    );
+    assert!(
+        ours[n + 1].stdout.lines().all(|l| l.contains(",1 ")),
+        "{:?}",
+        ours[n + 1]
+    );
+
+    for (i, (args, whole)) in after_records.iter().enumerate() {
+        compare(&ours[n + 2 + i], &real[n + 4 + i], *whole, args);
+    }
+}
+
+/// `mount` and `umount` at the prompt list and refuse as util-linux does, beside a real
+/// loop mount of an image formatted the same way (as root).
+///
+/// Era (util-linux 2.38 against RHEL 6's util-linux-ng 2.17.2): 2.38 lists the kernel's
+/// mount table, so it shows the kernel's options (`rw,relatime`); 2.17.2 listed /etc/mtab,
+/// the options as typed (`rw`). 2.38 puts the path first in its errors (`mount: /mnt: mount
+/// point does not exist.`), where 2.17.2 wrote `mount: mount point /mnt does not exist`;
+/// 2.38's umount exits 32 as mount does, 2.17.2's exited 1. Each case below gives both
+/// forms: the real tool must print the one, the prompt the other, with the same status
+/// where the eras agree.
+///
+/// Mutation tried: the prompt's listing giving `defaults` as typed for the options → the
+/// first-option check failed.
+#[test]
+fn mount_at_the_prompt_lists_and_refuses_as_mount_does() {
+    let Some(found) = tools(&["mke2fs", "mount", "umount", "losetup"]) else {
+        return;
+    };
+    if !is_root() {
+        eprintln!("skipping: loop-mounting an image needs root");
+        return;
+    }
+    let (mke2fs, mount, umount, losetup) = (
+        found[0].display(),
+        found[1].display(),
+        found[2].display(),
+        found[3].display(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let blank = sparse_image(dir.path(), "blank.img", 64 * MIB);
+    let formatted = sparse_image(dir.path(), "ext3.img", 64 * MIB);
+    let (made, _, err) = run(
+        Path::new(&mke2fs.to_string()),
+        &["-F", "-q", "-t", "ext3", formatted.to_str().unwrap()],
+        &[],
+    );
+    assert!(made, "{err}");
+    let mnt = dir.path().join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    let (mnt, blank, formatted) = (mnt.display(), blank.display(), formatted.display());
+    let missing = dir.path().join("nowhere");
+    let missing = missing.display();
+    let missing_device = "/dev/kvmlab-no-such-disk";
+    let setup = format!(
+        "loop=$({losetup} -f --show {formatted}) && blank=$({losetup} -f --show {blank}) || exit 1"
+    );
+    let teardown = format!("{umount} {mnt} 2>/dev/null; {losetup} -d $loop $blank 2>/dev/null");
+    let real_lines = [
+        format!("{mount} {missing_device} {mnt}"),
+        format!("{mount} $loop {missing}"),
+        format!("{mount} -t ext3 $blank {mnt}"),
+        format!("{mount} -t ext3 $loop {mnt}"),
+        format!("{mount} | grep ' on {mnt} '"),
+        format!("{mount} -t ext3 $loop {mnt}"),
+        format!("{umount} {mnt}"),
+        format!("{umount} {mnt}"),
+        format!("{mount} -t ext3 -o ro $loop {mnt}"),
+        format!("{mount} | grep ' on {mnt} '"),
+        format!("{umount} {mnt}"),
+    ];
+    let real_refs: Vec<&str> = real_lines.iter().map(String::as_str).collect();
+    let Some(real) = in_a_namespace(&setup, &real_refs, &teardown) else {
+        return;
+    };
+    // sv1's /dev/sdb is the blank LUN, /dev/sdc the formatted one.
+    let blank_iqn = "iqn.2006-01.com.thecus:blank";
+    let ours = prompt_beside(
+        &[(blank_iqn, 64 * MIB), (REPORT_IQN, 64 * MIB)],
+        &[
+            "iscsiadm -m discovery -t st -p 10.10.1.10",
+            &format!("iscsiadm -m node -T {blank_iqn} -p 10.10.1.10 -l"),
+            &format!("iscsiadm -m node -T {REPORT_IQN} -p 10.10.1.10 -l"),
+            "mkfs.ext3 -q /dev/sdc && mkdir /mnt",
+            &format!("mount {missing_device} /mnt"),
+            "mount /dev/sdc /nowhere",
+            "mount -t ext3 /dev/sdb /mnt",
+            "mount -t ext3 /dev/sdc /mnt",
+            "mount | grep ' on /mnt '",
+            "mount -t ext3 /dev/sdc /mnt",
+            "umount /mnt",
+            "umount /mnt",
+            "mount -t ext3 -o ro /dev/sdc /mnt",
+            "mount | grep ' on /mnt '",
+            "umount /mnt",
+        ],
+    )
+    .split_off(4);
+    let real_loop = real[4]
+        .stdout
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_string();
+    // Per line: (the real tool's stderr, the prompt's), with the statuses each era gives.
+    let refusals: [(usize, String, String, i64); 6] = [
+        (
+            0,
+            format!("mount: {mnt}: special device {missing_device} does not exist."),
+            format!("mount: special device {missing_device} does not exist"),
+            32,
+        ),
+        (
+            1,
+            format!("mount: {missing}: mount point does not exist."),
+            "mount: mount point /nowhere does not exist".into(),
+            32,
+        ),
+        (
+            2,
+            format!("mount: {mnt}: wrong fs type, bad option, bad superblock on "),
+            "mount: wrong fs type, bad option, bad superblock on /dev/sdb, ".into(),
+            32,
+        ),
+        (
+            5,
+            format!("mount: {mnt}: {real_loop} already mounted on {mnt}."),
+            "mount: /dev/sdc already mounted or /mnt busy".into(),
+            32,
+        ),
+        (
+            7,
+            format!("umount: {mnt}: not mounted."),
+            "umount: /mnt: not mounted".into(),
+            1,
+        ),
+        (10, String::new(), String::new(), 0),
+    ];
+    for (i, real_words, our_words, our_status) in &refusals {
+        let case = format!("line {i}\nours: {:?}\nreal: {:?}", ours[*i], real[*i]);
+        assert!(real[*i].stderr.starts_with(real_words.as_str()), "{case}");
+        assert!(ours[*i].stderr.starts_with(our_words.as_str()), "{case}");
+        let real_status = if *i == 7 { 32 } else { *our_status };
+        assert_eq!(real[*i].status, real_status, "{case}");
+        assert_eq!(ours[*i].status, *our_status, "{case}");
+    }
+    for (listing, mode) in [(4, "rw"), (9, "ro")] {
+        let case = format!("ours: {:?}\nreal: {:?}", ours[listing], real[listing]);
+        // `SOURCE on DIR type TYPE (OPTIONS)`: the type, the first option, all options.
+        let shape = |line: &str| -> (String, String, String) {
+            let (_, rest) = line.split_once(" type ").unwrap();
+            let (fstype, options) = rest.trim_end().split_once(" (").unwrap();
+            let first = options.trim_end_matches(')').split(',').next().unwrap();
+            (fstype.to_string(), first.to_string(), options.to_string())
+        };
+        let (real_type, real_first, real_options) = shape(&real[listing].stdout);
+        let (our_type, our_first, our_options) = shape(&ours[listing].stdout);
+        assert_eq!(
+            (real_type.as_str(), real_first.as_str()),
+            ("ext3", mode),
+            "{case}"
+        );
+        assert_eq!(
+            (our_type.as_str(), our_first.as_str()),
+            ("ext3", mode),
+            "{case}"
+        );
+        assert_eq!(our_options, format!("{mode})"), "{case}");
+        assert!(real_options.contains("relatime"), "{case}");
+        assert!(
+            ours[listing]
+                .stdout
+                .starts_with("/dev/sdc on /mnt type ext3 ("),
+            "{case}"
+        );
+        assert!(
+            real[listing]
+                .stdout
+                .starts_with(&format!("{real_loop} on {mnt} type ext3 (")),
+            "{case}"
+        );
+    }
+    for i in [3, 6, 8] {
+        assert_eq!(
+            (real[i].status, ours[i].status),
+            (0, 0),
+            "line {i}: {:?} {:?}",
+            real[i],
+            ours[i]
+        );
     }
 }

@@ -615,6 +615,8 @@ fn text_tools_and_the_grammar_agree_with_bash_and_coreutils() {
         "grep -n two a.txt",
         "grep -E 'one|two' a.txt",
         "grep -w sv a.txt; echo $?",
+        "grep -e one -e three a.txt",
+        "grep -c -e sv1 -e sv2 a.txt",
         "grep nothing a.txt || echo none",
         "head -n 2 a.txt",
         "tail -1 a.txt",

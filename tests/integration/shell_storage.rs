@@ -1,6 +1,6 @@
-//! The prompt's `tune2fs -l` and `blkid` on the report's LUN: e2fsprogs 1.41.12's and
-//! util-linux-ng 2.17's exact text, read from the file system `mkfs.ext3` made, and one UUID
-//! for mke2fs, tune2fs, blkid and fstab's `UUID=`.
+//! The prompt's storage commands on the report's LUN: `tune2fs -l` and `blkid` (e2fsprogs
+//! 1.41.12's and util-linux-ng 2.17's exact text, read from the file system `mkfs.ext3` made, one
+//! UUID for mke2fs, tune2fs, blkid and fstab's `UUID=`), and iscsiadm's own refusals.
 
 use crate::harness::Test;
 
@@ -245,5 +245,93 @@ fn blkid_and_tune2fs_refuse_what_they_do_not_take() {
             && r[2].stderr.ends_with("\t[ -I new_inode_size ] device\n"),
         "{}",
         r[2].stderr
+    );
+}
+
+/// iscsiadm refuses in its own words and exit statuses (`ISCSI_ERR_*`), while the result
+/// keeps kvmlab's code and help for the console.
+#[test]
+fn iscsiadm_refuses_as_open_iscsi_does() {
+    let iqn = "iqn.2006-01.com.thecus:iscsi1";
+    let r = on_sv1(&[
+        &format!("iscsiadm -m node -T {iqn} -p 10.10.1.10 -l"),
+        &format!("iscsiadm -m node -T {iqn} -u && iscsiadm -m node -T {iqn} -u"),
+        "iscsiadm -m node -T iqn.2006-01.com.thecus:nothere -l",
+        "iscsiadm -m node -p",
+        "iscsiadm -m session -z",
+        "iscsiadm -m node --bogus",
+        &format!("iscsiadm -m node -o new -T {iqn} -p 10.10.1.10"),
+        &format!("iscsiadm -m node -T {iqn} -o update -n node.startup -v sometimes"),
+    ]);
+    let record = format!("[iface: default, target: {iqn}, portal: 10.10.1.10,3260]");
+    let expected: [(i64, String); 8] = [
+        (
+            15,
+            format!(
+                "Logging in to {record}\niscsiadm: Could not login to {record}:\n\
+                 iscsiadm: initiator reported error (15 - already exists)\n"
+            ),
+        ),
+        (21, "iscsiadm: No matching sessions found\n".into()),
+        (21, "iscsiadm: No records found\n".into()),
+        (7, "iscsiadm: option requires an argument -- 'p'\n".into()),
+        (7, "iscsiadm: invalid option -- 'z'\n".into()),
+        (7, "iscsiadm: unrecognized option '--bogus'\n".into()),
+        (
+            7,
+            "iscsiadm: kvmlab's iscsiadm makes node records by discovery (-m discovery -t st -p PORTAL) and changes them with -o update\n".into(),
+        ),
+        (
+            7,
+            "iscsiadm: unknown value format 'sometimes' for parameter name 'node.startup'\n".into(),
+        ),
+    ];
+    for (i, (answer, (status, stderr))) in r.iter().zip(&expected).enumerate() {
+        assert_eq!(
+            (answer.status, answer.stderr.as_str()),
+            (*status, stderr.as_str())
+        );
+        // The first logout of line 1 succeeds, and says so.
+        let stdout = if i == 1 {
+            format!("Logging out of session [sid: 1, target: {iqn}, portal: 10.10.1.10,3260]\nLogout of [sid: 1, target: {iqn}, portal: 10.10.1.10,3260] successful.\n")
+        } else {
+            String::new()
+        };
+        assert_eq!(answer.stdout, stdout, "line {i}");
+    }
+}
+
+/// `-m session -P 3`, the usual way to learn which disk a LUN became: the session's
+/// interface with the initiator's name and source address, and the disk its LUN is.
+#[test]
+fn iscsiadm_session_tree_names_the_disk_each_lun_became() {
+    let r = on_sv1(&[
+        "iscsiadm -m session -P 3 | grep -e 'Iface IPaddress' -e SID -e 'Attached scsi disk' -e 'Lun:'",
+        "iscsiadm -m session -P 1 | wc -l",
+        "iscsiadm -m session -P 2 | grep -c Length",
+        "iscsiadm -m session -P 4",
+        "iscsiadm -m node -P 1",
+        "iscsiadm -m node -T iqn.2006-01.com.thecus:iscsi1 -u && iscsiadm -m session -P 3",
+    ]);
+    assert_eq!(
+        r[0].stdout,
+        "\t\tIface IPaddress: 10.10.1.11\n\t\tSID: 1\n\t\tscsi1 Channel 00 Id 0 Lun: 0\n\t\t\tAttached scsi disk sdb\t\tState: running\n"
+    );
+    assert_eq!((r[1].status, r[1].stdout.as_str()), (0, "16\n"));
+    assert_eq!(r[2].stdout, "4\n");
+    assert_eq!(
+        (r[3].status, r[3].stderr.as_str()),
+        (7, "iscsiadm: invalid print level '4': -P takes 0 to 3\n")
+    );
+    assert_eq!(
+        (r[4].status, r[4].stderr.as_str()),
+        (
+            7,
+            "iscsiadm: kvmlab's iscsiadm prints -P levels for -m session only\n"
+        )
+    );
+    assert_eq!(
+        (r[5].status, r[5].stderr.as_str()),
+        (21, "iscsiadm: No active sessions.\n")
     );
 }

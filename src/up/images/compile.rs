@@ -133,9 +133,24 @@ mod tests {
         assert!(String::from_utf8_lossy(&refused.stdout).starts_with("Status: 400 Bad Request"));
     }
 
+    /// gcc with its 32-bit libgcc (gcc-multilib): without it gcc -m32 names the 64-bit one.
+    fn gcc_32() -> Option<PathBuf> {
+        let gcc = gcc()?;
+        let libgcc = Command::new(&gcc)
+            .args(["-m32", "-print-libgcc-file-name"])
+            .output()
+            .ok()?;
+        let libgcc = PathBuf::from(String::from_utf8_lossy(&libgcc.stdout).trim());
+        if !libgcc.components().any(|c| c.as_os_str() == "32") || !libgcc.is_file() {
+            eprintln!("skipped: gcc has no 32-bit libgcc (Debian package gcc-multilib)");
+            return None;
+        }
+        Some(gcc)
+    }
+
     #[test]
     fn the_workload_kernel_is_a_32_bit_multiboot_elf() {
-        let Some(gcc) = gcc() else { return };
+        let Some(gcc) = gcc_32() else { return };
         let dir = tempfile::tempdir().unwrap();
         let kernel = workload_kernel(&gcc, dir.path()).unwrap();
         let image = std::fs::read(kernel).unwrap();

@@ -85,7 +85,7 @@ const COMPLETED_OPTIONS: &[(&str, &[&str])] = &[
     ("chkconfig", &["--list", "--add", "--del"]),
     ("df", &["-h", "-T"]),
     ("fdisk", &["-l"]),
-    ("grep", &["-c", "-i", "-n", "-v"]),
+    ("grep", &["-c", "-e", "-i", "-n", "-v"]),
     ("head", &["-n"]),
     (
         "iscsiadm",
@@ -99,6 +99,7 @@ const COMPLETED_OPTIONS: &[(&str, &[&str])] = &[
             "--op",
             "--name",
             "--value",
+            "--print",
         ],
     ),
     ("ls", &["-a", "-d"]),
@@ -308,6 +309,15 @@ impl Args {
     }
 
     /// The last value given to `flag`.
+    /// Every value given to `flag`, in order (`grep -e A -e B`).
+    pub fn values(&self, flag: char) -> Vec<&str> {
+        self.options
+            .iter()
+            .filter(|(f, _)| *f == flag)
+            .filter_map(|(_, v)| v.as_deref())
+            .collect()
+    }
+
     pub fn value(&self, flag: char) -> Option<&str> {
         self.options
             .iter()

@@ -9,8 +9,12 @@ use crate::error::Error;
 use crate::shell::exec::{absolute, Output, Shell};
 use crate::world::storage::fs::{df_h, ExtLayout, FsType};
 
-/// iscsiadm's exit code when a listing has nothing to list (`ISCSI_ERR_NO_OBJS_FOUND`).
+/// iscsiadm's exit statuses (open-iscsi's `ISCSI_ERR_*`): nothing to list or act on,
+/// invalid arguments, a failed login, a session that already exists.
 const ISCSI_NO_OBJECTS: i32 = 21;
+const ISCSI_ERR_INVAL: i32 = 7;
+const ISCSI_ERR_LOGIN: i32 = 4;
+const ISCSI_ERR_SESS_EXISTS: i32 = 15;
 
 fn lines(lines: Vec<String>) -> String {
     lines.iter().map(|l| format!("{l}\n")).collect()
@@ -27,6 +31,7 @@ pub fn iscsiadm(shell: &mut Shell, args: &[String], _: &str) -> Output {
     let mut op = None;
     let mut name = None;
     let mut value = None;
+    let mut level = None;
     let mut words = args.iter();
     while let Some(word) = words.next() {
         let slot = match word.as_str() {
@@ -37,6 +42,7 @@ pub fn iscsiadm(shell: &mut Shell, args: &[String], _: &str) -> Output {
             "-o" | "--op" => &mut op,
             "-n" | "--name" => &mut name,
             "-v" | "--value" => &mut value,
+            "-P" | "--print" => &mut level,
             "-l" | "--login" => {
                 action = Some("login");
                 continue;
@@ -46,29 +52,38 @@ pub fn iscsiadm(shell: &mut Shell, args: &[String], _: &str) -> Output {
                 continue;
             }
             other => {
-                return Output::failed(7, format!("iscsiadm: unrecognized character '{other}'\n"))
+                shell.note(Error::ShellOption {
+                    tool: "iscsiadm".into(),
+                    option: other.into(),
+                    supported: "-m, -t, -p, -T, -o, -n, -v, -P, -l, -u and their long forms".into(),
+                });
+                return Output::failed(ISCSI_ERR_INVAL, getopt_refusal(other, false));
             }
         };
         match words.next() {
             Some(v) => *slot = Some(v.clone()),
-            None => {
-                return Output::failed(
-                    7,
-                    format!("iscsiadm: option '{word}' requires an argument\n"),
-                )
-            }
+            None => return Output::failed(ISCSI_ERR_INVAL, getopt_refusal(word, true)),
         }
+    }
+    if level.is_some() && mode.as_deref() != Some("session") {
+        return Output::failed(
+            ISCSI_ERR_INVAL,
+            "iscsiadm: kvmlab's iscsiadm prints -P levels for -m session only\n",
+        );
     }
     let result = match (mode.as_deref(), action) {
         (Some("discovery" | "discoverydb"), None) => {
             if !matches!(kind.as_deref(), Some("sendtargets" | "st")) {
                 return Output::failed(
-                    7,
+                    ISCSI_ERR_INVAL,
                     "iscsiadm: kvmlab's initiator discovers with `-t sendtargets` (or `-t st`)\n",
                 );
             }
             let Some(portal) = portal else {
-                return Output::failed(7, "iscsiadm: discovery mode: option '-p' is required\n");
+                return Output::failed(
+                    ISCSI_ERR_INVAL,
+                    "iscsiadm: discovery mode: option '-p' is required\n",
+                );
             };
             let found = shell.backend.iscsi_discover(shell.host, &portal);
             if let Ok(targets) = &found {
@@ -80,7 +95,7 @@ pub fn iscsiadm(shell: &mut Shell, args: &[String], _: &str) -> Output {
         (Some("node"), Some(action)) => {
             let Some(iqn) = target else {
                 return Output::failed(
-                    7,
+                    ISCSI_ERR_INVAL,
                     format!("iscsiadm: kvmlab logs in one target at a time: give it with -T IQN (then --{action})\n"),
                 );
             };
@@ -98,7 +113,7 @@ pub fn iscsiadm(shell: &mut Shell, args: &[String], _: &str) -> Output {
                 (target, name.as_deref(), value.as_deref())
             else {
                 return Output::failed(
-                    7,
+                    ISCSI_ERR_INVAL,
                     "iscsiadm: kvmlab updates `-T IQN -o update -n node.startup -v automatic|manual`\n",
                 );
             };
@@ -107,8 +122,8 @@ pub fn iscsiadm(shell: &mut Shell, args: &[String], _: &str) -> Output {
                 "manual" => false,
                 other => {
                     return Output::failed(
-                        7,
-                        format!("iscsiadm: node.startup is automatic or manual, not {other}\n"),
+                        ISCSI_ERR_INVAL,
+                        format!("iscsiadm: unknown value format '{other}' for parameter name 'node.startup'\n"),
                     )
                 }
             };
@@ -116,6 +131,12 @@ pub fn iscsiadm(shell: &mut Shell, args: &[String], _: &str) -> Output {
                 .backend
                 .iscsi_set_startup(shell.host, &iqn, automatic)
                 .map(|()| String::new())
+        }
+        (Some("node"), None) if op.is_some() => {
+            return Output::failed(
+                ISCSI_ERR_INVAL,
+                "iscsiadm: kvmlab's iscsiadm makes node records by discovery (-m discovery -t st -p PORTAL) and changes them with -o update\n",
+            )
         }
         (Some("node"), None) => {
             return listing(
@@ -125,21 +146,38 @@ pub fn iscsiadm(shell: &mut Shell, args: &[String], _: &str) -> Output {
             )
         }
         (Some("session"), None) => {
-            return listing(
-                shell,
-                shell.backend.world().iscsi_sessions(shell.host),
-                "No active sessions.",
-            )
+            let level = match level.as_deref().map(str::parse::<u8>) {
+                None => 0,
+                Some(Ok(level @ 0..=3)) => level,
+                Some(_) => {
+                    return Output::failed(
+                        ISCSI_ERR_INVAL,
+                        format!(
+                            "iscsiadm: invalid print level '{}': -P takes 0 to 3\n",
+                            level.unwrap_or_default()
+                        ),
+                    )
+                }
+            };
+            let sessions = shell.backend.world().iscsi_sessions(shell.host);
+            if level == 0 || sessions.as_ref().is_ok_and(Vec::is_empty) {
+                return listing(shell, sessions, "No active sessions.");
+            }
+            shell
+                .backend
+                .world()
+                .iscsi_session_tree(shell.host, level)
+                .map(lines)
         }
         (None, _) => {
             return Output::failed(
-                7,
+                ISCSI_ERR_INVAL,
                 "iscsiadm: no mode specified (-m discovery, node or session)\n",
             )
         }
         (Some(other), _) => {
             return Output::failed(
-                7,
+                ISCSI_ERR_INVAL,
                 format!(
                 "iscsiadm: kvmlab's iscsiadm runs -m discovery, node and session, not {other}\n"
             ),
@@ -148,13 +186,67 @@ pub fn iscsiadm(shell: &mut Shell, args: &[String], _: &str) -> Output {
     };
     match result {
         Ok(text) => Output::ok(text),
-        Err(e) => {
-            let mut out = shell.failure("iscsiadm", e);
+        Err(e) => iscsiadm_failure(shell, e),
+    }
+}
+
+/// iscsiadm's own words and exit status for a refusal the real tool makes too (its
+/// ISCSI_ERR_* codes), the diagnostic behind it kept for the result's code and help.
+fn iscsiadm_failure(shell: &mut Shell, error: Error) -> Output {
+    let own = match &error {
+        // iscsiadm looks the record up by name and never judges the name itself.
+        Error::NotDiscovered { .. } | Error::BadIqn { .. } => {
+            Some((ISCSI_NO_OBJECTS, "iscsiadm: No records found\n".to_string()))
+        }
+        Error::NotLoggedIn { .. } => Some((
+            ISCSI_NO_OBJECTS,
+            "iscsiadm: No matching sessions found\n".to_string(),
+        )),
+        Error::AlreadyLoggedIn { target, portal } => {
+            let (address, _) = portal.split_once(',').unwrap_or((portal, ""));
+            let portal = address.replace(':', ",");
+            let record = format!("[iface: default, target: {target}, portal: {portal}]");
+            Some((
+                ISCSI_ERR_SESS_EXISTS,
+                format!(
+                    "Logging in to {record}\n\
+                     iscsiadm: Could not login to {record}:\n\
+                     iscsiadm: initiator reported error (15 - already exists)\n"
+                ),
+            ))
+        }
+        _ => None,
+    };
+    match own {
+        Some((status, text)) => {
+            shell.note(error);
+            Output::failed(status, text)
+        }
+        None => {
+            let mut out = shell.failure("iscsiadm", error);
             if out.status == 1 {
-                out.status = 4;
+                out.status = ISCSI_ERR_LOGIN;
             }
             out
         }
+    }
+}
+
+/// glibc getopt's complaint about a word iscsiadm does not take, or an option left
+/// without its value.
+fn getopt_refusal(word: &str, missing_value: bool) -> String {
+    let name = word.trim_start_matches('-');
+    match (missing_value, word.starts_with("--")) {
+        (true, true) => format!("iscsiadm: option '{word}' requires an argument\n"),
+        (true, false) => format!("iscsiadm: option requires an argument -- '{name}'\n"),
+        (false, true) => format!("iscsiadm: unrecognized option '{word}'\n"),
+        (false, false) if word.starts_with('-') => {
+            format!(
+                "iscsiadm: invalid option -- '{}'\n",
+                &name[..name.len().min(1)]
+            )
+        }
+        (false, false) => format!("iscsiadm: unexpected operand '{word}'\n"),
     }
 }
 

@@ -160,21 +160,31 @@ pub fn grep(shell: &mut Shell, args: &[String], stdin: &str) -> Output {
         }
     };
     let mut operands = args.operands.clone();
-    let pattern = match args.value('e') {
-        Some(p) => p.to_string(),
-        None if !operands.is_empty() => operands.remove(0),
-        None => return Output::failed(
-            2,
-            "Usage: grep [OPTION]... PATTERN [FILE]...\nTry `grep --help' for more information.\n",
-        ),
-    };
-    let mut expression = if args.has('F') {
-        regex::escape(&pattern)
-    } else if args.has('E') {
-        pattern.clone()
-    } else {
-        basic_to_extended(&pattern)
-    };
+    let mut patterns: Vec<String> = args.values('e').into_iter().map(str::to_string).collect();
+    if patterns.is_empty() {
+        if operands.is_empty() {
+            return Output::failed(
+                2,
+                "Usage: grep [OPTION]... PATTERN [FILE]...\nTry `grep --help' for more information.\n",
+            );
+        }
+        patterns.push(operands.remove(0));
+    }
+    // Each -e is a pattern of its own: a line matches when any does.
+    let mut expression = patterns
+        .iter()
+        .map(|pattern| {
+            if args.has('F') {
+                regex::escape(pattern)
+            } else if args.has('E') {
+                pattern.clone()
+            } else {
+                basic_to_extended(pattern)
+            }
+        })
+        .map(|e| format!("(?:{e})"))
+        .collect::<Vec<_>>()
+        .join("|");
     if args.has('w') {
         expression = format!(r"\b(?:{expression})\b");
     }
