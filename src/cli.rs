@@ -54,6 +54,10 @@ enum Command {
         /// Fail the run (exit 1) on any warning the lab does not expect
         #[arg(long)]
         strict: bool,
+        /// Start at step N, as the report numbers steps: the steps before it run to bring
+        /// the lab to the state step N starts from, and are left out of the report
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+        from: Option<u32>,
         /// When to color the output: auto means on a terminal and NO_COLOR unset or empty
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
@@ -378,6 +382,7 @@ pub fn main() -> i32 {
             out,
             verbose,
             strict,
+            from,
             color,
             real,
         } => {
@@ -388,6 +393,7 @@ pub fn main() -> i32 {
             let mut options = RunOptions {
                 seed,
                 out_dir: out,
+                from_step: from.map(|n| n as usize),
                 ..RunOptions::default()
             };
             if let Err(code) =

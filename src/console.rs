@@ -90,10 +90,17 @@ pub fn render_run(report: &RunReport, view: &View) -> String {
             report.seed
         ),
     );
-    for (number, step) in report.steps.iter().enumerate() {
+    let first = report.from_step.unwrap_or(1);
+    if first > 1 {
+        out.push_str(&format!(
+            "steps 1 to {} ran to bring the lab to where step {first} starts; they are left out\n",
+            first - 1
+        ));
+    }
+    for (number, step) in (first..).zip(&report.steps) {
         out.push('\n');
-        let title = format!("{}. {}", number + 1, name(&step.title));
-        let indent = " ".repeat(format!("{}. ", number + 1).len());
+        let title = format!("{number}. {}", name(&step.title));
+        let indent = " ".repeat(format!("{number}. ").len());
         wrapped(&mut out, "", &indent, &view.bold(&title));
         for entry in &step.entries {
             match entry {
@@ -240,14 +247,14 @@ fn summary_table(report: &RunReport, color: bool) -> Table {
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(WIDTH as u16);
     table.set_header(["step", "checks", "passed", "failed"]);
-    for (number, step) in report.steps.iter().enumerate() {
+    for (number, step) in (report.from_step.unwrap_or(1)..).zip(&report.steps) {
         let (passed, failed) =
             step.checks().fold(
                 (0, 0),
                 |(p, f), c| if c.passed { (p + 1, f) } else { (p, f + 1) },
             );
         table.add_row(vec![
-            Cell::new(format!("{}. {}", number + 1, table_title(&step.title))),
+            Cell::new(format!("{number}. {}", table_title(&step.title))),
             Cell::new(passed + failed).set_alignment(CellAlignment::Right),
             Cell::new(passed).set_alignment(CellAlignment::Right),
             Cell::new(failed).set_alignment(CellAlignment::Right),

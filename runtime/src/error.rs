@@ -1965,6 +1965,38 @@ pub enum Error {
         help: String,
     },
 
+    #[error("checkpoint `{name}` was not taken in this lab")]
+    #[diagnostic(
+        code(kvmlab::checkpoint::foreign),
+        help("a checkpoint goes back within the run (or console session) that took it, on the same seed; take it again here with checkpoint(\"{name}\")")
+    )]
+    CheckpointForeign { name: String },
+
+    #[error("cannot restore checkpoint `{name}`: the script may hold handles to what came after it ({made}), which would point at nothing")]
+    #[diagnostic(
+        code(kvmlab::checkpoint::made_since),
+        help("restore a checkpoint taken after those were made; at the console, :restore has no such limit, as it puts the variables back with the lab")
+    )]
+    CheckpointMadeSince { name: String, made: String },
+
+    #[error("the steps before step {from} failed {failed} check(s) (first: {first}): step {from} starts from a state that is not the lab's own")]
+    #[diagnostic(
+        code(kvmlab::run::from_not_reference),
+        help("run the lab without `--from` to see those steps and mend them; the steps from {from} on may fail for what they left")
+    )]
+    FromStepNotReference {
+        from: usize,
+        failed: usize,
+        first: String,
+    },
+
+    #[error("the lab has {steps} steps; there is no step {from} to start from")]
+    #[diagnostic(
+        code(kvmlab::run::no_such_step),
+        help("`--from N` takes a step's number as `kvmlab run` prints it, 1 to {steps}")
+    )]
+    NoSuchStep { from: usize, steps: usize },
+
     #[error("`{operation}` is not available on real hosts yet")]
     #[diagnostic(code(kvmlab::libvirt::unsupported), help("{help}"))]
     LibvirtUnsupported { operation: String, help: String },

@@ -17,6 +17,7 @@
 pub mod artifacts;
 pub mod backend;
 pub mod calibration;
+pub mod checkpoint;
 pub mod console_session;
 pub mod diagnostic;
 pub mod error;

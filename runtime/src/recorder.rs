@@ -53,6 +53,10 @@ pub struct Recorder {
     output_bytes: usize,
     output_dropped: usize,
     checks: usize,
+    /// `--from N`: the steps before the N-th run to reach their state, then are left out.
+    from_step: Option<usize>,
+    /// How many diagnostics were recorded when the N-th step began.
+    diagnostics_before_from: usize,
 }
 
 /// A warning as `expect_warning` matches it; `index` into the diagnostics when recorded.
@@ -83,7 +87,17 @@ impl Recorder {
             title: clipped(title, NAME_CHARS).into_owned(),
             entries: Vec::new(),
         });
+        if self.from_step == Some(self.steps.len()) {
+            self.diagnostics_before_from = self.diagnostics.len();
+        }
         Ok(())
+    }
+
+    /// Reports the run from its `step`-th step on (as `kvmlab run` numbers them, from 1):
+    /// the steps before it still run, to bring the lab to the state that step starts from,
+    /// and the report leaves them and their warnings out.
+    pub fn start_from(&mut self, step: usize) {
+        self.from_step = Some(step);
     }
 
     /// Records a check; its name is kept to [`NAME_CHARS`] characters, its message to
@@ -267,6 +281,9 @@ impl Recorder {
                 first.column,
             ));
         }
+        if let Some(from) = self.from_step {
+            self.leave_out_before(from, lab);
+        }
         let (passed, failed) =
             self.steps
                 .iter()
@@ -287,6 +304,67 @@ impl Recorder {
             artifacts: self.artifacts,
             diagnostics: self.diagnostics,
             checked_only: Vec::new(),
+            from_step: self.from_step,
+        }
+    }
+
+    /// Drops the steps before the `from`-th and the warnings raised in them; errors stay,
+    /// and so does a warning when those steps did not reach their own checks' state.
+    fn leave_out_before(&mut self, from: usize, lab: &str) {
+        let ran = self.steps.len();
+        if ran < from {
+            let error = Error::NoSuchStep { from, steps: ran };
+            self.diagnostics
+                .push(Diagnostic::new(&error, Severity::Error, lab, 0, 0));
+            self.from_step = None;
+            return;
+        }
+        // Steps point at their diagnostics by index: renumber the ones kept.
+        let before = self.diagnostics_before_from;
+        let mut renumbered = Vec::with_capacity(self.diagnostics.len());
+        let mut kept = Vec::new();
+        for (index, diagnostic) in std::mem::take(&mut self.diagnostics)
+            .into_iter()
+            .enumerate()
+        {
+            if index >= before || diagnostic.severity == Severity::Error {
+                renumbered.push(Some(kept.len()));
+                kept.push(diagnostic);
+            } else {
+                renumbered.push(None);
+            }
+        }
+        self.diagnostics = kept;
+        let left_out: Vec<Step> = self.steps.drain(..from - 1).collect();
+        for step in &mut self.steps {
+            step.entries.retain_mut(|entry| match entry {
+                Entry::Diagnostic(index) => match renumbered[*index] {
+                    Some(new) => {
+                        *index = new;
+                        true
+                    }
+                    None => false,
+                },
+                _ => true,
+            });
+        }
+        let failed: Vec<String> = left_out
+            .iter()
+            .enumerate()
+            .flat_map(|(i, step)| {
+                step.checks()
+                    .filter(|c| !c.passed)
+                    .map(move |c| format!("step {}: {}", i + 1, c.name))
+            })
+            .collect();
+        if let Some(first) = failed.first() {
+            let error = Error::FromStepNotReference {
+                from,
+                failed: failed.len(),
+                first: first.clone(),
+            };
+            self.diagnostics
+                .push(Diagnostic::new(&error, Severity::Warning, lab, 0, 0));
         }
     }
 }

@@ -26,6 +26,10 @@ pub struct RunReport {
     /// how often the lab asked for each (absent on the simulator, which performs them all).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub checked_only: Vec<CheckedOnly>,
+    /// With `--from N`: the number of the first step reported (`steps[0]` is step N); the
+    /// steps before it ran and are left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_step: Option<usize>,
 }
 
 /// An operation a backend checked and did not perform, and how often.

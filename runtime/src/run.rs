@@ -21,6 +21,9 @@ pub struct RunOptions {
     pub out_dir: PathBuf,
     pub limits: Limits,
     pub backend: BackendChoice,
+    /// `--from N`: report the run from its N-th step; the steps before run to bring the lab
+    /// to the state that step starts from.
+    pub from_step: Option<usize>,
 }
 
 impl Default for RunOptions {
@@ -30,6 +33,7 @@ impl Default for RunOptions {
             out_dir: PathBuf::from("out"),
             limits: Limits::default(),
             backend: BackendChoice::Simulator,
+            from_step: None,
         }
     }
 }
@@ -183,6 +187,9 @@ fn interpret(
         Err(error) => return failed_before_start(lab, shown, options, error, 0, 0),
     };
     let session = Session::new(backend, shown, options.out_dir.clone());
+    if let Some(step) = options.from_step {
+        session.borrow_mut().recorder.start_from(step);
+    }
     let sources = Sources::default();
     sources.borrow_mut().insert(shown.to_string(), text.clone());
     let shown_dir = Path::new(shown)

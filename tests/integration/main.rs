@@ -7,6 +7,7 @@ mod advice;
 mod book;
 mod calibrate;
 mod check;
+mod checkpoints;
 mod cli;
 mod console;
 mod containment;

@@ -16,6 +16,7 @@ pub use guests::GuestOperations;
 pub use hosts::HostOperations;
 pub use storage::StorageOperations;
 
+use crate::checkpoint::Checkpoint;
 use crate::error::{Error, Result};
 use crate::fault::Fault;
 use crate::migration::{MigrationReport, MigrationRequest};
@@ -91,6 +92,13 @@ pub trait Backend: HostOperations + StorageOperations + GuestOperations {
         make_ready_for_kvm(self, host)?;
         Ok(host)
     }
+
+    /// The lab's whole state now, named, to go back to with [`Backend::restore`].
+    fn checkpoint(&self, name: &str) -> Result<Checkpoint>;
+
+    /// Puts the lab back as `checkpoint` found it: the world, lab time, what was in flight
+    /// and the faults still to come, so what follows runs as it ran after the checkpoint.
+    fn restore(&mut self, checkpoint: &Checkpoint) -> Result<()>;
 
     /// Breaks, or mends, something in the lab (`fault`): now when `at` is `None`, else at
     /// that lab time, while whatever runs then goes on. A time already past is refused.

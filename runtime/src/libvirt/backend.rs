@@ -5,6 +5,7 @@
 use super::downloads::{RealFile, RealTransfer};
 use super::hosts::RealHost;
 use crate::backend::{make_ready_for_kvm, Backend, DownloadStatus, HostOperations};
+use crate::checkpoint::Checkpoint;
 use crate::error::{Error, Result};
 use crate::fault::Fault;
 use crate::migration::{MigrationReport, MigrationRequest};
@@ -217,6 +218,14 @@ impl Backend for LibvirtBackend {
         Ok(host)
     }
 
+    fn checkpoint(&self, _name: &str) -> Result<Checkpoint> {
+        Err(checkpoints_unsupported("checkpoint"))
+    }
+
+    fn restore(&mut self, _checkpoint: &Checkpoint) -> Result<()> {
+        Err(checkpoints_unsupported("restore"))
+    }
+
     fn inject_fault(&mut self, _at: Option<LabTime>, fault: Fault) -> Result<()> {
         Err(faults_unsupported(fault.kind()))
     }
@@ -301,6 +310,15 @@ pub fn show_jobs_with(display: JobDisplay) {
 
 /// Faults, and the recoveries after them, run on the simulator only: pulling a real cable or
 /// a real host's power is not kvmlab's to do.
+/// Real machines cannot be put back: a checkpoint would have to hold their disks, memory
+/// and the network's state.
+fn checkpoints_unsupported(operation: &str) -> Error {
+    Error::LibvirtUnsupported {
+        operation: operation.into(),
+        help: "checkpoints hold the simulator's whole lab; on real hosts, run the lab from a step with `kvmlab run LAB --from N`, which replays the steps before it".into(),
+    }
+}
+
 pub(super) fn faults_unsupported(operation: &str) -> Error {
     Error::LibvirtUnsupported {
         operation: operation.into(),

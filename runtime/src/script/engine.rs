@@ -7,7 +7,10 @@
 //! and the wall clock like a loop of script operations.
 
 use super::modules::LabModules;
-use super::{check, faults, guests, lab_api, network, pools, query, rows, storage, SharedSession};
+use super::{
+    check, checkpoints, faults, guests, lab_api, network, pools, query, rows, storage,
+    SharedSession,
+};
 use rhai::{Dynamic, Engine, EvalAltResult, Position};
 use std::cell::{Cell, OnceCell};
 use std::rc::Rc;
@@ -285,6 +288,7 @@ pub fn build(session: &SharedSession, limits: &Limits, modules: LabModules) -> E
     pools::register(&mut engine);
     guests::register(&mut engine, session);
     faults::register(&mut engine, session);
+    checkpoints::register(&mut engine, session);
     query::register(&mut engine, session);
     engine
 }

@@ -16,6 +16,7 @@
 
 pub mod catalog;
 pub mod check;
+pub mod checkpoints;
 pub mod diagnose;
 pub mod engine;
 pub mod examples;

@@ -2,8 +2,9 @@
 
 use crate::time::LabTime;
 
-/// The lab's clock. Only the simulator moves it, and only forward.
-#[derive(Debug, Default)]
+/// The lab's clock. Only the simulator moves it, and only forward; a restore puts back the
+/// whole simulator of a checkpoint, its clock with it.
+#[derive(Debug, Default, Clone)]
 pub struct Clock {
     now: LabTime,
 }

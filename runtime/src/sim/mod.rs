@@ -13,6 +13,7 @@ mod storage_operations;
 pub mod traffic;
 
 use crate::backend::{Backend, DownloadStatus};
+use crate::checkpoint::{Checkpoint, EntityCounts};
 use crate::error::{Error, Result};
 use crate::fault::{Fault, ScheduledFault};
 use crate::migration::{MigrationOutcome, MigrationReport, MigrationRequest, HORIZON_S};
@@ -23,12 +24,14 @@ use crate::world::guest::{ClientId, GuestId, GuestState};
 use crate::world::{HostId, World};
 use clock::Clock;
 use migration::{GuestMemory, Migration};
+use std::rc::Rc;
 use traffic::{ActiveMigration, DiskCopy, Traffic};
 
 /// How long `wait` waits for a transfer before calling it stalled.
 const TRANSFER_HORIZON_S: f64 = 7.0 * 86400.0;
 
 /// The simulated lab: the world model plus the clock that drives it.
+#[derive(Clone)]
 pub struct Simulator {
     clock: Clock,
     seed: u64,
@@ -250,6 +253,30 @@ impl Backend for Simulator {
             ),
             waited,
         })
+    }
+
+    fn checkpoint(&self, name: &str) -> Result<Checkpoint> {
+        let mut state = self.clone();
+        state.warnings.clear();
+        Ok(Checkpoint {
+            name: name.to_string(),
+            at: self.clock.now(),
+            made: EntityCounts::of(&self.world, self.traffic.downloads.len()),
+            state: Rc::new(state),
+        })
+    }
+
+    fn restore(&mut self, checkpoint: &Checkpoint) -> Result<()> {
+        let state = checkpoint
+            .state
+            .downcast_ref::<Simulator>()
+            .ok_or_else(|| Error::CheckpointForeign {
+                name: checkpoint.name.clone(),
+            })?;
+        let warnings = std::mem::take(&mut self.warnings);
+        *self = state.clone();
+        self.warnings = warnings;
+        Ok(())
     }
 
     fn inject_fault(&mut self, at: Option<LabTime>, fault: Fault) -> Result<()> {

@@ -41,6 +41,7 @@ pub struct Download {
 }
 
 /// A migration on the wire.
+#[derive(Clone)]
 pub struct ActiveMigration {
     pub guest: GuestId,
     pub from: HostId,
@@ -58,6 +59,7 @@ pub struct ActiveMigration {
 
 /// A guest's disk copied to the destination before its memory (`--copy-storage-all`: QEMU
 /// mirrors the disk over NBD until it is in sync, then migrates the memory).
+#[derive(Clone)]
 pub struct DiskCopy {
     pub guest: GuestId,
     pub from: HostId,
@@ -70,7 +72,7 @@ pub struct DiskCopy {
     pub silent_since: Option<LabTime>,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Traffic {
     pub downloads: Vec<Download>,
     pub migration: Option<ActiveMigration>,

@@ -244,6 +244,13 @@ impl World {
         &self.clients[id.0]
     }
 
+    pub fn clients(&self) -> impl Iterator<Item = (ClientId, &Client)> {
+        self.clients
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (ClientId(i), c))
+    }
+
     /// A file of `size` bytes of fresh content on a host, e.g. an ISO image.
     pub fn put_host_blob(&mut self, host: HostId, path: &str, size: u64) -> Contents {
         let contents = Contents::original(self.fresh_content(), size);
