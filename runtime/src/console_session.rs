@@ -7,13 +7,17 @@
 //! input is a source of its own, `<input N>`, so diagnostics point into the text as typed.
 //! Started on an exercise, every fresh world is built by the exercise's setup as the grader
 //! builds a submission's, and [`ConsoleSession::check`] grades the world with its rubric.
+//! [`ConsoleSession::checkpoint`] keeps the lab with the variables, functions and inputs so
+//! far, and [`ConsoleSession::restore`] puts them all back, so no handle outlives its world.
 //! Knows nothing of line editing: the binary's REPL drives it.
 
+use crate::checkpoint::Checkpoint;
 use crate::diagnostic::Diagnostic;
 use crate::error::Severity;
 use crate::grade::{self, CheckGrade, Exercise};
 use crate::report::RunReport;
 use crate::script::engine::{self, Limits};
+use crate::script::history::History;
 use crate::script::modules::{LabModules, Sources};
 use crate::script::{diagnose, SharedSession};
 use rhai::{Dynamic, Engine, EvalAltResult, ParseErrorType, Scope, Stmt, AST};
@@ -84,7 +88,24 @@ pub struct ConsoleSession {
     /// The inputs that succeeded, in order, for `:save`.
     kept: Vec<String>,
     inputs: usize,
+    /// `:checkpoint NAME`s taken since the start or the last reset, by name.
+    checkpoints: BTreeMap<String, ConsoleCheckpoint>,
 }
+
+/// A console checkpoint: the lab and everything the inputs made, so `:restore` puts the
+/// variables back with the world they point into.
+struct ConsoleCheckpoint {
+    lab: Checkpoint,
+    history: History,
+    scope: Scope<'static>,
+    functions: AST,
+    imports: Vec<Stmt>,
+    defined_in: BTreeMap<String, String>,
+    kept: Vec<String>,
+}
+
+/// At most this many console checkpoints are kept at once.
+pub const MAX_CHECKPOINTS: usize = 64;
 
 impl ConsoleSession {
     /// A session on a fresh simulator with `seed`; `lab_dir` is the folder whose `.rhai` files
@@ -129,6 +150,7 @@ impl ConsoleSession {
             sources,
             kept: Vec::new(),
             inputs: 0,
+            checkpoints: BTreeMap::new(),
         }
     }
 
@@ -309,7 +331,88 @@ impl ConsoleSession {
         self.imports.clear();
         self.defined_in.clear();
         self.kept.clear();
+        self.checkpoints.clear();
         Ok(())
+    }
+
+    /// `:checkpoint NAME`: keeps the lab and the variables, functions and inputs so far
+    /// under `name` (replacing one of that name). Says what it kept, or why it could not.
+    pub fn checkpoint(&mut self, name: &str) -> Result<String, crate::Error> {
+        if !self.checkpoints.contains_key(name) && self.checkpoints.len() >= MAX_CHECKPOINTS {
+            return Err(crate::Error::TooMany {
+                what: "console checkpoints".into(),
+                limit: MAX_CHECKPOINTS,
+            });
+        }
+        let (lab, history) = {
+            let session = self.session.borrow();
+            (session.backend.checkpoint(name)?, session.history.clone())
+        };
+        let said = format!(
+            "checkpoint `{name}`: the lab at {}, {} variable(s){}",
+            crate::units::human_duration(lab.at.as_secs_f64()),
+            self.scope.len(),
+            if self.checkpoints.contains_key(name) {
+                " (it replaces the one of that name)"
+            } else {
+                ""
+            }
+        );
+        self.checkpoints.insert(
+            name.to_string(),
+            ConsoleCheckpoint {
+                lab,
+                history,
+                scope: self.scope.clone(),
+                functions: self.functions.clone(),
+                imports: self.imports.clone(),
+                defined_in: self.defined_in.clone(),
+                kept: self.kept.clone(),
+            },
+        );
+        Ok(said)
+    }
+
+    /// `:restore NAME`: the lab, variables, functions and inputs as `:checkpoint NAME` kept
+    /// them. The checkpoint stays, to restore again.
+    pub fn restore(&mut self, name: &str) -> Result<String, crate::Error> {
+        let Some(kept) = self.checkpoints.get(name) else {
+            return Err(crate::Error::NoCheckpoint {
+                name: name.to_string(),
+                taken: if self.checkpoints.is_empty() {
+                    "none yet".to_string()
+                } else {
+                    self.checkpoints
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+            });
+        };
+        {
+            let mut session = self.session.borrow_mut();
+            session.backend.restore(&kept.lab)?;
+            session.history = kept.history.clone();
+        }
+        self.scope = kept.scope.clone();
+        self.functions = kept.functions.clone();
+        self.imports = kept.imports.clone();
+        self.defined_in = kept.defined_in.clone();
+        self.kept = kept.kept.clone();
+        Ok(format!(
+            "back to checkpoint `{name}`: the lab at {}, {} variable(s) as they were",
+            crate::units::human_duration(kept.lab.at.as_secs_f64()),
+            self.scope.len()
+        ))
+    }
+
+    /// The checkpoints kept, by name, with the lab time each was taken at.
+    pub fn checkpoints(&self) -> Vec<(String, f64)> {
+        self.checkpoints
+            .iter()
+            .map(|(name, kept)| (name.clone(), kept.lab.at.as_secs_f64()))
+            .collect()
     }
 
     /// The inputs that succeeded since the start or the last reset, as one script that

@@ -1990,6 +1990,13 @@ pub enum Error {
         first: String,
     },
 
+    #[error("no checkpoint `{name}` (taken: {taken})")]
+    #[diagnostic(
+        code(kvmlab::checkpoint::unknown),
+        help("`:checkpoint NAME` takes one, `:checkpoint` lists them; a :reset drops them with the lab")
+    )]
+    NoCheckpoint { name: String, taken: String },
+
     #[error("the lab has {steps} steps; there is no step {from} to start from")]
     #[diagnostic(
         code(kvmlab::run::no_such_step),

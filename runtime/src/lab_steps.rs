@@ -31,8 +31,6 @@ pub struct Command {
     statement: Stmt,
 }
 
-impl Command {}
-
 /// One step: from a top-level `step("title")` to the next.
 #[derive(Debug, Clone)]
 pub struct LabStep {

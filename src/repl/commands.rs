@@ -1,7 +1,7 @@
 //! The console's `:` commands: `:help [NAME]`, `:world`, `:time`, `:reset`, `:load FILE`,
 //! `:save FILE` (`:save! FILE` to replace a file), `:check` (an exercise's visible items,
 //! [`super::exercise`]), `:step …` (handed to [`super::walk`]), `:sh HOST` (handed to
-//! [`super::root_shell`]), `:quit`.
+//! [`super::root_shell`]), `:checkpoint [NAME]`, `:restore NAME`, `:quit`.
 
 use super::show::{self, View};
 use kvmlab_runtime::console_session::ConsoleSession;
@@ -21,6 +21,8 @@ pub enum Request<'a> {
     Check,
     Step(Option<&'a str>),
     Shell(&'a str),
+    Checkpoint(Option<&'a str>),
+    Restore(&'a str),
     Quit,
     Unknown(&'a str),
 }
@@ -71,6 +73,10 @@ const COMMANDS: &[(&str, &str)] = &[
         ":step LAB",
         "walk a lab a step at a time (its path, or its name in labs/: `:step 01`); Enter runs a step",
     ),
+    (
+        ":step LAB --from N",
+        "walk it from step N: the steps before run first, as the lab writes them",
+    ),
     (":step", "during a walk: show the step again"),
     (":step run", "during a walk: run the step's own commands, checks included"),
     (":step skip", "during a walk: go on to the next step without running this one"),
@@ -78,6 +84,14 @@ const COMMANDS: &[(&str, &str)] = &[
     (
         ":sh HOST",
         "a root prompt on a lab host ([root@sv1 ~]#): the report's commands; `exit` comes back",
+    ),
+    (
+        ":checkpoint NAME",
+        "keep the lab, its time and the variables as they are now, under NAME (alone: list them)",
+    ),
+    (
+        ":restore NAME",
+        "go back to checkpoint NAME: the lab, its time, the variables and the inputs :save keeps",
     ),
     (":quit", "leave the console (Ctrl-D too)"),
 ];
@@ -107,6 +121,8 @@ pub fn parse(line: &str) -> Option<Request<'_>> {
         ("check", None) => Request::Check,
         ("step", argument) => Request::Step(argument),
         ("sh", Some(host)) => Request::Shell(host),
+        ("checkpoint", name) => Request::Checkpoint(name),
+        ("restore", Some(name)) => Request::Restore(name),
         ("quit" | "q" | "exit", None) => Request::Quit,
         _ => Request::Unknown(line),
     })
@@ -149,21 +165,39 @@ pub fn run(session: &mut ConsoleSession, request: Request, view: &View) -> Comma
             );
             true
         }
-        Request::Reset => match session.reset() {
-            Ok(()) if session.exercise().is_some() => {
-                println!("a fresh lab: the exercise's setup ran again, lab time {} s, only its variables", session.lab_time());
+        Request::Reset => match (session.checkpoints().len(), session.reset()) {
+            (dropped, Ok(())) if session.exercise().is_some() => {
+                println!("a fresh lab: the exercise's setup ran again, lab time {} s, only its variables{}", session.lab_time(), checkpoints_dropped(dropped));
                 true
             }
-            Ok(()) => {
-                println!("a fresh lab: lab time 0 s, no variables");
+            (dropped, Ok(())) => {
+                println!(
+                    "a fresh lab: lab time 0 s, no variables{}",
+                    checkpoints_dropped(dropped)
+                );
                 true
             }
-            Err(reason) => {
+            (_, Err(reason)) => {
                 eprintln!("kvmlab repl: {reason}; the lab is as it was");
                 false
             }
         },
         Request::Check => super::exercise::check(session, view),
+        Request::Checkpoint(None) => {
+            let kept = session.checkpoints();
+            if kept.is_empty() {
+                println!("no checkpoints yet: `:checkpoint NAME` keeps the lab as it is now");
+            }
+            for (name, at) in kept {
+                println!(
+                    "  {name:<20} the lab at {}",
+                    kvmlab_runtime::units::human_duration(at)
+                );
+            }
+            true
+        }
+        Request::Checkpoint(Some(name)) => said(session.checkpoint(name)),
+        Request::Restore(name) => said(session.restore(name)),
         Request::Load(file) => {
             let loaded = session.load(Path::new(file));
             show::evaluated(session, &loaded, view);
@@ -184,6 +218,28 @@ pub fn run(session: &mut ConsoleSession, request: Request, view: &View) -> Comma
         }
     };
     Command::Done { ok }
+}
+
+/// What a reset says of the checkpoints it dropped with the old lab.
+fn checkpoints_dropped(count: usize) -> String {
+    match count {
+        0 => String::new(),
+        n => format!(", and the {n} checkpoint(s) of the old lab are gone"),
+    }
+}
+
+/// Prints what a checkpoint command did, or its refusal with code and help.
+fn said(result: Result<String, kvmlab_runtime::Error>) -> bool {
+    match result {
+        Ok(text) => {
+            println!("{text}");
+            true
+        }
+        Err(error) => {
+            eprint!("{}", super::exercise::refusal(&error));
+            false
+        }
+    }
 }
 
 /// The entry's doc, each example followed by what it does in a scratch lab.

@@ -16,7 +16,18 @@ pub struct Candidate {
 
 /// The console's commands, completed after a `:` at the start of the line.
 pub const COMMANDS: &[&str] = &[
-    ":check", ":help", ":load", ":quit", ":reset", ":save", ":save!", ":step", ":time", ":world",
+    ":check",
+    ":checkpoint",
+    ":help",
+    ":load",
+    ":quit",
+    ":reset",
+    ":restore",
+    ":save",
+    ":save!",
+    ":step",
+    ":time",
+    ":world",
 ];
 
 /// Rhai's keywords a line can start a statement or expression with.
@@ -489,7 +500,12 @@ pub(super) mod tests {
             shown("let x = che"),
             (
                 8,
-                vec!["check(".into(), "check_eq(".into(), "check_within(".into()]
+                vec![
+                    "check(".into(),
+                    "check_eq(".into(),
+                    "check_within(".into(),
+                    "checkpoint(".into()
+                ]
             )
         );
     }
@@ -580,7 +596,11 @@ pub(super) mod tests {
     #[test]
     fn commands_complete_after_a_colon() {
         assert_eq!(shown(":he"), (0, vec![":help".into()]));
-        assert_eq!(shown(":ch"), (0, vec![":check".into()]));
+        assert_eq!(
+            shown(":ch"),
+            (0, vec![":check".into(), ":checkpoint".into()])
+        );
+        assert_eq!(shown(":re"), (0, vec![":reset".into(), ":restore".into()]));
         assert_eq!(
             shown(":s"),
             (0, vec![":save".into(), ":save!".into(), ":step".into()])

@@ -3,6 +3,8 @@
 //! step's own commands when they typed nothing that succeeded in this step, else only its
 //! checks, against the world as they left it. A step that fails (an error in its commands, a
 //! check failed) stays shown, and Enter then runs its checks again; one that passes moves on.
+//! `:step LAB --from N` is for a trainee who joins late: the steps before N run first, as the
+//! lab writes them, and the walk starts at step N on the state they leave.
 
 use super::show::{self, View};
 use kvmlab_runtime::console_session::{ConsoleSession, Evaluated};
@@ -21,7 +23,12 @@ const LABS_DIR: &str = "labs";
 enum Outcome {
     Pending,
     Skipped,
-    Ran { passed: usize, failed: usize },
+    Ran {
+        passed: usize,
+        failed: usize,
+    },
+    /// Run by `--from` to bring the lab to the step the walk started at.
+    Replayed,
 }
 
 /// A walk under way.
@@ -70,15 +77,36 @@ pub fn command(
             (false, None)
         }
         // A lab that cannot start leaves the walk under way, if one is.
-        (walk, Some(lab)) => match start(session, lab, view) {
-            Some(started) => (true, Some(started)),
-            None => (false, walk),
+        (walk, Some(argument)) => match lab_and_step(argument) {
+            Ok((lab, from)) => match start(session, lab, from, view) {
+                Some(started) => (true, Some(started)),
+                None => (false, walk),
+            },
+            Err(usage) => {
+                eprintln!("kvmlab repl: {usage}");
+                (false, walk)
+            }
         },
     }
 }
 
-/// Reads the lab `name` names, runs its preamble and shows its first step.
-fn start(session: &mut ConsoleSession, name: &str, view: &View) -> Option<Walk> {
+/// `LAB` or `LAB --from N`: the lab and the step to start at (1 without `--from`).
+fn lab_and_step(argument: &str) -> Result<(&str, usize), String> {
+    let words: Vec<&str> = argument.split_whitespace().collect();
+    let usage = "`:step LAB` walks a lab from its first step, `:step LAB --from N` from step N (e.g. `:step 02 --from 3`)";
+    match words.as_slice() {
+        [lab] => Ok((lab, 1)),
+        [lab, "--from", n] => match n.parse::<usize>() {
+            Ok(n) if n >= 1 => Ok((lab, n)),
+            _ => Err(format!("`{n}` is not a step number: {usage}")),
+        },
+        _ => Err(usage.to_string()),
+    }
+}
+
+/// Reads the lab `name` names, runs its preamble and the steps before `from`, and shows
+/// step `from`.
+fn start(session: &mut ConsoleSession, name: &str, from: usize, view: &View) -> Option<Walk> {
     let read = lab_steps::resolve(name, Path::new(LABS_DIR))
         .map_err(|e| {
             Box::new(Diagnostic::new(
@@ -115,13 +143,46 @@ fn start(session: &mut ConsoleSession, name: &str, view: &View) -> Option<Walk> 
         eprintln!("kvmlab repl: the lab's preamble failed; the walk does not start");
         return None;
     }
-    let walk = Walk {
+    if from > lab.steps.len() {
+        eprintln!(
+            "kvmlab repl: {} has {} steps: there is no step {from} to start from",
+            escaped_line(&lab.path),
+            lab.steps.len()
+        );
+        return None;
+    }
+    let mut walk = Walk {
         outcomes: vec![Outcome::Pending; lab.steps.len()],
         lab,
         at: 0,
         typed: false,
         ran: false,
     };
+    while walk.at + 1 < from {
+        let step = &walk.lab.steps[walk.at];
+        let replayed = walk
+            .lab
+            .run(session, &step.commands.iter().collect::<Vec<_>>());
+        if replayed.failed() || replayed.report.failed > 0 {
+            show::evaluated(session, &replayed, view);
+            println!(
+                "step {}/{} failed while bringing the lab to step {from}: the walk starts at it",
+                walk.at + 1,
+                walk.lab.steps.len()
+            );
+            walk.ran = true;
+            walk.show();
+            return Some(walk);
+        }
+        walk.outcomes[walk.at] = Outcome::Replayed;
+        walk.at += 1;
+    }
+    if from > 1 {
+        println!(
+            "ran steps 1 to {} as the lab writes them: the lab is where step {from} starts",
+            from - 1
+        );
+    }
     walk.show();
     Some(walk)
 }
@@ -268,7 +329,7 @@ impl Walk {
             self.show();
             return Some(self);
         }
-        let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+        let (mut passed, mut failed, mut skipped, mut replayed) = (0, 0, 0, 0);
         for outcome in &self.outcomes {
             match outcome {
                 Outcome::Ran {
@@ -279,11 +340,16 @@ impl Walk {
                     failed += f;
                 }
                 Outcome::Skipped => skipped += 1,
+                Outcome::Replayed => replayed += 1,
                 Outcome::Pending => {}
             }
         }
+        let replayed = match replayed {
+            0 => String::new(),
+            n => format!(", {n} run before the walk began"),
+        };
         println!(
-            "\nwalk of {} over: {} steps, {passed} check(s) passed, {failed} failed, {skipped} step(s) skipped",
+            "\nwalk of {} over: {} steps, {passed} check(s) passed, {failed} failed, {skipped} step(s) skipped{replayed}",
             escaped_line(&self.lab.path),
             self.lab.steps.len()
         );

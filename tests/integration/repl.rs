@@ -626,3 +626,64 @@ The example, run in a lab of its own:
     );
     assert_eq!((t.status, t.stderr.as_str()), (0, ""));
 }
+
+/// `:checkpoint` keeps the lab with the variables, `:restore` puts both back (a guest
+/// migrated after it is on sv1 again, a variable made after it is gone), and `:save` after a
+/// restore writes the inputs up to the checkpoint.
+#[test]
+fn checkpoint_and_restore_put_back_the_lab_and_the_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = format!(
+        "{}:checkpoint installed\n:checkpoint\n\
+         sv2.define_pool(#{{name: \"guest\", type: \"dir\", target: \"/guest\"}});\n\
+         g.migrate(sv2, #{{copy_storage: true}});\nlet later = 1;\ng.host.name\n\
+         :restore installed\n\
+         g.host.name\nlater\n:restore nothing\n:save lab.rhai\n:reset\n:restore installed\n",
+        migration_lab_setup()
+    );
+    let t = repl_in(dir.path(), &[], &input);
+    assert_eq!(t.status, 1, "the unknown variable, the unknown checkpoints");
+    let kept = "checkpoint `installed`: the lab at 5.5 min, 6 variable(s)\n";
+    assert!(t.stdout.contains(kept), "{}", t.stdout);
+    assert!(
+        t.stdout
+            .contains("  installed            the lab at 5.5 min\n"),
+        "{}",
+        t.stdout
+    );
+    let back = "back to checkpoint `installed`: the lab at 5.5 min, 6 variable(s) as they were\n";
+    let after_restore = t
+        .stdout
+        .split(back)
+        .nth(1)
+        .unwrap_or_else(|| panic!("{}", t.stdout));
+    assert!(t.stdout.contains("=> \"sv2\"\n"), "{}", t.stdout);
+    assert!(after_restore.starts_with("=> \"sv1\"\n"), "{after_restore}");
+    assert!(
+        t.stderr.contains("kvmlab::script::unknown_variable"),
+        "{}",
+        t.stderr
+    );
+    assert!(
+        t.stderr.contains("kvmlab repl: no checkpoint `nothing` (taken: installed) [kvmlab::checkpoint::unknown]\n  help: `:checkpoint NAME` takes one, `:checkpoint` lists them; a :reset drops them with the lab\n"),
+        "{}",
+        t.stderr
+    );
+    assert!(
+        t.stdout.contains("a fresh lab: lab time 0 s, no variables, and the 1 checkpoint(s) of the old lab are gone"),
+        "{}",
+        t.stdout
+    );
+    assert!(
+        t.stderr
+            .contains("no checkpoint `installed` (taken: none yet)"),
+        "{}",
+        t.stderr
+    );
+    let saved = std::fs::read_to_string(dir.path().join("lab.rhai")).unwrap();
+    assert!(
+        !saved.contains("migrate") && !saved.contains("later"),
+        "{saved}"
+    );
+    assert!(saved.contains("g.install();"), "{saved}");
+}

@@ -350,3 +350,50 @@ fn labs_00_and_02_walked_with_enter_only_pass_what_kvmlab_run_passes() {
         );
     }
 }
+
+/// A trainee who joins at step 7: the six steps before run as the lab writes them, and
+/// Enter from step 7 on passes every check `kvmlab run --from 7` reports.
+#[test]
+fn step_from_n_runs_the_steps_before_and_walks_from_n() {
+    let t = walk(&format!(":step 01 --from 7\n{}", "\n".repeat(4)));
+    assert_eq!((t.status, t.stderr.as_str()), (0, ""), "{}", t.stdout);
+    let joined = after(
+        &t.stdout,
+        "ran steps 1 to 6 as the lab writes them: the lab is where step 7 starts\n\nstep 7/10: ",
+    );
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_kvmlab"))
+        .current_dir(repo_root())
+        .args(["run", LAB, "--from", "7", "--report", "json", "--out"])
+        .arg(tempfile::tempdir().unwrap().path())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let passed = report["passed"].as_u64().unwrap();
+    assert!(passed > 0);
+    assert_eq!(
+        joined.lines().filter(|l| l.starts_with("PASS ")).count() as u64,
+        passed,
+        "{joined}"
+    );
+    assert!(
+        t.stdout.ends_with(&format!(
+            "over: 10 steps, {passed} check(s) passed, 0 failed, 0 step(s) skipped, 6 run before the walk began\n"
+        )),
+        "{}",
+        t.stdout
+    );
+    let refused = walk(":step 01 --from 11\n:step 01 --from x\n");
+    assert_eq!(refused.status, 1);
+    assert!(
+        refused.stderr.contains(
+            "kvmlab repl: labs/01-hosts-and-network.rhai has 10 steps: there is no step 11 to start from"
+        ),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("kvmlab repl: `x` is not a step number: `:step LAB` walks a lab from its first step, `:step LAB --from N` from step N (e.g. `:step 02 --from 3`)"),
+        "{}",
+        refused.stderr
+    );
+}

@@ -339,6 +339,18 @@ check(!sv1.ping("sv20").reachable, "sv20's cable is out");"#),
     e("Nic.plug", "", r#"sv2.nic("eth1").unplug();
 sv2.nic("eth1").plug();
 check(sv1.ping("sv20").reachable, "sv20 answers again");"#),
+    e("checkpoint", "", r#"let cp = checkpoint("cabled");
+sv2.nic("eth1").unplug();
+restore(cp);
+check(sv1.ping("sv20").reachable, "back to the cabled lab");"#),
+    e("Checkpoint.to_string", "Its name and lab time, as `print` shows it.", r#"print(checkpoint("before the fault"));"#),
+    e("Checkpoint.restore", "", r#"let cp = checkpoint("at rest");
+sleep(60.0);
+restore(cp);
+check_eq(clock(), cp.at, "lab time went back with the lab");"#),
+    e("Checkpoint.name", "The name it was taken under.", r#"check_eq(checkpoint("before").name, "before", "its name");"#),
+    e("Checkpoint.at", "The lab time it was taken at, in seconds.", r#"let cp = checkpoint("now");
+check_eq(cp.at, clock(), "taken now");"#),
     e("fault", "", r#"fault(#{at: clock() + 10.0, kind: "unplug", host: "sv2", nic: "eth1"});
 sleep(11.0);
 check(!sv1.ping("sv20").reachable, "NET2 lost sv2 at 10 s");"#),
