@@ -306,6 +306,31 @@ check_eq(g.state, "shut off", "it is off");
     }
 
     #[test]
+    fn checkpoints_are_the_simulators_and_from_replays_on_real_hosts() {
+        let lab = "let sv1 = connect(\"sv1\", \"test:///default\");\n";
+        Test::new()
+            .script(&format!("{lab}let cp = checkpoint(\"x\");\n"))
+            .args(&args(&HOSTS))
+            .status(2)
+            .diagnostic("kvmlab::libvirt::unsupported", 2)
+            .stderr("`checkpoint` is not available on real hosts yet")
+            .stderr("run the lab from a step with `kvmlab run LAB --from N`")
+            .run();
+        let steps = format!(
+            "step(\"one\");\n{lab}step(\"two\");\ncheck_eq(sv1.name, \"sv1\", \"connected in step 1\");\n"
+        );
+        let mut from = args(&HOSTS);
+        from.extend(["--from", "2"]);
+        Test::new()
+            .script(&steps)
+            .args(&from)
+            .status(0)
+            .stdout("2. two")
+            .stdout("PASS connected in step 1")
+            .run();
+    }
+
+    #[test]
     fn an_unreachable_host_names_its_uri_and_libvirts_reason() {
         Test::new()
             .script("import \"kvmlab/report\" as report;\nhost(\"sv1\", report::server_spec());\n")
