@@ -131,6 +131,24 @@ pub enum Error {
     ImportForbidden { path: String, reason: String },
 
     // ── grade: exercises, rubrics and submissions ──────────────────────────────────────────
+    #[error("exercise.toml takes its setup from `{lab}`, and setup.rhai is there too")]
+    #[diagnostic(
+        code(kvmlab::grade::two_setups),
+        help("an exercise has one setup: remove setup.rhai to start from the lab's steps, or remove `lab` from [setup] to run setup.rhai")
+    )]
+    ExerciseTwoSetups { lab: String },
+
+    #[error("exercise.toml: `{lab}` has {steps} steps; there is no step {step} to start before")]
+    #[diagnostic(
+        code(kvmlab::grade::setup_step),
+        help("`before_step` is the number of the step the submission starts at, 1 to {steps}; leave it out to run the whole lab as the setup")
+    )]
+    ExerciseSetupStep {
+        lab: String,
+        step: usize,
+        steps: usize,
+    },
+
     #[error("the exercise `{exercise}` has no {file}")]
     #[diagnostic(code(kvmlab::grade::missing_file), help("{help}"))]
     ExerciseMissingFile {

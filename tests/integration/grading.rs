@@ -812,3 +812,60 @@ fn a_row_that_was_not_graded_says_why() {
         graded.stdout
     );
 }
+
+/// An exercise that starts from a lab's steps: `[setup] lab` and `before_step` make the
+/// lab's steps before that one the setup, in place of setup.rhai.
+#[test]
+fn an_exercise_can_start_before_a_step_of_a_lab() {
+    let root = tempfile::tempdir().unwrap();
+    let copy = root.path().join("window");
+    copy_dir(&exercise(), &copy);
+    let setup = std::fs::read_to_string(copy.join("setup.rhai")).unwrap();
+    std::fs::remove_file(copy.join("setup.rhai")).unwrap();
+    // The fixture's setup as the lab's first step; its second step is the exercise's work.
+    std::fs::write(
+        root.path().join("maintenance.rhai"),
+        format!("step(\"sv1 installed\");\n{setup}step(\"the window\");\nsleep(3600);\n"),
+    )
+    .unwrap();
+    let toml = copy.join("exercise.toml");
+    let config = std::fs::read_to_string(&toml).unwrap();
+    let with_lab = config.replace(
+        "[setup]\n",
+        "[setup]\nlab = \"../maintenance.rhai\"\nbefore_step = 2\n",
+    );
+    std::fs::write(&toml, &with_lab).unwrap();
+    let graded = grade(&["--self-test", copy.to_str().unwrap()]).status(0);
+    assert!(
+        graded.stdout.contains("  ok    solution.rhai gets full marks: 6/6\n")
+            && graded.stdout.contains("  ok    starter.rhai does not get full marks: 0/6\n"),
+        "{}",
+        graded.stdout
+    );
+    // The whole lab as the setup spends the hour itself: the starter gets full marks.
+    std::fs::write(&toml, with_lab.replace("before_step = 2\n", "")).unwrap();
+    let whole = grade(&["--self-test", copy.to_str().unwrap()]).status(1);
+    assert!(
+        whole
+            .stdout
+            .contains("  FAIL  starter.rhai does not get full marks: 6/6"),
+        "{}",
+        whole.stdout
+    );
+    std::fs::write(&toml, with_lab.replace("before_step = 2", "before_step = 3")).unwrap();
+    let past = grade(&["--self-test", copy.to_str().unwrap()]).status(1);
+    assert!(
+        unwrapped(&past.stderr)
+            .contains("exercise.toml: `../maintenance.rhai` has 2 steps; there is no step 3 to start before"),
+        "{}",
+        past.stderr
+    );
+    std::fs::write(copy.join("setup.rhai"), &setup).unwrap();
+    std::fs::write(&toml, &with_lab).unwrap();
+    let two = grade(&["--self-test", copy.to_str().unwrap()]).status(1);
+    assert!(
+        two.stderr.contains("kvmlab::grade::two_setups"),
+        "{}",
+        two.stderr
+    );
+}

@@ -70,6 +70,12 @@ pub struct SetupConfig {
     /// Setup's variables the submission sees, as constants of the same names.
     #[serde(default)]
     pub hand_over: Vec<String>,
+    /// A lab whose steps before `before_step` are the setup, instead of `setup.rhai`: its
+    /// path from the exercise's folder (`../../02-nas-and-iscsi.rhai`).
+    pub lab: Option<String>,
+    /// With `lab`: the step the submission starts at, as `kvmlab run` numbers the lab's
+    /// `step(..)`s from 1; left out, the whole lab is the setup.
+    pub before_step: Option<usize>,
 }
 
 /// One script of the exercise, read.
@@ -189,7 +195,7 @@ impl Exercise {
             "write checks.rhai: the rubric, one rubric(..) per graded item",
         );
         let setup_path = dir.join("setup.rhai");
-        let setup = setup_path
+        let setup_file = setup_path
             .exists()
             .then(|| read("setup.rhai", ""))
             .flatten();
@@ -202,6 +208,21 @@ impl Exercise {
                 None
             }
         });
+        let setup = match config.as_ref().and_then(|c| c.setup.lab.as_ref()) {
+            None => setup_file,
+            Some(lab) => match lab_setup(
+                dir,
+                lab,
+                config.as_ref().and_then(|c| c.setup.before_step),
+                setup_file.is_some(),
+            ) {
+                Ok(script) => Some(script),
+                Err(diagnostic) => {
+                    problems.push(*diagnostic);
+                    None
+                }
+            },
+        };
         if check_syntax {
             let lab_scripts = [&setup, &starter, &solution].into_iter().flatten();
             let scripts = lab_scripts
@@ -389,4 +410,52 @@ pub(crate) fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
+}
+
+/// The setup an exercise takes from a lab: the lab's text up to the line of its
+/// `before_step`-th top-level `step(..)` (all of it without one), read as the console's walk
+/// reads a lab's steps. Diagnostics point into the lab at its own lines.
+fn lab_setup(
+    dir: &Path,
+    lab: &str,
+    before_step: Option<usize>,
+    has_setup_file: bool,
+) -> Result<Script, Box<Diagnostic>> {
+    let path = dir.join(lab);
+    let shown = path.to_string_lossy().into_owned();
+    let toml = dir.join("exercise.toml").to_string_lossy().into_owned();
+    let refuse = |error: Error| Box::new(Diagnostic::new(&error, Severity::Error, &toml, 0, 0));
+    if has_setup_file {
+        return Err(refuse(Error::ExerciseTwoSetups { lab: lab.into() }));
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        refuse(Error::Unreadable {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })
+    })?;
+    let Some(step) = before_step else {
+        return Ok(Script { shown, path, text });
+    };
+    let session = crate::run::lab_session(0, "", std::path::PathBuf::new());
+    let modules = crate::script::modules::LabModules::new(
+        None,
+        std::path::PathBuf::new(),
+        crate::script::modules::Sources::default(),
+    );
+    let engine = crate::script::engine::build(&session, &Default::default(), modules);
+    let steps = crate::lab_steps::Lab::parse(&engine, &shown, text.clone())?.steps;
+    if step == 0 || step > steps.len() {
+        return Err(refuse(Error::ExerciseSetupStep {
+            lab: lab.into(),
+            step,
+            steps: steps.len(),
+        }));
+    }
+    let text = text
+        .lines()
+        .take(steps[step - 1].line - 1)
+        .map(|line| format!("{line}\n"))
+        .collect();
+    Ok(Script { shown, path, text })
 }
