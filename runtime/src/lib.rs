@@ -36,6 +36,7 @@ pub mod recorder;
 pub mod report;
 pub mod run;
 pub mod script;
+pub mod seeded;
 pub mod shell;
 pub mod sim;
 pub mod site;

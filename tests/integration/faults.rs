@@ -517,3 +517,58 @@ fn a_disk_copy_without_its_link_fails_as_the_migration_would() {
         json!({"failed": ["sv1", "running"], "then": ["completed", "sv2", "running"]})
     );
 }
+
+/// `ping -c N` across a lossy switch loses each echo with the chance its request or reply
+/// is lost (20 % each way: 36 %), drawn from the run's seed: the same seed, the same echoes.
+#[test]
+fn ping_across_a_lossy_switch_loses_echoes_drawn_from_the_seed() {
+    let lab = "import \"kvmlab/hosts\" as hosts;
+let lab = hosts::build();
+let sv1 = lab.sv1;
+lab.net2.degrade(#{loss: \"20%\", delay: \"5ms\"});
+let r = sv1.sh(\"ping -c 200 -q sv20\");
+record(\"lossy\", [r.status, r.lines[r.lines.len() - 2]]);
+lab.net2.degrade(#{loss: \"100%\"});
+let r = sv1.sh(\"ping -c 3 sv20\");
+record(\"cut\", [r.status, r.lines[r.lines.len() - 1]]);
+";
+    let run = |seed: &str| {
+        Test::new()
+            .script(lab)
+            .args(&["run", "lab.rhai", "--seed", seed])
+            .json()
+            .status(0)
+            .run()
+            .report["values"]
+            .clone()
+    };
+    let first = run("0");
+    assert_eq!(
+        first["lossy"],
+        json!([
+            0,
+            "200 packets transmitted, 120 received, 40% packet loss, time 199000ms"
+        ])
+    );
+    assert_eq!(
+        first["cut"],
+        json!([
+            1,
+            "3 packets transmitted, 0 received, 100% packet loss, time 2000ms"
+        ])
+    );
+    assert_eq!(run("0"), first);
+    let other = run("1");
+    assert_ne!(other["lossy"], first["lossy"]);
+    let received: u64 = other["lossy"][1]
+        .as_str()
+        .unwrap()
+        .split(", ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    // 200 echoes kept with 64 % each: 128 on average, within 4 standard deviations.
+    assert!((100..=156).contains(&received), "{other}");
+}

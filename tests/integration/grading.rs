@@ -837,8 +837,12 @@ fn an_exercise_can_start_before_a_step_of_a_lab() {
     std::fs::write(&toml, &with_lab).unwrap();
     let graded = grade(&["--self-test", copy.to_str().unwrap()]).status(0);
     assert!(
-        graded.stdout.contains("  ok    solution.rhai gets full marks: 6/6\n")
-            && graded.stdout.contains("  ok    starter.rhai does not get full marks: 0/6\n"),
+        graded
+            .stdout
+            .contains("  ok    solution.rhai gets full marks: 6/6\n")
+            && graded
+                .stdout
+                .contains("  ok    starter.rhai does not get full marks: 0/6\n"),
         "{}",
         graded.stdout
     );
@@ -852,11 +856,16 @@ fn an_exercise_can_start_before_a_step_of_a_lab() {
         "{}",
         whole.stdout
     );
-    std::fs::write(&toml, with_lab.replace("before_step = 2", "before_step = 3")).unwrap();
+    std::fs::write(
+        &toml,
+        with_lab.replace("before_step = 2", "before_step = 3"),
+    )
+    .unwrap();
     let past = grade(&["--self-test", copy.to_str().unwrap()]).status(1);
     assert!(
-        unwrapped(&past.stderr)
-            .contains("exercise.toml: `../maintenance.rhai` has 2 steps; there is no step 3 to start before"),
+        unwrapped(&past.stderr).contains(
+            "exercise.toml: `../maintenance.rhai` has 2 steps; there is no step 3 to start before"
+        ),
         "{}",
         past.stderr
     );

@@ -3,12 +3,13 @@
 //! bytes. The guest's `gen` program (built from `src/up/guest/gen.c`) computes the same, so a
 //! download is checked against [`sha256_of`] without keeping the file.
 
+use crate::seeded::SplitMix64;
 use sha2::{Digest, Sha256};
 
 /// The stream of bytes for one seed.
 #[derive(Debug, Clone)]
 pub struct Generated {
-    state: u64,
+    stream: SplitMix64,
     /// The bytes of the current output not handed out yet (little-endian order).
     pending: [u8; 8],
     pending_len: usize,
@@ -17,18 +18,10 @@ pub struct Generated {
 impl Generated {
     pub fn new(seed: u64) -> Generated {
         Generated {
-            state: seed,
+            stream: SplitMix64::new(seed),
             pending: [0; 8],
             pending_len: 0,
         }
-    }
-
-    fn next_output(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
     }
 
     /// Fills `buffer` with the next bytes of the stream.
@@ -36,7 +29,7 @@ impl Generated {
         let mut at = 0;
         while at < buffer.len() {
             if self.pending_len == 0 {
-                self.pending = self.next_output().to_le_bytes();
+                self.pending = self.stream.next_u64().to_le_bytes();
                 self.pending_len = 8;
             }
             let start = 8 - self.pending_len;

@@ -4,6 +4,7 @@
 
 use super::options;
 use crate::error::{Error, Severity};
+use crate::seeded::{seed_for, SplitMix64};
 use crate::shell::exec::{Output, Shell};
 use crate::world::net::ifcfg::SCRIPTS_DIR;
 
@@ -57,6 +58,7 @@ pub fn ping(shell: &mut Shell, args: &[String], _: &str) -> Output {
         });
     }
     let elapsed_ms = (count - 1) * 1000;
+    let answered = answered_echoes(shell, &report, target, count);
     if let Err(e) = shell.backend.sleep((count - 1) as f64) {
         return shell.failure("ping", e);
     }
@@ -67,20 +69,34 @@ pub fn ping(shell: &mut Shell, args: &[String], _: &str) -> Output {
     };
     let mut text = format!("PING {target} ({address}) 56(84) bytes of data.\n");
     let quiet = args.has('q');
+    let mut status = i32::from(!report.reachable);
     let summary = match (&report.failure, report.rtt_ms()) {
         (None, Some(rtt)) => {
             let ttl = 64 - report.path.len().saturating_sub(1).min(63);
             if !quiet {
-                for seq in 1..=count {
+                for seq in answered
+                    .iter()
+                    .filter(|(_, back)| *back)
+                    .map(|(seq, _)| seq)
+                {
                     text.push_str(&format!(
                         "64 bytes from {from}: icmp_seq={seq} ttl={ttl} time={}\n",
                         iputils_ms(rtt)
                     ));
                 }
             }
-            format!(
-                "{count} packets transmitted, {count} received, 0% packet loss, time {elapsed_ms}ms\nrtt min/avg/max/mdev = {rtt:.3}/{rtt:.3}/{rtt:.3}/0.000 ms\n"
-            )
+            let received = answered.iter().filter(|(_, back)| *back).count() as u64;
+            // iputils 20071127 rounds the loss down to a whole percent.
+            let loss = (count - received) * 100 / count;
+            let counts = format!(
+                "{count} packets transmitted, {received} received, {loss}% packet loss, time {elapsed_ms}ms\n"
+            );
+            if received == 0 {
+                status = 1;
+                counts
+            } else {
+                format!("{counts}rtt min/avg/max/mdev = {rtt:.3}/{rtt:.3}/{rtt:.3}/0.000 ms\n")
+            }
         }
         (Some(Error::HostUnreachable { .. }), _) => {
             let gateway = report
@@ -100,7 +116,6 @@ pub fn ping(shell: &mut Shell, args: &[String], _: &str) -> Output {
         ),
     };
     text.push_str(&format!("\n--- {target} ping statistics ---\n{summary}"));
-    let status = i32::from(!report.reachable);
     if let Some(e) = report.failure {
         shell.note(e);
     }
@@ -109,6 +124,29 @@ pub fn ping(shell: &mut Shell, args: &[String], _: &str) -> Output {
         stdout: text,
         stderr: String::new(),
     }
+}
+
+/// Each echo's sequence number and whether its reply came back, drawn from the run's seed:
+/// a degraded switch on the way out or back loses each frame with its `loss`.
+fn answered_echoes(
+    shell: &Shell,
+    report: &crate::world::reach::PingReport,
+    target: &str,
+    count: u64,
+) -> Vec<(u64, bool)> {
+    let world = shell.backend.world();
+    let kept: f64 = report
+        .path
+        .iter()
+        .chain(&report.reply_path)
+        .filter_map(|hop| world.switch_id(&hop.switch))
+        .filter_map(|id| world.switch(id).impairment)
+        .map(|impairment| 1.0 - impairment.loss)
+        .product();
+    let now = shell.backend.now().0.to_string();
+    let host = world.host(shell.host).name();
+    let mut draws = SplitMix64::new(seed_for(shell.backend.seed(), &[host, target, &now]));
+    (1..=count).map(|seq| (seq, draws.unit() < kept)).collect()
 }
 
 /// An echo's time as iputils prints it: three significant figures (`0.123 ms`, `12.3 ms`).

@@ -114,17 +114,10 @@ const CHUNK_PAGES: u64 = 512;
 /// A permutation of `0..chunks` drawn from `seed` (Fisher-Yates over SplitMix64): a guest's
 /// virtual memory maps onto physical memory in an order unrelated to addresses.
 fn shuffled_chunks(chunks: u64, seed: u64) -> Vec<u32> {
-    let mut state = seed;
-    let mut next = || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
+    let mut stream = crate::seeded::SplitMix64::new(seed);
     let mut order: Vec<u32> = (0..chunks as u32).collect();
     for i in (1..order.len()).rev() {
-        order.swap(i, (next() % (i as u64 + 1)) as usize);
+        order.swap(i, (stream.next_u64() % (i as u64 + 1)) as usize);
     }
     order
 }
