@@ -131,6 +131,68 @@ pub enum Error {
     ImportForbidden { path: String, reason: String },
 
     // ── grade: exercises, rubrics and submissions ──────────────────────────────────────────
+    #[error("{nas}'s {level} runs degraded: disk {bay} failed, {out} disk(s) out; it survives {left} more failure(s)")]
+    #[diagnostic(
+        code(kvmlab::nas::degraded),
+        help("replace the disk: `nas.disk({bay}).replace()` rebuilds it from the others in {rebuild}, and the array is whole again")
+    )]
+    RaidDegraded {
+        nas: String,
+        level: String,
+        bay: usize,
+        out: usize,
+        left: usize,
+        rebuild: String,
+    },
+
+    #[error(
+        "{nas}'s {level} lost one disk too many: the array and everything on it is gone: {lost}"
+    )]
+    #[diagnostic(
+        code(kvmlab::nas::array_lost),
+        help("a lost array comes back only from a backup: build the NAS again (nas(..)), restore the data, and replace failed disks before the next failure does this")
+    )]
+    RaidArrayLost {
+        nas: String,
+        level: String,
+        lost: String,
+    },
+
+    #[error("{operation} refused: {nas}'s RAID array is lost, and its iSCSI targets with it")]
+    #[diagnostic(
+        code(kvmlab::nas::array_gone),
+        help("the NAS has no volume to serve: build it again (nas(..)) and restore its data from a backup")
+    )]
+    NasArrayLost { nas: String, operation: String },
+
+    #[error("the NAS has no disk {bay}: its bays are 1 to {disks}")]
+    #[diagnostic(
+        code(kvmlab::nas::no_bay),
+        help("disks are numbered by bay as the NAS's UI numbers them, from 1 to {disks}")
+    )]
+    RaidNoBay { bay: usize, disks: usize },
+
+    #[error("disk {bay} has failed already")]
+    #[diagnostic(
+        code(kvmlab::nas::disk_failed),
+        help("replace it to rebuild the array: `nas.disk({bay}).replace()`")
+    )]
+    RaidDiskFailed { bay: usize },
+
+    #[error("disk {bay} is {state}: only a failed disk is replaced")]
+    #[diagnostic(
+        code(kvmlab::nas::disk_not_failed),
+        help("pulling a working disk out of a RAID is a failure of its own: `nas.disk({bay}).fail()` first, if that is what the lab needs")
+    )]
+    RaidDiskNotFailed { bay: usize, state: String },
+
+    #[error("the RAID array is lost, and with it disk {bay}'s place in it")]
+    #[diagnostic(
+        code(kvmlab::nas::lost_array),
+        help("a lost array does not come back by replacing disks: build the NAS again with new disks (nas(..)) and restore the data from a backup")
+    )]
+    RaidLost { bay: usize },
+
     #[error("exercise.toml takes its setup from `{lab}`, and setup.rhai is there too")]
     #[diagnostic(
         code(kvmlab::grade::two_setups),

@@ -1,9 +1,10 @@
 //! Faults a lab injects, in the vocabulary every backend shares: what breaks (a card's
-//! cable, a host's power) and when, on lab time. A fault scheduled for later takes effect
+//! cable, a host's power, a NAS's disk) and when, on lab time. A fault scheduled for later takes effect
 //! while lab time passes, in the middle of whatever runs then (a migration, a download);
 //! the same script and seed meet it at the same instant.
 
 use crate::time::LabTime;
+use crate::world::nas::NasId;
 use crate::world::switch::Impairment;
 use crate::world::NodeId;
 use crate::world::{HostId, SwitchId};
@@ -26,6 +27,10 @@ pub enum Fault {
     },
     /// The switch carries every frame again, at once.
     Restore { switch: SwitchId },
+    /// The disk in a NAS's bay (from 1) fails.
+    DiskFail { nas: NasId, bay: usize },
+    /// A new disk goes into the bay of a failed one and is rebuilt from the others.
+    DiskReplace { nas: NasId, bay: usize },
 }
 
 impl Fault {
@@ -38,6 +43,8 @@ impl Fault {
             Fault::PowerOn { .. } => "power_on",
             Fault::Degrade { .. } => "degrade",
             Fault::Restore { .. } => "restore",
+            Fault::DiskFail { .. } => "disk_fail",
+            Fault::DiskReplace { .. } => "disk_replace",
         }
     }
 }
@@ -57,4 +64,6 @@ pub const FAULT_KINDS: &[&str] = &[
     "power_on",
     "degrade",
     "restore",
+    "disk_fail",
+    "disk_replace",
 ];

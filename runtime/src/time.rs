@@ -6,7 +6,7 @@
 use std::fmt;
 
 /// A point in lab time, in nanoseconds since the lab began.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct LabTime(pub u64);
 
 impl LabTime {

@@ -572,3 +572,87 @@ record(\"cut\", [r.status, r.lines[r.lines.len() - 1]]);
     // 200 echoes kept with 64 % each: 128 on average, within 4 standard deviations.
     assert!((100..=156).contains(&received), "{other}");
 }
+
+/// RAID 6 serves through two failed disks, degraded, and a replaced disk rebuilds in the
+/// 2 TB member's 19 983.9 s at 100 MB/s; a failure scheduled during a migration lands in it
+/// and the migration completes. A third failure loses the array: the warning names what
+/// went with it, web1's disk gives I/O errors, the targets are gone.
+#[test]
+fn raid_6_serves_through_two_failures_rebuilds_and_loses_everything_on_the_third() {
+    let out = run(
+        ON_ISCSI,
+        "let nas = st.nas;
+fault(#{at: clock() + 2.0, kind: \"disk_fail\", host: \"iscsi1\", disk: 3});
+let m = g.migrate(sv2);
+record(\"during\", [m.status, nas.raid_state, nas.disk(3).state]);
+nas.disk(5).fail();
+nas.disk(3).replace();
+let t = clock();
+sleep(19983.0);
+record(\"rebuilding\", [nas.raid_state, nas.disk(3).state]);
+sleep(1.0);
+record(\"rebuilt\", [nas.raid_state, nas.disk(3).state, nas.disk(5).state]);
+nas.disk(1).fail();
+nas.disk(2).fail();
+let moved = expect_error(|| g.migrate(sv1), \"kvmlab::guest::disk_io_error\");
+let found = expect_error(|| sv1.iscsi_discover(\"10.10.1.10\"), \"kvmlab::nas::array_gone\");
+let again = expect_error(|| nas.disk(1).replace(), \"kvmlab::nas::lost_array\");
+record(\"lost\", [nas.raid_state, g.state]);
+",
+        0,
+    );
+    let values = &out.report["values"];
+    assert_eq!(values["during"], json!(["completed", "degraded", "failed"]));
+    assert_eq!(values["rebuilding"], json!(["degraded", "rebuilding"]));
+    assert_eq!(values["rebuilt"], json!(["degraded", "active", "failed"]));
+    assert_eq!(values["lost"], json!(["lost", "running"]));
+    let (message, help) = said(&out, "kvmlab::nas::degraded");
+    assert_eq!(
+        message,
+        "iscsi1's RAID 6 runs degraded: disk 3 failed, 1 disk(s) out; it survives 1 more failure(s)"
+    );
+    assert_eq!(
+        help,
+        "replace the disk: `nas.disk(3).replace()` rebuilds it from the others in 5.6 h, and the array is whole again"
+    );
+    let (message, _) = said(&out, "kvmlab::nas::array_lost");
+    assert_eq!(
+        message,
+        "iscsi1's RAID 6 lost one disk too many: the array and everything on it is gone: target iqn.2006-01.com.openfiler:tsn.b5ffc134d692, sv1's /dev/sdb (on /iscsi1), sv2's /dev/sdb (on /iscsi1), the disk of web1"
+    );
+    let checks: Vec<&str> = out.report["steps"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        checks.iter().any(|m| m.contains("web1 on sv2 gets I/O errors from its disk /iscsi1/web1.img: iscsi1's RAID 6 array, which held it, is lost")),
+        "{checks:?}"
+    );
+}
+
+#[test]
+fn a_disk_fault_names_a_nas_and_a_bay_it_has() {
+    let cases = [
+        (
+            "fault(#{kind: \"disk_fail\", host: \"sv1\", disk: 1});",
+            "kvmlab::spec::bad_value",
+        ),
+        ("st.nas.disk(8).fail();", "kvmlab::nas::no_bay"),
+        ("st.nas.disk(2).replace();", "kvmlab::nas::disk_not_failed"),
+        (
+            "fault(#{kind: \"disk_fail\", host: \"iscsi1\", disk: 1, nic: \"eth0\"});",
+            "kvmlab::spec::bad_value",
+        ),
+    ];
+    for (line, code) in cases {
+        let out = run(ON_ISCSI, &format!("{line}\n"), 2);
+        assert_eq!(
+            out.report["diagnostics"][out.report["diagnostics"].as_array().unwrap().len() - 1]
+                ["code"],
+            code,
+            "{line}"
+        );
+    }
+}

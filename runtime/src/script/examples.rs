@@ -388,6 +388,17 @@ check_eq(box.raid, "RAID 6", "RAID 6");"#),
     e("Nas.raid", "The RAID level, as the UI names it.", r#"print(nas.raid);"#),
     e("Nas.disks", "Drives in the RAID.", r#"check_eq(nas.disks, 7, "seven drives");"#),
     e("Nas.tolerated_failures", "How many drives may fail without data loss.", r#"check_eq(nas.tolerated_failures, 2, "RAID 6 survives two");"#),
+    e("Nas.raid_state", "\"healthy\", \"degraded\" (a disk failed), \"rebuilding\" (a replaced disk is being written) or \"lost\".", r#"check_eq(nas.raid_state, "healthy", "every disk works");"#),
+    e("Nas.disk", "", r#"check_eq(nas.disk(3).state, "active", "bay 3 works");"#),
+    e("NasDisk.bay", "Its bay, from 1.", r#"check_eq(nas.disk(3).bay, 3, "bay 3");"#),
+    e("NasDisk.state", "\"active\", \"failed\" or \"rebuilding\".", r#"nas.disk(3).fail();
+check_eq(nas.disk(3).state, "failed", "bay 3 failed");"#),
+    e("NasDisk.fail", "", r#"nas.disk(3).fail();
+check_eq(nas.raid_state, "degraded", "RAID 6 serves on with one disk out");"#),
+    e("NasDisk.replace", "", r#"nas.disk(3).fail();
+nas.disk(3).replace();
+sleep(20000.0);
+check_eq(nas.raid_state, "healthy", "rebuilt in 5.6 h");"#),
     e("Nas.capacity", "The RAID's capacity in bytes.", r#"print(nas.capacity);"#),
     e("Nas.data_capacity", "Bytes kept for the data volume.", r#"print(nas.data_capacity);"#),
     e("Nas.iscsi_capacity", "Bytes kept for iSCSI targets.", r#"print(nas.iscsi_capacity);"#),

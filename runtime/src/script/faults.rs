@@ -8,13 +8,24 @@
 use super::guests::GuestRef;
 use super::network::{HostRef, NicRef, SwitchRef};
 use super::spec::{Key, Spec, SpecTable};
+use super::storage::NasRef;
 use super::{call, reg, warn_all, warn_findings, Outcome, SharedSession};
 use crate::error::{Error, Result};
 use crate::fault::{Fault, FAULT_KINDS};
 use crate::time::LabTime;
+use crate::world::nas::NasId;
+use crate::world::storage::raid::MemberState;
 use crate::world::switch::Impairment;
 use crate::world::{NodeId, SwitchId, World};
-use rhai::{Engine, Map, NativeCallContext};
+use rhai::{Engine, Map, NativeCallContext, INT};
+
+/// A disk of a NAS, by its bay (from 1).
+#[derive(Clone)]
+pub struct NasDiskRef {
+    pub session: SharedSession,
+    pub nas: NasId,
+    pub bay: usize,
+}
 
 pub const FAULT_SPEC: SpecTable = SpecTable {
     what: "fault",
@@ -26,7 +37,7 @@ pub const FAULT_SPEC: SpecTable = SpecTable {
         ),
         Key::new(
             "kind",
-            "\"unplug\" or \"plug\" (a card's cable: `host`, `nic`), \"power_loss\" or \"power_on\" (`host`), \"degrade\" or \"restore\" (`net`).",
+            "\"unplug\" or \"plug\" (a card's cable: `host`, `nic`), \"power_loss\" or \"power_on\" (`host`), \"degrade\" or \"restore\" (`net`), \"disk_fail\" or \"disk_replace\" (a NAS's disk: `host`, `disk`).",
             r#""unplug""#,
         ),
         Key::new(
@@ -38,6 +49,11 @@ pub const FAULT_SPEC: SpecTable = SpecTable {
             "nic",
             "The card whose cable is pulled or plugged back.",
             r#""eth1""#,
+        ),
+        Key::new(
+            "disk",
+            "For \"disk_fail\" and \"disk_replace\": the NAS's bay, from 1.",
+            "3",
         ),
         Key::new(
             "net",
@@ -140,6 +156,82 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
             b.inject_fault(None, Fault::Restore { switch: sw.id })
         })
     });
+    engine
+        .register_type_with_name::<NasDiskRef>("NasDisk")
+        .register_get("bay", |d: &mut NasDiskRef| d.bay as INT)
+        .register_get("state", |d: &mut NasDiskRef| {
+            let s = d.session.borrow();
+            let members = s
+                .backend
+                .world()
+                .nas(d.nas)
+                .volume()
+                .raid
+                .members()
+                .to_vec();
+            match members.get(d.bay - 1) {
+                Some(MemberState::Active) => "active",
+                Some(MemberState::Failed) => "failed",
+                Some(MemberState::Rebuilding { .. }) => "rebuilding",
+                None => "absent",
+            }
+        });
+    reg(
+        "disk",
+        &["nas: Nas", "bay: int", "NasDisk"],
+        "The disk in one of the NAS's bays, numbered from 1 as its UI numbers them.",
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, n: &mut NasRef, bay: INT| -> Outcome<NasDiskRef> {
+            let disks = n
+                .session
+                .borrow()
+                .backend
+                .world()
+                .nas(n.id)
+                .volume()
+                .raid
+                .disks;
+            let bay = usize::try_from(bay)
+                .ok()
+                .filter(|b| (1..=disks).contains(b))
+                .ok_or(Error::RaidNoBay {
+                    bay: bay.max(0) as usize,
+                    disks,
+                });
+            let bay = super::finish(&n.session, &ctx, bay)?;
+            Ok(NasDiskRef {
+                session: n.session.clone(),
+                nas: n.id,
+                bay,
+            })
+        },
+    );
+    reg(
+        "fail",
+        &["disk: NasDisk", "()"],
+        "The disk fails: the array runs degraded while its level survives the failures, and is lost with everything on it one failure later.",
+    )
+    .register_into_engine(engine, |ctx: NativeCallContext, d: &mut NasDiskRef| {
+        let fault = Fault::DiskFail {
+            nas: d.nas,
+            bay: d.bay,
+        };
+        call(&d.session, &ctx, |b| b.inject_fault(None, fault))
+    });
+    reg(
+        "replace",
+        &["disk: NasDisk", "()"],
+        "A new disk goes into the failed disk's bay and is rebuilt from the others while lab time passes (2 TB: 5.6 h).",
+    )
+    .register_into_engine(engine, |ctx: NativeCallContext, d: &mut NasDiskRef| {
+        let fault = Fault::DiskReplace {
+            nas: d.nas,
+            bay: d.bay,
+        };
+        call(&d.session, &ctx, |b| b.inject_fault(None, fault))
+    });
     reg(
         "crash",
         &["host: Host", "()"],
@@ -226,7 +318,33 @@ fn read_fault(world: &World, map: Map) -> Result<(Option<LabTime>, Fault)> {
                 )),
             };
             let nic = || spec.string("nic", r#""eth1""#);
+            let nas = || match node {
+                NodeId::Nas(nas) => Ok(nas),
+                _ => Err(spec.bad(
+                    "host",
+                    format!("{machine} is not a NAS: only a NAS's disks are modelled"),
+                    "name the NAS, e.g. \"iscsi1\"",
+                )),
+            };
+            let bay = || -> Result<usize> {
+                let bay = spec.int("disk", "3")?;
+                usize::try_from(bay).map_err(|_| {
+                    spec.bad(
+                        "disk",
+                        format!("{bay} is no bay"),
+                        "bays are numbered from 1",
+                    )
+                })
+            };
             match kind.as_str() {
+                "disk_fail" => Fault::DiskFail {
+                    nas: nas()?,
+                    bay: bay()?,
+                },
+                "disk_replace" => Fault::DiskReplace {
+                    nas: nas()?,
+                    bay: bay()?,
+                },
                 "unplug" => Fault::Unplug { node, nic: nic()? },
                 "plug" => Fault::Plug { node, nic: nic()? },
                 "power_loss" => Fault::PowerLoss { host: host()? },
@@ -241,23 +359,19 @@ fn read_fault(world: &World, map: Map) -> Result<(Option<LabTime>, Fault)> {
             }
         }
     };
-    let wrong_key = match fault {
-        Fault::PowerLoss { .. } | Fault::PowerOn { .. } => ["nic", "net", "loss", "delay"]
-            .into_iter()
-            .find(|k| spec.has(k)),
-        Fault::Unplug { .. } | Fault::Plug { .. } => {
-            ["net", "loss", "delay"].into_iter().find(|k| spec.has(k))
-        }
-        Fault::Degrade { .. } => ["host", "nic"].into_iter().find(|k| spec.has(k)),
-        Fault::Restore { .. } => ["host", "nic", "loss", "delay"]
-            .into_iter()
-            .find(|k| spec.has(k)),
+    let foreign: &[&str] = match fault {
+        Fault::PowerLoss { .. } | Fault::PowerOn { .. } => &["nic", "net", "loss", "delay", "disk"],
+        Fault::Unplug { .. } | Fault::Plug { .. } => &["net", "loss", "delay", "disk"],
+        Fault::Degrade { .. } => &["host", "nic", "disk"],
+        Fault::Restore { .. } => &["host", "nic", "loss", "delay", "disk"],
+        Fault::DiskFail { .. } | Fault::DiskReplace { .. } => &["nic", "net", "loss", "delay"],
     };
+    let wrong_key = foreign.iter().find(|k| spec.has(k));
     if let Some(key) = wrong_key {
         return Err(spec.bad(
             key,
             format!("a {kind} does not take `{key}`"),
-            "give each kind its own keys: unplug and plug take host and nic, power_loss and power_on host, degrade net, loss and delay, restore net",
+            "give each kind its own keys: unplug and plug take host and nic, power_loss and power_on host, degrade net, loss and delay, restore net, disk_fail and disk_replace host (the NAS) and disk",
         ));
     }
     Ok((at, fault))

@@ -244,6 +244,10 @@ fn register_nas(engine: &mut Engine, session: &SharedSession) {
         })
         .register_get("raid", move |n: &mut NasRef| volume(n).level)
         .register_get("disks", move |n: &mut NasRef| volume(n).disks as INT)
+        .register_get("raid_state", |n: &mut NasRef| {
+            let s = n.session.borrow();
+            s.backend.world().nas(n.id).volume().raid.state()
+        })
         .register_get("tolerated_failures", |n: &mut NasRef| {
             let s = n.session.borrow();
             s.backend

@@ -41,14 +41,19 @@ impl Simulator {
         Ok(())
     }
 
-    /// The time of the next scheduled fault.
-    pub(super) fn next_fault(&self) -> Option<LabTime> {
-        self.faults.first().map(|f| f.at)
+    /// The time of the next scheduled fault, or of the next rebuild to end if sooner.
+    pub(super) fn next_event(&self) -> Option<LabTime> {
+        let fault = self.faults.first().map(|f| f.at);
+        match (fault, self.world.next_rebuild_done()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Applies every fault due by now. One that no longer applies (a host switched on
     /// that is on) is a warning at the call during which its time came.
     pub(super) fn apply_due_faults(&mut self) {
+        self.world.finish_rebuilds(self.clock.now());
         while self
             .faults
             .first()
@@ -78,6 +83,15 @@ impl Simulator {
                 self.world.set_impairment(*switch, None);
                 Ok(())
             }
+            Fault::DiskFail { nas, bay } => {
+                let what_is_left = self.world.nas_disk_fail(*nas, *bay)?;
+                self.warnings.push(what_is_left);
+                Ok(())
+            }
+            Fault::DiskReplace { nas, bay } => self
+                .world
+                .nas_disk_replace(*nas, *bay, self.clock.now())
+                .map(|_| ()),
             Fault::PowerOn { host } => {
                 let boot = self.world.power_on(*host)?;
                 for finding in boot.findings {

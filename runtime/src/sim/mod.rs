@@ -85,7 +85,7 @@ impl Simulator {
         let mut steps: u64 = 0;
         self.apply_due_faults();
         while !done(&self.traffic) && self.clock.now() < deadline {
-            let limit = self.next_fault().map_or(deadline, |at| at.min(deadline));
+            let limit = self.next_event().map_or(deadline, |at| at.min(deadline));
             if self.traffic.is_idle() {
                 self.clock.advance_to(limit);
                 self.apply_due_faults();

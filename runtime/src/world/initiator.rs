@@ -211,6 +211,7 @@ impl World {
         let portal = self.resolve_portal(host, portal)?;
         let mut lines = self.ensure_iscsid(host);
         let nas = self.connect_portal(host, portal, "SendTargets discovery")?;
+        self.require_array(nas, "SendTargets discovery")?;
         let served: Vec<Target> = self
             .nas(nas)
             .volume()
@@ -371,6 +372,7 @@ impl World {
         let name = self.iscsi_initiator_name(host)?;
         let portal = self.initiator(host).node(iqn)?.portal;
         let nas = self.connect_portal(host, portal, &format!("login to {iqn}"))?;
+        self.require_array(nas, &format!("login to {iqn}"))?;
         let target = self.nas(nas).target(iqn)?.clone();
         let storage = self.hosts[host.0].storage_mut();
         let initiator = storage

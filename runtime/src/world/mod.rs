@@ -21,6 +21,7 @@ pub mod host;
 pub mod initiator;
 pub mod inspect;
 pub mod nas;
+pub mod nas_disks;
 pub mod net;
 pub mod node;
 pub mod pool;

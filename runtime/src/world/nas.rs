@@ -173,6 +173,10 @@ impl Nas {
         &self.volume
     }
 
+    pub(crate) fn volume_mut(&mut self) -> &mut NasVolume {
+        &mut self.volume
+    }
+
     /// Sustained write rate of the RAID volume, bytes per second.
     pub fn write_rate(&self) -> f64 {
         self.write_rate
