@@ -272,8 +272,9 @@ pub fn lab_session(seed: u64, main_file: &str, out_dir: PathBuf) -> SharedSessio
     Session::new(Box::new(Simulator::new(seed)), main_file, out_dir)
 }
 
-/// An engine as a run builds it, for reading its API: the reference and `kvmlab check`.
-fn reference_engine(modules: LabModules) -> Engine {
+/// An engine as a run builds it, for reading its API and its labs' steps: the reference,
+/// `kvmlab check`, an exercise that starts from a lab's steps.
+pub(crate) fn reference_engine(modules: LabModules) -> Engine {
     let session = lab_session(0, "", PathBuf::new());
     engine::build(&session, &Limits::default(), modules)
 }

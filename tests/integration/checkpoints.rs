@@ -229,3 +229,14 @@ try { restore(cp) } catch (e) { record(\"after\", [e.code, e.message, e.help, d.
         ])
     );
 }
+
+/// Each checkpoint holds a copy of the whole lab, so a run takes at most 256.
+#[test]
+fn a_run_takes_at_most_256_checkpoints() {
+    Test::new()
+        .script("let kept = [];\nfor i in 0..300 {\n    kept.push(checkpoint(`cp ${i}`));\n}\n")
+        .status(2)
+        .diagnostic("kvmlab::sandbox::too_many", 3)
+        .stderr("too many checkpoints")
+        .run();
+}

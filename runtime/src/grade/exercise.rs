@@ -73,8 +73,8 @@ pub struct SetupConfig {
     /// A lab whose steps before `before_step` are the setup, instead of `setup.rhai`: its
     /// path from the exercise's folder (`../../02-nas-and-iscsi.rhai`).
     pub lab: Option<String>,
-    /// With `lab`: the step the submission starts at, as `kvmlab run` numbers the lab's
-    /// `step(..)`s from 1; left out, the whole lab is the setup.
+    /// With `lab`: the step the submission starts at, as `:step` numbers the lab's
+    /// `step(..)` calls, from 1; left out, the whole lab is the setup.
     pub before_step: Option<usize>,
 }
 
@@ -437,13 +437,11 @@ fn lab_setup(
     let Some(step) = before_step else {
         return Ok(Script { shown, path, text });
     };
-    let session = crate::run::lab_session(0, "", std::path::PathBuf::new());
-    let modules = crate::script::modules::LabModules::new(
+    let engine = crate::run::reference_engine(crate::script::modules::LabModules::new(
         None,
         std::path::PathBuf::new(),
         crate::script::modules::Sources::default(),
-    );
-    let engine = crate::script::engine::build(&session, &Default::default(), modules);
+    ));
     let steps = crate::lab_steps::Lab::parse(&engine, &shown, text.clone())?.steps;
     if step == 0 || step > steps.len() {
         return Err(refuse(Error::ExerciseSetupStep {

@@ -24,6 +24,8 @@ pub struct CheckpointRef {
 
 /// Characters of a checkpoint's name kept.
 const NAME_CHARS: usize = 200;
+/// Checkpoints one run takes: each holds a whole copy of the lab.
+pub const MAX_CHECKPOINTS: usize = 256;
 
 pub fn register(engine: &mut Engine, session: &SharedSession) {
     engine
@@ -46,8 +48,20 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     )
     .register_into_engine(engine, move |ctx: NativeCallContext, name: &str| -> Outcome<CheckpointRef> {
         let name = clipped(name, NAME_CHARS).into_owned();
-        let history = s.borrow().history.clone();
-        let lab = call(&s, &ctx, |b| b.checkpoint(&name))?;
+        let (history, taken) = {
+            let session = s.borrow();
+            (session.history.clone(), session.checkpoints_taken)
+        };
+        let lab = call(&s, &ctx, |b| {
+            if taken >= MAX_CHECKPOINTS {
+                return Err(Error::TooMany {
+                    what: "checkpoints".into(),
+                    limit: MAX_CHECKPOINTS,
+                });
+            }
+            b.checkpoint(&name)
+        })?;
+        s.borrow_mut().checkpoints_taken += 1;
         Ok(CheckpointRef { lab, history })
     });
 

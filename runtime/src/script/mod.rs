@@ -58,6 +58,8 @@ pub struct Session {
     pub budget: Rc<engine::Budget>,
     /// What the run did that the world does not keep (the migrations, for `lab()`).
     pub history: history::History,
+    /// `checkpoint(..)`s the run has taken, held to [`checkpoints::MAX_CHECKPOINTS`].
+    pub checkpoints_taken: usize,
 }
 
 pub type SharedSession = Rc<RefCell<Session>>;
@@ -71,6 +73,7 @@ impl Session {
             main_file: main_file.to_string(),
             budget: Rc::new(engine::Budget::new(&engine::Limits::default())),
             history: history::History::default(),
+            checkpoints_taken: 0,
         }))
     }
 
