@@ -226,9 +226,12 @@ pub(crate) async fn watch_job<T>(
             answer = in_flight(&mut poll) => {
                 poll = None;
                 if let Ok(Ok(stats)) = answer {
-                    if stats.kind.is_running() {
+                    let progress = stats.progress();
+                    // A job QEMU is cancelling still reads as running, with its counters
+                    // at zero; what was sent never shrinks, so such a reading says nothing.
+                    let regressed = last_shown.is_some_and(|l| progress.transferred < l.transferred);
+                    if stats.kind.is_running() && !regressed {
                         watch.observe(&stats);
-                        let progress = stats.progress();
                         observer(&progress);
                         last_shown = Some(progress);
                     }
