@@ -123,6 +123,19 @@ fn run_in(dir: &Path, tool: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool
     )
 }
 
+/// Where the images go: RAM-backed tmpfs when the machine has one. A formatted 5 TiB image
+/// really holds 1.4 GB (journal and group descriptors), and several tests format at once, so
+/// a build disk with little room left would fail them with `No space left on device`.
+fn scratch_dir() -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        if let Ok(dir) = tempfile::tempdir_in(shm) {
+            return dir;
+        }
+    }
+    tempfile::tempdir().unwrap()
+}
+
 fn sparse_image(dir: &Path, name: &str, size: u64) -> PathBuf {
     let path = dir.join(name);
     let file = std::fs::File::create(&path).unwrap();
@@ -205,7 +218,7 @@ fn parted_places_partitions_where_kvmlab_does() {
         return;
     };
     let parted = &found[0];
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scratch_dir();
     let mut compared = 0;
     for size in [100 * MIB, GIB, 20 * GIB, 88 * GIB, 3 * TIB, 5 * TIB] {
         for label in [LabelKind::Gpt, LabelKind::Msdos] {
@@ -273,7 +286,7 @@ fn parted_print_and_fdisk_list_read_the_same() {
         return;
     };
     let (parted, fdisk) = (&found[0], &found[1]);
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scratch_dir();
     for (size, label) in [
         (GIB, "gpt"),
         (GIB, "msdos"),
@@ -347,7 +360,7 @@ fn mke2fs_lays_out_what_kvmlab_computes_and_df_follows() {
         return;
     };
     let (mke2fs, dumpe2fs) = (&found[0], &found[1]);
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scratch_dir();
     let conf = dir.path().join("mke2fs.conf");
     std::fs::write(&conf, MKE2FS_CONF_1_47).unwrap();
     let conf = conf.to_str().unwrap().to_string();
@@ -444,7 +457,7 @@ fn rhel6_defaults_lay_out_the_reports_file_system() {
         return;
     };
     let (mke2fs, dumpe2fs) = (&found[0], &found[1]);
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scratch_dir();
     let conf = dir.path().join("mke2fs.conf");
     std::fs::write(&conf, MKE2FS_CONF_RHEL6).unwrap();
     let conf = conf.to_str().unwrap().to_string();
@@ -483,7 +496,7 @@ fn mkfs_at_the_prompt_reports_the_superblock_backups_as_mke2fs_does() {
         return;
     };
     let mke2fs = &found[0];
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scratch_dir();
     let conf = dir.path().join("mke2fs.conf");
     std::fs::write(&conf, MKE2FS_CONF_RHEL6).unwrap();
     let conf = conf.to_str().unwrap().to_string();
@@ -566,7 +579,7 @@ fn findmnt_parses_fstab_as_kvmlab_does() {
         }
         text.push_str(&format!("   # about {source}\nbroken {source}\n"));
     }
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scratch_dir();
     let file = dir.path().join("fstab");
     std::fs::write(&file, &text).unwrap();
     let (_, out, err) = run(
@@ -639,7 +652,7 @@ fn ls_rounds_sizes_like_human_size() {
     let Some(found) = tools(&["ls"]) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scratch_dir();
     let sizes = [
         0,
         1023,
