@@ -808,6 +808,26 @@ pub enum Error {
         help: String,
     },
 
+    #[error("{action} refused: {guest}'s disk {disk}: {state}")]
+    #[diagnostic(code(kvmlab::guest::disk_path_down), help("{help}"))]
+    GuestDiskPathDown {
+        action: String,
+        guest: String,
+        /// The disk, the session it is on and since when it has had no path, in words.
+        disk: String,
+        state: String,
+        help: String,
+    },
+
+    #[error("{guest} cannot write its disk {path}: {cause}")]
+    #[diagnostic(code(kvmlab::guest::read_only_disk), help("{help}"))]
+    GuestDiskReadOnly {
+        guest: String,
+        path: String,
+        cause: String,
+        help: String,
+    },
+
     #[error("{host}: error: Failed to start domain {guest}: Cannot access storage file '{path}': No such file or directory")]
     #[diagnostic(code(kvmlab::guest::disk_missing), help("{help}"))]
     GuestDiskMissing {
@@ -1206,6 +1226,40 @@ pub enum Error {
     UnknownTarget {
         nas: String,
         iqn: String,
+        help: String,
+    },
+
+    #[error("{host} lost its path to the NAS at {portal} at {when}: {waits}")]
+    #[diagnostic(code(kvmlab::storage::path_lost), help("{help}"))]
+    IscsiPathLost {
+        host: String,
+        portal: String,
+        /// Lab time with its unit, and the socket error: `358.8 s (no route to host)`.
+        when: String,
+        /// The session whose I/O waits, and the guests' disks with it, in words.
+        waits: String,
+        help: String,
+    },
+
+    #[error("{host}: session{sid}: session recovery timed out after 120 secs: I/O to {devices} fails{effects}")]
+    #[diagnostic(code(kvmlab::storage::io_failed), help("{help}"))]
+    IscsiIoFailed {
+        host: String,
+        sid: u32,
+        devices: String,
+        /// What the errors did, in words (empty: nothing was writing).
+        effects: String,
+        help: String,
+    },
+
+    #[error("{host}'s iSCSI session {sid} to {target} has its path back after {after_s:.1} s and logged in again: {outcome}")]
+    #[diagnostic(code(kvmlab::storage::path_back), help("{help}"))]
+    IscsiPathBack {
+        host: String,
+        sid: u32,
+        target: String,
+        after_s: f64,
+        outcome: String,
         help: String,
     },
 

@@ -8,7 +8,7 @@ use serde_json::json;
 
 /// The report's hosts, the iSCSI LUN on both, and web1 running from sv1's `iscsi1` pool with
 /// the report's idle memory. 10 lines: a test's own lines start at line 11.
-const ON_ISCSI: &str = "import \"kvmlab/hosts\" as hosts;
+pub(crate) const ON_ISCSI: &str = "import \"kvmlab/hosts\" as hosts;
 import \"kvmlab/storage\" as storage;
 let lab = hosts::build();
 let st = storage::build(lab);
@@ -35,7 +35,7 @@ let c = client(\"c\", #{net: lab.net1, address: \"192.168.1.50/24\"});
 ";
 
 /// Runs `lines` after `prelude`, expecting `status`, and answers the report.
-fn run(prelude: &str, lines: &str, status: i32) -> Output {
+pub(crate) fn run(prelude: &str, lines: &str, status: i32) -> Output {
     Test::new()
         .script(&format!("{prelude}{lines}"))
         .json()
@@ -44,7 +44,7 @@ fn run(prelude: &str, lines: &str, status: i32) -> Output {
 }
 
 /// The message and help of the first diagnostic with `code`.
-fn said(out: &Output, code: &str) -> (String, String) {
+pub(crate) fn said(out: &Output, code: &str) -> (String, String) {
     let d = out.report["diagnostics"]
         .as_array()
         .into_iter()

@@ -38,3 +38,4 @@ mod shell_network;
 mod shell_storage;
 mod shell_virsh;
 mod storage;
+mod storage_paths;

@@ -14,7 +14,9 @@ use crate::migration::{
 };
 use crate::transfer::TransferId;
 use crate::units::human_size;
-use crate::world::guest::{Client, ClientId, GuestDisk, GuestId, GuestSpec, GuestState, Workload};
+use crate::world::guest::{
+    Client, ClientId, ErrorPolicy, GuestDisk, GuestId, GuestSpec, GuestState, Workload,
+};
 use crate::world::guest_life::GuestAction;
 use crate::world::net::ip::Ipv4Cidr;
 use crate::world::HostId;
@@ -103,6 +105,11 @@ pub const GUEST_SPEC: SpecTable = SpecTable {
             "cache",
             "The disk cache mode (default none, the one safe for migration).",
             r#""none""#,
+        ),
+        Key::new(
+            "error_policy",
+            "What QEMU does when the disk's I/O fails: report (the guest sees it), stop (the guest pauses until resumed), enospace, ignore, or default (QEMU's: report).",
+            r#""stop""#,
         ),
     ],
 };
@@ -212,6 +219,16 @@ fn guest_spec(map: Map) -> Result<GuestSpec> {
             "write one of none, directsync, writethrough, writeback, unsafe, default",
         ));
     }
+    let error_policy = match spec.opt_string("error_policy", "\"stop\"")? {
+        None => ErrorPolicy::Default,
+        Some(name) => ErrorPolicy::parse(&name).ok_or_else(|| {
+            spec.bad(
+                "error_policy",
+                format!("`{name}` is not an error policy"),
+                format!("write one of {}", ErrorPolicy::NAMES.join(", ")),
+            )
+        })?,
+    };
     Ok(GuestSpec {
         name,
         memory,
@@ -236,6 +253,7 @@ fn guest_spec(map: Map) -> Result<GuestSpec> {
         bridge,
         address,
         cache,
+        error_policy,
     })
 }
 
@@ -321,10 +339,19 @@ fn register_guest(engine: &mut Engine) {
         })
         .register_get("disk_error", |g: &mut GuestRef| {
             let s = g.session.borrow();
-            s.backend
-                .world()
+            let world = s.backend.world();
+            world
                 .guest_disk_error(g.id)
+                .or_else(|| world.guest_write_refusal(g.id))
                 .map_or(String::new(), |e| e.to_string())
+        })
+        .register_get("disk_state", |g: &mut GuestRef| {
+            g.session
+                .borrow()
+                .backend
+                .world()
+                .guest_disk_state(g.id)
+                .to_string()
         })
         .register_get("memory", |g: &mut GuestRef| {
             g.session.borrow().backend.world().guest(g.id).spec.memory as i64
@@ -352,10 +379,10 @@ fn register_guest(engine: &mut Engine) {
                 human_size(guest.spec.memory),
                 guest.spec.vcpus,
                 guest.state.name(),
-                if guest.disk_fault.is_some() {
-                    " (disk I/O errors)"
-                } else {
-                    ""
+                match world.guest_disk_state(g.id) {
+                    "ok" => String::new(),
+                    "damaged" => " (disk I/O errors)".into(),
+                    state => format!(" (disk {state})"),
                 },
                 world.host(guest.host).name(),
                 guest.spec.disk.path,

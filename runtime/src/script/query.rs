@@ -697,8 +697,15 @@ fn register_guest_and_nas(engine: &mut Engine) {
         })
         .register_get("disk_error", |g: &mut GuestView| {
             let s = g.session.borrow();
-            let error = s.backend.world().guest_disk_error(g.id);
+            let world = s.backend.world();
+            let error = world
+                .guest_disk_error(g.id)
+                .or_else(|| world.guest_write_refusal(g.id));
             text_or_unit(error.map(|e| e.to_string()))
+        })
+        .register_get("disk_state", |g: &mut GuestView| {
+            let s = g.session.borrow();
+            s.backend.world().guest_disk_state(g.id).to_string()
         })
         .register_get("files", |ctx: NativeCallContext, g: &mut GuestView| {
             ask(&g.session, &ctx, |s| {

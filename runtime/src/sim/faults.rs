@@ -41,29 +41,41 @@ impl Simulator {
         Ok(())
     }
 
-    /// The time of the next scheduled fault, or of the next rebuild to end if sooner.
+    /// The time of the next scheduled fault, rebuild to end or iSCSI replacement timeout
+    /// to run out.
     pub(super) fn next_event(&self) -> Option<LabTime> {
         let fault = self.faults.first().map(|f| f.at);
-        match (fault, self.world.next_rebuild_done()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        fault
+            .into_iter()
+            .chain(self.world.next_rebuild_done())
+            .chain(self.world.next_iscsi_deadline())
+            .min()
     }
 
     /// Applies every fault due by now. One that no longer applies (a host switched on
-    /// that is on) is a warning at the call during which its time came.
-    pub(super) fn apply_due_faults(&mut self) {
-        self.world.finish_rebuilds(self.clock.now());
-        while self
-            .faults
-            .first()
-            .is_some_and(|f| f.at <= self.clock.now())
-        {
+    /// that is on) is a warning at the call during which its time came. The iSCSI
+    /// sessions' paths are followed when a fault changed the lab, when a replacement
+    /// timeout ran out, or when `lab_changed` (the script acted since time last passed).
+    pub(super) fn apply_due_faults(&mut self, lab_changed: bool) {
+        let now = self.clock.now();
+        self.world.finish_rebuilds(now);
+        let mut changed = lab_changed;
+        while self.faults.first().is_some_and(|f| f.at <= now) {
             let due = self.faults.remove(0);
+            changed = true;
             if let Err(refused) = self.apply(&due.fault) {
                 self.warnings.push(refused);
             }
         }
+        if changed || self.world.next_iscsi_deadline().is_some_and(|t| t <= now) {
+            self.watch_iscsi_paths();
+        }
+    }
+
+    /// What the iSCSI sessions' paths did by now, as warnings.
+    pub(super) fn watch_iscsi_paths(&mut self) {
+        let said = self.world.watch_iscsi_paths(self.clock.now());
+        self.warnings.extend(said);
     }
 
     /// What a fault does, now.

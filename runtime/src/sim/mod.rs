@@ -83,12 +83,12 @@ impl Simulator {
     /// latest, and applies the faults whose time has come.
     fn run_until(&mut self, deadline: LabTime, done: &impl Fn(&Traffic) -> bool) -> Result<()> {
         let mut steps: u64 = 0;
-        self.apply_due_faults();
+        self.apply_due_faults(true);
         while !done(&self.traffic) && self.clock.now() < deadline {
             let limit = self.next_event().map_or(deadline, |at| at.min(deadline));
             if self.traffic.is_idle() {
                 self.clock.advance_to(limit);
-                self.apply_due_faults();
+                self.apply_due_faults(false);
                 continue;
             }
             // Hours of lab time are many steps: the run's wall-clock limit may pass within.
@@ -102,7 +102,7 @@ impl Simulator {
                 self.settle(&migration, outcome);
             }
             self.check_keepalive();
-            self.apply_due_faults();
+            self.apply_due_faults(false);
         }
         Ok(())
     }
@@ -287,7 +287,11 @@ impl Backend for Simulator {
                 now_s: now.as_secs_f64(),
             }),
             Some(at) if at > now => self.schedule(at, fault),
-            _ => self.apply(&fault),
+            _ => {
+                self.apply(&fault)?;
+                self.watch_iscsi_paths();
+                Ok(())
+            }
         }
     }
 

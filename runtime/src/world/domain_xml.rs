@@ -2,6 +2,7 @@
 //! guest virt-manager creates in the report (§2.5), valid by libvirt's own schema, and the
 //! parts of such a file `virsh define` reads back (quick-xml's serde reader).
 
+use super::guest::ErrorPolicy;
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
 
@@ -35,6 +36,7 @@ pub struct DomainSpec {
     pub disk_format: String,
     /// none, directsync, writethrough, writeback, unsafe, default.
     pub cache: String,
+    pub error_policy: ErrorPolicy,
     pub cdrom: Option<String>,
     pub bridge: String,
     pub mac: String,
@@ -78,6 +80,7 @@ impl super::guest::Guest {
             disk: DiskSource::File(self.spec.disk.path.clone()),
             disk_format: self.spec.disk.format.clone(),
             cache: self.spec.cache.clone(),
+            error_policy: self.spec.error_policy,
             cdrom: self.spec.iso.clone(),
             bridge: self.spec.bridge.clone(),
             mac: self.mac.clone(),
@@ -121,8 +124,12 @@ impl DomainSpec {
         let _ = writeln!(x, "  <on_crash>restart</on_crash>");
         let _ = writeln!(x, "  <devices>");
         let _ = writeln!(x, "    <emulator>{}</emulator>", e(&self.emulator));
+        let error_policy = match self.error_policy {
+            ErrorPolicy::Default => String::new(),
+            policy => format!(" error_policy='{}'", policy.name()),
+        };
         let driver = format!(
-            "<driver name='qemu' type='{}' cache='{}'/>",
+            "<driver name='qemu' type='{}' cache='{}'{error_policy}/>",
             e(&self.disk_format),
             e(&self.cache)
         );
@@ -239,6 +246,8 @@ struct DriverFile {
     format: Option<String>,
     #[serde(rename = "@cache")]
     cache: Option<String>,
+    #[serde(rename = "@error_policy")]
+    error_policy: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -335,6 +344,12 @@ impl DomainSpec {
             .as_ref()
             .and_then(|s| s.bridge.clone())
             .ok_or("XML error: the interface has no <source bridge=...>")?;
+        let error_policy = match disk.driver.as_ref().and_then(|d| d.error_policy.as_deref()) {
+            None => ErrorPolicy::Default,
+            Some(name) => ErrorPolicy::parse(name)
+                .filter(|p| !p.is_default())
+                .ok_or_else(|| format!("unknown disk error policy '{name}'"))?,
+        };
         let (mac, uuid) = identity(seed, &file.name);
         let os = file.os.map(|o| o.kind);
         Ok(DomainSpec {
@@ -359,6 +374,7 @@ impl DomainSpec {
                 .as_ref()
                 .and_then(|d| d.cache.clone())
                 .unwrap_or_else(|| "default".into()),
+            error_policy,
             cdrom,
             bridge,
             mac: interface.mac.as_ref().map_or(mac, |m| m.address.clone()),
@@ -386,6 +402,7 @@ mod tests {
             disk: DiskSource::File("/iscsi1/centos-nz2.img".into()),
             disk_format: "raw".into(),
             cache: "none".into(),
+            error_policy: ErrorPolicy::Default,
             cdrom: Some("/guest/iso/CentOS-5.6-i386-bin-DVD.iso".into()),
             bridge: "br0".into(),
             mac,

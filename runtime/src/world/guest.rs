@@ -74,6 +74,69 @@ pub struct GuestSpec {
     pub address: Option<Ipv4Cidr>,
     /// none, directsync, writethrough, writeback, unsafe or default.
     pub cache: String,
+    /// What QEMU does when the disk's I/O fails (libvirt's `error_policy`).
+    #[serde(skip_serializing_if = "ErrorPolicy::is_default")]
+    pub error_policy: ErrorPolicy,
+}
+
+/// libvirt's `<driver error_policy=...>`: what QEMU does with a failed write (and a failed
+/// read, as libvirt sets `rerror` alike). Unset, QEMU's own defaults apply: `werror=enospc`,
+/// `rerror=report`, so an I/O error other than a full disk reaches the guest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ErrorPolicy {
+    #[default]
+    Default,
+    /// The guest sees the error.
+    Report,
+    /// QEMU pauses the guest and keeps the request to retry at `virsh resume`.
+    Stop,
+    /// Pauses on a full disk only, reports other errors (QEMU's default for writes).
+    Enospace,
+    /// The request is dropped and the guest told it succeeded.
+    Ignore,
+}
+
+impl ErrorPolicy {
+    pub const NAMES: &'static [&'static str] = &["default", "report", "stop", "enospace", "ignore"];
+
+    pub fn parse(name: &str) -> Option<ErrorPolicy> {
+        Some(match name {
+            "default" => ErrorPolicy::Default,
+            "report" => ErrorPolicy::Report,
+            "stop" => ErrorPolicy::Stop,
+            "enospace" => ErrorPolicy::Enospace,
+            "ignore" => ErrorPolicy::Ignore,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    pub fn is_default(&self) -> bool {
+        *self == ErrorPolicy::Default
+    }
+}
+
+/// What failed I/O on a lost storage path did to a guest ([`crate::world::iscsi_paths`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct IoFailure {
+    /// Lab time the I/O failed.
+    pub at: crate::time::LabTime,
+    pub effect: IoEffect,
+    /// What failed it, in words.
+    pub cause: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IoEffect {
+    /// The guest saw the errors and its file system went read-only, until it restarts.
+    ReadOnly,
+    /// QEMU paused it (`paused (ioerror)`) until `virsh resume`.
+    Paused,
 }
 
 /// The fastest a guest can dirty memory: 64 GiB/s, beyond any machine's memory bus.
@@ -104,6 +167,9 @@ pub struct Guest {
     /// guest writes its image too); see [`crate::world::damage`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_fault: Option<String>,
+    /// What a lost storage path did to it, until it is resumed or restarted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub io_failure: Option<IoFailure>,
     /// What `virsh migrate-setspeed` and `migrate-setmaxdowntime` set for its migrations.
     #[serde(skip_serializing_if = "MigrationLimits::is_unset")]
     pub migration_limits: MigrationLimits,
@@ -168,6 +234,7 @@ impl World {
             workload,
             files: BTreeMap::new(),
             disk_fault: None,
+            io_failure: None,
             migration_limits: MigrationLimits::default(),
         });
         Ok(GuestId(self.guests.len() - 1))

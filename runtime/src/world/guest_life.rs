@@ -199,7 +199,26 @@ impl World {
                 },
             });
         }
-        self.set_guest_state(guest, to)
+        let paused_on_error = g
+            .io_failure
+            .as_ref()
+            .is_some_and(|f| f.effect == super::guest::IoEffect::Paused);
+        if action == GuestAction::Start || (action == GuestAction::Resume && paused_on_error) {
+            if let Some(refused) = self.guest_path_refusal(guest, action.name()) {
+                return Err(refused);
+            }
+            if let Some(refused) = self.guest_write_refusal(guest) {
+                // A read-only file system of its own is checked as it boots.
+                if action == GuestAction::Resume || self.guest(guest).io_failure.is_none() {
+                    return Err(refused);
+                }
+            }
+        }
+        let warnings = self.set_guest_state(guest, to)?;
+        if matches!(to, GuestState::Running | GuestState::ShutOff) {
+            self.guest_mut(guest).io_failure = None;
+        }
+        Ok(warnings)
     }
 
     /// `virsh migrate-setspeed` / `migrate-setmaxdowntime`: libvirt keeps them with the
@@ -316,6 +335,12 @@ impl World {
         if let Some(e) = self.guest_disk_error(guest) {
             return Err(e);
         }
+        if let Some(e) = self
+            .guest_path_refusal(guest, "file copy")
+            .or_else(|| self.guest_write_refusal(guest))
+        {
+            return Err(e);
+        }
         self.put_guest_file(guest, path, size, real)
     }
 
@@ -364,6 +389,9 @@ impl World {
             });
         }
         if let Some(e) = self.guest_disk_error(guest) {
+            return Err(e);
+        }
+        if let Some(e) = self.guest_path_refusal(guest, "download") {
             return Err(e);
         }
         let net = self.host(g.host).net();

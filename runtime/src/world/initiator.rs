@@ -20,7 +20,7 @@ use super::host::packages::{status_line, INITIATOR_NAME_PATH};
 use super::host::storage::{DiskRef, FsLocation, IscsiPath};
 use super::nas::NasId;
 use super::storage::iqn::Iqn;
-use super::storage::iscsi::{Chap, Portal, Target, ISCSI_PORT};
+use super::storage::iscsi::{Chap, Portal, SessionPath, Target, ISCSI_PORT};
 use super::{reach, HostId, NodeId, World};
 use crate::error::{Error, Result};
 
@@ -279,6 +279,13 @@ impl World {
             let address = reach::ping(self, NodeId::Host(host), &session.portal.ip.to_string())
                 .source_address
                 .map_or("<empty>".to_string(), |a| a.to_string());
+            // A session without its path waits for the transport while iscsid reopens it;
+            // its disks are blocked until the replacement timeout fails their I/O.
+            let (connection, session_state, iscsid, disk_state) = match session.path {
+                SessionPath::Up => ("LOGGED IN", "LOGGED_IN", "NO CHANGE", "running"),
+                SessionPath::Recovering { .. } => ("TRANSPORT WAIT", "FAILED", "REOPEN", "blocked"),
+                SessionPath::Failed { .. } => ("TRANSPORT WAIT", "FAILED", "REOPEN", "running"),
+            };
             lines.push(format!("Target: {}", session.target));
             lines.push(format!("\tCurrent Portal: {}", session.portal));
             lines.push(format!("\tPersistent Portal: {}", session.portal));
@@ -301,9 +308,9 @@ impl World {
                     "Iface HWaddress: <empty>".into(),
                     "Iface Netdev: <empty>".into(),
                     format!("SID: {}", session.sid),
-                    "iSCSI Connection State: LOGGED IN".into(),
-                    "iSCSI Session State: LOGGED_IN".into(),
-                    "Internal iscsid Session State: NO CHANGE".into(),
+                    format!("iSCSI Connection State: {connection}"),
+                    format!("iSCSI Session State: {session_state}"),
+                    format!("Internal iscsid Session State: {iscsid}"),
                 ]
                 .map(|l| format!("\t\t{l}")),
             );
@@ -340,7 +347,7 @@ impl World {
                     });
                     if let Some(disk) = disk {
                         lines.push(format!(
-                            "\t\t\tAttached scsi disk {}\t\tState: running",
+                            "\t\t\tAttached scsi disk {}\t\tState: {disk_state}",
                             disk.name
                         ));
                     }

@@ -20,6 +20,7 @@ pub mod guest_life;
 pub mod host;
 pub mod initiator;
 pub mod inspect;
+pub mod iscsi_paths;
 pub mod nas;
 pub mod nas_disks;
 pub mod net;

@@ -36,6 +36,9 @@ pub fn check(
     if let Some(e) = world.guest_disk_error(guest) {
         return Err(e);
     }
+    if let Some(e) = world.guest_path_refusal(guest, "migration") {
+        return Err(e);
+    }
     // virsh on the source talks to its own libvirtd first.
     world.require_libvirtd(g.host)?;
     let source = world.host(g.host);

@@ -343,8 +343,14 @@ fn carrier_reason(stack: &NetStack, dev: &str) -> String {
                 )
             }
         }
+        _ if is_unplugged(stack, dev) => format!("{dev} has no carrier: its cable is pulled out"),
         _ => format!("{dev} has no carrier: its card is not connected to a switch"),
     }
+}
+
+/// Whether `dev` is a card whose cable a fault pulled out.
+fn is_unplugged(stack: &NetStack, dev: &str) -> bool {
+    stack.nic(dev).is_some_and(|n| n.unplugged)
 }
 
 fn describe(world: &World, stop: &Stop, destination: Ipv4Addr) -> String {
@@ -426,6 +432,8 @@ fn walk_failure(world: &World, source: &str, address: Ipv4Addr, stop: Stop) -> E
                     .unwrap_or_else(|| {
                         format!("make a cabled card a port of {dev} (BRIDGE={dev} in its ifcfg file), then restart the network")
                     })
+            } else if is_unplugged(world.stack(*at), dev) {
+                format!("plug {dev}'s cable back in (`{}.nic(\"{dev}\").plug()`)", world.node_name(*at))
             } else {
                 format!("connect {dev}'s card to the switch of its network")
             },

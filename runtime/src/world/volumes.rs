@@ -905,6 +905,7 @@ impl World {
             options: options.into(),
             read_only,
             lost: None,
+            journal_aborted: false,
         });
         Ok(warnings)
     }
@@ -1003,6 +1004,7 @@ impl World {
             options: options.into(),
             read_only,
             lost: None,
+            journal_aborted: false,
         });
         Ok(Vec::new())
     }

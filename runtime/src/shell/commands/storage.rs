@@ -586,6 +586,7 @@ pub fn mount(shell: &mut Shell, args: &[String], _: &str) -> Output {
                         other if other.split(',').any(|o| o == "ro" || o == "rw") => {
                             other.to_string()
                         }
+                        other if m.read_only => format!("ro,{other}"),
                         other => format!("rw,{other}"),
                     };
                     format!("{} on {} type {} ({options})\n", m.source, m.dir, m.fstype)

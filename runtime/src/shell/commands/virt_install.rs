@@ -308,6 +308,7 @@ pub fn virt_install(shell: &mut Shell, args: &[String], _: &str) -> Output {
         bridge,
         address: None,
         cache: request.cache.unwrap_or_else(|| "default".into()),
+        error_policy: Default::default(),
     };
     let guest = match shell.backend.define_guest(shell.host, spec) {
         Ok(id) => id,

@@ -122,6 +122,10 @@ pub struct Mount {
     /// host's mkfs or parted wrote over it); the kernel's cached copy cannot be trusted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lost: Option<String>,
+    /// ext3 aborted its journal when its device's I/O failed (a lost iSCSI path): the
+    /// kernel remounted it read-only, and only mounting it again makes it writable.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub journal_aborted: bool,
 }
 
 impl Mount {
@@ -281,6 +285,7 @@ impl HostStorage {
                 options: "defaults".into(),
                 read_only: false,
                 lost: None,
+                journal_aborted: false,
             });
         }
         Ok((storage, fstab))
@@ -353,6 +358,12 @@ impl HostStorage {
         self.mounts.remove(index)
     }
 
+    pub(crate) fn abort_journal(&mut self, index: usize) {
+        let mount = &mut self.mounts[index];
+        mount.read_only = true;
+        mount.journal_aborted = true;
+    }
+
     /// Marks a mount's file system as written over (see [`Mount::lost`]).
     pub(crate) fn mark_mount_lost(&mut self, index: usize, cause: &str) {
         self.mounts[index].lost = Some(cause.into());
@@ -409,6 +420,7 @@ mod tests {
             options: "defaults".into(),
             read_only: false,
             lost: None,
+            journal_aborted: false,
         }
     }
 

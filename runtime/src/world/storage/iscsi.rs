@@ -11,6 +11,7 @@ use std::net::Ipv4Addr;
 
 use super::iqn::Iqn;
 use crate::error::{Error, Result};
+use crate::time::LabTime;
 
 /// iSCSI's registered TCP port.
 pub const ISCSI_PORT: u16 = 3260;
@@ -166,6 +167,22 @@ pub struct Session {
     pub portal: Portal,
     pub target: Iqn,
     pub luns: Vec<Lun>,
+    /// Whether its connection carries traffic ([`crate::world::iscsi_paths`]).
+    #[serde(skip)]
+    pub path: SessionPath,
+}
+
+/// A session's connection as open-iscsi's recovery sees it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SessionPath {
+    #[default]
+    Up,
+    /// Nothing has come back since `lost_at`: the kernel holds the I/O and iscsid keeps
+    /// logging in again, until `fails_at`.
+    Recovering { lost_at: LabTime, fails_at: LabTime },
+    /// The replacement timeout passed: I/O to the session's disks fails until the path
+    /// returns.
+    Failed { lost_at: LabTime },
 }
 
 impl Session {
@@ -273,6 +290,10 @@ impl Initiator {
         self.sessions.iter().find(|s| &s.target == target)
     }
 
+    pub(crate) fn session_mut(&mut self, target: &Iqn) -> Option<&mut Session> {
+        self.sessions.iter_mut().find(|s| &s.target == target)
+    }
+
     /// `iscsiadm -m node -T TARGET -o update -n node.session.auth.*`: the credentials the
     /// node presents at login.
     pub fn set_chap(&mut self, target: &Iqn, chap: Option<Chap>) -> Result<()> {
@@ -353,6 +374,7 @@ impl Initiator {
             portal: node.portal,
             target: target.iqn.clone(),
             luns: target.luns.clone(),
+            path: SessionPath::Up,
         };
         self.next_sid += 1;
         self.ended_by_reboot.retain(|t| *t != target.iqn);

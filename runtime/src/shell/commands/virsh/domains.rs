@@ -180,6 +180,7 @@ pub(super) fn define(shell: &mut Shell, given: &Given) -> Output {
         bridge: spec.bridge,
         address: None,
         cache: spec.cache,
+        error_policy: spec.error_policy,
     };
     match shell.backend.define_guest(shell.host, guest) {
         Ok(_) => Output::ok(format!("Domain {} defined from {file}\n\n", spec.name)),
