@@ -92,6 +92,26 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
     },
+    /// Write a lab's reference state before one of its steps to a checkpoint file, for an
+    /// exercise to start from (`[setup] checkpoint = FILE`). Exit 0 written, 1 the lab
+    /// failed before the step, 2 usage
+    Checkpoint {
+        /// The lab, e.g. labs/live-migration.rhai
+        lab: PathBuf,
+        /// The step the state is from before, as `:step` numbers the lab's steps, from 1
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+        step: u32,
+        /// Seed of the simulator's randomness, as the exercise runs with
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Folder the file goes in, as <lab>-before-step-<N>.checkpoint.toml
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// When to color the diagnostics: auto means on a terminal and NO_COLOR unset or
+        /// empty
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
     /// Print the script reference (Markdown), or the entry for one name
     Doc {
         /// A function, `Type.method`, type, keyword map ("host spec") or stdlib module
@@ -422,6 +442,19 @@ pub fn main() -> i32 {
             check(&files, color.colors(std::io::stderr().is_terminal()))
         }
         Command::Doc { name } => doc(name.as_deref()),
+        Command::Checkpoint {
+            lab,
+            step,
+            seed,
+            out,
+            color,
+        } => checkpoint(
+            &lab,
+            step as usize,
+            seed,
+            &out,
+            color.colors(std::io::stderr().is_terminal()),
+        ),
         Command::Repl {
             file,
             exercise,
@@ -572,6 +605,43 @@ fn glob_files(pattern: &str) -> Vec<PathBuf> {
         .collect();
     matched.sort();
     matched
+}
+
+fn checkpoint(lab: &Path, step: usize, seed: u64, out: &Path, color: bool) -> i32 {
+    if let Some(problem) = unusable(lab) {
+        eprintln!("kvmlab: {problem}");
+        return EXIT_USAGE;
+    }
+    let made = match kvmlab_runtime::checkpoint_file::CheckpointFile::make(lab, step, seed) {
+        Ok(made) => made,
+        Err(diagnostic) => {
+            let source = std::fs::read_to_string(&diagnostic.file).ok();
+            eprint!("{}", diagnostic.render(source.as_deref(), color));
+            return if diagnostic.code == "kvmlab::checkpoint::no_such_step" {
+                EXIT_USAGE
+            } else {
+                1
+            };
+        }
+    };
+    let stem = lab
+        .file_stem()
+        .map_or("lab".into(), |s| s.to_string_lossy());
+    let file = out.join(format!("{stem}-before-step-{step}.checkpoint.toml"));
+    if let Err(e) =
+        std::fs::create_dir_all(out).and_then(|()| std::fs::write(&file, made.to_toml()))
+    {
+        eprintln!("kvmlab checkpoint: cannot write {}: {e}", file.display());
+        return 1;
+    }
+    println!(
+        "{}: {} before step {step} at {:.3} s of lab time (seed {seed}); start an exercise from it with `[setup] checkpoint = \"{}\"`",
+        file.display(),
+        lab.display(),
+        made.lab_time_ns as f64 / 1e9,
+        file.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    );
+    0
 }
 
 fn doc(name: Option<&str>) -> i32 {

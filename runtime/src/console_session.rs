@@ -283,28 +283,64 @@ impl ConsoleSession {
     }
 
     /// Runs the file at `path` into the session: its variables, functions and world stay.
+    /// A checkpoint file (`kvmlab checkpoint`) runs its lab's setup, which must make the
+    /// state the file recorded.
     pub fn load(&mut self, path: &Path) -> Evaluated {
         let shown = path.to_string_lossy().into_owned();
+        if shown.ends_with(".checkpoint.toml") {
+            return self.load_checkpoint(path, &shown);
+        }
         match std::fs::read_to_string(path) {
             Ok(text) => self.run(&shown, &text),
-            Err(e) => {
-                let error = crate::Error::Unreadable {
+            Err(e) => self.refused(
+                &shown,
+                crate::Error::Unreadable {
                     path: shown.clone(),
                     reason: e.to_string(),
-                };
-                let diagnostic = Diagnostic::new(&error, Severity::Error, &shown, 0, 0);
-                let mut recorder = crate::recorder::Recorder::default();
-                recorder.diagnostic(diagnostic);
-                Evaluated {
-                    source: shown.clone(),
-                    value: Dynamic::UNIT,
-                    shown: None,
-                    report: {
-                        let backend = self.session.borrow().backend.name();
-                        recorder.finish(&shown, backend, self.seed, self.lab_time())
-                    },
-                }
-            }
+                },
+            ),
+        }
+    }
+
+    fn load_checkpoint(&mut self, path: &Path, shown: &str) -> Evaluated {
+        let checkpoint = match crate::checkpoint_file::CheckpointFile::read(path) {
+            Ok(checkpoint) => checkpoint,
+            Err(error) => return self.refused(shown, error),
+        };
+        if checkpoint.seed != self.seed {
+            return self.refused(
+                shown,
+                crate::Error::CheckpointOtherSeed {
+                    path: shown.into(),
+                    made: checkpoint.seed,
+                    wanted: self.seed,
+                },
+            );
+        }
+        let loaded = self.run(
+            &format!("{} (from {shown})", checkpoint.lab),
+            &checkpoint.setup,
+        );
+        if loaded.failed() {
+            return loaded;
+        }
+        match checkpoint.verify(shown, &self.session) {
+            Ok(()) => loaded,
+            Err(error) => self.refused(shown, error),
+        }
+    }
+
+    /// What an input that could not run says: its one error.
+    fn refused(&self, shown: &str, error: crate::Error) -> Evaluated {
+        let diagnostic = Diagnostic::new(&error, Severity::Error, shown, 0, 0);
+        let mut recorder = crate::recorder::Recorder::default();
+        recorder.diagnostic(diagnostic);
+        let backend = self.session.borrow().backend.name();
+        Evaluated {
+            source: shown.into(),
+            value: Dynamic::UNIT,
+            shown: None,
+            report: recorder.finish(shown, backend, self.seed, self.lab_time()),
         }
     }
 

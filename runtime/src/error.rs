@@ -2113,6 +2113,47 @@ pub enum Error {
     )]
     CheckpointMadeSince { name: String, made: String },
 
+    #[error("{path} is not a kvmlab checkpoint file: {reason}")]
+    #[diagnostic(
+        code(kvmlab::checkpoint::bad_file),
+        help("a checkpoint file is what `kvmlab checkpoint LAB --step N` writes: make it again that way, and hand it out as it is")
+    )]
+    CheckpointFileBad { path: String, reason: String },
+
+    #[error("{path} did not come out as it was made: its setup, {lab} up to step {step}, gives another lab than the one it recorded (it was made by kvmlab {made_by})")]
+    #[diagnostic(
+        code(kvmlab::checkpoint::diverged),
+        help("the file was edited, or this kvmlab models the lab differently: make it again with this kvmlab, `kvmlab checkpoint {lab} --step {step}`")
+    )]
+    CheckpointDiverged {
+        path: String,
+        lab: String,
+        step: usize,
+        made_by: String,
+    },
+
+    #[error("{path} was made with seed {made}, and this lab runs with seed {wanted}: its lab would come out differently")]
+    #[diagnostic(
+        code(kvmlab::checkpoint::other_seed),
+        help("run with the checkpoint's seed (`seed = {made}` in exercise.toml, `--seed {made}` for the console), or make the checkpoint again with `--seed {wanted}`")
+    )]
+    CheckpointOtherSeed {
+        path: String,
+        made: u64,
+        wanted: u64,
+    },
+
+    #[error("`{lab}` has {steps} steps; there is no step {step} to make a checkpoint before")]
+    #[diagnostic(
+        code(kvmlab::checkpoint::no_such_step),
+        help("`--step` is the number of the step the checkpoint is from before, 1 to {steps}, as `:step` numbers the lab's steps")
+    )]
+    CheckpointNoSuchStep {
+        lab: String,
+        step: usize,
+        steps: usize,
+    },
+
     #[error("the steps before step {from} failed {failed} check(s) (first: {first}): step {from} starts from a state that is not the lab's own")]
     #[diagnostic(
         code(kvmlab::run::from_not_reference),

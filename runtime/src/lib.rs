@@ -18,6 +18,7 @@ pub mod artifacts;
 pub mod backend;
 pub mod calibration;
 pub mod checkpoint;
+pub mod checkpoint_file;
 pub mod console_session;
 pub mod diagnostic;
 pub mod error;

@@ -878,3 +878,97 @@ fn an_exercise_can_start_before_a_step_of_a_lab() {
         two.stderr
     );
 }
+
+/// An exercise that starts from a checkpoint file: `kvmlab checkpoint LAB --step N` writes
+/// the lab's state before step N, and `[setup] checkpoint` starts every submission there,
+/// refusing a file that no longer makes the state it recorded.
+#[test]
+fn an_exercise_can_start_from_a_checkpoint_file_that_must_still_hold() {
+    let root = tempfile::tempdir().unwrap();
+    let copy = root.path().join("window");
+    copy_dir(&exercise(), &copy);
+    let setup = std::fs::read_to_string(copy.join("setup.rhai")).unwrap();
+    std::fs::remove_file(copy.join("setup.rhai")).unwrap();
+    let lab = root.path().join("maintenance.rhai");
+    std::fs::write(
+        &lab,
+        format!("step(\"sv1 installed\");\n{setup}step(\"the window\");\nsleep(3600);\n"),
+    )
+    .unwrap();
+    let made = crate::harness::kvmlab()
+        .args(["checkpoint", lab.to_str().unwrap(), "--step", "2", "--out"])
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert_eq!(made.status.code(), Some(0), "{made:?}");
+    let file = copy.join("maintenance-before-step-2.checkpoint.toml");
+    assert!(
+        String::from_utf8_lossy(&made.stdout).starts_with(&format!(
+            "{}: {} before step 2 at ",
+            file.display(),
+            lab.display()
+        )),
+        "{made:?}"
+    );
+    let written = std::fs::read_to_string(&file).unwrap();
+    let table: toml::Table = written.parse().unwrap();
+    assert_eq!(table["lab"].as_str(), Some("maintenance.rhai"));
+    assert_eq!(table["before_step"].as_integer(), Some(2));
+    assert_eq!(
+        table["setup"].as_str(),
+        Some(format!("step(\"sv1 installed\");\n{setup}").as_str())
+    );
+    assert_eq!(table["digest"].as_str().unwrap().len(), 64);
+
+    let toml = copy.join("exercise.toml");
+    let config = std::fs::read_to_string(&toml).unwrap();
+    let with_file = config.replace(
+        "[setup]\n",
+        "[setup]\ncheckpoint = \"maintenance-before-step-2.checkpoint.toml\"\n",
+    );
+    std::fs::write(&toml, &with_file).unwrap();
+    let graded = grade(&["--self-test", copy.to_str().unwrap()]).status(0);
+    assert!(
+        graded
+            .stdout
+            .contains("  ok    solution.rhai gets full marks: 6/6\n"),
+        "{}",
+        graded.stdout
+    );
+
+    // The setup edited: it no longer makes the state the file recorded.
+    let edited = written.replace(
+        "step(\"sv1 installed\");\n",
+        "step(\"sv1 installed\");\nsleep(1.0);\n",
+    );
+    std::fs::write(&file, &edited).unwrap();
+    let diverged = grade(&["--self-test", copy.to_str().unwrap()]).status(1);
+    let said = unwrapped(&diverged.stdout);
+    assert!(
+        said.contains("FAIL solution.rhai gets full marks: 0/6")
+            && said.contains(&format!(
+                "did not come out as it was made: its setup, maintenance.rhai up to step 2, gives another lab than the one it recorded (it was made by kvmlab {}) (kvmlab::checkpoint::diverged)",
+                env!("CARGO_PKG_VERSION")
+            )),
+        "{}",
+        diverged.stdout
+    );
+
+    std::fs::write(&file, &written).unwrap();
+    std::fs::write(&toml, format!("seed = 5\n{with_file}")).unwrap();
+    let seeded = grade(&["--self-test", copy.to_str().unwrap()]).status(1);
+    assert!(
+        unwrapped(&seeded.stderr).contains("was made with seed 0, and this lab runs with seed 5"),
+        "{}",
+        seeded.stderr
+    );
+
+    std::fs::write(&toml, &with_file).unwrap();
+    std::fs::write(&file, "setup = 3\n").unwrap();
+    let bad = grade(&["--self-test", copy.to_str().unwrap()]).status(1);
+    assert!(
+        bad.stderr.contains("kvmlab::checkpoint::bad_file"),
+        "{}",
+        bad.stderr
+    );
+}

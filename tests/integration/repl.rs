@@ -1,7 +1,7 @@
 //! `kvmlab repl` through a pipe: transcripts typed line by line into the real binary, their
 //! values, diagnostics against the typed text, the commands and the exit status.
 
-use crate::harness::{kvmlab, repo_root};
+use crate::harness::{kvmlab, repo_root, unwrapped};
 use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
@@ -686,4 +686,42 @@ fn checkpoint_and_restore_put_back_the_lab_and_the_variables() {
         "{saved}"
     );
     assert!(saved.contains("g.install();"), "{saved}");
+}
+
+#[test]
+fn a_checkpoint_file_loads_the_labs_state_and_its_variables_or_says_why_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = kvmlab()
+        .current_dir(dir.path())
+        .args(["checkpoint"])
+        .arg(repo_root().join("labs/live-migration.rhai"))
+        .args(["--step", "4", "--out", "."])
+        .output()
+        .unwrap();
+    assert_eq!(made.status.code(), Some(0), "{made:?}");
+    let file = "live-migration-before-step-4.checkpoint.toml";
+    let t = repl_in(
+        dir.path(),
+        &[],
+        &format!(":load {file}\nlab().guests.len()\ng.host.name\nclock()\n"),
+    );
+    assert_eq!(t.status, 0, "{}", t.stderr);
+    assert!(
+        t.stdout.ends_with("=> 1\n=> \"sv1\"\n=> 348.8\n"),
+        "{}",
+        t.stdout
+    );
+    let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+    std::fs::write(
+        dir.path().join(file),
+        text.replace("memory: \"512M\"", "memory: \"768M\""),
+    )
+    .unwrap();
+    let t = repl_in(dir.path(), &[], &format!(":load {file}\n"));
+    assert_eq!(t.status, 1);
+    assert!(
+        unwrapped(&t.stderr).contains("kvmlab::checkpoint::diverged x live-migration-before-step-4.checkpoint.toml did not come out as it was made: its setup, live-migration.rhai up to step 4, gives another lab than the one it recorded"),
+        "{}",
+        t.stderr
+    );
 }

@@ -76,6 +76,9 @@ pub struct SetupConfig {
     /// With `lab`: the step the submission starts at, as `:step` numbers the lab's
     /// `step(..)` calls, from 1; left out, the whole lab is the setup.
     pub before_step: Option<usize>,
+    /// A checkpoint file (`kvmlab checkpoint LAB --step N`) whose state the submission
+    /// starts from, instead of `setup.rhai` or `lab`: its path from the exercise's folder.
+    pub checkpoint: Option<String>,
 }
 
 /// One script of the exercise, read.
@@ -117,6 +120,8 @@ pub struct Exercise {
     pub config: ExerciseConfig,
     pub readme: String,
     pub setup: Option<Script>,
+    /// The checkpoint file the setup came from, which the lab it makes must match.
+    pub setup_checkpoint: Option<crate::checkpoint_file::CheckpointFile>,
     pub starter: Script,
     pub solution: Script,
     pub checks: Script,
@@ -208,6 +213,22 @@ impl Exercise {
                 None
             }
         });
+        let from_checkpoint = config
+            .as_ref()
+            .and_then(|c| Some((c.setup.checkpoint.as_ref()?, c)))
+            .and_then(
+                |(file, c)| match checkpoint_setup(dir, file, c, setup_file.is_some()) {
+                    Ok(found) => Some(found),
+                    Err(diagnostic) => {
+                        problems.push(*diagnostic);
+                        None
+                    }
+                },
+            );
+        let (setup_file, setup_checkpoint) = match from_checkpoint {
+            Some((script, checkpoint)) => (Some(script), Some(checkpoint)),
+            None => (setup_file, None),
+        };
         let setup = match config.as_ref().and_then(|c| c.setup.lab.as_ref()) {
             None => setup_file,
             Some(lab) => match lab_setup(
@@ -250,6 +271,7 @@ impl Exercise {
             config,
             readme: readme.text,
             setup,
+            setup_checkpoint,
             starter,
             solution,
             checks,
@@ -412,6 +434,37 @@ pub(crate) fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// The setup an exercise takes from a checkpoint file, and the file: its lab's text up to
+/// the step, which must make the state the file recorded.
+fn checkpoint_setup(
+    dir: &Path,
+    file: &str,
+    config: &ExerciseConfig,
+    has_setup_file: bool,
+) -> Result<(Script, crate::checkpoint_file::CheckpointFile), Box<Diagnostic>> {
+    let path = dir.join(file);
+    let shown = path.to_string_lossy().into_owned();
+    let toml = dir.join("exercise.toml").to_string_lossy().into_owned();
+    let refuse = |error: Error| Box::new(Diagnostic::new(&error, Severity::Error, &toml, 0, 0));
+    if has_setup_file || config.setup.lab.is_some() {
+        return Err(refuse(Error::ExerciseTwoSetups { lab: file.into() }));
+    }
+    let checkpoint = crate::checkpoint_file::CheckpointFile::read(&path).map_err(refuse)?;
+    if checkpoint.seed != config.seed {
+        return Err(refuse(Error::CheckpointOtherSeed {
+            path: shown,
+            made: checkpoint.seed,
+            wanted: config.seed,
+        }));
+    }
+    let script = Script {
+        shown: format!("{} (from {shown})", checkpoint.lab),
+        path,
+        text: checkpoint.setup.clone(),
+    };
+    Ok((script, checkpoint))
+}
+
 /// The setup an exercise takes from a lab: the lab's text up to the line of its
 /// `before_step`-th top-level `step(..)` (all of it without one), read as the console's walk
 /// reads a lab's steps. Diagnostics point into the lab at its own lines.
@@ -434,26 +487,12 @@ fn lab_setup(
             reason: e.to_string(),
         })
     })?;
-    let Some(step) = before_step else {
-        return Ok(Script { shown, path, text });
-    };
-    let engine = crate::run::reference_engine(crate::script::modules::LabModules::new(
-        None,
-        std::path::PathBuf::new(),
-        crate::script::modules::Sources::default(),
-    ));
-    let steps = crate::lab_steps::Lab::parse(&engine, &shown, text.clone())?.steps;
-    if step == 0 || step > steps.len() {
-        return Err(refuse(Error::ExerciseSetupStep {
+    let text = crate::checkpoint_file::text_before_step(&shown, &text, before_step, |steps| {
+        refuse(Error::ExerciseSetupStep {
             lab: lab.into(),
-            step,
-            steps: steps.len(),
-        }));
-    }
-    let text = text
-        .lines()
-        .take(steps[step - 1].line - 1)
-        .map(|line| format!("{line}\n"))
-        .collect();
+            step: before_step.unwrap_or_default(),
+            steps,
+        })
+    })?;
     Ok(Script { shown, path, text })
 }

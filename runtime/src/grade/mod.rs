@@ -243,27 +243,22 @@ pub fn run_setup(exercise: &Exercise, session: &SharedSession) -> Result<Scope<'
     let Some(setup) = &exercise.setup else {
         return Ok(handed);
     };
-    let modules = LabModules::new(
-        Some(exercise.dir.clone()),
-        exercise.dir.clone(),
-        Sources::default(),
-    );
-    let engine = engine::build(session, &Limits::default(), modules);
-    let mut scope = Scope::new();
-    let result = engine
-        .compile(&setup.text)
-        .map_err(|e| Box::new(e.into()))
-        .and_then(|mut ast| {
-            ast.set_source(setup.shown.as_str());
-            engine.run_ast_with_scope(&mut scope, &ast)
-        });
-    if let Err(err) = result {
-        let lookup = |_: &str| Some(setup.text.clone());
-        let d = diagnose::diagnose(&err, &engine, &setup.shown, &lookup);
-        return Err(format!(
-            "the exercise's setup failed at {}:{}: {} ({}); the exercise is broken, not the submission",
-            setup.shown, d.line, d.message, d.code
-        ));
+    let scope = crate::checkpoint_file::run_setup_text(session, &exercise.dir, &setup.shown, &setup.text)
+        .map_err(|d| {
+            format!(
+                "the exercise's setup failed at {}:{}: {} ({}); the exercise is broken, not the submission",
+                setup.shown, d.line, d.message, d.code
+            )
+        })?;
+    if let Some(checkpoint) = &exercise.setup_checkpoint {
+        checkpoint
+            .verify(&setup.path.to_string_lossy(), session)
+            .map_err(|e| {
+                format!(
+                    "{e} ({}); the exercise is broken, not the submission",
+                    e.code_str()
+                )
+            })?;
     }
     for name in &exercise.config.setup.hand_over {
         let value = scope.get_value::<Dynamic>(name).ok_or_else(|| {
