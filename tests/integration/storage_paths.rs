@@ -209,3 +209,42 @@ let moved = expect_error(|| db.migrate(sv2), \"kvmlab::guest::disk_io_error\");
     );
     assert_eq!(help, "write one of default, report, stop, enospace, ignore");
 }
+
+#[test]
+fn the_nas_cable_pulled_holds_every_hosts_io_and_names_the_cable() {
+    let out = run(
+        ON_ISCSI,
+        "st.nas.nic(\"eth0\").unplug();
+sleep(20.0);
+record(\"during\", g.disk_state);
+st.nas.nic(\"eth0\").plug();
+sleep(1.0);
+record(\"after\", g.disk_state);
+",
+        0,
+    );
+    assert_eq!(out.report["values"]["during"], "waiting");
+    assert_eq!(out.report["values"]["after"], "ok");
+    let lost: Vec<(String, String)> = out.report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "kvmlab::storage::path_lost")
+        .map(|d| {
+            (
+                d["message"].as_str().unwrap()[..3].to_string(),
+                d["help"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(lost.len(), 2, "{lost:?}");
+    assert_eq!(lost[0].0, "sv1");
+    assert_eq!(lost[1].0, "sv2");
+    assert!(
+        lost[1].1.starts_with("sv2 cannot reach 10.10.1.10: sv2 sends to 10.10.1.10 out of eth1, but nothing on NET2 answers for it; 10.10.1.10 is iscsi1's eth0, whose cable is pulled out: plug it back in (`iscsi1.nic(\"eth0\").plug()`); open-iscsi notices in 10 s"),
+        "{}",
+        lost[1].1
+    );
+    let (message, _) = said(&out, "kvmlab::storage::path_back");
+    assert!(message.ends_with("has its path back after 20.0 s and logged in again: the I/O held for web1 goes on, and nothing failed"), "{message}");
+}

@@ -460,6 +460,10 @@ fn walk_failure(world: &World, source: &str, address: Ipv4Addr, stop: Stop) -> E
             address: target,
             reason: describe(world, &stop, address),
             help: match owner_of(world, *next_hop) {
+                Some((node, iface, _)) if pulled_card(world, &node, &iface).is_some() => format!(
+                    "{next_hop} is {node}'s {iface}, whose cable is pulled out: plug it back in (`{node}.nic(\"{}\").plug()`)",
+                    pulled_card(world, &node, &iface).unwrap_or_default()
+                ),
                 Some((node, iface, cabled)) if cabled.is_empty() => format!(
                     "{next_hop} is {node}'s {iface}, which is down or has no cabled card: connect {node}'s card to {} and restart {node}'s network",
                     switches.join(", ")
@@ -502,6 +506,22 @@ fn owner_of(world: &World, address: Ipv4Addr) -> Option<(String, String, Vec<Str
             switches,
         ))
     })
+}
+
+/// The card under `node`'s interface `iface` (itself, or a port of the bridge) whose cable a
+/// fault pulled out.
+fn pulled_card(world: &World, node: &str, iface: &str) -> Option<String> {
+    let at = world
+        .nodes()
+        .into_iter()
+        .find(|n| world.node_name(*n) == node)?;
+    let stack = world.stack(at);
+    stack
+        .interfaces
+        .iter()
+        .filter(|i| i.name == iface || i.master.as_deref() == Some(iface))
+        .find(|i| is_unplugged(stack, &i.name))
+        .map(|i| i.name.clone())
 }
 
 /// The forwarding nodes cabled to one of `switches`, with their addresses on them.
