@@ -146,7 +146,7 @@ fn error_policy_stop_pauses_the_guest_and_a_resume_after_the_path_returns_loses_
         &on_a_lun("\"stop\""),
         "fault(#{at: clock() + 5.0, kind: \"unplug\", host: \"sv1\", nic: \"eth1\"});
 sleep(200.0);
-record(\"failed\", [db.state, db.disk_state, g.state, g.disk_state]);
+record(\"failed\", [db.state, db.disk_state, g.state, g.disk_state, sv1.sh(\"virsh domstate db --reason\").stdout]);
 let early = expect_error(|| db.resume(), \"kvmlab::guest::disk_path_down\");
 sv1.nic(\"eth1\").plug();
 sleep(1.0);
@@ -163,7 +163,13 @@ record(\"migrated\", db.migrate(sv2).status);
     // web1's image is on /iscsi1, on the NAS's first target: sv1's eth1 carries both.
     assert_eq!(
         values["failed"],
-        json!(["paused", "paused on I/O error", "running", "read-only"])
+        json!([
+            "paused",
+            "paused on I/O error",
+            "running",
+            "read-only",
+            "paused (I/O error)\n\n"
+        ])
     );
     assert_eq!(values["resumed"], json!(["running", "ok"]));
     assert_eq!(

@@ -8,7 +8,7 @@ use super::{domain, domain_id, domains_here, is_active, refused, shown_state, Gi
 use crate::error::Error;
 use crate::shell::exec::{absolute, Output, Shell};
 use crate::world::domain_xml::{DiskSource, DomainSpec};
-use crate::world::guest::{GuestDisk, GuestId, GuestSpec};
+use crate::world::guest::{GuestDisk, GuestId, GuestSpec, IoEffect};
 use crate::world::guest_life::GuestAction;
 
 pub(super) fn list(shell: &mut Shell, given: &Given) -> Output {
@@ -51,10 +51,16 @@ pub(super) fn list(shell: &mut Shell, given: &Given) -> Output {
 pub(super) fn domstate(shell: &mut Shell, given: &Given) -> Output {
     match domain(shell, given.required("domain")) {
         Ok(id) => {
-            let state = shell.backend.world().guest(id).state;
+            let guest = shell.backend.world().guest(id);
+            let state = guest.state;
+            let on_io_error = guest
+                .io_failure
+                .as_ref()
+                .is_some_and(|f| f.effect == IoEffect::Paused);
             let reason = if given.has("reason") {
                 match shown_state(state) {
                     "running" => " (booted)",
+                    "paused" if on_io_error => " (I/O error)",
                     "paused" => " (user)",
                     _ => " (shutdown)",
                 }
