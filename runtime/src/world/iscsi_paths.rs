@@ -181,7 +181,7 @@ impl World {
         let (sid, _) = self
             .session_path(host, target)
             .expect("the session is there");
-        let session = self.initiator_session(host, target);
+        let session = self.session_portal(host, target);
         let disks: Vec<String> = self
             .guests_through(host, target)
             .iter()
@@ -214,7 +214,7 @@ impl World {
         }
     }
 
-    fn initiator_session(&self, host: HostId, target: &Iqn) -> super::storage::iscsi::Portal {
+    fn session_portal(&self, host: HostId, target: &Iqn) -> super::storage::iscsi::Portal {
         self.host(host)
             .storage()
             .initiator()
@@ -431,7 +431,7 @@ impl World {
             ),
             SessionPath::Failed { lost_at } => (lost_at, "its I/O fails".to_string()),
         };
-        let portal = self.initiator_session(through.host, &through.target);
+        let portal = self.session_portal(through.host, &through.target);
         let fix = self
             .tcp_connect(through.host, portal.ip, portal.port, &[ISCSI_PORT])
             .err()
