@@ -207,11 +207,10 @@ impl World {
             if let Some(refused) = self.guest_path_refusal(guest, action.name()) {
                 return Err(refused);
             }
+            // A shut-off guest's own read-only file system is checked as it boots, so only
+            // its host's read-only mount refuses a start.
             if let Some(refused) = self.guest_write_refusal(guest) {
-                // A read-only file system of its own is checked as it boots.
-                if action == GuestAction::Resume || self.guest(guest).io_failure.is_none() {
-                    return Err(refused);
-                }
+                return Err(refused);
             }
         }
         let warnings = self.set_guest_state(guest, to)?;
