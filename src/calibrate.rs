@@ -120,10 +120,10 @@ fn real_lab(dir: Option<PathBuf>) -> Result<calibration::RealLab, Box<Error>> {
             .map(|h| calibration::RealHost {
                 name: h.name.clone(),
                 uri: h.socket_uri.clone(),
-                // No port: the destination's libvirtd takes a free one from its migration
-                // range (lab.toml's `migration_ports`), so other migrations on the lab at
-                // the same time do not collide with this one.
-                migration_uri: "tcp://127.0.0.1".into(),
+                // The host's address, no port: its libvirtd takes a free one from its
+                // migration range (lab.toml's `migration_ports`), so other migrations on the
+                // lab at the same time do not collide with this one.
+                migration_uri: h.migration_uri.clone(),
             })
             .ok_or_else(|| incomplete(&format!("host {name}")))
     };
@@ -198,14 +198,14 @@ mod tests {
     /// lab.toml as `kvmlab up` writes it, with the images or without.
     fn lab_toml(dir: &Path, images: bool) -> String {
         let mut text = String::from("netns = \"kvmlab\"\nacceleration = \"kvm\"\n");
-        for (name, port) in [("sv1", 16509), ("sv2", 16510)] {
+        for (name, address) in [("sv1", "10.20.0.2"), ("sv2", "10.20.0.3")] {
             text.push_str(&format!(
-                "[[hosts]]\nname = \"{name}\"\nuri = \"qemu+tcp://127.0.0.1:{port}/system\"\nsocket_uri = \"qemu+unix:///system?socket={d}/{name}/run/libvirt-sock\"\nhost_uuid = \"6b766d6c-6162-4001-8000-00000000000{}\"\nmigration_ports = [49152, 49167]\npid_file = \"{d}/{name}/libvirtd.pid\"\nlog = \"{d}/{name}/libvirtd.log\"\n",
+                "[[hosts]]\nname = \"{name}\"\nuri = \"qemu+tcp://{address}:16509/system\"\nsocket_uri = \"qemu+unix:///system?socket={d}/{name}/run/libvirt-sock\"\nnetns = \"kvmlab-{name}\"\naddress = \"{address}\"\nlink = \"kv-{name}\"\nmigration_uri = \"tcp://{address}\"\nhost_uuid = \"6b766d6c-6162-4001-8000-00000000000{}\"\nmigration_ports = [49152, 49167]\npid_file = \"{d}/{name}/libvirtd.pid\"\nlog = \"{d}/{name}/libvirtd.log\"\n",
                 &name[2..],
                 d = dir.display()
             ));
         }
-        text.push_str("[nas]\nuri = \"iscsi://127.0.0.1:3260/iqn.2006-01.com.thecus:iscsi1/1\"\nportal = \"127.0.0.1:3260\"\niqn = \"iqn.2006-01.com.thecus:iscsi1\"\nlun_file = \"l\"\nlun_bytes = 1\npid_file = \"p\"\ncontrol_socket = \"c\"\nlog = \"g\"\n");
+        text.push_str("[nas]\nuri = \"iscsi://10.20.0.1:3260/iqn.2006-01.com.thecus:iscsi1/1\"\nportal = \"10.20.0.1:3260\"\niqn = \"iqn.2006-01.com.thecus:iscsi1\"\nlun_file = \"l\"\nlun_bytes = 1\npid_file = \"p\"\ncontrol_socket = \"c\"\nlog = \"g\"\n");
         if images {
             text.push_str("[images]\nworkload_kernel = \"/lab/images/workload.elf\"\nworkload_domain_type = \"qemu\"\nlinux_domain_type = \"qemu\"\n");
         }
@@ -225,7 +225,7 @@ mod tests {
                 dir.path().display()
             )
         );
-        assert_eq!(lab.destination.migration_uri, "tcp://127.0.0.1");
+        assert_eq!(lab.destination.migration_uri, "tcp://10.20.0.3");
         assert_eq!(
             lab.workload_kernel,
             PathBuf::from("/lab/images/workload.elf")

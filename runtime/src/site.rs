@@ -23,7 +23,8 @@ pub struct Site {
 }
 
 /// A real host: its name in labs, the URI kvmlab reaches its libvirtd at, and the URI its
-/// incoming migrations use (`tcp://127.0.0.1`), when libvirt's default would not do.
+/// incoming migrations use (its address on the lab's link, `tcp://10.20.0.3`), when
+/// libvirt's default would not do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SiteHost {
     pub name: String,

@@ -1,18 +1,18 @@
 //! The configuration files of a lab's libvirt daemons: libvirtd.conf (where it listens, its
 //! host UUID) and qemu.conf (QEMU as root, no security driver, no virtlogd, its own migration
-//! ports), rendered from the host's plan.
+//! ports and address), rendered from the host's plan.
 
-use super::layout::HostPlan;
+use super::layout::{HostPlan, LIBVIRTD_PORT};
 
-/// libvirtd.conf: TCP on loopback without authentication (nothing leaves the namespace), a
-/// distinct host UUID (libvirt refuses to migrate to a host with the same one) and a log file
-/// in the host's own log folder.
+/// libvirtd.conf: TCP on the host's own address without authentication (only the lab's
+/// namespaces reach it), a distinct host UUID (libvirt refuses to migrate to a host with the
+/// same one) and a log file in the host's own log folder.
 pub fn libvirtd_conf(host: &HostPlan) -> String {
     format!(
         "# kvmlab up: libvirtd of {name}\n\
          listen_tls = 0\n\
          listen_tcp = 1\n\
-         listen_addr = \"127.0.0.1\"\n\
+         listen_addr = \"{address}\"\n\
          tcp_port = \"{port}\"\n\
          auth_tcp = \"none\"\n\
          auth_unix_rw = \"none\"\n\
@@ -21,15 +21,16 @@ pub fn libvirtd_conf(host: &HostPlan) -> String {
          host_uuid = \"{uuid}\"\n\
          log_outputs = \"3:file:/var/log/libvirt/libvirtd.log\"\n",
         name = host.name,
-        port = host.tcp_port,
+        address = host.address,
+        port = LIBVIRTD_PORT,
         uuid = host.host_uuid,
     )
 }
 
 /// qemu.conf: QEMU runs as root with no relabelling (the lab's files are root's), writes its
 /// output to files itself (no virtlogd), and listens for incoming migrations on the host's own
-/// port range. `migration_host` stays unset: libvirt rejects a loopback address there, so a
-/// migration names its URI (`tcp://127.0.0.1:PORT`) instead.
+/// address and port range, which is also where a source is told to send them when the
+/// migration names no URI of its own.
 pub fn qemu_conf(host: &HostPlan) -> String {
     let (min, max) = host.migration_ports;
     format!(
@@ -40,9 +41,12 @@ pub fn qemu_conf(host: &HostPlan) -> String {
          remember_owner = 0\n\
          security_driver = \"none\"\n\
          stdio_handler = \"file\"\n\
+         migration_address = \"{address}\"\n\
+         migration_host = \"{address}\"\n\
          migration_port_min = {min}\n\
          migration_port_max = {max}\n",
         name = host.name,
+        address = host.address,
     )
 }
 
@@ -59,11 +63,11 @@ mod tests {
     }
 
     #[test]
-    fn libvirtd_listens_on_loopback_tcp_with_its_own_port_and_uuid() {
+    fn libvirtd_listens_on_tcp_at_its_own_address_with_its_own_uuid() {
         let conf = libvirtd_conf(&HOSTS[0]);
         assert_eq!(value(&conf, "listen_tcp"), Some("1"));
         assert_eq!(value(&conf, "listen_tls"), Some("0"));
-        assert_eq!(value(&conf, "listen_addr"), Some("\"127.0.0.1\""));
+        assert_eq!(value(&conf, "listen_addr"), Some("\"10.20.0.2\""));
         assert_eq!(value(&conf, "tcp_port"), Some("\"16509\""));
         assert_eq!(value(&conf, "auth_tcp"), Some("\"none\""));
         assert_eq!(
@@ -71,7 +75,7 @@ mod tests {
             Some("\"6b766d6c-6162-4001-8000-000000000001\"")
         );
         let other = libvirtd_conf(&HOSTS[1]);
-        assert_eq!(value(&other, "tcp_port"), Some("\"16510\""));
+        assert_eq!(value(&other, "listen_addr"), Some("\"10.20.0.3\""));
         assert_ne!(value(&conf, "host_uuid"), value(&other, "host_uuid"));
     }
 
@@ -97,7 +101,8 @@ mod tests {
         assert_eq!(value(&conf, "stdio_handler"), Some("\"file\""));
         assert_eq!(value(&conf, "migration_port_min"), Some("49152"));
         assert_eq!(value(&conf, "migration_port_max"), Some("49167"));
-        assert_eq!(value(&conf, "migration_host"), None);
+        assert_eq!(value(&conf, "migration_address"), Some("\"10.20.0.2\""));
+        assert_eq!(value(&conf, "migration_host"), Some("\"10.20.0.2\""));
         let other = qemu_conf(&HOSTS[1]);
         let (a, b) = (HOSTS[0].migration_ports, HOSTS[1].migration_ports);
         assert!(a.1 < b.0 || b.1 < a.0, "ranges overlap: {a:?} {b:?}");

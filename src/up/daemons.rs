@@ -1,6 +1,6 @@
-//! Starting the lab's daemons inside its namespace: a libvirtd per host, each in a private
-//! mount namespace over its own folders, and tgtd as the NAS with one sparse LUN. Each start
-//! waits until the daemon answers.
+//! Starting the lab's daemons: a libvirtd per host in the host's network namespace, each in a
+//! private mount namespace over its own folders, and tgtd as the NAS with one sparse LUN in
+//! the lab's own namespace. Each start waits until the daemon answers.
 
 use super::config;
 use super::layout::{self, HostPlan, Layout, LIBVIRT_DIRS};
@@ -66,11 +66,12 @@ pub fn start_libvirtd(layout: &Layout, host: &HostPlan) -> Result<Child, Box<Err
         .map(|(sub, target)| (layout.host_subdir(host.name, sub), PathBuf::from(target)))
         .collect();
     let stderr = layout.libvirtd_stderr(host.name);
-    spawn::daemon(command, binds, &stderr)
+    spawn::daemon(command, host.netns, binds, &stderr)
         .map_err(|e| io_error("start libvirtd with its log", &stderr, e))
 }
 
-/// Waits until `host`'s libvirtd answers on its socket and over TCP with its own host UUID.
+/// Waits until `host`'s libvirtd answers on its socket, and over TCP from the lab's namespace
+/// (across the host's link), with its own host UUID.
 pub fn await_libvirtd(layout: &Layout, host: &HostPlan, child: Child) -> Result<(), Box<Error>> {
     let socket_uri = layout.socket_uri(host.name);
     let tcp_uri = host.tcp_uri();
@@ -99,7 +100,7 @@ pub fn await_libvirtd(layout: &Layout, host: &HostPlan, child: Child) -> Result<
 }
 
 /// Starts tgtd on the portal, creates the target with its sparse LUN and opens it to every
-/// initiator in the namespace.
+/// initiator that reaches the portal (the hosts, over their links).
 pub fn start_nas(layout: &Layout) -> Result<(), Box<Error>> {
     let dir = layout.nas_dir();
     std::fs::create_dir_all(&dir).map_err(|e| io_error("create", &dir, e))?;
@@ -114,7 +115,7 @@ pub fn start_nas(layout: &Layout) -> Result<(), Box<Error>> {
         &format!("portal={}", layout::PORTAL),
     ]);
     let log = layout.tgtd_log();
-    let child = spawn::daemon(command, Vec::new(), &log)
+    let child = spawn::daemon(command, layout::NETNS, Vec::new(), &log)
         .map_err(|e| io_error("start tgtd with its log", &log, e))?;
     let pid_file = layout.tgtd_pid();
     std::fs::write(&pid_file, format!("{}\n", child.id()))

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LabFile {
-    /// The network namespace the lab's processes run in.
+    /// The lab's own network namespace: the NAS, the guests' bridge and each host's link.
     pub netns: String,
     /// "kvm" when /dev/kvm answered at `up`, "software" (TCG) otherwise.
     pub acceleration: String,
@@ -37,7 +37,8 @@ pub struct ImagesEntry {
     pub linux_domain_type: String,
 }
 
-/// The guests' network: a bridge in the namespace with the host side's address.
+/// The guests' network: a bridge in the lab's namespace with the NAS's address, and one of
+/// the same name in each host's namespace, joined by the host's link.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NetworkEntry {
     pub bridge: String,
@@ -51,10 +52,20 @@ pub struct NetworkEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostEntry {
     pub name: String,
-    /// The URI inside the namespace, e.g. `qemu+tcp://127.0.0.1:16509/system`.
+    /// Its libvirtd over TCP at its address, from the lab's namespaces, e.g.
+    /// `qemu+tcp://10.20.0.2:16509/system`.
     pub uri: String,
-    /// The same daemon from the host, through its socket file.
+    /// The same daemon from this machine, through its socket file.
     pub socket_uri: String,
+    /// The network namespace its libvirtd and its guests run in, e.g. `kvmlab-sv1`.
+    pub netns: String,
+    /// Its address on the guests' network, e.g. `10.20.0.2`.
+    pub address: String,
+    /// Its link's end in the lab's namespace, e.g. `kv-sv1`: `ip -n kvmlab link set kv-sv1
+    /// down` unplugs the host, `up` plugs it back.
+    pub link: String,
+    /// Where a migration to it sends the guest, e.g. `tcp://10.20.0.2`.
+    pub migration_uri: String,
     pub host_uuid: String,
     pub migration_ports: [u16; 2],
     pub pid_file: PathBuf,
@@ -63,7 +74,7 @@ pub struct HostEntry {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NasEntry {
-    /// LUN 1 of the target, e.g. `iscsi://127.0.0.1:3260/iqn.2006-01.com.thecus:iscsi1/1`.
+    /// LUN 1 of the target, e.g. `iscsi://10.20.0.1:3260/iqn.2006-01.com.thecus:iscsi1/1`.
     pub uri: String,
     pub portal: String,
     pub iqn: String,
@@ -121,6 +132,10 @@ mod tests {
                     name: h.name.into(),
                     uri: h.tcp_uri(),
                     socket_uri: layout.socket_uri(h.name),
+                    netns: h.netns.into(),
+                    address: h.address.into(),
+                    link: h.link.into(),
+                    migration_uri: h.migration_uri(),
                     host_uuid: h.host_uuid.into(),
                     migration_ports: [h.migration_ports.0, h.migration_ports.1],
                     pid_file: layout.libvirtd_pid(h.name),
@@ -146,14 +161,20 @@ mod tests {
     fn lab_file_round_trips_and_names_the_uris() {
         let lab = sample();
         let text = lab.to_toml();
-        assert!(
-            text.contains("uri = \"qemu+tcp://127.0.0.1:16509/system\""),
-            "{text}"
-        );
-        assert!(
-            text.contains("uri = \"qemu+tcp://127.0.0.1:16510/system\""),
-            "{text}"
-        );
+        for (address, netns, link) in [
+            ("10.20.0.2", "kvmlab-sv1", "kv-sv1"),
+            ("10.20.0.3", "kvmlab-sv2", "kv-sv2"),
+        ] {
+            for line in [
+                format!("uri = \"qemu+tcp://{address}:16509/system\""),
+                format!("netns = \"{netns}\""),
+                format!("address = \"{address}\""),
+                format!("link = \"{link}\""),
+                format!("migration_uri = \"tcp://{address}\""),
+            ] {
+                assert!(text.contains(&line), "{line} in {text}");
+            }
+        }
         assert!(
             text.contains(
                 "socket_uri = \"qemu+unix:///system?socket=/var/lib/kvmlab/sv1/run/libvirt-sock\""
@@ -161,7 +182,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("uri = \"iscsi://127.0.0.1:3260/iqn.2006-01.com.thecus:iscsi1/1\""),
+            text.contains("uri = \"iscsi://10.20.0.1:3260/iqn.2006-01.com.thecus:iscsi1/1\""),
             "{text}"
         );
         let back = LabFile::parse(&text, Path::new("lab.toml"), Path::new("/d")).unwrap();

@@ -3,11 +3,19 @@
 
 use std::path::{Path, PathBuf};
 
-/// The network namespace every process of the lab runs in (one lab per machine).
+/// The lab's own network namespace: the NAS, and the bridge `kvmlab0` that every host's link
+/// joins, as a switch would (one lab per machine). Each host has a namespace of its own.
 pub const NETNS: &str = "kvmlab";
 
-/// The NAS's iSCSI portal inside the namespace.
-pub const PORTAL: &str = "127.0.0.1:3260";
+/// The NAS's iSCSI portal: tgtd on the bridge's address in [`NETNS`], which each host's QEMU
+/// reaches over its link.
+pub const PORTAL: &str = "10.20.0.1:3260";
+
+/// The port each host's libvirtd listens on at its own address (libvirt's default).
+pub const LIBVIRTD_PORT: u16 = 16509;
+
+/// A host's end of its link, in the host's namespace: a port of the host's own bridge.
+pub const HOST_CARD: &str = "eth0";
 
 /// The NAS's target, named as the report's Thecus NAS names its targets (target `iscsi1`).
 pub const TARGET_IQN: &str = "iqn.2006-01.com.thecus:iscsi1";
@@ -15,17 +23,21 @@ pub const TARGET_IQN: &str = "iqn.2006-01.com.thecus:iscsi1";
 /// The sparse file behind LUN 1: 2 GiB, taking no disk space until written.
 pub const LUN_SIZE: u64 = 2 << 30;
 
-/// The two libvirt hosts: name, TCP port, host UUID, migration port range.
+/// The two libvirt hosts: name, namespace, address, link, host UUID, migration port range.
 pub const HOSTS: [HostPlan; 2] = [
     HostPlan {
         name: "sv1",
-        tcp_port: 16509,
+        netns: "kvmlab-sv1",
+        address: "10.20.0.2",
+        link: "kv-sv1",
         host_uuid: "6b766d6c-6162-4001-8000-000000000001",
         migration_ports: (49152, 49167),
     },
     HostPlan {
         name: "sv2",
-        tcp_port: 16510,
+        netns: "kvmlab-sv2",
+        address: "10.20.0.3",
+        link: "kv-sv2",
         host_uuid: "6b766d6c-6162-4001-8000-000000000002",
         migration_ports: (49168, 49183),
     },
@@ -35,16 +47,33 @@ pub const HOSTS: [HostPlan; 2] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HostPlan {
     pub name: &'static str,
-    pub tcp_port: u16,
+    /// The network namespace its libvirtd, and so its guests' QEMU, runs in.
+    pub netns: &'static str,
+    /// Its address on the guests' network (10.20.0.0/24), on its own bridge.
+    pub address: &'static str,
+    /// The [`NETNS`] end of its link, a port of the lab's bridge: set it down and the host
+    /// is cut off, as by an unplugged cable.
+    pub link: &'static str,
     pub host_uuid: &'static str,
     pub migration_ports: (u16, u16),
 }
 
 impl HostPlan {
-    /// The URI inside the namespace, e.g. `qemu+tcp://127.0.0.1:16509/system`.
+    /// Its libvirtd over TCP at its address, e.g. `qemu+tcp://10.20.0.2:16509/system`.
     pub fn tcp_uri(&self) -> String {
-        format!("qemu+tcp://127.0.0.1:{}/system", self.tcp_port)
+        format!("qemu+tcp://{}:{LIBVIRTD_PORT}/system", self.address)
     }
+
+    /// Where another host's QEMU sends it a guest: its address, no port (its libvirtd picks
+    /// a free one from its migration range).
+    pub fn migration_uri(&self) -> String {
+        format!("tcp://{}", self.address)
+    }
+}
+
+/// Every network namespace of the lab: its own, then each host's.
+pub fn namespaces() -> [&'static str; 3] {
+    [NETNS, HOSTS[0].netns, HOSTS[1].netns]
 }
 
 /// The directories libvirtd keeps its state in, each bind-mounted from the host's own folder.
@@ -121,7 +150,7 @@ impl Layout {
     }
 
     /// libvirtd's read-write socket: a file, so the host reaches the daemon without entering
-    /// the namespace.
+    /// its namespace.
     pub fn libvirt_socket(&self, host: &str) -> PathBuf {
         self.host_subdir(host, "run").join("libvirt-sock")
     }
@@ -176,7 +205,7 @@ impl Layout {
     }
 }
 
-/// The NAS's LUN as an iSCSI URI, e.g. `iscsi://127.0.0.1:3260/iqn…:iscsi1/1`.
+/// The NAS's LUN as an iSCSI URI, e.g. `iscsi://10.20.0.1:3260/iqn…:iscsi1/1`.
 pub fn lun_uri() -> String {
     format!("iscsi://{PORTAL}/{TARGET_IQN}/1")
 }

@@ -1,9 +1,11 @@
-//! `kvmlab up`, `kvmlab status`, `kvmlab down`: a real two-host KVM lab on this machine. Two
-//! libvirt daemons (sv1, sv2), a tgtd iSCSI target (the NAS) and the guests' bridge
-//! `kvmlab0` live in one network namespace, `kvmlab`, so no traffic leaves it; guest images
-//! are built into the lab's folder (`images`). The host reaches each libvirtd through its socket file
-//! (`qemu+unix:///system?socket=…`), and anything inside the namespace (the daemons migrating
-//! to each other, QEMU's iSCSI initiator) over TCP on 127.0.0.1.
+//! `kvmlab up`, `kvmlab status`, `kvmlab down`: a real two-host KVM lab on this machine. A
+//! tgtd iSCSI target (the NAS) and the bridge `kvmlab0` live in the network namespace
+//! `kvmlab`; each libvirt daemon (sv1, sv2), with the QEMU it starts, lives in a namespace of
+//! its own (`kvmlab-sv1`, `kvmlab-sv2`) cabled to that bridge by a veth pair, so the hosts
+//! reach each other and the NAS over a link a test can unplug, and no traffic leaves the lab.
+//! Guest images are built into the lab's folder (`images`). This machine reaches each
+//! libvirtd through its socket file (`qemu+unix:///system?socket=…`), which no network
+//! namespace stands in the way of.
 //!
 //! Exit codes: 0 done (for `status`: everything up), 1 refused, failed or (for `status`)
 //! something down.
@@ -14,6 +16,7 @@ mod daemons;
 mod images;
 pub mod lab_file;
 mod layout;
+mod link;
 mod namespace;
 mod preflight;
 mod probe;
@@ -64,7 +67,7 @@ pub fn up(dir: &Path) -> i32 {
 fn preflight_up(layout: &Layout) -> Result<String, Box<Error>> {
     preflight::require_root(
         "up",
-        "it creates a network namespace and starts daemons as root",
+        "it creates network namespaces and starts daemons as root",
     )?;
     for program in &preflight::PROGRAMS {
         preflight::require(program.name)?;
@@ -73,10 +76,10 @@ fn preflight_up(layout: &Layout) -> Result<String, Box<Error>> {
     preflight::require_accounts()?;
     let evidence = if layout.lab_file().exists() {
         Some(format!("`{}` exists", layout.lab_file().display()))
-    } else if namespace::exists() {
-        Some(format!("the network namespace `{}` exists", layout::NETNS))
     } else {
-        None
+        namespace::existing()
+            .first()
+            .map(|name| format!("the network namespace `{name}` exists"))
     };
     if let Some(evidence) = evidence {
         return Err(Box::new(Error::UpAlreadyUp {
@@ -166,13 +169,23 @@ fn start(layout: &Layout, acceleration: &str) -> Result<LabFile, Box<Error>> {
     Ok(lab)
 }
 
-/// The namespace, the guests' bridge, both libvirtd and the NAS, recorded in `lab` as they
-/// answer.
+/// The namespaces, the bridge and the hosts' links, both libvirtd and the NAS, recorded in
+/// `lab` as they answer.
 fn start_daemons(layout: &Layout, lab: &mut LabFile) -> Result<(), Box<Error>> {
     let ip = preflight::require("ip")?;
-    namespace::create(&ip)?;
-    bridge::create(&ip, bridge::BRIDGE, bridge::GATEWAY, bridge::PREFIX)?;
+    namespace::create(&ip, layout::NETNS)?;
+    bridge::create(
+        &ip,
+        layout::NETNS,
+        bridge::BRIDGE,
+        bridge::GATEWAY,
+        bridge::PREFIX,
+    )?;
     lab.network = Some(bridge::entry());
+    for host in &HOSTS {
+        namespace::create(&ip, host.netns)?;
+        link::create(&ip, host)?;
+    }
     let mut children = Vec::new();
     for host in &HOSTS {
         daemons::prepare_host(layout, host)?;
@@ -184,6 +197,10 @@ fn start_daemons(layout: &Layout, lab: &mut LabFile) -> Result<(), Box<Error>> {
             name: host.name.into(),
             uri: host.tcp_uri(),
             socket_uri: layout.socket_uri(host.name),
+            netns: host.netns.into(),
+            address: host.address.into(),
+            link: host.link.into(),
+            migration_uri: host.migration_uri(),
             host_uuid: host.host_uuid.into(),
             migration_ports: [host.migration_ports.0, host.migration_ports.1],
             pid_file: layout.libvirtd_pid(host.name),
@@ -227,7 +244,7 @@ pub fn down(dir: &Path) -> i32 {
     let layout = Layout::new(dir);
     if let Err(error) = preflight::require_root(
         "down",
-        "it stops the lab's daemons, which run as root, and deletes its network namespace",
+        "it stops the lab's daemons, which run as root, and deletes its network namespaces",
     ) {
         return report(error);
     }

@@ -1,62 +1,75 @@
-//! The lab's network namespace: created with `ip netns add`, entered by the lab's daemons
-//! (and by the checks that talk to them over TCP) with setns(2), and found again by inode so
-//! that `down` can stop whatever still runs in it.
+//! The lab's network namespaces: its own (`kvmlab`, the NAS and the bridge) and one per host,
+//! created with `ip netns add`, entered by the lab's daemons (and by the checks that talk to
+//! them over TCP) with setns(2), and found again by inode so that `down` can stop whatever
+//! still runs in any of them.
 
-use super::layout::NETNS;
+use super::layout;
 use kvmlab_runtime::error::Error;
 use std::os::unix::fs::MetadataExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub fn path() -> PathBuf {
-    PathBuf::from("/run/netns").join(NETNS)
+pub fn path(name: &str) -> PathBuf {
+    PathBuf::from("/run/netns").join(name)
 }
 
-pub fn exists() -> bool {
-    path().exists()
+pub fn exists(name: &str) -> bool {
+    path(name).exists()
 }
 
-/// The namespace's identity (device, inode), as /proc/PID/ns/net shows it.
-pub fn identity() -> Option<(u64, u64)> {
-    std::fs::metadata(path()).ok().map(|m| (m.dev(), m.ino()))
+/// The lab's namespaces that exist now.
+pub fn existing() -> Vec<&'static str> {
+    layout::namespaces()
+        .into_iter()
+        .filter(|name| exists(name))
+        .collect()
 }
 
-/// Creates the namespace and brings its loopback up.
-pub fn create(ip: &std::path::Path) -> Result<(), Box<Error>> {
-    run(Command::new(ip).args(["netns", "add", NETNS]))?;
-    run(Command::new(ip).args(["-n", NETNS, "link", "set", "lo", "up"])).map(drop)
+/// Each existing lab namespace's identity (device, inode), as /proc/PID/ns/net shows it.
+fn identities() -> Vec<(u64, u64)> {
+    layout::namespaces()
+        .iter()
+        .filter_map(|name| std::fs::metadata(path(name)).ok())
+        .map(|m| (m.dev(), m.ino()))
+        .collect()
 }
 
-pub fn delete(ip: &std::path::Path) -> Result<(), Box<Error>> {
-    run(Command::new(ip).args(["netns", "delete", NETNS])).map(drop)
+/// Creates the namespace `name` and brings its loopback up.
+pub fn create(ip: &Path, name: &str) -> Result<(), Box<Error>> {
+    run(Command::new(ip).args(["netns", "add", name]))?;
+    run(Command::new(ip).args(["-n", name, "link", "set", "lo", "up"])).map(drop)
 }
 
-/// Every process whose network namespace is the lab's, this process excepted.
+pub fn delete(ip: &Path, name: &str) -> Result<(), Box<Error>> {
+    run(Command::new(ip).args(["netns", "delete", name])).map(drop)
+}
+
+/// Whether `pid`'s network namespace is one of `identities`.
+fn in_one_of(pid: u32, identities: &[(u64, u64)]) -> bool {
+    std::fs::metadata(format!("/proc/{pid}/ns/net"))
+        .is_ok_and(|m| identities.contains(&(m.dev(), m.ino())))
+}
+
+/// Every process in one of the lab's namespaces, this process excepted.
 pub fn processes() -> Vec<u32> {
-    let Some((dev, ino)) = identity() else {
+    let identities = identities();
+    if identities.is_empty() {
         return Vec::new();
-    };
+    }
     let me = std::process::id();
     let mut pids: Vec<u32> = std::fs::read_dir("/proc")
         .into_iter()
         .flatten()
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| *pid != me)
-        .filter(|pid| {
-            std::fs::metadata(format!("/proc/{pid}/ns/net"))
-                .is_ok_and(|m| m.dev() == dev && m.ino() == ino)
-        })
+        .filter(|pid| *pid != me && in_one_of(*pid, &identities))
         .collect();
     pids.sort_unstable();
     pids
 }
 
-/// Whether `pid` runs in the lab's namespace.
+/// Whether `pid` runs in one of the lab's namespaces.
 pub fn holds(pid: u32) -> bool {
-    let Some((dev, ino)) = identity() else {
-        return false;
-    };
-    std::fs::metadata(format!("/proc/{pid}/ns/net")).is_ok_and(|m| m.dev() == dev && m.ino() == ino)
+    in_one_of(pid, &identities())
 }
 
 /// Runs a command to completion; a failure carries its output.

@@ -1,6 +1,7 @@
 //! Asking the lab's daemons whether they answer: libvirtd through virsh (on its socket from
-//! the host, and over TCP inside the namespace), tgtd through tgtadm on its control socket, and
-//! the LUN through libiscsi's iscsi-ls inside the namespace, as a guest's QEMU would see it.
+//! the host, and over TCP from the lab's namespace, across the host's link), tgtd through
+//! tgtadm on its control socket, and the LUN through libiscsi's iscsi-ls in the lab's
+//! namespace, at the portal a guest's QEMU uses.
 
 use super::layout::{self, Layout};
 use super::preflight::find_program;
@@ -92,7 +93,7 @@ pub fn target_exported(layout: &Layout, lun_file: &Path) -> bool {
     })
 }
 
-/// What iscsi-ls lists at the portal inside the namespace (targets and LUNs with sizes).
+/// What iscsi-ls lists at the portal, from the lab's namespace (targets and LUNs with sizes).
 pub fn iscsi_ls() -> Option<String> {
     let program = find_program("iscsi-ls")?;
     let mut command = spawn::client(&program).ok()?;

@@ -1,6 +1,7 @@
 //! A `kvmlab up` lab as the libvirt backend's [`Site`]: its hosts through their socket files
-//! (kvmlab runs outside the lab's namespace), each receiving migrations on the namespace's
-//! loopback (its libvirtd picks a free port of its range, so migrations at once do not clash), the NAS's LUN as the hosts' QEMU reaches it, the guest images and bridge `up`
+//! (kvmlab runs outside the lab's namespaces), each receiving migrations at its address on the
+//! far end of its link (its libvirtd picks a free port of its range, so migrations at once do
+//! not clash), the NAS's LUN as the hosts' QEMU reaches it, the guest images and bridge `up`
 //! made, and dir pools under the lab's folder. `kvmlab run --backend libvirt` finds its site
 //! here: `--lab DIR`, else `--host` flags alone, else the default lab when it is up.
 
@@ -21,7 +22,7 @@ pub fn from_lab_file(lab: &LabFile, dir: &Path) -> Site {
             .map(|h| SiteHost {
                 name: h.name.clone(),
                 uri: h.socket_uri.clone(),
-                migration_uri: Some("tcp://127.0.0.1".into()),
+                migration_uri: Some(h.migration_uri.clone()),
             })
             .collect(),
         nas: nas_of(lab),
@@ -102,8 +103,12 @@ created_mount_points = []
 
 [[hosts]]
 name = "sv1"
-uri = "qemu+tcp://127.0.0.1:16509/system"
+uri = "qemu+tcp://10.20.0.2:16509/system"
 socket_uri = "qemu+unix:///system?socket=/srv/lab/sv1/run/libvirt-sock"
+netns = "kvmlab-sv1"
+address = "10.20.0.2"
+link = "kv-sv1"
+migration_uri = "tcp://10.20.0.2"
 host_uuid = "6b766d6c-6162-4001-8000-000000000001"
 migration_ports = [49152, 49167]
 pid_file = "/srv/lab/sv1/libvirtd.pid"
@@ -111,16 +116,20 @@ log = "/srv/lab/sv1/log/libvirtd.log"
 
 [[hosts]]
 name = "sv2"
-uri = "qemu+tcp://127.0.0.1:16510/system"
+uri = "qemu+tcp://10.20.0.3:16509/system"
 socket_uri = "qemu+unix:///system?socket=/srv/lab/sv2/run/libvirt-sock"
+netns = "kvmlab-sv2"
+address = "10.20.0.3"
+link = "kv-sv2"
+migration_uri = "tcp://10.20.0.3"
 host_uuid = "6b766d6c-6162-4001-8000-000000000002"
 migration_ports = [49168, 49183]
 pid_file = "/srv/lab/sv2/libvirtd.pid"
 log = "/srv/lab/sv2/log/libvirtd.log"
 
 [nas]
-uri = "iscsi://127.0.0.1:3260/iqn.2006-01.com.thecus:iscsi1/1"
-portal = "127.0.0.1:3260"
+uri = "iscsi://10.20.0.1:3260/iqn.2006-01.com.thecus:iscsi1/1"
+portal = "10.20.0.1:3260"
 iqn = "iqn.2006-01.com.thecus:iscsi1"
 lun_file = "/srv/lab/nas/lun1.img"
 lun_bytes = 2147483648
@@ -156,11 +165,11 @@ first_guest = "10.20.0.10"
             sv2.uri,
             "qemu+unix:///system?socket=/srv/lab/sv2/run/libvirt-sock"
         );
-        assert_eq!(sv2.migration_uri.as_deref(), Some("tcp://127.0.0.1"));
+        assert_eq!(sv2.migration_uri.as_deref(), Some("tcp://10.20.0.3"));
         assert_eq!(
             site.nas,
             Some(SiteNas {
-                host: "127.0.0.1".into(),
+                host: "10.20.0.1".into(),
                 port: 3260,
                 iqn: "iqn.2006-01.com.thecus:iscsi1".into(),
                 lun: 1,

@@ -1,4 +1,4 @@
-//! Starting a program inside the lab's network namespace, optionally in a private mount
+//! Starting a program inside one of the lab's network namespaces, optionally in a private mount
 //! namespace of its own with folders bind-mounted over the paths it insists on. The mounts
 //! exist only in that namespace: they vanish with the process, and the host never sees them.
 
@@ -11,18 +11,20 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-/// What the child does between fork and exec: join the namespace, leave the caller's session
+/// What the child does between fork and exec: join a namespace, leave the caller's session
 /// (so it outlives `kvmlab up`), and mount its folders.
 pub struct Confinement {
+    /// The network namespace, by its name under /run/netns.
+    pub netns: &'static str,
     /// (source on the host, path it hides) pairs, mounted in a private mount namespace.
     pub binds: Vec<(PathBuf, PathBuf)>,
     /// Start in a new session, detached from the terminal.
     pub detach: bool,
 }
 
-/// Configures `command` to run in the lab's network namespace under `confinement`.
+/// Configures `command` to run under `confinement`.
 pub fn confine(command: &mut Command, confinement: Confinement) -> std::io::Result<()> {
-    let netns = File::open(namespace::path())?;
+    let netns = File::open(namespace::path(confinement.netns))?;
     let binds: Vec<(CString, CString)> = confinement
         .binds
         .iter()
@@ -60,7 +62,7 @@ pub fn confine(command: &mut Command, confinement: Confinement) -> std::io::Resu
                 return Err(std::io::Error::last_os_error());
             }
             // As `ip netns exec` does: a sysfs of the namespace, so the daemon sees its
-            // network devices (only `lo`), not the machine's.
+            // network devices (its bridge, for its guests' cards), not the machine's.
             libc::umount2(sys.as_ptr(), libc::MNT_DETACH);
             if libc::mount(
                 sysfs.as_ptr(),
@@ -95,9 +97,10 @@ fn c_path(path: &Path) -> std::io::Result<CString> {
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in a path"))
 }
 
-/// Starts a daemon in the namespace with its output appended to `log`.
+/// Starts a daemon in the namespace `netns` with its output appended to `log`.
 pub fn daemon(
     mut command: Command,
+    netns: &'static str,
     binds: Vec<(PathBuf, PathBuf)>,
     log: &Path,
 ) -> std::io::Result<Child> {
@@ -112,6 +115,7 @@ pub fn daemon(
     confine(
         &mut command,
         Confinement {
+            netns,
             binds,
             detach: true,
         },
@@ -119,12 +123,14 @@ pub fn daemon(
     command.spawn()
 }
 
-/// A command that runs in the namespace (a client such as virsh over TCP), to completion.
+/// A command that runs in the lab's namespace (a client such as virsh over TCP, which reaches
+/// each host over its link), to completion.
 pub fn client(program: &Path) -> std::io::Result<Command> {
     let mut command = Command::new(program);
     confine(
         &mut command,
         Confinement {
+            netns: super::layout::NETNS,
             binds: Vec::new(),
             detach: false,
         },

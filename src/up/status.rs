@@ -1,10 +1,12 @@
-//! What is up: for each daemon its pid, whether it lives and whether it answers; for the NAS
-//! whether the target exports its LUN and an initiator in the namespace sees it. Also the
-//! text `up` prints once the lab answers.
+//! What is up: the namespaces; for each daemon its pid, whether it lives and whether it
+//! answers; for the NAS whether the target exports its LUN and an initiator in the lab's
+//! namespace sees it; the bridge and each host's link. Also the text `up` prints once the lab
+//! answers.
 
 use super::bridge;
 use super::lab_file::{ImagesEntry, LabFile};
 use super::layout::{self, Layout, HOSTS};
+use super::link;
 use super::namespace;
 use super::preflight::find_program;
 use super::probe;
@@ -22,14 +24,28 @@ pub struct DaemonState {
     pub address: String,
 }
 
+/// One host's link: its end in the lab's namespace and the host's address at the other.
+pub struct LinkState {
+    pub host: &'static str,
+    pub name: &'static str,
+    /// Whether it is set up; None when it is missing.
+    pub up: Option<bool>,
+    pub netns: &'static str,
+    /// The host's address on its bridge (None: missing).
+    pub address: Option<String>,
+}
+
 pub struct LabStatus {
     pub dir: String,
     pub lab_file: bool,
-    pub netns: bool,
+    /// Each of the lab's namespaces and whether it exists.
+    pub namespaces: Vec<(&'static str, bool)>,
     pub daemons: Vec<DaemonState>,
     pub lun_visible: bool,
-    /// The guests' bridge lab.toml names, and its address in the namespace (None: missing).
+    /// The guests' bridge lab.toml names, and its address in the lab's namespace (None:
+    /// missing).
     pub bridge: Option<(String, Option<String>)>,
+    pub links: Vec<LinkState>,
     /// Each image lab.toml names: what, its files, domain type, whether the files exist.
     pub images: Vec<ImageState>,
 }
@@ -44,13 +60,17 @@ pub struct ImageState {
 impl LabStatus {
     pub fn all_up(&self) -> bool {
         self.lab_file
-            && self.netns
+            && self.namespaces.iter().all(|(_, present)| *present)
             && self.lun_visible
             && self.daemons.iter().all(|d| d.alive && d.answering)
             && self
                 .bridge
                 .as_ref()
                 .is_none_or(|(_, address)| address.is_some())
+            && self
+                .links
+                .iter()
+                .all(|l| l.up == Some(true) && l.address.is_some())
             && self.images.iter().all(|image| image.present)
     }
 
@@ -58,12 +78,17 @@ impl LabStatus {
         let mut out = String::new();
         let yes = |b: bool| if b { "yes" } else { "no" };
         let _ = writeln!(out, "lab at {}", self.dir);
+        let present = |b: bool| if b { "present" } else { "missing" };
+        let namespaces: Vec<String> = self
+            .namespaces
+            .iter()
+            .map(|(name, there)| format!("{name} {}", present(*there)))
+            .collect();
         let _ = writeln!(
             out,
-            "  lab.toml: {}; network namespace {}: {}",
-            if self.lab_file { "present" } else { "missing" },
-            layout::NETNS,
-            if self.netns { "present" } else { "missing" }
+            "  lab.toml: {}; network namespaces: {}",
+            present(self.lab_file),
+            namespaces.join(", ")
         );
         for d in &self.daemons {
             let pid = d.pid.map_or("-".to_string(), |p| p.to_string());
@@ -90,6 +115,22 @@ impl LabStatus {
                 address.as_deref().unwrap_or("missing")
             );
         }
+        for l in &self.links {
+            let state = match l.up {
+                Some(true) => "up",
+                Some(false) => "down",
+                None => "missing",
+            };
+            let _ = writeln!(
+                out,
+                "  {:<12} {}: {state}  {} at {} in {}",
+                format!("link {}", l.host),
+                l.name,
+                l.host,
+                l.address.as_deref().unwrap_or("(no address)"),
+                l.netns
+            );
+        }
         for image in &self.images {
             let files: Vec<String> = image
                 .files
@@ -110,6 +151,15 @@ impl LabStatus {
             "{}",
             if self.all_up() {
                 "all up".to_string()
+            } else if let Some(l) = self.links.iter().find(|l| l.up == Some(false)) {
+                // What a cut link stops (its host's TCP, a LUN it cannot reach) comes back
+                // with it: no need to start afresh.
+                format!(
+                    "not all up: `ip -n {} link set {} up` plugs {} back in",
+                    layout::NETNS,
+                    l.name,
+                    l.host
+                )
             } else {
                 format!(
                     "not all up: `kvmlab down --dir {0}` then `kvmlab up --dir {0}` starts afresh",
@@ -123,7 +173,12 @@ impl LabStatus {
 
 /// The lab's state from its files and live checks.
 pub fn check(layout: &Layout, lab: Option<&LabFile>) -> LabStatus {
-    let netns = namespace::exists();
+    let namespaces: Vec<(&'static str, bool)> = layout::namespaces()
+        .into_iter()
+        .map(|name| (name, namespace::exists(name)))
+        .collect();
+    let netns = namespace::exists(layout::NETNS);
+    let ip = find_program("ip");
     let mut daemons = Vec::new();
     for host in &HOSTS {
         let pid = process::read_pid(&layout.libvirtd_pid(host.name));
@@ -152,20 +207,36 @@ pub fn check(layout: &Layout, lab: Option<&LabFile>) -> LabStatus {
         address: format!("iscsi://{}", layout::PORTAL),
     });
     let bridge = lab.and_then(|lab| lab.network.as_ref()).map(|network| {
-        let address = if netns {
-            find_program("ip").and_then(|ip| bridge::address(&ip, &network.bridge))
-        } else {
-            None
-        };
+        let address = ip
+            .as_ref()
+            .filter(|_| netns)
+            .and_then(|ip| bridge::address(ip, layout::NETNS, &network.bridge));
         (network.bridge.clone(), address)
     });
+    let links = HOSTS
+        .iter()
+        .map(|host| LinkState {
+            host: host.name,
+            name: host.link,
+            up: ip
+                .as_ref()
+                .filter(|_| netns)
+                .and_then(|ip| link::is_up(ip, host.link)),
+            netns: host.netns,
+            address: ip
+                .as_ref()
+                .filter(|_| namespace::exists(host.netns))
+                .and_then(|ip| bridge::address(ip, host.netns, bridge::BRIDGE)),
+        })
+        .collect();
     LabStatus {
         dir: layout.dir.display().to_string(),
         lab_file: lab.is_some(),
-        netns,
+        namespaces,
         daemons,
         lun_visible: netns && answering && probe::lun_visible(),
         bridge,
+        links,
         images: lab
             .and_then(|lab| lab.images.as_ref())
             .map_or_else(Vec::new, images),
@@ -204,6 +275,11 @@ pub fn render_up(lab: &LabFile, took: Duration) -> String {
     for host in &lab.hosts {
         let _ = writeln!(out, "{}  {}", host.name, host.uri);
         let _ = writeln!(out, "     from the host: {}", host.socket_uri);
+        let _ = writeln!(
+            out,
+            "     in namespace {} at {}, cabled by {} (in {})",
+            host.netns, host.address, host.link, lab.netns
+        );
     }
     let _ = writeln!(out, "nas  {}", lab.nas.uri);
     if let Some(network) = &lab.network {
@@ -242,7 +318,7 @@ pub fn render_up(lab: &LabFile, took: Duration) -> String {
     }
     let _ = writeln!(
         out,
-        "TCP URIs work inside the namespace: `ip netns exec {} virsh -c {}`",
+        "TCP URIs work inside the lab's namespaces: `ip netns exec {} virsh -c {}`",
         lab.netns,
         lab.hosts.first().map_or("", |h| h.uri.as_str())
     );
@@ -253,20 +329,27 @@ pub fn render_up(lab: &LabFile, took: Duration) -> String {
 mod tests {
     use super::*;
 
-    fn status(bridge_address: Option<&str>, image_present: bool) -> LabStatus {
+    fn status(bridge_address: Option<&str>, image_present: bool, link_up: bool) -> LabStatus {
         LabStatus {
             dir: "/lab".into(),
             lab_file: true,
-            netns: true,
+            namespaces: vec![("kvmlab", true), ("kvmlab-sv1", true)],
             daemons: vec![DaemonState {
                 name: "sv1 libvirtd".into(),
                 pid: Some(7),
                 alive: true,
                 answering: true,
-                address: "qemu+tcp://127.0.0.1:16509/system".into(),
+                address: "qemu+tcp://10.20.0.2:16509/system".into(),
             }],
             lun_visible: true,
             bridge: Some(("kvmlab0".into(), bridge_address.map(str::to_string))),
+            links: vec![LinkState {
+                host: "sv1",
+                name: "kv-sv1",
+                up: Some(link_up),
+                netns: "kvmlab-sv1",
+                address: Some("10.20.0.2/24".into()),
+            }],
             images: vec![ImageState {
                 name: "workload",
                 files: vec![PathBuf::from("/lab/images/workload.elf")],
@@ -277,11 +360,21 @@ mod tests {
     }
 
     #[test]
-    fn status_shows_the_bridge_and_the_images_and_counts_them() {
-        let up = status(Some("10.20.0.1/24"), true);
+    fn status_shows_the_bridge_the_links_and_the_images_and_counts_them() {
+        let up = status(Some("10.20.0.1/24"), true, true);
         let text = up.render();
         assert!(
+            text.contains(
+                "  lab.toml: present; network namespaces: kvmlab present, kvmlab-sv1 present\n"
+            ),
+            "{text}"
+        );
+        assert!(
             text.contains("  bridge       kvmlab0: 10.20.0.1/24\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  link sv1     kv-sv1: up  sv1 at 10.20.0.2/24 in kvmlab-sv1\n"),
             "{text}"
         );
         assert!(
@@ -291,13 +384,26 @@ mod tests {
             "{text}"
         );
         assert!(up.all_up());
-        let no_bridge = status(None, true);
+        let no_bridge = status(None, true, true);
         assert!(no_bridge
             .render()
             .contains("  bridge       kvmlab0: missing\n"));
         assert!(!no_bridge.all_up());
-        let no_image = status(Some("10.20.0.1/24"), false);
+        let no_image = status(Some("10.20.0.1/24"), false, true);
         assert!(no_image.render().contains("  workload     present: no "));
         assert!(!no_image.all_up());
+        // An unplugged host is not all up, and status says which link.
+        let unplugged = status(Some("10.20.0.1/24"), true, false);
+        let text = unplugged.render();
+        assert!(text.contains("  link sv1     kv-sv1: down  "), "{text}");
+        assert!(
+            text.ends_with("not all up: `ip -n kvmlab link set kv-sv1 up` plugs sv1 back in\n"),
+            "{text}"
+        );
+        assert!(!unplugged.all_up());
+        let mut no_namespace = status(Some("10.20.0.1/24"), true, true);
+        no_namespace.namespaces[1].1 = false;
+        assert!(no_namespace.render().contains("kvmlab-sv1 missing\n"));
+        assert!(!no_namespace.all_up());
     }
 }

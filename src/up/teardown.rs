@@ -1,11 +1,12 @@
-//! Taking a lab down: every process the lab runs (by pid file and by namespace), the
-//! namespace, the mount points `up` had to create and the lab's files. Each step tolerates
-//! what is already gone, so `down` is idempotent and works after a crash or without lab.toml;
-//! nothing outside what `up` made is touched.
+//! Taking a lab down: every process the lab runs (by pid file and by namespace), the hosts'
+//! links, the namespaces, the mount points `up` had to create and the lab's files. Each step
+//! tolerates what is already gone, so `down` is idempotent and works after a crash or without
+//! lab.toml; nothing outside what `up` made is touched.
 
 use super::daemons::io_error;
 use super::lab_file::LabFile;
-use super::layout::{Layout, HOSTS};
+use super::layout::{self, Layout, HOSTS};
+use super::link;
 use super::namespace;
 use super::preflight::find_program;
 use super::process;
@@ -16,7 +17,7 @@ use std::time::Duration;
 const GRACE: Duration = Duration::from_secs(10);
 
 /// The lab's processes: those named by its pid files (if they are provably the lab's) and
-/// every process in its namespace.
+/// every process in its namespaces.
 fn lab_processes(layout: &Layout) -> Vec<(String, u32)> {
     let mut found: Vec<(String, u32)> = HOSTS
         .iter()
@@ -36,7 +37,8 @@ fn lab_processes(layout: &Layout) -> Vec<(String, u32)> {
     found
 }
 
-/// Stops every process of the lab and deletes its namespace (what a failed `up` undoes).
+/// Stops every process of the lab, deletes the hosts' links and the namespaces (what a failed
+/// `up` undoes).
 pub fn stop_everything(layout: &Layout) -> Vec<String> {
     let mut done = Vec::new();
     let processes = lab_processes(layout);
@@ -53,14 +55,21 @@ pub fn stop_everything(layout: &Layout) -> Vec<String> {
             done.push(format!("{how} {name} (pid {pid})"));
         }
     }
-    if namespace::exists() {
-        if let Some(ip) = find_program("ip") {
-            if namespace::delete(&ip).is_ok() {
-                done.push(format!(
-                    "deleted network namespace {}",
-                    super::layout::NETNS
-                ));
+    let Some(ip) = find_program("ip") else {
+        return done;
+    };
+    // A link goes with either namespace; deleted first, so that none outlives a namespace
+    // something still holds open.
+    if namespace::exists(layout::NETNS) {
+        for host in &HOSTS {
+            if link::delete(&ip, host.link) {
+                done.push(format!("deleted link {}", host.link));
             }
+        }
+    }
+    for name in namespace::existing().into_iter().rev() {
+        if namespace::delete(&ip, name).is_ok() {
+            done.push(format!("deleted network namespace {name}"));
         }
     }
     done
@@ -96,17 +105,17 @@ fn shut_down_tgtd(layout: &Layout) {
     }
 }
 
-/// `down`: processes, namespace, leftover mounts under the lab's folder, created mount
+/// `down`: processes, links, namespaces, leftover mounts under the lab's folder, created mount
 /// points, then the lab's files.
 pub fn down(layout: &Layout) -> Result<Vec<String>, Box<Error>> {
     let recorded = LabFile::read(&layout.lab_file(), &layout.dir)
         .ok()
         .flatten();
     let mut done = stop_everything(layout);
-    if namespace::exists() {
+    for name in namespace::existing() {
         // `ip netns delete` failed above: say so rather than leave it silently.
         let ip = find_program("ip").unwrap_or_else(|| PathBuf::from("ip"));
-        namespace::delete(&ip)?;
+        namespace::delete(&ip, name)?;
     }
     for point in mounts_under(&layout.created()) {
         unmount(&point)?;

@@ -44,18 +44,15 @@ fn up(dir: &Path) -> (toml::Table, String) {
     eprintln!("up took {:.1} s", started.elapsed().as_secs_f64());
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
-    assert!(
-        stdout.contains("sv1  qemu+tcp://127.0.0.1:16509/system"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("sv2  qemu+tcp://127.0.0.1:16510/system"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("nas  iscsi://127.0.0.1:3260/iqn.2006-01.com.thecus:iscsi1/1"),
-        "{stdout}"
-    );
+    for line in [
+        "sv1  qemu+tcp://10.20.0.2:16509/system\n",
+        "     in namespace kvmlab-sv1 at 10.20.0.2, cabled by kv-sv1 (in kvmlab)\n",
+        "sv2  qemu+tcp://10.20.0.3:16509/system\n",
+        "     in namespace kvmlab-sv2 at 10.20.0.3, cabled by kv-sv2 (in kvmlab)\n",
+        "nas  iscsi://10.20.0.1:3260/iqn.2006-01.com.thecus:iscsi1/1\n",
+    ] {
+        assert!(stdout.contains(line), "{line} in {stdout}");
+    }
     let file = std::fs::read_to_string(dir.join("lab.toml")).expect("up writes lab.toml");
     (file.parse().expect("lab.toml is TOML"), stderr)
 }
@@ -68,6 +65,33 @@ fn run(program: &str, args: &[&str]) -> String {
         "{program} {args:?}: {stdout}{stderr}"
     );
     stdout
+}
+
+/// Waits until `ping` crosses from the namespace `netns` to each of `addresses`. Right after
+/// a link comes back, its host's ARP entries for the other end can still be failed for a few
+/// seconds, and a connection tried then ends with `No route to host`.
+pub(crate) fn await_ping(netns: &str, addresses: &[&str]) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    for address in addresses {
+        loop {
+            let ping = Command::new("ip")
+                .args([
+                    "netns", "exec", netns, "busybox", "ping", "-c", "1", "-W", "1",
+                ])
+                .arg(address)
+                .output()
+                .expect("busybox runs");
+            if ping.status.success() {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "ping from {netns} to {address} did not cross within 30 s: {}",
+                String::from_utf8_lossy(&ping.stdout)
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
 }
 
 /// The pids `kvmlab status` shows, by daemon.
@@ -91,15 +115,23 @@ fn running(pid: u32) -> bool {
     })
 }
 
-/// What `down` must leave: no namespace, none of the lab's processes, no mount, no files.
+/// The lab's network namespaces: its own and each host's.
+const NAMESPACES: [&str; 3] = ["kvmlab", "kvmlab-sv1", "kvmlab-sv2"];
+
+/// What `down` must leave: no namespace, no link, none of the lab's processes, no mount, no
+/// files.
 fn assert_nothing_left(dir: &Path, daemons: &[(String, u32)]) {
     let namespaces = run("ip", &["netns", "list"]);
     assert!(
-        !namespaces
-            .lines()
-            .any(|l| l.split_whitespace().next() == Some("kvmlab")),
+        !namespaces.lines().any(|l| l
+            .split_whitespace()
+            .next()
+            .is_some_and(|n| NAMESPACES.contains(&n))),
         "{namespaces}"
     );
+    // Nor a link of the lab in the machine's own namespace.
+    let links = run("ip", &["-o", "link", "show"]);
+    assert!(!links.contains("kv-sv"), "{links}");
     for (name, pid) in daemons {
         assert!(!running(*pid), "{name} (pid {pid}) still runs");
     }
@@ -144,6 +176,45 @@ fn up_gives_two_hosts_and_a_lun_and_down_leaves_nothing() {
     assert!(stdout.ends_with("all up\n"), "{stdout}");
     let daemons = pids(&stdout);
     assert_eq!(daemons.len(), 3, "{stdout}");
+    assert!(
+        stdout.contains(
+            "  lab.toml: present; network namespaces: kvmlab present, kvmlab-sv1 present, kvmlab-sv2 present\n"
+        ),
+        "{stdout}"
+    );
+    // Nothing of the lab listens in the machine's own namespace.
+    let listening = run("ss", &["-Htlnp"]);
+    for (name, pid) in &daemons {
+        assert!(
+            !listening.contains(&format!("pid={pid},")),
+            "{name} listens outside the lab: {listening}"
+        );
+    }
+
+    // Each host in a namespace of its own, cabled to the lab's bridge.
+    for (host, address) in [("sv1", "10.20.0.2"), ("sv2", "10.20.0.3")] {
+        let entry = hosts
+            .iter()
+            .find(|h| h["name"].as_str() == Some(host))
+            .unwrap();
+        let netns = format!("kvmlab-{host}");
+        let link = format!("kv-{host}");
+        assert_eq!(entry["netns"].as_str(), Some(netns.as_str()));
+        assert_eq!(entry["address"].as_str(), Some(address));
+        assert_eq!(entry["link"].as_str(), Some(link.as_str()));
+        assert_eq!(
+            entry["migration_uri"].as_str(),
+            Some(format!("tcp://{address}").as_str())
+        );
+        assert!(
+            stdout.contains(&format!(
+                "  link {host}     {link}: up  {host} at {address}/24 in {netns}\n"
+            )),
+            "{stdout}"
+        );
+        let port = run("ip", &["-n", "kvmlab", "-o", "link", "show", &link]);
+        assert!(port.contains(" master kvmlab0 "), "{port}");
+    }
 
     // The guests' bridge and the images, named in lab.toml and shown by status.
     let network = &file["network"];
@@ -228,19 +299,20 @@ fn up_gives_two_hosts_and_a_lun_and_down_leaves_nothing() {
     }
     assert_ne!(uuids[0], uuids[1]);
 
+    // sv2's side of its link sees the NAS, as its guests' QEMU does.
     let listing = run(
         "ip",
         &[
             "netns",
             "exec",
-            "kvmlab",
+            "kvmlab-sv2",
             "iscsi-ls",
             "-s",
-            "iscsi://127.0.0.1:3260",
+            "iscsi://10.20.0.1:3260",
         ],
     );
     assert!(
-        listing.contains("Target:iqn.2006-01.com.thecus:iscsi1 Portal:127.0.0.1:3260"),
+        listing.contains("Target:iqn.2006-01.com.thecus:iscsi1 Portal:10.20.0.1:3260"),
         "{listing}"
     );
     assert!(
@@ -249,6 +321,35 @@ fn up_gives_two_hosts_and_a_lun_and_down_leaves_nothing() {
             .any(|l| l.starts_with("Lun:1") && l.contains("DIRECT_ACCESS")),
         "{listing}"
     );
+
+    // sv2 unplugged: out of reach over TCP, still there through its socket, and status says
+    // how to plug it back in.
+    run("ip", &["-n", "kvmlab", "link", "set", "kv-sv2", "down"]);
+    let status = lab("status", &dir);
+    let sv2_socket = hosts
+        .iter()
+        .find(|h| h["name"].as_str() == Some("sv2"))
+        .and_then(|h| h["socket_uri"].as_str())
+        .unwrap();
+    run("virsh", &["-c", sv2_socket, "version"]);
+    run("ip", &["-n", "kvmlab", "link", "set", "kv-sv2", "up"]);
+    let (unplugged, _) = text(&status);
+    assert_eq!(status.status.code(), Some(1), "{unplugged}");
+    assert!(
+        unplugged.contains("  link sv2     kv-sv2: down  sv2 at 10.20.0.3/24 in kvmlab-sv2\n"),
+        "{unplugged}"
+    );
+    assert!(
+        unplugged.contains("alive: yes  answering: no   qemu+tcp://10.20.0.3:16509/system"),
+        "{unplugged}"
+    );
+    assert!(
+        unplugged.ends_with("not all up: `ip -n kvmlab link set kv-sv2 up` plugs sv2 back in\n"),
+        "{unplugged}"
+    );
+    await_ping("kvmlab", &["10.20.0.3"]);
+    let status = lab("status", &dir);
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status).0);
 
     let again = lab("up", &dir);
     let (_, stderr) = text(&again);
@@ -265,10 +366,15 @@ fn up_gives_two_hosts_and_a_lun_and_down_leaves_nothing() {
     let down = lab("down", &dir);
     let (stdout, stderr) = text(&down);
     assert_eq!(down.status.code(), Some(0), "{stdout}{stderr}");
-    assert!(
-        stdout.contains("deleted network namespace kvmlab"),
-        "{stdout}"
-    );
+    for line in [
+        "deleted link kv-sv1\n",
+        "deleted link kv-sv2\n",
+        "deleted network namespace kvmlab-sv2\n",
+        "deleted network namespace kvmlab-sv1\n",
+        "deleted network namespace kvmlab\n",
+    ] {
+        assert!(stdout.contains(line), "{line} in {stdout}");
+    }
     assert_nothing_left(&dir, &daemons);
 
     let twice = lab("down", &dir);
@@ -321,7 +427,7 @@ fn down_cleans_up_after_a_daemon_is_killed() {
 }
 
 #[test]
-fn down_without_the_lab_file_finds_the_lab_by_its_namespace() {
+fn down_without_the_lab_file_finds_the_lab_by_its_namespaces() {
     if !real_tests() {
         return;
     }
@@ -332,7 +438,7 @@ fn down_without_the_lab_file_finds_the_lab_by_its_namespace() {
     let (stdout, _) = text(&lab("status", &dir));
     let daemons = pids(&stdout);
     std::fs::remove_file(dir.join("lab.toml")).unwrap();
-    // Without their pid files too, only the namespace says which processes are the lab's.
+    // Without their pid files too, only the namespaces say which processes are the lab's.
     for host in ["sv1", "sv2"] {
         std::fs::remove_file(dir.join(host).join("libvirtd.pid")).unwrap();
     }
@@ -340,10 +446,12 @@ fn down_without_the_lab_file_finds_the_lab_by_its_namespace() {
     let down = lab("down", &dir);
     let (stdout, stderr) = text(&down);
     assert_eq!(down.status.code(), Some(0), "{stdout}{stderr}");
-    assert!(
-        stdout.contains("deleted network namespace kvmlab"),
-        "{stdout}"
-    );
+    for namespace in NAMESPACES {
+        assert!(
+            stdout.contains(&format!("deleted network namespace {namespace}\n")),
+            "{stdout}"
+        );
+    }
     assert_nothing_left(&dir, &daemons);
 }
 
@@ -367,7 +475,7 @@ fn up_refuses_a_user_who_is_not_root() {
     let shown = unwrapped(&stderr);
     assert!(
         shown.contains(
-            "`kvmlab up` needs root: it creates a network namespace and starts daemons as root"
+            "`kvmlab up` needs root: it creates network namespaces and starts daemons as root"
         ),
         "{shown}"
     );
@@ -404,6 +512,8 @@ fn a_failed_up_stops_what_it_started() {
     );
     let namespaces = run("ip", &["netns", "list"]);
     assert!(!namespaces.contains("kvmlab"), "{namespaces}");
+    let links = run("ip", &["-o", "link", "show"]);
+    assert!(!links.contains("kv-sv"), "{links}");
     let by_dir = Command::new("pgrep")
         .args(["-a", "-f"])
         .arg(&dir)
@@ -436,7 +546,7 @@ fn status_and_down_refuse_a_user_who_is_not_root_and_say_why() {
         ),
         (
             "down",
-            "it stops the lab's daemons, which run as root, and deletes its network namespace",
+            "it stops the lab's daemons, which run as root, and deletes its network namespaces",
         ),
     ] {
         let (_copy, binary) = binary_for_nobody();

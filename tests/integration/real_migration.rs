@@ -4,10 +4,12 @@
 //! `kvmlab up` wrote) when it is set, otherwise each brings a lab of its own up and down;
 //! the test that kills a daemon always brings up its own. The guests have no kernel: SeaBIOS
 //! finds nothing to boot and waits, a real KVM guest to start and migrate. Most have no
-//! disk either; the one whose destination dies has the NAS LUN, checksummed around it.
+//! disk either; those whose destination dies or is cut off have the NAS LUN, checksummed
+//! around it.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
 
 use kvmlab_runtime::libvirt::migrate::migrate_domain;
 use kvmlab_runtime::migration::{
@@ -17,7 +19,7 @@ use kvmlab_runtime::real::job_stats::JobProgress;
 use virt::connect::Connect;
 
 use crate::harness::kvmlab;
-use crate::real_lab::ONE_LAB;
+use crate::real_lab::{await_ping, ONE_LAB};
 
 const MIB: f64 = 1024.0 * 1024.0;
 
@@ -46,11 +48,22 @@ struct Host {
     connect: Connect,
     uri: String,
     pid_file: PathBuf,
+    /// Where a migration to it goes: its address without a port, so its libvirtd picks a
+    /// free one from its migration range (lab.toml's `migration_ports`), and a port a
+    /// migration just left, or another user of the lab holds, cannot clash.
+    migration_uri: String,
+    /// Its link's end in the lab's namespace.
+    link: String,
+    /// Its own namespace, and its address there.
+    netns: String,
+    address: String,
 }
 
 struct Lab {
     sv1: Host,
     sv2: Host,
+    /// The lab's own network namespace, where each host's link ends.
+    netns: String,
     domain_type: &'static str,
     nas: Nas,
     /// Where this test brought a lab up, to take it down after.
@@ -97,6 +110,13 @@ impl Lab {
                 connect: Connect::open(Some(socket_uri)).expect("libvirtd answers on its socket"),
                 uri: socket_uri.to_string(),
                 pid_file: PathBuf::from(entry["pid_file"].as_str().expect("pid_file")),
+                migration_uri: entry["migration_uri"]
+                    .as_str()
+                    .expect("migration_uri")
+                    .into(),
+                link: entry["link"].as_str().expect("link").into(),
+                netns: entry["netns"].as_str().expect("netns").into(),
+                address: entry["address"].as_str().expect("address").into(),
             }
         };
         let nas = &file["nas"];
@@ -118,6 +138,7 @@ impl Lab {
             },
             sv1: host("sv1"),
             sv2: host("sv2"),
+            netns: file["netns"].as_str().expect("netns").into(),
             domain_type: match file.get("acceleration").and_then(|a| a.as_str()) {
                 Some("kvm") => "kvm",
                 _ => "qemu",
@@ -220,11 +241,6 @@ fn request(edit: impl FnOnce(&mut MigrationConfig)) -> MigrationRequest {
     }
 }
 
-/// The destination's address without a port: its libvirtd picks a free one from its
-/// migration range (lab.toml's `migration_ports`), so a port a migration just left, or
-/// another user of the lab holds, cannot clash.
-const ANY_PORT: &str = "tcp://127.0.0.1";
-
 #[test]
 fn a_guest_migrates_to_sv2_and_back_with_libvirts_figures() {
     if !real_tests() {
@@ -240,7 +256,7 @@ fn a_guest_migrates_to_sv2_and_back_with_libvirts_figures() {
             &to.connect,
             guest.name,
             &request(|_| {}),
-            Some(ANY_PORT),
+            Some(&to.migration_uri),
             &never,
             &mut |_| {},
         )
@@ -281,7 +297,7 @@ fn an_interrupted_migration_is_cancelled_and_the_guest_runs_on_the_source() {
         &lab.sv2.connect,
         guest.name,
         &request(|c| c.bandwidth_cap = Some(MIB)),
-        Some(ANY_PORT),
+        Some(&lab.sv2.migration_uri),
         &interrupt,
         &mut |progress| {
             seen.push(*progress);
@@ -335,7 +351,7 @@ fn ctrl_c_cancels_the_migration_and_gives_sigint_back_after() {
         &lab.sv2.connect,
         guest.name,
         &request(|c| c.bandwidth_cap = Some(MIB)),
-        Some(ANY_PORT),
+        Some(&lab.sv2.migration_uri),
         &never,
         &mut |progress| {
             if progress.elapsed_ms >= 1000 && !pressed {
@@ -372,7 +388,7 @@ fn a_timeout_with_the_abort_action_cancels_the_migration_on_time() {
             c.timeout = Some(1.5);
             c.timeout_action = TimeoutAction::Abort;
         }),
-        Some(ANY_PORT),
+        Some(&lab.sv2.migration_uri),
         &never,
         &mut |_| {},
     )
@@ -404,7 +420,7 @@ fn a_timeout_with_the_suspend_action_pauses_the_guest_and_the_migration_complete
             c.timeout = Some(1.0);
             c.timeout_action = TimeoutAction::Suspend;
         }),
-        Some(ANY_PORT),
+        Some(&lab.sv2.migration_uri),
         &never,
         &mut |_| {},
     )
@@ -434,7 +450,7 @@ fn post_copy_after_a_second_moves_the_guest_at_once() {
             c.bandwidth_cap = Some(MIB);
             c.postcopy_after = Some(1.0);
         }),
-        Some(ANY_PORT),
+        Some(&lab.sv2.migration_uri),
         &never,
         &mut |_| {},
     )
@@ -473,7 +489,7 @@ fn a_destination_that_already_runs_a_guest_of_that_name_refuses_clearly() {
         &lab.sv2.connect,
         guest.name,
         &request(|_| {}),
-        Some(ANY_PORT),
+        Some(&lab.sv2.migration_uri),
         &never,
         &mut |_| {},
     )
@@ -521,7 +537,7 @@ fn the_destination_daemon_killed_during_a_migration_leaves_the_guest_on_the_sour
         &lab.sv2.connect,
         guest.name,
         &request(|c| c.bandwidth_cap = Some(MIB)),
-        Some(ANY_PORT),
+        Some(&lab.sv2.migration_uri),
         &never,
         &mut |progress| {
             if progress.elapsed_ms >= 1000 && !killed {
@@ -548,6 +564,195 @@ fn the_destination_daemon_killed_during_a_migration_leaves_the_guest_on_the_sour
     let disk_after = sha256sum(&lab.nas.lun_file);
     eprintln!("the LUN's SHA-256 before and after: {disk_before} {disk_after}");
     assert_eq!(disk_after, disk_before, "the guest's disk is intact");
+}
+
+/// A host's link set down in the lab's namespace (`ip -n kvmlab link set kv-sv2 down`), as a
+/// cable pulled from the host's card; set up again when dropped, even when the test fails.
+struct Unplugged<'a> {
+    netns: &'a str,
+    link: &'a str,
+    since: Instant,
+}
+
+impl<'a> Unplugged<'a> {
+    fn unplug(lab: &'a Lab, host: &'a Host) -> Unplugged<'a> {
+        let out = set_link(&lab.netns, &host.link, "down");
+        assert!(
+            out.status.success(),
+            "ip -n {} link set {} down: {}",
+            lab.netns,
+            host.link,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Unplugged {
+            netns: &lab.netns,
+            link: &host.link,
+            since: Instant::now(),
+        }
+    }
+}
+
+impl Drop for Unplugged<'_> {
+    fn drop(&mut self) {
+        let out = set_link(self.netns, self.link, "up");
+        if !out.status.success() {
+            eprintln!(
+                "could not plug {} back: {}",
+                self.link,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
+
+fn set_link(netns: &str, link: &str, state: &str) -> std::process::Output {
+    std::process::Command::new("ip")
+        .args(["-n", netns, "link", "set", link, state])
+        .output()
+        .expect("ip runs")
+}
+
+/// sv2's link unplugged a second into a migration to it: the stream stalls with no word
+/// from libvirt or QEMU, kvmlab gives the migration up after libvirt's keepalive time as the
+/// simulator does, and the guest carries on on sv1 with its disk intact; with the link back
+/// it migrates.
+#[test]
+fn sv2_unplugged_during_a_migration_loses_the_connection_and_the_guest_carries_on_on_sv1() {
+    if !real_tests() {
+        return;
+    }
+    let _turn = ONE_LAB.lock().unwrap_or_else(|e| e.into_inner());
+    let lab = Lab::open(false);
+    let guest = Guest::start_on_nas(&lab, &lab.sv1, "b-unplug", 2048);
+    let disk_before = sha256sum(&lab.nas.lun_file);
+    let never = AtomicBool::new(false);
+    let mut unplugged: Option<Unplugged> = None;
+    let result = migrate_domain(
+        &lab.sv1.connect,
+        &lab.sv2.connect,
+        guest.name,
+        &request(|c| c.bandwidth_cap = Some(MIB)),
+        Some(&lab.sv2.migration_uri),
+        &never,
+        &mut |progress| {
+            if progress.elapsed_ms >= 1000 && unplugged.is_none() {
+                unplugged = Some(Unplugged::unplug(&lab, &lab.sv2));
+            }
+        },
+    );
+    let since_unplugged = unplugged
+        .as_ref()
+        .map(|u| u.since.elapsed())
+        .expect("the migration ran long enough to unplug sv2");
+    let err = result.expect_err("the migration fails without its link");
+    eprintln!(
+        "{err}\nhelp: {}\nthe call returned {:.1} s after the unplug",
+        err.help_str().unwrap_or_default(),
+        since_unplugged.as_secs_f64()
+    );
+    assert_eq!(err.code_str(), "kvmlab::migrate::connection_lost");
+    let message = err.to_string();
+    let opening = format!(
+        "the migration of b-unplug to {} lost its connection at ",
+        lab.sv2.uri
+    );
+    assert!(message.starts_with(&opening), "{message}");
+    let at_s: f64 = message[opening.len()..]
+        .split(' ')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .expect("the time it was given up");
+    // libvirt's keepalive time after the unplug a second in, give or take the polls.
+    assert!((31.0..45.0).contains(&at_s), "{message}");
+    assert!(
+        message.contains(": its stream stalled, and nothing crossed for 30 s since "),
+        "{message}"
+    );
+    assert!(
+        message.ends_with(&format!(
+            "; b-unplug carries on on {}, where it ran",
+            lab.sv1.uri
+        )),
+        "{message}"
+    );
+    assert!(err.help_str().unwrap().starts_with(&format!(
+        "nothing changed on {}: check the link between {} and {}",
+        lab.sv1.uri, lab.sv1.uri, lab.sv2.uri
+    )));
+    assert!(guest.runs_on(&lab.sv1) && !guest.runs_on(&lab.sv2));
+    assert_eq!(
+        sha256sum(&lab.nas.lun_file),
+        disk_before,
+        "the guest's disk is intact"
+    );
+
+    // Plugged back, and `ping` crossing as the help says to check, the guest migrates.
+    drop(unplugged);
+    let plugged = Instant::now();
+    await_ping(&lab.sv2.netns, &[&lab.sv1.address, &lab.nas.host]);
+    eprintln!(
+        "ping crossed {:.1} s after the link came back",
+        plugged.elapsed().as_secs_f64()
+    );
+    let outcome = migrate_domain(
+        &lab.sv1.connect,
+        &lab.sv2.connect,
+        guest.name,
+        &request(|_| {}),
+        Some(&lab.sv2.migration_uri),
+        &never,
+        &mut |_| {},
+    )
+    .expect("with its link back the guest migrates");
+    assert_eq!(outcome.status, Status::Completed, "{outcome:?}");
+    assert!(guest.runs_on(&lab.sv2) && !guest.runs_on(&lab.sv1));
+    assert_eq!(sha256sum(&lab.nas.lun_file), disk_before);
+}
+
+/// sv2's link down for 5 s, well within libvirt's keepalive time: the stream stalls, goes on
+/// when the link is back, and the migration completes, only later.
+#[test]
+fn sv2_unplugged_for_five_seconds_only_delays_the_migration() {
+    if !real_tests() {
+        return;
+    }
+    let _turn = ONE_LAB.lock().unwrap_or_else(|e| e.into_inner());
+    let lab = Lab::open(false);
+    let guest = Guest::start_on_nas(&lab, &lab.sv1, "b-blip", 2048);
+    let never = AtomicBool::new(false);
+    let mut unplugged: Option<Unplugged> = None;
+    let mut plugged_back = false;
+    let outcome = migrate_domain(
+        &lab.sv1.connect,
+        &lab.sv2.connect,
+        guest.name,
+        &request(|c| c.bandwidth_cap = Some(MIB)),
+        Some(&lab.sv2.migration_uri),
+        &never,
+        &mut |progress| {
+            if progress.elapsed_ms >= 1000 && unplugged.is_none() && !plugged_back {
+                unplugged = Some(Unplugged::unplug(&lab, &lab.sv2));
+            }
+            if unplugged
+                .as_ref()
+                .is_some_and(|u| u.since.elapsed() >= Duration::from_secs(5))
+            {
+                unplugged = None;
+                plugged_back = true;
+            }
+        },
+    )
+    .expect("the migration goes on once the link is back");
+    eprintln!("{outcome:?}");
+    assert!(
+        plugged_back,
+        "the link was down for 5 s during the migration"
+    );
+    assert_eq!(outcome.status, Status::Completed);
+    assert!(outcome.guest_on_destination && outcome.memory_intact);
+    // Nothing crossed from 1 s to 6 s.
+    assert!(outcome.total_time > 6.0, "{outcome:?}");
+    assert!(guest.runs_on(&lab.sv2) && !guest.runs_on(&lab.sv1));
 }
 
 /// 8 MiB of a counting pattern at the start of the LUN's file, the rest left as it is.

@@ -51,8 +51,8 @@ pub struct RealHost {
     pub name: String,
     /// Where this program reaches the host's libvirtd.
     pub uri: String,
-    /// Where the source's QEMU reaches this host's QEMU: `tcp://127.0.0.1`, the port left
-    /// to the host's libvirtd.
+    /// Where the source's QEMU reaches this host's QEMU: its address on the lab's link
+    /// (`tcp://10.20.0.3`, from lab.toml), the port left to the host's libvirtd.
     pub migration_uri: String,
 }
 

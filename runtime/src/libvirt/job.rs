@@ -1,8 +1,9 @@
 //! Watching a libvirt job while its blocking call runs: the job's statistics polled every
 //! 100 ms on a tokio timer and handed to an observer, the actions a plan times (abort,
-//! post-copy, suspend), and cancelling on Ctrl-C or an interrupt flag. libvirt's connections
-//! are thread-safe and serve calls concurrently, so the poller reads the job on the same
-//! connection the migration call is blocked on, as `virsh migrate --verbose` does.
+//! post-copy, suspend), cancelling on Ctrl-C or an interrupt flag, and aborting a pre-copy
+//! whose stream has carried nothing for libvirt's keepalive time (`real::stall`). libvirt's
+//! connections are thread-safe and serve calls concurrently, so the poller reads the job on
+//! the same connection the migration call is blocked on, as `virsh migrate --verbose` does.
 
 use std::ffi::CStr;
 use std::future::Future;
@@ -17,6 +18,7 @@ use virt::sys;
 
 use crate::real::job_stats::{JobKind, JobProgress, JobStats, MigrationWatch};
 use crate::real::migration_plan::{JobAction, TimedAction};
+use crate::real::stall::{Stall, StallWatch};
 
 /// How often the job's statistics are read.
 pub(crate) const POLL_INTERVAL: Duration = Duration::from_millis(100);
@@ -28,6 +30,8 @@ pub(crate) struct Interventions {
     pub aborted: bool,
     pub postcopy: bool,
     pub suspended: bool,
+    /// The job was aborted because its stream carried nothing for the keepalive's time.
+    pub stalled: Option<Stall>,
     /// libvirt refused an action: (the call, its message).
     pub refused: Vec<(&'static str, String)>,
 }
@@ -189,7 +193,8 @@ pub(crate) fn start_post_copy(domain: &Domain) -> Result<(), virt::error::Error>
 
 /// Runs `call` to its end while watching `domain`'s job: every poll feeds `watch` and the
 /// observer (told once more, `done`, at the end if it saw the job), the timed actions are
-/// taken when due and the job is aborted once `interrupt` is set or Ctrl-C is pressed.
+/// taken when due and the job is aborted once `interrupt` is set, Ctrl-C is pressed, or a
+/// pre-copy's data-processed counter has not moved for [`crate::real::stall::STALL_TIMEOUT`].
 /// A poll runs off the timer's thread: on a loaded host libvirt can take seconds to answer
 /// one, and a timed abort must not wait for it. The call's end and any poll in flight are
 /// always awaited, so nothing outlives this function.
@@ -208,6 +213,8 @@ pub(crate) async fn watch_job<T>(
     let mut ticks = tokio::time::interval(POLL_INTERVAL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_shown: Option<JobProgress> = None;
+    let mut stream = StallWatch::new();
+    let mut gave_up = false;
     let mut poll: Option<JoinHandle<Result<JobStats, virt::error::Error>>> = None;
     tokio::pin!(call);
     let result = loop {
@@ -234,6 +241,18 @@ pub(crate) async fn watch_job<T>(
                         watch.observe(&stats);
                         observer(&progress);
                         last_shown = Some(progress);
+                        let at_s = started.elapsed().as_secs_f64();
+                        let postcopy = interventions.postcopy;
+                        if let Some(stall) = stream.observe(at_s, stats.transferred(), postcopy) {
+                            // Once: an abort libvirt refused is noted, not repeated.
+                            if !gave_up && !interventions.aborted {
+                                gave_up = true;
+                                act(domain, JobAction::Abort, &mut interventions);
+                                if interventions.aborted {
+                                    interventions.stalled = Some(stall);
+                                }
+                            }
+                        }
                     }
                 }
             }

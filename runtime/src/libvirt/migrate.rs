@@ -18,11 +18,13 @@ use crate::real::migration_plan::{MigrateParameter, MigrationPlan};
 use crate::real::refusal::{FailedMigration, Whereabouts};
 
 /// Migrates the domain `domain` from `source` to `dest` as `request` asks, the migration
-/// stream going to `migration_uri` when given (e.g. `tcp://127.0.0.1:49168`; otherwise
+/// stream going to `migration_uri` when given (e.g. `tcp://10.20.0.3:49168`; otherwise
 /// libvirt uses the destination's host name). `observer` sees the job's progress every
 /// 100 ms. Setting `interrupt`, or Ctrl-C, aborts the job: the guest stays running on the
-/// source and the outcome's status is `Cancelled`. A migration libvirt refuses or loses is
-/// an error that says where the guest is.
+/// source and the outcome's status is `Cancelled`. A pre-copy whose stream carries nothing
+/// for libvirt's keepalive time is aborted too, and is `kvmlab::migrate::connection_lost`, as
+/// on the simulator. A migration libvirt refuses or loses is an error that says where the
+/// guest is.
 pub fn migrate_domain(
     source: &Connect,
     dest: &Connect,
@@ -69,8 +71,8 @@ pub fn migrate_domain(
     } = watched;
     let result = result
         .map_err(|e| hosts.failed_locally(&format!("the migration call ended abnormally: {e}")))?;
-    match result {
-        Ok(moved) => {
+    match (result, interventions.stalled) {
+        (Ok(moved), _) => {
             let completed = completed_stats(&moved, &[JobKind::Completed])
                 .unwrap_or_else(|| watch.latest().clone());
             let (active, paused) = running_and_paused(&moved);
@@ -84,7 +86,18 @@ pub fn migrate_domain(
                 },
             ))
         }
-        Err(e) if interventions.aborted => match hosts.locate() {
+        (Err(e), Some(stall)) => match hosts.locate() {
+            whereabouts @ (Whereabouts::RunningOnSource | Whereabouts::PausedOnSource) => {
+                Err(stall.to_error(
+                    domain,
+                    &hosts.source_uri,
+                    &hosts.dest_uri,
+                    whereabouts == Whereabouts::PausedOnSource,
+                ))
+            }
+            _ => Err(hosts.failure(&e, xml.as_deref())),
+        },
+        (Err(e), None) if interventions.aborted => match hosts.locate() {
             whereabouts @ (Whereabouts::RunningOnSource | Whereabouts::PausedOnSource) => {
                 let last = completed_stats(&guest, &[JobKind::Cancelled, JobKind::Failed])
                     .unwrap_or_else(|| watch.latest().clone());
@@ -100,7 +113,7 @@ pub fn migrate_domain(
             }
             _ => Err(hosts.failure(&e, xml.as_deref())),
         },
-        Err(e) => Err(hosts.failure(&e, xml.as_deref())),
+        (Err(e), None) => Err(hosts.failure(&e, xml.as_deref())),
     }
 }
 

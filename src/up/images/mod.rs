@@ -479,18 +479,21 @@ mod tests {
         let ip = crate::up::preflight::find_program("ip").unwrap();
         let (dir, images) = built();
         let linux = images.linux.as_ref().expect("the Linux image builds");
-        struct Bridge(PathBuf);
+        // On sv1's side of its link, where sv1's guests' cards are: the download comes from
+        // there too, so the test needs nothing of the lab's network but sv1's namespace.
+        let netns = crate::up::layout::HOSTS[0].netns;
+        struct Bridge(PathBuf, &'static str);
         impl Drop for Bridge {
             fn drop(&mut self) {
                 let _ = Command::new(&self.0)
-                    .args(["-n", crate::up::layout::NETNS, "link", "delete", "c-br0"])
+                    .args(["-n", self.1, "link", "delete", "c-br0"])
                     .status();
             }
         }
-        crate::up::bridge::create(&ip, "c-br0", "10.21.0.1", 24).unwrap();
-        let _bridge = Bridge(ip.clone());
+        crate::up::bridge::create(&ip, netns, "c-br0", "10.21.0.1", 24).unwrap();
+        let _bridge = Bridge(ip.clone(), netns);
         assert_eq!(
-            crate::up::bridge::address(&ip, "c-br0").as_deref(),
+            crate::up::bridge::address(&ip, netns, "c-br0").as_deref(),
             Some("10.21.0.1/24")
         );
         let spec = linux_spec(
@@ -510,7 +513,7 @@ mod tests {
         );
         let started = std::time::Instant::now();
         let download = kvmlab_runtime::real::download::start(
-            Some(crate::up::layout::NETNS),
+            Some(netns),
             "10.21.0.10:80".parse().unwrap(),
             "/cgi-bin/file?seed=7&size=10000000",
         )
