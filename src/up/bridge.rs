@@ -27,6 +27,9 @@ pub fn entry() -> NetworkEntry {
 }
 
 /// Creates the bridge `name` in the namespace `netns` with `address/prefix` and brings it up.
+/// Its MAC address is set ([`mac_of`]): a bridge left to itself takes the lowest of its
+/// ports' addresses and changes it as guests' cards join and leave, and every neighbour's
+/// ARP entry for the host goes stale with each change.
 pub fn create(
     ip: &Path,
     netns: &str,
@@ -34,7 +37,17 @@ pub fn create(
     address: &str,
     prefix: u8,
 ) -> Result<(), Box<Error>> {
-    run(Command::new(ip).args(["-n", netns, "link", "add", name, "type", "bridge"]))?;
+    run(Command::new(ip).args([
+        "-n",
+        netns,
+        "link",
+        "add",
+        name,
+        "address",
+        &mac_of(address),
+        "type",
+        "bridge",
+    ]))?;
     run(Command::new(ip).args([
         "-n",
         netns,
@@ -45,6 +58,19 @@ pub fn create(
         name,
     ]))?;
     run(Command::new(ip).args(["-n", netns, "link", "set", name, "up"])).map(drop)
+}
+
+/// The fixed, locally administered MAC address of the bridge holding the IPv4 `address`:
+/// `02:6b:76` (`kv`) and the address's last three bytes, so each host's differs and a lab
+/// brought up again has the same ones.
+pub fn mac_of(address: &str) -> String {
+    let bytes: Vec<u8> = address.split('.').filter_map(|b| b.parse().ok()).collect();
+    let low = &bytes[bytes.len().saturating_sub(3)..];
+    let mut mac = String::from("02:6b:76");
+    for byte in low {
+        mac.push_str(&format!(":{byte:02x}"));
+    }
+    mac
 }
 
 /// The IPv4 address with its prefix, e.g. `10.20.0.1/24`, of the bridge `name` in `netns`,

@@ -93,4 +93,14 @@ mod tests {
             assert!(host.link.len() <= 15 && host.netns.starts_with(NETNS));
         }
     }
+
+    #[test]
+    fn each_bridge_has_a_fixed_mac_address_of_its_own() {
+        assert_eq!(bridge::mac_of(bridge::GATEWAY), "02:6b:76:14:00:01");
+        assert_eq!(bridge::mac_of(HOSTS[1].address), "02:6b:76:14:00:03");
+        assert_ne!(
+            bridge::mac_of(HOSTS[0].address),
+            bridge::mac_of(HOSTS[1].address)
+        );
+    }
 }

@@ -7,7 +7,7 @@
 //! dir pool. Plain data: rendered and validated without libvirt.
 
 use crate::site::{Site, SiteNas};
-use crate::world::guest::{Guest, Workload};
+use crate::world::guest::{ErrorPolicy, Guest, Workload};
 use std::fmt::Write;
 use std::path::PathBuf;
 
@@ -32,6 +32,8 @@ pub struct RealDomain {
     pub domain_type: String,
     pub disk: RealDisk,
     pub cache: String,
+    /// What QEMU does when the disk's I/O fails, as the model guest asks.
+    pub error_policy: ErrorPolicy,
     pub boot: RealBoot,
     /// The bridge the guest's card joins; `None`: no card.
     pub bridge: Option<String>,
@@ -89,6 +91,7 @@ impl RealDomain {
             domain_type,
             disk,
             cache: guest.spec.cache.clone(),
+            error_policy: guest.spec.error_policy,
             boot,
             bridge: network.map(|n| n.bridge.clone()),
         }
@@ -145,8 +148,9 @@ impl RealDomain {
         let _ = writeln!(x, "  <on_crash>destroy</on_crash>");
         let _ = writeln!(x, "  <devices>");
         let driver = format!(
-            "<driver name='qemu' type='raw' cache='{}'/>",
-            e(&self.cache)
+            "<driver name='qemu' type='raw' cache='{}'{}/>",
+            e(&self.cache),
+            self.error_policy.driver_attribute()
         );
         match &self.disk {
             RealDisk::Nas(nas) => {
@@ -263,6 +267,7 @@ mod tests {
             domain_type: "kvm".into(),
             disk: RealDisk::Nas(nas()),
             cache: "none".into(),
+            error_policy: ErrorPolicy::Default,
             boot: RealBoot::Workload {
                 kernel: PathBuf::from("/var/lib/kvmlab/images/workload.elf"),
                 workload: workload(),
@@ -312,6 +317,24 @@ mod tests {
         );
     }
 
+    /// The model guest's `error_policy` reaches QEMU on a real host too, so a lost NAS
+    /// path pauses or reports there as the simulator says it does.
+    #[test]
+    fn the_error_policy_is_the_disk_drivers_and_the_default_leaves_qemus() {
+        let xml = domain().to_xml();
+        assert!(
+            xml.contains("<driver name='qemu' type='raw' cache='none'/>"),
+            "{xml}"
+        );
+        let stop = RealDomain {
+            error_policy: ErrorPolicy::Stop,
+            ..domain()
+        };
+        assert!(stop
+            .to_xml()
+            .contains("<driver name='qemu' type='raw' cache='none' error_policy='stop'/>"));
+    }
+
     #[test]
     fn the_workload_command_is_one_line() {
         assert_eq!(
@@ -327,7 +350,16 @@ mod tests {
         bare.boot = RealBoot::Bios;
         bare.bridge = None;
         bare.disk = RealDisk::File("/var/lib/kvmlab/pools/sv1/images/a.img".into());
-        for (kind, guest) in [("nas", domain()), ("file", bare), ("linux", linux())] {
+        let stop = RealDomain {
+            error_policy: ErrorPolicy::Stop,
+            ..domain()
+        };
+        for (kind, guest) in [
+            ("nas", domain()),
+            ("stop", stop),
+            ("file", bare),
+            ("linux", linux()),
+        ] {
             let file = std::env::temp_dir().join(format!(
                 "kvmlab-real-domain-{}-{kind}.xml",
                 std::process::id()

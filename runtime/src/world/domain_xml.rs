@@ -124,14 +124,11 @@ impl DomainSpec {
         let _ = writeln!(x, "  <on_crash>restart</on_crash>");
         let _ = writeln!(x, "  <devices>");
         let _ = writeln!(x, "    <emulator>{}</emulator>", e(&self.emulator));
-        let error_policy = match self.error_policy {
-            ErrorPolicy::Default => String::new(),
-            policy => format!(" error_policy='{}'", policy.name()),
-        };
         let driver = format!(
-            "<driver name='qemu' type='{}' cache='{}'{error_policy}/>",
+            "<driver name='qemu' type='{}' cache='{}'{}/>",
             e(&self.disk_format),
-            e(&self.cache)
+            e(&self.cache),
+            self.error_policy.driver_attribute()
         );
         let (kind, source) = match &self.disk {
             DiskSource::File(path) => ("file", format!("<source file='{}'/>", e(path))),

@@ -118,6 +118,15 @@ impl ErrorPolicy {
     pub fn is_default(&self) -> bool {
         *self == ErrorPolicy::Default
     }
+
+    /// The `<driver>` element's attribute for it, with its leading space; none for the
+    /// default, which leaves QEMU's own.
+    pub fn driver_attribute(self) -> String {
+        match self {
+            ErrorPolicy::Default => String::new(),
+            policy => format!(" error_policy='{}'", policy.name()),
+        }
+    }
 }
 
 /// What failed I/O on a lost storage path did to a guest ([`crate::world::iscsi_paths`]).
