@@ -603,12 +603,17 @@ pub enum Error {
         reason: String,
     },
 
-    #[error("guest memory does not add up: size {size} B, used {used} B, working set {wss} B")]
+    #[error("guest memory does not add up: size {size} B, used {used} B, working set {wss} B, never touched {untouched} B")]
     #[diagnostic(
         code(kvmlab::migrate::bad_memory),
-        help("the working set is part of the used memory, which is part of the guest's RAM: size > 0 and size >= used >= wss")
+        help("the working set is part of the used memory; the used memory and the memory never touched are parts of the guest's RAM: size > 0, size >= used + never touched, used >= wss")
     )]
-    MigrateBadMemory { size: u64, used: u64, wss: u64 },
+    MigrateBadMemory {
+        size: u64,
+        used: u64,
+        wss: u64,
+        untouched: u64,
+    },
 
     #[error("a guest of {size} B cannot be migrated: no x86-64 KVM host has more than {limit} B (64 TiB) of memory")]
     #[diagnostic(

@@ -41,7 +41,7 @@ fn every_line_of_the_main_lab_fits_80_columns() {
         assert_eq!(lines_wider_than_80(&stderr), Vec::<String>::new());
         // Rounded for people, not every digit of a float.
         assert!(
-            stdout.contains("about 6 minutes for the 4 GB file: 402.3 vs 360: 11.7 % off"),
+            stdout.contains("about 6 minutes for the 4 GB file: 402.2 vs 360: 11.7 % off"),
             "{stdout}"
         );
         // The files the run wrote, at the end.

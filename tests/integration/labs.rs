@@ -60,10 +60,10 @@ fn the_live_migration_lab_reproduces_the_report() {
             .unwrap_or_else(|| panic!("{key}: {values}"))
     };
     assert!(
-        (number("idle_migration_s") - 36.78).abs() < 0.05,
+        (number("idle_migration_s") - 36.71).abs() < 0.05,
         "{values}"
     );
-    assert!((number("app_migration_s") - 50.23).abs() < 0.05, "{values}");
+    assert!((number("app_migration_s") - 50.17).abs() < 0.05, "{values}");
     assert!(
         (360.0..420.0).contains(&number("ftp_transfer_s")),
         "{values}"

@@ -209,7 +209,7 @@ fn guest_queries_and_a_completed_migration_with_its_downtime() {
     assert_eq!(m["transferred"], result["transferred"]);
     assert_eq!(m["iterations"], result["iterations"]);
     assert_eq!(m["started"], result["started"]);
-    assert_eq!(m["downtime_ms"], json!(136.093671));
+    assert_eq!(m["downtime_ms"], json!(71.091617));
     assert_eq!(m["iterations"], json!(3));
     assert_eq!(
         (&m["memory_intact"], &m["postcopy"]),

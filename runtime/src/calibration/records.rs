@@ -9,6 +9,8 @@
 //! ```
 //!
 //! `result` holds `query-migrate`'s fields (times in ms); others are allowed and ignored.
+//! `untouched_mib` (optional, 0 when left out) is the memory at the top of RAM the guest
+//! never touched; the rest of what is not `used` was touched and zeroed.
 //! `capabilities` may name `auto-converge`, the one capability the simulator models;
 //! `timeout_s` (optional) is when the run was abandoned. Blank lines are skipped.
 
@@ -29,6 +31,8 @@ struct Record {
     rep: Option<u64>,
     ram_mib: u64,
     used_mib: u64,
+    #[serde(default)]
+    untouched_mib: u64,
     wss_mib: u64,
     dirty_pages_per_s: f64,
     #[serde(rename = "max_bandwidth_Bps")]
@@ -139,6 +143,7 @@ fn recorded(record: Record) -> std::result::Result<Recorded, String> {
     let point = Point {
         memory: bytes("ram_mib", record.ram_mib)?,
         used: bytes("used_mib", record.used_mib)?,
+        untouched: bytes("untouched_mib", record.untouched_mib)?,
         wss: bytes("wss_mib", record.wss_mib)?,
         dirty_pages_per_s: record.dirty_pages_per_s,
         bandwidth: record.max_bandwidth,
@@ -187,6 +192,7 @@ pub fn to_line(source: Option<&str>, point: &Point, real: &Figures) -> String {
     let mut line = serde_json::json!({
         "ram_mib": point.memory / MIB,
         "used_mib": point.used / MIB,
+        "untouched_mib": point.untouched / MIB,
         "wss_mib": point.wss / MIB,
         "dirty_pages_per_s": point.dirty_pages_per_s,
         "max_bandwidth_Bps": point.bandwidth,

@@ -117,8 +117,8 @@ fn the_summary_takes_the_median_and_the_worst_absolute_error() {
         );
         records::parse(&text, "f").unwrap().remove(0)
     };
-    // kvmlab predicts 7.534 s for this guest.
-    let calibration = compare("test".into(), vec![run(7534.0), run(7000.0), run(8000.0)]).unwrap();
+    // kvmlab predicts 7.537 s for this guest.
+    let calibration = compare("test".into(), vec![run(7537.0), run(7000.0), run(8000.0)]).unwrap();
     let time = calibration.summary.total_time.unwrap();
     let errors: Vec<f64> = calibration
         .rows
@@ -143,6 +143,13 @@ fn a_real_run_written_as_a_record_reads_back_the_same() {
     assert_eq!(source.as_deref(), Some("lab"));
     assert_eq!(read, point);
     assert_eq!(figures, real);
+    let untouched = Point {
+        untouched: 16 << 20,
+        ..point.clone()
+    };
+    let line = records::to_line(None, &untouched, &real);
+    assert!(line.contains("\"untouched_mib\":16"), "{line}");
+    assert_eq!(records::parse(&line, "f").unwrap()[0].1, untouched);
     let cancelled = figures_cancelled();
     let line = records::to_line(None, &point, &cancelled);
     assert!(!line.contains("downtime\""), "{line}");
@@ -255,4 +262,35 @@ fn a_file_holds_at_most_a_thousand_records() {
     );
     let text = format!("{line}\n").repeat(records::MAX_RECORDS);
     assert_eq!(records::parse(&text, "f").unwrap().len(), 1000);
+}
+
+/// Every published QEMU 7.2 run at layout seed 0: total time within 1 %, bytes within
+/// 0.5 %, downtime within 2× or 10 ms, dirty-sync-count within 1.
+#[test]
+fn every_published_run_is_met_at_layout_seed_0() {
+    let text = include_str!("../../../tests/calibration/qemu-7.2-migrations.jsonl");
+    let runs = records::parse(text, "qemu-7.2-migrations.jsonl").unwrap();
+    assert_eq!(runs.len(), 19);
+    let mut misses = Vec::new();
+    for (number, (source, point, real)) in runs.iter().enumerate() {
+        let predicted = predict(point).unwrap();
+        let time = (predicted.total_time_s - real.total_time_s) / real.total_time_s;
+        let bytes =
+            (predicted.transferred as f64 - real.transferred as f64) / real.transferred as f64;
+        let (real_ms, ms) = (real.downtime_ms.unwrap(), predicted.downtime_ms.unwrap());
+        let downtime_met =
+            (ms - real_ms).abs() <= 10.0 || (ms <= 2.0 * real_ms && real_ms <= 2.0 * ms);
+        let syncs = i64::from(predicted.iterations) - i64::from(real.iterations);
+        if time.abs() > 0.01 || bytes.abs() > 0.005 || !downtime_met || syncs.abs() > 1 {
+            misses.push(format!(
+                "#{} {} {}: time {:+.2} %, bytes {:+.2} %, downtime {ms:.1} ms against {real_ms}, syncs {syncs:+}",
+                number + 1,
+                source.as_deref().unwrap_or(""),
+                point.label(),
+                time * 100.0,
+                bytes * 100.0
+            ));
+        }
+    }
+    assert!(misses.is_empty(), "{}", misses.join("\n"));
 }

@@ -241,6 +241,7 @@ mod tests {
             used: 150 << 20,
             wss: 16 << 20,
             dirty_rate: 8.0 * 1048576.0,
+            untouched: 0,
         }
     }
 

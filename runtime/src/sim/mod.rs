@@ -319,6 +319,7 @@ impl Backend for Simulator {
         let memory = GuestMemory {
             size: g.spec.memory,
             used: g.workload.used,
+            untouched: g.workload.untouched,
             wss: if serving {
                 g.workload.used
             } else {

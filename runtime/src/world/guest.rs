@@ -160,6 +160,9 @@ pub struct Workload {
     pub wss: u64,
     /// Unique pages dirtied per second, as bytes per second.
     pub dirty_rate: f64,
+    /// Memory at the top of RAM the guest never touched (the rest of what is not used was
+    /// touched and zeroed, as a running OS's free memory is).
+    pub untouched: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -233,6 +236,7 @@ impl World {
             used: BOOTED_GUEST_USED.min(spec.memory),
             wss: 0,
             dirty_rate: 0.0,
+            untouched: 0,
         };
         self.guests.push(Guest {
             spec,

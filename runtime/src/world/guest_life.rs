@@ -273,7 +273,21 @@ impl World {
             used,
             wss,
             dirty_rate,
+            untouched,
         } = workload;
+        if used <= memory && untouched > memory - used {
+            return Err(bad(
+                WHAT,
+                "untouched",
+                format!(
+                    "{} in use and {} never touched are more than the guest's {}",
+                    human_size(used),
+                    human_size(untouched),
+                    human_size(memory)
+                ),
+                "the memory in use and the memory never touched are parts of the guest's RAM",
+            ));
+        }
         if used > memory {
             return Err(bad(
                 WHAT,

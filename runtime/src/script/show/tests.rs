@@ -87,7 +87,7 @@ fn a_migration_result_is_rounded_with_units() {
 | migration   | centos-nz2 sv1 → sv2 |
 | status      | completed            |
 | total time  | 18 s                 |
-| downtime    | 136 ms               |
+| downtime    | 71 ms                |
 | transferred | 201.5 MiB            |
 | iterations  | 3                    |
 +-------------+----------------------+"#;
@@ -147,7 +147,7 @@ fn a_running_download_shows_its_bytes_rate_and_progress() {
 +----------+----------------------+"#;
     assert_eq!(shown(&session, &scope, "ftp"), expected(want));
     let want = r#"
-lab time: 371.9 s (6.2 min)
+lab time: 371.8 s (6.2 min)
 downloads running:
 +--------+------------+----------------------+-----------------+
 | client | from       | file                 | progress        |
@@ -238,10 +238,10 @@ migrations
 +------------+-----------+-----------+----------+------------+
 | guest      | from → to | status    | downtime | total time |
 +============================================================+
-| centos-nz2 | sv1 → sv2 | completed | 136 ms   | 18 s       |
+| centos-nz2 | sv1 → sv2 | completed | 71 ms    | 18 s       |
 +------------+-----------+-----------+----------+------------+
 
-lab time: 366.9 s (6.1 min)"#;
+lab time: 366.8 s (6.1 min)"#;
     let world = world_summary(&session.borrow(), 80);
     assert_widths(&world);
     assert_eq!(world, expected(want));

@@ -2,9 +2,9 @@
 //!
 //! [`PageLayout`] says, one `u64` mask per 64 pages, which pages hold data (sent as 4104 B on
 //! the wire) and which are zero (9 B): the working set first, then the rest of the used
-//! memory with the free (zero) pages spread evenly through it, then the firmware blocks.
-//! It also maps the guest's write order onto physical pages: the working set's 2 MiB
-//! pieces in a seeded shuffle.
+//! memory with the zeroed pages spread evenly through it, then the pages the guest never
+//! touched, then the firmware blocks. It also maps the guest's write order onto physical
+//! pages: the working set's 2 MiB pieces in a seeded shuffle.
 //! [`GuestWriter`] is the guest itself: it writes one word per page, round-robin over its
 //! working set (in its own order), so the pages it dirtied between two bitmap syncs are one
 //! or two ranges of that order, which the layout turns into whole 2 MiB pieces of bitmap.
@@ -13,15 +13,18 @@ use super::{GuestMemory, FIRMWARE_PAGES, PAGE_SIZE};
 
 const BITS: u64 = 64;
 
-/// Which pages of the migrated RAM hold data; the rest are zero. The mask of a word is
-/// worked out when asked (a few integer operations), so the layout costs nothing per page.
+/// Which pages of the migrated RAM hold data, which are zeroed and which were never
+/// touched. The masks of a word are worked out when asked (a few integer operations), so the
+/// layout costs nothing per page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageLayout {
     pages: u64,
     ram_pages: u64,
     wss_pages: u64,
-    /// Zero pages, all of them past the working set.
-    zero_pages: u64,
+    /// Where the pages the guest never touched begin: they fill RAM from here to its end.
+    untouched_from: u64,
+    /// Zeroed pages, spread through the used memory past the working set.
+    zeroed_pages: u64,
     /// The guest's write order: `chunk_order[i]` is the physical piece it writes i-th.
     chunk_order: Vec<u32>,
 }
@@ -31,27 +34,32 @@ impl PageLayout {
         let ram_pages = memory.size.div_ceil(PAGE_SIZE);
         let used_pages = memory.used.div_ceil(PAGE_SIZE).min(ram_pages);
         let wss_pages = memory.wss.div_ceil(PAGE_SIZE).min(used_pages);
+        let untouched_pages = (memory.untouched / PAGE_SIZE).min(ram_pages - used_pages);
+        let untouched_from = ram_pages - untouched_pages;
         PageLayout {
             pages: ram_pages + FIRMWARE_PAGES,
             ram_pages,
             wss_pages,
-            zero_pages: ram_pages - used_pages,
+            untouched_from,
+            zeroed_pages: untouched_from - used_pages,
             chunk_order: shuffled_chunks(wss_pages / CHUNK_PAGES, memory.layout_seed),
         }
     }
 
-    /// Zero pages before `page`. The working set holds data throughout; the free pages are
-    /// spread evenly over the rest of RAM, each word taking its proportional share (a
-    /// Bresenham split).
-    fn zero_before(&self, page: u64) -> u64 {
-        let other = self.ram_pages - self.wss_pages;
+    /// Zeroed pages before `page`. The working set holds data throughout; the zeroed pages
+    /// are spread evenly over the rest of the touched RAM, each word taking its proportional
+    /// share (a Bresenham split).
+    fn zeroed_before(&self, page: u64) -> u64 {
+        let other = self.untouched_from - self.wss_pages;
         if other == 0 {
             return 0;
         }
-        let past_wss = page.saturating_sub(self.wss_pages);
-        match past_wss.checked_mul(self.zero_pages) {
+        let past_wss = page.clamp(self.wss_pages, self.untouched_from) - self.wss_pages;
+        match past_wss.checked_mul(self.zeroed_pages) {
             Some(product) => product / other,
-            None => (u128::from(past_wss) * u128::from(self.zero_pages) / u128::from(other)) as u64,
+            None => {
+                (u128::from(past_wss) * u128::from(self.zeroed_pages) / u128::from(other)) as u64
+            }
         }
     }
 
@@ -88,7 +96,8 @@ impl PageLayout {
     }
 
     /// The data-holding pages of word `index`, as a bit mask: the working set, then the
-    /// used pages of the word with its zero pages at its top, then the firmware.
+    /// used pages of the word with its zeroed pages at its top, then none of the untouched
+    /// pages, then the firmware.
     pub fn nonzero(&self, index: usize) -> u64 {
         let first = index as u64 * BITS;
         let last = (first + BITS).min(self.pages);
@@ -96,15 +105,26 @@ impl PageLayout {
         if wss_end == last {
             return range_mask(first, first, last);
         }
-        let ram_end = self.ram_pages.clamp(first, last);
-        let zeros = if self.zero_pages == 0 {
+        let touched_end = self.untouched_from.clamp(first, last);
+        let zeroed = if self.zeroed_pages == 0 {
             0
         } else {
-            self.zero_before(ram_end) - self.zero_before(wss_end)
+            self.zeroed_before(touched_end) - self.zeroed_before(wss_end)
         };
         range_mask(first, first, wss_end)
-            | range_mask(first, wss_end, ram_end - zeros)
-            | range_mask(first, ram_end.max(self.ram_pages), last)
+            | range_mask(first, wss_end, touched_end - zeroed)
+            | range_mask(first, self.ram_pages.clamp(first, last), last)
+    }
+
+    /// The pages of word `index` the guest never touched, as a bit mask.
+    pub fn untouched(&self, index: usize) -> u64 {
+        let first = index as u64 * BITS;
+        let last = (first + BITS).min(self.pages);
+        range_mask(
+            first,
+            self.untouched_from.clamp(first, last),
+            self.ram_pages.clamp(first, last),
+        )
     }
 }
 
@@ -294,6 +314,33 @@ mod tests {
             (0..64).collect::<Vec<_>>(),
             "virtual order is not physical"
         );
+    }
+
+    #[test]
+    fn the_memory_never_touched_is_the_top_of_ram_and_the_zeroed_pages_stay_spread() {
+        // fig. 19's 512 MiB guest: 256 MiB used, the rest never touched.
+        let half = PageLayout::new(&GuestMemory {
+            untouched: 256 << 20,
+            ..memory(512, 256, 128)
+        });
+        assert_eq!(nonzero_pages(&half), 65_536 + FIRMWARE_PAGES);
+        assert!((0..1024).all(|w| half.nonzero(w) == !0 && half.untouched(w) == 0));
+        assert!((1024..2048).all(|w| half.nonzero(w) == 0 && half.untouched(w) == !0));
+        assert_eq!(half.nonzero(2048), !0);
+        assert_eq!(half.untouched(2048), 0);
+        // 16 MiB free of which 8 never touched: 2048 zeroed pages spread past the working
+        // set, then the untouched ones, ending on a word boundary.
+        let mixed = PageLayout::new(&GuestMemory {
+            untouched: 8 << 20,
+            ..memory(512, 496, 128)
+        });
+        assert_eq!(nonzero_pages(&mixed), 126_976 + FIRMWARE_PAGES);
+        let zeroed: u32 = (512..2016)
+            .map(|w| (!mixed.nonzero(w) & !mixed.untouched(w)).count_ones())
+            .sum();
+        assert_eq!(zeroed, 2048);
+        assert!((2016..2048).all(|w| mixed.untouched(w) == !0 && mixed.nonzero(w) == 0));
+        assert!((0..2016).all(|w| mixed.untouched(w) == 0));
     }
 
     #[test]

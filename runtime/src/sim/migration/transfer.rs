@@ -1,13 +1,15 @@
 //! Sending dirty pages in address order, a 64-page word at a time.
 //!
-//! A page costs its bytes on the wire at the link rate, and a zero page also costs the time
-//! spent finding out that it is zero. Sending stops as QEMU's rate limiter does: before a
-//! page, if the window's byte quota is already exceeded (so the last page overshoots it), or
-//! if the window's time is used up.
+//! A page costs its bytes on the wire at the link rate; while the guest is stopped, a data
+//! page the migration has not sent before costs its first read instead when that is longer.
+//! A zero page costs the time spent finding out that it is zero, little for a page the guest
+//! never touched. Sending
+//! stops as QEMU's rate limiter does: before a page, if the window's byte quota is already
+//! exceeded (so the last page overshoots it), or if the window's time is used up.
 
 use super::bitmap::DirtyBitmap;
-use super::memory::PageLayout;
-use super::{NORMAL_PAGE_WIRE, ZERO_PAGE_SCAN_NS, ZERO_PAGE_WIRE};
+use super::memory::{range_mask, PageLayout};
+use super::{NORMAL_PAGE_WIRE, UNTOUCHED_SCAN_NS, ZERO_PAGE_SCAN_NS, ZERO_PAGE_WIRE};
 
 const BITS: u64 = 64;
 
@@ -16,7 +18,7 @@ const BITS: u64 = 64;
 pub struct Sent {
     pub normal: u64,
     pub zero: u64,
-    /// Time the sender was busy: bytes at the link rate plus zero-page scanning.
+    /// Time the sender was busy: bytes at the link rate, first reads and zero-page scanning.
     pub busy_ns: f64,
 }
 
@@ -43,31 +45,104 @@ pub struct Budget {
     pub ns: f64,
     /// Bytes per second the link carries for us.
     pub link_rate: f64,
+    /// What reading a data page never sent before takes, overlapping the wire.
+    pub first_read_ns: f64,
 }
 
-impl Budget {
-    fn normal_ns(&self) -> f64 {
-        NORMAL_PAGE_WIRE as f64 * 1e9 / self.link_rate
+/// What each kind of page costs the sender on a given link.
+struct PageCosts {
+    /// A data page sent before.
+    resent: f64,
+    /// A data page sent for the first time: its read and the wire overlap.
+    first: f64,
+    zeroed: f64,
+    untouched: f64,
+}
+
+impl PageCosts {
+    fn of(budget: &Budget) -> PageCosts {
+        let normal_wire = NORMAL_PAGE_WIRE as f64 * 1e9 / budget.link_rate;
+        let zero_wire = ZERO_PAGE_WIRE as f64 * 1e9 / budget.link_rate;
+        PageCosts {
+            resent: normal_wire,
+            first: normal_wire.max(budget.first_read_ns),
+            zeroed: ZERO_PAGE_SCAN_NS + zero_wire,
+            untouched: UNTOUCHED_SCAN_NS + zero_wire,
+        }
+    }
+}
+
+/// The pages `bits` of word `index`, told apart: data pages (sent before, and first
+/// sent: pages from `first_from` on), zeroed and untouched pages.
+struct WordPages {
+    resent: u64,
+    first: u64,
+    zeroed: u64,
+    untouched: u64,
+}
+
+impl WordPages {
+    fn of(layout: &PageLayout, index: usize, first_from: u64, bits: u64) -> WordPages {
+        let word_start = index as u64 * BITS;
+        let first = range_mask(
+            word_start,
+            first_from.clamp(word_start, word_start + BITS),
+            word_start + BITS,
+        );
+        let data = layout.nonzero(index);
+        let untouched = layout.untouched(index);
+        WordPages {
+            resent: bits & data & !first,
+            first: bits & data & first,
+            zeroed: bits & !data & !untouched,
+            untouched: bits & !data & untouched,
+        }
     }
 
-    fn zero_ns(&self) -> f64 {
-        ZERO_PAGE_SCAN_NS + ZERO_PAGE_WIRE as f64 * 1e9 / self.link_rate
+    fn sent(&self, costs: &PageCosts) -> Sent {
+        let count = |mask: u64| u64::from(mask.count_ones());
+        let (resent, first, zeroed, untouched) = (
+            count(self.resent),
+            count(self.first),
+            count(self.zeroed),
+            count(self.untouched),
+        );
+        Sent {
+            normal: resent + first,
+            zero: zeroed + untouched,
+            busy_ns: resent as f64 * costs.resent
+                + first as f64 * costs.first
+                + zeroed as f64 * costs.zeroed
+                + untouched as f64 * costs.untouched,
+        }
+    }
+
+    /// The pages of `self` that are in `mask`.
+    fn only(&self, mask: u64) -> WordPages {
+        WordPages {
+            resent: self.resent & mask,
+            first: self.first & mask,
+            zeroed: self.zeroed & mask,
+            untouched: self.untouched & mask,
+        }
     }
 }
 
 /// Sends dirty pages from `cursor` on, wrapping at the end, until the budget is spent or no
-/// dirty page is left. Leaves `cursor` after the last page sent.
+/// dirty page is left; pages from `first_from` on have never been sent. Leaves `cursor`
+/// after the last page sent.
 pub fn send_pages(
     bitmap: &mut DirtyBitmap,
     layout: &PageLayout,
     cursor: &mut u64,
+    first_from: u64,
     budget: Budget,
 ) -> Sent {
     let mut sent = Sent::default();
     if budget.link_rate <= 0.0 {
         return sent;
     }
-    let (normal_ns, zero_ns) = (budget.normal_ns(), budget.zero_ns());
+    let costs = PageCosts::of(&budget);
     let spent = |s: &Sent| s.bytes() as f64 > budget.bytes || s.busy_ns >= budget.ns;
     while !bitmap.is_clean() && !spent(&sent) {
         let page = match bitmap.next_dirty(*cursor) {
@@ -78,16 +153,9 @@ pub fn send_pages(
         };
         let index = (page / BITS) as usize;
         let bits = bitmap.word(index) & (!0u64 << (page % BITS));
-        let data = layout.nonzero(index);
-        let (normal, zero) = (
-            u64::from((bits & data).count_ones()),
-            u64::from((bits & !data).count_ones()),
-        );
-        let whole = Sent {
-            normal: sent.normal + normal,
-            zero: sent.zero + zero,
-            busy_ns: sent.busy_ns + normal as f64 * normal_ns + zero as f64 * zero_ns,
-        };
+        let pages = WordPages::of(layout, index, first_from, bits);
+        let mut whole = sent;
+        whole.add(pages.sent(&costs));
         if whole.bytes() as f64 <= budget.bytes && whole.busy_ns <= budget.ns {
             bitmap.clear(index, bits);
             sent = whole;
@@ -98,13 +166,7 @@ pub fn send_pages(
         let mut rest = bits;
         while rest != 0 && !spent(&sent) {
             let bit = rest & rest.wrapping_neg();
-            if bit & data != 0 {
-                sent.normal += 1;
-                sent.busy_ns += normal_ns;
-            } else {
-                sent.zero += 1;
-                sent.busy_ns += zero_ns;
-            }
+            sent.add(pages.only(bit).sent(&costs));
             bitmap.clear(index, bit);
             rest &= !bit;
             *cursor = index as u64 * BITS + u64::from(bit.trailing_zeros()) + 1;
@@ -136,8 +198,9 @@ mod tests {
             bytes: 10.0 * NORMAL_PAGE_WIRE as f64 + 1.0,
             ns: f64::INFINITY,
             link_rate: 1e9,
+            first_read_ns: 0.0,
         };
-        let sent = send_pages(&mut bitmap, &layout, &mut cursor, budget);
+        let sent = send_pages(&mut bitmap, &layout, &mut cursor, u64::MAX, budget);
         assert_eq!(sent.normal, 11);
         assert_eq!(sent.zero, 0);
         assert_eq!(cursor, 11);
@@ -153,8 +216,9 @@ mod tests {
             bytes: f64::INFINITY,
             ns: f64::INFINITY,
             link_rate: 1.25e9,
+            first_read_ns: 0.0,
         };
-        let sent = send_pages(&mut bitmap, &layout, &mut cursor, budget);
+        let sent = send_pages(&mut bitmap, &layout, &mut cursor, u64::MAX, budget);
         assert_eq!(sent.zero, 262_144);
         assert_eq!(sent.normal, super::super::FIRMWARE_PAGES);
         assert_eq!(
@@ -173,8 +237,9 @@ mod tests {
             bytes: f64::INFINITY,
             ns: f64::INFINITY,
             link_rate: 1e9,
+            first_read_ns: 0.0,
         };
-        let sent = send_pages(&mut bitmap, &layout, &mut cursor, budget);
+        let sent = send_pages(&mut bitmap, &layout, &mut cursor, u64::MAX, budget);
         assert_eq!(sent.pages(), 256 + super::super::FIRMWARE_PAGES);
         assert!(bitmap.is_clean());
     }
