@@ -12,11 +12,14 @@
 //! - `qemu_kvm_012_idle_fast_ethernet`: the report's idle guest (512 MiB, 430 MB of page
 //!   cache) under qemu-kvm 0.12's rules on Fast Ethernet's TCP goodput: one 100 ms iteration
 //!   and one bitmap sync per window, about 370 of them.
+//! - `published_run_NN`: each of the 19 published QEMU 7.2 runs as `kvmlab calibrate
+//!   --against` predicts it (the engine alone on the 20 Gbit/s loopback); goal under 40 µs.
 //!
 //! Each benchmark first checks that its migration completes with the guest's memory intact,
 //! so it times the real thing.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use kvmlab_runtime::calibration::{predict, records};
 use kvmlab_runtime::migration::{MigrationConfig, MigrationOutcome, Profile, Status};
 use kvmlab_runtime::sim::migration::{migrate_on_dedicated_link, GuestMemory};
 
@@ -96,10 +99,23 @@ fn report_era(c: &mut Criterion) {
     );
 }
 
+fn published_runs(c: &mut Criterion) {
+    let text = include_str!("../tests/calibration/qemu-7.2-migrations.jsonl");
+    let runs = records::parse(text, "qemu-7.2-migrations.jsonl").expect("the published runs");
+    for (number, (_, point, real)) in runs.iter().enumerate() {
+        let name = format!("published_run_{:02}", number + 1);
+        c.bench_function(&name, |b| {
+            let predicted = predict(point).expect("a prediction");
+            assert_eq!(predicted.status, real.status, "{name}");
+            b.iter(|| predict(black_box(point)))
+        });
+    }
+}
+
 criterion_group! {
     name = fast;
     config = Criterion::default();
-    targets = calibration, report_era
+    targets = calibration, report_era, published_runs
 }
 criterion_group! {
     name = slow;
