@@ -95,6 +95,52 @@ fn ip_route_lists_the_default_route_last_with_fields_two_spaces_apart() {
 }
 
 #[test]
+fn route_and_netstat_print_net_tools_tables_named_from_etc_hosts_unless_numeric() {
+    let r = on_sv1(
+        "sv1.sh(\"echo '192.168.1.1 gateway' >> /etc/hosts\");\n",
+        &["route -n", "route", "netstat -rn", "route -e", "route del default", "netstat -s"],
+    );
+    assert_eq!(
+        r[0],
+        json!([0, "Kernel IP routing table\n\
+Destination     Gateway         Genmask         Flags Metric Ref    Use Iface\n\
+10.10.1.0       0.0.0.0         255.255.255.0   U     0      0        0 eth1\n\
+192.168.1.0     0.0.0.0         255.255.255.0   U     0      0        0 br0\n\
+0.0.0.0         192.168.1.1     0.0.0.0         UG    0      0        0 br0\n", "", null])
+    );
+    assert_eq!(
+        r[1][1],
+        "Kernel IP routing table\n\
+Destination     Gateway         Genmask         Flags Metric Ref    Use Iface\n\
+10.10.1.0       *               255.255.255.0   U     0      0        0 eth1\n\
+192.168.1.0     *               255.255.255.0   U     0      0        0 br0\n\
+default         gateway         0.0.0.0         UG    0      0        0 br0\n"
+    );
+    let tcp_columns = "Kernel IP routing table\n\
+Destination     Gateway         Genmask         Flags   MSS Window  irtt Iface\n\
+10.10.1.0       0.0.0.0         255.255.255.0   U         0 0          0 eth1\n\
+192.168.1.0     0.0.0.0         255.255.255.0   U         0 0          0 br0\n\
+0.0.0.0         192.168.1.1     0.0.0.0         UG        0 0          0 br0\n";
+    assert_eq!(r[2][1], tcp_columns);
+    assert_eq!(
+        r[3][1],
+        "Kernel IP routing table\n\
+Destination     Gateway         Genmask         Flags   MSS Window  irtt Iface\n\
+10.10.1.0       *               255.255.255.0   U         0 0          0 eth1\n\
+192.168.1.0     *               255.255.255.0   U         0 0          0 br0\n\
+default         gateway         0.0.0.0         UG        0 0          0 br0\n"
+    );
+    assert_eq!(
+        r[4],
+        json!([1, "", "kvmlab: `route del default` is not run here: the prompt runs `route`, `route -n` and `route -e`, to show\n", "kvmlab::shell::unsupported"])
+    );
+    assert_eq!(
+        r[5],
+        json!([1, "", "netstat: invalid option -- 's'\nTry `netstat --help' for more information.\n", "kvmlab::shell::unknown_option"])
+    );
+}
+
+#[test]
 fn what_ip_does_not_run_here_names_what_it_does_and_the_ifcfg_way() {
     let script = format!(
         "{LAB}for line in [\"ip addr add 10.10.1.99/24 dev eth1\", \"ip link set eth1 down\", \"ip route add default via 10.10.1.1\"] {{\n\

@@ -335,3 +335,21 @@ fn iscsiadm_session_tree_names_the_disk_each_lun_became() {
         (21, "iscsiadm: No active sessions.\n")
     );
 }
+
+#[test]
+fn mkfs_on_a_device_the_host_lacks_answers_in_mke2fs_own_words() {
+    let r = on_sv1(&["mkfs.ext3 /dev/sdc1", "mkfs -t ext3 /dev/sdb9"]);
+    assert_eq!(r[0].status, 1);
+    assert_eq!(r[0].stdout, "");
+    assert_eq!(
+        r[0].stderr,
+        "mke2fs 1.41.12 (17-May-2010)\nCould not stat /dev/sdc1 --- No such file or directory\n\n\
+         The device apparently does not exist; did you specify it correctly?\n"
+    );
+    assert_eq!(r[1].status, 1);
+    assert!(
+        r[1].stderr.contains("Could not stat /dev/sdb9 --- No such file or directory"),
+        "{}",
+        r[1].stderr
+    );
+}

@@ -1,14 +1,16 @@
 //! The kernel's interfaces and routes as RHEL 6's tools print them: `ip addr`, `ip link` and
-//! `ip route` (iproute 2.6.32), `ifconfig` (net-tools 1.60) and `brctl show` (bridge-utils
-//! 1.2). They only read the host's network stack; changes go through the ifcfg files and
+//! `ip route` (iproute 2.6.32), `ifconfig`, `route` and `netstat -r` (net-tools 1.60) and
+//! `brctl show` (bridge-utils 1.2). They only read the host's network stack; changes go through the ifcfg files and
 //! `ifup`, `ifdown` or `service network restart`, as on the report's servers.
 //!
 //! The model keeps no packet counters, so ifconfig's RX and TX lines are zeros; it has no
 //! IPv6, so no `inet6` lines; and a card that is down shows `qdisc noop` whether or not it
 //! was ever up.
 
+use super::options;
 use crate::error::Error;
 use crate::shell::exec::{Output, Shell};
+use crate::world::net::hosts_file::HostsFile;
 use crate::world::node::{Interface, InterfaceKind, NetStack, RouteRow};
 
 /// `ip` without an object, as iproute 2.6.32 answers it (status 255).
@@ -99,9 +101,9 @@ fn ip_unsupported(shell: &mut Shell, typed: &str) -> Output {
     shell.failure("ip", error)
 }
 
-/// `ip route`: the main table in the order RHEL 6's kernel (fib_hash) dumps it, longest
-/// prefix first and the default route last, fields two spaces apart as iproute prints them.
-pub fn ip_route(rows: &[RouteRow]) -> String {
+/// The main table in the order RHEL 6's kernel (fib_hash) dumps it to iproute and to
+/// /proc/net/route: longest prefix first (by address within a length), the default last.
+fn kernel_order(rows: &[RouteRow]) -> Vec<&RouteRow> {
     let mut rows: Vec<&RouteRow> = rows.iter().collect();
     rows.sort_by_key(|r| {
         (
@@ -109,7 +111,13 @@ pub fn ip_route(rows: &[RouteRow]) -> String {
             r.route.destination.network(),
         )
     });
-    rows.iter()
+    rows
+}
+
+/// `ip route`: the kernel's table, fields two spaces apart as iproute prints them.
+pub fn ip_route(rows: &[RouteRow]) -> String {
+    kernel_order(rows)
+        .iter()
         .map(|row| {
             let r = &row.route;
             let mut line = if r.is_default() {
@@ -131,6 +139,128 @@ pub fn ip_route(rows: &[RouteRow]) -> String {
             line
         })
         .collect()
+}
+
+/// Which columns net-tools prints after the flags: `route`'s metric, references and uses,
+/// or `netstat -r`'s (and `route -e`'s) MSS, window and initial RTT.
+#[derive(Clone, Copy, PartialEq)]
+enum RouteColumns {
+    Usage,
+    Tcp,
+}
+
+/// net-tools 1.60's routing table (lib/inet_gr.c). Without `numeric`, the default route is
+/// `default`, an on-link route's gateway `*`, and a gateway /etc/hosts names is its name
+/// (the lab has no DNS to ask for the rest, so those stay numbers).
+fn net_tools_routes(
+    rows: &[RouteRow],
+    numeric: bool,
+    columns: RouteColumns,
+    hosts: Option<&HostsFile>,
+) -> String {
+    let mut text = String::from("Kernel IP routing table\n");
+    text.push_str(match columns {
+        RouteColumns::Usage => {
+            "Destination     Gateway         Genmask         Flags Metric Ref    Use Iface\n"
+        }
+        RouteColumns::Tcp => {
+            "Destination     Gateway         Genmask         Flags   MSS Window  irtt Iface\n"
+        }
+    });
+    for row in kernel_order(rows) {
+        let r = &row.route;
+        let destination = if r.is_default() && !numeric {
+            "default".to_string()
+        } else {
+            r.destination.network().to_string()
+        };
+        let gateway = match r.via {
+            None if numeric => "0.0.0.0".to_string(),
+            None => "*".to_string(),
+            Some(via) if numeric => via.to_string(),
+            Some(via) => hosts
+                .and_then(|h| h.name_of(via))
+                .map_or(via.to_string(), |name| name.chars().take(15).collect()),
+        };
+        let flags = if r.via.is_some() { "UG" } else { "U" };
+        let mask = r.destination.netmask();
+        text.push_str(&match columns {
+            RouteColumns::Usage => format!(
+                "{destination:<15} {gateway:<15} {mask:<15} {flags:<5} {:<6} {:<3} {:>6} {}\n",
+                0, 0, 0, r.dev
+            ),
+            RouteColumns::Tcp => format!(
+                "{destination:<15} {gateway:<15} {mask:<15} {flags:<5} {:>5} {:<6} {:>5} {}\n",
+                0, 0, 0, r.dev
+            ),
+        });
+    }
+    text
+}
+
+/// The command as typed, for a refusal that quotes it.
+fn typed_line(tool: &str, args: &[String]) -> String {
+    std::iter::once(tool)
+        .chain(args.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `route [-n] [-e]`: the table; `route add` and `route del` are refused, since the
+/// report's routes come from the ifcfg files.
+pub fn route(shell: &mut Shell, args: &[String], _: &str) -> Output {
+    let typed = typed_line("route", args);
+    let args = match options(shell, "route", args, "ne", "") {
+        Ok(a) => a,
+        Err(out) => return out,
+    };
+    if !args.operands.is_empty() {
+        let error = Error::ShellUnsupported {
+            what: format!(
+                "`{typed}` is not run here: the prompt runs `route`, `route -n` and `route -e`, to show"
+            ),
+            help: format!("a default route is GATEWAY= in the file of the interface whose network holds the gateway; {IFCFG_WAY}"),
+        };
+        return shell.failure("route", error);
+    }
+    let host = shell.backend.world().host(shell.host);
+    let columns = if args.has('e') {
+        RouteColumns::Tcp
+    } else {
+        RouteColumns::Usage
+    };
+    let hosts = host.hosts_file();
+    Output::ok(net_tools_routes(
+        &host.net().route_rows(),
+        args.has('n'),
+        columns,
+        hosts.as_ref(),
+    ))
+}
+
+/// `netstat -r [-n]`: the routing table with netstat's TCP columns; the lab keeps no sockets,
+/// so the rest of netstat is refused.
+pub fn netstat(shell: &mut Shell, args: &[String], _: &str) -> Output {
+    let typed = typed_line("netstat", args);
+    let args = match options(shell, "netstat", args, "nr", "") {
+        Ok(a) => a,
+        Err(out) => return out,
+    };
+    if !args.has('r') || !args.operands.is_empty() {
+        let error = Error::ShellUnsupported {
+            what: format!("`{typed}` is not run here: the prompt runs `netstat -r` and `netstat -rn`, the routing table"),
+            help: "the lab keeps no sockets to list; `service NAME status` says whether a daemon runs".into(),
+        };
+        return shell.failure("netstat", error);
+    }
+    let host = shell.backend.world().host(shell.host);
+    let hosts = host.hosts_file();
+    Output::ok(net_tools_routes(
+        &host.net().route_rows(),
+        args.has('n'),
+        RouteColumns::Tcp,
+        hosts.as_ref(),
+    ))
 }
 
 /// The MAC an interface shows: its card's, a bridge's lowest port's (all zeros with no

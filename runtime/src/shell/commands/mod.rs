@@ -43,11 +43,13 @@ const COMMANDS: &[(&str, Run)] = &[
     ("ls", system::ls),
     ("mkdir", system::mkdir),
     ("mount", storage::mount),
+    ("netstat", interfaces::netstat),
     ("parted", storage::parted),
     ("ping", net::ping),
     ("pwd", basics::pwd),
     ("reboot", system::reboot),
     ("rm", system::rm),
+    ("route", interfaces::route),
     ("rpm", system::rpm),
     ("service", system::service),
     ("sort", basics::sort),
@@ -105,8 +107,10 @@ const COMPLETED_OPTIONS: &[(&str, &[&str])] = &[
     ("ls", &["-a", "-d"]),
     ("mkdir", &["-p", "-v"]),
     ("mount", &["-a", "-o", "-t"]),
+    ("netstat", &["-n", "-r"]),
     ("parted", &["--script", "-s"]),
     ("ping", &["-c"]),
+    ("route", &["-e", "-n"]),
     ("rpm", &["-q", "-qa"]),
     ("tail", &["-n"]),
     ("virt-install", virt_install::OPTION_WORDS),
@@ -205,6 +209,42 @@ pub fn usage(tool: &str, message: &str, status: i32) -> Output {
         status,
         format!("{tool}: {message}\nTry `{tool} --help' for more information.\n"),
     )
+}
+
+/// Long options as a tool with its own reader takes them (virsh, virt-install): each value
+/// under its option's name, in the order given, and the flags.
+#[derive(Debug, Default)]
+pub struct LongOptions {
+    pub values: Vec<(&'static str, String)>,
+    pub flags: Vec<&'static str>,
+}
+
+impl LongOptions {
+    /// The last value given to `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of an option the reader made sure was given.
+    pub fn required(&self, name: &str) -> &str {
+        self.get(name).unwrap_or_default()
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.flags.contains(&name)
+    }
+
+    /// Every value given to `name`, in order (virt-install's `--disk`, more than once).
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.values
+            .iter()
+            .filter(move |(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// Options and operands of a command line, split as getopt does: `-abc` is `-a -b -c`, an
@@ -308,7 +348,6 @@ impl Args {
         self.options.iter().any(|(f, _)| *f == flag)
     }
 
-    /// The last value given to `flag`.
     /// Every value given to `flag`, in order (`grep -e A -e B`).
     pub fn values(&self, flag: char) -> Vec<&str> {
         self.options
@@ -318,6 +357,7 @@ impl Args {
             .collect()
     }
 
+    /// The last value given to `flag`.
     pub fn value(&self, flag: char) -> Option<&str> {
         self.options
             .iter()

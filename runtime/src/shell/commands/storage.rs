@@ -467,6 +467,15 @@ pub fn mkfs(shell: &mut Shell, tool: &str, args: &[String]) -> Output {
             shell.warn_all(report.warnings);
             Output::ok(text)
         }
+        Err(e @ Error::NoSuchBlockDevice { .. }) => {
+            // mke2fs's own words (misc/util.c, check_plausibility), after its banner.
+            let mut out = shell.failure(tool, e);
+            out.stderr = format!(
+                "mke2fs 1.41.12 (17-May-2010)\nCould not stat {device} --- No such file or directory\n\n\
+                 The device apparently does not exist; did you specify it correctly?\n"
+            );
+            out
+        }
         Err(e) => shell.failure(tool, e),
     }
 }

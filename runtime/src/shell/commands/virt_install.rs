@@ -8,6 +8,7 @@
 //! install at once, so the last line is virtinst's "Guest installation complete".
 
 use super::virsh::domains::pool_volume;
+use super::LongOptions;
 use crate::error::Error;
 use crate::shell::exec::{Output, Shell};
 use crate::world::guest::{GuestDisk, GuestSpec};
@@ -71,56 +72,28 @@ fn error(message: &str) -> Output {
     Output::failed(1, format!("ERROR    {message}\n"))
 }
 
-/// The options as given: the last value of each, and the flags.
-struct Given {
-    values: Vec<(&'static str, String)>,
-    flags: Vec<&'static str>,
-}
+/// The options as given.
+type Given = LongOptions;
 
-impl Given {
-    fn get(&self, name: &str) -> Option<&str> {
-        self.values
-            .iter()
-            .rev()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn has(&self, name: &str) -> bool {
-        self.flags.contains(&name)
-    }
-
-    /// Every value of an option given more than once (`--disk`).
-    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.values
-            .iter()
-            .filter(move |(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The install media: `--cdrom`, or a `--disk ...,device=cdrom`.
-    fn cdrom(&self) -> Option<String> {
-        self.get("cdrom").map(str::to_string).or_else(|| {
-            self.all("disk").find_map(|d| {
-                let f = fields(d);
-                f.iter()
-                    .any(|(k, v)| k == "device" && v == "cdrom")
-                    .then(|| {
-                        f.into_iter()
-                            .find(|(k, _)| k.is_empty() || k == "path")
-                            .map(|(_, v)| v)
-                    })
-                    .flatten()
-            })
+/// The install media: `--cdrom`, or a `--disk ...,device=cdrom`.
+fn cdrom(given: &Given) -> Option<String> {
+    given.get("cdrom").map(str::to_string).or_else(|| {
+        given.all("disk").find_map(|d| {
+            let f = fields(d);
+            f.iter()
+                .any(|(k, v)| k == "device" && v == "cdrom")
+                .then(|| {
+                    f.into_iter()
+                        .find(|(k, _)| k.is_empty() || k == "path")
+                        .map(|(_, v)| v)
+                })
+                .flatten()
         })
-    }
+    })
 }
 
 fn parse(args: &[String]) -> Result<Given, Output> {
-    let mut given = Given {
-        values: Vec::new(),
-        flags: Vec::new(),
-    };
+    let mut given = Given::default();
     let mut words = args.iter();
     while let Some(word) = words.next() {
         let (name, inline) = if let Some(long) = word.strip_prefix("--") {
@@ -270,7 +243,7 @@ pub fn virt_install(shell: &mut Shell, args: &[String], _: &str) -> Output {
         };
         return shell.failure("virt-install", error);
     }
-    let Some(iso) = given.cdrom() else {
+    let Some(iso) = cdrom(&given) else {
         return error("An install method must be specified\n(--location URL, --cdrom CD/ISO, --pxe, --import, --boot hd|cdrom|...)");
     };
     let world = shell.backend.world();

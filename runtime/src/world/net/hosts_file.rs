@@ -187,6 +187,15 @@ impl HostsFile {
         }
     }
 
+    /// What `gethostbyaddr` answers from this file for `address`: the canonical name of the
+    /// first line that has it.
+    pub fn name_of(&self, address: Ipv4Addr) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|e| e.v4_address() == Some(address) && !e.canonical.is_empty())
+            .map(|e| e.canonical.as_str())
+    }
+
     /// Why `name` does not resolve, from what the file says about it: the finding of a
     /// reversed or unusable line that mentions it, if any.
     pub fn finding_naming(&self, name: &str) -> Option<&Finding> {

@@ -10,6 +10,7 @@ pub(super) mod domains;
 mod migrate;
 mod pools;
 
+use super::LongOptions;
 use crate::error::Error;
 use crate::shell::exec::{Output, Shell};
 use crate::suggest;
@@ -448,35 +449,13 @@ const fn optional_data(name: &'static str) -> Opt {
 }
 
 /// A command's options as given.
-#[derive(Debug, Default)]
-struct Given {
-    values: Vec<(&'static str, String)>,
-    flags: Vec<&'static str>,
-}
-
-impl Given {
-    fn get(&self, name: &str) -> Option<&str> {
-        self.values
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// A required option: the parser saw it.
-    fn required(&self, name: &str) -> &str {
-        self.get(name).unwrap_or_default()
-    }
-
-    fn has(&self, name: &str) -> bool {
-        self.flags.contains(&name)
-    }
-}
+type Given = LongOptions;
 
 /// Reads the words after the command name as virsh 0.8.7 does, answering its errors.
 fn parse(command: &Command, words: &[String]) -> Result<Given, Output> {
     let name = command.name;
     let error = |message: String| Output::failed(1, format!("error: {message}\n"));
-    let mut given = Given::default();
+    let mut given = LongOptions::default();
     let mut words = words.iter();
     let mut data_only = false;
     while let Some(word) = words.next() {
