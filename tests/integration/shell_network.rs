@@ -98,15 +98,27 @@ fn ip_route_lists_the_default_route_last_with_fields_two_spaces_apart() {
 fn route_and_netstat_print_net_tools_tables_named_from_etc_hosts_unless_numeric() {
     let r = on_sv1(
         "sv1.sh(\"echo '192.168.1.1 gateway' >> /etc/hosts\");\n",
-        &["route -n", "route", "netstat -rn", "route -e", "route del default", "netstat -s"],
+        &[
+            "route -n",
+            "route",
+            "netstat -rn",
+            "route -e",
+            "route del default",
+            "netstat -s",
+        ],
     );
     assert_eq!(
         r[0],
-        json!([0, "Kernel IP routing table\n\
+        json!([
+            0,
+            "Kernel IP routing table\n\
 Destination     Gateway         Genmask         Flags Metric Ref    Use Iface\n\
 10.10.1.0       0.0.0.0         255.255.255.0   U     0      0        0 eth1\n\
 192.168.1.0     0.0.0.0         255.255.255.0   U     0      0        0 br0\n\
-0.0.0.0         192.168.1.1     0.0.0.0         UG    0      0        0 br0\n", "", null])
+0.0.0.0         192.168.1.1     0.0.0.0         UG    0      0        0 br0\n",
+            "",
+            null
+        ])
     );
     assert_eq!(
         r[1][1],
@@ -136,7 +148,12 @@ default         gateway         0.0.0.0         UG        0 0          0 br0\n"
     );
     assert_eq!(
         r[5],
-        json!([1, "", "netstat: invalid option -- 's'\nTry `netstat --help' for more information.\n", "kvmlab::shell::unknown_option"])
+        json!([
+            1,
+            "",
+            "netstat: invalid option -- 's'\nTry `netstat --help' for more information.\n",
+            "kvmlab::shell::unknown_option"
+        ])
     );
 }
 

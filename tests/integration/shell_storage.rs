@@ -348,7 +348,8 @@ fn mkfs_on_a_device_the_host_lacks_answers_in_mke2fs_own_words() {
     );
     assert_eq!(r[1].status, 1);
     assert!(
-        r[1].stderr.contains("Could not stat /dev/sdb9 --- No such file or directory"),
+        r[1].stderr
+            .contains("Could not stat /dev/sdb9 --- No such file or directory"),
         "{}",
         r[1].stderr
     );
