@@ -41,6 +41,24 @@ fn set_bit_range(words: &mut [u64], start: u64, end: u64) -> u64 {
     newly
 }
 
+/// Clears bits `[start, end)` of `words`; returns how many were set.
+fn clear_bit_range(words: &mut [u64], start: u64, end: u64) -> u64 {
+    let cleared = count_bit_range(words, start, end);
+    if start < end {
+        let (first, last) = ((start / BITS) as usize, ((end - 1) / BITS) as usize);
+        let head = !0u64 << (start % BITS);
+        let tail = !0u64 >> (BITS - 1 - (end - 1) % BITS);
+        if first == last {
+            words[first] &= !(head & tail);
+        } else {
+            words[first] &= !head;
+            words[first + 1..last].fill(0);
+            words[last] &= !tail;
+        }
+    }
+    cleared
+}
+
 /// Number of set bits `[start, end)` of `words`.
 fn count_bit_range(words: &[u64], start: u64, end: u64) -> u64 {
     if start >= end {
@@ -265,6 +283,74 @@ impl DirtyBitmap {
         if mixed.dirty == 0 {
             self.blocks[block] = Block::Clean;
             self.set_live(block, false);
+        }
+    }
+
+    /// How many words from word `index` on are wholly dirty, counting at most `limit`.
+    pub fn dirty_words_from(&self, index: usize, limit: usize) -> usize {
+        let words = self.pages.div_ceil(BITS) as usize;
+        let limit = limit.min(words.saturating_sub(index));
+        let mut count = 0;
+        while count < limit {
+            let at = index + count;
+            let block = at / BLOCK_WORDS;
+            let block_end = (block + 1) * BLOCK_WORDS;
+            match &self.blocks[block] {
+                Block::Clean => break,
+                Block::Dirty => count = (block_end - index).min(limit),
+                Block::Mixed(mixed) => {
+                    let local = at % BLOCK_WORDS;
+                    let full = mixed.words[local..]
+                        .iter()
+                        .take(limit - count)
+                        .take_while(|w| **w == !0)
+                        .count();
+                    count += full;
+                    if local + full < BLOCK_WORDS {
+                        break;
+                    }
+                }
+            }
+        }
+        count
+    }
+
+    /// Clears words `[start, end)`, each of them wholly dirty (see [`Self::dirty_words_from`]).
+    pub fn clear_words(&mut self, start: usize, end: usize) {
+        let mut at = start;
+        while at < end {
+            let block = at / BLOCK_WORDS;
+            let first_word = block * BLOCK_WORDS;
+            let upto = end.min(first_word + BLOCK_WORDS);
+            let size = self.block_pages(block);
+            let whole = at == first_word && (upto - first_word) as u64 * BITS >= size;
+            if whole {
+                let cleared = match &self.blocks[block] {
+                    Block::Clean => 0,
+                    Block::Dirty => size,
+                    Block::Mixed(mixed) => mixed.dirty,
+                };
+                self.dirty -= cleared;
+                self.blocks[block] = Block::Clean;
+                self.set_live(block, false);
+                at = upto;
+                continue;
+            }
+            if matches!(self.blocks[block], Block::Dirty) {
+                self.blocks[block] = Block::Mixed(Mixed::filled(size));
+            }
+            if let Block::Mixed(mixed) = &mut self.blocks[block] {
+                let (from, to) = ((at - first_word) as u64, (upto - first_word) as u64);
+                let cleared = clear_bit_range(&mut mixed.words, from * BITS, to * BITS);
+                clear_bit_range(&mut mixed.summary, from, to);
+                mixed.dirty -= cleared;
+                self.dirty -= cleared;
+                if mixed.dirty == 0 {
+                    self.blocks[block] = Block::Clean;
+                    self.set_live(block, false);
+                }
+            }
+            at = upto;
         }
     }
 

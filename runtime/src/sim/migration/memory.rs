@@ -116,6 +116,20 @@ impl PageLayout {
             | range_mask(first, self.ram_pages.clamp(first, last), last)
     }
 
+    /// The data pages and the never-touched pages before `page`, a word boundary (or the
+    /// last page): what [`Self::nonzero`] and [`Self::untouched`] count over the words
+    /// before it, without visiting them. Pages `[a, b)` hold the difference.
+    pub fn before(&self, page: u64) -> (u64, u64) {
+        let upto = |from: u64, to: u64| page.min(to).saturating_sub(from);
+        let zeroed = if self.zeroed_pages == 0 {
+            0
+        } else {
+            self.zeroed_before(page)
+        };
+        let data = upto(0, self.untouched_from) - zeroed + upto(self.ram_pages, self.pages);
+        (data, upto(self.untouched_from, self.ram_pages))
+    }
+
     /// The pages of word `index` the guest never touched, as a bit mask.
     pub fn untouched(&self, index: usize) -> u64 {
         let first = index as u64 * BITS;
@@ -341,6 +355,39 @@ mod tests {
         assert_eq!(zeroed, 2048);
         assert!((2016..2048).all(|w| mixed.untouched(w) == !0 && mixed.nonzero(w) == 0));
         assert!((0..2016).all(|w| mixed.untouched(w) == 0));
+    }
+
+    #[test]
+    fn counts_before_a_word_agree_with_the_words_masks() {
+        let guests = [
+            memory(512, 496, 128),
+            GuestMemory {
+                untouched: 8 << 20,
+                ..memory(512, 496, 128)
+            },
+            GuestMemory {
+                untouched: 100 << 20,
+                ..GuestMemory::new((300 << 20) + 3 * 4096, 150 << 20, 20 << 20, 0.0)
+            },
+        ];
+        for memory in guests {
+            let layout = PageLayout::new(&memory);
+            let words = layout.pages().div_ceil(BITS) as usize;
+            for (start, end) in [(0, words), (3, 517), (1000, words), (2040, 2049), (7, 8)] {
+                let end = end.min(words);
+                let (data_to, untouched_to) =
+                    layout.before((end as u64 * BITS).min(layout.pages()));
+                let (data_from, untouched_from) = layout.before(start as u64 * BITS);
+                let (data, untouched) = (data_to - data_from, untouched_to - untouched_from);
+                let by_word = |mask: fn(&PageLayout, usize) -> u64| -> u64 {
+                    (start..end)
+                        .map(|w| u64::from(mask(&layout, w).count_ones()))
+                        .sum()
+                };
+                assert_eq!(data, by_word(PageLayout::nonzero), "{start}..{end}");
+                assert_eq!(untouched, by_word(PageLayout::untouched), "{start}..{end}");
+            }
+        }
     }
 
     #[test]

@@ -111,9 +111,12 @@
 //!
 //! # Cost
 //!
-//! Everything is word arithmetic on `u64` bitmaps: runs of pages are sent a word at a time
-//! (data and zero pages told apart by masking with the layout), counts are popcounts, and a
-//! sync marks the guest's written range piece by piece. The dirty bitmap is kept in blocks
+//! Everything is word arithmetic on `u64` bitmaps, and a window's cost does not follow the
+//! pages it sends: a run of wholly dirty words is sent at once, its data, zeroed and untouched
+//! pages counted from the layout in constant time, and the number of its words the window's
+//! budget allows found by galloping and halving; a word the budget ends in is split by
+//! halving too. A word only partly dirty goes by masking with the layout, and a sync marks
+//! the guest's written range piece by piece. Outcomes are those of sending page by page. The dirty bitmap is kept in blocks
 //! of 32 768 pages, each clean, wholly dirty or in bits, so its memory follows what is dirty
 //! rather than the guest's RAM; the layout's masks are worked out per word when asked.
 //! A 16 TiB guest costs megabytes, and guests above 64 TiB, more than any x86-64 host has,
